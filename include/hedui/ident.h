@@ -1,0 +1,126 @@
+/*
+ * hedui/ident.h — resident ID numbers (GB 11643-1999), GB/T 2260 division
+ * codes, pseudonym tokens (HMAC-SHA256, RFC 2104 via OpenSSL), masking,
+ * key files, SHA-256 and Ed25519 signatures (OpenSSL EVP).
+ *
+ * Thread-safety: all functions are reentrant; hd_key is read-only after
+ * loading and may be shared between threads.
+ */
+#ifndef HEDUI_IDENT_H
+#define HEDUI_IDENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hedui/error.h"
+#include "hedui/text.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A normalised resident ID: 18 ASCII characters [0-9]{17}[0-9X] + NUL. */
+typedef struct hd_id { char s[19]; } hd_id;
+
+/*
+ * Normalises and validates an ID cell (SPEC §3, §6 "IDs"):
+ * trims the trim set, makes full-width digits and Ｘ/x ASCII 'X', widens a
+ * 15-digit number to 18 (century 19; sequence 996-999 -> century 18, GB
+ * 11643-1989) with its check character, then checks: length/characters
+ * (HD_R_ID_FORMAT), ISO 7064 MOD 11-2 check character (HD_R_ID_CHECK),
+ * birth date real and not after as_of (HD_R_ID_DATE), first two digits a
+ * province (11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81, 82, 83:
+ * HD_R_ID_PROVINCE). A cell of the form d[.ddd]E[+-]dd: HD_R_EXCEL_MANGLED.
+ * Order of checks: mangled, format, check, date, province.
+ * @return HD_R_NONE and *out set, or the reason (then *out is undefined).
+ */
+hd_reason hd_id_normalise(const char *s, size_t n, hd_date as_of, hd_id *out);
+
+/* The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') of 17 digits. */
+char hd_id_check_char(const char body17[17]);
+
+/*
+ * 1 if the first six digits are a GB/T 2260 division code, current or
+ * historical, in the lists shipped in data/admin-codes (Yunnan county level,
+ * 1980-2023; every province's prefectures, NBS 2023). For provinces whose
+ * county lists are not shipped, a code whose prefecture (first four digits
+ * + "00") or province is known counts as known. See docs/ids.md.
+ */
+int hd_division_known(const char code6[6]);
+
+/* Name of a division code (UTF-8, static) or NULL. Used for reports. */
+const char *hd_division_name(const char code6[6]);
+
+/* Writes the county-file mask "530102********123X" + NUL into out[19]. */
+void hd_id_mask(const hd_id *id, char out[19]);
+/* Account number mask: "****" + last 4 characters (all if shorter). */
+void hd_account_mask(const char *s, size_t n, char *out, size_t cap);
+
+/* ---------------------------------------------------------------- keys */
+
+/* The pseudonymisation key (SPEC §1 keygen): id + 32 bytes. */
+typedef struct hd_key {
+    char id[64];               /* key id, printable ASCII */
+    unsigned char bytes[32];
+} hd_key;
+
+/*
+ * Loads a pseudonym.key file ("id=<key id>" and "key=<64 hex>" lines).
+ * Refuses a file readable by group or others (HD_ECONFIG, message gives
+ * "chmod 600 PATH"), wrong length, bad hex or missing id (HD_ECONFIG).
+ * Never puts key material in the message.
+ */
+int hd_key_load(hd_key *key, const char *path, hd_error *err);
+/* Wipes key material (OPENSSL_cleanse). */
+void hd_key_wipe(hd_key *key);
+
+/*
+ * keygen DIR: writes DIR/pseudonym.key (mode 0600, random 32 bytes from
+ * RAND_bytes, key id "k" + 12 hex of fresh randomness or of the date),
+ * DIR/signing.pem (Ed25519 private, PKCS#8 PEM, 0600) and
+ * DIR/signing.pub.pem (public, SubjectPublicKeyInfo PEM, 0644).
+ * Refuses to overwrite existing files (HD_ECONFIG).
+ */
+int hd_keygen(const char *dir, hd_error *err);
+
+/* HMAC-SHA256(key, data) into out[32]. */
+void hd_hmac_sha256(const unsigned char *key, size_t key_len,
+                    const void *data, size_t n, unsigned char out[32]);
+
+/* Member token = lower-case hex HMAC-SHA256(key, "hedui:v1:member:" + ID),
+ * written with NUL into out[65] (SPEC §5). */
+void hd_token_member(const hd_key *key, const hd_id *id, char out[65]);
+/* Household token = HMAC-SHA256(key, "hedui:v1:household:" + county_code
+ * + ":" + application_id), lower-case hex + NUL in out[65]. */
+void hd_token_household(const hd_key *key, const char *county_code,
+                        const char *application_id, char out[65]);
+
+/* A token cell: 64 hex digits (upper case lowered) -> out[65]; else
+ * HD_R_ID_FORMAT. Trims first. */
+hd_reason hd_token_normalise(const char *s, size_t n, char out[65]);
+
+/* ---------------------------------------------------------------- hashes */
+
+typedef struct hd_sha256 hd_sha256;   /* streaming SHA-256 (EVP) */
+hd_sha256 *hd_sha256_new(void);
+void hd_sha256_update(hd_sha256 *h, const void *p, size_t n);
+/* Finishes into out[32] and frees h. */
+void hd_sha256_final(hd_sha256 *h, unsigned char out[32]);
+/* SHA-256 of a whole file as 64 lower-case hex + NUL. HD_EIO/HD_ENOINPUT. */
+int hd_sha256_file(const char *path, char hex[65], hd_error *err);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void hd_hex(const unsigned char *p, size_t n, char *out);
+
+/* Ed25519 over the exact bytes msg[0..n): raw 64-byte signature.
+ * Key: PEM private key file (checked 0600 like the pseudonym key). */
+int hd_ed25519_sign_file(const char *key_pem, const void *msg, size_t n,
+                         unsigned char sig[64], hd_error *err);
+/* Writes the public key of key_pem as PEM to out_pem. */
+int hd_ed25519_write_public(const char *key_pem, const char *out_pem, hd_error *err);
+/* Verifies; HD_OK when valid, HD_EDATA when not, HD_ECONFIG bad key. */
+int hd_ed25519_verify_file(const char *pub_pem, const void *msg, size_t n,
+                           const unsigned char sig[64], hd_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
