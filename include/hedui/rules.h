@@ -1,0 +1,138 @@
+/*
+ * hedui/rules.h — the eligibility policy (policy/NAME.policy, INI), the local
+ * standards (standards.csv), the checks of SPEC §4 and the verdicts.
+ *
+ * Every threshold comes from the policy file, never from code (SPEC §4).
+ * Arithmetic is exact integer arithmetic: money in fen, area in 0.01 m²,
+ * multipliers and shares in basis points; "per capita above L" means
+ * total > members × L; income comparisons are made on 12 × monthly amounts;
+ * reported per-capita figures are rounded half up to the fen.
+ *
+ * Thread-safety: a loaded hd_policy is read-only and may be shared;
+ * hd_judge() is reentrant (it writes only rec->findings of the household's
+ * own records and *out).
+ */
+#ifndef HEDUI_RULES_H
+#define HEDUI_RULES_H
+
+#include <stdint.h>
+#include "hedui/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Findings (reason codes of SPEC §4), stable order = sort order of codes
+ * is NOT this order: reports sort by name (hd_finding_name). */
+typedef enum hd_finding {
+    HD_FD_INCOME_OVER_STANDARD = 0,
+    HD_FD_ASSETS_OVER_LIMIT,
+    HD_FD_VEHICLE_NON_EXEMPT,
+    HD_FD_PROPERTY_MULTIPLE_HOMES,
+    HD_FD_PROPERTY_NON_RESIDENTIAL,
+    HD_FD_PROPERTY_AREA_OVER,
+    HD_FD_BUSINESS_ROLE,
+    HD_FD_FUND_CONTRIBUTING,
+    HD_FD_MEMBER_DECEASED,
+    HD_FD_DUPLICATE_APPLICATION,
+    HD_FD_NAME_MISMATCH,
+    HD_FD_SOURCE_INCOMPLETE,
+    HD_FD_APPLICANT_ROW_REJECTED,
+    HD_FD__COUNT
+} hd_finding;
+
+/* "INCOME_OVER_STANDARD", ... and the Chinese label (docs/reasons.md). */
+const char *hd_finding_name(hd_finding f);
+const char *hd_finding_label_zh(hd_finding f);
+int hd_finding_parse(const char *name);          /* -1 if unknown */
+
+typedef enum hd_outcome { HD_OUT_IGNORE = 0, HD_OUT_REVIEW = 1, HD_OUT_INELIGIBLE = 2 } hd_outcome;
+typedef enum hd_verdict { HD_V_ELIGIBLE = 0, HD_V_REVIEW = 1, HD_V_INELIGIBLE = 2 } hd_verdict;
+const char *hd_verdict_name(hd_verdict v);       /* ELIGIBLE, REVIEW, INELIGIBLE */
+const char *hd_verdict_label_zh(hd_verdict v);   /* 符合, 需人工复核, 不符合 */
+
+/* The rules for one assistance type: [default] overridden by [tekun] etc. */
+typedef struct hd_type_policy {
+    int32_t standard_multiplier_bp;     /* 10000 = 1 x the standard */
+    uint8_t standard_area_urban;        /* 1: always the urban standard */
+    int32_t assets_months;
+    uint32_t vehicle_exempt_mask;       /* bit (1 << HD_VT_*) */
+    int64_t vehicle_value_limit_fen;
+    int32_t max_homes;
+    uint32_t non_residential_mask;      /* bit (1 << HD_US_*) */
+    int64_t area_per_capita_centi;      /* 0.01 m² per member; 0 = no check */
+    int64_t business_capital_limit_fen;
+    uint32_t exclude_pension_mask;      /* bit (1 << HD_SCHEME_*) */
+    uint8_t outcome[HD_FD__COUNT];      /* hd_outcome per finding */
+} hd_type_policy;
+
+typedef struct hd_standard_row {
+    char code[7];                       /* 6-digit division code */
+    int32_t year;
+    int64_t urban_fen, rural_fen;       /* monthly standard in fen */
+} hd_standard_row;
+
+typedef struct hd_policy {
+    char name[128];
+    int32_t max_quarantine_pct;         /* [policy] default 5 */
+    int32_t max_age_days;               /* [policy] 0 = no staleness check */
+    hd_type_policy type[HD_ASSIST__COUNT];
+    hd_standard_row *standards; uint32_t nstandards;
+    char digest[65];                    /* SHA-256 hex over the policy file
+                                           bytes followed by standards.csv */
+    char standards_path[4096];
+} hd_policy;
+
+/*
+ * Loads a policy file and its standards.csv (path relative to the policy
+ * file). Unknown keys, bad numbers, unknown codes in outcome.CODE, an
+ * outcome below review for SOURCE_INCOMPLETE / APPLICANT_ROW_REJECTED, or a
+ * bad standards row: HD_ECONFIG with "PATH:LINE: reason". Missing file:
+ * HD_ENOINPUT. Caller frees with hd_policy_free.
+ */
+int hd_policy_load(hd_policy **out, const char *path, hd_error *err);
+void hd_policy_free(hd_policy *p);
+
+/*
+ * Monthly standard in fen for a county, area type and year (SPEC §6
+ * "Standards"): the most specific level with a row for a year not after
+ * `year` (county code, then its prefecture XXXX00, then province XX0000),
+ * within it the latest such year. Not yet multiplied.
+ * @return HD_OK, or HD_EDATA when no row applies.
+ */
+int hd_standard_lookup(const hd_policy *p, const char *county_code, int year,
+                       int urban, int64_t *fen);
+
+/* What the checks found for one household. */
+typedef struct hd_judgement {
+    uint32_t findings;          /* bit per finding whose outcome is not ignore */
+    hd_verdict verdict;
+    int64_t standard_fen;       /* monthly standard × multiplier, rounded half up */
+    int64_t household_income_fen;   /* monthly, sum of members' incomes, rounded */
+    int64_t income_per_capita_fen;  /* rounded half up */
+    int64_t assets_fen;
+    int64_t assets_per_capita_fen;
+    int32_t homes;              /* residential certificates counted */
+    int64_t residential_area;   /* 0.01 m², area × share summed */
+    int32_t vehicles;           /* owned vehicles, exempt types included */
+    int32_t businesses;         /* distinct active businesses with a role */
+} hd_judgement;
+
+/*
+ * Judges household h of model m on date as_of. `source_damaged` (any source
+ * damaged) raises SOURCE_INCOMPLETE. Sets rec->findings of the records that
+ * are evidence of each finding. Deterministic; exact integer arithmetic.
+ * @return HD_OK, or HD_EDATA with err set when no standard applies to the
+ *         household's county (a config problem the batch reports).
+ */
+int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
+             int source_damaged, hd_judgement *out, hd_error *err);
+
+/* 1 if two names are the same under SPEC §6 "Names" (NFKC via utf8proc,
+ * trim-set characters and minority-name separator dots removed). */
+int hd_names_equal(const char *a, size_t an, const char *b, size_t bn);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
