@@ -1,0 +1,579 @@
+/*
+ * csv.c — the one CSV reader (RFC 4180) of hedui/text.h.
+ *
+ * Design.  Bytes come from a hd_reader and are first made UTF-8: a UTF-8
+ * file is used as it is (no copy, no iconv); a GBK or GB18030 file is run
+ * through glibc iconv into the text buffer before any byte is looked at,
+ * because a GBK trail byte can be 0x7C '|' or 0x5C and must never split a
+ * field. iconv's EINVAL (a character cut at the buffer edge) keeps the
+ * tail for the next read; each byte iconv rejects (EILSEQ, or a cut
+ * character at the end of the file) becomes 0xFF, a byte that never
+ * occurs in UTF-8, so the record it lands in fails hd_utf8_valid() and
+ * gets fault ENCODING. Nothing is ever silently replaced.
+ *
+ * Tokenising is two passes over one record, both over the decoded text:
+ *  1. find the record end: memchr for '\n' and the quote byte; inside
+ *     quotes memchr for the next quote. The scan state survives refills,
+ *     so a record may straddle buffer edges. A record without any quote
+ *     byte costs two memchr calls.
+ *  2. split: without quotes, fields point straight into the text buffer
+ *     (memchr on the delimiter); with quotes a small state machine copies
+ *     the unquoted field text into a field buffer.
+ * Buffers grow to the longest record seen (at most max_line + a read
+ * chunk) and are reused: no allocation per record. A record longer than
+ * max_line is cut: its first max_line bytes are kept in a side buffer and
+ * the rest is scanned and thrown away as it arrives.
+ *
+ * Line ends: LF ends a record (outside quotes); a CR just before it is
+ * dropped, so CRLF, LF and mixed files read the same. A lone CR is data.
+ *
+ * Faults, first found wins: TRUNCATED, LINE_TOO_LONG, UNBALANCED_QUOTE,
+ * ENCODING, NUL_BYTE, BAD_QUOTE.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hedui/text.h"
+
+#define TEXT_CHUNK  (256 * 1024)   /* decoded bytes asked for per refill */
+#define RAW_CHUNK   (64 * 1024)    /* undecoded bytes per read (iconv) */
+#define DEFAULT_MAX_LINE (1024 * 1024)
+
+enum { S_START, S_UNQ, S_QUOTED, S_QQ };   /* scan / split states */
+
+/* A copy of a record that outlives the text buffer (trailer look-ahead). */
+typedef struct held {
+    hd_csv_record rec;
+    char *text;
+    size_t text_cap;
+    hd_field *fields;
+    size_t fields_cap;
+} held;
+
+struct hd_csv {
+    hd_reader *r;
+    hd_encoding enc;
+    char delim;
+    int quote;
+    unsigned skip;
+    int trailer;
+    size_t max_line;
+
+    /* decoded UTF-8 text: [rs, end) not yet returned; sp = scan position */
+    char *buf;
+    size_t cap, rs, sp, end;
+    int st;                 /* scan state at sp */
+    int saw_quote;          /* the current record has a quote byte */
+    uint64_t nl_in;         /* newlines inside quotes in the current record */
+    int eof;                /* no more text will come */
+
+    /* iconv (GBK / GB18030) */
+    iconv_t cd;
+    char *raw;
+    size_t raw_pos, raw_len;
+    int raw_eof;
+
+    /* reader failure: sticky */
+    int failed;
+    hd_error fail_err;
+
+    /* output of the current record */
+    hd_field *fields;
+    size_t fields_cap;
+    char *fbuf;
+    size_t fbuf_cap;
+    char *longbuf;
+
+    uint64_t line;
+    uint64_t skipped;
+    int started;
+
+    /* trailer look-ahead: two slots, one holds, one was just returned */
+    held slot[2];
+    int hold;               /* index of the holding slot */
+    int have_held;
+};
+
+/* ------------------------------------------------------------ buffers */
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap : 16;
+    while (n < need) n *= 2;
+    void *q = realloc(*p, n * elem);
+    if (!q) return -1;
+    *p = q;
+    *cap = n;
+    return 0;
+}
+
+static int oom(hd_csv *c, hd_error *err)
+{
+    c->failed = 1;
+    hd_fail(&c->fail_err, HD_ESOFTWARE, "out of memory reading CSV");
+    if (err) *err = c->fail_err;
+    return -1;
+}
+
+/* Makes room for at least `want` more bytes after end: moves [rs, end)
+ * to the front, grows the buffer if that is not enough. */
+static int make_room(hd_csv *c, size_t want)
+{
+    if (c->rs > 0) {
+        memmove(c->buf, c->buf + c->rs, c->end - c->rs);
+        c->end -= c->rs;
+        c->sp -= c->rs;
+        c->rs = 0;
+    }
+    if (c->cap - c->end < want)
+        return grow((void **)&c->buf, &c->cap, c->end + want, 1);
+    return 0;
+}
+
+/* Reader failed: remember its error. */
+static int reader_failed(hd_csv *c, const hd_error *e, hd_error *err)
+{
+    c->failed = 1;
+    c->fail_err = *e;
+    if (err) *err = *e;
+    return -1;
+}
+
+/* iconv from raw into the text buffer; rejected bytes become 0xFF. */
+static int fill_iconv(hd_csv *c, hd_error *err)
+{
+    for (;;) {
+        if (c->raw_pos < c->raw_len) {
+            char *in = c->raw + c->raw_pos;
+            size_t inleft = c->raw_len - c->raw_pos;
+            char *out = c->buf + c->end;
+            size_t outleft = c->cap - c->end;
+            size_t rc = iconv(c->cd, &in, &inleft, &out, &outleft);
+            int e = errno;
+            size_t produced = (size_t)(out - (c->buf + c->end));
+            c->end += produced;
+            c->raw_pos = (size_t)(in - c->raw);
+            if (rc == (size_t)-1 && e == EILSEQ) {
+                if (c->end < c->cap) {
+                    c->buf[c->end++] = (char)0xFF;
+                    c->raw_pos++;
+                    produced++;
+                }
+            } else if (rc == (size_t)-1 && e == EINVAL && c->raw_eof) {
+                /* a character cut by the end of the file */
+                if (c->end < c->cap) {
+                    c->buf[c->end++] = (char)0xFF;
+                    c->raw_pos = c->raw_len;
+                    produced++;
+                }
+            }
+            if (produced > 0) return 1;
+            if (rc == (size_t)-1 && e == E2BIG) return 1; /* caller makes room */
+            if (rc != (size_t)-1 && c->raw_pos < c->raw_len) continue;
+        }
+        if (c->raw_eof) {
+            if (c->raw_pos < c->raw_len) continue;
+            return 0;
+        }
+        /* keep an incomplete tail, read more raw bytes */
+        if (c->raw_pos > 0) {
+            memmove(c->raw, c->raw + c->raw_pos, c->raw_len - c->raw_pos);
+            c->raw_len -= c->raw_pos;
+            c->raw_pos = 0;
+        }
+        hd_error e2;
+        ssize_t n = hd_reader_read(c->r, c->raw + c->raw_len,
+                                   RAW_CHUNK - c->raw_len, &e2);
+        if (n < 0) {
+            /* flush what is left as rejected bytes of a cut record */
+            if (c->raw_len > c->raw_pos && c->end < c->cap) {
+                c->buf[c->end++] = (char)0xFF;
+                c->raw_pos = c->raw_len;
+            }
+            return reader_failed(c, &e2, err);
+        }
+        if (n == 0) c->raw_eof = 1;
+        c->raw_len += (size_t)n;
+    }
+}
+
+/* Appends decoded text after end.
+ * @return 1 text added, 0 end of input, -1 reader failure or no memory. */
+static int fill(hd_csv *c, hd_error *err)
+{
+    if (c->failed) {
+        if (err) *err = c->fail_err;
+        return -1;
+    }
+    if (c->eof) return 0;
+    if (make_room(c, c->enc == HD_ENC_UTF8 ? TEXT_CHUNK : 4 * RAW_CHUNK) != 0)
+        return oom(c, err);
+    if (c->enc == HD_ENC_UTF8) {
+        hd_error e2;
+        ssize_t n = hd_reader_read(c->r, c->buf + c->end, c->cap - c->end, &e2);
+        if (n < 0) return reader_failed(c, &e2, err);
+        if (n == 0) { c->eof = 1; return 0; }
+        c->end += (size_t)n;
+        return 1;
+    }
+    int rc = fill_iconv(c, err);
+    if (rc == 0) c->eof = 1;
+    return rc;
+}
+
+/* ------------------------------------------------------------ open */
+
+int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *o, hd_error *err)
+{
+    *out = NULL;
+    const char *path = o->path ? o->path : "(input)";
+    unsigned char d = (unsigned char)o->delimiter;
+    if (d == 0 || d >= 0x80 || d == '\n' || d == '\r' || (int)d == o->quote)
+        return hd_fail(err, HD_ECONFIG, "%s: delimiter must be one ASCII "
+                       "character other than the quote and a line end", path);
+    if (o->quote != -1 && (o->quote <= 0 || o->quote >= 0x80 ||
+                           o->quote == '\n' || o->quote == '\r'))
+        return hd_fail(err, HD_ECONFIG, "%s: quote must be one ASCII character "
+                       "or none", path);
+    hd_csv *c = calloc(1, sizeof *c);
+    if (!c) return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
+    c->r = r;
+    c->enc = o->encoding;
+    c->delim = o->delimiter;
+    c->quote = o->quote;
+    c->skip = o->skip;
+    c->trailer = o->trailer;
+    c->max_line = o->max_line ? o->max_line : DEFAULT_MAX_LINE;
+    c->cd = (iconv_t)-1;
+    if (c->enc == HD_ENC_GBK || c->enc == HD_ENC_GB18030) {
+        const char *name = c->enc == HD_ENC_GBK ? "GBK" : "GB18030";
+        c->cd = iconv_open("UTF-8", name);
+        if (c->cd == (iconv_t)-1) {
+            free(c);
+            return hd_fail(err, HD_ECONFIG, "%s: iconv cannot decode %s: %s",
+                           path, name, strerror(errno));
+        }
+        c->raw = malloc(RAW_CHUNK);
+        if (!c->raw) { hd_csv_close(c); return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path); }
+    } else if (c->enc != HD_ENC_UTF8) {
+        free(c);
+        return hd_fail(err, HD_ECONFIG, "%s: unknown encoding %d", path, (int)o->encoding);
+    }
+    c->longbuf = malloc(c->max_line ? c->max_line : 1);
+    if (!c->longbuf || grow((void **)&c->fields, &c->fields_cap, 16, sizeof(hd_field))) {
+        hd_csv_close(c);
+        return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
+    }
+    *out = c;
+    return HD_OK;
+}
+
+void hd_csv_close(hd_csv *c)
+{
+    if (!c) return;
+    if (c->cd != (iconv_t)-1) iconv_close(c->cd);
+    free(c->raw);
+    free(c->buf);
+    free(c->fields);
+    free(c->fbuf);
+    free(c->longbuf);
+    for (int i = 0; i < 2; i++) {
+        free(c->slot[i].text);
+        free(c->slot[i].fields);
+    }
+    free(c);
+}
+
+uint64_t hd_csv_skipped_lines(const hd_csv *c) { return c->skipped; }
+
+/* Drops a BOM and the first `skip` physical lines. */
+static int start(hd_csv *c, hd_error *err)
+{
+    while (c->end - c->rs < 3 && fill(c, err) > 0) {}
+    if (c->failed) return -1;
+    if (c->end - c->rs >= 3 && memcmp(c->buf + c->rs, "\xEF\xBB\xBF", 3) == 0)
+        c->rs += 3;
+    while (c->skipped < c->skip) {
+        char *nl = memchr(c->buf + c->rs, '\n', c->end - c->rs);
+        if (nl) {
+            c->rs = (size_t)(nl - c->buf) + 1;
+            c->skipped++;
+            continue;
+        }
+        int partial = c->rs < c->end;
+        c->sp = c->rs = c->end;      /* the line so far is dropped */
+        int rc = fill(c, err);
+        if (rc < 0) return -1;
+        if (rc == 0) {
+            /* the file ends: a last line without a line end still counts */
+            if (partial) c->skipped++;
+            break;
+        }
+    }
+    c->sp = c->rs;
+    c->line = 1 + c->skipped;
+    c->started = 1;
+    return 0;
+}
+
+/* ------------------------------------------------------------ scanning */
+
+/* Advances the record-end scan from sp. @return the index of the '\n'
+ * that ends the record, or -1 when the text so far holds no end. */
+static long find_end(hd_csv *c)
+{
+    const char *b = c->buf;
+    size_t i = c->sp, e = c->end;
+    int st = c->st, q = c->quote;
+    char dl = c->delim;
+    while (i < e) {
+        if (st == S_START || st == S_UNQ) {
+            const char *nl = memchr(b + i, '\n', e - i);
+            size_t lim = nl ? (size_t)(nl - b) : e;
+            const char *qp = q >= 0 ? memchr(b + i, q, lim - i) : NULL;
+            if (!qp) {
+                if (lim > i) st = b[lim - 1] == dl ? S_START : S_UNQ;
+                if (nl) { c->sp = lim; c->st = st; return (long)lim; }
+                i = e;
+                break;
+            }
+            size_t qi = (size_t)(qp - b);
+            if (qi > i) st = b[qi - 1] == dl ? S_START : S_UNQ;
+            c->saw_quote = 1;
+            st = st == S_START ? S_QUOTED : S_UNQ;  /* else a stray quote */
+            i = qi + 1;
+        } else if (st == S_QUOTED) {
+            const char *qp = memchr(b + i, q, e - i);
+            size_t lim = qp ? (size_t)(qp - b) : e;
+            for (const char *p = b + i; (p = memchr(p, '\n', (size_t)(b + lim - p))); p++)
+                c->nl_in++;
+            if (!qp) { i = e; break; }
+            st = S_QQ;
+            i = lim + 1;
+        } else {                                    /* S_QQ */
+            char ch = b[i];
+            if (ch == '\n') { c->sp = i; c->st = st; return (long)i; }
+            st = ch == q ? S_QUOTED : ch == dl ? S_START : S_UNQ;
+            i++;
+        }
+    }
+    c->sp = i;
+    c->st = st;
+    return -1;
+}
+
+static int push_field(hd_csv *c, size_t *nf, const char *p, size_t n)
+{
+    if (*nf == c->fields_cap &&
+        grow((void **)&c->fields, &c->fields_cap, *nf + 1, sizeof(hd_field)))
+        return -1;
+    c->fields[*nf].p = p;
+    c->fields[*nf].n = n;
+    (*nf)++;
+    return 0;
+}
+
+/* Splits rec->raw into fields. Sets *bad (stray quote) and *open (a quoted
+ * field still open at the end). @return 0, or -1 out of memory. */
+static int split(hd_csv *c, hd_csv_record *rec, int *bad, int *open)
+{
+    const char *s = rec->raw;
+    size_t n = rec->raw_len, nf = 0;
+    *bad = *open = 0;
+    if (!c->saw_quote) {
+        const char *p = s, *e = s + n, *d;
+        while ((d = memchr(p, c->delim, (size_t)(e - p))) != NULL) {
+            if (push_field(c, &nf, p, (size_t)(d - p))) return -1;
+            p = d + 1;
+        }
+        if (push_field(c, &nf, p, (size_t)(e - p))) return -1;
+        rec->nfields = nf;
+        rec->fields = c->fields;
+        return 0;
+    }
+    if (grow((void **)&c->fbuf, &c->fbuf_cap, n + 1, 1)) return -1;
+    char *w = c->fbuf, *f = w;
+    char q = (char)c->quote, dl = c->delim;
+    int st = S_START;
+    for (size_t i = 0; i < n; i++) {
+        char ch = s[i];
+        switch (st) {
+        case S_START:
+            if (ch == q) st = S_QUOTED;
+            else if (ch == dl) { if (push_field(c, &nf, f, 0)) return -1; f = w; }
+            else { *w++ = ch; st = S_UNQ; }
+            break;
+        case S_UNQ:
+            if (ch == dl) {
+                if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
+                f = w;
+                st = S_START;
+            } else {
+                if (ch == q) *bad = 1;
+                *w++ = ch;
+            }
+            break;
+        case S_QUOTED:
+            if (ch == q) st = S_QQ;
+            else *w++ = ch;
+            break;
+        default:                                    /* S_QQ */
+            if (ch == q) { *w++ = q; st = S_QUOTED; }
+            else if (ch == dl) {
+                if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
+                f = w;
+                st = S_START;
+            } else { *bad = 1; *w++ = ch; st = S_UNQ; }
+            break;
+        }
+    }
+    if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
+    *open = st == S_QUOTED;
+    rec->nfields = nf;
+    rec->fields = c->fields;
+    return 0;
+}
+
+/* 1 if every field is empty after trimming. */
+static int is_blank(const hd_csv_record *rec)
+{
+    for (size_t i = 0; i < rec->nfields; i++) {
+        const char *p = rec->fields[i].p;
+        size_t n = rec->fields[i].n;
+        hd_trim(&p, &n);
+        if (n) return 0;
+    }
+    return 1;
+}
+
+/* One record, no trailer logic. @return 1, 0 (end) or -1. */
+static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
+{
+    if (!c->started && start(c, err) != 0) return -1;
+    if (c->failed && c->rs == c->end) {
+        if (err) *err = c->fail_err;
+        return -1;
+    }
+    c->sp = c->rs;
+    c->st = S_START;
+    c->saw_quote = 0;
+    c->nl_in = 0;
+    int is_long = 0, truncated = 0, at_eof = 0;
+    size_t eol;
+    for (;;) {
+        long pos = find_end(c);
+        if (pos >= 0) { eol = (size_t)pos; break; }
+        if (!is_long && c->end - c->rs > c->max_line + 1) {
+            is_long = 1;
+            memcpy(c->longbuf, c->buf + c->rs, c->max_line);
+        }
+        if (is_long) c->rs = c->sp;               /* forget the scanned text */
+        int rc = fill(c, err);
+        if (rc > 0) continue;
+        if (c->rs == c->end && !is_long) {
+            if (rc < 0) return -1;
+            return 0;
+        }
+        if (rc < 0) {
+            if (hd_reader_fault(c->r) != HD_RF_TRUNCATED) return -1;
+            truncated = 1;
+        }
+        eol = c->end;
+        at_eof = 1;
+        break;
+    }
+
+    memset(rec, 0, sizeof *rec);
+    rec->line = c->line;
+    rec->lines = 1 + c->nl_in;
+    c->line += rec->lines;
+    int bad = 0, open = 0;
+    if (is_long) {
+        rec->raw = c->longbuf;
+        rec->raw_len = c->max_line;
+        rec->fields = c->fields;
+        rec->nfields = 0;
+        rec->fault = HD_R_LINE_TOO_LONG;
+    } else {
+        size_t len = eol - c->rs;
+        if (len && c->buf[c->rs + len - 1] == '\r' && c->st != S_QUOTED) len--;
+        rec->raw = c->buf + c->rs;
+        rec->raw_len = len;
+        if (len > c->max_line) {
+            memcpy(c->longbuf, rec->raw, c->max_line);
+            rec->raw = c->longbuf;
+            rec->raw_len = c->max_line;
+            rec->fields = c->fields;
+            rec->fault = HD_R_LINE_TOO_LONG;
+        } else {
+            if (split(c, rec, &bad, &open)) return oom(c, err);
+            if (open) rec->fault = HD_R_UNBALANCED_QUOTE;
+            else if (!hd_utf8_valid(rec->raw, rec->raw_len)) rec->fault = HD_R_ENCODING;
+            else if (memchr(rec->raw, 0, rec->raw_len)) rec->fault = HD_R_NUL_BYTE;
+            else if (bad) rec->fault = HD_R_BAD_QUOTE;
+        }
+    }
+    if (truncated) rec->fault = HD_R_TRUNCATED;
+    if (rec->fault == HD_R_NONE) rec->blank = is_blank(rec);
+    c->rs = at_eof ? c->end : eol + 1;
+    c->sp = c->rs;
+    return 1;
+}
+
+/* Copies a record into a slot so that it survives the next parse. */
+static int hold_copy(held *h, const hd_csv_record *rec)
+{
+    size_t total = rec->raw_len + 1;
+    for (size_t i = 0; i < rec->nfields; i++) total += rec->fields[i].n;
+    if (grow((void **)&h->text, &h->text_cap, total, 1) ||
+        grow((void **)&h->fields, &h->fields_cap, rec->nfields + 1, sizeof(hd_field)))
+        return -1;
+    h->rec = *rec;
+    char *w = h->text;
+    memcpy(w, rec->raw, rec->raw_len);
+    h->rec.raw = w;
+    w += rec->raw_len;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        memcpy(w, rec->fields[i].p, rec->fields[i].n);
+        h->fields[i].p = w;
+        h->fields[i].n = rec->fields[i].n;
+        w += rec->fields[i].n;
+    }
+    h->rec.fields = h->fields;
+    return 0;
+}
+
+int hd_csv_next(hd_csv *c, hd_csv_record *rec, hd_error *err)
+{
+    if (!c->trailer) return parse_one(c, rec, err);
+    for (;;) {
+        hd_csv_record cur;
+        int rc = parse_one(c, &cur, err);
+        if (rc == 1 && cur.blank) {             /* blanks are not held */
+            *rec = cur;
+            return 1;
+        }
+        if (rc == 1) {
+            if (!c->have_held) {
+                if (hold_copy(&c->slot[c->hold], &cur)) return oom(c, err);
+                c->have_held = 1;
+                continue;
+            }
+            int out = c->hold;
+            c->hold ^= 1;
+            if (hold_copy(&c->slot[c->hold], &cur)) return oom(c, err);
+            *rec = c->slot[out].rec;
+            return 1;
+        }
+        if (!c->have_held) return rc;
+        /* end of input: the held record is the trailer, unless the input
+         * ended in an error (then the trailer is unknown) */
+        c->have_held = 0;
+        *rec = c->slot[c->hold].rec;
+        rec->is_trailer = rc == 0;
+        return 1;
+    }
+}

@@ -1,0 +1,392 @@
+/*
+ * values.c — trimming, cell cleaning and the value parsers of hedui/text.h
+ * (SPEC §6 "Values" and "Further decisions").
+ *
+ * Every parser is exact: integers only, no floating point, overflow is an
+ * error. Inputs are UTF-8 cells already cleaned by hd_cell_clean(); the
+ * parsers never read past s[n) and never need a NUL.
+ *
+ * Dates use the civil-from-days / days-from-civil algorithms of Howard
+ * Hinnant ("chrono-Compatible Low-Level Date Algorithms"), proleptic
+ * Gregorian, day 0 = 1970-01-01.
+ */
+#include <stdint.h>
+#include <string.h>
+
+#include "hedui/text.h"
+
+/* ------------------------------------------------------------------ dates */
+
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int hd_date_valid(int y, int m, int d)
+{
+    static const int mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1) return 0;
+    int max = mdays[m - 1] + (m == 2 && is_leap(y));
+    return d <= max;
+}
+
+hd_date hd_date_from_ymd(int y, int m, int d)
+{
+    y -= m <= 2;
+    int era = (y >= 0 ? y : y - 399) / 400;
+    int yoe = y - era * 400;                                   /* [0, 399] */
+    int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;  /* [0, 365] */
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
+    return (hd_date)(era * 146097 + doe - 719468);
+}
+
+void hd_date_to_ymd(hd_date t, int *y, int *m, int *d)
+{
+    int z = t + 719468;
+    int era = (z >= 0 ? z : z - 146096) / 146097;
+    int doe = z - era * 146097;
+    int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int yy = yoe + era * 400;
+    int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int mp = (5 * doy + 2) / 153;
+    int dd = doy - (153 * mp + 2) / 5 + 1;
+    int mm = mp < 10 ? mp + 3 : mp - 9;
+    *y = yy + (mm <= 2);
+    *m = mm;
+    *d = dd;
+}
+
+void hd_date_format(hd_date t, char out[11])
+{
+    int y, m, d;
+    hd_date_to_ymd(t, &y, &m, &d);
+    if (y < 0) y = 0;
+    if (y > 9999) y = 9999;
+    out[0] = (char)('0' + y / 1000);
+    out[1] = (char)('0' + y / 100 % 10);
+    out[2] = (char)('0' + y / 10 % 10);
+    out[3] = (char)('0' + y % 10);
+    out[4] = '-';
+    out[5] = (char)('0' + m / 10);
+    out[6] = (char)('0' + m % 10);
+    out[7] = '-';
+    out[8] = (char)('0' + d / 10);
+    out[9] = (char)('0' + d % 10);
+    out[10] = 0;
+}
+
+/* ------------------------------------------------------------------ trim */
+
+/* Length of a trim-set character at the start of s[0..n), else 0. */
+static size_t trim_head(const unsigned char *s, size_t n)
+{
+    if (n == 0) return 0;
+    if (s[0] == ' ' || s[0] == '\t' || s[0] == '\r') return 1;
+    if (n >= 2 && s[0] == 0xC2 && s[1] == 0xA0) return 2;               /* U+00A0 */
+    if (n >= 3) {
+        if (s[0] == 0xE2 && s[1] == 0x80 && s[2] == 0x8B) return 3;     /* U+200B */
+        if (s[0] == 0xEF && s[1] == 0xBB && s[2] == 0xBF) return 3;     /* U+FEFF */
+        if (s[0] == 0xE3 && s[1] == 0x80 && s[2] == 0x80) return 3;     /* U+3000 */
+    }
+    return 0;
+}
+
+/* Length of a trim-set character at the end of s[0..n), else 0. */
+static size_t trim_tail(const unsigned char *s, size_t n)
+{
+    if (n == 0) return 0;
+    unsigned char c = s[n - 1];
+    if (c == ' ' || c == '\t' || c == '\r') return 1;
+    if (n >= 2 && s[n - 2] == 0xC2 && c == 0xA0) return 2;
+    if (n >= 3 && trim_head(s + n - 3, 3) == 3) return 3;
+    return 0;
+}
+
+void hd_trim(const char **s, size_t *n)
+{
+    const unsigned char *p = (const unsigned char *)*s;
+    size_t len = *n, k;
+    while ((k = trim_head(p, len)) != 0) { p += k; len -= k; }
+    while ((k = trim_tail(p, len)) != 0) len -= k;
+    *s = (const char *)p;
+    *n = len;
+}
+
+void hd_cell_clean(const char **s, size_t *n)
+{
+    hd_trim(s, n);
+    const char *p = *s;
+    if (*n >= 3 && p[0] == '=' && p[1] == '"' && p[*n - 1] == '"') {
+        *s = p + 2;
+        *n -= 3;
+        hd_trim(s, n);
+    }
+}
+
+int hd_is_excel_mangled(const char *s, size_t n)
+{
+    size_t i = 0;
+    if (i >= n || s[i] < '0' || s[i] > '9') return 0;
+    i++;
+    if (i < n && s[i] == '.') {
+        i++;
+        size_t start = i;
+        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+        if (i == start) return 0;
+    }
+    if (i >= n || (s[i] != 'E' && s[i] != 'e')) return 0;
+    i++;
+    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
+    size_t start = i;
+    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
+    return i > start && i == n;
+}
+
+/* ------------------------------------------------------------------ numbers */
+
+/* Reads one ASCII or full-width (U+FF10..FF19, EF BC 90..99) digit at
+ * s[*i]; returns 0-9 and advances, or -1. */
+static int digit_at(const char *s, size_t n, size_t *i)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (*i < n && u[*i] >= '0' && u[*i] <= '9') return u[(*i)++] - '0';
+    if (*i + 3 <= n && u[*i] == 0xEF && u[*i + 1] == 0xBC &&
+        u[*i + 2] >= 0x90 && u[*i + 2] <= 0x99) {
+        int d = u[*i + 2] - 0x90;
+        *i += 3;
+        return d;
+    }
+    return -1;
+}
+
+/*
+ * A decimal: [sign] digits [with comma groups if commas] [. decimals].
+ * The value is returned scaled by 10^max_dec in *out (exact), with at most
+ * max_dec decimals. allow_comma: comma groups of three permitted.
+ * @return 0 on success, -1 on any syntax error or overflow.
+ */
+static int parse_decimal(const char *s, size_t n, int max_dec, int allow_comma,
+                         int allow_sign, int64_t *out)
+{
+    size_t i = 0;
+    int neg = 0;
+    if (allow_sign && i < n && (s[i] == '+' || s[i] == '-')) { neg = s[i] == '-'; i++; }
+    uint64_t v = 0;
+    const uint64_t lim = (uint64_t)INT64_MAX;
+    int ndig = 0, group = 0, commas = 0;
+    for (;;) {
+        if (i < n && s[i] == ',') {
+            if (!allow_comma || ndig == 0) return -1;
+            if (commas ? group != 3 : group > 3) return -1;
+            commas++;
+            group = 0;
+            i++;
+            continue;
+        }
+        int d = digit_at(s, n, &i);
+        if (d < 0) break;
+        if (v > (lim - (uint64_t)d) / 10) return -1;
+        v = v * 10 + (uint64_t)d;
+        ndig++;
+        group++;
+    }
+    if (ndig == 0) return -1;
+    if (commas && group != 3) return -1;
+    int dec = 0;
+    if (i < n && s[i] == '.') {
+        i++;
+        for (;;) {
+            int d = digit_at(s, n, &i);
+            if (d < 0) break;
+            if (++dec > max_dec) return -1;
+            if (v > (lim - (uint64_t)d) / 10) return -1;
+            v = v * 10 + (uint64_t)d;
+        }
+        if (dec == 0) return -1;   /* "1." */
+    }
+    if (i != n) return -1;
+    for (; dec < max_dec; dec++) {
+        if (v > lim / 10) return -1;
+        v *= 10;
+    }
+    *out = neg ? -(int64_t)v : (int64_t)v;
+    return 0;
+}
+
+hd_reason hd_parse_money(const char *s, size_t n, hd_money_unit unit, int64_t *fen)
+{
+    int64_t v;
+    switch (unit) {
+    case HD_MONEY_FEN:
+        if (parse_decimal(s, n, 0, 1, 1, &v)) return HD_R_AMOUNT;
+        break;
+    case HD_MONEY_YUAN:
+        if (parse_decimal(s, n, 2, 1, 1, &v)) return HD_R_AMOUNT;
+        break;
+    case HD_MONEY_WAN:
+        /* 1 wan = 10^6 fen: six decimals of wan are whole fen */
+        if (parse_decimal(s, n, 6, 1, 1, &v)) return HD_R_AMOUNT;
+        break;
+    default:
+        return HD_R_AMOUNT;
+    }
+    *fen = v;
+    return HD_R_NONE;
+}
+
+hd_reason hd_parse_area(const char *s, size_t n, int64_t *centi_m2)
+{
+    int64_t v;
+    if (n > 0 && s[0] == '-') return HD_R_AREA;
+    if (parse_decimal(s, n, 2, 1, 1, &v) || v < 0) return HD_R_AREA;
+    *centi_m2 = v;
+    return HD_R_NONE;
+}
+
+hd_reason hd_parse_share(const char *s, size_t n, hd_share_unit unit, int32_t *bp)
+{
+    int64_t v;
+    switch (unit) {
+    case HD_SHARE_BP:
+        if (parse_decimal(s, n, 0, 0, 0, &v)) return HD_R_SHARE;
+        break;
+    case HD_SHARE_PERCENT:
+        if (n > 0 && s[n - 1] == '%') n--;
+        /* v in 1/10000 of a percent; 1 bp = 1/100 percent */
+        if (parse_decimal(s, n, 4, 0, 0, &v) || v % 100 != 0) return HD_R_SHARE;
+        v /= 100;
+        break;
+    case HD_SHARE_FRACTION:
+        if (parse_decimal(s, n, 4, 0, 0, &v)) return HD_R_SHARE;
+        break;
+    default:
+        return HD_R_SHARE;
+    }
+    if (v < 0 || v > 10000) return HD_R_SHARE;
+    *bp = (int32_t)v;
+    return HD_R_NONE;
+}
+
+/* ------------------------------------------------------------------ dates */
+
+/* Matches s[0..n) against one format f[0..fn). Fields not in the format
+ * stay 0. @return 0 on a whole match, else -1. */
+static int match_format(const char *s, size_t n, const char *f, size_t fn,
+                        int *y, int *m, int *d, int *has_m, int *has_d)
+{
+    size_t i = 0, k = 0;
+    *y = *m = *d = 0;
+    *has_m = *has_d = 0;
+    int has_y = 0;
+    while (k < fn) {
+        if (f[k] == '%' && k + 1 < fn) {
+            char conv = f[k + 1];
+            k += 2;
+            if (conv == '%') {
+                if (i >= n || s[i] != '%') return -1;
+                i++;
+                continue;
+            }
+            int maxd, mind, *dst;
+            if (conv == 'Y') { maxd = 4; mind = 4; dst = y; has_y = 1; }
+            else if (conv == 'm') { maxd = 2; mind = 1; dst = m; *has_m = 1; }
+            else if (conv == 'd') { maxd = 2; mind = 1; dst = d; *has_d = 1; }
+            else return -1;             /* unsupported conversion */
+            int v = 0, nd = 0;
+            while (nd < maxd && i < n && s[i] >= '0' && s[i] <= '9') {
+                v = v * 10 + (s[i] - '0');
+                i++;
+                nd++;
+            }
+            if (nd < mind) return -1;
+            *dst = v;
+        } else {
+            if (i >= n || s[i] != f[k]) return -1;
+            i++;
+            k++;
+        }
+    }
+    return (i == n && has_y) ? 0 : -1;
+}
+
+typedef struct { int y, m, d, has_m, has_d; } ymd_match;
+
+hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *out)
+{
+    if (!formats) formats = "%Y-%m-%d|%Y%m%d";
+    const char *f = formats;
+    for (;;) {
+        const char *bar = strchr(f, '|');
+        size_t fn = bar ? (size_t)(bar - f) : strlen(f);
+        ymd_match mt;
+        if (match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0 &&
+            mt.has_m && mt.has_d && hd_date_valid(mt.y, mt.m, mt.d)) {
+            *out = hd_date_from_ymd(mt.y, mt.m, mt.d);
+            return HD_R_NONE;
+        }
+        if (!bar) return HD_R_DATE;
+        f = bar + 1;
+    }
+}
+
+hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t *period)
+{
+    if (!formats) formats = "%Y|%Y-%m|%Y%m";
+    const char *f = formats;
+    for (;;) {
+        const char *bar = strchr(f, '|');
+        size_t fn = bar ? (size_t)(bar - f) : strlen(f);
+        ymd_match mt;
+        if (match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0) {
+            int ok;
+            if (mt.has_d) ok = mt.has_m && hd_date_valid(mt.y, mt.m, mt.d);
+            else if (mt.has_m) ok = hd_date_valid(mt.y, mt.m, 1);
+            else ok = hd_date_valid(mt.y, 1, 1);
+            if (ok) {
+                *period = (int32_t)(mt.y * 100 + (mt.has_m ? mt.m : 0));
+                return HD_R_NONE;
+            }
+        }
+        if (!bar) return HD_R_PERIOD;
+        f = bar + 1;
+    }
+}
+
+/* ------------------------------------------------------------------ UTF-8 */
+
+int hd_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        /* ASCII fast path: 8 bytes at a time */
+        while (i + 8 <= n) {
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if (w & 0x8080808080808080ull) break;
+            i += 8;
+        }
+        if (i >= n) break;
+        unsigned char c = s[i];
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) {
+            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return 0;
+            i += 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            if (i + 2 >= n) return 0;
+            unsigned char c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
+            if (c == 0xE0 && c1 < 0xA0) return 0;          /* overlong */
+            if (c == 0xED && c1 > 0x9F) return 0;          /* surrogate */
+            i += 3;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            if (i + 3 >= n) return 0;
+            unsigned char c1 = s[i + 1];
+            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+                (s[i + 3] & 0xC0) != 0x80) return 0;
+            if (c == 0xF0 && c1 < 0x90) return 0;          /* overlong */
+            if (c == 0xF4 && c1 > 0x8F) return 0;          /* > U+10FFFF */
+            i += 4;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
