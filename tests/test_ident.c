@@ -456,6 +456,7 @@ START_TEST(divisions)
     ck_assert(hd_division_known("110111"));    /* prefecture 110100 */
     ck_assert(hd_division_known("440524"));    /* prefecture 440500 */
     ck_assert(hd_division_known("362324"));    /* province 360000 */
+    ck_assert(hd_division_known("110201"));    /* province 110000 */
     ck_assert(hd_division_known("810000"));    /* supplement */
     ck_assert(hd_division_known("830000"));
     ck_assert(!hd_division_known("990426"));
@@ -904,6 +905,32 @@ START_TEST(keygen_sign_verify)
 }
 END_TEST
 
+/* The generator refuses malformed input (run from the repository root, as
+ * make test does; skipped elsewhere). */
+START_TEST(gen_divisions_script)
+{
+    if (access("scripts/gen-divisions.sh", R_OK) != 0) return;
+    make_tmpdir();
+    char path[400], cmd[1200];
+    snprintf(path, sizeof path, "%s/a.csv", tmpdir);
+    write_file(path, "code,name,level,parent\n530102,五华区,county,530100\n", 0644);
+    snprintf(cmd, sizeof cmd, "sh scripts/gen-divisions.sh '%s' > '%s/out.c'", tmpdir, tmpdir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/out.c", tmpdir);
+    char *c = td_slurp(path, NULL);
+    ck_assert_ptr_nonnull(strstr(c, "{\"530102\", \"五华区\"}"));
+    ck_assert_ptr_nonnull(strstr(c, "hd_division_count = 5;"));   /* + 4 supplements */
+    free(c);
+    snprintf(path, sizeof path, "%s/a.csv", tmpdir);
+    write_file(path, "code,name,level,parent\n53010,五华区,county,530100\n", 0644);
+    snprintf(cmd, sizeof cmd, "sh scripts/gen-divisions.sh '%s' > /dev/null 2>&1", tmpdir);
+    ck_assert_int_ne(system(cmd), 0);
+    write_file(path, "id,label\n530102,x\n", 0644);
+    ck_assert_int_ne(system(cmd), 0);
+    remove_tmpdir();
+}
+END_TEST
+
 static Suite *ident_suite(void)
 {
     Suite *s = suite_create("ident");
@@ -915,6 +942,7 @@ static Suite *ident_suite(void)
     tcase_add_test(t, check_chars);
     tcase_add_test(t, divisions);
     tcase_add_test(t, masking);
+    tcase_add_test(t, gen_divisions_script);
     suite_add_tcase(s, t);
     t = tcase_create("crypto");
     tcase_set_timeout(t, 60);

@@ -31,11 +31,24 @@ typedef struct hd_id { char s[19]; } hd_id;
  * province (11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81, 82, 83:
  * HD_R_ID_PROVINCE). A cell of the form d[.ddd]E[+-]dd: HD_R_EXCEL_MANGLED.
  * Order of checks: mangled, format, check, date, province.
+ *
+ * Details (docs/ids.md): s need not be NUL-terminated (s == NULL with n == 0
+ * is an empty cell -> HD_R_ID_FORMAT); the full-width small ｘ (U+FF58) is
+ * folded like Ｘ; a 15-digit number must be all digits; a birth year before
+ * 1800 is impossible (HD_R_ID_DATE: neither edition can encode it);
+ * as_of == HD_DATE_NONE skips the "after as_of" test only. An apostrophe
+ * or `="..."` wrapper is not removed here (the reader's hd_cell_clean()
+ * unwraps `="..."`). No allocation; reentrant.
+ * @param s, n   the cell (UTF-8), not trimmed yet
+ * @param as_of  the run's verification date (days since 1970-01-01)
+ * @param out    receives the 18-character normalised ID
  * @return HD_R_NONE and *out set, or the reason (then *out is undefined).
  */
 hd_reason hd_id_normalise(const char *s, size_t n, hd_date as_of, hd_id *out);
 
-/* The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') of 17 digits. */
+/* The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') of 17 ASCII
+ * digits (GB 11643-1999 §5.4: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
+ * sum mod 11 -> "10X98765432"). The caller guarantees digits. */
 char hd_id_check_char(const char body17[17]);
 
 /*
@@ -44,15 +57,23 @@ char hd_id_check_char(const char body17[17]);
  * 1980-2023; every province's prefectures, NBS 2023). For provinces whose
  * county lists are not shipped, a code whose prefecture (first four digits
  * + "00") or province is known counts as known. See docs/ids.md.
+ * The table is generated at build time by scripts/gen-divisions.sh, which
+ * also adds 710000, 810000, 820000 and 830000 (HK/Macao/Taiwan). A code
+ * that is not six ASCII digits is not known. Binary search; reentrant.
  */
 int hd_division_known(const char code6[6]);
 
-/* Name of a division code (UTF-8, static) or NULL. Used for reports. */
+/* Name of a division code (UTF-8, static) or NULL. Used for reports.
+ * Exact codes only (no prefecture/province fallback); a current list's
+ * name (NBS 2023, MCA 2019-04) wins over the last historical name. */
 const char *hd_division_name(const char code6[6]);
 
 /* Writes the county-file mask "530102********123X" + NUL into out[19]. */
 void hd_id_mask(const hd_id *id, char out[19]);
-/* Account number mask: "****" + last 4 characters (all if shorter). */
+/* Account number mask: "****" + last 4 characters (all if shorter),
+ * counted in UTF-8 characters so that none is split; an empty account
+ * gives "". Always NUL-terminated when cap > 0; when the tail does not
+ * fit in cap, only the mask ("****", itself cut to cap) is written. */
 void hd_account_mask(const char *s, size_t n, char *out, size_t cap);
 
 /* ---------------------------------------------------------------- keys */
@@ -68,6 +89,12 @@ typedef struct hd_key {
  * Refuses a file readable by group or others (HD_ECONFIG, message gives
  * "chmod 600 PATH"), wrong length, bad hex or missing id (HD_ECONFIG).
  * Never puts key material in the message.
+ * Also accepted: the lines in either order, CRLF, blank lines and `#`
+ * comment lines, upper-case hex; refused (HD_ECONFIG): any other line, a
+ * repeated id/key line, an id that is empty, over 63 characters or not
+ * printable ASCII without spaces, a file over 4096 bytes or not regular.
+ * @return HD_OK; HD_ENOINPUT (file missing), HD_EIO (cannot read),
+ *         HD_ECONFIG. On failure *key is wiped. err may be NULL.
  */
 int hd_key_load(hd_key *key, const char *path, hd_error *err);
 /* Wipes key material (OPENSSL_cleanse). */
@@ -79,10 +106,20 @@ void hd_key_wipe(hd_key *key);
  * DIR/signing.pem (Ed25519 private, PKCS#8 PEM, 0600) and
  * DIR/signing.pub.pem (public, SubjectPublicKeyInfo PEM, 0644).
  * Refuses to overwrite existing files (HD_ECONFIG).
+ * DIR itself is created (mode 0700) when missing, but not its parents.
+ * Files are created with open(O_CREAT|O_EXCL) and their mode set exactly
+ * (umask notwithstanding); the key id is "k" + 12 hex of RAND_bytes.
+ * On any failure the files this call created are removed again.
+ * @return HD_OK; HD_ECONFIG (a file exists); HD_EIO (cannot create or
+ *         write); HD_ESOFTWARE (RNG or key generation failed); HD_EUSAGE
+ *         (path too long). err may be NULL.
  */
 int hd_keygen(const char *dir, hd_error *err);
 
-/* HMAC-SHA256(key, data) into out[32]. */
+/* HMAC-SHA256(key, data) into out[32] (RFC 2104 / FIPS 198-1, OpenSSL
+ * HMAC()). A key longer than 64 bytes is hashed first, as RFC 2104 says;
+ * key may be NULL when key_len is 0, data NULL when n is 0. Cannot fail
+ * short of OpenSSL being unusable, in which case the process aborts. */
 void hd_hmac_sha256(const unsigned char *key, size_t key_len,
                     const void *data, size_t n, unsigned char out[32]);
 
@@ -95,28 +132,37 @@ void hd_token_household(const hd_key *key, const char *county_code,
                         const char *application_id, char out[65]);
 
 /* A token cell: 64 hex digits (upper case lowered) -> out[65]; else
- * HD_R_ID_FORMAT. Trims first. */
+ * HD_R_ID_FORMAT. Trims first (the trim set of SPEC §6). */
 hd_reason hd_token_normalise(const char *s, size_t n, char out[65]);
 
 /* ---------------------------------------------------------------- hashes */
 
 typedef struct hd_sha256 hd_sha256;   /* streaming SHA-256 (EVP) */
+/* A new context; NULL when out of memory. hd_sha256_update() and
+ * hd_sha256_final() ignore a NULL context. One context per thread. */
 hd_sha256 *hd_sha256_new(void);
 void hd_sha256_update(hd_sha256 *h, const void *p, size_t n);
 /* Finishes into out[32] and frees h. */
 void hd_sha256_final(hd_sha256 *h, unsigned char out[32]);
-/* SHA-256 of a whole file as 64 lower-case hex + NUL. HD_EIO/HD_ENOINPUT. */
+/* SHA-256 of a whole file as 64 lower-case hex + NUL. HD_EIO/HD_ENOINPUT
+ * (HD_ENOINPUT when the file does not exist, HD_ESOFTWARE out of memory). */
 int hd_sha256_file(const char *path, char hex[65], hd_error *err);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hd_hex(const unsigned char *p, size_t n, char *out);
 
-/* Ed25519 over the exact bytes msg[0..n): raw 64-byte signature.
- * Key: PEM private key file (checked 0600 like the pseudonym key). */
+/* Ed25519 over the exact bytes msg[0..n): raw 64-byte signature (RFC 8032,
+ * pure Ed25519, as `openssl pkeyutl -sign -rawin` makes it).
+ * Key: PEM private key file (checked 0600 like the pseudonym key);
+ * an encrypted key is refused, never prompted for.
+ * @return HD_OK; HD_ENOINPUT (missing), HD_EIO, HD_ECONFIG (mode, not an
+ *         unencrypted Ed25519 PEM key), HD_ESOFTWARE. err may be NULL. */
 int hd_ed25519_sign_file(const char *key_pem, const void *msg, size_t n,
                          unsigned char sig[64], hd_error *err);
-/* Writes the public key of key_pem as PEM to out_pem. */
+/* Writes the public key of key_pem as PEM (SubjectPublicKeyInfo) to a new
+ * file out_pem, mode 0644; HD_ECONFIG when out_pem exists. */
 int hd_ed25519_write_public(const char *key_pem, const char *out_pem, hd_error *err);
-/* Verifies; HD_OK when valid, HD_EDATA when not, HD_ECONFIG bad key. */
+/* Verifies; HD_OK when valid, HD_EDATA when not, HD_ECONFIG bad key
+ * (not a PEM Ed25519 public key), HD_ENOINPUT/HD_EIO cannot open it. */
 int hd_ed25519_verify_file(const char *pub_pem, const void *msg, size_t n,
                            const unsigned char sig[64], hd_error *err);
 
