@@ -1,0 +1,244 @@
+/*
+ * applicants.c — county submissions -> households and members
+ * (SPEC §6 "Applicants" and "Further decisions: Applicants").
+ *
+ * Rows are grouped by application_id within each file; a household's
+ * members are laid out contiguously in the order of its rows, households in
+ * the order of their first row. Every row whose application id can be read
+ * is a member, usable or not; a row without one is quarantined and belongs
+ * to no household (docs/applicants.md).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch/internal.h"
+#include "util/strmap.h"
+
+typedef struct staged_row {
+    uint64_t line;
+    hd_reason rejected;
+    int32_t app;                  /* staged application, -1: none */
+    hd_id id;
+    const char *name, *member_no;
+    uint8_t relation;
+    int64_t declared_income;
+} staged_row;
+
+typedef struct staged_app {
+    const char *app_id;
+    const char *county;           /* first usable row's, else first row's text */
+    int area, assist;
+    int have_usable;
+    int reused;                   /* id used by an earlier file of the county */
+    uint32_t nrows;
+    uint32_t household;
+} staged_app;
+
+struct ctx {
+    hd_model *m;
+    uint32_t file;
+    int pos[HD_F__COUNT];
+    staged_row *rows; uint32_t nrows, caprows;
+    staged_app *apps; uint32_t napps, capapps;
+    hd_strmap *apps_by_id;        /* this file: application id -> staged app */
+    hd_strmap *seen;              /* earlier files: county \x1f id -> file */
+};
+
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    uint32_t c = *cap ? *cap : 64;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return -1;
+    *p = q; *cap = c;
+    return 0;
+}
+
+/* The cleaned text of a column of a row, if the row has it and it is text. */
+static int cell(const hd_csv_record *row, int pos, const char **s, size_t *n)
+{
+    if (pos < 0 || (size_t)pos >= row->nfields) return 0;
+    *s = row->fields[pos].p;
+    *n = row->fields[pos].n;
+    hd_cell_clean(s, n);
+    return *n > 0 && hd_utf8_valid(*s, *n);
+}
+
+static int app_of(struct ctx *c, const char *s, size_t n)
+{
+    uint32_t a = hd_strmap_get(c->apps_by_id, s, n);
+    if (a != UINT32_MAX) return (int)a;
+    if (grow((void **)&c->apps, &c->capapps, c->napps + 1, sizeof *c->apps)) return -2;
+    staged_app *ap = &c->apps[c->napps];
+    memset(ap, 0, sizeof *ap);
+    ap->app_id = hd_model_strdup(c->m, s, n);
+    ap->area = ap->assist = -1;
+    if (!ap->app_id || hd_strmap_put(c->apps_by_id, s, n, c->napps)) return -2;
+    return (int)c->napps++;
+}
+
+static int seen_key(char *buf, size_t cap, const char *county, const char *app_id)
+{
+    int k = snprintf(buf, cap, "%s\x1f%s", county, app_id);
+    return (k < 0 || (size_t)k >= cap) ? -1 : k;
+}
+
+static void requarantine(hd_file_result *res, const hd_csv_record *row, hd_reason why, int field)
+{
+    res->ledger.rows_ok--;
+    res->ledger.rows_quarantined++;
+    hd_file_result_quarantine(res, row->line, why, field, row->raw, row->raw_len);
+}
+
+static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                  hd_record *rec, hd_reason reason, int bad_field)
+{
+    (void)bad_field;
+    struct ctx *c = user;
+    hd_model *m = c->m;
+    if (grow((void **)&c->rows, &c->caprows, c->nrows + 1, sizeof *c->rows)) return HD_ESOFTWARE;
+    staged_row *r = &c->rows[c->nrows];
+    memset(r, 0, sizeof *r);
+    r->line = row->line;
+    r->rejected = reason;
+    r->relation = HD_REL_OTHER;
+    r->app = -1;
+    const char *s; size_t n;
+    int can_read = row->fault == HD_R_NONE || row->fault == HD_R_ENCODING;
+    if (reason == HD_R_NONE) {
+        r->app = app_of(c, rec->v[HD_F_APPLICATION_ID].s, rec->v[HD_F_APPLICATION_ID].n);
+    } else if (can_read && cell(row, c->pos[HD_F_APPLICATION_ID], &s, &n)) {
+        r->app = app_of(c, s, n);
+    }
+    if (r->app < -1) return HD_ESOFTWARE;
+    if (reason == HD_R_NONE) {
+        const hd_value *v = rec->v;
+        memcpy(r->id.s, v[HD_F_ID_NUMBER].s, 18);
+        r->id.s[18] = 0;
+        r->name = hd_model_strdup(m, v[HD_F_NAME].s, v[HD_F_NAME].n);
+        r->member_no = hd_model_strdup(m, v[HD_F_MEMBER_NO].s, v[HD_F_MEMBER_NO].n);
+        r->relation = (uint8_t)v[HD_F_RELATION].i;
+        r->declared_income = v[HD_F_DECLARED_INCOME].present ? v[HD_F_DECLARED_INCOME].i : 0;
+        const char *county = hd_model_strdup(m, v[HD_F_COUNTY_CODE].s, v[HD_F_COUNTY_CODE].n);
+        int area = (int)v[HD_F_AREA_TYPE].i;
+        int assist = v[HD_F_ASSISTANCE_TYPE].present ? (int)v[HD_F_ASSISTANCE_TYPE].i : HD_ASSIST_DIBAO;
+        if (!r->name || !r->member_no || !county) return HD_ESOFTWARE;
+        hd_file_result_division(res, r->id.s);
+        staged_app *a = &c->apps[r->app];
+        if (!a->have_usable) {
+            a->have_usable = 1;
+            a->county = county; a->area = area; a->assist = assist;
+            char key[600];
+            if (seen_key(key, sizeof key, county, a->app_id) > 0 &&
+                hd_strmap_get(c->seen, key, strlen(key)) != UINT32_MAX)
+                a->reused = 1;
+        } else if (strcmp(a->county, county) || a->area != area || a->assist != assist) {
+            r->rejected = HD_R_APPLICANT_INCONSISTENT;
+            requarantine(res, row, r->rejected,
+                         strcmp(a->county, county) ? HD_F_COUNTY_CODE :
+                         a->area != area ? HD_F_AREA_TYPE : HD_F_ASSISTANCE_TYPE);
+        }
+        if (a->reused && r->rejected == HD_R_NONE) {
+            r->rejected = HD_R_APPLICATION_ID_REUSED;
+            requarantine(res, row, r->rejected, HD_F_APPLICATION_ID);
+        }
+    } else if (can_read) {
+        if (cell(row, c->pos[HD_F_NAME], &s, &n)) r->name = hd_model_strdup(m, s, n);
+        if (cell(row, c->pos[HD_F_MEMBER_NO], &s, &n)) r->member_no = hd_model_strdup(m, s, n);
+        if (r->app >= 0 && !c->apps[r->app].county && cell(row, c->pos[HD_F_COUNTY_CODE], &s, &n))
+            c->apps[r->app].county = hd_model_strdup(m, s, n);
+    }
+    if (r->app >= 0) c->apps[r->app].nrows++;
+    c->nrows++;
+    return HD_OK;
+}
+
+/* Lays out the staged file as households and members of the model. */
+static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd_error *err)
+{
+    hd_model *m = c->m;
+    uint32_t nh = 0, nmem = 0;
+    for (uint32_t a = 0; a < c->napps; a++)
+        if (!c->apps[a].reused) { nh++; nmem += c->apps[a].nrows; }
+    if (grow((void **)&m->households, &m->caphouseholds, m->nhouseholds + nh, sizeof *m->households) ||
+        grow((void **)&m->members, &m->capmembers, m->nmembers + nmem, sizeof *m->members))
+        return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    uint32_t *cursor = calloc(c->napps + 1, sizeof *cursor);
+    if (!cursor) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    uint32_t next = m->nmembers;
+    for (uint32_t a = 0; a < c->napps; a++) {
+        staged_app *ap = &c->apps[a];
+        if (ap->reused) continue;
+        ap->household = m->nhouseholds++;
+        hd_household *h = &m->households[ap->household];
+        memset(h, 0, sizeof *h);
+        h->county_code = ap->county ? ap->county : "";
+        h->application_id = ap->app_id;
+        h->assistance_type = (uint8_t)(ap->assist >= 0 ? ap->assist : HD_ASSIST_DIBAO);
+        h->area_type = (uint8_t)(ap->area >= 0 ? ap->area : HD_AREA_URBAN);
+        h->first_member = next;
+        h->nmembers = ap->nrows;
+        h->file = c->file;
+        hd_token_household(key, h->county_code, h->application_id, h->token);
+        next += ap->nrows;
+        char k[600];
+        if (ap->county && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
+            hd_strmap_put(c->seen, k, strlen(k), c->file)) {
+            free(cursor);
+            return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        }
+    }
+    for (uint32_t i = 0; i < c->nrows; i++) {
+        staged_row *r = &c->rows[i];
+        if (r->app < 0 || c->apps[r->app].reused) continue;   /* quarantined, no household */
+        staged_app *ap = &c->apps[r->app];
+        hd_household *h = &m->households[ap->household];
+        hd_member *mb = &m->members[h->first_member + cursor[r->app]++];
+        memset(mb, 0, sizeof *mb);
+        mb->household = ap->household;
+        mb->file = c->file;
+        mb->line = r->line;
+        mb->rejected = r->rejected;
+        mb->id = r->id;
+        mb->name = r->name ? r->name : "";
+        mb->member_no = r->member_no ? r->member_no : "";
+        mb->relation = r->relation;
+        mb->declared_income = r->rejected == HD_R_NONE ? r->declared_income : 0;
+        mb->next_same_id = HD_NONE;
+        if (r->rejected == HD_R_NONE) hd_token_member(key, &mb->id, mb->token);
+        else h->row_rejected = 1;
+    }
+    m->nmembers = next;
+    free(cursor);
+    (void)res;
+    return HD_OK;
+}
+
+int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
+                       hd_date as_of, const hd_key *key, hd_file_result *results,
+                       hd_error *err)
+{
+    struct ctx c = { .m = m };
+    c.seen = hd_strmap_new();
+    if (!c.seen) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    int rc = HD_OK;
+    for (int f = 0; f < nfiles && rc == HD_OK; f++) {
+        hd_file_result *res = &results[f];
+        if (!res->path) res->path = files[f];
+        c.file = res->index;
+        c.nrows = c.napps = 0;
+        c.apps_by_id = hd_strmap_new();
+        if (!c.apps_by_id) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+        for (int i = 0; i < HD_F__COUNT; i++) c.pos[i] = -1;
+        rc = hd_scan_file(d, as_of, res, on_row, &c, NULL, c.pos);
+        if (rc != HD_OK) hd_fail(err, rc, "%s: cannot load applicants (out of memory)", res->path);
+        else rc = commit_file(&c, res, key, err);
+        hd_strmap_free(c.apps_by_id);
+        c.apps_by_id = NULL;
+    }
+    free(c.rows);
+    free(c.apps);
+    hd_strmap_free(c.seen);
+    return rc;
+}

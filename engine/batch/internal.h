@@ -1,0 +1,78 @@
+/*
+ * internal.h — what the batch's parts share: the per-file result (ledger,
+ * damage, quarantine, matched records) and the scanner that reads one file.
+ */
+#ifndef HEDUI_BATCH_INTERNAL_H
+#define HEDUI_BATCH_INTERNAL_H
+
+#include <stdatomic.h>
+#include "hedui/batch.h"
+#include "util/arena.h"
+
+typedef struct hd_qrow {          /* one quarantined row */
+    uint64_t line;
+    hd_reason reason;
+    int field;                    /* hd_fid at fault, or -1 */
+    const char *raw; uint32_t raw_len;   /* the row as read (restricted) */
+} hd_qrow;
+
+typedef struct hd_divcount { char code[7]; uint64_t n; } hd_divcount;
+
+typedef struct hd_ledger {
+    uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
+    uint64_t header_lines, skipped_lines, blank_lines, trailer_lines;
+    uint64_t by_reason[HD_R__COUNT];
+} hd_ledger;
+
+typedef struct hd_file_result {
+    const char *path;             /* as globbed (owned by the run) */
+    int source;                   /* -1 for applicant files */
+    uint32_t index;               /* file index in the run */
+    hd_ledger ledger;
+    hd_reason damage;             /* HD_R_NONE or why the source is damaged */
+    char damage_msg[1024];
+    hd_qrow *q; uint32_t nq, capq;
+    hd_record *recs; uint32_t nrecs, caprecs;
+    hd_divcount *div; uint32_t ndiv;
+    hd_date newest;               /* newest data date seen, HD_DATE_NONE */
+    uint64_t bytes_in, bytes_out;
+    struct hd_arena *arena;
+} hd_file_result;
+
+void hd_file_result_free(hd_file_result *r);
+int hd_file_result_quarantine(hd_file_result *r, uint64_t line, hd_reason why, int field,
+                              const char *raw, size_t raw_len);
+void hd_file_result_division(hd_file_result *r, const char *id18);
+
+/* Called for every data row by the scanner: reason is HD_R_NONE for a
+ * usable row (rec filled). Returns 0 to go on, or an hd status to stop. */
+typedef int (*hd_row_fn)(void *user, hd_file_result *res, const hd_csv_record *row,
+                         hd_record *rec, hd_reason reason, int bad_field);
+
+typedef struct hd_scan_shared {   /* progress shared between workers */
+    _Atomic uint64_t bytes_done;
+    _Atomic uint64_t rows_done;
+} hd_scan_shared;
+
+/*
+ * Reads one file through the descriptor: header binding, skip/blank/trailer
+ * accounting, row mapping, quarantine of bad rows (fn is called for every
+ * data row); damage (read error, header, trailer) recorded in res.
+ * pos_out (may be NULL) receives the bound column positions before the
+ * first data row is passed to fn. Returns
+ * HD_OK (damage is not an error), or the status fn returned.
+ */
+int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
+                 hd_row_fn fn, void *user, hd_scan_shared *shared,
+                 int pos_out[HD_F__COUNT]);
+
+/* Applicant files -> households and members of m (SPEC §6 "Applicants").
+ * results[i] receives file i's ledger and quarantine. */
+int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
+                       hd_date as_of, const hd_key *key, hd_file_result *results,
+                       hd_error *err);
+
+/* Writers (report/) */
+struct hd_run_state;
+int hd_write_outputs(struct hd_run_state *st, const char *dir, hd_error *err);
+#endif

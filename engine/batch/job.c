@@ -1,0 +1,108 @@
+/*
+ * job.c — the job file (SPEC §2): INI, paths relative to the job file.
+ */
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "hedui/batch.h"
+#include "util/ini.h"
+#include "util/path.h"
+
+struct loader { hd_job *j; int seen_job; };
+
+#define BAD(...) (hd_fail(err, HD_ECONFIG, __VA_ARGS__), 0)
+
+static int set_path(hd_job *j, char *dst, const char *v, int line, const char *key, hd_error *err)
+{
+    if (!*v) return BAD("%s:%d: %s is empty", j->path, line, key);
+    if (hd_path_join(dst, 4096, j->dir, v) != 0) return BAD("%s:%d: %s is too long", j->path, line, key);
+    return 1;
+}
+
+static int handler(void *user, const char *section, const char *key, const char *v,
+                   int line, hd_error *err)
+{
+    struct loader *L = user;
+    hd_job *j = L->j;
+    char name[128];
+    if (!strcmp(section, "job")) {
+        L->seen_job = 1;
+        if (!strcmp(key, "name")) {
+            if (strlen(v) >= sizeof j->name) return BAD("%s:%d: name is too long", j->path, line);
+            strcpy(j->name, v);
+        } else if (!strcmp(key, "as_of")) {
+            hd_date t;
+            if (hd_parse_date(v, strlen(v), "%Y-%m-%d", &t) != HD_R_NONE)
+                return BAD("%s:%d: as_of must be a date YYYY-MM-DD", j->path, line);
+            j->as_of = t;
+        } else if (!strcmp(key, "applicants")) return set_path(j, j->applicants_glob, v, line, key, err);
+        else if (!strcmp(key, "applicants_format")) return set_path(j, j->applicants_format, v, line, key, err);
+        else if (!strcmp(key, "policy")) return set_path(j, j->policy, v, line, key, err);
+        else if (!strcmp(key, "key")) return set_path(j, j->key, v, line, key, err);
+        else if (!strcmp(key, "signing_key")) return set_path(j, j->signing_key, v, line, key, err);
+        else if (!strcmp(key, "output")) return set_path(j, j->output, v, line, key, err);
+        else return BAD("%s:%d: unknown key '%s' in [job]", j->path, line, key);
+        return 1;
+    }
+    if (hd_ini_section_arg(section, "source", name, sizeof name)) {
+        hd_source_cfg *s = NULL;
+        for (int i = 0; i < j->nsources; i++)
+            if (!strcmp(j->sources[i].name, name)) s = &j->sources[i];
+        if (!s) {
+            for (const char *p = name; *p; p++)
+                if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+                      (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+                    return BAD("%s:%d: source name '%s': use letters, digits, '-', '_' and '.' only (it names output files)", j->path, line, name);
+            if (!strcmp(name, "applicants")) return BAD("%s:%d: 'applicants' is reserved", j->path, line);
+            hd_source_cfg *ns = realloc(j->sources, (size_t)(j->nsources + 1) * sizeof *ns);
+            if (!ns) return BAD("out of memory");
+            j->sources = ns;
+            s = &ns[j->nsources++];
+            memset(s, 0, sizeof *s);
+            strcpy(s->name, name);
+            s->line = line;
+        }
+        if (!strcmp(key, "format")) return set_path(j, s->format_path, v, line, key, err);
+        if (!strcmp(key, "files")) return set_path(j, s->files_glob, v, line, key, err);
+        return BAD("%s:%d: unknown key '%s' in [source \"%s\"]", j->path, line, key, name);
+    }
+    return BAD("%s:%d: unknown section [%s] (job, source \"NAME\")", j->path, line, section);
+}
+
+int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err)
+{
+    *out = NULL;
+    hd_job *j = calloc(1, sizeof *j);
+    if (!j) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    snprintf(j->path, sizeof j->path, "%s", path);
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    snprintf(j->dir, sizeof j->dir, "%s", dirname(tmp));
+    j->as_of = today;
+    snprintf(j->name, sizeof j->name, "hedui");
+    struct loader L = { .j = j };
+    int rc = hd_ini_parse(path, handler, &L, err);
+    if (rc != HD_OK) { hd_job_free(j); return rc; }
+    const char *missing = !L.seen_job ? "[job]" : !*j->applicants_glob ? "applicants" :
+                          !*j->applicants_format ? "applicants_format" : !*j->policy ? "policy" :
+                          !*j->key ? "key" : !*j->output ? "output" : NULL;
+    if (missing) { hd_job_free(j); return hd_fail(err, HD_ECONFIG, "%s: %s is missing", path, missing); }
+    for (int i = 0; i < j->nsources; i++) {
+        if (!*j->sources[i].format_path || !*j->sources[i].files_glob) {
+            hd_fail(err, HD_ECONFIG, "%s:%d: source \"%s\" needs format and files", path,
+                    j->sources[i].line, j->sources[i].name);
+            hd_job_free(j);
+            return HD_ECONFIG;
+        }
+    }
+    *out = j;
+    return HD_OK;
+}
+
+void hd_job_free(hd_job *j)
+{
+    if (!j) return;
+    free(j->sources);
+    free(j);
+}

@@ -1,0 +1,63 @@
+/* error.c — the one error type (see include/hedui/error.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "hedui/error.h"
+
+int hd_fail(hd_error *e, int status, const char *fmt, ...)
+{
+    if (e) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(e->message, sizeof e->message, fmt, ap);
+        va_end(ap);
+        e->status = status;
+        /* one line: a message never carries a line break */
+        for (char *p = e->message; *p; p++)
+            if (*p == '\n' || *p == '\r') *p = ' ';
+    }
+    return status;
+}
+
+void hd_error_clear(hd_error *e)
+{
+    if (e) { e->status = HD_OK; e->message[0] = '\0'; }
+}
+
+static const char *const reason_names[HD_R__COUNT] = {
+    [HD_R_NONE] = "NONE",
+    [HD_R_FIELD_COUNT] = "FIELD_COUNT",
+    [HD_R_ENCODING] = "ENCODING",
+    [HD_R_MISSING] = "MISSING",
+    [HD_R_AMOUNT] = "AMOUNT",
+    [HD_R_DATE] = "DATE",
+    [HD_R_AREA] = "AREA",
+    [HD_R_SHARE] = "SHARE",
+    [HD_R_PERIOD] = "PERIOD",
+    [HD_R_VALUE_UNMAPPED] = "VALUE_UNMAPPED",
+    [HD_R_EXCEL_MANGLED] = "EXCEL_MANGLED",
+    [HD_R_ID_FORMAT] = "ID_FORMAT",
+    [HD_R_ID_CHECK] = "ID_CHECK",
+    [HD_R_ID_DATE] = "ID_DATE",
+    [HD_R_ID_PROVINCE] = "ID_PROVINCE",
+    [HD_R_TRUNCATED] = "TRUNCATED",
+    [HD_R_APPLICANT_INCONSISTENT] = "APPLICANT_INCONSISTENT",
+    [HD_R_APPLICATION_ID_REUSED] = "APPLICATION_ID_REUSED",
+    [HD_R_LINE_TOO_LONG] = "LINE_TOO_LONG",
+    [HD_R_NUL_BYTE] = "NUL_BYTE",
+    [HD_R_UNBALANCED_QUOTE] = "UNBALANCED_QUOTE",
+    [HD_R_BAD_QUOTE] = "BAD_QUOTE",
+    [HD_R_HEADER_MISMATCH] = "HEADER_MISMATCH",
+    [HD_R_TRAILER_COUNT] = "TRAILER_COUNT",
+    [HD_R_READ_ERROR] = "READ_ERROR",
+    [HD_R_QUARANTINE_RATE] = "QUARANTINE_RATE",
+    [HD_R_NO_FILES] = "NO_FILES",
+    [HD_R_STALE] = "STALE",
+    [HD_R_SIZE_CAP] = "SIZE_CAP",
+};
+
+const char *hd_reason_name(hd_reason r)
+{
+    if ((unsigned)r >= HD_R__COUNT || !reason_names[r]) return "UNKNOWN";
+    return reason_names[r];
+}

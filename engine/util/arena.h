@@ -1,0 +1,17 @@
+/*
+ * arena.h — a bump allocator for strings that live as long as their owner
+ * (the model, a descriptor). Chunks of 64 KiB (or larger for a big item);
+ * freed all at once. Not thread-safe: one owner.
+ */
+#ifndef HEDUI_ARENA_H
+#define HEDUI_ARENA_H
+#include <stddef.h>
+
+struct hd_arena;
+struct hd_arena *hd_arena_new(void);
+/* n bytes aligned to 8, or NULL on out of memory. */
+void *hd_arena_alloc(struct hd_arena *a, size_t n);
+/* Copy of s[0..n) with a NUL, or NULL on out of memory. */
+char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
+void hd_arena_free(struct hd_arena *a);
+#endif

@@ -1,0 +1,70 @@
+/* ini.c — inih with line numbers; see ini.h. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <ini.h>
+#include "util/ini.h"
+
+struct ctx {
+    FILE *f;
+    int line;
+    const char *path;
+    hd_ini_handler h;
+    void *user;
+    hd_error *err;
+    int failed;
+};
+
+static char *read_line(char *buf, int size, void *stream)
+{
+    struct ctx *c = stream;
+    char *r = fgets(buf, size, c->f);
+    if (r) c->line++;
+    return r;
+}
+
+static int on_key(void *user, const char *section, const char *name, const char *value)
+{
+    struct ctx *c = user;
+    if (c->failed) return 0;
+    if (!c->h(c->user, section, name, value ? value : "", c->line, c->err)) {
+        c->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+int hd_ini_parse(const char *path, hd_ini_handler h, void *user, hd_error *err)
+{
+    struct ctx c = {0};
+    c.f = fopen(path, "r");
+    if (!c.f) return hd_fail(err, HD_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
+    c.path = path; c.h = h; c.user = user; c.err = err;
+    ini_allow_multiline = 0;
+    ini_stop_on_first_error = 1;
+    hd_error_clear(err);
+    int r = ini_parse_stream(read_line, &c, on_key, &c);
+    fclose(c.f);
+    if (c.failed) {
+        if (err && err->status == HD_OK) hd_fail(err, HD_ECONFIG, "%s:%d: rejected", path, c.line);
+        return err ? err->status : HD_ECONFIG;
+    }
+    if (r > 0) return hd_fail(err, HD_ECONFIG, "%s:%d: syntax error (expected [section] or key = value)", path, r);
+    if (r < 0) return hd_fail(err, HD_ECONFIG, "%s: cannot parse", path);
+    return HD_OK;
+}
+
+int hd_ini_section_arg(const char *section, const char *word, char *out, size_t cap)
+{
+    size_t wn = strlen(word);
+    if (strncmp(section, word, wn) != 0) return 0;
+    const char *p = section + wn;
+    if (*p != ' ' && *p != '\t' && *p != '"') return 0;
+    while (*p == ' ' || *p == '\t') p++;
+    size_t n = strlen(p);
+    if (n >= 2 && p[0] == '"' && p[n - 1] == '"') { p++; n -= 2; }
+    if (n == 0 || n >= cap) return 0;
+    memcpy(out, p, n);
+    out[n] = 0;
+    return 1;
+}

@@ -1,0 +1,66 @@
+/* strmap.c — see strmap.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+#include "util/arena.h"
+#include "util/strmap.h"
+
+struct ent { uint64_t h; const char *k; size_t n; uint32_t v; };
+struct hd_strmap { struct ent *e; size_t mask, count; struct hd_arena *a; };
+
+hd_strmap *hd_strmap_new(void)
+{
+    hd_strmap *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->mask = 63;
+    m->e = calloc(64, sizeof *m->e);
+    m->a = hd_arena_new();
+    if (!m->e || !m->a) { hd_strmap_free(m); return NULL; }
+    return m;
+}
+
+void hd_strmap_free(hd_strmap *m)
+{
+    if (!m) return;
+    free(m->e);
+    hd_arena_free(m->a);
+    free(m);
+}
+
+static struct ent *slot(const hd_strmap *m, uint64_t h, const char *k, size_t n)
+{
+    for (size_t i = h & m->mask;; i = (i + 1) & m->mask) {
+        struct ent *e = &m->e[i];
+        if (!e->k || (e->h == h && e->n == n && memcmp(e->k, k, n) == 0)) return e;
+    }
+}
+
+uint32_t hd_strmap_get(const hd_strmap *m, const char *key, size_t n)
+{
+    struct ent *e = slot(m, XXH3_64bits(key, n), key, n);
+    return e->k ? e->v : UINT32_MAX;
+}
+
+int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value)
+{
+    if ((m->count + 1) * 2 > m->mask + 1) {
+        size_t size = (m->mask + 1) * 2;
+        struct ent *ne = calloc(size, sizeof *ne), *old = m->e;
+        if (!ne) return -1;
+        size_t oldsize = m->mask + 1;
+        m->e = ne; m->mask = size - 1;
+        for (size_t i = 0; i < oldsize; i++)
+            if (old[i].k) *slot(m, old[i].h, old[i].k, old[i].n) = old[i];
+        free(old);
+    }
+    uint64_t h = XXH3_64bits(key, n);
+    struct ent *e = slot(m, h, key, n);
+    if (!e->k) {
+        char *k = hd_arena_strndup(m->a, key, n);
+        if (!k) return -1;
+        e->h = h; e->k = k; e->n = n;
+        m->count++;
+    }
+    e->v = value;
+    return 0;
+}

@@ -1,0 +1,17 @@
+/*
+ * strmap.h — a string -> uint32 map (open addressing, XXH3, load <= 1/2).
+ * Keys are copied into the map's own arena. Not thread-safe.
+ */
+#ifndef HEDUI_UTIL_STRMAP_H
+#define HEDUI_UTIL_STRMAP_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hd_strmap hd_strmap;
+hd_strmap *hd_strmap_new(void);
+void hd_strmap_free(hd_strmap *m);
+/* Value of key or UINT32_MAX. */
+uint32_t hd_strmap_get(const hd_strmap *m, const char *key, size_t n);
+/* Sets key -> value (inserting or replacing). 0 ok, -1 out of memory. */
+int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value);
+#endif

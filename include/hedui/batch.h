@@ -1,0 +1,103 @@
+/*
+ * hedui/batch.h — the job file (SPEC §2) and the nightly batch (`hedui run`).
+ *
+ * The batch: job -> policy + standards -> applicant files -> households and
+ * members -> join index; every extract file streamed once through a pool of
+ * worker threads (one file per worker at a time), per-file results merged
+ * in the fixed order of the job (source order, then file name order), so
+ * that outputs are byte-identical whatever the thread count; then the
+ * rules, the writers, the manifest and its signature, and an atomic rename
+ * of the output directory (SPEC §5).
+ *
+ * Thread-safety: hd_run is reentrant but takes an exclusive lock on the
+ * output directory: a second run on it fails with HD_ETEMPFAIL.
+ */
+#ifndef HEDUI_BATCH_H
+#define HEDUI_BATCH_H
+
+#include "hedui/source.h"
+#include "hedui/rules.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HD_ENGINE_VERSION "0.1.0"
+
+typedef struct hd_source_cfg {
+    char name[128];
+    char format_path[4096];     /* resolved against the job file */
+    char files_glob[4096];      /* resolved against the job file */
+    int line;                   /* line of the section in the job file */
+} hd_source_cfg;
+
+typedef struct hd_job {
+    char path[4096];
+    char dir[4096];             /* directory of the job file */
+    char name[128];
+    hd_date as_of;
+    char applicants_glob[4096];
+    char applicants_format[4096];
+    char policy[4096];
+    char key[4096];
+    char signing_key[4096];     /* "" when not given */
+    char output[4096];
+    hd_source_cfg *sources; int nsources;
+} hd_job;
+
+/*
+ * Loads a job file (INI, SPEC §2). Paths are resolved against the job
+ * file's directory. as_of defaults to `today`. Errors: HD_ENOINPUT
+ * (missing file), HD_ECONFIG "PATH:LINE: reason".
+ */
+int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err);
+void hd_job_free(hd_job *j);
+
+typedef enum hd_log_level { HD_LOG_DEBUG = 0, HD_LOG_INFO, HD_LOG_WARN, HD_LOG_ERROR } hd_log_level;
+/* A log sink: `event` is a stable word (e.g. "source_damaged"), `msg` a
+ * line without personal data. Called from the thread that runs hd_run. */
+typedef void (*hd_log_fn)(void *user, hd_log_level level, const char *event, const char *msg);
+
+typedef struct hd_run_opts {
+    int threads;                /* worker threads; <= 0: all cores */
+    int force;                  /* rebuild an existing complete output */
+    hd_log_fn log; void *log_user;
+    /* progress: bytes of extracts read so far of total (may be NULL) */
+    void (*progress)(void *user, uint64_t done, uint64_t total, uint64_t rows);
+    void *progress_user;
+} hd_run_opts;
+
+typedef struct hd_run_result {
+    char outdir[4096];          /* final output directory */
+    int reused;                 /* 1: existed and verified; nothing rewritten */
+    int damaged;                /* at least one source damaged */
+    int signed_manifest;        /* manifest.sig written */
+    uint64_t households, members;
+    uint64_t verdicts[3];       /* by hd_verdict */
+    uint64_t reasons[HD_FD__COUNT];
+    uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
+    uint64_t files;
+} hd_run_result;
+
+/*
+ * Runs the batch of a job file.
+ * @return HD_OK, HD_EDAMAGED (completed, a source damaged), or an error:
+ *         HD_ECONFIG, HD_ENOINPUT, HD_EIO (outputs cannot be written: no
+ *         final directory is left), HD_ETEMPFAIL (output locked),
+ *         HD_ESOFTWARE. *res is filled as far as the run got.
+ */
+int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err);
+
+/*
+ * Verifies an output directory (SPEC §1 audit verify): manifest.sig is a
+ * valid Ed25519 signature over manifest.json under pub_pem (NULL: the
+ * bundle's own signing.pub.pem), and every file listed in manifest.json has
+ * the listed SHA-256 and size. @return HD_OK, HD_EDATA with the first
+ * failure in err, HD_ENOINPUT.
+ */
+int hd_audit_verify(const char *dir, const char *pub_pem, hd_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,75 @@
+/*
+ * hedui/io.h — the one streaming reader for every input file.
+ *
+ * A file is recognised by its content, not its name (SPEC §3): if it starts
+ * with the zstd frame magic (28 B5 2F FD) or a skippable-frame magic
+ * (0x184D2A50..0x184D2A5F, little-endian) it is decompressed as a sequence
+ * of frames (RFC 8878: several frames concatenated, skippable frames
+ * anywhere); otherwise its bytes are read as they are.
+ *
+ * Memory: a reader owns fixed-size buffers (about 256 KiB in + the caller's
+ * out buffer); memory does not grow with the file.
+ * Thread-safety: one reader per thread; no global state.
+ */
+#ifndef HEDUI_IO_H
+#define HEDUI_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "hedui/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hd_reader hd_reader;
+
+/* Why a read failed (set together with the hd_error). */
+typedef enum hd_read_fault {
+    HD_RF_NONE = 0,
+    HD_RF_OPEN,        /* cannot open (ENOENT -> status HD_ENOINPUT) */
+    HD_RF_IO,          /* read(2) failed (EIO, file vanished...) */
+    HD_RF_TRUNCATED,   /* the file ends inside a zstd frame */
+    HD_RF_CORRUPT,     /* zstd says the data is corrupt / bad checksum /
+                          trailing garbage that is not a frame */
+    HD_RF_SIZE_CAP     /* decompressed more than max_bytes */
+} hd_read_fault;
+
+/*
+ * Opens `path` for streaming.
+ * @max_bytes  cap on decompressed (or plain) bytes; 0 = no cap. Exceeding
+ *             it is a read error HD_RF_SIZE_CAP, never an out-of-memory.
+ * @return HD_OK and *out set (caller frees with hd_reader_close), or
+ *         HD_ENOINPUT (missing / unreadable file) with err set:
+ *         "PATH: cannot open: <strerror>".
+ */
+int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
+                   hd_error *err);
+
+/*
+ * Reads up to `cap` decoded bytes into buf.
+ * @return number of bytes (> 0), 0 at a clean end of file, or -1 on error:
+ *         err->status = HD_EIO and err->message names the file and the
+ *         compressed byte offset: "PATH: byte 1043: zstd: Corrupted block
+ *         detected"; hd_reader_fault() tells which fault. Bytes returned
+ *         before an error are valid decoded data.
+ */
+ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err);
+
+/* Whether the input was zstd-compressed (known after open). */
+int hd_reader_is_zstd(const hd_reader *r);
+/* The fault of the last failed read, HD_RF_NONE if none. */
+hd_read_fault hd_reader_fault(const hd_reader *r);
+/* Bytes consumed from the file so far / decoded bytes produced so far. */
+uint64_t hd_reader_in_bytes(const hd_reader *r);
+uint64_t hd_reader_out_bytes(const hd_reader *r);
+/* Size of the file on disk (from fstat at open). */
+uint64_t hd_reader_file_size(const hd_reader *r);
+/* Closes the file and frees the reader. NULL is allowed. */
+void hd_reader_close(hd_reader *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

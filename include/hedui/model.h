@@ -1,0 +1,92 @@
+/*
+ * hedui/model.h — applicant households and members, their matched extract
+ * records, and the join index (XXH3 over the normalised ID, or the token).
+ *
+ * Shapes: households and members are arrays indexed by uint32; a
+ * household's members are members[first_member .. first_member+nmembers).
+ * Matched extract records live in one array, in the fixed order (source
+ * order of the job, file order, line order) so that every output is
+ * byte-identical whatever the thread count; each member lists the indexes
+ * of its records.
+ *
+ * Memory: the model owns every string it points to (an arena freed by
+ * hd_model_free). Thread-safety: after loading, the index and the
+ * household/member arrays are read-only and may be probed by many threads.
+ */
+#ifndef HEDUI_MODEL_H
+#define HEDUI_MODEL_H
+
+#include <stdint.h>
+#include "hedui/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define HD_NONE UINT32_MAX
+
+typedef struct hd_member {
+    uint32_t household;
+    uint32_t file;             /* applicant file index */
+    uint64_t line;             /* applicant row line */
+    hd_reason rejected;        /* HD_R_NONE when usable (joined) */
+    hd_id id;                  /* normalised ID (valid when usable) */
+    char token[65];            /* member token (usable members) */
+    const char *name;          /* as submitted, UTF-8; "" when missing */
+    const char *member_no;
+    uint8_t relation;          /* HD_REL_*, HD_REL_OTHER when unknown */
+    int64_t declared_income;   /* fen per month; 0 when unknown/rejected */
+    uint8_t duplicate;         /* ID in another application of the run */
+    uint32_t next_same_id;     /* next usable member with this ID, or HD_NONE */
+    uint32_t *records;         /* indexes into hd_model.records */
+    uint32_t nrecords, caprecords;
+} hd_member;
+
+typedef struct hd_household {
+    const char *county_code;   /* 6 digits as submitted */
+    const char *application_id;
+    uint8_t assistance_type;   /* HD_ASSIST_* */
+    uint8_t area_type;         /* HD_AREA_* */
+    uint32_t first_member, nmembers;
+    uint32_t file;             /* applicant file index of its first row */
+    uint8_t row_rejected;      /* a member row was quarantined */
+    char token[65];            /* household token */
+} hd_household;
+
+typedef struct hd_index hd_index;
+
+typedef struct hd_model {
+    hd_household *households; uint32_t nhouseholds, caphouseholds;
+    hd_member *members;       uint32_t nmembers, capmembers;
+    hd_record *records;       uint32_t nrecords, caprecords;
+    hd_index *by_id;          /* normalised ID -> first member */
+    hd_index *by_token;       /* member token -> first member */
+    struct hd_arena *arena;   /* owns strings */
+} hd_model;
+
+/* Creates an empty model. NULL on out of memory. */
+hd_model *hd_model_new(void);
+void hd_model_free(hd_model *m);
+
+/* Copies n bytes of s (plus NUL) into the model's arena. */
+const char *hd_model_strdup(hd_model *m, const char *s, size_t n);
+
+/* Builds both join indexes over the usable members (call once, after all
+ * applicants are loaded); also sets member.duplicate for IDs found in two
+ * or more different households. HD_ESOFTWARE on out of memory. */
+int hd_model_index(hd_model *m, hd_error *err);
+
+/* First usable member with this normalised ID / token (64 hex), or
+ * HD_NONE; follow members[i].next_same_id for the others. Thread-safe. */
+uint32_t hd_model_find_id(const hd_model *m, const char *id18);
+uint32_t hd_model_find_token(const hd_model *m, const char *token64);
+
+/* Appends a copy of rec (strings copied into the arena) to m->records and
+ * to the member's list; rec->member must be set. Not thread-safe: the batch
+ * calls it while merging, in the fixed order. */
+int hd_model_add_record(hd_model *m, const hd_record *rec, hd_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,86 @@
+/*
+ * hedui/source.h — format descriptors (formats/NAME.fmt, SPEC §3) and the
+ * mapping of one CSV row onto a canonical record (SPEC §6 "Values").
+ *
+ * Adding a provider whose export looks different is a new descriptor,
+ * never new code.
+ *
+ * Memory: a descriptor owns its strings; hd_descriptor_free releases all.
+ * Thread-safety: a loaded descriptor is read-only and may be shared; the
+ * row mapper writes only into the caller's hd_row_ctx.
+ */
+#ifndef HEDUI_SOURCE_H
+#define HEDUI_SOURCE_H
+
+#include "hedui/record.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct hd_vmap { uint8_t field; char *from; int to; } hd_vmap;
+
+typedef struct hd_descriptor {
+    char path[4096];
+    hd_kind kind;
+    hd_csv_opts csv;             /* encoding, delimiter, quote, skip, trailer, max_line */
+    int header;                  /* 1: columns by header name */
+    int fields;                  /* expected field count, 0 when not given */
+    int id_token;                /* id_form = token */
+    int status_letters;          /* vehicle status as one-letter codes */
+    uint64_t max_bytes;          /* decompressed-size cap per file, 0 = none */
+    /* [columns]: for each canonical field, the header name or #position */
+    char *col_name[HD_F__COUNT];
+    int col_pos[HD_F__COUNT];    /* 1-based position when given as #N, else 0 */
+    hd_fid order[HD_F__COUNT];   /* mapped fields in [columns] order */
+    int norder;
+    /* [units] */
+    hd_money_unit money[HD_F__COUNT];
+    char *formats[HD_F__COUNT];  /* date / period formats, NULL = default */
+    hd_share_unit share;
+    /* [values] */
+    hd_vmap *values; int nvalues;
+} hd_descriptor;
+
+/*
+ * Loads a descriptor. Every error is HD_ECONFIG with "PATH:LINE: reason"
+ * (unknown kind / key / canonical field / unit, a required field not
+ * mapped, a money field without a unit, a [values] target that is not
+ * canonical, delimiter not one character, ...). Missing file: HD_ENOINPUT.
+ */
+int hd_descriptor_load(hd_descriptor **out, const char *path, hd_error *err);
+void hd_descriptor_free(hd_descriptor *d);
+
+/*
+ * Resolves column positions: from the header record (names matched exactly
+ * after trimming; a mapped header missing or appearing twice, or `fields`
+ * disagreeing with the header, is HD_R_HEADER_MISMATCH with a message in
+ * err), or from #N positions when there is no header. pos[f] is the
+ * 0-based column of field f or -1. *nfields_out = expected field count.
+ */
+hd_reason hd_descriptor_bind(const hd_descriptor *d, const hd_csv_record *header,
+                             int pos[HD_F__COUNT], int *nfields_out, hd_error *err);
+
+/* Per-thread scratch for row mapping (normalised ID / token storage). */
+typedef struct hd_row_ctx {
+    hd_id id;
+    char token[65];
+} hd_row_ctx;
+
+/*
+ * Maps a data row onto rec (rec->v[] filled; kind set; strings point into
+ * the row's buffers or ctx and are NOT NUL-terminated — use v.n).
+ * Reports the first fault in SPEC §6 order: tokenizer faults (line too
+ * long, unbalanced or stray quote, NUL byte, truncated), FIELD_COUNT,
+ * ENCODING, the ID, then the other mapped fields in [columns] order.
+ * @return HD_R_NONE, or the reason; *bad_field (if not NULL) gets the field
+ *         at fault or -1.
+ */
+hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
+                     const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
+                     hd_record *rec, int *bad_field);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

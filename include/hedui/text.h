@@ -1,0 +1,156 @@
+/*
+ * hedui/text.h — the one CSV reader (RFC 4180), encodings, trimming and the
+ * value parsers for money, dates, periods, areas and shares (SPEC §3, §6).
+ *
+ * Units (SPEC preamble): money in integer fen (int64), area in hundredths
+ * of a square metre (int64), shares in basis points (10000 = whole, int32),
+ * dates as hd_date (days since 1970-01-01, proleptic Gregorian, int32),
+ * periods as int32 YYYYMM, or YYYY00 for a whole year. Never floating point.
+ *
+ * Thread-safety: a hd_csv belongs to one thread; parsers are pure functions.
+ */
+#ifndef HEDUI_TEXT_H
+#define HEDUI_TEXT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "hedui/error.h"
+#include "hedui/io.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- dates */
+
+typedef int32_t hd_date;               /* days since 1970-01-01 */
+#define HD_DATE_NONE INT32_MIN         /* unknown date (empty cell) */
+
+/* 1 if y-m-d is a real Gregorian date (years 1..9999), else 0. */
+int hd_date_valid(int y, int m, int d);
+/* Days since 1970-01-01 of a valid y-m-d. */
+hd_date hd_date_from_ymd(int y, int m, int d);
+void hd_date_to_ymd(hd_date t, int *y, int *m, int *d);
+/* Writes "YYYY-MM-DD" and a NUL into out (>= 11 bytes). */
+void hd_date_format(hd_date t, char out[11]);
+
+/* ---------------------------------------------------------------- values */
+
+/* The trim set of SPEC §6: ASCII space, tab, CR, U+00A0, U+200B, U+FEFF,
+ * U+3000, removed at both ends of UTF-8 text. Adjusts *s and *n in place
+ * (no copy). */
+void hd_trim(const char **s, size_t *n);
+
+/* A cell `="..."` (spreadsheet forced text) -> its inner text, then
+ * trimmed; any other cell -> trimmed. In place, no copy. SPEC §6. */
+void hd_cell_clean(const char **s, size_t *n);
+
+/* 1 if the (clean) cell has the form d[.ddd]E[+-]dd (either case): the
+ * spreadsheet damage EXCEL_MANGLED of SPEC §6. */
+int hd_is_excel_mangled(const char *s, size_t n);
+
+typedef enum hd_money_unit { HD_MONEY_FEN = 1, HD_MONEY_YUAN, HD_MONEY_WAN } hd_money_unit;
+
+/*
+ * Money (SPEC §6): optional sign (+/-), ASCII or full-width digits with
+ * optional comma groups of three, optional decimal part: yuan 0-2 decimals,
+ * wan 0-6, fen none. Currency signs, inner spaces, parentheses, misplaced
+ * commas, full-width comma/point: error. Input is a clean cell (non-empty).
+ * @return HD_R_NONE and *fen set, or HD_R_AMOUNT (also on int64 overflow).
+ */
+hd_reason hd_parse_money(const char *s, size_t n, hd_money_unit unit, int64_t *fen);
+
+/* Area in m² with up to 2 decimals -> hundredths of m². HD_R_AREA on error
+ * (negative areas are errors). */
+hd_reason hd_parse_area(const char *s, size_t n, int64_t *centi_m2);
+
+typedef enum hd_share_unit { HD_SHARE_BP = 1, HD_SHARE_PERCENT, HD_SHARE_FRACTION } hd_share_unit;
+/* Share: bp integer 0..10000; percent "50%" or "50", 0-100, up to 4
+ * decimals; fraction 0-1 up to 4 decimals. Result in basis points; a value
+ * that is not a whole number of basis points or above the whole: HD_R_SHARE. */
+hd_reason hd_parse_share(const char *s, size_t n, hd_share_unit unit, int32_t *bp);
+
+/*
+ * Date against a list of strptime-style formats separated by '|'
+ * (supported conversions: %Y %m %d and literal characters; the whole cell
+ * must match). NULL formats = the default "%Y-%m-%d|%Y%m%d".
+ * @return HD_R_NONE and *out, or HD_R_DATE.
+ */
+hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *out);
+
+/* Period: YYYY, YYYY-MM or YYYYMM (formats NULL), or per formats as for
+ * dates where a format without %d gives a month and one without %m a year.
+ * @return HD_R_NONE and *period = YYYYMM (YYYY00 for a year), or HD_R_PERIOD. */
+hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t *period);
+
+/* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
+int hd_utf8_valid(const char *s, size_t n);
+
+/* ---------------------------------------------------------------- CSV */
+
+typedef enum hd_encoding { HD_ENC_UTF8 = 1, HD_ENC_GBK, HD_ENC_GB18030 } hd_encoding;
+
+typedef struct hd_csv_opts {
+    hd_encoding encoding;  /* GBK = glibc iconv "GBK" (CP936); GB18030 = glibc's */
+    char delimiter;        /* one ASCII byte */
+    int quote;             /* ASCII quote byte, or -1 for none */
+    unsigned skip;         /* physical lines to drop before the first record */
+    int trailer;           /* 1: the last non-empty record is the trailer */
+    size_t max_line;       /* max bytes of one record; 0 = 1 MiB */
+    const char *path;      /* for messages only; not opened here */
+} hd_csv_opts;
+
+typedef struct hd_field { const char *p; size_t n; } hd_field;
+
+/*
+ * One record. All pointers point into the reader's buffers and stay valid
+ * only until the next hd_csv_next() call.
+ * Fields are UTF-8 (decoded from the declared encoding), quotes removed,
+ * doubled quotes undone; NOT trimmed.
+ */
+typedef struct hd_csv_record {
+    uint64_t line;        /* physical line (1-based) where the record starts */
+    uint64_t lines;       /* physical lines the record spans (>= 1) */
+    size_t nfields;
+    hd_field *fields;
+    const char *raw;      /* the record's text as decoded (UTF-8 where valid;
+                             invalid bytes kept as they were), without the
+                             line end; truncated to max_line for long rows */
+    size_t raw_len;
+    hd_reason fault;      /* HD_R_NONE, or a row-level fault found while
+                             tokenising: HD_R_ENCODING, HD_R_NUL_BYTE,
+                             HD_R_LINE_TOO_LONG, HD_R_UNBALANCED_QUOTE,
+                             HD_R_BAD_QUOTE, HD_R_TRUNCATED */
+    int blank;            /* 1: empty line or only delimiters and white
+                             space: skipped by callers, counted apart */
+    int is_trailer;       /* 1: this is the trailer (opts.trailer) */
+} hd_csv_record;
+
+typedef struct hd_csv hd_csv;
+
+/*
+ * Wraps a reader (not owned: the caller closes it after hd_csv_close).
+ * Drops a leading BOM (UTF-8 EF BB BF; GB18030 84 31 95 33) and the first
+ * opts.skip physical lines (counted in hd_csv_skipped_lines()).
+ * @return HD_OK, HD_ECONFIG (iconv cannot open the encoding) or HD_ESOFTWARE.
+ */
+int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *opts, hd_error *err);
+
+/*
+ * Next record.
+ * @return 1 and *rec filled; 0 at end of input; -1 when the reader failed
+ *         (err set, message names file and byte offset). After a truncated
+ *         zstd file (HD_RF_TRUNCATED) the unfinished last record, if any, is
+ *         first returned with fault HD_R_TRUNCATED, and -1 comes next.
+ * A record longer than max_line is returned with fault HD_R_LINE_TOO_LONG
+ * after the rest of it has been skipped without buffering it.
+ */
+int hd_csv_next(hd_csv *c, hd_csv_record *rec, hd_error *err);
+
+uint64_t hd_csv_skipped_lines(const hd_csv *c);
+void hd_csv_close(hd_csv *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
