@@ -72,7 +72,46 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
                        hd_date as_of, const hd_key *key, hd_file_result *results,
                        hd_error *err);
 
-/* Writers (report/) */
-struct hd_run_state;
-int hd_write_outputs(struct hd_run_state *st, const char *dir, hd_error *err);
+
+/* Everything one run knows; shared by batch.c and the writers. */
+typedef struct hd_input {          /* an input file for the manifest */
+    char *path;                    /* as opened */
+    const char *rel;               /* relative to the job directory */
+    char sha256[65];
+    uint64_t bytes;
+} hd_input;
+
+typedef struct hd_source_state {
+    hd_descriptor *desc;
+    char **files; int nfiles;
+    uint32_t first_result;         /* index of its first file in results */
+    hd_reason damage;              /* HD_R_NONE or the first cause */
+    char damage_msg[1024];
+} hd_source_state;
+
+typedef struct hd_run_state {
+    hd_job *job;
+    hd_policy *policy;
+    hd_key key;
+    int have_key;
+    hd_descriptor *app_desc;
+    char **app_files; int napp_files;
+    hd_source_state *src;          /* job->nsources */
+    hd_model *m;
+    hd_file_result *results;       /* applicant files, then each source's files */
+    uint32_t nresults;
+    hd_judgement *judg;            /* per household */
+    int damaged;
+    hd_input *inputs; uint32_t ninputs;
+    char input_digest[65];
+    hd_divcount *div; uint32_t ndiv;
+    const hd_run_opts *opts;
+} hd_run_state;
+
+/* Writes every output file of SPEC §5 except manifest.json/.sig into dir
+ * (which exists). HD_EIO naming the file on a write error. */
+int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err);
+/* Writes manifest.json (and manifest.sig when a signing key is given)
+ * listing every file under dir. *signed_out = 1 when signed. */
+int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);
 #endif

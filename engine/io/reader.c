@@ -15,7 +15,9 @@
  * while the last return value was a nonzero hint, the file ends inside a
  * frame (HD_RF_TRUNCATED). Any error code from libzstd is HD_RF_CORRUPT:
  * bad checksum, corrupt block, and bytes after a good frame that are no
- * frame ("Unknown frame descriptor"). Decoded bytes produced before an
+ * frame ("Unknown frame descriptor"). The byte offset in a corrupt-data
+ * message is the start of the 4 KiB input slice where libzstd failed (it
+ * does not say where exactly); for truncation it is the file size. Decoded bytes produced before an
  * error are handed out first; the error comes with the next call.
  *
  * Memory: one input buffer of ZSTD_DStreamInSize() (~128 KiB) plus the
@@ -33,6 +35,10 @@
 #include <zstd_errors.h>
 
 #include "hedui/io.h"
+
+/* Compressed bytes given to one ZSTD_decompressStream() call: an error is
+ * reported at the start of the slice in which libzstd failed. */
+#define SLICE 4096
 
 struct hd_reader {
     int fd;
@@ -222,7 +228,10 @@ static ssize_t read_zstd(hd_reader *r, unsigned char *buf, size_t cap,
             if (refill(r, &tmp) != 0) break;
             continue;
         }
-        ZSTD_inBuffer in = { r->in, r->in_len, r->in_pos };
+        /* Input goes in slices so that an error can be placed: libzstd
+         * does not move in.pos when it fails. */
+        size_t end = r->in_len - r->in_pos > SLICE ? r->in_pos + SLICE : r->in_len;
+        ZSTD_inBuffer in = { r->in, end, r->in_pos };
         size_t before = out.pos, in_before = in.pos;
         size_t ret = ZSTD_decompressStream(r->dctx, &out, &in);
         r->in_pos = in.pos;
@@ -233,7 +242,8 @@ static ssize_t read_zstd(hd_reader *r, unsigned char *buf, size_t cap,
         /* A call that neither consumed nor produced only says how much a
          * next frame header would need: it does not change where we are. */
         if (in.pos != in_before || out.pos != before) r->hint = ret;
-        if (r->in_pos == r->in_len && r->eof && out.pos == before) {
+        if (r->in_pos == r->in_len && r->eof && out.pos == before &&
+            in.pos == in_before) {
             /* No input left and nothing more came out: the end. */
             if (r->hint != 0)
                 set_fault(r, HD_RF_TRUNCATED, &tmp,

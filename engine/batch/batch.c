@@ -1,0 +1,600 @@
+/*
+ * batch.c — `hedui run`: the pipeline of ARCHITECTURE.md.
+ *
+ *   job -> policy + standards, key, descriptors -> inputs hashed (input
+ *   digest names the output directory) -> applicants -> join index ->
+ *   extract files scanned by a pool of threads (one file per worker at a
+ *   time; the index is read-only) -> per-file results merged in the fixed
+ *   order (source order, then file name order) -> rules -> writers ->
+ *   manifest + signature -> rename of the temporary directory.
+ *
+ * Determinism: nothing depends on which thread read which file or when;
+ * no clock or host name is written into the outputs.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "batch/internal.h"
+#include "util/path.h"
+
+static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
+{
+    if (!o || !o->log) return;
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->log(o->log_user, lv, event, msg);
+}
+
+/* ------------------------------------------------------------ extracts */
+
+struct scan_job {
+    hd_run_state *st;
+    int source;
+    hd_date as_of;
+};
+
+static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                          hd_record *rec, hd_reason reason, int bad_field)
+{
+    (void)row; (void)bad_field;
+    struct scan_job *sj = user;
+    if (reason != HD_R_NONE) return HD_OK;
+    const hd_model *m = sj->st->m;
+    const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
+    uint32_t mi = sj->st->src[sj->source].desc->id_token ? hd_model_find_token(m, idv->s)
+                                                          : hd_model_find_id(m, idv->s);
+    /* the newest data date of the file, for the staleness check */
+    hd_date t = HD_DATE_NONE;
+    if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
+    if (t != HD_DATE_NONE && t <= sj->as_of && (res->newest == HD_DATE_NONE || t > res->newest))
+        res->newest = t;
+    if (mi == HD_NONE) { res->ledger.rows_unmatched++; return HD_OK; }
+    res->ledger.rows_matched++;
+    if (!sj->st->src[sj->source].desc->id_token) hd_file_result_division(res, idv->s);
+    if (!res->arena && !(res->arena = hd_arena_new())) return HD_ESOFTWARE;
+    for (; mi != HD_NONE; mi = m->members[mi].next_same_id) {
+        if (res->nrecs == res->caprecs) {
+            uint32_t cap = res->caprecs ? res->caprecs * 2 : 256;
+            hd_record *r = realloc(res->recs, (size_t)cap * sizeof *r);
+            if (!r) return HD_ESOFTWARE;
+            res->recs = r; res->caprecs = cap;
+        }
+        hd_record *dst = &res->recs[res->nrecs++];
+        *dst = *rec;
+        dst->source = (uint16_t)sj->source;
+        dst->file = res->index;
+        dst->member = mi;
+        for (int f = 0; f < HD_F__COUNT; f++) {
+            hd_value *v = &dst->v[f];
+            if (!v->present) { v->s = NULL; v->n = 0; continue; }
+            if (v->s) {
+                v->s = hd_arena_strndup(res->arena, v->s, v->n);
+                if (!v->s) return HD_ESOFTWARE;
+            }
+        }
+        if (sj->st->src[sj->source].desc->id_token) break;   /* tokens: one chain via find */
+    }
+    return HD_OK;
+}
+
+struct pool {
+    hd_run_state *st;
+    _Atomic uint32_t next;
+    uint32_t first, count;     /* results[first .. first+count) are extract files */
+    int *source_of;            /* per result */
+    hd_scan_shared shared;
+    int rc;
+    pthread_mutex_t mu;
+};
+
+static void *worker(void *arg)
+{
+    struct pool *p = arg;
+    for (;;) {
+        uint32_t i = atomic_fetch_add(&p->next, 1);
+        if (i >= p->count) break;
+        uint32_t r = p->first + i;
+        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of };
+        hd_file_result *res = &p->st->results[r];
+        int rc = hd_scan_file(p->st->src[sj.source].desc, sj.as_of, res, on_extract_row, &sj,
+                              &p->shared, NULL);
+        if (rc != HD_OK) {
+            pthread_mutex_lock(&p->mu);
+            if (p->rc == HD_OK) p->rc = rc;
+            pthread_mutex_unlock(&p->mu);
+        }
+    }
+    return NULL;
+}
+
+struct progress_ctx { struct pool *p; uint64_t total; int done; pthread_mutex_t mu; pthread_cond_t cv; };
+
+static void *progress_thread(void *arg)
+{
+    struct progress_ctx *pc = arg;
+    const hd_run_opts *o = pc->p->st->opts;
+    pthread_mutex_lock(&pc->mu);
+    while (!pc->done) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000) { ts.tv_sec++; ts.tv_nsec -= 1000000000; }
+        pthread_cond_timedwait(&pc->cv, &pc->mu, &ts);
+        if (pc->done) break;
+        o->progress(o->progress_user, atomic_load(&pc->p->shared.bytes_done), pc->total,
+                    atomic_load(&pc->p->shared.rows_done));
+    }
+    pthread_mutex_unlock(&pc->mu);
+    return NULL;
+}
+
+static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *source_of,
+                         hd_error *err)
+{
+    struct pool p;
+    memset(&p, 0, sizeof p);
+    p.st = st; p.first = first; p.count = count; p.source_of = source_of;
+    atomic_init(&p.next, 0);
+    atomic_init(&p.shared.bytes_done, 0);
+    atomic_init(&p.shared.rows_done, 0);
+    pthread_mutex_init(&p.mu, NULL);
+    int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1) nt = 1;
+    if ((uint32_t)nt > count) nt = count ? (int)count : 1;
+    if (nt > 256) nt = 256;
+    struct progress_ctx pc = { .p = &p };
+    pthread_t prog;
+    int have_prog = 0;
+    if (st->opts && st->opts->progress) {
+        for (uint32_t i = 0; i < count; i++) {
+            struct stat sb;
+            if (stat(st->results[first + i].path, &sb) == 0) pc.total += (uint64_t)sb.st_size;
+        }
+        pthread_mutex_init(&pc.mu, NULL);
+        pthread_cond_init(&pc.cv, NULL);
+        have_prog = pthread_create(&prog, NULL, progress_thread, &pc) == 0;
+    }
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    int started = 0;
+    if (th)
+        for (int i = 0; i < nt; i++)
+            if (pthread_create(&th[i], NULL, worker, &p) == 0) started++;
+    if (started == 0) worker(&p);        /* no threads to be had: do it here */
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    free(th);
+    if (have_prog) {
+        pthread_mutex_lock(&pc.mu);
+        pc.done = 1;
+        pthread_cond_signal(&pc.cv);
+        pthread_mutex_unlock(&pc.mu);
+        pthread_join(prog, NULL);
+        st->opts->progress(st->opts->progress_user, pc.total, pc.total, atomic_load(&p.shared.rows_done));
+    }
+    pthread_mutex_destroy(&p.mu);
+    if (p.rc != HD_OK) return hd_fail(err, p.rc, "out of memory while reading extracts");
+    return HD_OK;
+}
+
+/* ------------------------------------------------------------ inputs */
+
+static int add_input(hd_run_state *st, const char *path, hd_error *err)
+{
+    for (uint32_t i = 0; i < st->ninputs; i++)
+        if (!strcmp(st->inputs[i].path, path)) return HD_OK;
+    hd_input *n = realloc(st->inputs, (st->ninputs + 1) * sizeof *n);
+    if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    st->inputs = n;
+    hd_input *in = &n[st->ninputs];
+    memset(in, 0, sizeof *in);
+    in->path = strdup(path);
+    if (!in->path) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    in->rel = hd_path_rel(in->path, st->job->dir);
+    st->ninputs++;
+    return HD_OK;
+}
+
+struct hash_pool { hd_run_state *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
+
+static void *hash_worker(void *arg)
+{
+    struct hash_pool *hp = arg;
+    for (;;) {
+        uint32_t i = atomic_fetch_add(&hp->next, 1);
+        if (i >= hp->st->ninputs) break;
+        hd_input *in = &hp->st->inputs[i];
+        hd_error e;
+        struct stat sb;
+        int rc = hd_sha256_file(in->path, in->sha256, &e);
+        if (rc == HD_OK && stat(in->path, &sb) == 0) in->bytes = (uint64_t)sb.st_size;
+        if (rc != HD_OK) {
+            pthread_mutex_lock(&hp->mu);
+            if (hp->rc == HD_OK) { hp->rc = rc; hp->err = e; }
+            pthread_mutex_unlock(&hp->mu);
+        }
+    }
+    return NULL;
+}
+
+/* SHA-256 of every input (in parallel), then the input digest over the
+ * engine version, as_of, key id, policy digest and each input's relative
+ * path and SHA-256, in order. */
+static int hash_inputs(hd_run_state *st, hd_error *err)
+{
+    struct hash_pool hp;
+    memset(&hp, 0, sizeof hp);
+    hp.st = st;
+    atomic_init(&hp.next, 0);
+    pthread_mutex_init(&hp.mu, NULL);
+    int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1) nt = 1;
+    if (nt > 64) nt = 64;
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 0; i < nt; i++)
+        if (pthread_create(&th[i], NULL, hash_worker, &hp) == 0) started++;
+    if (!started) hash_worker(&hp);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&hp.mu);
+    if (hp.rc != HD_OK) { if (err) *err = hp.err; return hp.rc; }
+    hd_sha256 *h = hd_sha256_new();
+    if (!h) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    char date[11];
+    hd_date_format(st->job->as_of, date);
+    char head[512];
+    int n = snprintf(head, sizeof head, "hedui-input/1\n%s\n%s\n%s\n%s\n", HD_ENGINE_VERSION, date,
+                     st->key.id, st->policy->digest);
+    hd_sha256_update(h, head, (size_t)n);
+    for (uint32_t i = 0; i < st->ninputs; i++) {
+        hd_sha256_update(h, st->inputs[i].rel, strlen(st->inputs[i].rel));
+        hd_sha256_update(h, "\t", 1);
+        hd_sha256_update(h, st->inputs[i].sha256, 64);
+        hd_sha256_update(h, "\n", 1);
+    }
+    unsigned char d[32];
+    hd_sha256_final(h, d);
+    hd_hex(d, 32, st->input_digest);
+    return HD_OK;
+}
+
+/* ------------------------------------------------------------ merge */
+
+static void merge_divisions(hd_run_state *st, const hd_file_result *r)
+{
+    for (uint32_t i = 0; i < r->ndiv; i++) {
+        uint32_t j = 0;
+        while (j < st->ndiv && strcmp(st->div[j].code, r->div[i].code)) j++;
+        if (j == st->ndiv) {
+            hd_divcount *d = realloc(st->div, (st->ndiv + 1) * sizeof *d);
+            if (!d) return;
+            st->div = d;
+            st->div[st->ndiv] = r->div[i];
+            st->div[st->ndiv].n = 0;
+            st->ndiv++;
+        }
+        st->div[j].n += r->div[i].n;
+    }
+}
+
+static int cmp_div(const void *a, const void *b)
+{
+    return strcmp(((const hd_divcount *)a)->code, ((const hd_divcount *)b)->code);
+}
+
+static void source_damage(hd_run_state *st, int s, hd_reason why, const char *msg)
+{
+    hd_source_state *ss = &st->src[s];
+    if (ss->damage == HD_R_NONE) {
+        ss->damage = why;
+        snprintf(ss->damage_msg, sizeof ss->damage_msg, "%s", msg);
+    }
+    st->damaged = 1;
+}
+
+/* ------------------------------------------------------------ output dir */
+
+static int lock_output(const char *outroot, int *fd_out, hd_error *err)
+{
+    if (hd_mkdirs(outroot, 0700) != 0)
+        return hd_fail(err, HD_EIO, "%s: cannot create output directory: %s", outroot, strerror(errno));
+    char lock[4200];
+    snprintf(lock, sizeof lock, "%s/.hedui.lock", outroot);
+    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) return hd_fail(err, HD_EIO, "%s: cannot create lock: %s", lock, strerror(errno));
+    /* flock is released by the kernel when a run dies, so a lock left by a
+     * killed run never blocks the next one */
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        return hd_fail(err, HD_ETEMPFAIL, "%s: another hedui run is using this output directory; try again when it has finished", outroot);
+    }
+    *fd_out = fd;
+    return HD_OK;
+}
+
+/* Removes what killed runs left (.tmp-* and .old-* directories). Called
+ * with the lock held, so no live run owns them. */
+static void clear_stale_tmp(const char *outroot)
+{
+    DIR *d = opendir(outroot);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, ".tmp-", 5) && strncmp(e->d_name, ".old-", 5)) continue;
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", outroot, e->d_name);
+        hd_rmtree(p);
+    }
+    closedir(d);
+}
+
+/* ------------------------------------------------------------ run */
+
+static void free_state(hd_run_state *st)
+{
+    if (st->src) {
+        for (int i = 0; i < st->job->nsources; i++) {
+            hd_descriptor_free(st->src[i].desc);
+            hd_path_list_free(st->src[i].files, st->src[i].nfiles);
+        }
+        free(st->src);
+    }
+    for (uint32_t i = 0; i < st->nresults; i++) hd_file_result_free(&st->results[i]);
+    free(st->results);
+    hd_path_list_free(st->app_files, st->napp_files);
+    hd_descriptor_free(st->app_desc);
+    for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
+    free(st->inputs);
+    free(st->judg);
+    free(st->div);
+    hd_model_free(st->m);
+    hd_policy_free(st->policy);
+    hd_key_wipe(&st->key);
+    hd_job_free(st->job);
+}
+
+static hd_date today(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return hd_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err)
+{
+    hd_run_state st;
+    memset(&st, 0, sizeof st);
+    memset(res, 0, sizeof *res);
+    st.opts = opts;
+    int rc, lockfd = -1;
+    hd_error_clear(err);
+    umask(077);
+
+    if ((rc = hd_job_load(&st.job, job_path, today(), err)) != HD_OK) return rc;
+    hd_job *job = st.job;
+    if ((rc = hd_policy_load(&st.policy, job->policy, err)) != HD_OK) goto out;
+    if ((rc = hd_key_load(&st.key, job->key, err)) != HD_OK) goto out;
+    st.have_key = 1;
+    if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
+        rc = hd_fail(err, HD_ECONFIG, "%s: signing key cannot be read: %s", job->signing_key, strerror(errno));
+        goto out;
+    }
+    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, err)) != HD_OK) goto out;
+    if (st.app_desc->kind != HD_KIND_APPLICANTS) {
+        rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
+        goto out;
+    }
+    st.src = calloc((size_t)job->nsources + 1, sizeof *st.src);
+    if (!st.src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    for (int i = 0; i < job->nsources; i++) {
+        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, err)) != HD_OK) goto out;
+        if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
+            rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
+                         job->path, job->sources[i].name);
+            goto out;
+        }
+    }
+    /* files */
+    if ((rc = hd_path_glob(job->applicants_glob, &st.app_files, &st.napp_files, err)) != HD_OK) goto out;
+    if (st.napp_files == 0) {
+        rc = hd_fail(err, HD_ENOINPUT, "%s: no applicant file matches", job->applicants_glob);
+        goto out;
+    }
+    uint32_t nres = (uint32_t)st.napp_files;
+    for (int i = 0; i < job->nsources; i++) {
+        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) goto out;
+        st.src[i].first_result = nres;
+        nres += (uint32_t)st.src[i].nfiles;
+    }
+    st.results = calloc(nres + 1, sizeof *st.results);
+    int *source_of = calloc(nres + 1, sizeof *source_of);
+    if (!st.results || !source_of) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    st.nresults = nres;
+    for (int i = 0; i < st.napp_files; i++) {
+        st.results[i].path = st.app_files[i];
+        st.results[i].source = -1;
+        st.results[i].index = (uint32_t)i;
+        source_of[i] = -1;
+    }
+    for (int s = 0; s < job->nsources; s++)
+        for (int f = 0; f < st.src[s].nfiles; f++) {
+            uint32_t r = st.src[s].first_result + (uint32_t)f;
+            st.results[r].path = st.src[s].files[f];
+            st.results[r].source = s;
+            st.results[r].index = r;
+            source_of[r] = s;
+        }
+    /* inputs and their digest */
+    rc = add_input(&st, job->path, err);
+    if (rc == HD_OK) rc = add_input(&st, job->policy, err);
+    if (rc == HD_OK) rc = add_input(&st, st.policy->standards_path, err);
+    if (rc == HD_OK) rc = add_input(&st, job->applicants_format, err);
+    for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(&st, job->sources[s].format_path, err);
+    for (uint32_t r = 0; rc == HD_OK && r < nres; r++) rc = add_input(&st, st.results[r].path, err);
+    if (rc == HD_OK) rc = hash_inputs(&st, err);
+    if (rc != HD_OK) { free(source_of); goto out; }
+
+    char date[11];
+    hd_date_format(job->as_of, date);
+    snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", job->output, date, st.input_digest);
+    if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); goto out; }
+    clear_stale_tmp(job->output);
+    struct stat sb;
+    if (stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
+        hd_error verr;
+        if (hd_audit_verify(res->outdir, NULL, &verr) == HD_OK) {
+            res->reused = 1;
+            logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
+            free(source_of);
+            rc = HD_OK;
+            goto out;
+        }
+        logf_(opts, HD_LOG_WARN, "output_invalid", "%s exists but does not verify (%s); rebuilding it", res->outdir, verr.message);
+    }
+
+    /* applicants */
+    st.m = hd_model_new();
+    if (!st.m) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.key, st.results, err);
+    if (rc == HD_OK) rc = hd_model_index(st.m, err);
+    if (rc != HD_OK) { free(source_of); goto out; }
+    for (int i = 0; i < st.napp_files; i++) {
+        hd_file_result *r = &st.results[i];
+        if (r->damage != HD_R_NONE) {
+            /* an applicant file that cannot be read to its end: its
+             * households may be incomplete; every household is flagged */
+            st.damaged = 1;
+            logf_(opts, HD_LOG_ERROR, "applicants_damaged", "%s", r->damage_msg);
+        }
+    }
+    logf_(opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
+          st.m->nhouseholds, st.m->nmembers, st.napp_files);
+
+    /* extracts */
+    uint32_t first = (uint32_t)st.napp_files;
+    rc = scan_extracts(&st, first, nres - first, source_of, err);
+    free(source_of);
+    if (rc != HD_OK) goto out;
+
+    /* merge in the fixed order */
+    for (uint32_t i = 0; i < nres; i++) merge_divisions(&st, &st.results[i]);
+    qsort(st.div, st.ndiv, sizeof *st.div, cmp_div);
+    for (int s = 0; s < job->nsources; s++) {
+        hd_source_state *ss = &st.src[s];
+        if (ss->nfiles == 0) {
+            char m[1200];
+            snprintf(m, sizeof m, "%s: NO_FILES: no file matches %s", job->sources[s].name, job->sources[s].files_glob);
+            source_damage(&st, s, HD_R_NO_FILES, m);
+        }
+        hd_date newest = HD_DATE_NONE;
+        for (int f = 0; f < ss->nfiles; f++) {
+            hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
+            for (uint32_t k = 0; k < r->nrecs; k++)
+                if ((rc = hd_model_add_record(st.m, &r->recs[k], err)) != HD_OK) goto out;
+            free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
+            if (r->damage != HD_R_NONE) source_damage(&st, s, r->damage, r->damage_msg);
+            uint64_t pct = (uint64_t)(st.policy->max_quarantine_pct < 0 ? 0 : st.policy->max_quarantine_pct);
+            if (r->damage == HD_R_NONE && r->ledger.rows > 0 &&
+                r->ledger.rows_quarantined * 100 > pct * r->ledger.rows) {
+                r->damage = HD_R_QUARANTINE_RATE;
+                snprintf(r->damage_msg, sizeof r->damage_msg,
+                         "%s: QUARANTINE_RATE: %lu of %lu rows quarantined, over the policy's %lu %%",
+                         r->path, (unsigned long)r->ledger.rows_quarantined,
+                         (unsigned long)r->ledger.rows, (unsigned long)pct);
+                source_damage(&st, s, HD_R_QUARANTINE_RATE, r->damage_msg);
+            }
+            if (r->newest != HD_DATE_NONE && (newest == HD_DATE_NONE || r->newest > newest)) newest = r->newest;
+        }
+        if (st.policy->max_age_days > 0 && newest != HD_DATE_NONE &&
+            newest < job->as_of - st.policy->max_age_days) {
+            char d1[11], m[1200];
+            hd_date_format(newest, d1);
+            snprintf(m, sizeof m, "%s: STALE: newest record is of %s, older than the policy's %d days",
+                     job->sources[s].name, d1, st.policy->max_age_days);
+            source_damage(&st, s, HD_R_STALE, m);
+        }
+        if (ss->damage != HD_R_NONE)
+            logf_(opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, ss->damage_msg);
+    }
+
+    /* rules */
+    st.judg = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.judg);
+    if (!st.judg) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
+        rc = hd_judge(st.policy, st.m, h, job->as_of, st.damaged, &st.judg[h], err);
+        if (rc != HD_OK) {
+            rc = hd_fail(err, HD_ECONFIG, "%s: household of county %s: %s", job->policy,
+                         st.m->households[h].county_code, err->message);
+            goto out;
+        }
+    }
+
+    /* outputs: a private temporary directory, renamed when complete */
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%.12s-%ld", job->output, st.input_digest, (long)getpid());
+    hd_rmtree(tmp);
+    if (mkdir(tmp, 0700) != 0) {
+        rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        goto out;
+    }
+    int signed_ = 0;
+    rc = hd_write_reports(&st, tmp, err);
+    if (rc == HD_OK) rc = hd_write_manifest(&st, tmp, &signed_, err);
+    if (rc == HD_OK) {
+        /* replace atomically: an existing directory is moved aside first */
+        char old[4300];
+        int moved = 0;
+        if (stat(res->outdir, &sb) == 0) {
+            snprintf(old, sizeof old, "%s/.old-%.12s-%ld", job->output, st.input_digest, (long)getpid());
+            if (rename(res->outdir, old) != 0)
+                rc = hd_fail(err, HD_EIO, "%s: cannot replace: %s", res->outdir, strerror(errno));
+            else moved = 1;
+        }
+        if (rc == HD_OK && rename(tmp, res->outdir) != 0)
+            rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
+        if (rc == HD_OK) {
+            int dfd = open(job->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dfd >= 0) { fsync(dfd); close(dfd); }
+            if (moved) hd_rmtree(old);
+        }
+    }
+    if (rc != HD_OK) { hd_rmtree(tmp); goto out; }
+    res->signed_manifest = signed_;
+    if (!signed_)
+        logf_(opts, HD_LOG_WARN, "manifest_unsigned", "no signing_key in the job: manifest.json is not signed");
+
+    /* the result */
+    res->damaged = st.damaged;
+    res->households = st.m->nhouseholds;
+    res->members = st.m->nmembers;
+    for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
+        res->verdicts[st.judg[h].verdict]++;
+        for (int f = 0; f < HD_FD__COUNT; f++)
+            if (st.judg[h].findings & (1u << f)) res->reasons[f]++;
+    }
+    for (uint32_t i = 0; i < nres; i++) {
+        hd_ledger *l = &st.results[i].ledger;
+        res->rows += l->rows; res->rows_ok += l->rows_ok; res->rows_quarantined += l->rows_quarantined;
+        res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
+    }
+    res->files = nres;
+    rc = st.damaged ? HD_EDAMAGED : HD_OK;
+    if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged: every household is at least REVIEW (SOURCE_INCOMPLETE)");
+out:
+    if (lockfd >= 0) close(lockfd);
+    free_state(&st);
+    return rc;
+}
