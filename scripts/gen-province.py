@@ -155,8 +155,6 @@ class Policy:
             cp.read_file(f)
         self.sections = {}
         base = dict(DEFAULTS)
-        base.update({k: v for k, v in DEFAULT_OUTCOMES.items()})
-        base = dict(DEFAULTS)
         for k, v in DEFAULT_OUTCOMES.items():
             base["outcome." + k] = v
         if cp.has_section("default"):
