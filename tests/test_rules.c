@@ -367,6 +367,14 @@ START_TEST(test_policy_errors)
     config_error("[policy]\nnope = 1\n", STD, 2, "unknown key", 0);
     config_error("max_homes = 1\n", STD, 1, "outside any section", 0);
     config_error("; comment\n[default]\nthis line is garbage\n", STD, 3, "KEY = VALUE", 0);
+    config_error("[default\nmax_homes = 1\n", STD, 1, "KEY = VALUE", 0);
+    {
+        /* a line longer than inih's 200-byte buffer is one error on its
+         * own line, not two lines */
+        char pol[400];
+        snprintf(pol, sizeof pol, "[policy]\nname = %0250d\nmax_homes = x\n", 7);
+        config_error(pol, STD, 2, "longer than", 0);
+    }
     /* a ';' without whitespace before it is part of the value */
     config_error("[default]\nmax_homes = 1;2\n", STD, 2, "max_homes", 0);
     /* standards.csv faults name the standards file and its line */

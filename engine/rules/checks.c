@@ -16,11 +16,21 @@
  *
  * Reentrancy: no global state; the scratch arrays are per call.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hedui/rules.h"
 
 typedef __int128 wide;    /* products of fen × members × months × bp */
+
+/* A reported figure that does not fit in int64 (only absurd input can get
+ * there) is clamped rather than wrapped. */
+static int64_t clamp64(wide x)
+{
+    if (x > INT64_MAX) return INT64_MAX;
+    if (x < INT64_MIN) return INT64_MIN;
+    return (int64_t)x;
+}
 
 /* floor((num / den) + 1/2) for den > 0: half up, also for negatives. */
 static int64_t round_half_up(wide num, wide den)
@@ -28,7 +38,7 @@ static int64_t round_half_up(wide num, wide den)
     wide a = 2 * num + den, b = 2 * den;
     wide q = a / b;
     if (a % b != 0 && a < 0) q--;
-    return (int64_t)q;
+    return clamp64(q);
 }
 
 #define BIT(f) (1u << (f))
@@ -384,7 +394,7 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
         for (size_t j = 0; j < ndeps; j++)
             if (deps[j].counted)
                 ((hd_record *)deps[j].r)->findings |= BIT(HD_FD_ASSETS_OVER_LIMIT);
-    out->assets_fen = (int64_t)assets;
+    out->assets_fen = clamp64(assets);
     out->assets_per_capita_fen = members ? round_half_up(assets, members) : 0;
 
     /* Properties: once per certificate; holding = area × Σ members' shares,

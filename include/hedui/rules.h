@@ -41,10 +41,14 @@ typedef enum hd_finding {
     HD_FD__COUNT
 } hd_finding;
 
-/* "INCOME_OVER_STANDARD", ... and the Chinese label (docs/reasons.md). */
+/* "INCOME_OVER_STANDARD", ... (the stable code of SPEC §4) and its Chinese
+ * label (the project's, listed in docs/reasons.md). Static storage;
+ * "UNKNOWN" / "未知" for a value out of range. */
 const char *hd_finding_name(hd_finding f);
 const char *hd_finding_label_zh(hd_finding f);
-int hd_finding_parse(const char *name);          /* -1 if unknown */
+/* The finding whose code is exactly `name` (case-sensitive), -1 if unknown
+ * or NULL. */
+int hd_finding_parse(const char *name);
 
 typedef enum hd_outcome { HD_OUT_IGNORE = 0, HD_OUT_REVIEW = 1, HD_OUT_INELIGIBLE = 2 } hd_outcome;
 typedef enum hd_verdict { HD_V_ELIGIBLE = 0, HD_V_REVIEW = 1, HD_V_INELIGIBLE = 2 } hd_verdict;
@@ -85,10 +89,20 @@ typedef struct hd_policy {
 
 /*
  * Loads a policy file and its standards.csv (path relative to the policy
- * file). Unknown keys, bad numbers, unknown codes in outcome.CODE, an
- * outcome below review for SOURCE_INCOMPLETE / APPLICANT_ROW_REJECTED, or a
- * bad standards row: HD_ECONFIG with "PATH:LINE: reason". Missing file:
- * HD_ENOINPUT. Caller frees with hd_policy_free.
+ * file; default "standards.csv"). SPEC §4, §6 "Config files", "Defaults":
+ * a key given nowhere takes the value of §4's example [default] (outcomes:
+ * the §4 table); a type section inherits every key of [default], wherever
+ * it stands, and overrides only what it sets. Lists are comma-separated
+ * canonical values; yuan carry up to 2 decimals; m² up to 2 decimals.
+ * Comments: whole lines starting ';' or '#', or after whitespace + ';'.
+ * Unknown sections or keys, a key twice in a section, bad numbers, unknown
+ * codes in outcome.CODE, an outcome below review for SOURCE_INCOMPLETE /
+ * APPLICANT_ROW_REJECTED, or a bad standards row: HD_ECONFIG with
+ * "PATH:LINE: reason" (PATH is the standards file for its rows). Missing
+ * file: HD_ENOINPUT. digest = SHA-256 hex of the policy bytes followed by
+ * the standards bytes. Caller frees with hd_policy_free (NULL accepted).
+ * Not thread-safe while loading (inih's global ini_allow_multiline is set
+ * to 0); the loaded policy is read-only and may be shared.
  */
 int hd_policy_load(hd_policy **out, const char *path, hd_error *err);
 void hd_policy_free(hd_policy *p);
@@ -97,8 +111,10 @@ void hd_policy_free(hd_policy *p);
  * Monthly standard in fen for a county, area type and year (SPEC §6
  * "Standards"): the most specific level with a row for a year not after
  * `year` (county code, then its prefecture XXXX00, then province XX0000),
- * within it the latest such year. Not yet multiplied.
- * @return HD_OK, or HD_EDATA when no row applies.
+ * within it the latest such year. `urban` nonzero: the urban column, else
+ * the rural one. Not yet multiplied. Thread-safe (reads p only).
+ * @return HD_OK, or HD_EDATA when no row applies or county_code is not
+ *         6 ASCII digits.
  */
 int hd_standard_lookup(const hd_policy *p, const char *county_code, int year,
                        int urban, int64_t *fen);
@@ -119,17 +135,30 @@ typedef struct hd_judgement {
 } hd_judgement;
 
 /*
- * Judges household h of model m on date as_of. `source_damaged` (any source
- * damaged) raises SOURCE_INCOMPLETE. Sets rec->findings of the records that
- * are evidence of each finding. Deterministic; exact integer arithmetic.
- * @return HD_OK, or HD_EDATA with err set when no standard applies to the
- *         household's county (a config problem the batch reports).
+ * Judges household h of model m on date as_of: every check of SPEC §4 with
+ * the rules of SPEC §6 "Checks" and "Further decisions" (docs/reasons.md
+ * states them and the choices made where SPEC leaves one), under the policy
+ * of the household's assistance type. `source_damaged` (any source damaged)
+ * raises SOURCE_INCOMPLETE; household.row_rejected or a rejected member
+ * raises APPLICANT_ROW_REJECTED. members = household.nmembers (every row,
+ * usable or not); rejected members count income 0 and no records.
+ * Writes *out (figures in fen / 0.01 m², rounded half up once from the
+ * exact value) and rec->findings of the household's records: exactly the
+ * bits of the counted findings (outcome not ignore) that the record is
+ * evidence of (earlier bits are cleared, so judging twice is harmless).
+ * Deterministic; exact integer arithmetic (128-bit products).
+ * @return HD_OK; HD_EDATA with err set when no standard applies to the
+ *         household's county (a config problem the batch reports);
+ *         HD_ESOFTWARE for an out-of-range household or out of memory.
  */
 int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
              int source_damaged, hd_judgement *out, hd_error *err);
 
-/* 1 if two names are the same under SPEC §6 "Names" (NFKC via utf8proc,
- * trim-set characters and minority-name separator dots removed). */
+/* 1 if two names are the same under SPEC §6 "Names": equal after NFKC
+ * (utf8proc) with the trim-set characters (space, tab, CR, U+00A0, U+200B,
+ * U+FEFF, U+3000) and the separator dots U+00B7, U+2022, U+2027, U+30FB,
+ * U+FF0E, U+FF65, '.' removed wherever they stand. No case folding. Input
+ * that is not valid UTF-8 is compared byte for byte. Thread-safe. */
 int hd_names_equal(const char *a, size_t an, const char *b, size_t bn);
 
 #ifdef __cplusplus
