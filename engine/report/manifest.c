@@ -1,0 +1,128 @@
+/*
+ * manifest.c — manifest.json and manifest.sig (SPEC §5): the SHA-256 of
+ * every input and every output, the policy digest, the key id and the
+ * engine version; the raw 64-byte Ed25519 signature over the exact bytes of
+ * manifest.json, so that stock OpenSSL checks it:
+ *   openssl pkeyutl -verify -pubin -inkey signing.pub.pem -rawin \
+ *           -in manifest.json -sigfile manifest.sig
+ * The format (one entry per line) is read back by report/verify.c.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "batch/internal.h"
+#include "report/out.h"
+
+static char **g_list;          /* nftw has no user pointer: guarded by g_mu */
+static size_t g_n, g_cap, g_root;
+static int g_oom;
+#include <pthread.h>
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static int collect(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)ftw;
+    if (flag != FTW_F) return 0;
+    if (g_n == g_cap) {
+        size_t cap = g_cap ? g_cap * 2 : 64;
+        char **l = realloc(g_list, cap * sizeof *l);
+        if (!l) { g_oom = 1; return 1; }
+        g_list = l; g_cap = cap;
+    }
+    g_list[g_n] = strdup(p + g_root);
+    if (!g_list[g_n]) { g_oom = 1; return 1; }
+    g_n++;
+    return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err)
+{
+    *signed_out = 0;
+    pthread_mutex_lock(&g_mu);
+    g_list = NULL; g_n = g_cap = 0; g_oom = 0;
+    g_root = strlen(dir) + 1;
+    int fr = nftw(dir, collect, 16, FTW_PHYS);
+    char **list = g_list;
+    size_t n = g_n;
+    int oom = g_oom;
+    pthread_mutex_unlock(&g_mu);
+    int rc = HD_OK;
+    if (fr != 0 || oom) rc = hd_fail(err, oom ? HD_ESOFTWARE : HD_EIO, "%s: cannot list outputs", dir);
+    if (!rc) qsort(list, n, sizeof *list, cmp_str);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/manifest.json", dir);
+    hd_out *o = NULL;
+    if (!rc) rc = hd_out_open(&o, path, err);
+    if (!rc) {
+        char date[11];
+        hd_date_format(st->job->as_of, date);
+        hd_out_str(o, "{\n  \"format\": \"hedui-manifest/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
+        hd_out_json_str(o, st->job->name);
+        hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
+        hd_out_json_str(o, st->policy->name);
+        hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
+        hd_out_json_str(o, st->key.id);
+        hd_out_str(o, ",\n  \"inputs\": [\n");
+        for (uint32_t i = 0; i < st->ninputs; i++) {
+            hd_out_str(o, "    {\"path\": ");
+            hd_out_json_str(o, st->inputs[i].rel);
+            hd_out_printf(o, ", \"bytes\": %" PRIu64 ", \"sha256\": \"%s\"}%s\n", st->inputs[i].bytes,
+                          st->inputs[i].sha256, i + 1 < st->ninputs ? "," : "");
+        }
+        hd_out_str(o, "  ],\n  \"files\": [\n");
+        for (size_t i = 0; !rc && i < n; i++) {
+            char full[4400], hex[65];
+            snprintf(full, sizeof full, "%s/%s", dir, list[i]);
+            rc = hd_sha256_file(full, hex, err);
+            struct stat sb;
+            if (!rc && stat(full, &sb) != 0) rc = hd_fail(err, HD_EIO, "%s: %s", full, strerror(errno));
+            if (rc) break;
+            hd_out_str(o, "    {\"path\": ");
+            hd_out_json_str(o, list[i]);
+            hd_out_printf(o, ", \"bytes\": %" PRIu64 ", \"sha256\": \"%s\"}%s\n", (uint64_t)sb.st_size, hex,
+                          i + 1 < n ? "," : "");
+        }
+        hd_out_str(o, "  ]\n}\n");
+        if (rc) hd_out_abort(o);
+        else rc = hd_out_close(o, err);
+    }
+    for (size_t i = 0; i < n; i++) free(list[i]);
+    free(list);
+    if (rc || !*st->job->signing_key) return rc;
+
+    /* sign the exact bytes written */
+    FILE *f = fopen(path, "rb");
+    if (!f) return hd_fail(err, HD_EIO, "%s: %s", path, strerror(errno));
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc(len > 0 ? (size_t)len : 1);
+    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
+        free(buf); fclose(f);
+        return hd_fail(err, HD_EIO, "%s: cannot read back", path);
+    }
+    fclose(f);
+    unsigned char sig[64];
+    rc = hd_ed25519_sign_file(st->job->signing_key, buf, (size_t)len, sig, err);
+    free(buf);
+    if (rc) return rc;
+    snprintf(path, sizeof path, "%s/manifest.sig", dir);
+    if ((rc = hd_out_open(&o, path, err)) != HD_OK) return rc;
+    hd_out_write(o, sig, sizeof sig);
+    if ((rc = hd_out_close(o, err)) != HD_OK) return rc;
+    snprintf(path, sizeof path, "%s/signing.pub.pem", dir);
+    if ((rc = hd_ed25519_write_public(st->job->signing_key, path, err)) != HD_OK) return rc;
+    *signed_out = 1;
+    return HD_OK;
+}

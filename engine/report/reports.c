@@ -1,0 +1,574 @@
+/*
+ * reports.c — the outputs of SPEC §5 except the manifest: county files,
+ * auditor files, quarantine, summary. Every file goes through the one
+ * writer (out.h); every order is fixed (county code, then household order
+ * of the applicant files), so outputs are byte-identical for every -j.
+ *
+ * Personal data: county files carry names and masked IDs (for the county
+ * office); auditor files carry tokens only — no name, no ID number, and
+ * account numbers, plates and certificate numbers masked to their last
+ * four characters (docs/outputs.md).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "batch/internal.h"
+#include "report/out.h"
+#include "util/path.h"
+
+/* ---------------------------------------------------------------- helpers */
+
+/* A county code safe as a directory name: digits and letters only. */
+static const char *county_dir(const char *code)
+{
+    if (!*code || strlen(code) > 32) return "unknown";
+    for (const char *p = code; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+            return "unknown";
+    return code;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Finding codes of a bit set, sorted by name, joined by sep. */
+static void findings_text(uint32_t bits, int zh, const char *sep, char *out, size_t cap)
+{
+    const char *names[HD_FD__COUNT];
+    int n = 0;
+    for (int f = 0; f < HD_FD__COUNT; f++)
+        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < n; i++) {
+        const char *s = names[i];
+        if (zh) s = hd_finding_label_zh((hd_finding)hd_finding_parse(names[i]));
+        int k = snprintf(out + used, cap - used, "%s%s", i ? sep : "", s);
+        if (k < 0 || (size_t)k >= cap - used) break;
+        used += (size_t)k;
+    }
+}
+
+static void json_findings(hd_out *o, uint32_t bits)
+{
+    const char *names[HD_FD__COUNT];
+    int n = 0;
+    for (int f = 0; f < HD_FD__COUNT; f++)
+        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    hd_out_str(o, "[");
+    for (int i = 0; i < n; i++) {
+        if (i) hd_out_str(o, ",");
+        hd_out_json_str(o, names[i]);
+    }
+    hd_out_str(o, "]");
+}
+
+static void yuan(int64_t fen, char *out, size_t cap)
+{
+    uint64_t a = fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
+    snprintf(out, cap, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", a / 100, a % 100);
+}
+
+static void mask_last4(const char *s, size_t n, char *out, size_t cap)
+{
+    hd_account_mask(s, n, out, cap);
+}
+
+/* The findings a member's own records and flags are evidence of. */
+static uint32_t member_findings(const hd_model *m, const hd_member *mb)
+{
+    uint32_t bits = 0;
+    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= m->records[mb->records[k]].findings;
+    return bits;
+}
+
+/* A short, clerk-readable description of a record, with the source, file
+ * and line. Money in yuan. */
+static void evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap)
+{
+    const hd_value *v = r->v;
+    char a[64] = "", b[64] = "";
+    const char *src = st->job->sources[r->source].name;
+    const char *file = hd_path_rel(st->results[r->file].path, st->job->dir);
+    int k = snprintf(out, cap, "%s %s:%" PRIu64 " %s", src, file, r->line, hd_kind_name((hd_kind)r->kind));
+    if (k < 0 || (size_t)k >= cap) return;
+    size_t used = (size_t)k;
+#define ADD(...) do { int _k = snprintf(out + used, cap - used, __VA_ARGS__); \
+                      if (_k < 0 || (size_t)_k >= cap - used) { return; } \
+                      used += (size_t)_k; } while (0)
+#define TXT(F, LABEL) do { if (v[F].present) ADD(" " LABEL "=%.*s", (int)v[F].n, v[F].s); } while (0)
+#define MONEY(F, LABEL) do { if (v[F].present) { yuan(v[F].i, a, sizeof a); ADD(" " LABEL "=%s", a); } } while (0)
+#define ENUM(F, LABEL) do { if (v[F].present) { const char *const *vals = hd_field_values((hd_kind)r->kind, F); \
+                            ADD(" " LABEL "=%s", vals ? vals[v[F].i] : "?"); } } while (0)
+#define DATE(F, LABEL) do { if (v[F].present) { hd_date_format((hd_date)v[F].i, b); ADD(" " LABEL "=%s", b); } } while (0)
+#define PERIOD(F) do { if (v[F].present) { int32_t p_ = (int32_t)v[F].i; \
+                       if (p_ % 100) { ADD(" period=%04d-%02d", p_ / 100, p_ % 100); } \
+                       else { ADD(" period=%04d", p_ / 100); } } } while (0)
+    switch ((hd_kind)r->kind) {
+    case HD_KIND_DEPOSIT:
+        TXT(HD_F_INSTITUTION, "institution");
+        if (v[HD_F_ACCOUNT].present) { mask_last4(v[HD_F_ACCOUNT].s, v[HD_F_ACCOUNT].n, a, sizeof a); ADD(" account=%s", a); }
+        ENUM(HD_F_PRODUCT, "product"); MONEY(HD_F_BALANCE, "balance_yuan");
+        ENUM(HD_F_OVER_LIMIT, "over_limit"); DATE(HD_F_AS_OF, "as_of");
+        break;
+    case HD_KIND_VEHICLE:
+        TXT(HD_F_PLATE, "plate"); ENUM(HD_F_VEHICLE_TYPE, "type"); ENUM(HD_F_STATUS, "status");
+        MONEY(HD_F_VALUE, "value_yuan"); DATE(HD_F_REGISTERED, "registered");
+        break;
+    case HD_KIND_PROPERTY:
+        TXT(HD_F_CERT_NO, "certificate"); ENUM(HD_F_USAGE, "usage"); ENUM(HD_F_STATUS, "status");
+        if (v[HD_F_AREA].present) ADD(" area_m2=%" PRId64 ".%02" PRId64, v[HD_F_AREA].i / 100, v[HD_F_AREA].i % 100);
+        if (v[HD_F_SHARE].present) ADD(" share_bp=%" PRId64, v[HD_F_SHARE].i);
+        break;
+    case HD_KIND_INCOME:
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_INCOME_TYPE, "type"); MONEY(HD_F_INCOME, "income_yuan");
+        break;
+    case HD_KIND_PENSION:
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_SCHEME, "scheme"); ENUM(HD_F_STATUS, "status");
+        MONEY(HD_F_BENEFIT, "benefit_yuan_month");
+        break;
+    case HD_KIND_FUND:
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_STATUS, "status"); MONEY(HD_F_DEPOSIT, "deposit_yuan_month");
+        break;
+    case HD_KIND_BUSINESS:
+        TXT(HD_F_COMPANY, "company"); TXT(HD_F_CREDIT_CODE, "credit_code"); ENUM(HD_F_ROLE, "role");
+        ENUM(HD_F_STATUS, "status"); MONEY(HD_F_CAPITAL, "capital_yuan");
+        break;
+    case HD_KIND_DEATH:
+        DATE(HD_F_DATE_OF_DEATH, "date_of_death");
+        break;
+    default: break;
+    }
+    if (r->findings & (1u << HD_FD_NAME_MISMATCH)) TXT(HD_F_NAME, "name_in_source");
+#undef ADD
+#undef TXT
+#undef MONEY
+#undef ENUM
+#undef DATE
+#undef PERIOD
+}
+
+/* ---------------------------------------------------------------- county */
+
+static const char *const hh_header =
+    "county_code,application_id,assistance_type,area_type,members,verdict,verdict_zh,"
+    "reasons,reasons_zh,standard_fen,household_income_fen,income_per_capita_fen,assets_fen,"
+    "assets_per_capita_fen,homes,residential_area,vehicles,businesses\n";
+
+static const char *const mb_header =
+    "county_code,application_id,member_no,id_number_masked,name,relation,row_status,"
+    "findings,evidence\n";
+
+static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
+{
+    const hd_household *hh = &st->m->households[h];
+    const hd_judgement *j = &st->judg[h];
+    char codes[1024], zh[2048];
+    findings_text(j->findings, 0, ";", codes, sizeof codes);
+    findings_text(j->findings, 1, ";", zh, sizeof zh);
+    hd_out_csv_str(o, hh->county_code, 1);
+    hd_out_csv_str(o, hh->application_id, 0);
+    hd_out_csv_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type], 0);
+    hd_out_csv_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type], 0);
+    hd_out_csv_i64(o, hh->nmembers, 0);
+    hd_out_csv_str(o, hd_verdict_name(j->verdict), 0);
+    hd_out_csv_str(o, hd_verdict_label_zh(j->verdict), 0);
+    hd_out_csv_str(o, codes, 0);
+    hd_out_csv_str(o, zh, 0);
+    hd_out_csv_i64(o, j->standard_fen, 0);
+    hd_out_csv_i64(o, j->household_income_fen, 0);
+    hd_out_csv_i64(o, j->income_per_capita_fen, 0);
+    hd_out_csv_i64(o, j->assets_fen, 0);
+    hd_out_csv_i64(o, j->assets_per_capita_fen, 0);
+    hd_out_csv_i64(o, j->homes, 0);
+    hd_out_csv_i64(o, j->residential_area, 0);
+    hd_out_csv_i64(o, j->vehicles, 0);
+    hd_out_csv_i64(o, j->businesses, 0);
+    hd_out_str(o, "\n");
+}
+
+static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
+{
+    const hd_model *m = st->m;
+    const hd_household *hh = &m->households[h];
+    for (uint32_t i = 0; i < hh->nmembers; i++) {
+        const hd_member *mb = &m->members[hh->first_member + i];
+        char masked[19] = "";
+        if (mb->rejected == HD_R_NONE) hd_id_mask(&mb->id, masked);
+        uint32_t bits = member_findings(m, mb);
+        if (mb->duplicate && (st->judg[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
+            bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
+        if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
+            bits |= 1u << HD_FD_APPLICANT_ROW_REJECTED;
+        char codes[1024];
+        findings_text(bits, 0, ";", codes, sizeof codes);
+        hd_out_csv_str(o, hh->county_code, 1);
+        hd_out_csv_str(o, hh->application_id, 0);
+        hd_out_csv_str(o, mb->member_no, 0);
+        hd_out_csv_str(o, masked, 0);
+        hd_out_csv_str(o, mb->name, 0);
+        hd_out_csv_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_RELATION)[mb->relation], 0);
+        hd_out_csv_str(o, mb->rejected == HD_R_NONE ? "ok" : hd_reason_name(mb->rejected), 0);
+        hd_out_csv_str(o, codes, 0);
+        /* evidence: every record that supports a finding */
+        char ev[8192];
+        size_t used = 0;
+        ev[0] = 0;
+        for (uint32_t k = 0; k < mb->nrecords; k++) {
+            const hd_record *r = &m->records[mb->records[k]];
+            if (!r->findings) continue;
+            char one[1024], f[512];
+            evidence(st, r, one, sizeof one);
+            findings_text(r->findings, 0, "+", f, sizeof f);
+            int n = snprintf(ev + used, sizeof ev - used, "%s%s: %s", used ? " | " : "", f, one);
+            if (n < 0 || (size_t)n >= sizeof ev - used) break;
+            used += (size_t)n;
+        }
+        hd_out_csv(o, ev, used, 0);
+        hd_out_str(o, "\n");
+    }
+}
+
+/* ---------------------------------------------------------------- audit */
+
+static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
+{
+    const hd_household *hh = &st->m->households[h];
+    const hd_judgement *j = &st->judg[h];
+    hd_out_str(o, "{\"household\":");
+    hd_out_json_str(o, hh->token);
+    hd_out_str(o, ",\"county_code\":");
+    hd_out_json_str(o, hh->county_code);
+    hd_out_str(o, ",\"assistance_type\":");
+    hd_out_json_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type]);
+    hd_out_str(o, ",\"area_type\":");
+    hd_out_json_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type]);
+    hd_out_printf(o, ",\"members\":%u,\"verdict\":", hh->nmembers);
+    hd_out_json_str(o, hd_verdict_name(j->verdict));
+    hd_out_str(o, ",\"reasons\":");
+    json_findings(o, j->findings);
+    hd_out_printf(o, ",\"standard_fen\":%" PRId64 ",\"household_income_fen\":%" PRId64
+                  ",\"income_per_capita_fen\":%" PRId64 ",\"assets_fen\":%" PRId64
+                  ",\"assets_per_capita_fen\":%" PRId64 ",\"homes\":%d,\"residential_area\":%" PRId64
+                  ",\"vehicles\":%d,\"businesses\":%d}\n",
+                  j->standard_fen, j->household_income_fen, j->income_per_capita_fen, j->assets_fen,
+                  j->assets_per_capita_fen, j->homes, j->residential_area, j->vehicles, j->businesses);
+}
+
+static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
+{
+    const hd_model *m = st->m;
+    const hd_member *mb = &m->members[r->member];
+    hd_out_str(o, "{\"member\":");
+    hd_out_json_str(o, mb->token);
+    hd_out_str(o, ",\"household\":");
+    hd_out_json_str(o, m->households[mb->household].token);
+    hd_out_str(o, ",\"source\":");
+    hd_out_json_str(o, st->job->sources[r->source].name);
+    hd_out_str(o, ",\"file\":");
+    hd_out_json_str(o, hd_path_rel(st->results[r->file].path, st->job->dir));
+    hd_out_printf(o, ",\"line\":%" PRIu64 ",\"kind\":", r->line);
+    hd_out_json_str(o, hd_kind_name((hd_kind)r->kind));
+    hd_out_str(o, ",\"fields\":{");
+    int first = 1;
+    for (int f = 0; f < HD_F__COUNT; f++) {
+        const hd_value *v = &r->v[f];
+        if (!v->present || f == HD_F_ID_NUMBER || f == HD_F_NAME) continue;
+        if (!hd_field_role((hd_kind)r->kind, (hd_fid)f)) continue;
+        if (!first) hd_out_str(o, ",");
+        first = 0;
+        hd_out_json_str(o, hd_field_name((hd_fid)f));
+        hd_out_str(o, ":");
+        char buf[64];
+        switch (hd_field_type((hd_fid)f)) {
+        case HD_T_CODE:
+            mask_last4(v->s, v->n, buf, sizeof buf);
+            hd_out_json_str(o, buf);
+            break;
+        case HD_T_TEXT:
+            hd_out_json(o, v->s, v->n);
+            break;
+        case HD_T_ENUM: {
+            const char *const *vals = hd_field_values((hd_kind)r->kind, (hd_fid)f);
+            hd_out_json_str(o, vals ? vals[v->i] : "");
+            break;
+        }
+        case HD_T_DATE:
+            hd_date_format((hd_date)v->i, buf);
+            hd_out_json_str(o, buf);
+            break;
+        case HD_T_PERIOD:
+            if (v->i % 100) snprintf(buf, sizeof buf, "%04d-%02d", (int)(v->i / 100), (int)(v->i % 100));
+            else snprintf(buf, sizeof buf, "%04d", (int)(v->i / 100));
+            hd_out_json_str(o, buf);
+            break;
+        default:
+            hd_out_i64(o, v->i);
+        }
+    }
+    hd_out_str(o, "},\"findings\":");
+    json_findings(o, r->findings);
+    hd_out_str(o, "}\n");
+}
+
+/* ---------------------------------------------------------------- quarantine */
+
+static void quarantine_rows(hd_out *o, const hd_run_state *st, const hd_file_result *r)
+{
+    const char *file = hd_path_rel(r->path, st->job->dir);
+    for (uint32_t i = 0; i < r->nq; i++) {
+        const hd_qrow *q = &r->q[i];
+        hd_out_csv_str(o, file, 1);
+        hd_out_csv_i64(o, (int64_t)q->line, 0);
+        hd_out_csv_str(o, hd_reason_name(q->reason), 0);
+        hd_out_csv_str(o, q->field >= 0 ? hd_field_name((hd_fid)q->field) : "", 0);
+        /* raw rows may hold bytes that are not UTF-8: written as \xHH */
+        char *buf = malloc((size_t)q->raw_len * 4 + 1);
+        size_t n = 0;
+        if (buf) {
+            for (uint32_t k = 0; k < q->raw_len;) {
+                size_t l = 0;
+                unsigned char c = (unsigned char)q->raw[k];
+                if (c >= 0x20 || c == '\t') {
+                    l = hd_utf8_valid(q->raw + k, 1) ? 1 : 0;
+                    for (size_t t = 2; !l && t <= 4 && k + t <= q->raw_len; t++)
+                        if (hd_utf8_valid(q->raw + k, t)) l = t;
+                }
+                if (l) { memcpy(buf + n, q->raw + k, l); n += l; k += (uint32_t)l; }
+                else { n += (size_t)sprintf(buf + n, "\\x%02X", c); k++; }
+            }
+            hd_out_csv(o, buf, n, 0);
+            free(buf);
+        } else {
+            hd_out_csv(o, "", 0, 0);
+        }
+        hd_out_str(o, "\n");
+    }
+}
+
+/* ---------------------------------------------------------------- summary */
+
+static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result *r, int applicants)
+{
+    const hd_ledger *l = &r->ledger;
+    hd_out_str(o, "    {\"path\": ");
+    hd_out_json_str(o, hd_path_rel(r->path, st->job->dir));
+    hd_out_str(o, ", \"source\": ");
+    hd_out_json_str(o, applicants ? "applicants" : st->job->sources[r->source].name);
+    hd_out_printf(o, ", \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64 ", \"rows_quarantined\": %" PRIu64,
+                  l->rows, l->rows_ok, l->rows_quarantined);
+    if (!applicants)
+        hd_out_printf(o, ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64,
+                      l->rows_matched, l->rows_unmatched);
+    hd_out_printf(o, ", \"header_lines\": %" PRIu64 ", \"skipped_lines\": %" PRIu64
+                  ", \"blank_lines\": %" PRIu64 ", \"trailer_lines\": %" PRIu64,
+                  l->header_lines, l->skipped_lines, l->blank_lines, l->trailer_lines);
+    hd_out_str(o, ", \"quarantined_by_reason\": {");
+    int first = 1;
+    for (int k = 0; k < HD_R__COUNT; k++) {
+        if (!l->by_reason[k]) continue;
+        hd_out_printf(o, "%s\"%s\": %" PRIu64, first ? "" : ", ", hd_reason_name((hd_reason)k), l->by_reason[k]);
+        first = 0;
+    }
+    hd_out_str(o, "}, \"damage\": ");
+    if (r->damage == HD_R_NONE) hd_out_str(o, "null");
+    else hd_out_json_str(o, hd_reason_name(r->damage));
+    hd_out_printf(o, ", \"bytes\": %" PRIu64 ", \"bytes_decoded\": %" PRIu64 "}", r->bytes_in, r->bytes_out);
+}
+
+static int write_summary(hd_run_state *st, const char *dir, char **counties, uint32_t ncounties,
+                         hd_error *err)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    hd_out *o;
+    int rc = hd_out_open(&o, path, err);
+    if (rc) return rc;
+    const hd_model *m = st->m;
+    char date[11];
+    hd_date_format(st->job->as_of, date);
+    uint64_t verdicts[3] = {0}, reasons[HD_FD__COUNT] = {0};
+    for (uint32_t h = 0; h < m->nhouseholds; h++) {
+        verdicts[st->judg[h].verdict]++;
+        for (int f = 0; f < HD_FD__COUNT; f++)
+            if (st->judg[h].findings & (1u << f)) reasons[f]++;
+    }
+    hd_out_str(o, "{\n  \"format\": \"hedui-summary/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
+    hd_out_json_str(o, st->job->name);
+    hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
+    hd_out_json_str(o, st->policy->name);
+    hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
+    hd_out_json_str(o, st->key.id);
+    hd_out_printf(o, ",\n  \"damaged\": %s,\n  \"households\": %u,\n  \"members\": %u,\n",
+                  st->damaged ? "true" : "false", m->nhouseholds, m->nmembers);
+    hd_out_printf(o, "  \"verdicts\": {\"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64 ", \"INELIGIBLE\": %" PRIu64 "},\n",
+                  verdicts[0], verdicts[1], verdicts[2]);
+    /* reasons sorted by code */
+    const char *names[HD_FD__COUNT];
+    int n = 0;
+    for (int f = 0; f < HD_FD__COUNT; f++) names[n++] = hd_finding_name((hd_finding)f);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    hd_out_str(o, "  \"reasons\": {");
+    for (int i = 0; i < n; i++)
+        hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i], reasons[hd_finding_parse(names[i])]);
+    hd_out_str(o, "},\n  \"counties\": {");
+    for (uint32_t c = 0; c < ncounties; c++) {
+        uint64_t v[3] = {0}, hh = 0;
+        for (uint32_t h = 0; h < m->nhouseholds; h++)
+            if (!strcmp(m->households[h].county_code, counties[c])) { v[st->judg[h].verdict]++; hh++; }
+        hd_out_str(o, c ? ",\n    " : "\n    ");
+        hd_out_json_str(o, counties[c]);
+        hd_out_printf(o, ": {\"households\": %" PRIu64 ", \"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64
+                      ", \"INELIGIBLE\": %" PRIu64 "}", hh, v[0], v[1], v[2]);
+    }
+    hd_out_str(o, ncounties ? "\n  },\n" : "},\n");
+    hd_out_str(o, "  \"sources\": [");
+    for (int s = 0; s < st->job->nsources; s++) {
+        const hd_source_state *ss = &st->src[s];
+        uint64_t rows = 0, matched = 0;
+        for (int f = 0; f < ss->nfiles; f++) {
+            rows += st->results[ss->first_result + (uint32_t)f].ledger.rows;
+            matched += st->results[ss->first_result + (uint32_t)f].ledger.rows_matched;
+        }
+        hd_out_str(o, s ? ",\n    {\"name\": " : "\n    {\"name\": ");
+        hd_out_json_str(o, st->job->sources[s].name);
+        hd_out_str(o, ", \"kind\": ");
+        hd_out_json_str(o, hd_kind_name(ss->desc->kind));
+        hd_out_printf(o, ", \"files\": %d, \"rows\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"damaged\": %s, \"damage\": ",
+                      ss->nfiles, rows, matched, ss->damage != HD_R_NONE ? "true" : "false");
+        if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
+        else hd_out_json_str(o, hd_reason_name(ss->damage));
+        hd_out_str(o, ", \"damage_message\": ");
+        if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
+        else hd_out_json_str(o, hd_path_rel(ss->damage_msg, st->job->dir));
+        hd_out_str(o, "}");
+    }
+    hd_out_str(o, st->job->nsources ? "\n  ],\n" : "],\n");
+    hd_out_str(o, "  \"files\": [\n");
+    uint64_t t[5] = {0};
+    for (uint32_t i = 0; i < st->nresults; i++) {
+        const hd_file_result *r = &st->results[i];
+        ledger_json(o, st, r, r->source < 0);
+        hd_out_str(o, i + 1 < st->nresults ? ",\n" : "\n");
+        t[0] += r->ledger.rows; t[1] += r->ledger.rows_ok; t[2] += r->ledger.rows_quarantined;
+        t[3] += r->ledger.rows_matched; t[4] += r->ledger.rows_unmatched;
+    }
+    hd_out_printf(o, "  ],\n  \"totals\": {\"files\": %u, \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64
+                  ", \"rows_quarantined\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64 "},\n",
+                  st->nresults, t[0], t[1], t[2], t[3], t[4]);
+    hd_out_str(o, "  \"unknown_division_codes\": {");
+    for (uint32_t i = 0; i < st->ndiv; i++)
+        hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", st->div[i].code, st->div[i].n);
+    hd_out_str(o, "}\n}\n");
+    return hd_out_close(o, err);
+}
+
+/* ---------------------------------------------------------------- all */
+
+static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", dir, rel);
+    char parent[4400];
+    snprintf(parent, sizeof parent, "%s", path);
+    char *slash = strrchr(parent, '/');
+    if (slash) { *slash = 0; if (hd_mkdirs(parent, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", parent, strerror(errno)); }
+    return hd_out_open(o, path, err);
+}
+
+int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
+{
+    const hd_model *m = st->m;
+    int rc = HD_OK;
+    /* counties, sorted */
+    char **counties = malloc(((size_t)m->nhouseholds + 1) * sizeof *counties);
+    if (!counties) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    uint32_t nc = 0;
+    for (uint32_t h = 0; h < m->nhouseholds; h++) counties[nc++] = (char *)m->households[h].county_code;
+    qsort(counties, nc, sizeof *counties, cmp_str);
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < nc; i++)
+        if (u == 0 || strcmp(counties[u - 1], counties[i])) counties[u++] = counties[i];
+    nc = u;
+    /* households of each county in household order: one pass per county
+     * over an index sorted by (county, household) */
+    uint32_t *order = malloc(((size_t)m->nhouseholds + 1) * sizeof *order);
+    if (!order) { free(counties); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+    {
+        /* counting sort by county rank */
+        uint32_t *rank = malloc(((size_t)m->nhouseholds + 1) * sizeof *rank);
+        uint32_t *start = calloc(nc + 1, sizeof *start);
+        if (!rank || !start) { free(rank); free(start); free(order); free(counties); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+        for (uint32_t h = 0; h < m->nhouseholds; h++) {
+            const char *key = m->households[h].county_code;
+            char **hit = bsearch(&key, counties, nc, sizeof *counties, cmp_str);
+            rank[h] = (uint32_t)(hit - counties);
+            start[rank[h] + 1]++;
+        }
+        for (uint32_t c = 0; c < nc; c++) start[c + 1] += start[c];
+        for (uint32_t h = 0; h < m->nhouseholds; h++) order[start[rank[h]]++] = h;
+        free(rank);
+        free(start);
+    }
+    hd_out *hj = NULL, *mj = NULL;
+    rc = open_in(&hj, dir, "audit/households.jsonl", err);
+    if (!rc) rc = open_in(&mj, dir, "audit/matches.jsonl", err);
+    uint32_t pos = 0;
+    for (uint32_t c = 0; !rc && c < nc; c++) {
+        char rel[256];
+        hd_out *ho = NULL, *mo = NULL;
+        snprintf(rel, sizeof rel, "county/%s/households.csv", county_dir(counties[c]));
+        rc = open_in(&ho, dir, rel, err);
+        if (rc) break;
+        snprintf(rel, sizeof rel, "county/%s/members.csv", county_dir(counties[c]));
+        rc = open_in(&mo, dir, rel, err);
+        if (rc) { hd_out_abort(ho); break; }
+        hd_out_str(ho, hh_header);
+        hd_out_str(mo, mb_header);
+        for (; pos < m->nhouseholds && !strcmp(m->households[order[pos]].county_code, counties[c]); pos++) {
+            uint32_t h = order[pos];
+            household_row(ho, st, h);
+            member_rows(mo, st, h);
+            household_json(hj, st, h);
+        }
+        rc = hd_out_close(ho, err);
+        int rc2 = hd_out_close(mo, rc ? NULL : err);
+        if (!rc) rc = rc2;
+    }
+    for (uint32_t i = 0; !rc && i < m->nrecords; i++) match_json(mj, st, &m->records[i]);
+    if (hj) { int r2 = hd_out_close(hj, rc ? NULL : err); if (!rc) rc = r2; }
+    if (mj) { int r2 = hd_out_close(mj, rc ? NULL : err); if (!rc) rc = r2; }
+    /* quarantine: applicants, then each source */
+    static const char *const qheader = "file,line,reason,field,raw\n";
+    if (!rc) {
+        hd_out *q;
+        rc = open_in(&q, dir, "quarantine/applicants.csv", err);
+        if (!rc) {
+            hd_out_str(q, qheader);
+            for (int i = 0; i < st->napp_files; i++) quarantine_rows(q, st, &st->results[i]);
+            rc = hd_out_close(q, err);
+        }
+    }
+    for (int s = 0; !rc && s < st->job->nsources; s++) {
+        char rel[256];
+        hd_out *q;
+        snprintf(rel, sizeof rel, "quarantine/%s.csv", st->job->sources[s].name);
+        rc = open_in(&q, dir, rel, err);
+        if (rc) break;
+        hd_out_str(q, qheader);
+        for (int f = 0; f < st->src[s].nfiles; f++)
+            quarantine_rows(q, st, &st->results[st->src[s].first_result + (uint32_t)f]);
+        rc = hd_out_close(q, err);
+    }
+    if (!rc) rc = write_summary(st, dir, counties, nc, err);
+    free(order);
+    free(counties);
+    return rc;
+}
