@@ -888,6 +888,83 @@ START_TEST(big_zstd_csv)
 }
 END_TEST
 
+/* Round trip over buffer edges: random fields (quotes, delimiters, CR, LF,
+ * multi-byte UTF-8 inside) written RFC 4180 style, read back unchanged.
+ * The expected values are the generated fields, not the reader's output. */
+START_TEST(round_trip_random)
+{
+    static const char *const pieces[] = {
+        "a", "bc", "123", ",", "\"", "\n", "\r\n", " ", "中", "\xF0\xA0\xAE\xB7", "x y", "",
+    };
+    const size_t npieces = sizeof pieces / sizeof *pieces;
+    uint32_t seed = 12345;
+#define RND() (seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff)
+    size_t nrec = 40000, cap = 1 << 20, len = 0;
+    char *data = malloc(cap);
+    char ***want = calloc(nrec, sizeof *want);
+    size_t *nf = calloc(nrec, sizeof *nf);
+    for (size_t i = 0; i < nrec; i++) {
+        nf[i] = 1 + RND() % 6;
+        want[i] = calloc(nf[i], sizeof **want);
+        for (size_t k = 0; k < nf[i]; k++) {
+            char f[256];
+            size_t fl = 0;
+            size_t np = RND() % 5;
+            for (size_t j = 0; j < np; j++) {
+                const char *pc = pieces[RND() % npieces];
+                memcpy(f + fl, pc, strlen(pc));
+                fl += strlen(pc);
+            }
+            if (np == 0 && k == 0 && nf[i] == 1) { memcpy(f, "z", 1); fl = 1; } /* not blank */
+            f[fl] = 0;
+            want[i][k] = strdup(f);
+            int must_quote = strpbrk(f, ",\"\r\n") != NULL || (RND() % 4 == 0);
+            if (len + 2 * fl + 8 > cap) { cap *= 2; data = realloc(data, cap); }
+            if (k) data[len++] = ',';
+            if (must_quote) {
+                data[len++] = '"';
+                for (size_t j = 0; j < fl; j++) {
+                    if (f[j] == '"') data[len++] = '"';
+                    data[len++] = f[j];
+                }
+                data[len++] = '"';
+            } else {
+                memcpy(data + len, f, fl);
+                len += fl;
+            }
+        }
+        if (RND() % 2) data[len++] = '\r';
+        data[len++] = '\n';
+    }
+#undef RND
+    hd_csv_opts o = default_opts();
+    cfile cf = read_bytes(data, len, &o);
+    ck_assert_int_eq(cf.rc, 0);
+    ck_assert_uint_eq(cf.n, nrec);
+    uint64_t line = 1;
+    for (size_t i = 0; i < nrec; i++) {
+        ck_assert_int_eq(cf.r[i].fault, HD_R_NONE);
+        ck_assert_uint_eq(cf.r[i].line, line);
+        uint64_t lines = 1;
+        for (size_t k = 0; k < nf[i]; k++)
+            for (const char *p = want[i][k]; (p = strchr(p, '\n')); p++) lines++;
+        ck_assert_uint_eq(cf.r[i].lines, lines);
+        line += lines;
+        ck_assert_uint_eq(cf.r[i].n, nf[i]);
+        for (size_t k = 0; k < nf[i]; k++) {
+            ck_assert_msg(strcmp(cf.r[i].f[k], want[i][k]) == 0, "record %zu field %zu", i, k);
+            free(want[i][k]);
+        }
+        free(want[i]);
+    }
+    ck_assert_uint_gt(len, 600000);   /* several 256 KiB refills */
+    free(want);
+    free(nf);
+    free(data);
+    free_cfile(&cf);
+}
+END_TEST
+
 START_TEST(open_errors)
 {
     hd_reader *r;
@@ -1028,7 +1105,12 @@ START_TEST(share)
         { "50%", HD_SHARE_PERCENT, HD_R_NONE, 5000 }, { "50", HD_SHARE_PERCENT, HD_R_NONE, 5000 },
         { "33.33", HD_SHARE_PERCENT, HD_R_NONE, 3333 }, { "100", HD_SHARE_PERCENT, HD_R_NONE, 10000 },
         { "33.3300", HD_SHARE_PERCENT, HD_R_NONE, 3333 },
-        { "33.333", HD_SHARE_PERCENT, HD_R_SHARE, 0 },     /* 0.1 bp */
+        { "33.333", HD_SHARE_PERCENT, HD_R_NONE, 3333 },   /* 3333.3 bp, rounded */
+        { "33.3333", HD_SHARE_PERCENT, HD_R_NONE, 3333 },  /* a third: 3333.33 bp */
+        { "66.6667", HD_SHARE_PERCENT, HD_R_NONE, 3333 + 3334 }, /* 6666.67 bp */
+        { "0.005", HD_SHARE_PERCENT, HD_R_NONE, 1 },       /* 0.5 bp rounds up */
+        { "0.0049", HD_SHARE_PERCENT, HD_R_NONE, 0 },
+        { "100.0001", HD_SHARE_PERCENT, HD_R_SHARE, 0 },   /* above the whole */
         { "100.01", HD_SHARE_PERCENT, HD_R_SHARE, 0 }, { "50%%", HD_SHARE_PERCENT, HD_R_SHARE, 0 },
         { "33.33333", HD_SHARE_PERCENT, HD_R_SHARE, 0 },
         { "0.5", HD_SHARE_FRACTION, HD_R_NONE, 5000 }, { "1", HD_SHARE_FRACTION, HD_R_NONE, 10000 },
@@ -1170,6 +1252,7 @@ int main(void)
     tcase_add_test(tc, max_line_default_huge);
     tcase_add_test(tc, truncated_zstd);
     tcase_add_test(tc, big_zstd_csv);
+    tcase_add_test(tc, round_trip_random);
     tcase_add_test(tc, open_errors);
     suite_add_tcase(s, tc);
 

@@ -5,7 +5,11 @@
  * with the zstd frame magic (28 B5 2F FD) or a skippable-frame magic
  * (0x184D2A50..0x184D2A5F, little-endian) it is decompressed as a sequence
  * of frames (RFC 8878: several frames concatenated, skippable frames
- * anywhere); otherwise its bytes are read as they are.
+ * anywhere); otherwise its bytes are read as they are (an empty file is
+ * an empty plain file: 0 bytes, no error).
+ * The decoder keeps libzstd's default window limit (2^27 = 128 MiB):
+ * frames made with zstd --long=28 or more are refused (HD_RF_CORRUPT,
+ * "Frame requires too much memory for decoding"), never allocated.
  *
  * Memory: a reader owns fixed-size buffers (about 256 KiB in + the caller's
  * out buffer); memory does not grow with the file.
@@ -53,7 +57,10 @@ int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
  *         err->status = HD_EIO and err->message names the file and the
  *         compressed byte offset: "PATH: byte 1043: zstd: Corrupted block
  *         detected"; hd_reader_fault() tells which fault. Bytes returned
- *         before an error are valid decoded data.
+ *         before an error are valid decoded data. The offset of a corrupt
+ *         frame is the start of the 4 KiB input slice in which libzstd
+ *         failed (libzstd does not say where exactly); for a truncated
+ *         file it is the file size. Errors are sticky.
  */
 ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err);
 

@@ -46,7 +46,8 @@ void hd_trim(const char **s, size_t *n);
 void hd_cell_clean(const char **s, size_t *n);
 
 /* 1 if the (clean) cell has the form d[.ddd]E[+-]dd (either case): the
- * spreadsheet damage EXCEL_MANGLED of SPEC §6. */
+ * spreadsheet damage EXCEL_MANGLED of SPEC §6. One digit before the
+ * optional point, at least one after it, one or more exponent digits. */
 int hd_is_excel_mangled(const char *s, size_t n);
 
 typedef enum hd_money_unit { HD_MONEY_FEN = 1, HD_MONEY_YUAN, HD_MONEY_WAN } hd_money_unit;
@@ -56,24 +57,30 @@ typedef enum hd_money_unit { HD_MONEY_FEN = 1, HD_MONEY_YUAN, HD_MONEY_WAN } hd_
  * optional comma groups of three, optional decimal part: yuan 0-2 decimals,
  * wan 0-6, fen none. Currency signs, inner spaces, parentheses, misplaced
  * commas, full-width comma/point: error. Input is a clean cell (non-empty).
+ * Comma groups: the first group 1-3 digits, every later one exactly 3,
+ * only before the point. At least one digit before a point; a point needs
+ * at least one digit after it ("1." and ".5" are errors).
  * @return HD_R_NONE and *fen set, or HD_R_AMOUNT (also on int64 overflow).
  */
 hd_reason hd_parse_money(const char *s, size_t n, hd_money_unit unit, int64_t *fen);
 
 /* Area in m² with up to 2 decimals -> hundredths of m². HD_R_AREA on error
- * (negative areas are errors). */
+ * (negative areas are errors). Digits and comma groups as for money. */
 hd_reason hd_parse_area(const char *s, size_t n, int64_t *centi_m2);
 
 typedef enum hd_share_unit { HD_SHARE_BP = 1, HD_SHARE_PERCENT, HD_SHARE_FRACTION } hd_share_unit;
 /* Share: bp integer 0..10000; percent "50%" or "50", 0-100, up to 4
  * decimals; fraction 0-1 up to 4 decimals. Result in basis points; a value
- * that is not a whole number of basis points or above the whole: HD_R_SHARE. */
+ * that is not a whole number of basis points or above the whole: HD_R_SHARE.
+ * No sign, no comma groups; bp takes no decimals; '%' only for percent. */
 hd_reason hd_parse_share(const char *s, size_t n, hd_share_unit unit, int32_t *bp);
 
 /*
  * Date against a list of strptime-style formats separated by '|'
  * (supported conversions: %Y %m %d and literal characters; the whole cell
  * must match). NULL formats = the default "%Y-%m-%d|%Y%m%d".
+ * %Y takes exactly 4 digits, %m and %d 1 or 2 (greedy, as strptime);
+ * a format must hold %Y, %m and %d to give a date; %% is a literal '%'.
  * @return HD_R_NONE and *out, or HD_R_DATE.
  */
 hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *out);
@@ -107,6 +114,8 @@ typedef struct hd_field { const char *p; size_t n; } hd_field;
  * only until the next hd_csv_next() call.
  * Fields are UTF-8 (decoded from the declared encoding), quotes removed,
  * doubled quotes undone; NOT trimmed.
+ * A record ends at an LF outside quotes; a CR just before it is dropped
+ * (CRLF, LF and mixed files read alike); a lone CR is data.
  */
 typedef struct hd_csv_record {
     uint64_t line;        /* physical line (1-based) where the record starts */
@@ -114,16 +123,30 @@ typedef struct hd_csv_record {
     size_t nfields;
     hd_field *fields;
     const char *raw;      /* the record's text as decoded (UTF-8 where valid;
-                             invalid bytes kept as they were), without the
-                             line end; truncated to max_line for long rows */
+                             invalid bytes of a UTF-8 file kept as they were;
+                             in GBK/GB18030 each byte iconv rejects is 0xFF,
+                             which never occurs in UTF-8), without the line
+                             end; truncated to max_line for long rows (then
+                             nfields = 0) */
     size_t raw_len;
     hd_reason fault;      /* HD_R_NONE, or a row-level fault found while
                              tokenising: HD_R_ENCODING, HD_R_NUL_BYTE,
                              HD_R_LINE_TOO_LONG, HD_R_UNBALANCED_QUOTE,
-                             HD_R_BAD_QUOTE, HD_R_TRUNCATED */
+                             HD_R_BAD_QUOTE, HD_R_TRUNCATED; when several
+                             apply, the first in this order: TRUNCATED,
+                             LINE_TOO_LONG, UNBALANCED_QUOTE, ENCODING,
+                             NUL_BYTE, BAD_QUOTE. The fields of a faulty
+                             record are still split as well as possible */
     int blank;            /* 1: empty line or only delimiters and white
-                             space: skipped by callers, counted apart */
-    int is_trailer;       /* 1: this is the trailer (opts.trailer) */
+                             space (every field empty after hd_trim; never
+                             set on a faulty record): skipped by callers,
+                             counted apart */
+    int is_trailer;       /* 1: this is the trailer (opts.trailer): the
+                             last non-blank record of an input that ended
+                             cleanly. Found with one record of look-ahead;
+                             blank records are not held back, so with
+                             opts.trailer a blank record may come before
+                             the non-blank record that precedes it */
 } hd_csv_record;
 
 typedef struct hd_csv hd_csv;
@@ -131,8 +154,13 @@ typedef struct hd_csv hd_csv;
 /*
  * Wraps a reader (not owned: the caller closes it after hd_csv_close).
  * Drops a leading BOM (UTF-8 EF BB BF; GB18030 84 31 95 33) and the first
- * opts.skip physical lines (counted in hd_csv_skipped_lines()).
- * @return HD_OK, HD_ECONFIG (iconv cannot open the encoding) or HD_ESOFTWARE.
+ * opts.skip physical lines (counted in hd_csv_skipped_lines(); LF-counted,
+ * quotes ignored), both on the first hd_csv_next().
+ * Memory: the reader's buffers grow to the longest record (at most about
+ * max_line + 256 KiB) and are reused; nothing is allocated per record.
+ * @return HD_OK and *out (free with hd_csv_close), HD_ECONFIG (iconv
+ *         cannot open the encoding, unknown encoding, delimiter not one
+ *         ASCII byte or equal to the quote) or HD_ESOFTWARE (no memory).
  */
 int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *opts, hd_error *err);
 
@@ -142,6 +170,8 @@ int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *opts, hd_error *e
  *         (err set, message names file and byte offset). After a truncated
  *         zstd file (HD_RF_TRUNCATED) the unfinished last record, if any, is
  *         first returned with fault HD_R_TRUNCATED, and -1 comes next.
+ *         After any other read error the unfinished record is dropped.
+ *         Errors are sticky: later calls return -1 again.
  * A record longer than max_line is returned with fault HD_R_LINE_TOO_LONG
  * after the rest of it has been skipped without buffering it.
  */
