@@ -103,7 +103,8 @@ typedef struct hd_csv_opts {
     int quote;             /* ASCII quote byte, or -1 for none */
     unsigned skip;         /* physical lines to drop before the first record */
     int trailer;           /* 1: the last non-empty record is the trailer */
-    size_t max_line;       /* max bytes of one record; 0 = 1 MiB */
+    size_t max_line;       /* max bytes of one record (decoded UTF-8, line
+                              end excluded); 0 = 1 MiB */
     const char *path;      /* for messages only; not opened here */
 } hd_csv_opts;
 
