@@ -249,9 +249,12 @@ hd_reason hd_parse_share(const char *s, size_t n, hd_share_unit unit, int32_t *b
         break;
     case HD_SHARE_PERCENT:
         if (n > 0 && s[n - 1] == '%') n--;
-        /* v in 1/10000 of a percent; 1 bp = 1/100 percent */
-        if (parse_decimal(s, n, 4, 0, 0, &v) || v % 100 != 0) return HD_R_SHARE;
-        v /= 100;
+        /* v in 1/10000 of a percent; 1 bp = 1/100 percent. SPEC §6 allows
+         * 4 decimals ("33.3333" for a third), finer than a basis point:
+         * rounded half up to the basis point (docs/decisions.md). */
+        if (parse_decimal(s, n, 4, 0, 0, &v)) return HD_R_SHARE;
+        if (v > 1000000) return HD_R_SHARE;
+        v = (v + 50) / 100;
         break;
     case HD_SHARE_FRACTION:
         if (parse_decimal(s, n, 4, 0, 0, &v)) return HD_R_SHARE;

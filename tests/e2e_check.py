@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Independent checks of one hedui output directory against the ground truth
+that scripts/gen-province.py wrote (expected.csv, expected-summary.json).
+Reads only the generator's files and hedui's outputs; no hedui code.
+Usage: e2e_check.py OUTDIR PROVINCE_DIR [LOGFILE]. Exit 0 when all hold."""
+import csv, glob, json, os, re, sys
+
+out, prov = sys.argv[1], sys.argv[2]
+log = sys.argv[3] if len(sys.argv) > 3 else None
+fails = []
+
+def fail(msg):
+    fails.append(msg)
+
+# 1. verdicts and reasons per household
+exp = {}
+with open(os.path.join(prov, "expected.csv"), encoding="utf-8") as f:
+    for r in csv.DictReader(f):
+        exp[(r["county_code"], r["application_id"])] = (r["verdict"], r["reasons"])
+got, rows = {}, {}
+for p in sorted(glob.glob(os.path.join(out, "county", "*", "households.csv"))):
+    with open(p, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            k = (r["county_code"], r["application_id"])
+            got[k] = (r["verdict"], r["reasons"])
+            rows[k] = r
+if set(exp) != set(got):
+    fail("households differ: %d expected, %d written" % (len(exp), len(got)))
+for k in sorted(exp):
+    if k in got and exp[k] != got[k]:
+        fail("household %s/%s: expected %s, got %s" % (k[0], k[1], exp[k], got[k]))
+
+# 2. the row ledger per input file
+summary = json.load(open(os.path.join(out, "summary.json"), encoding="utf-8"))
+es = json.load(open(os.path.join(prov, "expected-summary.json"), encoding="utf-8"))
+files = {f["path"]: f for f in summary["files"]}
+for path, e in es["files"].items():
+    g = files.get(path)
+    if g is None:
+        fail("no ledger for " + path)
+        continue
+    for key in ("rows", "rows_ok", "rows_quarantined", "rows_matched", "rows_unmatched",
+                "header_lines", "skipped_lines", "trailer_lines", "blank_lines"):
+        if key in e and g.get(key) != e[key]:
+            fail("%s: %s expected %s, got %s" % (path, key, e[key], g.get(key)))
+for g in summary["files"]:
+    if g["rows"] != g["rows_ok"] + g["rows_quarantined"]:
+        fail("%s: rows != rows_ok + rows_quarantined" % g["path"])
+    if "rows_matched" in g and g["rows_ok"] != g["rows_matched"] + g["rows_unmatched"]:
+        fail("%s: rows_ok != rows_matched + rows_unmatched" % g["path"])
+if summary["unknown_division_codes"] != es["unknown_division_codes"]:
+    fail("unknown_division_codes %s, expected %s" % (summary["unknown_division_codes"], es["unknown_division_codes"]))
+if summary["households"] != es["households"] or summary["members"] != es["members"]:
+    fail("households/members counts differ")
+for v in ("ELIGIBLE", "REVIEW", "INELIGIBLE"):
+    if summary["verdicts"].get(v) != es["verdicts"].get(v):
+        fail("verdict %s: expected %s, got %s" % (v, es["verdicts"].get(v), summary["verdicts"].get(v)))
+
+# 3. planted figures: the co-owned flat is one home
+for p in es.get("planted", []):
+    if p["case"].startswith("P22"):
+        r = rows.get((p["county_code"], p["application_id"]))
+        if r is None or r["homes"] != "1":
+            fail("co-owned flat: homes should be 1, got %s" % (r and r["homes"]))
+
+# 4. no name and no ID number of an applicant under audit/ or in the log
+ids, names = set(), set()
+for p in glob.glob(os.path.join(prov, "inbox", "*.csv")):
+    with open(p, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            for m in re.findall(r"\d{17}[\dXx]|\d{15}", line):
+                ids.add(m[:17])
+    with open(p, encoding="utf-8-sig", errors="replace") as f:
+        for r in csv.DictReader(f):
+            n = (r.get("姓名") or "").strip()
+            if len(n) >= 2:
+                names.add(n)
+texts = [open(p, encoding="utf-8").read() for p in glob.glob(os.path.join(out, "audit", "*"))]
+if log:
+    texts.append(open(log, encoding="utf-8", errors="replace").read())
+big = "\n".join(texts)
+digits = set(re.findall(r"\d{17}", big))
+leaked = [i for i in ids if i in digits or i in big]
+if leaked:
+    fail("%d applicant ID numbers appear under audit/ or in the log" % len(leaked))
+leaked_names = [n for n in names if n in big]
+if leaked_names:
+    fail("%d applicant names appear under audit/ or in the log" % len(leaked_names))
+
+for m in fails[:40]:
+    print("e2e_check: " + m)
+print("e2e_check: %d households, %d files checked, %d failures" % (len(exp), len(es["files"]), len(fails)))
+sys.exit(1 if fails else 0)
