@@ -1,0 +1,124 @@
+/*
+ * main.c — `hedui`: the command word, the common options before it,
+ * --version and help (SPEC §1). Each command lives in its own file.
+ *
+ * Exit codes are the library's status codes (include/hedui/error.h,
+ * sysexits.h): 0, 2 usage, 3 damaged source, 65 data, 66 no input,
+ * 70 internal, 74 I/O, 75 output locked, 78 configuration.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *usage;
+    const char *help;
+} command;
+
+static const char common_help[] =
+    "Common options (anywhere on the line):\n"
+    "  -j N                    worker threads (default: all cores)\n"
+    "  -q, --quiet             no summary, no progress, no info messages\n"
+    "  --progress=auto|always|never\n"
+    "                          progress bar on stderr (auto: when stderr is a terminal)\n"
+    "  --log-format=text|json  messages on stderr as text or one JSON object per line\n";
+
+static const command commands[] = {
+    { "run", cmd_run, "hedui run [--force] JOB.ini",
+      "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
+      "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
+      "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged.\n" },
+    { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] FILE...",
+      "Validates files against a format descriptor without running a batch. Prints\n"
+      "FILE:LINE: CODE: message for every bad row and a count per file; exit 0 when clean,\n"
+      "65 otherwise. Without --format, FILE.fmt or the name without extensions + .fmt is used.\n"
+      "--as-of: the date ID birth dates are checked against (default today).\n" },
+    { "keygen", cmd_keygen, "hedui keygen DIR",
+      "Writes a new pseudonymisation key (DIR/pseudonym.key, 0600) and an Ed25519 signing key\n"
+      "pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644). Never overwrites a key.\n" },
+    { "tokenize", cmd_tokenize, "hedui tokenize --key KEY --format FMT [--as-of YYYY-MM-DD] IN OUT",
+      "Rewrites an extract so that its ID column holds member tokens and names are dropped:\n"
+      "OUT (zstd CSV), OUT.fmt (the descriptor that reads it, id_form = token) and\n"
+      "OUT.rejects.csv (line,reason of rows whose ID was rejected). Exit 65 if any was.\n" },
+    { "audit", cmd_audit, "hedui audit verify [--pubkey PEM] DIR",
+      "Checks manifest.sig against the public key (--pubkey, else the bundle's own\n"
+      "signing.pub.pem, which proves integrity but not origin) and the size and SHA-256 of\n"
+      "every listed file; any unlisted file fails too. Exit 0 only if all hold.\n" },
+    { "demo", cmd_demo, "hedui demo [--households N] [DIR]",
+      "Generates a sample province (real Yunnan division codes and standards, synthetic people)\n"
+      "in DIR (default ./hedui-demo), makes keys, and runs the batch on it.\n" },
+    { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
+};
+#define NCOMMANDS (sizeof commands / sizeof *commands)
+
+const char *cli_usage_text(const char *cmd)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, cmd)) return commands[i].usage;
+    return NULL;
+}
+
+static void list_commands(FILE *f)
+{
+    fprintf(f, "hedui %s - household economic status verification (居民家庭经济状况核对)\n\n"
+               "Usage:\n", HD_ENGINE_VERSION);
+    for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
+    fprintf(f, "  hedui --version\n\n%s\nExit codes: 0 ok, 2 usage, 3 a source damaged, 65 input rejected,\n"
+               "66 input missing, 74 I/O error, 75 output locked, 78 bad job/descriptor/policy/key.\n"
+               "'hedui help COMMAND' shows one command.\n", common_help);
+}
+
+int cmd_help(int argc, char **argv)
+{
+    int npos = 0;
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    if (!pos) return HD_ESOFTWARE;
+    int rc = cli_parse("help", argc, argv, NULL, NULL, NULL, pos, &npos);
+    if (rc == 0 && npos > 1) rc = cli_usage("help", "help takes at most one command");
+    if (rc) { free(pos); return rc; }
+    if (npos == 0) { free(pos); list_commands(stdout); return HD_OK; }
+    const char *name = pos[0];
+    free(pos);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(commands[i].name, name)) {
+            printf("Usage: %s\n\n%s\n%s", commands[i].usage, commands[i].help, common_help);
+            return HD_OK;
+        }
+    return cli_usage("", "unknown command '%s'", name);
+}
+
+int main(int argc, char **argv)
+{
+    g_cli.argv0 = argv[0];
+    /* common options before the command word */
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--version")) { printf("hedui %s\n", HD_ENGINE_VERSION); return HD_OK; }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { list_commands(stdout); return HD_OK; }
+        int takes = !strcmp(a, "-j") || !strcmp(a, "--jobs") || !strcmp(a, "--progress") ||
+                    !strcmp(a, "--log-format");
+        int n = takes && i + 1 < argc ? 2 : 1;
+        char *sub[3] = { "hedui", argv[i], n == 2 ? argv[i + 1] : NULL };
+        char *pos[3];
+        int npos = 0;
+        int rc = cli_parse("", n + 1, sub, NULL, NULL, NULL, pos, &npos);
+        if (rc) return rc;
+        i += n - 1;
+    }
+    if (i >= argc) return cli_usage("", "missing command");
+    const char *cmd = argv[i];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) cmd = "help";
+    for (size_t k = 0; k < NCOMMANDS; k++)
+        if (!strcmp(commands[k].name, cmd)) {
+            if (argc - i > 1 && (!strcmp(argv[i + 1], "--help") || !strcmp(argv[i + 1], "-h"))) {
+                char *h[] = { "help", (char *)cmd, NULL };
+                return cmd_help(2, h);
+            }
+            return commands[k].fn(argc - i, argv + i);
+        }
+    return cli_usage("", "unknown command '%s'", cmd);
+}

@@ -1,0 +1,178 @@
+/*
+ * run.c — `hedui run [--force] JOB.ini`: the nightly batch (SPEC §1, §5).
+ * Thin: options -> hd_run -> a summary table on stdout. The progress bar
+ * (stderr, when it is a terminal or --progress=always) shows bytes of
+ * extracts read of the total, rows per second and an estimate of the time
+ * left, redrawn at most five times a second, and is cleared at the end.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli/cli.h"
+
+typedef struct progress {
+    pthread_mutex_t mu;
+    double start, last;
+    int drawn;
+} progress;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void human_bytes(double b, char *out, size_t cap)
+{
+    const char *u[] = { "B", "KB", "MB", "GB", "TB" };
+    int i = 0;
+    while (b >= 1000 && i < 4) { b /= 1000; i++; }
+    snprintf(out, cap, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+static void on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows)
+{
+    progress *p = user;
+    if (pthread_mutex_trylock(&p->mu) != 0) return;      /* another thread draws */
+    double t = now_s();
+    if (t - p->last < 0.2 && !(total && done >= total)) { pthread_mutex_unlock(&p->mu); return; }
+    p->last = t;
+    double el = t - p->start;
+    char d[32], tot[32], eta[32] = "--:--";
+    human_bytes((double)done, d, sizeof d);
+    human_bytes((double)total, tot, sizeof tot);
+    int pct = total ? (int)(done * 100 / total) : 0;
+    if (pct > 100) pct = 100;
+    if (done && total > done && el > 0.5) {
+        double left = el * (double)(total - done) / (double)done;
+        snprintf(eta, sizeof eta, "%d:%02d", (int)(left / 60), (int)left % 60);
+    }
+    char bar[31];
+    int fill = pct * 30 / 100;
+    for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
+    bar[30] = 0;
+    double rate = el > 0 ? (double)rows / el : 0;
+    fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
+    fflush(stderr);
+    p->drawn = 1;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void fmt_count(uint64_t n, char *out, size_t cap)
+{
+    char raw[32];
+    snprintf(raw, sizeof raw, "%llu", (unsigned long long)n);
+    size_t len = strlen(raw), o = 0;
+    for (size_t i = 0; i < len && o + 2 < cap; i++) {
+        if (i && (len - i) % 3 == 0) out[o++] = ',';
+        out[o++] = raw[i];
+    }
+    out[o] = 0;
+}
+
+static void summary(const hd_run_result *r, int status)
+{
+    char a[32], b[32], c[32], d[32], e[32];
+    printf("hedui run: %s\n", r->reused ? "the output already exists and verifies; nothing rewritten"
+                                        : status == HD_EDAMAGED ? "completed, with a damaged source"
+                                                                : "completed");
+    fmt_count(r->households, a, sizeof a);
+    fmt_count(r->members, b, sizeof b);
+    printf("\nHouseholds %s (members %s)\n", a, b);
+    for (int v = HD_V_ELIGIBLE; v <= HD_V_INELIGIBLE; v++) {
+        fmt_count(r->verdicts[v], a, sizeof a);
+        printf("  %-11s %12s  %s\n", hd_verdict_name((hd_verdict)v), a, hd_verdict_label_zh((hd_verdict)v));
+    }
+    int order[HD_FD__COUNT], n = 0;
+    for (int f = 0; f < HD_FD__COUNT; f++) if (r->reasons[f]) order[n++] = f;
+    for (int i = 1; i < n; i++)             /* count desc, then code name */
+        for (int k = i; k > 0; k--) {
+            int x = order[k - 1], y = order[k];
+            if (r->reasons[x] > r->reasons[y] ||
+                (r->reasons[x] == r->reasons[y] &&
+                 strcmp(hd_finding_name((hd_finding)x), hd_finding_name((hd_finding)y)) <= 0)) break;
+            order[k - 1] = y; order[k] = x;
+        }
+    if (n) {
+        printf("\nTop reasons (households)\n");
+        for (int i = 0; i < n && i < 8; i++) {
+            fmt_count(r->reasons[order[i]], a, sizeof a);
+            printf("  %-25s %10s  %s\n", hd_finding_name((hd_finding)order[i]), a,
+                   hd_finding_label_zh((hd_finding)order[i]));
+        }
+    }
+    fmt_count(r->rows, a, sizeof a);
+    fmt_count(r->rows_ok, b, sizeof b);
+    fmt_count(r->rows_quarantined, c, sizeof c);
+    fmt_count(r->rows_matched, d, sizeof d);
+    fmt_count(r->rows_unmatched, e, sizeof e);
+    printf("\nRows       %s read in %llu files: %s ok, %s quarantined; extracts: %s matched, %s unmatched\n",
+           a, (unsigned long long)r->files, b, c, d, e);
+    printf("Damaged    %s\n", r->damaged ? "yes (every household is at least REVIEW: SOURCE_INCOMPLETE)" : "no");
+    printf("Output     %s\n", r->outdir[0] ? r->outdir : "(none)");
+    printf("Manifest   %s\n", r->signed_manifest ? "signed (manifest.sig)" : "NOT signed (no signing_key in the job)");
+    fflush(stdout);
+}
+
+int cli_run_job(const char *job_path, int force)
+{
+    hd_run_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = g_cli.threads;
+    if (o.threads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        o.threads = n > 0 ? (int)n : 1;
+    }
+    o.force = force;
+    o.log = cli_log_sink;
+    progress p;
+    memset(&p, 0, sizeof p);
+    pthread_mutex_init(&p.mu, NULL);
+    p.start = now_s();
+    p.last = 0;
+    int show = !g_cli.quiet && (g_cli.progress == CLI_PROGRESS_ALWAYS ||
+                                (g_cli.progress == CLI_PROGRESS_AUTO && isatty(STDERR_FILENO)));
+    if (show) { o.progress = on_progress; o.progress_user = &p; }
+
+    hd_run_result r;
+    memset(&r, 0, sizeof r);
+    hd_error err;
+    hd_error_clear(&err);
+    double t0 = now_s();
+    int rc = hd_run(job_path, &o, &r, &err);
+    if (p.drawn) { fputs("\r\033[K", stderr); fflush(stderr); }
+    pthread_mutex_destroy(&p.mu);
+    if (rc != HD_OK && rc != HD_EDAMAGED) return cli_fail(&err);
+    cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d threads", now_s() - t0, o.threads);
+    if (rc == HD_EDAMAGED && err.message[0]) cli_log(HD_LOG_WARN, "source_damaged", "%s", err.message);
+    if (!g_cli.quiet) summary(&r, rc);
+    return rc;
+}
+
+enum { OPT_FORCE = 1 };
+
+static int on_opt(void *user, int id, const char *arg)
+{
+    (void)arg;
+    if (id == OPT_FORCE) *(int *)user = 1;
+    return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { NULL, 0, 0 } };
+    int force = 0, npos = 0;
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    if (!pos) return HD_ESOFTWARE;
+    int rc = cli_parse("run", argc, argv, defs, on_opt, &force, pos, &npos);
+    if (rc == 0 && npos != 1)
+        rc = npos ? cli_usage("run", "run takes one job file, not %d arguments", npos)
+                  : cli_usage("run", "missing JOB.ini");
+    if (rc == 0) rc = cli_run_job(pos[0], force);
+    free(pos);
+    return rc;
+}
