@@ -1110,6 +1110,8 @@ START_TEST(share)
         { "66.6667", HD_SHARE_PERCENT, HD_R_NONE, 3333 + 3334 }, /* 6666.67 bp */
         { "0.005", HD_SHARE_PERCENT, HD_R_NONE, 1 },       /* 0.5 bp rounds up */
         { "0.0049", HD_SHARE_PERCENT, HD_R_NONE, 0 },
+        { "99.9999", HD_SHARE_PERCENT, HD_R_NONE, 10000 }, /* 9999.99 bp */
+        { "-5", HD_SHARE_PERCENT, HD_R_SHARE, 0 },
         { "100.0001", HD_SHARE_PERCENT, HD_R_SHARE, 0 },   /* above the whole */
         { "100.01", HD_SHARE_PERCENT, HD_R_SHARE, 0 }, { "50%%", HD_SHARE_PERCENT, HD_R_SHARE, 0 },
         { "33.33333", HD_SHARE_PERCENT, HD_R_SHARE, 0 },

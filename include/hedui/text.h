@@ -70,9 +70,12 @@ hd_reason hd_parse_area(const char *s, size_t n, int64_t *centi_m2);
 
 typedef enum hd_share_unit { HD_SHARE_BP = 1, HD_SHARE_PERCENT, HD_SHARE_FRACTION } hd_share_unit;
 /* Share: bp integer 0..10000; percent "50%" or "50", 0-100, up to 4
- * decimals; fraction 0-1 up to 4 decimals. Result in basis points; a value
- * that is not a whole number of basis points or above the whole: HD_R_SHARE.
- * No sign, no comma groups; bp takes no decimals; '%' only for percent. */
+ * decimals; fraction 0-1 up to 4 decimals (SPEC §6). Result in basis
+ * points. Percent decimals finer than a basis point (3rd and 4th, e.g.
+ * "33.3333" for a third) are rounded half up to the basis point; a value
+ * above the whole, or a fraction/bp that is not a whole number of basis
+ * points: HD_R_SHARE. No sign, no comma groups; bp takes no decimals;
+ * '%' only for percent. */
 hd_reason hd_parse_share(const char *s, size_t n, hd_share_unit unit, int32_t *bp);
 
 /*
