@@ -48,8 +48,8 @@ int cmd_audit(int argc, char **argv)
     if (rc != HD_OK && rc != HD_EDATA) return cli_fail(&err);
     if (r.signature_checked && r.own_key)
         cli_log(HD_LOG_WARN, "own_key",
-                "checked against the bundle's own signing.pub.pem: this proves the bundle is intact, "
-                "not who made it; give --pubkey with the centre's published key to prove its origin");
+                "checked against the bundle's own signing.pub.pem: this proves integrity (the bundle is "
+                "intact), not origin (who made it); give --pubkey with the centre's published key");
     if (rc == HD_OK)
         printf("OK: %s: signature good, %llu files verified\n", dir, (unsigned long long)r.files_ok);
     else

@@ -1,0 +1,568 @@
+/*
+ * test_cli.c — the `hedui` command line, run as a separate process
+ * ($HEDUI_BIN, set by `make test`): usage errors, --version, keygen,
+ * check, tokenize (tokens recomputed here with OpenSSL HMAC(), not with
+ * the engine's own function) and audit verify on a hand-made bundle signed
+ * with stock `openssl pkeyutl`.
+ *
+ * Fixtures (tests/fixtures/cli/) are synthetic: the IDs are made up with
+ * correct check characters; no real person.
+ */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "testutil.h"
+
+#define FIX "tests/fixtures/cli"
+
+static char tmpdir[256];
+static char out_buf[1 << 16], err_buf[1 << 16];
+
+static void mk_tmp(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/hedui-test-cli-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void rm_tmp(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+    if (system(cmd) != 0) { /* best effort */ }
+}
+
+static void slurp_into(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = 0;
+    if (f) { n = fread(buf, 1, cap - 1, f); fclose(f); }
+    buf[n] = 0;
+}
+
+/* Runs `$HEDUI_BIN ARGS` (ARGS through the shell, paths under our control);
+ * stdout and stderr land in out_buf / err_buf. Returns the exit status. */
+static int hedui(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int hedui(const char *fmt, ...)
+{
+    const char *bin = getenv("HEDUI_BIN");
+    ck_assert_msg(bin && *bin, "HEDUI_BIN is not set (run through make test)");
+    char args[4096], cmd[8192], o[512], e[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(o, sizeof o, "%s/.stdout", tmpdir);
+    snprintf(e, sizeof e, "%s/.stderr", tmpdir);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s'", bin, args, o, e);
+    int st = system(cmd);
+    slurp_into(o, out_buf, sizeof out_buf);
+    slurp_into(e, err_buf, sizeof err_buf);
+    ck_assert_msg(WIFEXITED(st), "hedui did not exit normally: %s", args);
+    return WEXITSTATUS(st);
+}
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    ck_assert_msg(system(cmd) == 0, "failed: %s", cmd);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    ck_assert_msg(f != NULL, "cannot write %s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++) if (*s == '\n') n++;
+    return n;
+}
+
+/* ------------------------------------------------------------------ usage */
+
+static void assert_usage_line(void)
+{
+    ck_assert_msg(strncmp(err_buf, "hedui: ", 7) == 0, "stderr: %s", err_buf);
+    ck_assert_msg(strstr(err_buf, "hedui help") != NULL, "no hint: %s", err_buf);
+    ck_assert_int_eq(count_lines(err_buf), 1);
+}
+
+START_TEST(usage_errors)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("%s", ""), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("bogus"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("run"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("run a.ini b.ini"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("check --nope x.csv"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("check --format"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("check"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("-j 0 run x.ini"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("run -j abc x.ini"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("run --progress=sometimes x.ini"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("run --log-format=xml x.ini"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("keygen"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("tokenize --key k in out"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("tokenize --key k --format f in"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("audit check x"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("audit verify"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("run --force=yes x.ini"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("help nope"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("check --as-of 2026-02-30 --format f x"), 2); assert_usage_line();
+    rm_tmp();
+}
+END_TEST
+
+START_TEST(version_and_help)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("--version"), 0);
+    ck_assert_str_eq(out_buf, "hedui 0.1.0\n");
+    ck_assert_int_eq(hedui("help"), 0);
+    const char *cmds[] = { "run", "check", "keygen", "tokenize", "audit verify", "demo", "help" };
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+        ck_assert_msg(strstr(out_buf, cmds[i]) != NULL, "help lacks %s", cmds[i]);
+    ck_assert_int_eq(hedui("help tokenize"), 0);
+    ck_assert_ptr_nonnull(strstr(out_buf, "hedui tokenize --key KEY --format FMT"));
+    ck_assert_int_eq(hedui("check --help"), 0);
+    ck_assert_ptr_nonnull(strstr(out_buf, "Usage: hedui check"));
+    rm_tmp();
+}
+END_TEST
+
+START_TEST(errors_are_one_line_and_json)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("run %s/missing.ini", tmpdir), 66);
+    ck_assert_msg(strncmp(err_buf, "hedui: ", 7) == 0, "%s", err_buf);
+    ck_assert_int_eq(count_lines(err_buf), 1);
+    ck_assert_int_eq(hedui("--log-format=json check --format " FIX "/deposit.fmt %s/none.csv", tmpdir), 66);
+    ck_assert_msg(strncmp(err_buf, "{\"time\":\"", 9) == 0, "%s", err_buf);
+    ck_assert_ptr_nonnull(strstr(err_buf, "\"level\":\"error\""));
+    ck_assert_ptr_nonnull(strstr(err_buf, "\"event\":"));
+    ck_assert_ptr_nonnull(strstr(err_buf, "\"msg\":"));
+    ck_assert_int_eq(count_lines(err_buf), 1);
+    rm_tmp();
+}
+END_TEST
+
+/* ----------------------------------------------------------------- keygen */
+
+static int mode_of(const char *path)
+{
+    struct stat st;
+    ck_assert_msg(stat(path, &st) == 0, "missing %s", path);
+    return (int)(st.st_mode & 07777);
+}
+
+START_TEST(keygen_modes_and_no_overwrite)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
+    char p[512];
+    snprintf(p, sizeof p, "%s/keys/pseudonym.key", tmpdir);
+    ck_assert_int_eq(mode_of(p), 0600);
+    size_t n;
+    char *key = td_slurp(p, &n);
+    const char *hex = strstr(key, "key=");
+    ck_assert_ptr_nonnull(hex);
+    char keyhex[65];
+    memcpy(keyhex, hex + 4, 64);
+    keyhex[64] = 0;
+    ck_assert_msg(strstr(out_buf, keyhex) == NULL && strstr(err_buf, keyhex) == NULL,
+                  "keygen printed the key");
+    ck_assert_ptr_nonnull(strstr(out_buf, "secret"));
+    free(key);
+    snprintf(p, sizeof p, "%s/keys/signing.pem", tmpdir);
+    ck_assert_int_eq(mode_of(p), 0600);
+    snprintf(p, sizeof p, "%s/keys/signing.pub.pem", tmpdir);
+    ck_assert_int_eq(mode_of(p), 0644);
+    snprintf(p, sizeof p, "%s/keys/pseudonym.key", tmpdir);
+    char *before = td_slurp(p, NULL);
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 78);
+    ck_assert_int_eq(count_lines(err_buf), 1);
+    char *after = td_slurp(p, NULL);
+    ck_assert_str_eq(before, after);
+    free(before);
+    free(after);
+    rm_tmp();
+}
+END_TEST
+
+/* ------------------------------------------------------------------ check */
+
+START_TEST(check_bad_rows)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv:4: ID_CHECK: ") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv:5: AMOUNT: ") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv:6: FIELD_COUNT: ") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv: 6 rows, 3 ok, 3 bad") != NULL, "%s", out_buf);
+    ck_assert_int_eq(count_lines(out_buf), 4);
+    /* never the raw row: no ID, no name */
+    ck_assert_ptr_null(strstr(out_buf, "530102198001010060"));
+    ck_assert_ptr_null(strstr(out_buf, "53010219800101006"));
+    ck_assert_ptr_null(strstr(out_buf, "测试"));
+    ck_assert_ptr_null(strstr(out_buf, "12元"));
+    rm_tmp();
+}
+END_TEST
+
+START_TEST(check_clean_missing_baddesc)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt " FIX "/clean.csv"), 0);
+    ck_assert_msg(strstr(out_buf, "2 rows, 2 ok, 0 bad") != NULL, "%s", out_buf);
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt %s/nope.csv", tmpdir), 66);
+    char p[512];
+    snprintf(p, sizeof p, "%s/bad.fmt", tmpdir);
+    write_file(p, "[format]\nkind = deposit\n[columns]\nid_number = A\nbalance = B\n");  /* no unit */
+    ck_assert_int_eq(hedui("check --format %s " FIX "/clean.csv", p), 78);
+    ck_assert_int_eq(count_lines(err_buf), 1);
+    /* a header that lacks a mapped column damages the file */
+    snprintf(p, sizeof p, "%s/hdr.csv", tmpdir);
+    write_file(p, "证件号码,客户姓名\n530102198001010015,x\n");
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt %s", p), 65);
+    ck_assert_msg(strstr(out_buf, "HEADER_MISMATCH") != NULL, "%s", out_buf);
+    /* descriptor found next to the file */
+    sh("cp " FIX "/clean.csv %s/d.csv && cp " FIX "/deposit.fmt %s/d.fmt", tmpdir, tmpdir);
+    ck_assert_int_eq(hedui("check %s/d.csv", tmpdir), 0);
+    ck_assert_int_eq(hedui("check %s/hdr.csv", tmpdir), 2);
+    rm_tmp();
+}
+END_TEST
+
+/* --------------------------------------------------------------- tokenize */
+
+static void key_bytes(const char *keyfile, unsigned char key[32])
+{
+    char *k = td_slurp(keyfile, NULL);
+    const char *h = strstr(k, "key=");
+    ck_assert_ptr_nonnull(h);
+    h += 4;
+    for (int i = 0; i < 32; i++) {
+        unsigned v;
+        ck_assert_int_eq(sscanf(h + 2 * i, "%2x", &v), 1);
+        key[i] = (unsigned char)v;
+    }
+    free(k);
+}
+
+static void expected_token(const unsigned char key[32], const char *id, char out[65])
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "hedui:v1:member:%s", id);
+    unsigned char mac[32];
+    unsigned int len = 0;
+    ck_assert_ptr_nonnull(HMAC(EVP_sha256(), key, 32, (const unsigned char *)msg, strlen(msg), mac, &len));
+    ck_assert_uint_eq(len, 32);
+    for (int i = 0; i < 32; i++) sprintf(out + 2 * i, "%02x", mac[i]);
+}
+
+static char *zstd_cat(const char *path)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "zstd -dc '%s'", path);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    size_t r;
+    while ((r = fread(b + n, 1, cap - n - 1, p)) > 0) n += r;
+    b[n] = 0;
+    ck_assert_int_eq(pclose(p), 0);
+    return b;
+}
+
+START_TEST(tokenize_bad_rows)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
+    char keyfile[512], out[512], p[600];
+    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", tmpdir);
+    snprintf(out, sizeof out, "%s/bank.csv.zst", tmpdir);
+    ck_assert_int_eq(hedui("tokenize --key %s --format " FIX "/deposit.fmt " FIX "/bad.csv %s", keyfile, out), 65);
+    ck_assert_ptr_null(strstr(err_buf, "5301"));
+
+    /* OUT starts with the zstd magic and decompresses to header + rows */
+    size_t n;
+    char *z = td_slurp(out, &n);
+    ck_assert(n > 4 && (unsigned char)z[0] == 0x28 && (unsigned char)z[1] == 0xB5 &&
+              (unsigned char)z[2] == 0x2F && (unsigned char)z[3] == 0xFD);
+    free(z);
+    char *csv = zstd_cat(out);
+    unsigned char key[32];
+    key_bytes(keyfile, key);
+    const char *ids[] = { "530102198001010015", "530102198512310028", "532901197006150038",
+                          "530123199211110053" };
+    char expect[4096];
+    char t[4][65];
+    for (int i = 0; i < 4; i++) expected_token(key, ids[i], t[i]);
+    snprintf(expect, sizeof expect,
+             "id_number,institution,account,product,balance,as_of\n"
+             "%s,城东支行,6222000000001111,活期,\"1,234.56\",20261101\n"
+             "%s,城东支行,6222000000002222,定期,500,20261101\n"
+             "%s,城西支行,6222000000004444,活期,12元,20261101\n"
+             "%s,城北支行,6222000000006666,定期,0.5,20261101\n", t[0], t[1], t[2], t[3]);
+    ck_assert_str_eq(csv, expect);
+    ck_assert_ptr_null(strstr(csv, "测试"));        /* names gone */
+    ck_assert_ptr_null(strstr(csv, "5301021"));     /* no raw ID */
+    free(csv);
+
+    snprintf(p, sizeof p, "%s.rejects.csv", out);
+    char *rej = td_slurp(p, NULL);
+    ck_assert_str_eq(rej, "line,reason\n4,ID_CHECK\n6,FIELD_COUNT\n");
+    free(rej);
+
+    /* the written descriptor reads OUT: only the AMOUNT row is bad */
+    ck_assert_int_eq(hedui("check --format %s.fmt %s", out, out), 65);
+    ck_assert_msg(strstr(out_buf, ":4: AMOUNT: ") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, "4 rows, 3 ok, 1 bad") != NULL, "%s", out_buf);
+    /* and check finds OUT.fmt by itself */
+    ck_assert_int_eq(hedui("check %s", out), 65);
+    rm_tmp();
+}
+END_TEST
+
+START_TEST(tokenize_clean_roundtrip)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
+    char keyfile[512], out[512], p[600];
+    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", tmpdir);
+    snprintf(out, sizeof out, "%s/clean.tok", tmpdir);
+    ck_assert_int_eq(hedui("tokenize --key %s --format " FIX "/deposit.fmt " FIX "/clean.csv %s", keyfile, out), 0);
+    ck_assert_int_eq(hedui("check --format %s.fmt %s", out, out), 0);
+    ck_assert_msg(strstr(out_buf, "2 rows, 2 ok, 0 bad") != NULL, "%s", out_buf);
+    snprintf(p, sizeof p, "%s.fmt", out);
+    char *fmt = td_slurp(p, NULL);
+    ck_assert_ptr_nonnull(strstr(fmt, "id_form   = token"));
+    ck_assert_ptr_nonnull(strstr(fmt, "balance = yuan"));
+    ck_assert_ptr_nonnull(strstr(fmt, "product.活期 = demand"));
+    ck_assert_ptr_null(strstr(fmt, "\nname"));
+    free(fmt);
+    snprintf(p, sizeof p, "%s.rejects.csv", out);
+    char *rej = td_slurp(p, NULL);
+    ck_assert_str_eq(rej, "line,reason\n");
+    free(rej);
+    /* a tokenized file cannot be tokenized again; a missing key is 66 */
+    ck_assert_int_eq(hedui("tokenize --key %s --format %s.fmt %s %s/again", keyfile, out, out, tmpdir), 78);
+    ck_assert_int_eq(hedui("tokenize --key %s/none.key --format " FIX "/deposit.fmt " FIX "/clean.csv %s/x",
+                           tmpdir, tmpdir), 66);
+    rm_tmp();
+}
+END_TEST
+
+START_TEST(tokenize_positional)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
+    char fmt[512], in[512], out[512], keyfile[512];
+    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", tmpdir);
+    snprintf(fmt, sizeof fmt, "%s/pos.fmt", tmpdir);
+    snprintf(in, sizeof in, "%s/pos.txt", tmpdir);
+    snprintf(out, sizeof out, "%s/pos.tok", tmpdir);
+    write_file(fmt, "[format]\nkind = income\nencoding = utf-8\ndelimiter = pipe\nquote = none\n"
+                    "header = no\nfields = 4\ntrailer = count\n"
+                    "[columns]\nname = #1\nid_number = #2\nincome = #3\nperiod = #4\n"
+                    "[units]\nincome = fen\n");
+    write_file(in, "测试甲|530102198001010015|120000|2026-01\n"
+                   "测试乙|530102198512310028|99|202602\n"
+                   "TOTAL|2\n");
+    ck_assert_int_eq(hedui("tokenize --key %s --format %s %s %s", keyfile, fmt, in, out), 0);
+    char *csv = zstd_cat(out);
+    ck_assert_msg(strncmp(csv, "id_number,income,period\n", 24) == 0, "%s", csv);
+    ck_assert_int_eq(count_lines(csv), 3);
+    free(csv);
+    ck_assert_int_eq(hedui("check --format %s.fmt %s", out, out), 0);
+    /* a trailer that disagrees: damaged input, nothing written */
+    write_file(in, "测试甲|530102198001010015|120000|2026-01\nTOTAL|5\n");
+    snprintf(out, sizeof out, "%s/pos2.tok", tmpdir);
+    ck_assert_int_eq(hedui("tokenize --key %s --format %s %s %s", keyfile, fmt, in, out), 65);
+    ck_assert_int_eq(access(out, F_OK), -1);
+    ck_assert_ptr_nonnull(strstr(err_buf, "TRAILER_COUNT"));
+    rm_tmp();
+}
+END_TEST
+
+/* ----------------------------------------------------------- audit verify */
+
+static void sha256_hex(const char *path, char out[65])
+{
+    size_t n;
+    char *b = td_slurp(path, &n);
+    unsigned char md[32];
+    unsigned int len = 0;
+    ck_assert(EVP_Digest(b, n, md, &len, EVP_sha256(), NULL) == 1);
+    for (int i = 0; i < 32; i++) sprintf(out + 2 * i, "%02x", md[i]);
+    free(b);
+}
+
+/* A bundle under tmpdir/b: two files, a manifest, a signature by keys/. */
+static void make_bundle(void)
+{
+    char b[512], p[600], h1[65], h2[65], m[4096];
+    snprintf(b, sizeof b, "%s/b", tmpdir);
+    sh("mkdir -p %s/county/530102 && cp %s/keys/signing.pub.pem %s/", b, tmpdir, b);
+    snprintf(p, sizeof p, "%s/county/530102/households.csv", b);
+    write_file(p, "county_code,application_id\n530102,A1\n");
+    sha256_hex(p, h1);
+    snprintf(p, sizeof p, "%s/summary.json", b);
+    write_file(p, "{\"households\": 1}\n");
+    sha256_hex(p, h2);
+    snprintf(m, sizeof m,
+             "{\n"
+             "  \"format\": \"hedui-manifest/1\",\n"
+             "  \"engine\": \"0.1.0\",\n"
+             "  \"job\": \"test-job\",\n"
+             "  \"as_of\": \"2026-11-28\",\n"
+             "  \"input_digest\": \"%s\",\n"
+             "  \"policy\": \"Yunnan default\",\n"
+             "  \"policy_digest\": \"%s\",\n"
+             "  \"key_id\": \"k1a2b3c4d5e6\",\n"
+             "  \"inputs\": [\n"
+             "    {\"path\": \"inbox/530102.csv\", \"bytes\": 12, \"sha256\": \"%s\"}\n"
+             "  ],\n"
+             "  \"files\": [\n"
+             "    {\"path\": \"county/530102/households.csv\", \"bytes\": 37, \"sha256\": \"%s\"},\n"
+             "    {\"path\": \"summary.json\", \"bytes\": 18, \"sha256\": \"%s\"}\n"
+             "  ]\n"
+             "}\n", h1, h2, h1, h1, h2);
+    snprintf(p, sizeof p, "%s/manifest.json", b);
+    write_file(p, m);
+    sh("openssl pkeyutl -sign -inkey %s/keys/signing.pem -rawin -in %s/manifest.json -out %s/manifest.sig",
+       tmpdir, b, b);
+}
+
+static void flip_byte(const char *path, long off)
+{
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, off, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, off, SEEK_SET);
+    fputc(c ^ 0x01, f);
+    fclose(f);
+}
+
+START_TEST(audit_verify_bundle)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
+    make_bundle();
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 0);
+    ck_assert_ptr_nonnull(strstr(out_buf, "OK:"));
+    ck_assert_ptr_nonnull(strstr(err_buf, "integrity"));       /* own-key warning */
+    ck_assert_int_eq(hedui("audit verify --pubkey %s/keys/signing.pub.pem %s/b", tmpdir, tmpdir), 0);
+    ck_assert_ptr_null(strstr(err_buf, "integrity"));
+
+    char p[600];
+    /* one flipped byte in a listed file */
+    snprintf(p, sizeof p, "%s/b/county/530102/households.csv", tmpdir);
+    flip_byte(p, 3);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    ck_assert_msg(strstr(out_buf, "FAIL: county/530102/households.csv: SHA-256") != NULL, "%s", out_buf);
+    flip_byte(p, 3);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 0);
+
+    /* an unlisted file */
+    snprintf(p, sizeof p, "%s/b/county/530102/extra.csv", tmpdir);
+    write_file(p, "x\n");
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    ck_assert_msg(strstr(out_buf, "FAIL: county/530102/extra.csv: not listed") != NULL, "%s", out_buf);
+    unlink(p);
+
+    /* a listed file missing, a size change */
+    snprintf(p, sizeof p, "%s/b/summary.json", tmpdir);
+    sh("mv %s %s.bak", p, p);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    ck_assert_ptr_nonnull(strstr(out_buf, "summary.json: listed in the manifest but missing"));
+    sh("mv %s.bak %s", p, p);
+
+    /* a bad signature: flipped bit, and a manifest edited after signing */
+    snprintf(p, sizeof p, "%s/b/manifest.sig", tmpdir);
+    flip_byte(p, 10);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    ck_assert_ptr_nonnull(strstr(out_buf, "FAIL: manifest.sig"));
+    flip_byte(p, 10);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 0);
+    snprintf(p, sizeof p, "%s/b/manifest.json", tmpdir);
+    flip_byte(p, 40);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    flip_byte(p, 40);
+
+    /* someone else's public key */
+    ck_assert_int_eq(hedui("keygen %s/other", tmpdir), 0);
+    ck_assert_int_eq(hedui("audit verify --pubkey %s/other/signing.pub.pem %s/b", tmpdir, tmpdir), 65);
+
+    /* unsigned bundle */
+    sh("rm %s/b/manifest.sig", tmpdir);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    ck_assert_ptr_nonnull(strstr(out_buf, "unsigned"));
+
+    /* no directory / no manifest */
+    ck_assert_int_eq(hedui("audit verify %s/none", tmpdir), 66);
+    sh("mkdir %s/empty", tmpdir);
+    ck_assert_int_eq(hedui("audit verify %s/empty", tmpdir), 66);
+    rm_tmp();
+}
+END_TEST
+
+START_TEST(audit_verify_malformed)
+{
+    mk_tmp();
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
+    make_bundle();
+    char p[600];
+    snprintf(p, sizeof p, "%s/b/manifest.json", tmpdir);
+    const char *bad[] = {
+        "{\"format\": \"hedui-manifest/1\"}\n",                       /* no files */
+        "{\"format\": \"other/1\", \"files\": []}\n",
+        "{\"format\": \"hedui-manifest/1\", \"files\": [{\"path\": \"../x\", \"bytes\": 1, "
+        "\"sha256\": \"0000000000000000000000000000000000000000000000000000000000000000\"}]}\n",
+        "{\"format\": \"hedui-manifest/1\", \"files\": [{\"path\": \"a\", \"bytes\": -1}]}\n",
+        "{\"format\": \"hedui-manifest/1\", \"files\": []} trailing\n",
+        "[1, 2, 3]\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        write_file(p, bad[i]);
+        sh("openssl pkeyutl -sign -inkey %s/keys/signing.pem -rawin -in %s -out %s/b/manifest.sig",
+           tmpdir, p, tmpdir);
+        ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    }
+    rm_tmp();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, usage_errors);
+    tcase_add_test(tc, version_and_help);
+    tcase_add_test(tc, errors_are_one_line_and_json);
+    tcase_add_test(tc, keygen_modes_and_no_overwrite);
+    tcase_add_test(tc, check_bad_rows);
+    tcase_add_test(tc, check_clean_missing_baddesc);
+    tcase_add_test(tc, tokenize_bad_rows);
+    tcase_add_test(tc, tokenize_clean_roundtrip);
+    tcase_add_test(tc, tokenize_positional);
+    tcase_add_test(tc, audit_verify_bundle);
+    tcase_add_test(tc, audit_verify_malformed);
+    suite_add_tcase(s, tc);
+    return td_run(s);
+}
