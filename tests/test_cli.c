@@ -547,6 +547,39 @@ START_TEST(audit_verify_malformed)
 }
 END_TEST
 
+/* ------------------------------------------------------------ demo + run */
+
+START_TEST(demo_runs_and_verifies)
+{
+    mk_tmp();
+    char scripts[4096];
+    ck_assert_ptr_nonnull(getcwd(scripts, sizeof scripts - 16));
+    strcat(scripts, "/scripts");
+    setenv("HEDUI_SCRIPTS", scripts, 1);
+    int rc = hedui("demo --households 60 -j 2 --progress=never %s/demo", tmpdir);
+    ck_assert_msg(rc == 0, "demo exit %d: %s", rc, err_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, "Households 60"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "ELIGIBLE"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "不符合"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "Damaged    no"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "Manifest   signed"));
+    const char *o = strstr(out_buf, "Output     ");
+    ck_assert_ptr_nonnull(o);
+    char outdir[4096];
+    ck_assert_int_eq(sscanf(o + 11, "%4095s", outdir), 1);
+    char keymode[600];
+    snprintf(keymode, sizeof keymode, "%s/demo/keys/pseudonym.key", tmpdir);
+    ck_assert_int_eq(mode_of(keymode), 0600);
+    ck_assert_int_eq(hedui("audit verify --pubkey %s/demo/keys/signing.pub.pem %s", tmpdir, outdir), 0);
+    /* the same job again: kept as it is; -q prints nothing on stdout */
+    ck_assert_int_eq(hedui("run %s/demo/job.ini", tmpdir), 0);
+    ck_assert_ptr_nonnull(strstr(out_buf, "already exists"));
+    ck_assert_int_eq(hedui("-q run --force %s/demo/job.ini", tmpdir), 0);
+    ck_assert_str_eq(out_buf, "");
+    rm_tmp();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("cli");
@@ -563,6 +596,7 @@ int main(void)
     tcase_add_test(tc, tokenize_positional);
     tcase_add_test(tc, audit_verify_bundle);
     tcase_add_test(tc, audit_verify_malformed);
+    tcase_add_test(tc, demo_runs_and_verifies);
     suite_add_tcase(s, tc);
     return td_run(s);
 }

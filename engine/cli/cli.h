@@ -24,6 +24,9 @@ typedef struct cli_opts {
 } cli_opts;
 
 extern cli_opts g_cli;
+/* 1 while a progress bar may stand on stderr's last line: a log line
+ * first clears it (the bar is redrawn by the next progress call). */
+extern volatile int g_cli_bar_shown;
 
 /* One option a command takes besides the common ones. */
 typedef struct cli_optdef {

@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 
 cli_opts g_cli = { 0, 0, CLI_PROGRESS_AUTO, 0, "hedui" };
+volatile int g_cli_bar_shown = 0;
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
@@ -56,6 +57,7 @@ static void emit(hd_log_level lv, const char *event, const char *msg)
 {
     if (lv == HD_LOG_DEBUG) return;
     if (lv == HD_LOG_INFO && g_cli.quiet) return;
+    if (g_cli_bar_shown) { fputs("\r\033[K", stderr); g_cli_bar_shown = 0; }
     if (g_cli.log_json) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);

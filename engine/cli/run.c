@@ -59,6 +59,7 @@ static void on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows
     fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
     fflush(stderr);
     p->drawn = 1;
+    g_cli_bar_shown = 1;
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -77,9 +78,13 @@ static void fmt_count(uint64_t n, char *out, size_t cap)
 static void summary(const hd_run_result *r, int status)
 {
     char a[32], b[32], c[32], d[32], e[32];
-    printf("hedui run: %s\n", r->reused ? "the output already exists and verifies; nothing rewritten"
-                                        : status == HD_EDAMAGED ? "completed, with a damaged source"
-                                                                : "completed");
+    if (r->reused) {
+        printf("hedui run: the output already exists and verifies; nothing rewritten "
+               "(--force rebuilds it)\nOutput     %s\n", r->outdir);
+        fflush(stdout);
+        return;
+    }
+    printf("hedui run: %s\n", status == HD_EDAMAGED ? "completed, with a damaged source" : "completed");
     fmt_count(r->households, a, sizeof a);
     fmt_count(r->members, b, sizeof b);
     printf("\nHouseholds %s (members %s)\n", a, b);
@@ -144,7 +149,7 @@ int cli_run_job(const char *job_path, int force)
     hd_error_clear(&err);
     double t0 = now_s();
     int rc = hd_run(job_path, &o, &r, &err);
-    if (p.drawn) { fputs("\r\033[K", stderr); fflush(stderr); }
+    if (g_cli_bar_shown) { fputs("\r\033[K", stderr); fflush(stderr); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
     if (rc != HD_OK && rc != HD_EDAMAGED) return cli_fail(&err);
     cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d threads", now_s() - t0, o.threads);
