@@ -556,9 +556,9 @@ START_TEST(demo_runs_and_verifies)
     ck_assert_ptr_nonnull(getcwd(scripts, sizeof scripts - 16));
     strcat(scripts, "/scripts");
     setenv("HEDUI_SCRIPTS", scripts, 1);
-    int rc = hedui("demo --households 60 -j 2 --progress=never %s/demo", tmpdir);
+    int rc = hedui("demo --households 80 -j 2 --progress=never %s/demo", tmpdir);
     ck_assert_msg(rc == 0, "demo exit %d: %s", rc, err_buf);
-    ck_assert_ptr_nonnull(strstr(out_buf, "Households 60"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "Households 80"));
     ck_assert_ptr_nonnull(strstr(out_buf, "ELIGIBLE"));
     ck_assert_ptr_nonnull(strstr(out_buf, "不符合"));
     ck_assert_ptr_nonnull(strstr(out_buf, "Damaged    no"));
