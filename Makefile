@@ -79,3 +79,97 @@ demo: deps
 
 clean:
 	rm -rf build build-san
+
+# ---------------------------------------------------------------- fuzzing
+#   make fuzz [FUZZ_SECONDS=N]  build the libFuzzer targets of tests/fuzz with
+#                               clang + ASan/UBSan into build-fuzz/ and run each
+#                               for N seconds (default 30); fails on any crash
+#   make memcheck               every Check suite under valgrind (leaks = errors)
+# The engine is compiled again with clang and the same sanitizers (coverage
+# instrumented), never linked from build/libhedui.a. docs/reliability.md.
+FUZZ_SECONDS ?= 30
+FUZZ_BUILD   := build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Iinclude -Iengine \
+                $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(FUZZ_SAN)
+FUZZ_TARGETS := $(sort $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/divisions_data.o
+FUZZ_ARGS    ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-run memcheck memcheck-run
+fuzz: deps fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-run
+
+# clang and the libFuzzer runtime: installed here when missing (as root).
+fuzz-deps:
+	@probe='int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }'; \
+	if ! echo "$$probe" | $(FUZZ_CC) -fsanitize=fuzzer,address,undefined -x c - -o /dev/null >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "make fuzz needs clang and libclang-rt-14-dev: run as root: apt-get install -y clang libclang-rt-14-dev" >&2; exit 1; \
+	  fi; \
+	  echo "fuzz-deps: installing clang libclang-rt-14-dev" >&2; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y clang libclang-rt-14-dev || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y clang libclang-rt-14-dev; }; \
+	fi
+
+$(FUZZ_BUILD)/engine/%.o: engine/%.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/gen/divisions_data.c: scripts/gen-divisions.sh $(wildcard data/admin-codes/*.csv)
+	@mkdir -p $(dir $@)
+	sh scripts/gen-divisions.sh data/admin-codes > $@.tmp && mv $@.tmp $@
+
+$(FUZZ_BUILD)/gen/divisions_data.o: $(FUZZ_BUILD)/gen/divisions_data.c
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_BUILD)/libhedui-fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)/libhedui-fuzz.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -DHD_REPO_ROOT='"$(CURDIR)"' -Itests/fuzz \
+	  -o $@ $< $(FUZZ_BUILD)/libhedui-fuzz.a $(LDLIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Each target: its working corpus build-fuzz/corpus/T (grows, kept between
+# runs), the seeds of tests/fuzz/corpus/T and, where they fit, the shared
+# test data; crashes go to build-fuzz/artifacts/T/, the log to build-fuzz/T.log.
+fuzz-run: $(FUZZ_BIN)
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	  extra=""; len=""; \
+	  case $$t in \
+	    fuzz_csv) [ -d $(TESTDATA)/csv ] && extra="$(TESTDATA)/csv"; \
+	              [ -d $(TESTDATA)/gb18030/samples ] && extra="$$extra $(TESTDATA)/gb18030/samples";; \
+	    fuzz_zstd) [ -d $(TESTDATA)/zstd ] && extra="$(TESTDATA)/zstd"; len="-max_len=65536";; \
+	  esac; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  if $(FUZZ_BUILD)/$$t -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS) $$len \
+	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	       $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$extra >$(FUZZ_BUILD)/$$t.log 2>&1; then \
+	    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' $(FUZZ_BUILD)/$$t.log | tr '\n' ' '; echo; \
+	  else \
+	    fail=1; echo "$$t: FAILED (crash, leak or timeout): see $(FUZZ_BUILD)/$$t.log"; \
+	    grep -E 'ERROR|SUMMARY|invariant|Test unit written' $(FUZZ_BUILD)/$$t.log | head -8; \
+	  fi; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "make fuzz: FAILED"; exit 1; fi; echo "make fuzz: no crash in $(FUZZ_SECONDS) s per target"
+
+# ---------------------------------------------------------------- valgrind
+memcheck: deps
+	@command -v valgrind >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" -ne 0 ]; then echo "make memcheck needs valgrind: run as root: apt-get install -y valgrind" >&2; exit 1; fi; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; }
+	@$(MAKE) --no-print-directory memcheck-run
+
+memcheck-run: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do \
+	  echo "== valgrind $$t"; \
+	  HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) HEDUI_MEMCHECK=1 CK_FORK=no \
+	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1 $$t || fail=1; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "make memcheck: FAILED"; exit 1; fi; echo "make memcheck: all suites clean"
