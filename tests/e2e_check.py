@@ -75,7 +75,24 @@ for p in glob.glob(os.path.join(prov, "inbox", "*.csv")):
             n = (r.get("姓名") or "").strip()
             if len(n) >= 2:
                 names.add(n)
-texts = [open(p, encoding="utf-8").read() for p in glob.glob(os.path.join(out, "audit", "*"))]
+# every string of the auditor files except provider text that may share
+# characters with a short name by chance (an institution 金平…支行 vs a name 金平)
+PROVIDER_TEXT = {"institution", "company", "use"}
+def strings(x, key=None):
+    if isinstance(x, dict):
+        for k, v in x.items():
+            yield k
+            yield from strings(v, k)
+    elif isinstance(x, list):
+        for v in x:
+            yield from strings(v, key)
+    elif isinstance(x, str) and key not in PROVIDER_TEXT:
+        yield x
+texts = []
+for p in glob.glob(os.path.join(out, "audit", "*.jsonl")):
+    with open(p, encoding="utf-8") as f:
+        for line in f:
+            texts.append("\n".join(strings(json.loads(line))))
 if log:
     texts.append(open(log, encoding="utf-8", errors="replace").read())
 big = "\n".join(texts)
