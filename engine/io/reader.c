@@ -280,8 +280,20 @@ ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err)
     ssize_t n = r->is_zstd ? read_zstd(r, buf, want, err)
                            : read_plain(r, buf, want, err);
     if (n > 0 && r->max_bytes && r->out_bytes + (uint64_t)n > r->max_bytes) {
+        /* Hand out the bytes up to the cap first, the error next time, so
+         * that what a caller gets does not depend on its buffer size and
+         * every whole record within the cap counts (SPEC §6 "Damage":
+         * rows read before the damage still count). */
+        uint64_t left = r->max_bytes - r->out_bytes;
+        set_fault(r, HD_RF_SIZE_CAP, NULL, "", cur_offset(r));
+        if (left > 0) {
+            r->pending = 1;
+            r->out_bytes += left;
+            return (ssize_t)left;
+        }
         r->pending = 0;
-        return set_fault(r, HD_RF_SIZE_CAP, err, "", cur_offset(r));
+        if (err) *err = r->pending_err;
+        return -1;
     }
     if (n > 0) r->out_bytes += (uint64_t)n;
     if (n == 0 && !r->is_zstd) r->done = 1;
