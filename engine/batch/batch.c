@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "hedui/tools.h"
 #include "util/path.h"
 
 static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
@@ -455,7 +456,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     struct stat sb;
     if (stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
         hd_error verr;
-        if (hd_audit_verify(res->outdir, NULL, &verr) == HD_OK) {
+        int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
+        if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK) {
             res->reused = 1;
             logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
             free(source_of);
@@ -491,7 +493,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
 
     /* merge in the fixed order */
     for (uint32_t i = 0; i < nres; i++) merge_divisions(&st, &st.results[i]);
-    qsort(st.div, st.ndiv, sizeof *st.div, cmp_div);
+    if (st.ndiv) qsort(st.div, st.ndiv, sizeof *st.div, cmp_div);
     for (int s = 0; s < job->nsources; s++) {
         hd_source_state *ss = &st.src[s];
         if (ss->nfiles == 0) {

@@ -17,6 +17,8 @@ static int set_path(hd_job *j, char *dst, const char *v, int line, const char *k
 {
     if (!*v) return BAD("%s:%d: %s is empty", j->path, line, key);
     if (hd_path_join(dst, 4096, j->dir, v) != 0) return BAD("%s:%d: %s is too long", j->path, line, key);
+    size_t n = strlen(dst);
+    while (n > 1 && dst[n - 1] == '/') dst[--n] = '\0';   /* "out/" names the directory out */
     return 1;
 }
 
