@@ -214,52 +214,58 @@ int hd_descriptor_load(hd_descriptor **out, const char *path, hd_error *err)
     struct loader L = { .d = d };
     int rc = hd_ini_parse(path, handler, &L, err);
     if (rc != HD_OK) { hd_descriptor_free(d); return rc; }
-    if (!L.kind_seen) { hd_descriptor_free(d); return hd_fail(err, HD_ECONFIG, "%s: [format] kind is missing", path); }
+    if (!L.kind_seen) {
+        rc = hd_fail(err, HD_ECONFIG, "%s: [format] kind is missing", path);
+        goto bad;
+    }
     /* every required field mapped; deposit needs balance or over_limit */
     for (int f = 0; f < HD_F__COUNT; f++) {
         int mapped = d->col_name[f] || d->col_pos[f];
         if (hd_field_role(d->kind, (hd_fid)f) == 2 && !mapped) {
-            hd_descriptor_free(d);
-            return hd_fail(err, HD_ECONFIG, "%s: required field '%s' of kind %s is not in [columns]",
+            rc = hd_fail(err, HD_ECONFIG, "%s: required field '%s' of kind %s is not in [columns]",
                            path, hd_field_name((hd_fid)f), hd_kind_name(d->kind));
+            goto bad;
         }
         if (mapped && hd_field_type((hd_fid)f) == HD_T_MONEY && !d->money[f]) {
-            hd_descriptor_free(d);
-            return hd_fail(err, HD_ECONFIG, "%s:%d: money field '%s' has no unit in [units] (fen, yuan or wan)",
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: money field '%s' has no unit in [units] (fen, yuan or wan)",
                            path, L.mapped_line[f], hd_field_name((hd_fid)f));
+            goto bad;
         }
         if (mapped && (d->header ? d->col_pos[f] != 0 : d->col_name[f] != NULL)) {
-            hd_descriptor_free(d);
-            return hd_fail(err, HD_ECONFIG, "%s:%d: field '%s': with header = %s columns are given %s",
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: field '%s': with header = %s columns are given %s",
                            path, L.mapped_line[f], hd_field_name((hd_fid)f), d->header ? "yes" : "no",
                            d->header ? "by header name" : "as #N positions");
+            goto bad;
         }
         if (!d->header && d->col_pos[f] > d->fields && d->fields) {
-            hd_descriptor_free(d);
-            return hd_fail(err, HD_ECONFIG, "%s:%d: column #%d is beyond fields = %d",
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: column #%d is beyond fields = %d",
                            path, L.mapped_line[f], d->col_pos[f], d->fields);
+            goto bad;
         }
     }
     if (d->kind == HD_KIND_DEPOSIT && !(d->col_name[HD_F_BALANCE] || d->col_pos[HD_F_BALANCE]) &&
         !(d->col_name[HD_F_OVER_LIMIT] || d->col_pos[HD_F_OVER_LIMIT])) {
-        hd_descriptor_free(d);
-        return hd_fail(err, HD_ECONFIG, "%s: a deposit descriptor maps balance or over_limit", path);
+        rc = hd_fail(err, HD_ECONFIG, "%s: a deposit descriptor maps balance or over_limit", path);
+        goto bad;
     }
     if (!d->header && !d->fields) {
-        hd_descriptor_free(d);
-        return hd_fail(err, HD_ECONFIG, "%s: header = no requires fields = N in [format]", path);
+        rc = hd_fail(err, HD_ECONFIG, "%s: header = no requires fields = N in [format]", path);
+        goto bad;
     }
     if (d->status_letters && d->kind != HD_KIND_VEHICLE) {
-        hd_descriptor_free(d);
-        return hd_fail(err, HD_ECONFIG, "%s: status_letters applies to kind vehicle only", path);
+        rc = hd_fail(err, HD_ECONFIG, "%s: status_letters applies to kind vehicle only", path);
+        goto bad;
     }
     if (d->csv.quote == d->csv.delimiter) {
-        hd_descriptor_free(d);
-        return hd_fail(err, HD_ECONFIG, "%s: quote and delimiter are the same character", path);
+        rc = hd_fail(err, HD_ECONFIG, "%s: quote and delimiter are the same character", path);
+        goto bad;
     }
     d->csv.path = d->path;
     *out = d;
     return HD_OK;
+bad:
+    hd_descriptor_free(d);   /* after the message: it names fields of d */
+    return rc;
 }
 
 hd_reason hd_descriptor_bind(const hd_descriptor *d, const hd_csv_record *header,
