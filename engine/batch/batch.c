@@ -56,8 +56,11 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
     if (reason != HD_R_NONE) return HD_OK;
     const hd_model *m = sj->st->m;
     const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
-    uint32_t mi = sj->st->src[sj->source].desc->id_token ? hd_model_find_token(m, idv->s)
-                                                          : hd_model_find_id(m, idv->s);
+    int token = sj->st->src[sj->source].desc->id_token;
+    uint32_t mi = token ? hd_model_find_token(m, idv->s) : hd_model_find_id(m, idv->s);
+    /* one token is one ID: continue on the ID's chain so that a person in
+     * two applications gets the record in both */
+    if (token && mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
     /* the newest data date of the file, for the staleness check */
     hd_date t = HD_DATE_NONE;
     if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
@@ -65,7 +68,7 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
         res->newest = t;
     if (mi == HD_NONE) { res->ledger.rows_unmatched++; return HD_OK; }
     res->ledger.rows_matched++;
-    if (!sj->st->src[sj->source].desc->id_token) hd_file_result_division(res, idv->s);
+    hd_file_result_division(res, m->members[mi].id.s);
     if (!res->arena && !(res->arena = hd_arena_new())) return HD_ESOFTWARE;
     for (; mi != HD_NONE; mi = m->members[mi].next_same_id) {
         if (res->nrecs == res->caprecs) {
@@ -87,7 +90,6 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
                 if (!v->s) return HD_ESOFTWARE;
             }
         }
-        if (sj->st->src[sj->source].desc->id_token) break;   /* tokens: one chain via find */
     }
     return HD_OK;
 }
