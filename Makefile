@@ -173,3 +173,34 @@ memcheck-run: $(TEST_BIN)
 	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1 $$t || fail=1; \
 	done; \
 	if [ $$fail -ne 0 ]; then echo "make memcheck: FAILED"; exit 1; fi; echo "make memcheck: all suites clean"
+
+# ---------------------------------------------------------------- install
+#   make install [PREFIX=/usr/local] [DESTDIR=]   (docs/operator-guide.md)
+# $(PREFIX)/bin/hedui, lib/libhedui.a, lib/pkgconfig/hedui.pc, include/hedui/*.h,
+# share/man/man1/hedui.1, share/doc/hedui/*.md, and share/hedui/{scripts,formats,
+# policy,data} (gen-province.py finds data/ at ../data; `hedui demo` finds the
+# generator at <exe>/../share/hedui/scripts).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+HD_DEST     = $(DESTDIR)$(PREFIX)
+HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
+HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc 2>/dev/null) -lpthread -lm
+
+$(BUILD)/hedui.pc: hedui.pc.in include/hedui/batch.h
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(HD_VERSION)|g' \
+	    -e 's|@PRIVATE_LIBS@|$(HD_PC_LIBS)|g' hedui.pc.in > $@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/hedui
+	@rm -f $(BUILD)/hedui.pc
+	@$(MAKE) --no-print-directory $(BUILD)/hedui.pc PREFIX='$(PREFIX)'
+	install -d $(HD_DEST)/bin $(HD_DEST)/lib/pkgconfig $(HD_DEST)/include/hedui \
+	  $(HD_DEST)/share/man/man1 $(HD_DEST)/share/doc/hedui $(HD_DEST)/share/hedui/scripts
+	install -m 0755 $(BUILD)/hedui $(HD_DEST)/bin/hedui
+	install -m 0644 $(BUILD)/libhedui.a $(HD_DEST)/lib/libhedui.a
+	install -m 0644 $(BUILD)/hedui.pc $(HD_DEST)/lib/pkgconfig/hedui.pc
+	install -m 0644 include/hedui/*.h $(HD_DEST)/include/hedui/
+	install -m 0644 docs/hedui.1 $(HD_DEST)/share/man/man1/hedui.1
+	install -m 0644 docs/*.md $(HD_DEST)/share/doc/hedui/
+	install -m 0755 scripts/gen-province.py $(HD_DEST)/share/hedui/scripts/gen-province.py
+	find formats policy data -type f -exec sh -c 'install -D -m 0644 "$$1" "$$2/$$1"' sh {} '$(HD_DEST)/share/hedui' \;
