@@ -1,0 +1,79 @@
+/*
+ * faultshim.c — an LD_PRELOAD shim for tests/test_faults.c: injects write
+ * and read errors into hedui without a special filesystem.
+ *
+ * Built by the test itself:  cc -shared -fPIC -o SHIM.so tests/faultshim.c -ldl
+ *
+ *   HEDUI_FAULT_WDIR=PREFIX     writes to files whose path starts with PREFIX
+ *   HEDUI_FAULT_WAFTER=N        succeed for the first N bytes (all such files
+ *                               together; the write that crosses N is short),
+ *   HEDUI_FAULT_WERRNO=E        then fail with errno E (default ENOSPC).
+ *   HEDUI_FAULT_RPATH=SUFFIX    reads of a file whose path ends with SUFFIX
+ *   HEDUI_FAULT_RAFTER=N        fail with EIO from file offset N on.
+ *
+ * The path of a descriptor is readlink(/proc/self/fd/N).
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_read)(int, void *, size_t);
+static unsigned long long written;      /* bytes written under WDIR so far */
+
+static int fd_path(int fd, char *buf, size_t cap)
+{
+    char link[64];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, buf, cap - 1);
+    if (n < 0) return -1;
+    buf[n] = 0;
+    return 0;
+}
+
+static unsigned long long env_ull(const char *name, unsigned long long dflt)
+{
+    const char *s = getenv(name);
+    return s && *s ? strtoull(s, NULL, 10) : dflt;
+}
+
+ssize_t write(int fd, const void *p, size_t n)
+{
+    if (!real_write) real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    const char *dir = getenv("HEDUI_FAULT_WDIR");
+    char path[PATH_MAX];
+    if (!dir || !*dir || fd <= 2 || fd_path(fd, path, sizeof path) != 0 ||
+        strncmp(path, dir, strlen(dir)) != 0)
+        return real_write(fd, p, n);
+    unsigned long long after = env_ull("HEDUI_FAULT_WAFTER", 0);
+    unsigned long long done = __atomic_load_n(&written, __ATOMIC_SEQ_CST);
+    if (done >= after) {
+        errno = (int)env_ull("HEDUI_FAULT_WERRNO", ENOSPC);
+        return -1;
+    }
+    if (n > after - done) n = (size_t)(after - done);
+    ssize_t w = real_write(fd, p, n);
+    if (w > 0) __atomic_add_fetch(&written, (unsigned long long)w, __ATOMIC_SEQ_CST);
+    return w;
+}
+
+ssize_t read(int fd, void *p, size_t n)
+{
+    if (!real_read) real_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
+    const char *suf = getenv("HEDUI_FAULT_RPATH");
+    char path[PATH_MAX];
+    if (!suf || !*suf || fd_path(fd, path, sizeof path) != 0) return real_read(fd, p, n);
+    size_t pl = strlen(path), sl = strlen(suf);
+    if (pl < sl || strcmp(path + pl - sl, suf) != 0) return real_read(fd, p, n);
+    off_t pos = lseek(fd, 0, SEEK_CUR);
+    unsigned long long after = env_ull("HEDUI_FAULT_RAFTER", 0);
+    if (pos < 0 || (unsigned long long)pos >= after) { errno = EIO; return -1; }
+    if (n > after - (unsigned long long)pos) n = (size_t)(after - (unsigned long long)pos);
+    return real_read(fd, p, n);
+}

@@ -1,0 +1,585 @@
+/*
+ * test_faults.c — `hedui run` under faults, through the binary ($HEDUI_BIN):
+ * output write errors (a tiny tmpfs, an LD_PRELOAD shim for ENOSPC / EIO,
+ * ulimit -f), an unreadable source, a second run on a locked output, kill -9
+ * at many moments, bad keys, and the rerun that finds its output complete.
+ *
+ * Expectations are SPEC's (§1 exit codes, §5 outputs): 74 for an output
+ * that cannot be written with no final directory left, 3 for a damaged
+ * source with no household ELIGIBLE, 75 for a locked output, 78 for a bad
+ * key (never printed), 0 and nothing rewritten for a complete output.
+ *
+ * One province per process (CK_NOFORK); each test uses its own job file
+ * (job-NAME.ini, output out-NAME/) so that tests do not see each other.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "testutil.h"
+
+#define AS_OF "2026-11-28"
+
+static char prov[4096];         /* the generated province */
+static char shim[4200];         /* the LD_PRELOAD shim, built once */
+static const char *bin;         /* $HEDUI_BIN */
+static char errf[4200];         /* stderr of the last command */
+static char outf[4200];         /* stdout of the last command */
+static pid_t holder_pid;        /* the lock holder of test 3, killed in main if left */
+
+/* Runs a shell command; returns its exit status, or 128 + signal. */
+static int shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int shf(const char *fmt, ...)
+{
+    char cmd[32768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    ck_assert_msg(st != -1, "system: %s", strerror(errno));
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return WEXITSTATUS(st);
+}
+
+static void province(void)
+{
+    if (prov[0]) return;
+    bin = getenv("HEDUI_BIN");
+    ck_assert_msg(bin && *bin, "HEDUI_BIN is not set (run through make test)");
+    snprintf(prov, sizeof prov, "/tmp/hedui-faults-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(prov));
+    ck_assert_int_eq(shf("python3 scripts/gen-province.py %s --households 120 --background-factor 2 "
+                         ">/dev/null 2>&1", prov), 0);
+    char keys[4200];
+    snprintf(keys, sizeof keys, "%s/keys", prov);
+    rmdir(keys);
+    ck_assert_int_eq(shf("'%s' keygen %s >/dev/null 2>&1", bin, keys), 0);
+    snprintf(errf, sizeof errf, "%s/stderr.txt", prov);
+    snprintf(outf, sizeof outf, "%s/stdout.txt", prov);
+    snprintf(shim, sizeof shim, "%s/faultshim.so", prov);
+    ck_assert_int_eq(shf("cc -shared -fPIC -Wall -Wextra -o %s tests/faultshim.c -ldl", shim), 0);
+}
+
+/* Writes PROV/job-NAME.ini: job.ini with `output = OUTPUT` (absolute or
+ * relative to the province). Returns a static path. */
+static const char *job(const char *name, const char *output)
+{
+    static char p[4300];
+    snprintf(p, sizeof p, "%s/job-%s.ini", prov, name);
+    ck_assert_int_eq(shf("sed 's|^output *=.*|output     = %s|' %s/job.ini > %s", output, prov, p), 0);
+    return p;
+}
+
+/* Number of entries of DIR whose name starts with PREFIX (0 if no DIR). */
+static int count(const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d) return 0;
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (!strncmp(e->d_name, prefix, strlen(prefix))) n++;
+    closedir(d);
+    return n;
+}
+
+/* The one final output directory of OUT (asserts there is exactly one). */
+static const char *final_dir(const char *out)
+{
+    static char p[4400];
+    ck_assert_int_eq(count(out, AS_OF "-"), 1);
+    DIR *d = opendir(out);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL)
+        if (!strncmp(e->d_name, AS_OF "-", 11)) snprintf(p, sizeof p, "%s/%s", out, e->d_name);
+    closedir(d);
+    return p;
+}
+
+static int lines(const char *path)
+{
+    char *s = td_slurp(path, NULL);
+    int n = 0;
+    for (char *c = s; *c; c++) n += *c == '\n';
+    free(s);
+    return n;
+}
+
+static int file_has(const char *path, const char *needle)
+{
+    char *s = td_slurp(path, NULL);
+    int r = strstr(s, needle) != NULL;
+    free(s);
+    return r;
+}
+
+/* After a failed write: exit 74, one line on stderr naming a file under
+ * OUT with the errno's text, no final directory, no temporary left. */
+static void assert_write_failed(int rc, const char *out, const char *errtext)
+{
+    char *e = td_slurp(errf, NULL);
+    ck_assert_msg(rc == 74, "exit %d, want 74; stderr: %s", rc, e);
+    ck_assert_msg(lines(errf) == 1, "want one line on stderr, got: %s", e);
+    ck_assert_msg(strstr(e, out) && strstr(e, errtext), "message names no file under %s or lacks '%s': %s",
+                  out, errtext, e);
+    /* the file itself: OUT/<something>/<name>, not just the directory */
+    const char *after = strstr(e, out) + strlen(out);
+    ck_assert_msg(strchr(after, '/') != NULL, "message names no file: %s", e);
+    free(e);
+    ck_assert_int_eq(count(out, AS_OF "-"), 0);
+    ck_assert_int_eq(count(out, ".tmp-"), 0);
+    ck_assert_int_eq(count(out, ".old-"), 0);
+}
+
+/* A clean run on OUT's job: exit 0, one verified final dir, no temporary. */
+static void assert_clean_rerun(const char *jobp, const char *out)
+{
+    int rc = shf("'%s' -q run --force %s >/dev/null 2>%s", bin, jobp, errf);
+    char *e = td_slurp(errf, NULL);
+    ck_assert_msg(rc == 0, "rerun: exit %d: %s", rc, e);
+    free(e);
+    ck_assert_int_eq(shf("'%s' audit verify %s >/dev/null 2>&1", bin, final_dir(out)), 0);
+    ck_assert_int_eq(count(out, ".tmp-"), 0);
+    ck_assert_int_eq(count(out, ".old-"), 0);
+}
+
+/* ------------------------------------------------------------ 1. output write errors */
+
+START_TEST(write_error_on_a_full_filesystem)
+{
+    province();
+    char mnt[4300], out[4400];
+    snprintf(mnt, sizeof mnt, "%s/tiny", prov);
+    snprintf(out, sizeof out, "%s/out", mnt);
+    mkdir(mnt, 0700);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k") != 0) {
+        fprintf(stderr, "test_faults: cannot mount a tmpfs (%s); the shim tests cover ENOSPC\n", strerror(errno));
+        return;
+    }
+    const char *j = job("tiny", out);
+    int rc = shf("'%s' -q run --force %s >/dev/null 2>%s", bin, j, errf);
+    assert_write_failed(rc, out, "No space left on device");
+    /* room again: the next run completes and leaves no temporary */
+    ck_assert_int_eq(mount("tmpfs", mnt, "tmpfs", MS_REMOUNT, "size=8m"), 0);
+    assert_clean_rerun(j, out);
+    umount(mnt);
+}
+END_TEST
+
+START_TEST(write_error_injected_enospc_eio)
+{
+    province();
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out-shim", prov);
+    const char *j = job("shim", out);
+    /* the size of a complete output, to put faults at its start, middle and end */
+    assert_clean_rerun(j, out);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "find %s -type f -printf '%%s\\n' | awk '{s+=$1} END {print s}' > %s",
+             final_dir(out), outf);
+    ck_assert_int_eq(system(cmd), 0);
+    char *s = td_slurp(outf, NULL);
+    unsigned long long total = strtoull(s, NULL, 10);
+    free(s);
+    ck_assert(total > 100000);
+    ck_assert_int_eq(shf("rm -rf %s", out), 0);
+    struct { int err; const char *text; unsigned long long after; } cases[] = {
+        { 28, "No space left on device", 0 },
+        { 28, "No space left on device", total / 3 },
+        { 5, "Input/output error", total / 2 },
+        { 28, "No space left on device", total - 150 },   /* manifest.sig (64 bytes before the 113 of the public key) */
+        { 5, "Input/output error", total - 20 },          /* signing.pub.pem, the last file written */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        int rc = shf("HEDUI_FAULT_WDIR=%s HEDUI_FAULT_WAFTER=%llu HEDUI_FAULT_WERRNO=%d "
+                     "ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=%s "
+                     "'%s' -q run --force %s >/dev/null 2>%s",
+                     out, cases[i].after, cases[i].err, shim, bin, j, errf);
+        assert_write_failed(rc, out, cases[i].text);
+    }
+    assert_clean_rerun(j, out);
+}
+END_TEST
+
+START_TEST(write_error_file_size_limit)
+{
+    province();
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out-ulimit", prov);
+    const char *j = job("ulimit", out);
+    /* 64 blocks of 512 bytes: audit/matches.jsonl is larger. hedui must
+     * report EFBIG (exit 74), not die of SIGXFSZ (exit 128 + 25). */
+    int rc = shf("sh -c 'ulimit -f 64; exec \"%s\" -q run --force %s' >/dev/null 2>%s", bin, j, errf);
+    assert_write_failed(rc, out, "File too large");
+    assert_clean_rerun(j, out);
+}
+END_TEST
+
+/* ------------------------------------------------------------ 2. unreadable source */
+
+/* A copy of the province's inputs in PROV-NAME with bank-a/part-1 spoiled
+ * by SPOIL (a shell command run in the copy); runs it (ENV before hedui)
+ * and checks exit 3 and that no household is ELIGIBLE. */
+static void damaged_run(const char *name, const char *spoil, const char *env)
+{
+    char d[4300];
+    snprintf(d, sizeof d, "%s-%s", prov, name);
+    ck_assert_int_eq(shf("rm -rf %s && mkdir %s && cp -a %s/inbox %s/extracts %s/formats %s/policy %s/keys %s/job.ini %s/ "
+                         "&& cd %s && %s", d, d, prov, prov, prov, prov, prov, prov, d, d, spoil), 0);
+    int rc = shf("%s '%s' -q run %s/job.ini >/dev/null 2>%s", env, bin, d, errf);
+    char *e = td_slurp(errf, NULL);
+    ck_assert_msg(rc == 3, "%s: exit %d, want 3 (damaged source); stderr: %s", name, rc, e);
+    free(e);
+    char out[4400];
+    snprintf(out, sizeof out, "%s/out", d);
+    const char *fd = final_dir(out);
+    /* every household is in some county file and none is ELIGIBLE; each
+     * carries SOURCE_INCOMPLETE */
+    rc = shf("python3 - %s <<'EOF'\n"
+             "import csv, glob, sys\n"
+             "n = 0\n"
+             "for p in glob.glob(sys.argv[1] + '/county/*/households.csv'):\n"
+             "    for r in csv.DictReader(open(p, encoding='utf-8')):\n"
+             "        n += 1\n"
+             "        assert r['verdict'] != 'ELIGIBLE', r['application_id']\n"
+             "        assert 'SOURCE_INCOMPLETE' in r['reasons'].split(';'), r['application_id']\n"
+             "assert n > 100, n\n"
+             "EOF", fd);
+    ck_assert_msg(rc == 0, "%s: a household is ELIGIBLE or lacks SOURCE_INCOMPLETE", name);
+    ck_assert_int_eq(shf("'%s' audit verify %s >/dev/null 2>&1", bin, fd), 0);
+    shf("rm -rf %s", d);
+}
+
+START_TEST(source_dangling_symlink)
+{
+    province();
+    damaged_run("dangling", "rm extracts/bank-a/part-1.csv.zst && ln -s /nonexistent/x extracts/bank-a/part-1.csv.zst", "");
+}
+END_TEST
+
+START_TEST(source_replaced_by_directory)
+{
+    province();
+    damaged_run("isdir", "rm extracts/bank-a/part-1.csv.zst && mkdir extracts/bank-a/part-1.csv.zst", "");
+}
+END_TEST
+
+START_TEST(source_read_error)
+{
+    province();
+    char env[4400];
+    snprintf(env, sizeof env, "HEDUI_FAULT_RPATH=/bank-a/part-1.csv.zst HEDUI_FAULT_RAFTER=200 "
+             "ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=%s", shim);
+    damaged_run("eio", "true", env);
+}
+END_TEST
+
+/* ------------------------------------------------------------ 3. concurrency */
+
+START_TEST(second_run_on_a_locked_output)
+{
+    province();
+    char out[4300], lock[4400], stale[4400];
+    snprintf(out, sizeof out, "%s/out-lock", prov);
+    snprintf(lock, sizeof lock, "%s/.hedui.lock", out);
+    snprintf(stale, sizeof stale, "%s/.tmp-0123456789ab-1", out);
+    const char *j = job("lock", out);
+    mkdir(out, 0700);
+    int pfd[2];
+    ck_assert_int_eq(pipe(pfd), 0);
+    pid_t holder = fork();
+    ck_assert(holder >= 0);
+    if (holder == 0) {
+        /* a run in progress: holds the lock and has a temporary directory */
+        int fd = open(lock, O_RDWR | O_CREAT, 0600);
+        if (fd < 0 || flock(fd, LOCK_EX) != 0 || mkdir(stale, 0700) != 0) _exit(1);
+        char f[4500];
+        snprintf(f, sizeof f, "%s/summary.json", stale);
+        int x = open(f, O_WRONLY | O_CREAT, 0600);
+        if (x >= 0) close(x);
+        if (write(pfd[1], "x", 1) != 1) _exit(1);
+        for (;;) pause();
+    }
+    holder_pid = holder;
+    close(pfd[1]);
+    char c;
+    ck_assert_int_eq(read(pfd[0], &c, 1), 1);
+    close(pfd[0]);
+    int rc = shf("'%s' -q run %s >/dev/null 2>%s", bin, j, errf);
+    char *e = td_slurp(errf, NULL);
+    ck_assert_msg(rc == 75, "exit %d, want 75; stderr: %s", rc, e);
+    ck_assert_msg(strstr(e, "another") && strstr(e, out), "message does not say another run uses %s: %s", out, e);
+    free(e);
+    ck_assert_int_eq(count(out, AS_OF "-"), 0);
+    ck_assert_int_eq(count(out, ".tmp-"), 1);        /* the live run's temporary is not touched */
+    /* with --force too */
+    ck_assert_int_eq(shf("'%s' -q run --force %s >/dev/null 2>%s", bin, j, errf), 75);
+    /* the holder dies: the kernel drops the lock; its temporary is cleared */
+    kill(holder, SIGKILL);
+    int st;
+    waitpid(holder, &st, 0);
+    holder_pid = 0;
+    assert_clean_rerun(j, out);
+}
+END_TEST
+
+START_TEST(second_run_while_hedui_runs)
+{
+    province();
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out-lock2", prov);
+    const char *j = job("lock2", out);
+    /* a real run made slow: the shim cannot slow it, so start it and race a
+     * second one; whichever loses must exit 75, never both 0 on one output */
+    char e2[4400];
+    snprintf(e2, sizeof e2, "%s/stderr2.txt", prov);
+    int rc = shf("'%s' -q run --force %s >/dev/null 2>%s & "
+                 "'%s' -q run --force %s >/dev/null 2>%s; b=$?; wait $!; a=$?; "
+                 "echo $a $b > %s", bin, j, errf, bin, j, e2, outf);
+    ck_assert_int_eq(rc, 0);
+    char *s = td_slurp(outf, NULL);
+    int a = -1, b = -1;
+    ck_assert_int_eq(sscanf(s, "%d %d", &a, &b), 2);
+    free(s);
+    ck_assert_msg((a == 0 && (b == 0 || b == 75)) || (b == 0 && a == 75), "exits %d and %d", a, b);
+    ck_assert_int_eq(shf("'%s' audit verify %s >/dev/null 2>&1", bin, final_dir(out)), 0);
+    ck_assert_int_eq(count(out, ".tmp-"), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ 4. kill -9 */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static pid_t spawn_run(const char *j)
+{
+    pid_t pid = fork();
+    ck_assert(pid >= 0);
+    if (pid == 0) {
+        int dn = open("/dev/null", O_RDWR);
+        dup2(dn, 1);
+        dup2(dn, 2);
+        execl(bin, bin, "-q", "run", "--force", j, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+START_TEST(kill_9_at_twenty_moments)
+{
+    province();
+    char out[4300], ref[4300];
+    snprintf(out, sizeof out, "%s/out-kill", prov);
+    snprintf(ref, sizeof ref, "%s/ref-kill", prov);
+    const char *j = job("kill", out);
+    /* the reference run, timed */
+    double t0 = now_s();
+    pid_t p = spawn_run(j);
+    int st;
+    waitpid(p, &st, 0);
+    double dur = now_s() - t0;
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    ck_assert_int_eq(shf("rm -rf %s && cp -a %s %s", ref, final_dir(out), ref), 0);
+    /* 20 moments over 0 .. 1.05 x the duration, deterministic (LCG) */
+    unsigned seed = 12345;
+    int dead = 0;
+    for (int i = 0; i < 20; i++) {
+        seed = seed * 1103515245u + 12345u;
+        double frac = (double)((seed >> 8) % 1000) / 1000.0;
+        double delay = dur * 1.05 * ((double)i + frac) / 20.0;
+        p = spawn_run(j);
+        struct timespec ts = { (time_t)delay, (long)((delay - (double)(time_t)delay) * 1e9) };
+        nanosleep(&ts, NULL);
+        kill(p, SIGKILL);
+        waitpid(p, &st, 0);
+        if (WIFSIGNALED(st)) dead++;
+        else ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "kill %d: exit %d", i, WEXITSTATUS(st));
+        /* no final directory, or a complete one that verifies */
+        int n = count(out, AS_OF "-");
+        ck_assert_msg(n <= 1, "kill %d: %d final directories", i, n);
+        if (n == 1) {
+            int rc = shf("'%s' audit verify %s >%s 2>&1", bin, final_dir(out), errf);
+            char *e = td_slurp(errf, NULL);
+            ck_assert_msg(rc == 0, "kill %d at %.3f s: the final directory does not verify: %s", i, delay, e);
+            free(e);
+        }
+    }
+    ck_assert_msg(dead >= 10, "only %d of 20 runs were killed before they ended", dead);
+    /* a clean rerun gives the reference outputs byte for byte */
+    assert_clean_rerun(j, out);
+    ck_assert_int_eq(shf("diff -r %s %s >%s 2>&1", ref, final_dir(out), errf), 0);
+}
+END_TEST
+
+/* ------------------------------------------------------------ 5. keys */
+
+/* Copies keys/ to PROV/keys-NAME, applies EDIT (shell, in that dir), runs
+ * the job that uses it with log format FMT; returns the exit status. */
+static int run_with_key(const char *name, const char *edit, const char *fmt)
+{
+    char kd[4300], kdrel[200], out[200];
+    snprintf(kdrel, sizeof kdrel, "keys-%s", name);
+    snprintf(kd, sizeof kd, "%s/%s", prov, kdrel);
+    snprintf(out, sizeof out, "out-key-%s", name);
+    ck_assert_int_eq(shf("rm -rf %s && cp -a %s/keys %s && cd %s && %s", kd, prov, kd, kd, edit), 0);
+    char jp[4400];
+    snprintf(jp, sizeof jp, "%s/job-key-%s.ini", prov, name);
+    ck_assert_int_eq(shf("sed -e 's|^output *=.*|output = %s/|' -e 's|^key *=.*|key = %s/pseudonym.key|' "
+                         "%s/job.ini > %s", out, kdrel, prov, jp), 0);
+    return shf("'%s' --log-format=%s run %s >%s 2>%s", bin, fmt, jp, outf, errf);
+}
+
+/* The key's hex (from the good key file) and the text after key= in the
+ * used one never appear on stderr or stdout. */
+static void assert_no_key_printed(const char *name)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/keys-%s/pseudonym.key", prov, name);
+    char *k = td_slurp(p, NULL);
+    char *kv = strstr(k, "key=");
+    ck_assert_ptr_nonnull(kv);
+    kv += 4;
+    char *nl = strchr(kv, '\n');
+    if (nl) *nl = 0;
+    char frag[17];
+    snprintf(frag, sizeof frag, "%s", kv);            /* any 16 digits of it would do harm */
+    char *e = td_slurp(errf, NULL), *o = td_slurp(outf, NULL);
+    ck_assert_msg(strlen(frag) < 8 || (!strstr(e, frag) && !strstr(o, frag)), "the key is printed: %s", e);
+    free(e); free(o); free(k);
+}
+
+START_TEST(key_mode_0644)
+{
+    province();
+    const char *fmts[] = { "text", "json" };
+    for (int f = 0; f < 2; f++) {
+        int rc = run_with_key("mode", "chmod 0644 pseudonym.key", fmts[f]);
+        char *e = td_slurp(errf, NULL);
+        ck_assert_msg(rc == 78, "exit %d, want 78: %s", rc, e);
+        ck_assert_msg(strstr(e, "chmod 600") != NULL, "no 'chmod 600' in: %s", e);
+        free(e);
+        assert_no_key_printed("mode");
+        char out[4400];
+        snprintf(out, sizeof out, "%s/out-key-mode", prov);
+        ck_assert_int_eq(count(out, AS_OF "-"), 0);
+    }
+}
+END_TEST
+
+START_TEST(key_bad_hex_or_length)
+{
+    province();
+    const char *edits[] = {
+        /* one digit replaced by a non-hex letter */
+        "sed -i 's/^\\(key=.\\{10\\}\\)./\\1g/' pseudonym.key",
+        /* a space inside the digits */
+        "sed -i 's/^\\(key=.\\{20\\}\\)./\\1 /' pseudonym.key",
+        /* 62 and 66 digits */
+        "sed -i 's/^key=\\(.*\\)..$/key=\\1/' pseudonym.key",
+        "sed -i 's/^key=\\(.*\\)$/key=\\1ab/' pseudonym.key",
+        /* empty */
+        "sed -i 's/^key=.*/key=/' pseudonym.key",
+    };
+    const char *fmts[] = { "text", "json" };
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++)
+        for (int f = 0; f < 2; f++) {
+            int rc = run_with_key("bad", edits[i], fmts[f]);
+            char *e = td_slurp(errf, NULL);
+            ck_assert_msg(rc == 78, "edit %zu (%s): exit %d, want 78: %s", i, fmts[f], rc, e);
+            free(e);
+            assert_no_key_printed("bad");
+        }
+}
+END_TEST
+
+START_TEST(key_never_in_a_good_run_log)
+{
+    province();
+    const char *fmts[] = { "text", "json" };
+    for (int f = 0; f < 2; f++) {
+        int rc = run_with_key("good", "true", fmts[f]);
+        ck_assert_int_eq(rc, 0);
+        assert_no_key_printed("good");
+    }
+}
+END_TEST
+
+/* ------------------------------------------------------------ 6. reuse */
+
+START_TEST(complete_output_is_not_rewritten)
+{
+    province();
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out-reuse", prov);
+    const char *j = job("reuse", out);
+    assert_clean_rerun(j, out);
+    char before[4400], after[4400];
+    snprintf(before, sizeof before, "%s/reuse-before.txt", prov);
+    snprintf(after, sizeof after, "%s/reuse-after.txt", prov);
+    const char *fd = final_dir(out);
+    ck_assert_int_eq(shf("cd %s && find . -printf '%%p %%i %%s %%T@ %%C@\\n' | sort > %s", fd, before), 0);
+    int rc = shf("'%s' run %s >%s 2>%s", bin, j, outf, errf);
+    ck_assert_int_eq(rc, 0);
+    ck_assert_msg(file_has(outf, "nothing rewritten") || file_has(errf, "nothing rewritten"),
+                  "the run does not say that nothing was rewritten");
+    ck_assert_int_eq(shf("cd %s && find . -printf '%%p %%i %%s %%T@ %%C@\\n' | sort > %s", final_dir(out), after), 0);
+    ck_assert_msg(shf("cmp -s %s %s", before, after) == 0, "files of the complete output changed");
+    ck_assert_int_eq(count(out, ".tmp-"), 0);
+    ck_assert_int_eq(count(out, ".old-"), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("faults");
+    TCase *tc = tcase_create("faults");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, write_error_on_a_full_filesystem);
+    tcase_add_test(tc, write_error_injected_enospc_eio);
+    tcase_add_test(tc, write_error_file_size_limit);
+    tcase_add_test(tc, source_dangling_symlink);
+    tcase_add_test(tc, source_replaced_by_directory);
+    tcase_add_test(tc, source_read_error);
+    tcase_add_test(tc, second_run_on_a_locked_output);
+    tcase_add_test(tc, second_run_while_hedui_runs);
+    tcase_add_test(tc, kill_9_at_twenty_moments);
+    tcase_add_test(tc, key_mode_0644);
+    tcase_add_test(tc, key_bad_hex_or_length);
+    tcase_add_test(tc, key_never_in_a_good_run_log);
+    tcase_add_test(tc, complete_output_is_not_rewritten);
+    suite_add_tcase(s, tc);
+    /* one province for all tests: run them in this process */
+    SRunner *sr = srunner_create(s);
+    srunner_set_fork_status(sr, CK_NOFORK);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    if (holder_pid > 0) { kill(holder_pid, SIGKILL); waitpid(holder_pid, NULL, 0); }
+    if (prov[0]) {
+        char mnt[4300];
+        snprintf(mnt, sizeof mnt, "%s/tiny", prov);
+        umount(mnt);
+        if (failed == 0) {
+            char cmd[4400];
+            snprintf(cmd, sizeof cmd, "rm -rf %s", prov);
+            if (system(cmd) != 0) fprintf(stderr, "test_faults: cannot remove %s\n", prov);
+        }
+    }
+    return failed ? 1 : 0;
+}
