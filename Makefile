@@ -204,3 +204,11 @@ install: $(BUILD)/hedui
 	install -m 0644 docs/*.md $(HD_DEST)/share/doc/hedui/
 	install -m 0755 scripts/gen-province.py $(HD_DEST)/share/hedui/scripts/gen-province.py
 	find formats policy data -type f -exec sh -c 'install -D -m 0644 "$$1" "$$2/$$1"' sh {} '$(HD_DEST)/share/hedui' \;
+
+# Benchmark: hedui against `zstd -dc` of the same extracts (bench/bench.py).
+BENCH_HOUSEHOLDS ?= 10000
+BENCH_FACTOR ?= 40
+.PHONY: bench
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hedui
+	BENCH_HOUSEHOLDS=$(BENCH_HOUSEHOLDS) BENCH_FACTOR=$(BENCH_FACTOR) python3 bench/bench.py

@@ -558,6 +558,14 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     rc = hd_write_reports(&st, tmp, err);
     if (rc == HD_OK) rc = hd_write_manifest(&st, tmp, &signed_, err);
     if (rc == HD_OK) {
+        /* everything on disk before the rename publishes it: one syncfs
+         * for the directory instead of an fsync per file */
+        int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tfd < 0 || syncfs(tfd) != 0)
+            rc = hd_fail(err, HD_EIO, "%s: cannot sync outputs to disk: %s", tmp, strerror(errno));
+        if (tfd >= 0) close(tfd);
+    }
+    if (rc == HD_OK) {
         /* replace atomically: an existing directory is moved aside first */
         char old[4300];
         int moved = 0;

@@ -168,7 +168,8 @@ int hd_out_close(hd_out *o, hd_error *err)
 {
     if (!o) return HD_OK;
     flush(o);
-    if (!o->err && fsync(o->fd) != 0 && errno != EINVAL) o->err = errno;
+    /* no fsync per file: the batch syncs the whole temporary directory
+     * once (syncfs) before renaming it into place */
     if (close(o->fd) != 0 && !o->err) o->err = errno;
     int e = o->err;
     int rc = HD_OK;

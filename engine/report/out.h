@@ -32,8 +32,9 @@ void hd_out_csv_i64(hd_out *o, int64_t v, int first);
  * the byte value is not possible in JSON: they are written as U+FFFD. */
 void hd_out_json(hd_out *o, const char *s, size_t n);
 void hd_out_json_str(hd_out *o, const char *s);
-/* Flushes, fsyncs and closes; frees o. HD_EIO naming the path on any
- * write error since open. */
+/* Flushes and closes; frees o. HD_EIO naming the path on any write error
+ * since open. Durability is the caller's: the batch calls syncfs once for
+ * the whole output directory before the rename that publishes it. */
 int hd_out_close(hd_out *o, hd_error *err);
 /* Closes without reporting (error paths). */
 void hd_out_abort(hd_out *o);
