@@ -194,7 +194,7 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
 
 /* ------------------------------------------------------------ inputs */
 
-static int add_input(hd_run_state *st, const char *path, hd_error *err)
+static int add_input(hd_run_state *st, const char *path, int extract, hd_error *err)
 {
     for (uint32_t i = 0; i < st->ninputs; i++)
         if (!strcmp(st->inputs[i].path, path)) return HD_OK;
@@ -206,6 +206,7 @@ static int add_input(hd_run_state *st, const char *path, hd_error *err)
     in->path = strdup(path);
     if (!in->path) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     in->rel = hd_path_rel(in->path, st->job->dir);
+    in->extract = extract;
     st->ninputs++;
     return HD_OK;
 }
@@ -223,6 +224,12 @@ static void *hash_worker(void *arg)
         struct stat sb;
         int rc = hd_sha256_file(in->path, in->sha256, &e);
         if (rc == HD_OK && stat(in->path, &sb) == 0) in->bytes = (uint64_t)sb.st_size;
+        if (rc != HD_OK && in->extract) {
+            /* an extract that cannot be read damages its source when it is
+             * scanned; its digest says so instead of stopping the run */
+            snprintf(in->sha256, sizeof in->sha256, "unreadable");
+            rc = HD_OK;
+        }
         if (rc != HD_OK) {
             pthread_mutex_lock(&hp->mu);
             if (hp->rc == HD_OK) { hp->rc = rc; hp->err = e; }
@@ -264,7 +271,7 @@ static int hash_inputs(hd_run_state *st, hd_error *err)
     for (uint32_t i = 0; i < st->ninputs; i++) {
         hd_sha256_update(h, st->inputs[i].rel, strlen(st->inputs[i].rel));
         hd_sha256_update(h, "\t", 1);
-        hd_sha256_update(h, st->inputs[i].sha256, 64);
+        hd_sha256_update(h, st->inputs[i].sha256, strlen(st->inputs[i].sha256));
         hd_sha256_update(h, "\n", 1);
     }
     unsigned char d[32];
@@ -441,12 +448,13 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             source_of[r] = s;
         }
     /* inputs and their digest */
-    rc = add_input(&st, job->path, err);
-    if (rc == HD_OK) rc = add_input(&st, job->policy, err);
-    if (rc == HD_OK) rc = add_input(&st, st.policy->standards_path, err);
-    if (rc == HD_OK) rc = add_input(&st, job->applicants_format, err);
-    for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(&st, job->sources[s].format_path, err);
-    for (uint32_t r = 0; rc == HD_OK && r < nres; r++) rc = add_input(&st, st.results[r].path, err);
+    rc = add_input(&st, job->path, 0, err);
+    if (rc == HD_OK) rc = add_input(&st, job->policy, 0, err);
+    if (rc == HD_OK) rc = add_input(&st, st.policy->standards_path, 0, err);
+    if (rc == HD_OK) rc = add_input(&st, job->applicants_format, 0, err);
+    for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(&st, job->sources[s].format_path, 0, err);
+    for (uint32_t r = 0; rc == HD_OK && r < nres; r++)
+        rc = add_input(&st, st.results[r].path, st.results[r].source >= 0, err);
     if (rc == HD_OK) rc = hash_inputs(&st, err);
     if (rc != HD_OK) { free(source_of); goto out; }
 
@@ -566,21 +574,29 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         if (tfd >= 0) close(tfd);
     }
     if (rc == HD_OK) {
-        /* replace atomically: an existing directory is moved aside first */
-        char old[4300];
-        int moved = 0;
-        if (stat(res->outdir, &sb) == 0) {
-            snprintf(old, sizeof old, "%s/.old-%.12s-%ld", job->output, st.input_digest, (long)getpid());
-            if (rename(res->outdir, old) != 0)
-                rc = hd_fail(err, HD_EIO, "%s: cannot replace: %s", res->outdir, strerror(errno));
-            else moved = 1;
+        /* replace atomically: renameat2(RENAME_EXCHANGE) swaps the new
+         * directory with the old one in one step, so a reader (or a kill)
+         * sees the old complete output or the new one, never none; where
+         * the filesystem cannot exchange, the old one is moved aside first */
+        int exists = stat(res->outdir, &sb) == 0;
+        if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->outdir, RENAME_EXCHANGE) == 0) {
+            hd_rmtree(tmp);                     /* now holds the old output */
+        } else {
+            char old[4300];
+            int moved = 0;
+            if (exists) {
+                snprintf(old, sizeof old, "%s/.old-%.12s-%ld", job->output, st.input_digest, (long)getpid());
+                if (rename(res->outdir, old) != 0)
+                    rc = hd_fail(err, HD_EIO, "%s: cannot replace: %s", res->outdir, strerror(errno));
+                else moved = 1;
+            }
+            if (rc == HD_OK && rename(tmp, res->outdir) != 0)
+                rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
+            if (rc == HD_OK && moved) hd_rmtree(old);
         }
-        if (rc == HD_OK && rename(tmp, res->outdir) != 0)
-            rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
         if (rc == HD_OK) {
             int dfd = open(job->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (dfd >= 0) { fsync(dfd); close(dfd); }
-            if (moved) hd_rmtree(old);
         }
     }
     if (rc != HD_OK) { hd_rmtree(tmp); goto out; }

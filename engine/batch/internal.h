@@ -77,8 +77,10 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
 typedef struct hd_input {          /* an input file for the manifest */
     char *path;                    /* as opened */
     const char *rel;               /* relative to the job directory */
-    char sha256[65];
+    char sha256[65];               /* or "unreadable" for an extract that
+                                      could not be read (its source is damaged) */
     uint64_t bytes;
+    int extract;
 } hd_input;
 
 typedef struct hd_source_state {

@@ -6,6 +6,7 @@
  * sysexits.h): 0, 2 usage, 3 damaged source, 65 data, 66 no input,
  * 70 internal, 74 I/O, 75 output locked, 78 configuration.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +94,10 @@ int cmd_help(int argc, char **argv)
 int main(int argc, char **argv)
 {
     g_cli.argv0 = argv[0];
+    /* a file-size limit (ulimit -f) must be a write error (EFBIG, exit 74)
+     * with a message, not a silent death; a closed pipe likewise (EPIPE) */
+    signal(SIGXFSZ, SIG_IGN);
+    signal(SIGPIPE, SIG_IGN);
     /* common options before the command word */
     int i = 1;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {

@@ -74,11 +74,17 @@ int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_err
         hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
         hd_out_json_str(o, st->key.id);
         hd_out_str(o, ",\n  \"inputs\": [\n");
+        uint32_t last = 0;
+        for (uint32_t i = 0; i < st->ninputs; i++)
+            if (strlen(st->inputs[i].sha256) == 64) last = i;
         for (uint32_t i = 0; i < st->ninputs; i++) {
+            /* an extract that could not be read has no digest: its damage
+             * is in summary.json, which is listed below */
+            if (strlen(st->inputs[i].sha256) != 64) continue;
             hd_out_str(o, "    {\"path\": ");
             hd_out_json_str(o, st->inputs[i].rel);
             hd_out_printf(o, ", \"bytes\": %" PRIu64 ", \"sha256\": \"%s\"}%s\n", st->inputs[i].bytes,
-                          st->inputs[i].sha256, i + 1 < st->ninputs ? "," : "");
+                          st->inputs[i].sha256, i < last ? "," : "");
         }
         hd_out_str(o, "  ],\n  \"files\": [\n");
         for (size_t i = 0; !rc && i < n; i++) {

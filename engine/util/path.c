@@ -32,8 +32,6 @@ int hd_path_glob(const char *pattern, char ***out, int *n, hd_error *err)
     char **list = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof *list);
     int k = 0;
     for (size_t i = 0; list && i < g.gl_pathc; i++) {
-        struct stat st;
-        if (stat(g.gl_pathv[i], &st) == 0 && S_ISDIR(st.st_mode)) continue;
         list[k] = strdup(g.gl_pathv[i]);
         if (!list[k]) { hd_path_list_free(list, k); list = NULL; break; }
         k++;

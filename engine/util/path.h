@@ -5,7 +5,8 @@
 #include "hedui/error.h"
 /* dst = rel if absolute, else dir/rel. 0 ok, -1 too long. */
 int hd_path_join(char *dst, size_t cap, const char *dir, const char *rel);
-/* Sorted list of files matching a glob pattern (malloc'd array of
+/* Sorted list of paths matching a glob pattern (directories included: a
+ * directory where a file was expected is a file that cannot be read) (malloc'd array of
  * malloc'd strings; *n count). No match is not an error (*n = 0).
  * HD_EIO on a glob error. Free with hd_path_list_free. */
 int hd_path_glob(const char *pattern, char ***out, int *n, hd_error *err);
