@@ -369,6 +369,9 @@ static void free_state(hd_run_state *st)
     free(st->inputs);
     free(st->judg);
     free(st->div);
+    free(st->counties);
+    free(st->order);
+    free(st->county_first);
     hd_model_free(st->m);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);

@@ -73,6 +73,18 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
                        hd_error *err);
 
 
+/* One household's change against the previous run's output (the change
+ * report, 重大变化报告; [job] previous). Filled by report/changes.c. */
+typedef struct hd_change {
+    uint32_t household;            /* index in this run's model */
+    uint32_t appeared, gone;       /* finding bits new / no longer found */
+    uint8_t verdict_before;        /* hd_verdict in the previous run */
+    int64_t income_before, income_after;   /* household monthly income, fen */
+    int64_t assets_before, assets_after;   /* financial assets, fen */
+    uint8_t income_changed;        /* |after - before| above change_income_pct */
+    uint8_t assets_changed;        /* |after - before| above change_assets_yuan */
+} hd_change;
+
 /* Everything one run knows; shared by batch.c and the writers. */
 typedef struct hd_input {          /* an input file for the manifest */
     char *path;                    /* as opened */
@@ -108,6 +120,18 @@ typedef struct hd_run_state {
     char input_digest[65];
     hd_divcount *div; uint32_t ndiv;
     const hd_run_opts *opts;
+    /* set by hd_write_reports before any file is written, for every writer:
+     * the county codes sorted, and the households in output order (by
+     * county, then household index); county c's households are
+     * order[county_first[c] .. county_first[c + 1]) */
+    char **counties; uint32_t ncounties;
+    uint32_t *order;
+    uint32_t *county_first;
+    /* the change report: have_previous when [job] previous is set; changes
+     * in output order, only households present in both runs with at least
+     * one change */
+    int have_previous;
+    hd_change *changes; uint32_t nchanges;
 } hd_run_state;
 
 /* Writes every output file of SPEC §5 except manifest.json/.sig into dir

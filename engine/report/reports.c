@@ -483,13 +483,15 @@ static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
     return hd_out_open(o, path, err);
 }
 
-int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
+/* Sorts counties and households into output order (see hd_run_state). */
+static int output_order(hd_run_state *st, hd_error *err)
 {
     const hd_model *m = st->m;
-    int rc = HD_OK;
-    /* counties, sorted */
     char **counties = malloc(((size_t)m->nhouseholds + 1) * sizeof *counties);
-    if (!counties) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    uint32_t *order = malloc(((size_t)m->nhouseholds + 1) * sizeof *order);
+    uint32_t *rank = malloc(((size_t)m->nhouseholds + 1) * sizeof *rank);
+    uint32_t *start = NULL;
+    if (!counties || !order || !rank) goto oom;
     uint32_t nc = 0;
     for (uint32_t h = 0; h < m->nhouseholds; h++) counties[nc++] = (char *)m->households[h].county_code;
     qsort(counties, nc, sizeof *counties, cmp_str);
@@ -497,26 +499,41 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
     for (uint32_t i = 0; i < nc; i++)
         if (u == 0 || strcmp(counties[u - 1], counties[i])) counties[u++] = counties[i];
     nc = u;
-    /* households of each county in household order: one pass per county
-     * over an index sorted by (county, household) */
-    uint32_t *order = malloc(((size_t)m->nhouseholds + 1) * sizeof *order);
-    if (!order) { free(counties); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
-    {
-        /* counting sort by county rank */
-        uint32_t *rank = malloc(((size_t)m->nhouseholds + 1) * sizeof *rank);
-        uint32_t *start = calloc(nc + 1, sizeof *start);
-        if (!rank || !start) { free(rank); free(start); free(order); free(counties); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
-        for (uint32_t h = 0; h < m->nhouseholds; h++) {
-            const char *key = m->households[h].county_code;
-            char **hit = bsearch(&key, counties, nc, sizeof *counties, cmp_str);
-            rank[h] = (uint32_t)(hit - counties);
-            start[rank[h] + 1]++;
-        }
-        for (uint32_t c = 0; c < nc; c++) start[c + 1] += start[c];
-        for (uint32_t h = 0; h < m->nhouseholds; h++) order[start[rank[h]]++] = h;
-        free(rank);
-        free(start);
+    start = calloc(nc + 2, sizeof *start);
+    if (!start) goto oom;
+    /* counting sort by county rank keeps household order within a county */
+    for (uint32_t h = 0; h < m->nhouseholds; h++) {
+        const char *key = m->households[h].county_code;
+        char **hit = bsearch(&key, counties, nc, sizeof *counties, cmp_str);
+        rank[h] = (uint32_t)(hit - counties);
+        start[rank[h] + 1]++;
     }
+    for (uint32_t c = 0; c < nc; c++) start[c + 1] += start[c];
+    uint32_t *fill = rank;              /* reuse: rank[h] -> position */
+    uint32_t *cursor = malloc((nc + 1) * sizeof *cursor);
+    if (!cursor) goto oom;
+    memcpy(cursor, start, (nc + 1) * sizeof *cursor);
+    for (uint32_t h = 0; h < m->nhouseholds; h++) order[cursor[fill[h]]++] = h;
+    free(cursor);
+    free(rank);
+    st->counties = counties;
+    st->ncounties = nc;
+    st->order = order;
+    st->county_first = start;
+    return HD_OK;
+oom:
+    free(counties); free(order); free(rank); free(start);
+    return hd_fail(err, HD_ESOFTWARE, "out of memory");
+}
+
+int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
+{
+    const hd_model *m = st->m;
+    int rc = output_order(st, err);
+    if (rc) return rc;
+    char **counties = st->counties;
+    uint32_t nc = st->ncounties;
+    const uint32_t *order = st->order;
     hd_out *hj = NULL, *mj = NULL;
     rc = open_in(&hj, dir, "audit/households.jsonl", err);
     if (!rc) rc = open_in(&mj, dir, "audit/matches.jsonl", err);
@@ -568,7 +585,6 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
         rc = hd_out_close(q, err);
     }
     if (!rc) rc = write_summary(st, dir, counties, nc, err);
-    free(order);
-    free(counties);
+    /* further writers (XLSX, HTML, changes) go here, in this order */
     return rc;
 }
