@@ -7,7 +7,7 @@
 #   make bench      benchmarks (bench/)
 
 CC      ?= cc
-PKGS    := openssl libzstd libxxhash inih libutf8proc check
+PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter check
 BUILD   ?= build
 SHARED  ?= $(abspath ../shared)
 TESTDATA ?= $(SHARED)/testdata
@@ -16,7 +16,7 @@ OPT     ?= -O2
 CFLAGS  ?= -g
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iengine
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter 2>/dev/null) -lpthread -lm
 TESTLIBS := $(shell pkg-config --libs check 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

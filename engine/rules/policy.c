@@ -106,14 +106,14 @@ const char *hd_verdict_label_zh(hd_verdict v)
 
 enum {
     K_MULTIPLIER, K_AREA, K_MONTHS, K_VEXEMPT, K_VLIMIT, K_HOMES, K_NONRES,
-    K_AREA_PC, K_CAPITAL, K_PENSION, K__COUNT
+    K_AREA_PC, K_CAPITAL, K_PENSION, K_CHG_INCOME, K_CHG_ASSETS, K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
     "standard_multiplier_bp", "standard_area", "assets_months",
     "vehicle_exempt", "vehicle_value_limit_yuan", "max_homes",
     "non_residential", "area_per_capita_m2", "business_capital_limit_yuan",
-    "exclude_pension_schemes",
+    "exclude_pension_schemes", "change_income_pct", "change_assets_yuan",
 };
 
 /* Sections: 0 = [default], 1 + HD_ASSIST_* = type sections. */
@@ -305,6 +305,14 @@ static int type_key(struct parse *ps, struct partial *sp, const char *secname,
     case K_CAPITAL:
         if (!parse_yuan(ps, name, v, &sp->v.business_capital_limit_fen)) return 0;
         break;
+    case K_CHG_INCOME:
+        if (!parse_int(v, 0, 100000, &x))
+            return fail_at(ps, "%s: '%s' is not a whole percentage (0..100000)", name, v);
+        sp->v.change_income_pct = (int32_t)x;
+        break;
+    case K_CHG_ASSETS:
+        if (!parse_yuan(ps, name, v, &sp->v.change_assets_fen)) return 0;
+        break;
     case K_AREA_PC: {
         int64_t a = 0;
         if (!*v || hd_parse_area(v, strlen(v), &a) != HD_R_NONE || a < 0)
@@ -385,6 +393,8 @@ static void builtin_defaults(hd_type_policy *t)
     t->area_per_capita_centi = 0;
     t->business_capital_limit_fen = 100000 * (int64_t)100;
     t->exclude_pension_mask = 1u << HD_SCHEME_RESIDENT;
+    t->change_income_pct = 20;                      /* docs/changes.md */
+    t->change_assets_fen = 10000 * (int64_t)100;
     static const uint8_t out[HD_FD__COUNT] = {
         [HD_FD_INCOME_OVER_STANDARD] = HD_OUT_INELIGIBLE,
         [HD_FD_ASSETS_OVER_LIMIT] = HD_OUT_INELIGIBLE,
@@ -416,6 +426,8 @@ static void overlay(hd_type_policy *t, const struct partial *sp)
     if (sp->set[K_AREA_PC]) t->area_per_capita_centi = v->area_per_capita_centi;
     if (sp->set[K_CAPITAL]) t->business_capital_limit_fen = v->business_capital_limit_fen;
     if (sp->set[K_PENSION]) t->exclude_pension_mask = v->exclude_pension_mask;
+    if (sp->set[K_CHG_INCOME]) t->change_income_pct = v->change_income_pct;
+    if (sp->set[K_CHG_ASSETS]) t->change_assets_fen = v->change_assets_fen;
     for (int f = 0; f < HD_FD__COUNT; f++)
         if (sp->outcome_set[f]) t->outcome[f] = v->outcome[f];
 }

@@ -68,6 +68,13 @@ typedef struct hd_type_policy {
     int64_t business_capital_limit_fen;
     uint32_t exclude_pension_mask;      /* bit (1 << HD_SCHEME_*) */
     uint8_t outcome[HD_FD__COUNT];      /* hd_outcome per finding */
+    /* the change report ([job] previous; docs/changes.md): household
+     * income changed when |after - before| x 100 > change_income_pct x
+     * before (before 0: any change); assets when |after - before| >
+     * change_assets_fen. Keys change_income_pct (default 20) and
+     * change_assets_yuan (default 10000). */
+    int32_t change_income_pct;
+    int64_t change_assets_fen;
 } hd_type_policy;
 
 typedef struct hd_standard_row {

@@ -1,0 +1,459 @@
+/*
+ * xlsx.c — county/<code>/results.xlsx, one workbook per county for the
+ * county office (issue 5): sheet 户 (the households of households.csv,
+ * money in yuan), sheet 成员 (the members of members.csv, evidence
+ * included), and sheet 变化 (the change report) when the job names a
+ * previous run.
+ *
+ * Same values as the CSV files, nothing more: the workbook carries no
+ * personal data the county CSVs do not already hold. Money is written as
+ * a number of yuan (fen / 100, format #,##0.00), area as m² (0.00).
+ *
+ * Deterministic: the workbook's creation time is the run's as_of (00:00
+ * UTC), never the wall clock, so the same inputs give the same bytes for
+ * every -j. Written after the CSV files, in county order, by one thread.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <xlsxwriter.h>
+#include "batch/internal.h"
+#include "util/path.h"
+
+#define DISCLAIMER_ZH "本核对结果为推荐意见，仅供社会救助审核确认使用；最终认定以入户调查、民主评议和公示结果为准。"
+#define DISCLAIMER_EN "These results are recommendations only, for the review and confirmation of " \
+                      "social assistance; the final decision rests on the home visit, the democratic " \
+                      "review and the public notice."
+
+/* ---------------------------------------------------------------- helpers
+ * The CSV writer's helpers (reports.c) are static there; these give the
+ * same text for the same record. */
+
+static const char *county_dir(const char *code)
+{
+    if (!*code || strlen(code) > 32) return "unknown";
+    for (const char *p = code; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
+            return "unknown";
+    return code;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void findings_text(uint32_t bits, int zh, const char *sep, char *out, size_t cap)
+{
+    const char *names[HD_FD__COUNT];
+    int n = 0;
+    for (int f = 0; f < HD_FD__COUNT; f++)
+        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    size_t used = 0;
+    out[0] = 0;
+    for (int i = 0; i < n; i++) {
+        const char *s = names[i];
+        if (zh) s = hd_finding_label_zh((hd_finding)hd_finding_parse(names[i]));
+        int k = snprintf(out + used, cap - used, "%s%s", i ? sep : "", s);
+        if (k < 0 || (size_t)k >= cap - used) break;
+        used += (size_t)k;
+    }
+}
+
+static void yuan(int64_t fen, char *out, size_t cap)
+{
+    uint64_t a = fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
+    snprintf(out, cap, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", a / 100, a % 100);
+}
+
+static uint32_t member_findings(const hd_model *m, const hd_member *mb)
+{
+    uint32_t bits = 0;
+    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= m->records[mb->records[k]].findings;
+    return bits;
+}
+
+/* The evidence text of members.csv for one record. */
+static void evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap)
+{
+    const hd_value *v = r->v;
+    char a[64] = "", b[64] = "";
+    const char *src = st->job->sources[r->source].name;
+    const char *file = hd_path_rel(st->results[r->file].path, st->job->dir);
+    int k = snprintf(out, cap, "%s %s:%" PRIu64 " %s", src, file, r->line, hd_kind_name((hd_kind)r->kind));
+    if (k < 0 || (size_t)k >= cap) return;
+    size_t used = (size_t)k;
+#define ADD(...) do { int _k = snprintf(out + used, cap - used, __VA_ARGS__); \
+                      if (_k < 0 || (size_t)_k >= cap - used) { return; } \
+                      used += (size_t)_k; } while (0)
+#define TXT(F, LABEL) do { if (v[F].present) ADD(" " LABEL "=%.*s", (int)v[F].n, v[F].s); } while (0)
+#define MONEY(F, LABEL) do { if (v[F].present) { yuan(v[F].i, a, sizeof a); ADD(" " LABEL "=%s", a); } } while (0)
+#define ENUM(F, LABEL) do { if (v[F].present) { const char *const *vals = hd_field_values((hd_kind)r->kind, F); \
+                            ADD(" " LABEL "=%s", vals ? vals[v[F].i] : "?"); } } while (0)
+#define DATE(F, LABEL) do { if (v[F].present) { hd_date_format((hd_date)v[F].i, b); ADD(" " LABEL "=%s", b); } } while (0)
+#define PERIOD(F) do { if (v[F].present) { int32_t p_ = (int32_t)v[F].i; \
+                       if (p_ % 100) { ADD(" period=%04d-%02d", p_ / 100, p_ % 100); } \
+                       else { ADD(" period=%04d", p_ / 100); } } } while (0)
+    switch ((hd_kind)r->kind) {
+    case HD_KIND_DEPOSIT:
+        TXT(HD_F_INSTITUTION, "institution");
+        if (v[HD_F_ACCOUNT].present) { hd_account_mask(v[HD_F_ACCOUNT].s, v[HD_F_ACCOUNT].n, a, sizeof a); ADD(" account=%s", a); }
+        ENUM(HD_F_PRODUCT, "product"); MONEY(HD_F_BALANCE, "balance_yuan");
+        ENUM(HD_F_OVER_LIMIT, "over_limit"); DATE(HD_F_AS_OF, "as_of");
+        break;
+    case HD_KIND_VEHICLE:
+        TXT(HD_F_PLATE, "plate"); ENUM(HD_F_VEHICLE_TYPE, "type"); ENUM(HD_F_STATUS, "status");
+        MONEY(HD_F_VALUE, "value_yuan"); DATE(HD_F_REGISTERED, "registered");
+        break;
+    case HD_KIND_PROPERTY:
+        TXT(HD_F_CERT_NO, "certificate"); ENUM(HD_F_USAGE, "usage"); ENUM(HD_F_STATUS, "status");
+        if (v[HD_F_AREA].present) ADD(" area_m2=%" PRId64 ".%02" PRId64, v[HD_F_AREA].i / 100, v[HD_F_AREA].i % 100);
+        if (v[HD_F_SHARE].present) ADD(" share_bp=%" PRId64, v[HD_F_SHARE].i);
+        break;
+    case HD_KIND_INCOME:
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_INCOME_TYPE, "type"); MONEY(HD_F_INCOME, "income_yuan");
+        break;
+    case HD_KIND_PENSION:
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_SCHEME, "scheme"); ENUM(HD_F_STATUS, "status");
+        MONEY(HD_F_BENEFIT, "benefit_yuan_month");
+        break;
+    case HD_KIND_FUND:
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_STATUS, "status"); MONEY(HD_F_DEPOSIT, "deposit_yuan_month");
+        break;
+    case HD_KIND_BUSINESS:
+        TXT(HD_F_COMPANY, "company"); TXT(HD_F_CREDIT_CODE, "credit_code"); ENUM(HD_F_ROLE, "role");
+        ENUM(HD_F_STATUS, "status"); MONEY(HD_F_CAPITAL, "capital_yuan");
+        break;
+    case HD_KIND_DEATH:
+        DATE(HD_F_DATE_OF_DEATH, "date_of_death");
+        break;
+    default: break;
+    }
+    if (r->findings & (1u << HD_FD_NAME_MISMATCH)) TXT(HD_F_NAME, "name_in_source");
+#undef ADD
+#undef TXT
+#undef MONEY
+#undef ENUM
+#undef DATE
+#undef PERIOD
+}
+
+/* ---------------------------------------------------------------- workbook */
+
+typedef struct xw {
+    lxw_workbook *wb;
+    const char *path;
+    lxw_error err;                /* the first error of any call */
+    lxw_format *title, *code, *text, *wrap, *integer, *money, *area, *note;
+    lxw_format *verdict[3];       /* by hd_verdict: green, amber, red */
+} xw;
+
+static void chk(xw *x, lxw_error e)
+{
+    if (e != LXW_NO_ERROR && x->err == LXW_NO_ERROR) x->err = e;
+}
+
+static void put_str(xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
+{
+    /* an empty cell stays blank (libxlsxwriter writes "" as a blank cell) */
+    chk(x, worksheet_write_string(ws, r, c, s ? s : "", f));
+}
+
+static void put_num(xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
+{
+    chk(x, worksheet_write_number(ws, r, c, v, f));
+}
+
+/* Money in fen -> a number of yuan. Every fen amount of a run is far below
+ * 2^53, and fen / 100.0 is the double nearest to the decimal yuan amount,
+ * which is what the cell shows and what a reader gets back. */
+static double fen_yuan(int64_t fen) { return (double)fen / 100.0; }
+
+typedef struct col { const char *zh, *code; double width; } col;
+
+/* Header rows (row 0 Chinese titles, row 1 English codes), frozen panes,
+ * column widths, the print setup with the disclaimer in the footer. */
+static void sheet_setup(xw *x, lxw_worksheet *ws, const col *cols, int ncols)
+{
+    for (int c = 0; c < ncols; c++) {
+        put_str(x, ws, 0, (lxw_col_t)c, cols[c].zh, x->title);
+        put_str(x, ws, 1, (lxw_col_t)c, cols[c].code, x->code);
+        chk(x, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width, NULL));
+    }
+    worksheet_freeze_panes(ws, 2, 0);
+    worksheet_set_landscape(ws);
+    worksheet_set_paper(ws, 9);                 /* A4 */
+    worksheet_fit_to_pages(ws, 1, 0);
+    chk(x, worksheet_repeat_rows(ws, 0, 1));
+    /* "&&" would be a literal ampersand; the texts hold none */
+    chk(x, worksheet_set_footer(ws, "&L" DISCLAIMER_ZH "\n" DISCLAIMER_EN "&R&P / &N"));
+}
+
+/* Autofilter over the header codes and the data; the disclaimer one row
+ * below, outside the filter. */
+static void sheet_finish(xw *x, lxw_worksheet *ws, int ncols, lxw_row_t next_row)
+{
+    lxw_row_t last = next_row > 2 ? next_row - 1 : 1;
+    chk(x, worksheet_autofilter(ws, 1, 0, last, (lxw_col_t)(ncols - 1)));
+    put_str(x, ws, next_row + 1, 0, DISCLAIMER_ZH, x->note);
+    put_str(x, ws, next_row + 2, 0, DISCLAIMER_EN, x->note);
+}
+
+static const col hh_cols[] = {
+    { "区县代码", "county_code", 10 },
+    { "申请编号", "application_id", 22 },
+    { "救助类型", "assistance_type", 10 },
+    { "城乡类别", "area_type", 9 },
+    { "家庭人数", "members", 9 },
+    { "推荐结论代码", "verdict", 13 },
+    { "推荐核对结论", "verdict_zh", 13 },
+    { "原因代码", "reasons", 36 },
+    { "原因", "reasons_zh", 44 },
+    { "适用保障标准（元/月）", "standard_yuan", 14 },
+    { "家庭月收入（元）", "household_income_yuan", 14 },
+    { "人均月收入（元）", "income_per_capita_yuan", 14 },
+    { "家庭金融资产（元）", "assets_yuan", 16 },
+    { "人均金融资产（元）", "assets_per_capita_yuan", 16 },
+    { "住房套数", "homes", 8 },
+    { "住房面积（平方米）", "residential_area_m2", 12 },
+    { "机动车辆数", "vehicles", 9 },
+    { "企业数", "businesses", 8 },
+};
+#define NHH ((int)(sizeof hh_cols / sizeof *hh_cols))
+
+static void household_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, uint32_t h)
+{
+    const hd_household *hh = &st->m->households[h];
+    const hd_judgement *j = &st->judg[h];
+    char codes[1024], zh[2048];
+    findings_text(j->findings, 0, ";", codes, sizeof codes);
+    findings_text(j->findings, 1, ";", zh, sizeof zh);
+    lxw_format *vf = x->verdict[j->verdict <= HD_V_INELIGIBLE ? j->verdict : HD_V_REVIEW];
+    lxw_col_t c = 0;
+    put_str(x, ws, r, c++, hh->county_code, x->text);
+    put_str(x, ws, r, c++, hh->application_id, x->text);
+    put_str(x, ws, r, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type], x->text);
+    put_str(x, ws, r, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type], x->text);
+    put_num(x, ws, r, c++, hh->nmembers, x->integer);
+    put_str(x, ws, r, c++, hd_verdict_name(j->verdict), vf);
+    put_str(x, ws, r, c++, hd_verdict_label_zh(j->verdict), vf);
+    put_str(x, ws, r, c++, codes, x->wrap);
+    put_str(x, ws, r, c++, zh, x->wrap);
+    put_num(x, ws, r, c++, fen_yuan(j->standard_fen), x->money);
+    put_num(x, ws, r, c++, fen_yuan(j->household_income_fen), x->money);
+    put_num(x, ws, r, c++, fen_yuan(j->income_per_capita_fen), x->money);
+    put_num(x, ws, r, c++, fen_yuan(j->assets_fen), x->money);
+    put_num(x, ws, r, c++, fen_yuan(j->assets_per_capita_fen), x->money);
+    put_num(x, ws, r, c++, j->homes, x->integer);
+    put_num(x, ws, r, c++, (double)j->residential_area / 100.0, x->area);
+    put_num(x, ws, r, c++, j->vehicles, x->integer);
+    put_num(x, ws, r, c++, j->businesses, x->integer);
+}
+
+static const col mb_cols[] = {
+    { "区县代码", "county_code", 10 },
+    { "申请编号", "application_id", 22 },
+    { "成员序号", "member_no", 9 },
+    { "身份证号码（脱敏）", "id_number_masked", 21 },
+    { "姓名", "name", 10 },
+    { "与申请人关系", "relation", 12 },
+    { "信息行状态", "row_status", 14 },
+    { "核查发现", "findings", 30 },
+    { "证据", "evidence", 90 },
+};
+#define NMB ((int)(sizeof mb_cols / sizeof *mb_cols))
+
+static lxw_row_t member_rows(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, uint32_t h)
+{
+    const hd_model *m = st->m;
+    const hd_household *hh = &m->households[h];
+    for (uint32_t i = 0; i < hh->nmembers; i++, r++) {
+        const hd_member *mb = &m->members[hh->first_member + i];
+        char masked[19] = "";
+        if (mb->rejected == HD_R_NONE) hd_id_mask(&mb->id, masked);
+        uint32_t bits = member_findings(m, mb);
+        if (mb->duplicate && (st->judg[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
+            bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
+        if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
+            bits |= 1u << HD_FD_APPLICANT_ROW_REJECTED;
+        char codes[1024];
+        findings_text(bits, 0, ";", codes, sizeof codes);
+        char ev[8192];
+        size_t used = 0;
+        ev[0] = 0;
+        for (uint32_t k = 0; k < mb->nrecords; k++) {
+            const hd_record *rec = &m->records[mb->records[k]];
+            if (!rec->findings) continue;
+            char one[1024], f[512];
+            evidence(st, rec, one, sizeof one);
+            findings_text(rec->findings, 0, "+", f, sizeof f);
+            int n = snprintf(ev + used, sizeof ev - used, "%s%s: %s", used ? " | " : "", f, one);
+            if (n < 0 || (size_t)n >= sizeof ev - used) { ev[used] = 0; break; }
+            used += (size_t)n;
+        }
+        lxw_col_t c = 0;
+        put_str(x, ws, r, c++, hh->county_code, x->text);
+        put_str(x, ws, r, c++, hh->application_id, x->text);
+        put_str(x, ws, r, c++, mb->member_no, x->text);
+        put_str(x, ws, r, c++, masked, x->text);
+        put_str(x, ws, r, c++, mb->name, x->text);
+        put_str(x, ws, r, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_RELATION)[mb->relation], x->text);
+        put_str(x, ws, r, c++, mb->rejected == HD_R_NONE ? "ok" : hd_reason_name(mb->rejected), x->text);
+        put_str(x, ws, r, c++, codes, x->wrap);
+        put_str(x, ws, r, c++, ev, x->wrap);
+    }
+    return r;
+}
+
+static const col ch_cols[] = {
+    { "区县代码", "county_code", 10 },
+    { "申请编号", "application_id", 22 },
+    { "上次推荐结论", "verdict_before_zh", 13 },
+    { "本次推荐结论", "verdict_after_zh", 13 },
+    { "新出现的发现", "findings_appeared_zh", 40 },
+    { "已消失的发现", "findings_gone_zh", 40 },
+    { "上次家庭月收入（元）", "income_before_yuan", 15 },
+    { "本次家庭月收入（元）", "income_after_yuan", 15 },
+    { "收入变化超过阈值", "income_changed", 10 },
+    { "上次金融资产（元）", "assets_before_yuan", 15 },
+    { "本次金融资产（元）", "assets_after_yuan", 15 },
+    { "资产变化超过阈值", "assets_changed", 10 },
+};
+#define NCH ((int)(sizeof ch_cols / sizeof *ch_cols))
+
+static void change_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, const hd_change *ch)
+{
+    const hd_household *hh = &st->m->households[ch->household];
+    const hd_judgement *j = &st->judg[ch->household];
+    char app[2048], gone[2048];
+    findings_text(ch->appeared, 1, ";", app, sizeof app);
+    findings_text(ch->gone, 1, ";", gone, sizeof gone);
+    hd_verdict vb = ch->verdict_before <= HD_V_INELIGIBLE ? (hd_verdict)ch->verdict_before : HD_V_REVIEW;
+    lxw_col_t c = 0;
+    put_str(x, ws, r, c++, hh->county_code, x->text);
+    put_str(x, ws, r, c++, hh->application_id, x->text);
+    put_str(x, ws, r, c++, hd_verdict_label_zh(vb), x->verdict[vb]);
+    put_str(x, ws, r, c++, hd_verdict_label_zh(j->verdict), x->verdict[j->verdict <= HD_V_INELIGIBLE ? j->verdict : HD_V_REVIEW]);
+    put_str(x, ws, r, c++, app, x->wrap);
+    put_str(x, ws, r, c++, gone, x->wrap);
+    put_num(x, ws, r, c++, fen_yuan(ch->income_before), x->money);
+    put_num(x, ws, r, c++, fen_yuan(ch->income_after), x->money);
+    put_str(x, ws, r, c++, ch->income_changed ? "是" : "否", x->text);
+    put_num(x, ws, r, c++, fen_yuan(ch->assets_before), x->money);
+    put_num(x, ws, r, c++, fen_yuan(ch->assets_after), x->money);
+    put_str(x, ws, r, c++, ch->assets_changed ? "是" : "否", x->text);
+}
+
+static lxw_format *fmt(xw *x)
+{
+    lxw_format *f = workbook_add_format(x->wb);
+    if (!f && x->err == LXW_NO_ERROR) x->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+    return f;
+}
+
+static void formats(xw *x)
+{
+    static const uint32_t fill[3] = { 0xC6EFCE, 0xFFEB9C, 0xFFC7CE };    /* green, amber, red */
+    static const uint32_t ink[3] = { 0x006100, 0x9C5700, 0x9C0006 };
+    if ((x->title = fmt(x))) {
+        format_set_bold(x->title);
+        format_set_text_wrap(x->title);
+        format_set_align(x->title, LXW_ALIGN_VERTICAL_CENTER);
+        format_set_bg_color(x->title, 0xD9E1F2);
+        format_set_border(x->title, LXW_BORDER_THIN);
+    }
+    if ((x->code = fmt(x))) {
+        format_set_font_color(x->code, 0x595959);
+        format_set_font_size(x->code, 9);
+        format_set_bg_color(x->code, 0xEDEDED);
+        format_set_border(x->code, LXW_BORDER_THIN);
+    }
+    if ((x->text = fmt(x))) format_set_num_format(x->text, "@");
+    if ((x->wrap = fmt(x))) { format_set_num_format(x->wrap, "@"); format_set_text_wrap(x->wrap); }
+    if ((x->integer = fmt(x))) format_set_num_format(x->integer, "0");
+    if ((x->money = fmt(x))) format_set_num_format(x->money, "#,##0.00");
+    if ((x->area = fmt(x))) format_set_num_format(x->area, "0.00");
+    if ((x->note = fmt(x))) format_set_italic(x->note);
+    for (int v = 0; v < 3; v++)
+        if ((x->verdict[v] = fmt(x))) {
+            format_set_bg_color(x->verdict[v], fill[v]);
+            format_set_font_color(x->verdict[v], ink[v]);
+            format_set_bold(x->verdict[v]);
+        }
+}
+
+static lxw_worksheet *sheet(xw *x, const char *name)
+{
+    lxw_worksheet *ws = workbook_add_worksheet(x->wb, name);
+    if (!ws && x->err == LXW_NO_ERROR) x->err = LXW_ERROR_MEMORY_MALLOC_FAILED;
+    return ws;
+}
+
+static int write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+{
+    const char *code = st->counties[c];
+    char path[4400];
+    snprintf(path, sizeof path, "%s/county/%s/results.xlsx", dir, county_dir(code));
+    xw x;
+    memset(&x, 0, sizeof x);
+    x.path = path;
+    lxw_workbook_options opt = { .constant_memory = LXW_FALSE, .tmpdir = NULL, .use_zip64 = LXW_FALSE };
+    x.wb = workbook_new_opt(path, &opt);
+    if (!x.wb) return hd_fail(err, HD_EIO, "%s: cannot create the workbook", path);
+
+    /* fixed creation time: as_of at 00:00 UTC (no wall clock in outputs) */
+    int y, mo, d;
+    hd_date_to_ymd(st->job->as_of, &y, &mo, &d);
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d };
+    char subject[64];
+    snprintf(subject, sizeof subject, "%s", code);
+    lxw_doc_properties props = {
+        .title = "居民家庭经济状况核对结果",
+        .subject = subject,
+        .author = "hedui " HD_ENGINE_VERSION,
+        .company = "",
+        .comments = DISCLAIMER_ZH,
+        .created = timegm(&tm),
+    };
+    chk(&x, workbook_set_properties(x.wb, &props));
+    formats(&x);
+
+    lxw_worksheet *hs = sheet(&x, "户");
+    lxw_worksheet *ms = sheet(&x, "成员");
+    lxw_worksheet *cs = st->have_previous ? sheet(&x, "变化") : NULL;
+    if (x.err == LXW_NO_ERROR) {
+        sheet_setup(&x, hs, hh_cols, NHH);
+        sheet_setup(&x, ms, mb_cols, NMB);
+        lxw_row_t hr = 2, mr = 2;
+        for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
+            household_row(&x, hs, hr++, st, st->order[p]);
+            mr = member_rows(&x, ms, mr, st, st->order[p]);
+        }
+        sheet_finish(&x, hs, NHH, hr);
+        sheet_finish(&x, ms, NMB, mr);
+        if (cs) {
+            sheet_setup(&x, cs, ch_cols, NCH);
+            lxw_row_t cr = 2;
+            for (uint32_t i = 0; i < st->nchanges; i++)
+                if (!strcmp(st->m->households[st->changes[i].household].county_code, code))
+                    change_row(&x, cs, cr++, st, &st->changes[i]);
+            sheet_finish(&x, cs, NCH, cr);
+        }
+    }
+    lxw_error e = workbook_close(x.wb);      /* frees the workbook */
+    if (x.err != LXW_NO_ERROR) return hd_fail(err, HD_EIO, "%s: %s", path, lxw_strerror(x.err));
+    if (e != LXW_NO_ERROR) return hd_fail(err, HD_EIO, "%s: cannot write: %s", path, lxw_strerror(e));
+    return HD_OK;
+}
+
+int hd_write_xlsx(hd_run_state *st, const char *dir, hd_error *err)
+{
+    for (uint32_t c = 0; c < st->ncounties; c++) {
+        int rc = write_county(st, dir, c, err);
+        if (rc) return rc;
+    }
+    return HD_OK;
+}
