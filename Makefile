@@ -184,7 +184,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 HD_DEST     = $(DESTDIR)$(PREFIX)
 HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
-HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc 2>/dev/null) -lpthread -lm
+HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter 2>/dev/null) -lpthread -lm
 
 $(BUILD)/hedui.pc: hedui.pc.in include/hedui/batch.h
 	@mkdir -p $(dir $@)
