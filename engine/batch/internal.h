@@ -137,6 +137,9 @@ typedef struct hd_run_state {
 /* Writes every output file of SPEC §5 except manifest.json/.sig into dir
  * (which exists). HD_EIO naming the file on a write error. */
 int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err);
+/* audit/report.html (report/html.c): the auditor's self-contained page;
+ * called by hd_write_reports after the change report. HD_EIO naming it. */
+int hd_write_html(hd_run_state *st, const char *dir, hd_error *err);
 /* county/<code>/results.xlsx per county (report/xlsx.c); called by
  * hd_write_reports after the CSV files. HD_EIO naming the file. */
 int hd_write_xlsx(hd_run_state *st, const char *dir, hd_error *err);
