@@ -99,6 +99,9 @@ struct pool {
     _Atomic uint32_t next;
     uint32_t first, count;     /* results[first .. first+count) are extract files */
     int *source_of;            /* per result */
+    uint32_t *sched;           /* results in the order workers take them:
+                                  largest file first, so that no worker is
+                                  left with one big file at the end */
     hd_scan_shared shared;
     int rc;
     pthread_mutex_t mu;
@@ -110,7 +113,7 @@ static void *worker(void *arg)
     for (;;) {
         uint32_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->count) break;
-        uint32_t r = p->first + i;
+        uint32_t r = p->sched ? p->sched[i] : p->first + i;
         struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of };
         hd_file_result *res = &p->st->results[r];
         int rc = hd_scan_file(p->st->src[sj.source].desc, sj.as_of, res, on_extract_row, &sj,
@@ -171,6 +174,31 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
         pthread_cond_init(&pc.cv, NULL);
         have_prog = pthread_create(&prog, NULL, progress_thread, &pc) == 0;
     }
+    /* largest first (ties by result index): the merge is by result index,
+     * so the schedule never changes the outputs */
+    struct sz { uint64_t size; uint32_t r; } *sz = calloc(count + 1, sizeof *sz);
+    p.sched = calloc(count + 1, sizeof *p.sched);
+    if (sz && p.sched) {
+        for (uint32_t i = 0; i < count; i++) {
+            struct stat sb;
+            sz[i].r = first + i;
+            sz[i].size = stat(st->results[first + i].path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+        }
+        for (uint32_t i = 1; i < count; i++) {          /* insertion sort: files are few */
+            struct sz x = sz[i];
+            uint32_t j = i;
+            while (j > 0 && (sz[j - 1].size < x.size || (sz[j - 1].size == x.size && sz[j - 1].r > x.r))) {
+                sz[j] = sz[j - 1];
+                j--;
+            }
+            sz[j] = x;
+        }
+        for (uint32_t i = 0; i < count; i++) p.sched[i] = sz[i].r;
+    } else {
+        free(p.sched);
+        p.sched = NULL;
+    }
+    free(sz);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
     int started = 0;
     if (th)
@@ -188,6 +216,7 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
         st->opts->progress(st->opts->progress_user, pc.total, pc.total, atomic_load(&p.shared.rows_done));
     }
     pthread_mutex_destroy(&p.mu);
+    free(p.sched);
     if (p.rc != HD_OK) return hd_fail(err, p.rc, "out of memory while reading extracts");
     return HD_OK;
 }
