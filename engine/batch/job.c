@@ -5,11 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "hedui/batch.h"
 #include "util/ini.h"
 #include "util/path.h"
 
-struct loader { hd_job *j; int seen_job; };
+struct loader { hd_job *j; int seen_job; int previous_line; };
 
 #define BAD(...) (hd_fail(err, HD_ECONFIG, __VA_ARGS__), 0)
 
@@ -44,6 +45,10 @@ static int handler(void *user, const char *section, const char *key, const char 
         else if (!strcmp(key, "key")) return set_path(j, j->key, v, line, key, err);
         else if (!strcmp(key, "signing_key")) return set_path(j, j->signing_key, v, line, key, err);
         else if (!strcmp(key, "output")) return set_path(j, j->output, v, line, key, err);
+        else if (!strcmp(key, "previous")) {
+            L->previous_line = line;
+            return set_path(j, j->previous, v, line, key, err);
+        }
         else return BAD("%s:%d: unknown key '%s' in [job]", j->path, line, key);
         return 1;
     }
@@ -72,6 +77,28 @@ static int handler(void *user, const char *section, const char *key, const char 
     return BAD("%s:%d: unknown section [%s] (job, source \"NAME\")", j->path, line, section);
 }
 
+/* [job] previous must be an earlier output directory: a directory holding
+ * a manifest.json that says it is a hedui manifest (docs/changes.md). */
+static int check_previous(const hd_job *j, int line, hd_error *err)
+{
+    struct stat sb;
+    if (stat(j->previous, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return hd_fail(err, HD_ECONFIG, "%s:%d: previous: %s is not a directory (give an earlier output directory, OUTPUT/<as_of>-<digest>)",
+                       j->path, line, j->previous);
+    char mf[4200];
+    snprintf(mf, sizeof mf, "%s/manifest.json", j->previous);
+    FILE *f = fopen(mf, "rb");
+    char head[256] = "";
+    size_t n = 0;
+    int opened = f != NULL;
+    if (f) { n = fread(head, 1, sizeof head - 1, f); fclose(f); }
+    head[n] = '\0';
+    if (!opened || !strstr(head, "\"format\": \"hedui-manifest/"))
+        return hd_fail(err, HD_ECONFIG, "%s:%d: previous: %s is not a hedui output directory (no hedui manifest.json; give OUTPUT/<as_of>-<digest>, not OUTPUT)",
+                       j->path, line, j->previous);
+    return HD_OK;
+}
+
 int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err)
 {
     *out = NULL;
@@ -90,6 +117,7 @@ int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err)
                           !*j->applicants_format ? "applicants_format" : !*j->policy ? "policy" :
                           !*j->key ? "key" : !*j->output ? "output" : NULL;
     if (missing) { hd_job_free(j); return hd_fail(err, HD_ECONFIG, "%s: %s is missing", path, missing); }
+    if (*j->previous && check_previous(j, L.previous_line, err) != HD_OK) { hd_job_free(j); return HD_ECONFIG; }
     for (int i = 0; i < j->nsources; i++) {
         if (!*j->sources[i].format_path || !*j->sources[i].files_glob) {
             hd_fail(err, HD_ECONFIG, "%s:%d: source \"%s\" needs format and files", path,

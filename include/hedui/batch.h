@@ -42,13 +42,19 @@ typedef struct hd_job {
     char key[4096];
     char signing_key[4096];     /* "" when not given */
     char output[4096];
+    /* [job] previous: an earlier output directory (OUTPUT/<as_of>-<digest>)
+     * to compare with (the change report, county/<code>/changes.csv;
+     * docs/changes.md); resolved against the job file, "" when not given.
+     * hd_job_load checks that it holds a hedui manifest.json. */
+    char previous[4096];
     hd_source_cfg *sources; int nsources;
 } hd_job;
 
 /*
  * Loads a job file (INI, SPEC §2). Paths are resolved against the job
  * file's directory. as_of defaults to `today`. Errors: HD_ENOINPUT
- * (missing file), HD_ECONFIG "PATH:LINE: reason".
+ * (missing file), HD_ECONFIG "PATH:LINE: reason" (also when `previous`
+ * is not a directory holding a hedui manifest.json).
  */
 int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err);
 void hd_job_free(hd_job *j);
