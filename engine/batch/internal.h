@@ -143,6 +143,14 @@ int hd_write_html(hd_run_state *st, const char *dir, hd_error *err);
 /* county/<code>/results.xlsx per county (report/xlsx.c); called by
  * hd_write_reports after the CSV files. HD_EIO naming the file. */
 int hd_write_xlsx(hd_run_state *st, const char *dir, hd_error *err);
+/* The change report ([job] previous; docs/changes.md): verifies the
+ * previous output, reads its county/CODE/households.csv, fills
+ * st->have_previous, st->changes (output order) and st->nchanges, and
+ * writes county/<code>/changes.csv for every county (header only when
+ * none). Needs st->order. Without previous: have_previous = 0, nothing
+ * written. HD_ECONFIG when the previous output does not verify or cannot
+ * be read; HD_EIO on a write error. */
+int hd_compute_and_write_changes(hd_run_state *st, const char *dir, hd_error *err);
 /* Writes manifest.json (and manifest.sig when a signing key is given)
  * listing every file under dir. *signed_out = 1 when signed. */
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);

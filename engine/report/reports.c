@@ -586,6 +586,7 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
     }
     if (!rc) rc = write_summary(st, dir, counties, nc, err);
     /* further writers (XLSX, HTML, changes) go here, in this order */
+    if (!rc) rc = hd_compute_and_write_changes(st, dir, err);
     if (!rc) rc = hd_write_xlsx(st, dir, err);
     if (!rc) rc = hd_write_html(st, dir, err);
     return rc;
