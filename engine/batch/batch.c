@@ -401,6 +401,7 @@ static void free_state(hd_run_state *st)
     free(st->counties);
     free(st->order);
     free(st->county_first);
+    free(st->changes);
     hd_model_free(st->m);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);
