@@ -445,9 +445,9 @@ static void ledger_section(hd_out *o, const hd_run_state *st)
         ledger_cell(o, file, "trailer_lines", l->trailer_lines);
         hd_out_str(o, "<td data-file=\"");
         esc(o, file);
-        hd_out_str(o, "\" data-k=\"damage\">");
-        if (r->damage == HD_R_NONE) hd_out_str(o, "\xE2\x80\x94");
-        else { hd_out_str(o, "<b class=\"v-INELIGIBLE\">"); esc(o, hd_reason_name(r->damage)); hd_out_str(o, "</b>"); }
+        hd_out_str(o, "\" data-k=\"damage\"");
+        if (r->damage == HD_R_NONE) hd_out_str(o, ">\xE2\x80\x94");
+        else { hd_out_str(o, " class=\"v v-INELIGIBLE\">"); esc(o, hd_reason_name(r->damage)); }
         hd_out_str(o, "</td><td class=\"mono\">");
         int first = 1;
         for (int k = 0; k < HD_R__COUNT; k++) {
