@@ -12,6 +12,12 @@
  * Deterministic: the workbook's creation time is the run's as_of (00:00
  * UTC), never the wall clock, so the same inputs give the same bytes for
  * every -j. Written after the CSV files, in county order, by one thread.
+ *
+ * libxlsxwriter writes the workbook with stdio to a hidden file beside the
+ * result (inside the run's private temporary directory, its own temporary
+ * files there too); that file is then copied through the one writer
+ * (out.h) and removed, so the result gets the same error reporting (ENOSPC,
+ * EIO, EFBIG -> HD_EIO naming the file) as every other output.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,7 +25,10 @@
 #include <string.h>
 #include <time.h>
 #include <xlsxwriter.h>
+#include <errno.h>
+#include <unistd.h>
 #include "batch/internal.h"
+#include "report/out.h"
 #include "util/path.h"
 
 #define DISCLAIMER_ZH "本核对结果为推荐意见，仅供社会救助审核确认使用；最终认定以入户调查、民主评议和公示结果为准。"
@@ -392,16 +401,39 @@ static lxw_worksheet *sheet(xw *x, const char *name)
     return ws;
 }
 
+/* Copies the finished workbook from tmp to path through the one writer. */
+static int copy_out(const char *tmp, const char *path, hd_error *err)
+{
+    FILE *f = fopen(tmp, "rb");
+    if (!f) return hd_fail(err, HD_EIO, "%s: cannot read the workbook back: %s", path, strerror(errno));
+    hd_out *o;
+    int rc = hd_out_open(&o, path, err);
+    if (rc) { fclose(f); return rc; }
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0) hd_out_write(o, buf, n);
+    if (ferror(f)) {
+        int e = errno;
+        fclose(f);
+        hd_out_abort(o);
+        return hd_fail(err, HD_EIO, "%s: cannot read the workbook back: %s", path, strerror(e));
+    }
+    fclose(f);
+    return hd_out_close(o, err);
+}
+
 static int write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *code = st->counties[c];
-    char path[4400];
+    char path[4400], tmp[4400], tmpdir[4400];
     snprintf(path, sizeof path, "%s/county/%s/results.xlsx", dir, county_dir(code));
+    snprintf(tmp, sizeof tmp, "%s/county/%s/.results.xlsx.tmp", dir, county_dir(code));
+    snprintf(tmpdir, sizeof tmpdir, "%s", dir);
     xw x;
     memset(&x, 0, sizeof x);
     x.path = path;
-    lxw_workbook_options opt = { .constant_memory = LXW_FALSE, .tmpdir = NULL, .use_zip64 = LXW_FALSE };
-    x.wb = workbook_new_opt(path, &opt);
+    lxw_workbook_options opt = { .constant_memory = LXW_FALSE, .tmpdir = tmpdir, .use_zip64 = LXW_FALSE };
+    x.wb = workbook_new_opt(tmp, &opt);
     if (!x.wb) return hd_fail(err, HD_EIO, "%s: cannot create the workbook", path);
 
     /* fixed creation time: as_of at 00:00 UTC (no wall clock in outputs) */
@@ -444,9 +476,12 @@ static int write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error 
         }
     }
     lxw_error e = workbook_close(x.wb);      /* frees the workbook */
-    if (x.err != LXW_NO_ERROR) return hd_fail(err, HD_EIO, "%s: %s", path, lxw_strerror(x.err));
-    if (e != LXW_NO_ERROR) return hd_fail(err, HD_EIO, "%s: cannot write: %s", path, lxw_strerror(e));
-    return HD_OK;
+    int rc = HD_OK;
+    if (x.err != LXW_NO_ERROR) rc = hd_fail(err, HD_EIO, "%s: %s", path, lxw_strerror(x.err));
+    else if (e != LXW_NO_ERROR) rc = hd_fail(err, HD_EIO, "%s: cannot write: %s", path, lxw_strerror(e));
+    else rc = copy_out(tmp, path, err);
+    unlink(tmp);
+    return rc;
 }
 
 int hd_write_xlsx(hd_run_state *st, const char *dir, hd_error *err)
