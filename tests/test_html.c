@@ -10,7 +10,8 @@
  * The same numbers must be in the file as written (the page shows them
  * without its script). The page must hold no applicant name, ID number or
  * application id (read from the province's inbox), no external resource,
- * and escape what it prints. A screenshot must be taken.
+ * and escape what it prints. With [job] previous, the changes section equals
+ * the change report. A screenshot must be taken.
  *
  * Chromium is a test dependency (scripts/install-deps installs it): when it
  * is missing the suite fails, it does not skip.
@@ -296,6 +297,75 @@ START_TEST(escapes_strings)
 }
 END_TEST
 
+/* With [job] previous: the changes section equals county/<code>/changes.csv
+ * (rows, verdict, income and assets changes), households by the token
+ * computed here from the key (HMAC-SHA256, auditor guide). */
+START_TEST(changes_section)
+{
+    province();
+    char cmd[16384];
+    /* a stricter policy than the first run's: some verdicts change */
+    snprintf(cmd, sizeof cmd, "sed 's/^assets_months *=.*/assets_months = 3/' '%s/policy/yunnan.policy' > '%s/policy/strict.policy' && "
+                              "sed -e 's|^policy .*|policy = policy/strict.policy|' -e 's|^output .*|output = out-prev/\\nprevious = %s|' "
+                              "'%s/job.ini' > '%s/job-prev.ini' && '%s' -q run '%s/job-prev.ini'",
+             prov, prov, outdir, prov, prov, bin(), prov);
+    sh(cmd);
+    char pat[4600];
+    snprintf(pat, sizeof pat, "%s/out-prev/*-*", prov);
+    glob_t g;
+    ck_assert_int_eq(glob(pat, 0, NULL, &g), 0);
+    char dir[4600];
+    snprintf(dir, sizeof dir, "%s", g.gl_pathv[0]);
+    globfree(&g);
+    static const char *const py =
+        "import csv,glob,hmac,hashlib,sys\n"
+        "d,keyf=sys.argv[1],sys.argv[2]\n"
+        "k=bytes.fromhex([l.split('=',1)[1].strip() for l in open(keyf) if l.startswith('key=')][0])\n"
+        "n=v=inc=ast=0; toks=[]\n"
+        "for p in sorted(glob.glob(d+'/county/*/changes.csv')):\n"
+        "    for r in csv.DictReader(open(p,encoding='utf-8',newline='')):\n"
+        "        n+=1; v+=r['verdict_before']!=r['verdict']; inc+=r['income_changed']=='yes'; ast+=r['assets_changed']=='yes'\n"
+        "        toks.append(hmac.new(k,('hedui:v1:household:%s:%s'%(r['county_code'],r['application_id'])).encode(),hashlib.sha256).hexdigest())\n"
+        "print('id=\"changes-count\"\\t%d\\nid=\"changes-verdict\"\\t%d\\nid=\"changes-income\"\\t%d\\nid=\"changes-assets\"\\t%d'%(n,v,inc,ast))\n"
+        "for t in toks: print('chg\\t'+t)\n";
+    char path[4600];
+    snprintf(path, sizeof path, "%s/changes.py", prov);
+    FILE *f = fopen(path, "w");
+    ck_assert(f != NULL);
+    fputs(py, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "python3 '%s' '%s' '%s/keys/pseudonym.key'", path, dir, prov);
+    char *exp = run_read(cmd);
+    char page[4800];
+    snprintf(page, sizeof page, "%s/audit/report.html", dir);
+    chromium_cmd(cmd, sizeof cmd, "--dump-dom", page, "2>/dev/null");
+    char *d = run_read(cmd);
+    const char *sect = strstr(d, "<h2 id=\"changes\"");
+    ck_assert_msg(sect != NULL, "no changes section in %s", page);
+    char *save = NULL;
+    int rows = 0;
+    for (char *line = strtok_r(exp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *tab = strchr(line, '\t');
+        ck_assert(tab != NULL);
+        *tab = 0;
+        if (!strcmp(line, "chg")) {
+            char needle[256];
+            snprintf(needle, sizeof needle, "data-hh=\"%s\"", tab + 1);
+            ck_assert_msg(count(sect, needle) == 1, "changed household %s not listed once", tab + 1);
+            rows++;
+        } else {
+            char got[64];
+            text_of(d, "DOM (changes)", line, got, sizeof got);
+            ck_assert_msg(!strcmp(got, tab + 1), "%s is %s, changes.csv says %s", line, got, tab + 1);
+        }
+    }
+    ck_assert_msg(rows > 0, "the stricter policy changed no household");
+    ck_assert_int_eq(count(sect, "data-hh=\""), (size_t)rows);
+    free(exp);
+    free(d);
+}
+END_TEST
+
 START_TEST(screenshot)
 {
     province();
@@ -330,6 +400,7 @@ int main(void)
     tcase_add_test(tc, numbers_equal_summary);
     tcase_add_test(tc, pseudonymised_and_self_contained);
     tcase_add_test(tc, escapes_strings);
+    tcase_add_test(tc, changes_section);
     tcase_add_test(tc, screenshot);
     suite_add_tcase(s, tc);
     int rc = td_run(s);
