@@ -54,6 +54,8 @@ static const char *const reason_names[HD_R__COUNT] = {
     [HD_R_NO_FILES] = "NO_FILES",
     [HD_R_STALE] = "STALE",
     [HD_R_SIZE_CAP] = "SIZE_CAP",
+    [HD_R_COUNTY_UNKNOWN] = "COUNTY_UNKNOWN",
+    [HD_R_DUPLICATE_MEMBER] = "DUPLICATE_MEMBER",
 };
 
 const char *hd_reason_name(hd_reason r)

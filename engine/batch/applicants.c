@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch/internal.h"
+#include "hedui/rules.h"
 #include "util/strmap.h"
 
 typedef struct staged_row {
@@ -36,11 +37,15 @@ typedef struct staged_app {
 
 struct ctx {
     hd_model *m;
+    const hd_policy *policy;      /* NULL: county codes are not checked */
+    hd_date as_of;
+    int unattributed;             /* rows of this file with no application */
     uint32_t file;
     int pos[HD_F__COUNT];
     staged_row *rows; uint32_t nrows, caprows;
     staged_app *apps; uint32_t napps, capapps;
     hd_strmap *apps_by_id;        /* this file: application id -> staged app */
+    hd_strmap *ids_in_apps;       /* this file: "app:ID" of usable rows */
     hd_strmap *seen;              /* earlier files: county \x1f id -> file */
 };
 
@@ -78,6 +83,24 @@ static int app_of(struct ctx *c, const char *s, size_t n)
     return (int)c->napps++;
 }
 
+/* A county code the batch can judge: six digits with a standard for the
+ * run's year (SPEC §4; a household of another county cannot be judged). */
+static int county_ok(const struct ctx *c, const char *s, size_t n)
+{
+    if (n != 6) return 0;
+    for (size_t i = 0; i < 6; i++)
+        if (s[i] < '0' || s[i] > '9') return 0;
+    if (!c->policy) return 1;
+    int y, mo, d;
+    hd_date_to_ymd(c->as_of, &y, &mo, &d);
+    char code[7];
+    memcpy(code, s, 6);
+    code[6] = 0;
+    int64_t fen;
+    return hd_standard_lookup(c->policy, code, y, 1, &fen) == HD_OK &&
+           hd_standard_lookup(c->policy, code, y, 0, &fen) == HD_OK;
+}
+
 static int seen_key(char *buf, size_t cap, const char *county, const char *app_id)
 {
     int k = snprintf(buf, cap, "%s\x1f%s", county, app_id);
@@ -105,13 +128,22 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     r->relation = HD_REL_OTHER;
     r->app = -1;
     const char *s; size_t n;
-    int can_read = row->fault == HD_R_NONE || row->fault == HD_R_ENCODING;
+    /* a faulty row still belongs to its application when its application
+     * id can be read: the household then goes to review rather than
+     * silently losing a member */
+    int can_read = row->fault != HD_R_LINE_TOO_LONG && row->fault != HD_R_TRUNCATED;
     if (reason == HD_R_NONE) {
         r->app = app_of(c, rec->v[HD_F_APPLICATION_ID].s, rec->v[HD_F_APPLICATION_ID].n);
     } else if (can_read && cell(row, c->pos[HD_F_APPLICATION_ID], &s, &n)) {
         r->app = app_of(c, s, n);
     }
     if (r->app < -1) return HD_ESOFTWARE;
+    if (r->app < 0) c->unattributed++;
+    if (reason == HD_R_NONE &&
+        !county_ok(c, rec->v[HD_F_COUNTY_CODE].s, rec->v[HD_F_COUNTY_CODE].n)) {
+        reason = r->rejected = HD_R_COUNTY_UNKNOWN;
+        requarantine(res, row, reason, HD_F_COUNTY_CODE);
+    }
     if (reason == HD_R_NONE) {
         const hd_value *v = rec->v;
         memcpy(r->id.s, v[HD_F_ID_NUMBER].s, 18);
@@ -142,6 +174,18 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
         if (a->reused && r->rejected == HD_R_NONE) {
             r->rejected = HD_R_APPLICATION_ID_REUSED;
             requarantine(res, row, r->rejected, HD_F_APPLICATION_ID);
+        }
+        if (r->rejected == HD_R_NONE) {
+            /* the same person twice in one application would count twice
+             * in `members` and raise every per-capita limit */
+            char key[40];
+            int kn = snprintf(key, sizeof key, "%d:%s", r->app, r->id.s);
+            if (hd_strmap_get(c->ids_in_apps, key, (size_t)kn) != UINT32_MAX) {
+                r->rejected = HD_R_DUPLICATE_MEMBER;
+                requarantine(res, row, r->rejected, HD_F_ID_NUMBER);
+            } else if (hd_strmap_put(c->ids_in_apps, key, (size_t)kn, c->nrows)) {
+                return HD_ESOFTWARE;
+            }
         }
     } else if (can_read) {
         if (cell(row, c->pos[HD_F_NAME], &s, &n)) r->name = hd_model_strdup(m, s, n);
@@ -211,15 +255,21 @@ static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd
     }
     m->nmembers = next;
     free(cursor);
+    if (c->unattributed) {
+        /* rows that belong to no application may be members of any of this
+         * file's households: none of them can come out eligible unseen */
+        for (uint32_t a = 0; a < c->napps; a++)
+            if (!c->apps[a].reused) m->households[c->apps[a].household].row_rejected = 1;
+    }
     (void)res;
     return HD_OK;
 }
 
 int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
-                       hd_date as_of, const hd_key *key, hd_file_result *results,
-                       hd_error *err)
+                       hd_date as_of, const hd_key *key, const hd_policy *policy,
+                       hd_file_result *results, hd_error *err)
 {
-    struct ctx c = { .m = m };
+    struct ctx c = { .m = m, .policy = policy, .as_of = as_of };
     c.seen = hd_strmap_new();
     if (!c.seen) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     int rc = HD_OK;
@@ -228,14 +278,23 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
         if (!res->path) res->path = files[f];
         c.file = res->index;
         c.nrows = c.napps = 0;
+        c.unattributed = 0;
         c.apps_by_id = hd_strmap_new();
-        if (!c.apps_by_id) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+        c.ids_in_apps = hd_strmap_new();
+        if (!c.apps_by_id || !c.ids_in_apps) {
+            hd_strmap_free(c.apps_by_id);
+            hd_strmap_free(c.ids_in_apps);
+            rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+            break;
+        }
         for (int i = 0; i < HD_F__COUNT; i++) c.pos[i] = -1;
         rc = hd_scan_file(d, as_of, res, on_row, &c, NULL, c.pos);
         if (rc != HD_OK) hd_fail(err, rc, "%s: cannot load applicants (out of memory)", res->path);
         else rc = commit_file(&c, res, key, err);
         hd_strmap_free(c.apps_by_id);
+        hd_strmap_free(c.ids_in_apps);
         c.apps_by_id = NULL;
+        c.ids_in_apps = NULL;
     }
     free(c.rows);
     free(c.apps);

@@ -432,7 +432,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     if ((rc = hd_key_load(&st.key, job->key, err)) != HD_OK) goto out;
     st.have_key = 1;
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
-        rc = hd_fail(err, HD_ECONFIG, "%s: signing key cannot be read: %s", job->signing_key, strerror(errno));
+        rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
+                     job->signing_key, strerror(errno));
         goto out;
     }
     if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, err)) != HD_OK) goto out;
@@ -486,6 +487,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     if (rc == HD_OK) rc = add_input(&st, st.policy->standards_path, 0, err);
     if (rc == HD_OK) rc = add_input(&st, job->applicants_format, 0, err);
     for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(&st, job->sources[s].format_path, 0, err);
+    /* the change report depends on the previous output: its manifest (which
+     * holds the digest of every file read from it) is an input */
+    char prev_manifest[4200];
+    snprintf(prev_manifest, sizeof prev_manifest, "%s/manifest.json", job->previous);
+    if (rc == HD_OK && *job->previous) rc = add_input(&st, prev_manifest, 0, err);
     for (uint32_t r = 0; rc == HD_OK && r < nres; r++)
         rc = add_input(&st, st.results[r].path, st.results[r].source >= 0, err);
     if (rc == HD_OK) rc = hash_inputs(&st, err);
@@ -507,13 +513,19 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             rc = HD_OK;
             goto out;
         }
-        logf_(opts, HD_LOG_WARN, "output_invalid", "%s exists but does not verify (%s); rebuilding it", res->outdir, verr.message);
+        /* a complete-looking output that fails its own manifest may be
+         * evidence of tampering: never overwrite it without --force */
+        free(source_of);
+        rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force to rebuild it",
+                     res->outdir, verr.message);
+        goto out;
     }
 
     /* applicants */
     st.m = hd_model_new();
     if (!st.m) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.key, st.results, err);
+    rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.key,
+                            st.policy, st.results, err);
     if (rc == HD_OK) rc = hd_model_index(st.m, err);
     if (rc != HD_OK) { free(source_of); goto out; }
     for (int i = 0; i < st.napp_files; i++) {
@@ -579,12 +591,23 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     st.judg = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.judg);
     if (!st.judg) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
-        rc = hd_judge(st.policy, st.m, h, job->as_of, st.damaged, &st.judg[h], err);
-        if (rc != HD_OK) {
-            rc = hd_fail(err, HD_ECONFIG, "%s: household of county %s: %s", job->policy,
-                         st.m->households[h].county_code, err->message);
-            goto out;
-        }
+        hd_error jerr;
+        if (hd_judge(st.policy, st.m, h, job->as_of, st.damaged, &st.judg[h], &jerr) == HD_OK) continue;
+        /* no standard applies: only a household none of whose rows could be
+         * used has no valid county (the loader quarantines rows of a county
+         * without a standard); it cannot be judged, so it goes to review */
+        hd_household *hh = &st.m->households[h];
+        hd_judgement *j = &st.judg[h];
+        memset(j, 0, sizeof *j);
+        j->findings = 1u << HD_FD_APPLICANT_ROW_REJECTED;
+        if (st.damaged) j->findings |= 1u << HD_FD_SOURCE_INCOMPLETE;
+        const hd_type_policy *tp = &st.policy->type[hh->assistance_type];
+        j->verdict = (hd_verdict)tp->outcome[HD_FD_APPLICANT_ROW_REJECTED];
+        if (st.damaged && tp->outcome[HD_FD_SOURCE_INCOMPLETE] > j->verdict)
+            j->verdict = (hd_verdict)tp->outcome[HD_FD_SOURCE_INCOMPLETE];
+        if (!hh->row_rejected)
+            logf_(opts, HD_LOG_WARN, "household_unjudged", "a household of county %s could not be judged (%s): set to REVIEW",
+                  hh->county_code, jerr.message);
     }
 
     /* outputs: a private temporary directory, renamed when complete */

@@ -67,10 +67,11 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  int pos_out[HD_F__COUNT]);
 
 /* Applicant files -> households and members of m (SPEC §6 "Applicants").
- * results[i] receives file i's ledger and quarantine. */
+ * results[i] receives file i's ledger and quarantine. A row whose county
+ * has no standard in `policy` is quarantined (COUNTY_UNKNOWN). */
 int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
-                       hd_date as_of, const hd_key *key, hd_file_result *results,
-                       hd_error *err);
+                       hd_date as_of, const hd_key *key, const hd_policy *policy,
+                       hd_file_result *results, hd_error *err);
 
 
 /* One household's change against the previous run's output (the change

@@ -87,6 +87,9 @@ typedef enum hd_reason {
     HD_R_NO_FILES,         /* the source's glob matched no file */
     HD_R_STALE,            /* newest as_of older than max_age_days */
     HD_R_SIZE_CAP,         /* decompressed size over the per-file cap */
+    /* applicant rows (docs/decisions.md) */
+    HD_R_COUNTY_UNKNOWN,   /* county_code not 6 digits, or no standard for it */
+    HD_R_DUPLICATE_MEMBER, /* the same ID twice in one application */
     HD_R__COUNT
 } hd_reason;
 

@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     res.source = -1;
     hd_error err;
     hd_error_clear(&err);
-    int st = hd_load_applicants(m, desc, files, 1, hd_date_from_ymd(2026, 11, 28), &key, &res, &err);
+    int st = hd_load_applicants(m, desc, files, 1, hd_date_from_ymd(2026, 11, 28), &key, NULL, &res, &err);
     if (st == HD_OK) {
         hd_ledger *l = &res.ledger;
         FZ_ASSERT(l->rows == l->rows_ok + l->rows_quarantined);
