@@ -149,12 +149,69 @@ static int map_chars(const unsigned char *s, size_t n, char out[19], size_t *len
     return 1;
 }
 
+/* 1 for the first two digits (00..99) that are a province (SPEC §6). */
+static const unsigned char province_table[100] = {
+    [11] = 1, [12] = 1, [13] = 1, [14] = 1, [15] = 1,
+    [21] = 1, [22] = 1, [23] = 1,
+    [31] = 1, [32] = 1, [33] = 1, [34] = 1, [35] = 1, [36] = 1, [37] = 1,
+    [41] = 1, [42] = 1, [43] = 1, [44] = 1, [45] = 1, [46] = 1,
+    [50] = 1, [51] = 1, [52] = 1, [53] = 1, [54] = 1,
+    [61] = 1, [62] = 1, [63] = 1, [64] = 1, [65] = 1,
+    [71] = 1, [81] = 1, [82] = 1, [83] = 1,
+};
+
+/* 1 if the byte can neither start nor end a trim-set character, i.e. the
+ * cell needs no trimming at that end (see trim_head / trim_tail). */
+static int plain_first(unsigned char c) { return c > ' ' && c < 0x80; }
+
+/*
+ * The common case of the hot path: a cell of exactly 18 ASCII characters,
+ * 17 digits and a digit or x/X, nothing to trim. Same checks, same order
+ * and same results as the general path below, in one pass.
+ * @return 1 when it applies (*r set), 0 to take the general path.
+ */
+static int id_fast18(const unsigned char *s, size_t n, hd_date as_of, hd_id *out,
+                     hd_reason *r)
+{
+    static const unsigned char w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+    static const char map[11] = { '1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2' };
+    if (n != 18) return 0;
+    unsigned sum = 0;
+    for (int i = 0; i < 17; i++) {
+        unsigned d = (unsigned)s[i] - '0';
+        if (d > 9) return 0;
+        sum += d * w[i];
+    }
+    char last = (char)s[17];
+    if (last == 'x') last = 'X';
+    else if (last != 'X' && (last < '0' || last > '9')) return 0;
+    if (map[sum % 11] != last) { *r = HD_R_ID_CHECK; return 1; }
+    memcpy(out->s, s, 17);
+    out->s[17] = last;
+    out->s[18] = '\0';
+    const char *d = out->s + 6;
+    int y = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
+    int m = (d[4] - '0') * 10 + (d[5] - '0');
+    int dd = (d[6] - '0') * 10 + (d[7] - '0');
+    if (y < 1800 || m < 1 || m > 12 || dd < 1 || dd > days_in_month(y, m) ||
+        (as_of != HD_DATE_NONE && days_from_civil(y, m, dd) > as_of)) {
+        *r = HD_R_ID_DATE;
+        return 1;
+    }
+    *r = province_table[(s[0] - '0') * 10 + (s[1] - '0')] ? HD_R_NONE : HD_R_ID_PROVINCE;
+    return 1;
+}
+
 hd_reason hd_id_normalise(const char *s, size_t n, hd_date as_of, hd_id *out)
 {
     char buf[19];
     size_t len = 0;
 
     if (s == NULL) n = 0;
+    if (n == 18 && plain_first((unsigned char)s[0]) && plain_first((unsigned char)s[17])) {
+        hd_reason r;
+        if (id_fast18((const unsigned char *)s, n, as_of, out, &r)) return r;
+    }
     if (n) id_trim(&s, &n);
     if (excel_mangled(s, n)) return HD_R_EXCEL_MANGLED;
     if (!map_chars((const unsigned char *)s, n, buf, &len)) return HD_R_ID_FORMAT;

@@ -10,7 +10,8 @@ static int map_value(const hd_descriptor *d, hd_fid f, const char *s, size_t n)
 {
     for (int i = 0; i < d->nvalues; i++) {
         const hd_vmap *m = &d->values[i];
-        if (m->field == f && strlen(m->from) == n && memcmp(m->from, s, n) == 0) return m->to;
+        if (m->field == f && n && m->from[0] == s[0] && strlen(m->from) == n &&
+            memcmp(m->from, s, n) == 0) return m->to;
     }
     return hd_field_value_index(d->kind, f, s, n);
 }

@@ -32,6 +32,7 @@
  */
 #include <errno.h>
 #include <iconv.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,42 +143,93 @@ static int reader_failed(hd_csv *c, const hd_error *e, hd_error *err)
     return -1;
 }
 
-/* iconv from raw into the text buffer; rejected bytes become 0xFF. */
+/* Length of the run of ASCII bytes at p (at most n), 8 bytes at a time. */
+static size_t ascii_run(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    while (i < n && p[i] < 0x80) i++;
+    return i;
+}
+
+/* Length of the run of non-ASCII characters at p (at most n): a lead byte
+ * (>= 0x80) and its trail bytes (one; in GB18030 three when the second is
+ * a digit), until a byte < 0x80 stands where a character begins. Only a
+ * guess at where iconv's work ends: iconv itself judges every byte. */
+static size_t mb_run(const unsigned char *p, size_t n, int gb18030)
+{
+    size_t i = 0;
+    while (i < n && p[i] >= 0x80)
+        i += (gb18030 && i + 1 < n && p[i + 1] >= 0x30 && p[i + 1] <= 0x39) ? 4 : 2;
+    return i < n ? i : n;
+}
+
+/*
+ * iconv from raw into the text buffer; rejected bytes become 0xFF.
+ * Bytes below 0x80 where a character begins are ASCII in GBK and GB18030
+ * alike and decode to themselves, so runs of them are copied without
+ * iconv; iconv gets only the runs of multi-byte characters. If such a run
+ * was cut short (iconv says EINVAL before the end of the raw bytes), iconv
+ * is called again on everything left, so the text is the same byte for
+ * byte as one iconv call over the whole input would give.
+ */
 static int fill_iconv(hd_csv *c, hd_error *err)
 {
+    const int gb18030 = c->enc == HD_ENC_GB18030;
     for (;;) {
-        if (c->raw_pos < c->raw_len) {
+        size_t produced_total = 0;
+        int need_room = 0;
+        while (c->raw_pos < c->raw_len && c->end < c->cap) {
+            const unsigned char *rp = (const unsigned char *)c->raw + c->raw_pos;
+            size_t avail = c->raw_len - c->raw_pos, room = c->cap - c->end;
+            size_t k = ascii_run(rp, avail < room ? avail : room);
+            if (k) {
+                memcpy(c->buf + c->end, rp, k);
+                c->end += k;
+                c->raw_pos += k;
+                produced_total += k;
+                continue;
+            }
+            size_t seg = mb_run(rp, avail, gb18030);
             char *in = c->raw + c->raw_pos;
-            size_t inleft = c->raw_len - c->raw_pos;
+            size_t inleft = seg;
             char *out = c->buf + c->end;
-            size_t outleft = c->cap - c->end;
+            size_t outleft = room;
             size_t rc = iconv(c->cd, &in, &inleft, &out, &outleft);
             int e = errno;
+            if (rc == (size_t)-1 && e == EINVAL && seg < avail) {
+                inleft = c->raw_len - (size_t)(in - c->raw);
+                rc = iconv(c->cd, &in, &inleft, &out, &outleft);
+                e = errno;
+            }
             size_t produced = (size_t)(out - (c->buf + c->end));
             c->end += produced;
+            produced_total += produced;
             c->raw_pos = (size_t)(in - c->raw);
-            if (rc == (size_t)-1 && e == EILSEQ) {
-                if (c->end < c->cap) {
-                    c->buf[c->end++] = (char)0xFF;
-                    c->raw_pos++;
-                    produced++;
-                }
-            } else if (rc == (size_t)-1 && e == EINVAL && c->raw_eof) {
+            if (rc != (size_t)-1) continue;
+            if (e == EILSEQ) {
+                if (c->end >= c->cap) break;
+                c->buf[c->end++] = (char)0xFF;
+                c->raw_pos++;
+                produced_total++;
+            } else if (e == EINVAL && c->raw_eof) {
                 /* a character cut by the end of the file */
-                if (c->end < c->cap) {
-                    c->buf[c->end++] = (char)0xFF;
-                    c->raw_pos = c->raw_len;
-                    produced++;
-                }
+                if (c->end >= c->cap) break;
+                c->buf[c->end++] = (char)0xFF;
+                c->raw_pos = c->raw_len;
+                produced_total++;
+            } else {
+                need_room = e == E2BIG;     /* the caller makes room */
+                break;                      /* EINVAL: read more */
             }
-            if (produced > 0) return 1;
-            if (rc == (size_t)-1 && e == E2BIG) return 1; /* caller makes room */
-            if (rc != (size_t)-1 && c->raw_pos < c->raw_len) continue;
         }
-        if (c->raw_eof) {
-            if (c->raw_pos < c->raw_len) continue;
-            return 0;
-        }
+        if (produced_total > 0 || need_room || c->end >= c->cap) return 1;
+        if (c->raw_eof) return 0;
         /* keep an incomplete tail, read more raw bytes */
         if (c->raw_pos > 0) {
             memmove(c->raw, c->raw + c->raw_pos, c->raw_len - c->raw_pos);
@@ -511,7 +563,10 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
         } else {
             if (split(c, rec, &bad, &open)) return oom(c, err);
             if (open) rec->fault = HD_R_UNBALANCED_QUOTE;
-            else if (!hd_utf8_valid(rec->raw, rec->raw_len)) rec->fault = HD_R_ENCODING;
+            else if (c->enc == HD_ENC_UTF8 ? !hd_utf8_valid(rec->raw, rec->raw_len)
+                                           : memchr(rec->raw, 0xFF, rec->raw_len) != NULL)
+                rec->fault = HD_R_ENCODING;   /* iconv writes only valid UTF-8, and 0xFF
+                                                 for every byte it rejects */
             else if (memchr(rec->raw, 0, rec->raw_len)) rec->fault = HD_R_NUL_BYTE;
             else if (bad) rec->fault = HD_R_BAD_QUOTE;
         }

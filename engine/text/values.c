@@ -99,10 +99,25 @@ static size_t trim_tail(const unsigned char *s, size_t n)
     return 0;
 }
 
+/* 1 if byte c cannot begin (head) / end (tail) a trim-set character:
+ * then that end of a cell needs no look. Trim-set characters begin with
+ * space, tab, CR, C2, E2, EF or E3 and end with space, tab, CR, A0, 8B, BF
+ * or 80. Control bytes are left to the slow path. */
+static inline int head_plain(unsigned char c)
+{
+    return c < 0x80 ? c > ' ' : (c != 0xC2 && c != 0xE2 && c != 0xEF && c != 0xE3);
+}
+
+static inline int tail_plain(unsigned char c)
+{
+    return c < 0x80 ? c > ' ' : (c != 0xA0 && c != 0x8B && c != 0xBF && c != 0x80);
+}
+
 void hd_trim(const char **s, size_t *n)
 {
     const unsigned char *p = (const unsigned char *)*s;
     size_t len = *n, k;
+    if (len == 0 || (head_plain(p[0]) && tail_plain(p[len - 1]))) return;   /* the usual cell */
     while ((k = trim_head(p, len)) != 0) { p += k; len -= k; }
     while ((k = trim_tail(p, len)) != 0) len -= k;
     *s = (const char *)p;
@@ -311,6 +326,41 @@ static int match_format(const char *s, size_t n, const char *f, size_t fn,
 
 typedef struct { int y, m, d, has_m, has_d; } ymd_match;
 
+/* Value of n ASCII digits at s, or -1 if one is not a digit. */
+static inline int digits_n(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - '0';
+        if (d > 9) return -1;
+        v = v * 10 + (int)d;
+    }
+    return v;
+}
+
+/*
+ * The two usual formats on their usual cells: "%Y%m%d" on 8 digits and
+ * "%Y-%m-%d" on dddd-dd-dd. There match_format() takes 4, 2 and 2 digits
+ * (it is greedy), so the result is the same. Anything else: 0, and the
+ * general matcher decides.
+ */
+static int match_fast(const char *s, size_t n, const char *f, size_t fn, ymd_match *mt)
+{
+    int y, m, d;
+    if (fn == 6 && n == 8 && memcmp(f, "%Y%m%d", 6) == 0) {
+        if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 4, 2)) < 0 || (d = digits_n(s + 6, 2)) < 0)
+            return 0;
+    } else if (fn == 8 && n == 10 && memcmp(f, "%Y-%m-%d", 8) == 0 && s[4] == '-' && s[7] == '-') {
+        if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 5, 2)) < 0 || (d = digits_n(s + 8, 2)) < 0)
+            return 0;
+    } else {
+        return 0;
+    }
+    mt->y = y; mt->m = m; mt->d = d;
+    mt->has_m = mt->has_d = 1;
+    return 1;
+}
+
 hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *out)
 {
     if (!formats) formats = "%Y-%m-%d|%Y%m%d";
@@ -319,7 +369,8 @@ hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *o
         const char *bar = strchr(f, '|');
         size_t fn = bar ? (size_t)(bar - f) : strlen(f);
         ymd_match mt;
-        if (match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0 &&
+        if ((match_fast(s, n, f, fn, &mt) ||
+             match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0) &&
             mt.has_m && mt.has_d && hd_date_valid(mt.y, mt.m, mt.d)) {
             *out = hd_date_from_ymd(mt.y, mt.m, mt.d);
             return HD_R_NONE;
