@@ -10,7 +10,28 @@
 #include "util/ini.h"
 #include "util/path.h"
 
-struct loader { hd_job *j; int seen_job; int previous_line; };
+struct loader {
+    hd_job *j;
+    int seen_job;
+    int previous_line;
+    char **seen;                 /* "section\x1fkey" already given */
+    int nseen;
+};
+
+/* A key given twice (or a section repeated, which repeats its keys) would
+ * silently replace the first: a config error instead (SPEC §6). */
+static int given_twice(struct loader *L, const char *section, const char *key)
+{
+    char k[600];
+    snprintf(k, sizeof k, "%s\x1f%s", section, key);
+    for (int i = 0; i < L->nseen; i++)
+        if (!strcmp(L->seen[i], k)) return 1;
+    char **n = realloc(L->seen, (size_t)(L->nseen + 1) * sizeof *n);
+    if (!n) return 0;
+    L->seen = n;
+    if ((n[L->nseen] = strdup(k)) != NULL) L->nseen++;
+    return 0;
+}
 
 #define BAD(...) (hd_fail(err, HD_ECONFIG, __VA_ARGS__), 0)
 
@@ -29,6 +50,9 @@ static int handler(void *user, const char *section, const char *key, const char 
     struct loader *L = user;
     hd_job *j = L->j;
     char name[128];
+    if (given_twice(L, section, key))
+        return BAD("%s:%d: '%s' is given twice in [%s] (a repeated section or key would replace the first)",
+                   j->path, line, key, section);
     if (!strcmp(section, "job")) {
         L->seen_job = 1;
         if (!strcmp(key, "name")) {
@@ -112,6 +136,8 @@ int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err)
     snprintf(j->name, sizeof j->name, "hedui");
     struct loader L = { .j = j };
     int rc = hd_ini_parse(path, handler, &L, err);
+    for (int i = 0; i < L.nseen; i++) free(L.seen[i]);
+    free(L.seen);
     if (rc != HD_OK) { hd_job_free(j); return rc; }
     const char *missing = !L.seen_job ? "[job]" : !*j->applicants_glob ? "applicants" :
                           !*j->applicants_format ? "applicants_format" : !*j->policy ? "policy" :

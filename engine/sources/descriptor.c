@@ -54,6 +54,31 @@ static int parse_uint(const char *v, uint64_t max, uint64_t *out)
 
 struct loader { hd_descriptor *d; int kind_seen; int mapped_line[HD_F__COUNT]; };
 
+/* Date formats: alternatives separated by '|', each with %Y once and, for
+ * a date, %m and %d once; no other conversion than %%, and no empty one. */
+static int formats_ok(const char *v, int is_date)
+{
+    if (!*v) return 0;
+    for (const char *p = v; ; ) {
+        const char *end = strchr(p, '|');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        int y = 0, m = 0, dd = 0;
+        if (n == 0) return 0;
+        for (size_t i = 0; i < n; i++) {
+            if (p[i] != '%') continue;
+            if (i + 1 >= n) return 0;
+            char c = p[++i];
+            if (c == 'Y') y++;
+            else if (c == 'm') m++;
+            else if (c == 'd') dd++;
+            else if (c != '%') return 0;
+        }
+        if (y != 1 || m > 1 || dd > 1 || (is_date && (m != 1 || dd != 1)) || (dd && !m)) return 0;
+        if (!end) return 1;
+        p = end + 1;
+    }
+}
+
 #define BAD(...) (hd_fail(err, HD_ECONFIG, __VA_ARGS__), 0)
 
 static int on_format(hd_descriptor *d, struct loader *L, const char *key, const char *v,
@@ -155,7 +180,9 @@ static int handler(void *user, const char *section, const char *key, const char 
             else return BAD("%s:%d: money unit of '%s' must be fen, yuan or wan", d->path, line, key);
             return 1;
         case HD_T_DATE: case HD_T_PERIOD:
-            if (!*v || !strchr(v, '%')) return BAD("%s:%d: date format of '%s' must be strptime-style, e.g. %%Y%%m%%d", d->path, line, key);
+            if (!formats_ok(v, hd_field_type((hd_fid)f) == HD_T_DATE))
+                return BAD("%s:%d: date format of '%s' must be strptime-style with %%Y, %%m, %%d (e.g. %%Y%%m%%d or %%Y-%%m-%%d|%%Y/%%m/%%d)",
+                           d->path, line, key);
             free(d->formats[f]);
             d->formats[f] = strdup(v);
             return d->formats[f] ? 1 : BAD("%s: out of memory", d->path);
