@@ -102,6 +102,12 @@ void hd_reason_advice(hd_reason r, int field, const char *column, char *out, siz
         what = "differs from the first row of the same application (county_code, area_type and "
                "assistance_type must agree); correct it";
         break;
+    case HD_R_DUPLICATE_MEMBER:
+        what = "repeats a member already listed in the same application; remove the repeated row";
+        break;
+    case HD_R_COUNTY_UNKNOWN:
+        what = "is not a six-digit county code with a 低保 standard in the policy; use the GB/T 2260 code of the county";
+        break;
     case HD_R_APPLICATION_ID_REUSED:
         what = "is an application id already used in another file of the same county; give it a new id";
         break;
@@ -168,7 +174,47 @@ int hd_check_file(const char *fmt_path, const char *file, hd_date as_of,
     res.path = file;
     res.source = -1;
     check_ctx c = { d, on_bad, user };
-    rc = hd_scan_file(d, as_of, &res, on_row, &c, NULL, NULL);
+    hd_model *m = NULL;
+    if (d->kind == HD_KIND_APPLICANTS) {
+        /* an applicant list is read exactly as the batch reads it, so that
+         * what is caught only across rows (APPLICANT_INCONSISTENT,
+         * DUPLICATE_MEMBER, a county code that is not six digits) is caught
+         * here too; tokens are not needed, so the key is a dummy */
+        m = hd_model_new();
+        hd_key key;
+        memset(&key, 0, sizeof key);
+        char *files[1] = { (char *)file };
+        hd_error lerr;
+        rc = m ? hd_load_applicants(m, d, files, 1, as_of, &key, NULL, &res, &lerr) : HD_ESOFTWARE;
+        if (rc == HD_OK && on_bad) {
+            /* in line order; a row reported twice keeps its first reason */
+            for (uint32_t i = 0; i < res.nq; i++) {
+                const hd_qrow *q = &res.q[i];
+                const char *colname = NULL;
+                char col[64], msg[1024];
+                if (q->field >= 0 && q->field < HD_F__COUNT) {
+                    if (d->col_name[q->field]) colname = d->col_name[q->field];
+                    else if (d->col_pos[q->field] > 0) {
+                        snprintf(col, sizeof col, "#%d", d->col_pos[q->field]);
+                        colname = col;
+                    }
+                }
+                hd_reason_advice(q->reason, q->field, colname, msg, sizeof msg);
+                on_bad(user, q->line, q->reason, q->field, msg);
+            }
+        }
+        hd_model_free(m);
+    } else {
+        rc = hd_scan_file(d, as_of, &res, on_row, &c, NULL, NULL);
+        /* the batch's default rate (SPEC §6 max_quarantine_pct = 5) */
+        if (rc == HD_OK && res.damage == HD_R_NONE && res.ledger.rows &&
+            res.ledger.rows_quarantined * 100 > 5 * res.ledger.rows) {
+            res.damage = HD_R_QUARANTINE_RATE;
+            snprintf(res.damage_msg, sizeof res.damage_msg,
+                     "%s: QUARANTINE_RATE: %llu of %llu rows are bad, over the default 5 %% at which the batch treats the source as damaged",
+                     file, (unsigned long long)res.ledger.rows_quarantined, (unsigned long long)res.ledger.rows);
+        }
+    }
 
     out->rows = res.ledger.rows;
     out->rows_ok = res.ledger.rows_ok;
