@@ -12,6 +12,9 @@
  */
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "hedui/text.h"
 
@@ -405,42 +408,57 @@ hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t 
 
 /* ------------------------------------------------------------------ UTF-8 */
 
+/* Index of the first byte >= 0x80 in s[i..n), or n. */
+static inline size_t skip_ascii(const unsigned char *s, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    while (i + 16 <= n) {
+        int m = _mm_movemask_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)));
+        if (m) return i + (size_t)__builtin_ctz((unsigned)m);
+        i += 16;
+    }
+#endif
+    while (i + 8 <= n) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ull) break;
+        i += 8;
+    }
+    while (i < n && s[i] < 0x80) i++;
+    return i;
+}
+
 int hd_utf8_valid(const char *str, size_t n)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
-    while (i < n) {
-        /* ASCII fast path: 8 bytes at a time */
-        while (i + 8 <= n) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & 0x8080808080808080ull) break;
-            i += 8;
-        }
-        if (i >= n) break;
-        unsigned char c = s[i];
-        if (c < 0x80) { i++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) {
-            if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return 0;
-            i += 2;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            if (i + 2 >= n) return 0;
-            unsigned char c1 = s[i + 1];
-            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
-            if (c == 0xE0 && c1 < 0xA0) return 0;          /* overlong */
-            if (c == 0xED && c1 > 0x9F) return 0;          /* surrogate */
-            i += 3;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            if (i + 3 >= n) return 0;
-            unsigned char c1 = s[i + 1];
-            if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
-                (s[i + 3] & 0xC0) != 0x80) return 0;
-            if (c == 0xF0 && c1 < 0x90) return 0;          /* overlong */
-            if (c == 0xF4 && c1 > 0x8F) return 0;          /* > U+10FFFF */
-            i += 4;
-        } else {
-            return 0;
+    for (;;) {
+        i = skip_ascii(s, i, n);
+        if (i >= n) return 1;
+        /* a run of multi-byte characters (Chinese text) stays here */
+        while (i < n && s[i] >= 0x80) {
+            unsigned char c = s[i];
+            if (c >= 0xE0 && c <= 0xEF) {
+                if (i + 2 >= n) return 0;
+                unsigned char c1 = s[i + 1];
+                if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return 0;
+                if (c == 0xE0 && c1 < 0xA0) return 0;          /* overlong */
+                if (c == 0xED && c1 > 0x9F) return 0;          /* surrogate */
+                i += 3;
+            } else if (c >= 0xC2 && c <= 0xDF) {
+                if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return 0;
+                i += 2;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                if (i + 3 >= n) return 0;
+                unsigned char c1 = s[i + 1];
+                if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+                    (s[i + 3] & 0xC0) != 0x80) return 0;
+                if (c == 0xF0 && c1 < 0x90) return 0;          /* overlong */
+                if (c == 0xF4 && c1 > 0x8F) return 0;          /* > U+10FFFF */
+                i += 4;
+            } else {
+                return 0;
+            }
         }
     }
-    return 1;
 }
