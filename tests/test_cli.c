@@ -488,6 +488,14 @@ START_TEST(audit_verify_bundle)
     ck_assert_msg(strstr(out_buf, "FAIL: county/530102/extra.csv: not listed") != NULL, "%s", out_buf);
     unlink(p);
 
+    /* an empty directory the manifest does not account for */
+    snprintf(p, sizeof p, "%s/b/emptydir", tmpdir);
+    ck_assert_int_eq(mkdir(p, 0700), 0);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 65);
+    ck_assert_msg(strstr(out_buf, "FAIL: emptydir: an empty directory") != NULL, "%s", out_buf);
+    rmdir(p);
+    ck_assert_int_eq(hedui("audit verify %s/b", tmpdir), 0);
+
     /* a listed file missing, a size change */
     snprintf(p, sizeof p, "%s/b/summary.json", tmpdir);
     sh("mv %s %s.bak", p, p);

@@ -68,7 +68,8 @@ static void list_commands(FILE *f)
                "Usage:\n", HD_ENGINE_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
     fprintf(f, "  hedui --version\n\n%s\nExit codes: 0 ok, 2 usage, 3 a source damaged, 65 input rejected,\n"
-               "66 input missing, 74 I/O error, 75 output locked, 78 bad job/descriptor/policy/key.\n"
+               "66 input missing, 70 internal error, 74 I/O error, 75 output locked,\n"
+               "78 bad job/descriptor/policy/key.\n"
                "'hedui help COMMAND' shows one command.\n", common_help);
 }
 

@@ -322,7 +322,19 @@ static void walk(vctx *v, hd_strmap *listed, const char *rel)
         snprintf(f, sizeof f, "%s/%s", v->dir, r);
         struct stat st;
         if (lstat(f, &st) != 0) { failf(v, "%s: cannot stat: %s", r, strerror(errno)); continue; }
-        if (S_ISDIR(st.st_mode)) { walk(v, listed, r); continue; }
+        if (S_ISDIR(st.st_mode)) {
+            /* a directory holds listed files; an empty one is something the
+             * manifest does not account for */
+            DIR *sub = opendir(f);
+            int entries = 0;
+            struct dirent *se;
+            while (sub && (se = readdir(sub)) != NULL)
+                if (strcmp(se->d_name, ".") && strcmp(se->d_name, "..")) entries++;
+            if (sub) closedir(sub);
+            if (!entries) failf(v, "%s: an empty directory, not in the manifest", r);
+            else walk(v, listed, r);
+            continue;
+        }
         int own = 0;
         if (!*rel)
             for (size_t k = 0; k < sizeof own_files / sizeof *own_files; k++)
