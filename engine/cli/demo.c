@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -103,6 +104,8 @@ int cmd_demo(int argc, char **argv)
     snprintf(job, sizeof job, "%s/job.ini", dir);
     if (access(keyfile, F_OK) != 0) {
         hd_error_clear(&err);
+        /* the generator made keys/ with the default mode: keys live in 0700 */
+        chmod(keys, 0700);
         if (hd_keygen(keys, &err) != HD_OK) return cli_fail(&err);
         cli_log(HD_LOG_INFO, "demo_keygen", "new keys in %s (pseudonym.key, signing.pem, signing.pub.pem)", keys);
     }
