@@ -14,7 +14,7 @@ differ only in the size of the extracts: background factor F/4, F/2 and F
 linearly with the rows and peak RSS should stay flat: memory grows with the
 applicants, never with the extracts (ARCHITECTURE.md).
 
-Environment: BENCH_HOUSEHOLDS (default 10000), BENCH_FACTOR (background
+Environment: BENCH_HEDUI (the binary; default build/hedui), BENCH_HOUSEHOLDS (default 10000), BENCH_FACTOR (background
 rows per applicant member and source of the largest dataset, default 40),
 BENCH_ROUNDS (3), BENCH_SCALES (default "4,2,1": the divisors of F to run;
 "1" runs only the largest dataset).
@@ -24,7 +24,7 @@ reused while the generator and its arguments are unchanged.
 import glob, hashlib, json, os, platform, resource, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HEDUI = os.path.join(ROOT, "build", "hedui")
+HEDUI = os.environ.get("BENCH_HEDUI") or os.path.join(ROOT, "build", "hedui")
 H = int(os.environ.get("BENCH_HOUSEHOLDS", "10000"))
 F = int(os.environ.get("BENCH_FACTOR", "40"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))

@@ -22,9 +22,30 @@
  *
  * Memory: one input buffer of ZSTD_DStreamInSize() (~128 KiB) plus the
  * libzstd context (its window, at most 128 MiB for --long=27 frames).
+ *
+ * Decoding ahead.  Once a zstd file has handed out AHEAD_START decoded
+ * bytes (so: a large file; small files and the header line are read
+ * in-line), a thread of the reader's own decodes ahead into AHEAD_BLOCKS
+ * blocks of AHEAD_BLOCK bytes while the caller parses, so that one large
+ * file keeps two cores busy. The thread calls the very same read_sync()
+ * as before, so the byte stream, the place of every fault and every error
+ * message are unchanged; the caller gets the blocks' bytes in order, then
+ * the end or the error, sticky as before. From that moment the caller
+ * reads the counters (in/out bytes, fault) from its own side (c_*): they
+ * are those of the bytes it was handed, never the thread's.
+ * Where libzstd reports an error (the byte offset in the message, the
+ * bytes read so far) depends on the sizes of the output buffers it was
+ * given, which differ between the thread's blocks and the caller's reads.
+ * So every read size the caller asks for is logged, and when the thread
+ * meets a fault the reader replays: it decodes the file again from its
+ * start with the logged sizes, in-line, and goes on in-line from there;
+ * a damaged file costs a second decode, and everything the caller sees is
+ * exactly what in-line reading gives. Plus AHEAD_BLOCKS x AHEAD_BLOCK
+ * bytes of memory per large file being read.
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -39,6 +60,21 @@
 /* Compressed bytes given to one ZSTD_decompressStream() call: an error is
  * reported at the start of the slice in which libzstd failed. */
 #define SLICE 4096
+
+#define AHEAD_START  (1u << 20)      /* decoded bytes handed out in-line first */
+#define AHEAD_BLOCK  (256u * 1024)   /* one block decoded ahead */
+#define AHEAD_BLOCKS 4
+
+enum { BLK_DATA, BLK_END, BLK_ERROR };
+
+struct ahead_block {
+    unsigned char *buf;
+    size_t len;
+    int kind;                  /* BLK_* */
+    uint64_t in_bytes;         /* the file's bytes read when it was made */
+    hd_read_fault fault;       /* BLK_ERROR */
+    hd_error err;
+};
 
 struct hd_reader {
     int fd;
@@ -57,6 +93,22 @@ struct hd_reader {
     hd_read_fault fault;       /* sticky: set on the first failure */
     int pending;               /* an error waits behind returned bytes */
     hd_error pending_err;
+
+    /* decoding ahead (see the top); the fields above then belong to the
+     * thread, the c_* fields to the caller */
+    int async;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv_data, cv_space;
+    struct ahead_block blk[AHEAD_BLOCKS];
+    unsigned head, count;      /* ring of decoded blocks */
+    size_t cur;                /* read position in blk[head] */
+    int stop;
+    uint64_t c_in, c_out;
+    hd_read_fault c_fault;
+    int no_ahead;              /* never (again) */
+    size_t *reqs;              /* every read size asked for, for a replay */
+    size_t nreqs, capreqs;
 };
 
 /* Offset in the file of in[in_pos]: where decoding stands. */
@@ -79,6 +131,22 @@ static int set_fault(hd_reader *r, hd_read_fault f, hd_error *err,
                 (unsigned long long)off, what);
     if (err) *err = r->pending_err;
     return -1;
+}
+
+/* Reads until 4 bytes are in or the file ends. @return 0 or an errno. */
+static int sniff(hd_reader *r)
+{
+    while (r->in_len < 4 && !r->eof) {
+        ssize_t n = read(r->fd, r->in + r->in_len, r->in_cap - r->in_len);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) r->eof = 1;
+        r->in_len += (size_t)n;
+        r->in_bytes += (uint64_t)n;
+    }
+    return 0;
 }
 
 int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
@@ -118,18 +186,11 @@ int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
         return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
     }
     /* Sniff: read until 4 bytes are in or the file ends. */
-    while (r->in_len < 4 && !r->eof) {
-        ssize_t n = read(fd, r->in + r->in_len, r->in_cap - r->in_len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            int e = errno;
-            hd_reader_close(r);
-            return hd_fail(err, HD_ENOINPUT, "%s: cannot read: %s", path,
-                           strerror(e));
-        }
-        if (n == 0) r->eof = 1;
-        r->in_len += (size_t)n;
-        r->in_bytes += (uint64_t)n;
+    int e = sniff(r);
+    if (e) {
+        hd_reader_close(r);
+        return hd_fail(err, HD_ENOINPUT, "%s: cannot read: %s", path,
+                       strerror(e));
     }
     if (r->in_len >= 4) {
         const unsigned char *b = r->in;
@@ -146,6 +207,8 @@ int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
             return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
         }
         /* windowLogMax stays at the library default (27): refuse larger. */
+        r->capreqs = 64;
+        r->reqs = malloc(r->capreqs * sizeof *r->reqs);   /* NULL: no thread */
     }
     *out = r;
     return HD_OK;
@@ -262,7 +325,7 @@ static ssize_t read_zstd(hd_reader *r, unsigned char *buf, size_t cap,
     return (ssize_t)out.pos;
 }
 
-ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err)
+static ssize_t read_sync(hd_reader *r, void *buf, size_t cap, hd_error *err)
 {
     if (r->fault != HD_RF_NONE) {
         r->pending = 0;
@@ -300,15 +363,202 @@ ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err)
     return n;
 }
 
+/* The decoding thread: read_sync() into free blocks until the end, an
+ * error, or stop. */
+static void *ahead_main(void *arg)
+{
+    hd_reader *r = arg;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while (r->count == AHEAD_BLOCKS && !r->stop)
+            pthread_cond_wait(&r->cv_space, &r->mu);
+        int stop = r->stop;
+        unsigned idx = (r->head + r->count) % AHEAD_BLOCKS;
+        pthread_mutex_unlock(&r->mu);
+        if (stop) break;
+        struct ahead_block *b = &r->blk[idx];
+        hd_error e;
+        hd_error_clear(&e);
+        ssize_t n = read_sync(r, b->buf, AHEAD_BLOCK, &e);
+        b->len = n > 0 ? (size_t)n : 0;
+        b->kind = n > 0 ? BLK_DATA : n == 0 ? BLK_END : BLK_ERROR;
+        b->in_bytes = r->in_bytes;
+        b->fault = r->fault;
+        b->err = e;
+        pthread_mutex_lock(&r->mu);
+        r->count++;
+        pthread_cond_signal(&r->cv_data);
+        pthread_mutex_unlock(&r->mu);
+        if (n <= 0) break;
+    }
+    return NULL;
+}
+
+/* Starts decoding ahead; stays in-line when it cannot. */
+static void ahead_start(hd_reader *r)
+{
+    for (int i = 0; i < AHEAD_BLOCKS; i++) {
+        r->blk[i].buf = malloc(AHEAD_BLOCK);
+        if (!r->blk[i].buf) goto fail;
+    }
+    r->c_in = r->in_bytes;
+    r->c_out = r->out_bytes;
+    r->c_fault = HD_RF_NONE;
+    r->head = r->count = 0;
+    r->cur = 0;
+    r->stop = 0;
+    if (pthread_mutex_init(&r->mu, NULL) != 0) goto fail;
+    if (pthread_cond_init(&r->cv_data, NULL) != 0) { pthread_mutex_destroy(&r->mu); goto fail; }
+    if (pthread_cond_init(&r->cv_space, NULL) != 0) {
+        pthread_cond_destroy(&r->cv_data);
+        pthread_mutex_destroy(&r->mu);
+        goto fail;
+    }
+    r->async = 1;
+    if (pthread_create(&r->thread, NULL, ahead_main, r) != 0) {
+        r->async = 0;
+        pthread_cond_destroy(&r->cv_space);
+        pthread_cond_destroy(&r->cv_data);
+        pthread_mutex_destroy(&r->mu);
+        goto fail;
+    }
+    return;
+fail:
+    for (int i = 0; i < AHEAD_BLOCKS; i++) { free(r->blk[i].buf); r->blk[i].buf = NULL; }
+    r->no_ahead = 1;
+}
+
+static void ahead_stop(hd_reader *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    pthread_cond_signal(&r->cv_space);
+    pthread_mutex_unlock(&r->mu);
+    pthread_join(r->thread, NULL);
+    pthread_cond_destroy(&r->cv_space);
+    pthread_cond_destroy(&r->cv_data);
+    pthread_mutex_destroy(&r->mu);
+    for (int i = 0; i < AHEAD_BLOCKS; i++) { free(r->blk[i].buf); r->blk[i].buf = NULL; }
+    r->async = 0;
+}
+
+/* The thread met a fault: decode again from the start with the caller's
+ * logged read sizes (all but the last, which the caller is making now),
+ * in-line, so that the fault comes where in-line reading puts it.
+ * @return 0, or -1 when the file cannot be read again (the thread's fault
+ * then stands). */
+static int replay(hd_reader *r)
+{
+    ahead_stop(r);
+    r->no_ahead = 1;
+    if (lseek(r->fd, 0, SEEK_SET) != 0) return -1;
+    ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only);
+    r->in_pos = r->in_len = 0;
+    r->in_bytes = r->out_bytes = 0;
+    r->hint = 0;
+    r->eof = r->done = r->pending = 0;
+    r->fault = HD_RF_NONE;
+    if (sniff(r) != 0) return -1;
+    size_t big = 0;
+    for (size_t i = 0; i + 1 < r->nreqs; i++) if (r->reqs[i] > big) big = r->reqs[i];
+    unsigned char *scratch = malloc(big ? big : 1);
+    if (!scratch) return -1;
+    for (size_t i = 0; i + 1 < r->nreqs; i++) {
+        hd_error e;
+        if (read_sync(r, scratch, r->reqs[i], &e) < 0) break;
+    }
+    free(scratch);
+    return 0;
+}
+
+/* The caller's side: fills buf from the blocks in order, as read_sync()
+ * would have (full unless the end or an error comes; bytes before an
+ * error first, the error next time). */
+static ssize_t read_ahead(hd_reader *r, unsigned char *buf, size_t cap, hd_error *err)
+{
+    size_t got = 0;
+    while (got < cap) {
+        pthread_mutex_lock(&r->mu);
+        while (r->count == 0) pthread_cond_wait(&r->cv_data, &r->mu);
+        struct ahead_block *b = &r->blk[r->head];
+        pthread_mutex_unlock(&r->mu);
+        if (b->kind != BLK_DATA) {          /* sticky: never taken off */
+            r->c_in = b->in_bytes;
+            if (got) break;
+            if (b->kind == BLK_END) return 0;
+            if (r->reqs) {
+                hd_read_fault f = b->fault;
+                hd_error e2 = b->err;
+                if (replay(r) == 0) return read_sync(r, buf, cap, err);
+                r->fault = f;                   /* could not replay */
+                r->pending_err = e2;
+                if (err) *err = e2;
+                return -1;
+            }
+            r->c_fault = b->fault;
+            if (err) *err = b->err;
+            return -1;
+        }
+        size_t k = b->len - r->cur;
+        if (k > cap - got) k = cap - got;
+        memcpy(buf + got, b->buf + r->cur, k);
+        got += k;
+        r->cur += k;
+        r->c_in = b->in_bytes;
+        if (r->cur == b->len) {
+            r->cur = 0;
+            pthread_mutex_lock(&r->mu);
+            r->head = (r->head + 1) % AHEAD_BLOCKS;
+            r->count--;
+            pthread_cond_signal(&r->cv_space);
+            pthread_mutex_unlock(&r->mu);
+        }
+    }
+    r->c_out += got;
+    return (ssize_t)got;
+}
+
+ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err)
+{
+    if (r->is_zstd && r->reqs && !r->no_ahead) {
+        if (r->nreqs == r->capreqs) {
+            size_t nc = r->capreqs * 2;
+            size_t *q = realloc(r->reqs, nc * sizeof *q);
+            if (!q) {                   /* no log, no replay: no thread */
+                if (r->async) {
+                    /* the thread goes on; a fault then stays where the
+                     * thread met it (offsets may differ by a block) */
+                    free(r->reqs);
+                    r->reqs = NULL;
+                } else {
+                    r->no_ahead = 1;
+                }
+            } else {
+                r->reqs = q;
+                r->capreqs = nc;
+            }
+        }
+        if (r->reqs && r->nreqs < r->capreqs) r->reqs[r->nreqs++] = cap;
+    }
+    if (r->async) return cap ? read_ahead(r, buf, cap, err) : 0;
+    ssize_t n = read_sync(r, buf, cap, err);
+    if (n > 0 && r->is_zstd && r->reqs && !r->no_ahead && r->file_size > 0 &&
+        r->out_bytes >= AHEAD_START && r->fault == HD_RF_NONE && !r->done)
+        ahead_start(r);
+    return n;
+}
+
 int hd_reader_is_zstd(const hd_reader *r) { return r->is_zstd; }
-hd_read_fault hd_reader_fault(const hd_reader *r) { return r->fault; }
-uint64_t hd_reader_in_bytes(const hd_reader *r) { return r->in_bytes; }
-uint64_t hd_reader_out_bytes(const hd_reader *r) { return r->out_bytes; }
+hd_read_fault hd_reader_fault(const hd_reader *r) { return r->async ? r->c_fault : r->fault; }
+uint64_t hd_reader_in_bytes(const hd_reader *r) { return r->async ? r->c_in : r->in_bytes; }
+uint64_t hd_reader_out_bytes(const hd_reader *r) { return r->async ? r->c_out : r->out_bytes; }
 uint64_t hd_reader_file_size(const hd_reader *r) { return r->file_size; }
 
 void hd_reader_close(hd_reader *r)
 {
     if (!r) return;
+    if (r->async) ahead_stop(r);
+    free(r->reqs);
     if (r->fd >= 0) close(r->fd);
     ZSTD_freeDCtx(r->dctx);
     free(r->in);
