@@ -342,10 +342,12 @@ static inline int digits_n(const char *s, int n)
 }
 
 /*
- * The two usual formats on their usual cells: "%Y%m%d" on 8 digits and
- * "%Y-%m-%d" on dddd-dd-dd. There match_format() takes 4, 2 and 2 digits
- * (it is greedy), so the result is the same. Anything else: 0, and the
- * general matcher decides.
+ * The usual formats on their usual cells: "%Y%m%d" on 8 digits,
+ * "%Y-%m-%d" on dddd-dd-dd, and for periods "%Y%m" on 6 digits, "%Y-%m"
+ * on dddd-dd and "%Y". There match_format() takes 4 digits for %Y and 2
+ * for %m and %d (it is greedy), so the result is the same.
+ * @return 1 matched (*mt set), -1 cannot match, 0 the general matcher
+ * decides.
  */
 static int match_fast(const char *s, size_t n, const char *f, size_t fn, ymd_match *mt)
 {
@@ -356,6 +358,22 @@ static int match_fast(const char *s, size_t n, const char *f, size_t fn, ymd_mat
     } else if (fn == 8 && n == 10 && memcmp(f, "%Y-%m-%d", 8) == 0 && s[4] == '-' && s[7] == '-') {
         if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 5, 2)) < 0 || (d = digits_n(s + 8, 2)) < 0)
             return 0;
+    } else if (fn == 4 && n == 6 && memcmp(f, "%Y%m", 4) == 0) {       /* periods */
+        if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 4, 2)) < 0) return 0;
+        mt->y = y; mt->m = m; mt->d = 0;
+        mt->has_m = 1; mt->has_d = 0;
+        return 1;
+    } else if (fn == 5 && n == 7 && memcmp(f, "%Y-%m", 5) == 0 && s[4] == '-') {
+        if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 5, 2)) < 0) return 0;
+        mt->y = y; mt->m = m; mt->d = 0;
+        mt->has_m = 1; mt->has_d = 0;
+        return 1;
+    } else if (fn == 2 && memcmp(f, "%Y", 2) == 0) {
+        /* "%Y" matches 4 digits and nothing else: decided here */
+        if (n != 4 || (y = digits_n(s, 4)) < 0) return -1;
+        mt->y = y; mt->m = mt->d = 0;
+        mt->has_m = mt->has_d = 0;
+        return 1;
     } else {
         return 0;
     }
@@ -372,8 +390,9 @@ hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *o
         const char *bar = strchr(f, '|');
         size_t fn = bar ? (size_t)(bar - f) : strlen(f);
         ymd_match mt;
-        if ((match_fast(s, n, f, fn, &mt) ||
-             match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0) &&
+        int fast = match_fast(s, n, f, fn, &mt);
+        if ((fast > 0 || (fast == 0 &&
+             match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0)) &&
             mt.has_m && mt.has_d && hd_date_valid(mt.y, mt.m, mt.d)) {
             *out = hd_date_from_ymd(mt.y, mt.m, mt.d);
             return HD_R_NONE;
@@ -391,7 +410,9 @@ hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t 
         const char *bar = strchr(f, '|');
         size_t fn = bar ? (size_t)(bar - f) : strlen(f);
         ymd_match mt;
-        if (match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0) {
+        int fast = match_fast(s, n, f, fn, &mt);
+        if (fast > 0 || (fast == 0 &&
+            match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0)) {
             int ok;
             if (mt.has_d) ok = mt.has_m && hd_date_valid(mt.y, mt.m, mt.d);
             else if (mt.has_m) ok = hd_date_valid(mt.y, mt.m, 1);
