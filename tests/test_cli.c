@@ -214,7 +214,8 @@ START_TEST(check_bad_rows)
     /* 3 of 6 rows bad is over the batch's default 5 %: the batch would
      * treat the file as damaged, and check says so */
     ck_assert_msg(strstr(out_buf, FIX "/bad.csv: QUARANTINE_RATE: 3 of 6 rows") != NULL, "%s", out_buf);
-    ck_assert_int_eq(count_lines(out_buf), 5);
+    /* and one line per reason with its count */
+    ck_assert_int_eq(count_lines(out_buf), 8);
     /* never the raw row: no ID, no name */
     ck_assert_ptr_null(strstr(out_buf, "530102198001010060"));
     ck_assert_ptr_null(strstr(out_buf, "53010219800101006"));
@@ -244,6 +245,130 @@ START_TEST(check_clean_missing_baddesc)
     sh("cp " FIX "/clean.csv %s/d.csv && cp " FIX "/deposit.fmt %s/d.fmt", tmpdir, tmpdir);
     ck_assert_int_eq(hedui("check %s/d.csv", tmpdir), 0);
     ck_assert_int_eq(hedui("check %s/hdr.csv", tmpdir), 2);
+    rm_tmp();
+}
+END_TEST
+
+/* -------------------------------------------------------- check --lang */
+
+/* ISO 7064 MOD 11-2 (GB 11643-1999 §5.4), worked out here and not with the
+ * engine's hd_id_check_char. */
+static char iso7064_check(const char *body17)
+{
+    static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+    int sum = 0;
+    for (int i = 0; i < 17; i++) sum += (body17[i] - '0') * w[i];
+    return "10X98765432"[sum % 11];
+}
+
+/* the language comes from LC_ALL, LC_MESSAGES, LANG: none of them set */
+static void no_locale(void)
+{
+    unsetenv("LC_ALL");
+    unsetenv("LC_MESSAGES");
+    unsetenv("LANG");
+}
+
+START_TEST(check_lang_zh)
+{
+    mk_tmp();
+    no_locale();
+    /* bad.csv line 4 holds 530102198001010060: its check character is wrong */
+    const char *id = "530102198001010060";
+    char want = iso7064_check(id);
+    ck_assert_int_ne(want, id[17]);
+    char line[256];
+    snprintf(line, sizeof line, FIX "/bad.csv:4: ID_CHECK: 第4行：证件号码校验位错误，应为 %c", want);
+    ck_assert_int_eq(hedui("check --lang zh --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_msg(strstr(out_buf, line) != NULL, "want %s in:\n%s", line, out_buf);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv:5: AMOUNT: 第5行：账户余额不是金额") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv:6: FIELD_COUNT: 第6行：") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv: QUARANTINE_RATE: 6行中有3行有错") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv: 共6行，正确3行，有错3行") != NULL, "%s", out_buf);
+    /* one summary line per reason */
+    ck_assert_msg(strstr(out_buf, "\n  身份证号码校验位错误：1行\n") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, "\n  金额写法不对：1行\n") != NULL, "%s", out_buf);
+    ck_assert_msg(strstr(out_buf, "\n  列数与表头不一致：1行\n") != NULL, "%s", out_buf);
+    ck_assert_int_eq(count_lines(out_buf), 8);
+    /* never the ID nor its first 17 digits, never a name or a cell */
+    ck_assert_ptr_null(strstr(out_buf, "530102198001010060"));
+    ck_assert_ptr_null(strstr(out_buf, "53010219800101006"));
+    ck_assert_ptr_null(strstr(out_buf, "测试"));
+    ck_assert_ptr_null(strstr(out_buf, "12元"));
+
+    /* an applicant list: the second reading for the check character */
+    const char *id2 = "530102198203150025";
+    want = iso7064_check(id2);
+    ck_assert_int_ne(want, id2[17]);
+    snprintf(line, sizeof line, FIX "/applicants.csv:3: ID_CHECK: 第3行：身份证号码校验位错误，应为 %c", want);
+    ck_assert_int_eq(hedui("check --lang=zh --as-of 2026-11-28 --format " FIX "/applicants.fmt "
+                           FIX "/applicants.csv"), 65);
+    ck_assert_msg(strstr(out_buf, line) != NULL, "want %s in:\n%s", line, out_buf);
+    /* VALUE_UNMAPPED names the allowed values: [values] keys and canonical ones */
+    ck_assert_msg(strstr(out_buf, FIX "/applicants.csv:4: VALUE_UNMAPPED: 第4行：与申请人关系的值不在允许范围内："
+                                  "允许的值为 本人、配偶、") != NULL, "%s", out_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, "、其他、self、spouse、"));
+    ck_assert_msg(strstr(out_buf, FIX "/applicants.csv:5: EXCEL_MANGLED: 第5行：身份证号码：") != NULL, "%s", out_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, "请把该列设为文本后重新填写"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  身份证号码校验位错误：1行\n"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  取值不在允许范围内：1行\n"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  号码被表格软件变成了科学计数法：1行\n"));
+    ck_assert_ptr_null(strstr(out_buf, "53010219820315002"));
+    ck_assert_ptr_null(strstr(out_buf, "示例"));
+    ck_assert_ptr_null(strstr(out_buf, "朋友"));
+    ck_assert_ptr_null(strstr(out_buf, "5.30102E+17\n"));
+    rm_tmp();
+}
+END_TEST
+
+START_TEST(check_lang_en_and_env)
+{
+    mk_tmp();
+    no_locale();
+    /* English: today's wording, plus one summary line per reason */
+    ck_assert_int_eq(hedui("check --lang en --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv:4: ID_CHECK: id_number (column 证件号码) has a wrong check "
+                         "character (the last one): a digit was probably mistyped; copy the number again "
+                         "from the ID card\n") != NULL, "%s", out_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, FIX "/bad.csv: 6 rows, 3 ok, 3 bad (FIELD_COUNT 1, AMOUNT 1, ID_CHECK 1)"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  wrong ID check character: 1 row\n"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  not an amount of money: 1 row\n"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  wrong number of fields: 1 row\n"));
+    ck_assert_ptr_null(strstr(out_buf, "第"));
+    ck_assert_ptr_null(strstr(out_buf, "53010219800101006"));
+    char en[sizeof out_buf];
+    memcpy(en, out_buf, sizeof en);
+    /* no locale at all: English, the same bytes */
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_str_eq(out_buf, en);
+
+    /* LANG=zh_CN.UTF-8 without --lang: Chinese */
+    setenv("LANG", "zh_CN.UTF-8", 1);
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_msg(strstr(out_buf, FIX "/bad.csv:4: ID_CHECK: 第4行：证件号码校验位错误") != NULL, "%s", out_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  身份证号码校验位错误：1行\n"));
+    /* --lang wins over the environment */
+    ck_assert_int_eq(hedui("check --lang en --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_str_eq(out_buf, en);
+    /* LC_MESSAGES before LANG, LC_ALL before both */
+    setenv("LC_MESSAGES", "en_US.UTF-8", 1);
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_str_eq(out_buf, en);
+    setenv("LC_ALL", "zh_TW.UTF-8", 1);
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt " FIX "/bad.csv"), 65);
+    ck_assert_ptr_nonnull(strstr(out_buf, "第4行："));
+    /* a clean file in Chinese */
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt " FIX "/clean.csv"), 0);
+    ck_assert_str_eq(out_buf, FIX "/clean.csv: 共2行，正确2行，有错0行\n");
+
+    /* a bad --lang is a usage error */
+    ck_assert_int_eq(hedui("check --lang fr --format " FIX "/deposit.fmt " FIX "/bad.csv"), 2);
+    assert_usage_line();
+    ck_assert_ptr_nonnull(strstr(err_buf, "--lang"));
+    ck_assert_int_eq(hedui("check --lang --format " FIX "/deposit.fmt " FIX "/bad.csv"), 2);
+    assert_usage_line();
+    ck_assert_int_eq(hedui("check --format " FIX "/deposit.fmt --lang"), 2);
+    assert_usage_line();
     rm_tmp();
 }
 END_TEST
@@ -574,6 +699,12 @@ START_TEST(demo_runs_and_verifies)
     ck_assert_ptr_nonnull(strstr(out_buf, "不符合"));
     ck_assert_ptr_nonnull(strstr(out_buf, "Damaged    no"));
     ck_assert_ptr_nonnull(strstr(out_buf, "Manifest   signed"));
+    /* where the county workbooks and the auditor's report are */
+    ck_assert_msg(strstr(out_buf, "\n  county workbooks  county/<code>/results.xlsx (one per county, ") != NULL,
+                  "%s", out_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, " counties)\n"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  auditor report    audit/report.html\n"));
+    ck_assert_ptr_null(strstr(out_buf, "changes.csv (against"));      /* no previous */
     const char *o = strstr(out_buf, "Output     ");
     ck_assert_ptr_nonnull(o);
     char outdir[4096];
@@ -585,6 +716,20 @@ START_TEST(demo_runs_and_verifies)
     /* the same job again: kept as it is; -q prints nothing on stdout */
     ck_assert_int_eq(hedui("run %s/demo/job.ini", tmpdir), 0);
     ck_assert_ptr_nonnull(strstr(out_buf, "already exists"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "county/<code>/results.xlsx"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "audit/report.html"));
+    /* a job with previous: the changes files are named too */
+    char prev[4200];
+    ck_assert_ptr_nonnull(strrchr(outdir, '/'));
+    snprintf(prev, sizeof prev, "%s", strrchr(outdir, '/') + 1);
+    sh("sed -e 's|^\\[job\\]|[job]\\nprevious = out/%s|' -e 's|^output *=.*|output = out2/|' "
+       "%s/demo/job.ini > %s/demo/job2.ini", prev, tmpdir, tmpdir);
+    rc = hedui("run --progress=never %s/demo/job2.ini", tmpdir);
+    ck_assert_msg(rc == 0, "run exit %d: %s", rc, err_buf);
+    ck_assert_msg(strstr(out_buf, "\n  changes           county/<code>/changes.csv (against the previous run)\n")
+                  != NULL, "%s", out_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, "results.xlsx"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "report.html"));
     ck_assert_int_eq(hedui("-q run --force %s/demo/job.ini", tmpdir), 0);
     ck_assert_str_eq(out_buf, "");
     rm_tmp();
@@ -593,6 +738,9 @@ END_TEST
 
 int main(void)
 {
+    /* the tests that do not choose a language read English output: no
+     * locale from the caller's environment (check_lang_* set their own) */
+    no_locale();
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("cli");
     tcase_set_timeout(tc, 60);
@@ -602,6 +750,8 @@ int main(void)
     tcase_add_test(tc, keygen_modes_and_no_overwrite);
     tcase_add_test(tc, check_bad_rows);
     tcase_add_test(tc, check_clean_missing_baddesc);
+    tcase_add_test(tc, check_lang_zh);
+    tcase_add_test(tc, check_lang_en_and_env);
     tcase_add_test(tc, tokenize_bad_rows);
     tcase_add_test(tc, tokenize_clean_roundtrip);
     tcase_add_test(tc, tokenize_positional);

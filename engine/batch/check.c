@@ -13,10 +13,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "batch/internal.h"
+#include "hedui/ident.h"
 #include "hedui/tools.h"
 #include "util/arena.h"
 
-void hd_reason_advice(hd_reason r, int field, const char *column, char *out, size_t cap)
+static void en_advice(hd_reason r, int field, const char *column, char *out, size_t cap)
 {
     char col[512];
     const char *fname = (field >= 0 && field < HD_F__COUNT) ? hd_field_name((hd_fid)field) : NULL;
@@ -111,6 +112,26 @@ void hd_reason_advice(hd_reason r, int field, const char *column, char *out, siz
     case HD_R_APPLICATION_ID_REUSED:
         what = "is an application id already used in another file of the same county; give it a new id";
         break;
+    case HD_R_HEADER_MISMATCH:
+        snprintf(out, cap, "the header line does not match the descriptor (a mapped column is missing, "
+                 "a name repeats or the line cannot be read); export the file with the agreed header "
+                 "or correct [columns] in the descriptor");
+        return;
+    case HD_R_TRAILER_COUNT:
+        snprintf(out, cap, "the trailer line is missing or its row count disagrees with the rows in the file; "
+                 "the file is probably incomplete: export and send it again");
+        return;
+    case HD_R_READ_ERROR:
+        snprintf(out, cap, "the file cannot be read to its end (open, read or decompression error); send the file again");
+        return;
+    case HD_R_QUARANTINE_RATE:
+        snprintf(out, cap, "more bad rows than the batch accepts (default 5 %%): the batch would treat the "
+                 "whole source as damaged; correct the rows listed above and send the file again");
+        return;
+    case HD_R_SIZE_CAP:
+        snprintf(out, cap, "the file is larger, decompressed, than the descriptor's max_bytes; "
+                 "make sure it is the right file, or split it");
+        return;
     default:
         snprintf(out, cap, "%s: the row cannot be used (%s)", col, hd_reason_name(r));
         return;
@@ -118,31 +139,347 @@ void hd_reason_advice(hd_reason r, int field, const char *column, char *out, siz
     snprintf(out, cap, "%s %s", col, what);
 }
 
+void hd_reason_advice(hd_reason r, int field, const char *column, char *out, size_t cap)
+{
+    en_advice(r, field, column, out, cap);
+}
+
+/* Cuts a possibly truncated UTF-8 string back to its last whole character. */
+static void utf8_whole(char *out, size_t cap)
+{
+    size_t len = strnlen(out, cap);
+    if (len == 0 || len + 1 < cap) return;          /* not filled to the brim */
+    size_t i = len;
+    while (i > 0 && ((unsigned char)out[i - 1] & 0xC0) == 0x80) i--;
+    if (i == 0) { out[0] = 0; return; }
+    unsigned char lead = (unsigned char)out[i - 1];
+    size_t need = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (i - 1) < need) out[i - 1] = 0;
+}
+
+/* The column as a county clerk sees it: its header; "#N" -> 第N列; else
+ * the canonical field's name. */
+static const char *zh_col(int field, const char *column, char *buf, size_t cap)
+{
+    if (column && column[0] == '#' && column[1]) {
+        snprintf(buf, cap, "第%s列", column + 1);
+        return buf;
+    }
+    if (column && *column) return column;
+    if (field >= 0 && field < HD_F__COUNT) {
+        snprintf(buf, cap, "字段 %s ", hd_field_name((hd_fid)field));
+        return buf;
+    }
+    return "某一列";
+}
+
+static void zh_advice(hd_reason r, int field, const char *column, const hd_advice_extra *x,
+                      char *out, size_t cap)
+{
+    char cb[256];
+    const char *c = zh_col(field, column, cb, sizeof cb);
+    switch (r) {
+    case HD_R_ID_CHECK:
+        if (x && x->id_check)
+            snprintf(out, cap, "%s校验位错误，应为 %c（由前17位算出）：请对照身份证核对；"
+                     "若身份证上最后一位不是 %c，则是前17位中有数字录错，请重新录入整个号码",
+                     c, x->id_check, x->id_check);
+        else
+            snprintf(out, cap, "%s校验位错误（最后一位与前17位不符）：可能有一位数字录错，请对照身份证重新录入", c);
+        return;
+    case HD_R_ID_DATE:
+        snprintf(out, cap, "%s中的出生日期不存在或晚于核对日期：请对照身份证重新录入", c);
+        return;
+    case HD_R_ID_FORMAT:
+        snprintf(out, cap, "%s位数或字符不对：应为18位数字，最后一位可为X（旧的15位号码也可以；"
+                 "用 hedui tokenize 转换过的文件应为64位十六进制代号），请对照身份证改正", c);
+        return;
+    case HD_R_ID_PROVINCE:
+        snprintf(out, cap, "%s前两位不是省份代码：请对照身份证重新录入", c);
+        return;
+    case HD_R_EXCEL_MANGLED:
+        snprintf(out, cap, "%s：表格软件把号码变成了科学计数法（如 5.30102E+17），后几位已丢失："
+                 "请把该列设为文本后重新填写", c);
+        return;
+    case HD_R_MISSING:
+        if (field == HD_F_BALANCE)
+            snprintf(out, cap, "%s为空，超限标记（over_limit）也为空：请填写余额", c);
+        else
+            snprintf(out, cap, "%s为空：这一项必须填写，请补上", c);
+        return;
+    case HD_R_AMOUNT:
+        snprintf(out, cap, "%s不是金额：只写数字，可带正负号、千位分隔逗号和单位允许的小数位，"
+                 "不要写“元”、货币符号、空格或括号", c);
+        return;
+    case HD_R_DATE:
+        snprintf(out, cap, "%s不是日期或该日期不存在：请按格式说明规定的格式填写（默认 2026-11-03 或 20261103）", c);
+        return;
+    case HD_R_AREA:
+        snprintf(out, cap, "%s不是面积：请写平方米数，最多两位小数，不要写单位", c);
+        return;
+    case HD_R_SHARE:
+        snprintf(out, cap, "%s不是份额或超过了整体：请按格式说明的单位填写"
+                 "（bp 为 0-10000，percent 为 0-100，fraction 为 0-1）", c);
+        return;
+    case HD_R_PERIOD:
+        snprintf(out, cap, "%s不是所属期：请写 YYYY、YYYY-MM 或 YYYYMM（如 2026-10）", c);
+        return;
+    case HD_R_VALUE_UNMAPPED:
+        if (x && x->allowed && *x->allowed)
+            snprintf(out, cap, "%s的值不在允许范围内：允许的值为 %s；请改正，"
+                     "或在格式说明的 [values] 中加上这个值", c, x->allowed);
+        else
+            snprintf(out, cap, "%s的值不在允许范围内（既不是标准值，格式说明的 [values] 中也没有）："
+                     "请改正，或在 [values] 中加上这个值", c);
+        return;
+    case HD_R_FIELD_COUNT:
+        snprintf(out, cap, "这一行的列数与表头不一致：请检查是否多了或少了分隔符（逗号），"
+                 "或者没有加引号的单元格里含有分隔符");
+        return;
+    case HD_R_ENCODING:
+        snprintf(out, cap, "这一行含有不符合文件编码的字节（乱码）：请按格式说明中的编码重新导出文件"
+                 "（如“CSV UTF-8”），或改正格式说明的 encoding");
+        return;
+    case HD_R_BAD_QUOTE:
+        snprintf(out, cap, "没有加引号的单元格里出现了引号，或结束引号后面还有文字："
+                 "请给整个单元格加上引号，单元格内的引号写两遍");
+        return;
+    case HD_R_UNBALANCED_QUOTE:
+        snprintf(out, cap, "从这一行开始的带引号单元格没有结束引号：请补上缺少的结束引号");
+        return;
+    case HD_R_NUL_BYTE:
+        snprintf(out, cap, "这一行含有空字节（NUL）：文件可能已损坏或不是文本文件，请重新导出");
+        return;
+    case HD_R_LINE_TOO_LONG:
+        snprintf(out, cap, "这一行超过了最大行长（max_line）：请检查上面是否缺少结束引号");
+        return;
+    case HD_R_TRUNCATED:
+        snprintf(out, cap, "文件在这一行中间中断了（压缩文件不完整）：请重新发送文件");
+        return;
+    case HD_R_APPLICANT_INCONSISTENT:
+        snprintf(out, cap, "%s与同一申请第一行填写的不一致（同一申请的区县代码、城乡类别、救助类型必须相同）："
+                 "请改正", c);
+        return;
+    case HD_R_APPLICATION_ID_REUSED:
+        snprintf(out, cap, "%s已在本区县的另一个文件中用过：请给这个申请换一个新编号", c);
+        return;
+    case HD_R_DUPLICATE_MEMBER:
+        snprintf(out, cap, "同一申请中重复列出了同一个成员（%s相同）：请删除重复的行", c);
+        return;
+    case HD_R_COUNTY_UNKNOWN:
+        snprintf(out, cap, "%s不是六位区县代码，或政策中没有该区县的低保标准："
+                 "请填写本区县的 GB/T 2260 行政区划代码（如 530102）", c);
+        return;
+    case HD_R_HEADER_MISMATCH:
+        snprintf(out, cap, "表头与格式说明不符（缺少列、列名重复或表头无法读取）："
+                 "请按规定的表头重新导出，或改正格式说明的 [columns]");
+        return;
+    case HD_R_TRAILER_COUNT:
+        snprintf(out, cap, "文件末尾的合计行缺失，或合计行数与实际行数不符：文件可能不完整，请重新导出并发送");
+        return;
+    case HD_R_READ_ERROR:
+        snprintf(out, cap, "文件无法读到结尾（无法打开、读取或解压）：请重新发送文件");
+        return;
+    case HD_R_QUARANTINE_RATE:
+        snprintf(out, cap, "有错的行超过了批处理允许的比例（默认 5%%）：批处理会把整个数据源当作损坏，"
+                 "请改正上面列出的行后重新提交");
+        return;
+    case HD_R_SIZE_CAP:
+        snprintf(out, cap, "文件解压后超过了格式说明规定的大小上限（max_bytes）：请确认文件是否正确，或拆分成几个文件");
+        return;
+    default:
+        snprintf(out, cap, "%s：这一行无法使用（%s）", c, hd_reason_name(r));
+        return;
+    }
+}
+
+void hd_reason_advice_ex(hd_reason r, int field, const char *column, hd_lang lang,
+                         const hd_advice_extra *x, char *out, size_t cap)
+{
+    if (!out || cap == 0) return;
+    if (lang == HD_LANG_ZH) zh_advice(r, field, column, x, out, cap);
+    else en_advice(r, field, column, out, cap);
+    utf8_whole(out, cap);
+}
+
+const char *hd_reason_label(hd_reason r, hd_lang lang)
+{
+    static const char *const zh[HD_R__COUNT] = {
+        [HD_R_NONE] = "",
+        [HD_R_FIELD_COUNT] = "列数与表头不一致",
+        [HD_R_ENCODING] = "含有不符合文件编码的字节",
+        [HD_R_MISSING] = "必填项为空",
+        [HD_R_AMOUNT] = "金额写法不对",
+        [HD_R_DATE] = "日期写法不对或日期不存在",
+        [HD_R_AREA] = "面积写法不对",
+        [HD_R_SHARE] = "份额写法不对或超过整体",
+        [HD_R_PERIOD] = "所属期写法不对",
+        [HD_R_VALUE_UNMAPPED] = "取值不在允许范围内",
+        [HD_R_EXCEL_MANGLED] = "号码被表格软件变成了科学计数法",
+        [HD_R_ID_FORMAT] = "身份证号码位数或字符不对",
+        [HD_R_ID_CHECK] = "身份证号码校验位错误",
+        [HD_R_ID_DATE] = "身份证号码中的出生日期不存在或晚于核对日期",
+        [HD_R_ID_PROVINCE] = "身份证号码前两位不是省份代码",
+        [HD_R_TRUNCATED] = "文件在行中间中断",
+        [HD_R_APPLICANT_INCONSISTENT] = "与同一申请第一行不一致",
+        [HD_R_APPLICATION_ID_REUSED] = "申请编号在另一个文件中用过",
+        [HD_R_LINE_TOO_LONG] = "行过长",
+        [HD_R_NUL_BYTE] = "含有空字节",
+        [HD_R_UNBALANCED_QUOTE] = "引号没有结束",
+        [HD_R_BAD_QUOTE] = "引号位置不对",
+        [HD_R_HEADER_MISMATCH] = "表头与格式说明不符",
+        [HD_R_TRAILER_COUNT] = "合计行缺失或行数不符",
+        [HD_R_READ_ERROR] = "文件无法读到结尾",
+        [HD_R_QUARANTINE_RATE] = "有错的行超过允许比例",
+        [HD_R_NO_FILES] = "没有找到文件",
+        [HD_R_STALE] = "数据过旧",
+        [HD_R_SIZE_CAP] = "文件超过大小上限",
+        [HD_R_COUNTY_UNKNOWN] = "区县代码不对或没有低保标准",
+        [HD_R_DUPLICATE_MEMBER] = "同一申请中成员重复",
+    };
+    static const char *const en[HD_R__COUNT] = {
+        [HD_R_NONE] = "",
+        [HD_R_FIELD_COUNT] = "wrong number of fields",
+        [HD_R_ENCODING] = "bytes invalid in the file's encoding",
+        [HD_R_MISSING] = "required cell empty",
+        [HD_R_AMOUNT] = "not an amount of money",
+        [HD_R_DATE] = "not a date, or no such day",
+        [HD_R_AREA] = "not an area",
+        [HD_R_SHARE] = "not a share, or above the whole",
+        [HD_R_PERIOD] = "not a period",
+        [HD_R_VALUE_UNMAPPED] = "value not allowed in the column",
+        [HD_R_EXCEL_MANGLED] = "number turned into scientific notation by a spreadsheet",
+        [HD_R_ID_FORMAT] = "ID number of the wrong length or characters",
+        [HD_R_ID_CHECK] = "wrong ID check character",
+        [HD_R_ID_DATE] = "ID birth date impossible or after the verification date",
+        [HD_R_ID_PROVINCE] = "ID number does not start with a province code",
+        [HD_R_TRUNCATED] = "file ends inside a row",
+        [HD_R_APPLICANT_INCONSISTENT] = "differs from the application's first row",
+        [HD_R_APPLICATION_ID_REUSED] = "application id used in another file",
+        [HD_R_LINE_TOO_LONG] = "row too long",
+        [HD_R_NUL_BYTE] = "NUL byte in the row",
+        [HD_R_UNBALANCED_QUOTE] = "quote never closed",
+        [HD_R_BAD_QUOTE] = "stray quote",
+        [HD_R_HEADER_MISMATCH] = "header does not match the descriptor",
+        [HD_R_TRAILER_COUNT] = "trailer missing or count wrong",
+        [HD_R_READ_ERROR] = "file cannot be read to its end",
+        [HD_R_QUARANTINE_RATE] = "too many bad rows",
+        [HD_R_NO_FILES] = "no file found",
+        [HD_R_STALE] = "data too old",
+        [HD_R_SIZE_CAP] = "file over the size cap",
+        [HD_R_COUNTY_UNKNOWN] = "county code not six digits or without a standard",
+        [HD_R_DUPLICATE_MEMBER] = "member repeated in an application",
+    };
+    if ((int)r < 0 || r >= HD_R__COUNT) return lang == HD_LANG_ZH ? "未知原因" : "unknown reason";
+    const char *s = lang == HD_LANG_ZH ? zh[r] : en[r];
+    return s ? s : hd_reason_name(r);
+}
+
+/* The check character the first 17 digits of an ID cell call for, or 0
+ * when the cleaned cell is not 17 digits and one more character (ASCII
+ * or full-width digits, as hd_id_normalise folds them). The cell is read
+ * here and nowhere copied. */
+static char cell_check_char(const char *s, size_t n)
+{
+    hd_cell_clean(&s, &n);
+    char body[17];
+    int nd = 0, nchar = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char b = (unsigned char)s[i];
+        int digit = -1;
+        size_t step = 1;
+        if (b >= '0' && b <= '9') digit = b - '0';
+        else if (b == 0xEF && i + 2 < n && (unsigned char)s[i + 1] == 0xBC &&
+                 (unsigned char)s[i + 2] >= 0x90 && (unsigned char)s[i + 2] <= 0x99) {
+            digit = (unsigned char)s[i + 2] - 0x90;
+            step = 3;
+        } else if (b >= 0xC0) {
+            step = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2;
+        }
+        if (nchar < 17) {
+            if (digit < 0) return 0;
+            body[nd++] = (char)('0' + digit);
+        }
+        nchar++;
+        i += step;
+    }
+    if (nchar != 18 || nd != 17) return 0;
+    return hd_id_check_char(body);
+}
+
+/* VALUE_UNMAPPED: the values field f accepts, joined by sep: the
+ * descriptor's [values] keys for f, then the canonical values not among
+ * them. Cut with "…" when it does not fit. */
+static void allowed_values(const hd_descriptor *d, int f, const char *sep, char *out, size_t cap)
+{
+    out[0] = 0;
+    if (f < 0 || f >= HD_F__COUNT || cap < 8) return;
+    size_t off = 0;
+    int n = 0, cut = 0;
+    const char *const *canon = hd_field_values(d->kind, (hd_fid)f);
+    int ncanon = 0;
+    while (canon && canon[ncanon]) ncanon++;
+    for (int i = 0; i < d->nvalues + ncanon && !cut; i++) {
+        const char *v = i < d->nvalues ? (d->values[i].field == f ? d->values[i].from : NULL)
+                                       : canon[i - d->nvalues];
+        if (!v || !*v) continue;
+        int dup = 0;
+        for (int k = 0; k < d->nvalues && k < i && !dup; k++)
+            if (d->values[k].field == f && !strcmp(d->values[k].from, v)) dup = 1;
+        if (dup) continue;
+        size_t need = strlen(v) + (n ? strlen(sep) : 0);
+        if (off + need + 4 >= cap) { cut = 1; break; }
+        off += (size_t)snprintf(out + off, cap - off, "%s%s", n ? sep : "", v);
+        n++;
+    }
+    if (cut) snprintf(out + off, cap - off, "%s", "…");
+}
+
+typedef struct idfix { uint64_t line; char ch; } idfix;
+
 typedef struct check_ctx {
     const hd_descriptor *d;
+    hd_lang lang;
     hd_check_bad_fn on_bad;
     void *user;
+    int pos[HD_F__COUNT];       /* bound column positions (0-based) */
+    idfix *fix; size_t nfix, capfix;   /* applicants: ID_CHECK rows' characters */
 } check_ctx;
 
-static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
-                  hd_record *rec, hd_reason reason, int bad_field)
+/* One bad row to the caller, in the chosen language. */
+static void report(const check_ctx *c, uint64_t line, hd_reason reason, int field, char id_check)
 {
-    (void)rec;
-    check_ctx *c = user;
-    if (reason != HD_R_NONE && c->on_bad) {
-        char col[64];
-        const char *colname = NULL;
-        if (bad_field >= 0 && bad_field < HD_F__COUNT) {
-            if (c->d->col_name[bad_field]) colname = c->d->col_name[bad_field];
-            else if (c->d->col_pos[bad_field] > 0) {
-                snprintf(col, sizeof col, "#%d", c->d->col_pos[bad_field]);
-                colname = col;
-            }
+    char col[64];
+    const char *colname = NULL;
+    if (field >= 0 && field < HD_F__COUNT) {
+        if (c->d->col_name[field]) colname = c->d->col_name[field];
+        else if (c->d->col_pos[field] > 0) {
+            snprintf(col, sizeof col, "#%d", c->d->col_pos[field]);
+            colname = col;
         }
-        char msg[1024];
-        hd_reason_advice(reason, bad_field, colname, msg, sizeof msg);
-        c->on_bad(c->user, row->line, reason, bad_field, msg);
     }
+    char allowed[512] = "";
+    hd_advice_extra x = { id_check, NULL };
+    if (reason == HD_R_VALUE_UNMAPPED && c->lang == HD_LANG_ZH) {
+        allowed_values(c->d, field, "、", allowed, sizeof allowed);
+        x.allowed = allowed;
+    }
+    char msg[1024];
+    hd_reason_advice_ex(reason, field, colname, c->lang, &x, msg, sizeof msg);
+    c->on_bad(c->user, line, reason, field, msg);
+}
+
+/* The check character an ID_CHECK row's cell calls for (or 0). */
+static char row_check_char(const check_ctx *c, const hd_csv_record *row)
+{
+    if (c->d->id_token) return 0;
+    int p = c->pos[HD_F_ID_NUMBER];
+    if (p < 0 || (size_t)p >= row->nfields) return 0;
+    return cell_check_char(row->fields[p].p, row->fields[p].n);
+}
+
+static void trim_quarantine(hd_file_result *res)
+{
     /* Quarantined rows are copied by the scanner for the batch's
      * quarantine file; check keeps none, so memory stays flat. */
     if (res->nq >= 1024) {
@@ -150,12 +487,67 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
         res->arena = NULL;
         res->nq = 0;
     }
+}
+
+static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                  hd_record *rec, hd_reason reason, int bad_field)
+{
+    (void)rec;
+    check_ctx *c = user;
+    if (reason != HD_R_NONE && c->on_bad)
+        report(c, row->line, reason, bad_field,
+               reason == HD_R_ID_CHECK ? row_check_char(c, row) : 0);
+    trim_quarantine(res);
     return HD_OK;
+}
+
+/* Applicants, second reading: the check character of every ID_CHECK row,
+ * by line (only the one character is kept). */
+static int on_row_idfix(void *user, hd_file_result *res, const hd_csv_record *row,
+                        hd_record *rec, hd_reason reason, int bad_field)
+{
+    (void)rec; (void)bad_field;
+    check_ctx *c = user;
+    if (reason == HD_R_ID_CHECK) {
+        char ch = row_check_char(c, row);
+        if (ch) {
+            if (c->nfix == c->capfix) {
+                size_t nc = c->capfix ? 2 * c->capfix : 64;
+                idfix *nf = realloc(c->fix, nc * sizeof *nf);
+                if (!nf) return HD_ESOFTWARE;
+                c->fix = nf;
+                c->capfix = nc;
+            }
+            c->fix[c->nfix].line = row->line;
+            c->fix[c->nfix].ch = ch;
+            c->nfix++;
+        }
+    }
+    trim_quarantine(res);
+    return HD_OK;
+}
+
+static char fix_for(const check_ctx *c, uint64_t line)
+{
+    size_t lo = 0, hi = c->nfix;        /* lines ascend: binary search */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (c->fix[mid].line < line) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < c->nfix && c->fix[lo].line == line ? c->fix[lo].ch : 0;
 }
 
 int hd_check_file(const char *fmt_path, const char *file, hd_date as_of,
                   hd_check_bad_fn on_bad, void *user, hd_check_counts *out,
                   hd_error *err)
+{
+    return hd_check_file_ex(fmt_path, file, as_of, HD_LANG_EN, on_bad, user, out, err);
+}
+
+int hd_check_file_ex(const char *fmt_path, const char *file, hd_date as_of, hd_lang lang,
+                     hd_check_bad_fn on_bad, void *user, hd_check_counts *out,
+                     hd_error *err)
 {
     memset(out, 0, sizeof *out);
     struct stat st;
@@ -173,7 +565,13 @@ int hd_check_file(const char *fmt_path, const char *file, hd_date as_of,
     memset(&res, 0, sizeof res);
     res.path = file;
     res.source = -1;
-    check_ctx c = { d, on_bad, user };
+    check_ctx c;
+    memset(&c, 0, sizeof c);
+    c.d = d;
+    c.lang = lang == HD_LANG_ZH ? HD_LANG_ZH : HD_LANG_EN;
+    c.on_bad = on_bad;
+    c.user = user;
+    for (int f = 0; f < HD_F__COUNT; f++) c.pos[f] = -1;
     hd_model *m = NULL;
     if (d->kind == HD_KIND_APPLICANTS) {
         /* an applicant list is read exactly as the batch reads it, so that
@@ -186,26 +584,31 @@ int hd_check_file(const char *fmt_path, const char *file, hd_date as_of,
         char *files[1] = { (char *)file };
         hd_error lerr;
         rc = m ? hd_load_applicants(m, d, files, 1, as_of, &key, NULL, &res, &lerr) : HD_ESOFTWARE;
+        int want_fix = 0;
+        for (uint32_t i = 0; rc == HD_OK && on_bad && i < res.nq; i++)
+            if (res.q[i].reason == HD_R_ID_CHECK) want_fix = 1;
+        if (want_fix && c.lang == HD_LANG_ZH) {
+            /* the quarantine keeps rows, not cells: read the file once more
+             * through the same scanner for the check characters */
+            hd_file_result r2;
+            memset(&r2, 0, sizeof r2);
+            r2.path = file;
+            r2.source = -1;
+            if (hd_scan_file(d, as_of, &r2, on_row_idfix, &c, NULL, c.pos) != HD_OK) c.nfix = 0;
+            hd_file_result_free(&r2);
+        }
         if (rc == HD_OK && on_bad) {
             /* in line order; a row reported twice keeps its first reason */
             for (uint32_t i = 0; i < res.nq; i++) {
                 const hd_qrow *q = &res.q[i];
-                const char *colname = NULL;
-                char col[64], msg[1024];
-                if (q->field >= 0 && q->field < HD_F__COUNT) {
-                    if (d->col_name[q->field]) colname = d->col_name[q->field];
-                    else if (d->col_pos[q->field] > 0) {
-                        snprintf(col, sizeof col, "#%d", d->col_pos[q->field]);
-                        colname = col;
-                    }
-                }
-                hd_reason_advice(q->reason, q->field, colname, msg, sizeof msg);
-                on_bad(user, q->line, q->reason, q->field, msg);
+                report(&c, q->line, q->reason, q->field,
+                       q->reason == HD_R_ID_CHECK ? fix_for(&c, q->line) : 0);
             }
         }
+        free(c.fix);
         hd_model_free(m);
     } else {
-        rc = hd_scan_file(d, as_of, &res, on_row, &c, NULL, NULL);
+        rc = hd_scan_file(d, as_of, &res, on_row, &c, NULL, c.pos);
         /* the batch's default rate (SPEC §6 max_quarantine_pct = 5) */
         if (rc == HD_OK && res.damage == HD_R_NONE && res.ledger.rows &&
             res.ledger.rows_quarantined * 100 > 5 * res.ledger.rows) {

@@ -112,7 +112,8 @@ int cmd_demo(int argc, char **argv)
     rc = cli_run_job(job, 0);
     if ((rc == HD_OK || rc == HD_EDAMAGED) && !g_cli.quiet) {
         printf("\nThe planted truth is in %s/expected.csv; the county reports are under the output\n"
-               "directory above (county/<code>/households.csv). Check the bundle with:\n"
+               "directory above (county/<code>/results.xlsx, households.csv, members.csv), the\n"
+               "auditor's report is audit/report.html. Check the bundle with:\n"
                "  hedui audit verify --pubkey %s/signing.pub.pem <output directory>\n", dir, keys);
         fflush(stdout);
     }

@@ -32,11 +32,13 @@ static const command commands[] = {
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
       "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
       "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged.\n" },
-    { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] FILE...",
+    { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] [--lang zh|en] FILE...",
       "Validates files against a format descriptor without running a batch. Prints\n"
-      "FILE:LINE: CODE: message for every bad row and a count per file; exit 0 when clean,\n"
-      "65 otherwise. Without --format, FILE.fmt or the name without extensions + .fmt is used.\n"
-      "--as-of: the date ID birth dates are checked against (default today).\n" },
+      "FILE:LINE: CODE: message for every bad row, a count per file and one line per reason;\n"
+      "exit 0 when clean, 65 otherwise. Without --format, FILE.fmt or the name without\n"
+      "extensions + .fmt is used. --as-of: the date ID birth dates are checked against\n"
+      "(default today). --lang: messages in Chinese (zh) or English (en); default zh when\n"
+      "LC_ALL, else LC_MESSAGES, else LANG starts with \"zh\".\n" },
     { "keygen", cmd_keygen, "hedui keygen DIR",
       "Writes a new pseudonymisation key (DIR/pseudonym.key, 0600) and an Ed25519 signing key\n"
       "pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644). Never overwrites a key.\n" },

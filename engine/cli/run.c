@@ -5,10 +5,12 @@
  * extracts read of the total, rows per second and an estimate of the time
  * left, redrawn at most five times a second, and is cleared at the end.
  */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli/cli.h"
@@ -75,12 +77,48 @@ static void fmt_count(uint64_t n, char *out, size_t cap)
     out[o] = 0;
 }
 
+static int is_file(const char *dir, const char *sub, const char *name)
+{
+    char p[8400];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s/%s", dir, sub, name);
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* Where the county workbooks and the auditor's report are: counted in the
+ * output directory itself, so that a reused output is described as well. */
+static void where(const char *outdir)
+{
+    if (!outdir[0]) return;
+    char county[4200];
+    snprintf(county, sizeof county, "%s/county", outdir);
+    unsigned long counties = 0, changes = 0;
+    DIR *dir = opendir(county);
+    if (dir) {
+        struct dirent *de;
+        while ((de = readdir(dir)) != NULL) {
+            if (de->d_name[0] == '.') continue;
+            if (is_file(county, de->d_name, "results.xlsx")) counties++;
+            if (is_file(county, de->d_name, "changes.csv")) changes++;
+        }
+        closedir(dir);
+    }
+    if (counties)
+        printf("  county workbooks  county/<code>/results.xlsx (one per county, %lu %s)\n",
+               counties, counties == 1 ? "county" : "counties");
+    if (changes)
+        printf("  changes           county/<code>/changes.csv (against the previous run)\n");
+    if (is_file(outdir, "audit", "report.html"))
+        printf("  auditor report    audit/report.html\n");
+}
+
 static void summary(const hd_run_result *r, int status)
 {
     char a[32], b[32], c[32], d[32], e[32];
     if (r->reused) {
         printf("hedui run: the output already exists and verifies; nothing rewritten "
                "(--force rebuilds it)\nOutput     %s\n", r->outdir);
+        where(r->outdir);
         fflush(stdout);
         return;
     }
@@ -119,6 +157,7 @@ static void summary(const hd_run_result *r, int status)
            a, (unsigned long long)r->files, b, c, d, e);
     printf("Damaged    %s\n", r->damaged ? "yes (every household is at least REVIEW: SOURCE_INCOMPLETE)" : "no");
     printf("Output     %s\n", r->outdir[0] ? r->outdir : "(none)");
+    where(r->outdir);
     printf("Manifest   %s\n", r->signed_manifest ? "signed (manifest.sig)" : "NOT signed (no signing_key in the job)");
     fflush(stdout);
 }

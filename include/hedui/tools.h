@@ -75,6 +75,56 @@ int hd_check_file(const char *fmt_path, const char *file, hd_date as_of,
  * header or "#N" (may be NULL). Writes at most cap bytes, NUL-terminated. */
 void hd_reason_advice(hd_reason r, int field, const char *column, char *out, size_t cap);
 
+/* --------------------------------------------------- check, in a language */
+
+/* The language of the plain-words messages (`hedui check --lang`). */
+typedef enum hd_lang { HD_LANG_EN = 0, HD_LANG_ZH = 1 } hd_lang;
+
+/* What the library may add to a message beyond the reason and the column.
+ * Neither member is ever a cell: for ID_CHECK the library works out the
+ * check character itself from the row's cleaned ID cell (inside
+ * hd_check_file_ex) and passes only that one character. */
+typedef struct hd_advice_extra {
+    char id_check;          /* ID_CHECK: the check character ('0'-'9' or
+                               'X') the first 17 digits call for, or 0 */
+    const char *allowed;    /* VALUE_UNMAPPED: the values the column
+                               accepts, joined by the language's list
+                               separator ("、" / ", "), or NULL */
+} hd_advice_extra;
+
+/*
+ * hd_reason_advice in a language, with extras (x may be NULL). English
+ * (HD_LANG_EN) is exactly hd_reason_advice's wording (x is not used), plus
+ * a sentence for the damage codes (HEADER_MISMATCH, TRAILER_COUNT,
+ * READ_ERROR, QUARANTINE_RATE, SIZE_CAP). Chinese (HD_LANG_ZH) is worded
+ * for a county clerk: "身份证号码校验位错误，应为 X：…" — the column by its
+ * header ("#N" becomes 第N列), what is wrong, then after "：" what to fix;
+ * for ID_CHECK with x->id_check the right check character; for
+ * VALUE_UNMAPPED with x->allowed the allowed values. Never a cell.
+ * Writes at most cap bytes, NUL-terminated (UTF-8 is not cut mid-character
+ * when cap is at least 256).
+ */
+void hd_reason_advice_ex(hd_reason r, int field, const char *column, hd_lang lang,
+                         const hd_advice_extra *x, char *out, size_t cap);
+
+/* A short label of a reason for a summary line, in a language:
+ * ID_CHECK -> "身份证号码校验位错误" / "wrong ID check character".
+ * Static storage; never NULL (HD_R_NONE: "" ). */
+const char *hd_reason_label(hd_reason r, hd_lang lang);
+
+/*
+ * hd_check_file with the messages passed to on_bad in `lang`
+ * (hd_reason_advice_ex). For an ID_CHECK row the message says which check
+ * character the first 17 digits of the cell call for; for VALUE_UNMAPPED,
+ * the values the column accepts (the descriptor's [values] keys of that
+ * field and the field's canonical values). The message never holds the
+ * line number (the callback has it) nor a cell. hd_check_file is this with
+ * HD_LANG_EN.
+ */
+int hd_check_file_ex(const char *fmt_path, const char *file, hd_date as_of, hd_lang lang,
+                     hd_check_bad_fn on_bad, void *user, hd_check_counts *out,
+                     hd_error *err);
+
 /* ------------------------------------------------------------- tokenize */
 
 typedef struct hd_tokenize_result {
