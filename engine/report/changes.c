@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch/internal.h"
+#include "report/common.h"
 #include "hedui/tools.h"
 #include "report/out.h"
 #include "util/path.h"
@@ -34,41 +35,6 @@ struct prev {
     struct prev_hh *hh;
     uint32_t n, cap;
 };
-
-/* Same rule as reports.c: a county code names a directory only when it is
- * letters and digits (at most 32), else county/unknown/. */
-static const char *county_dir(const char *code)
-{
-    if (!*code || strlen(code) > 32) return "unknown";
-    for (const char *p = code; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
-            return "unknown";
-    return code;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Finding codes of a bit set sorted by code (labels in that order when
- * zh), joined by ';' — as households.csv writes reasons. */
-static void findings_text(uint32_t bits, int zh, char *out, size_t cap)
-{
-    const char *names[HD_FD__COUNT];
-    int n = 0;
-    for (int f = 0; f < HD_FD__COUNT; f++)
-        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
-    if (n > 1) qsort(names, (size_t)n, sizeof *names, cmp_str);
-    size_t used = 0;
-    out[0] = 0;
-    for (int i = 0; i < n; i++) {
-        const char *s = zh ? hd_finding_label_zh((hd_finding)hd_finding_parse(names[i])) : names[i];
-        int k = snprintf(out + used, cap - used, "%s%s", i ? ";" : "", s);
-        if (k < 0 || (size_t)k >= cap - used) break;
-        used += (size_t)k;
-    }
-}
 
 static size_t make_key(char *buf, size_t cap, const char *county, size_t cn, const char *app, size_t an)
 {
@@ -264,10 +230,10 @@ static void change_row(hd_out *o, const hd_run_state *st, const hd_change *c)
 {
     const hd_household *hh = &st->m->households[c->household];
     char a[1024], g[1024], az[2048], gz[2048];
-    findings_text(c->appeared, 0, a, sizeof a);
-    findings_text(c->gone, 0, g, sizeof g);
-    findings_text(c->appeared, 1, az, sizeof az);
-    findings_text(c->gone, 1, gz, sizeof gz);
+    hd_report_findings_text(c->appeared, 0, ";", a, sizeof a);
+    hd_report_findings_text(c->gone, 0, ";", g, sizeof g);
+    hd_report_findings_text(c->appeared, 1, ";", az, sizeof az);
+    hd_report_findings_text(c->gone, 1, ";", gz, sizeof gz);
     hd_out_csv_str(o, hh->county_code, 1);
     hd_out_csv_str(o, hh->application_id, 0);
     hd_out_csv_str(o, hd_verdict_name((hd_verdict)c->verdict_before), 0);
@@ -298,7 +264,7 @@ static int write_file(hd_run_state *st, const char *dir, const char *cdir, int u
     hd_out_str(o, header);
     for (uint32_t i = 0; i < st->nchanges; i++) {
         const char *code = st->m->households[st->changes[i].household].county_code;
-        int mine = unknown_group ? !strcmp(county_dir(code), "unknown") : !strcmp(code, county);
+        int mine = unknown_group ? !strcmp(hd_report_county_dir(code), "unknown") : !strcmp(code, county);
         if (mine) change_row(o, st, &st->changes[i]);
     }
     return hd_out_close(o, err);
@@ -353,7 +319,7 @@ int hd_compute_and_write_changes(hd_run_state *st, const char *dir, hd_error *er
      * every county whose code cannot name a directory shares county/unknown/ */
     int unknown_done = 0;
     for (uint32_t c = 0; !rc && c < st->ncounties; c++) {
-        const char *cd = county_dir(st->counties[c]);
+        const char *cd = hd_report_county_dir(st->counties[c]);
         int unk = !strcmp(cd, "unknown");
         if (unk && unknown_done) continue;
         if (unk) unknown_done = 1;

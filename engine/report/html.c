@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch/internal.h"
+#include "report/common.h"
 #include "report/out.h"
 #include "util/path.h"
 
@@ -64,22 +65,11 @@ static void percent(char *out, size_t cap, uint64_t a, uint64_t b)
     snprintf(out, cap, "%" PRIu64 ".%02" PRIu64 " %%", (uint64_t)(bp / 100), (uint64_t)(bp % 100));
 }
 
-static void yuan(int64_t fen, char *out, size_t cap)
-{
-    uint64_t a = fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
-    snprintf(out, cap, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", a / 100, a % 100);
-}
-
 /* Bar length in px of v out of max over width w (0 when max is 0). */
 static unsigned bar(uint64_t v, uint64_t max, unsigned w)
 {
     if (!max) return 0;
     return (unsigned)(((unsigned __int128)v * w + max / 2) / max);
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 /* Finding codes of a bit set, sorted by code (as in the other outputs). */
@@ -89,7 +79,7 @@ static int sorted_findings(uint32_t bits, hd_finding out[HD_FD__COUNT])
     int n = 0;
     for (int f = 0; f < HD_FD__COUNT; f++)
         if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    qsort(names, (size_t)n, sizeof *names, hd_report_cmp_str);
     for (int i = 0; i < n; i++) out[i] = (hd_finding)hd_finding_parse(names[i]);
     return n;
 }
@@ -595,10 +585,10 @@ static void changes_section(hd_out *o, const hd_run_state *st)
         const hd_change *c = &st->changes[i];
         const hd_household *hh = &m->households[c->household];
         char a[4][48];
-        yuan(c->income_before, a[0], sizeof a[0]);
-        yuan(c->income_after, a[1], sizeof a[1]);
-        yuan(c->assets_before, a[2], sizeof a[2]);
-        yuan(c->assets_after, a[3], sizeof a[3]);
+        hd_report_yuan(c->income_before, a[0], sizeof a[0]);
+        hd_report_yuan(c->income_after, a[1], sizeof a[1]);
+        hd_report_yuan(c->assets_before, a[2], sizeof a[2]);
+        hd_report_yuan(c->assets_after, a[3], sizeof a[3]);
         hd_out_printf(o, "<tr><td class=\"tok\" data-hh=\"%s\">%s</td><td class=\"mono\">", hh->token, hh->token);
         esc(o, hh->county_code);
         hd_out_str(o, "</td><td>");

@@ -16,44 +16,11 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "batch/internal.h"
+#include "report/common.h"
 #include "report/out.h"
 #include "util/path.h"
 
 /* ---------------------------------------------------------------- helpers */
-
-/* A county code safe as a directory name: digits and letters only. */
-static const char *county_dir(const char *code)
-{
-    if (!*code || strlen(code) > 32) return "unknown";
-    for (const char *p = code; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z')))
-            return "unknown";
-    return code;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Finding codes of a bit set, sorted by name, joined by sep. */
-static void findings_text(uint32_t bits, int zh, const char *sep, char *out, size_t cap)
-{
-    const char *names[HD_FD__COUNT];
-    int n = 0;
-    for (int f = 0; f < HD_FD__COUNT; f++)
-        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
-    size_t used = 0;
-    out[0] = 0;
-    for (int i = 0; i < n; i++) {
-        const char *s = names[i];
-        if (zh) s = hd_finding_label_zh((hd_finding)hd_finding_parse(names[i]));
-        int k = snprintf(out + used, cap - used, "%s%s", i ? sep : "", s);
-        if (k < 0 || (size_t)k >= cap - used) break;
-        used += (size_t)k;
-    }
-}
 
 static void json_findings(hd_out *o, uint32_t bits)
 {
@@ -61,7 +28,7 @@ static void json_findings(hd_out *o, uint32_t bits)
     int n = 0;
     for (int f = 0; f < HD_FD__COUNT; f++)
         if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    qsort(names, (size_t)n, sizeof *names, hd_report_cmp_str);
     hd_out_str(o, "[");
     for (int i = 0; i < n; i++) {
         if (i) hd_out_str(o, ",");
@@ -70,89 +37,9 @@ static void json_findings(hd_out *o, uint32_t bits)
     hd_out_str(o, "]");
 }
 
-static void yuan(int64_t fen, char *out, size_t cap)
-{
-    uint64_t a = fen < 0 ? (uint64_t)(-(fen + 1)) + 1 : (uint64_t)fen;
-    snprintf(out, cap, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", a / 100, a % 100);
-}
-
 static void mask_last4(const char *s, size_t n, char *out, size_t cap)
 {
     hd_account_mask(s, n, out, cap);
-}
-
-/* The findings a member's own records and flags are evidence of. */
-static uint32_t member_findings(const hd_model *m, const hd_member *mb)
-{
-    uint32_t bits = 0;
-    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= m->records[mb->records[k]].findings;
-    return bits;
-}
-
-/* A short, clerk-readable description of a record, with the source, file
- * and line. Money in yuan. */
-static void evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap)
-{
-    const hd_value *v = r->v;
-    char a[64] = "", b[64] = "";
-    const char *src = st->job->sources[r->source].name;
-    const char *file = hd_path_rel(st->results[r->file].path, st->job->dir);
-    int k = snprintf(out, cap, "%s %s:%" PRIu64 " %s", src, file, r->line, hd_kind_name((hd_kind)r->kind));
-    if (k < 0 || (size_t)k >= cap) return;
-    size_t used = (size_t)k;
-#define ADD(...) do { int _k = snprintf(out + used, cap - used, __VA_ARGS__); \
-                      if (_k < 0 || (size_t)_k >= cap - used) { return; } \
-                      used += (size_t)_k; } while (0)
-#define TXT(F, LABEL) do { if (v[F].present) ADD(" " LABEL "=%.*s", (int)v[F].n, v[F].s); } while (0)
-#define MONEY(F, LABEL) do { if (v[F].present) { yuan(v[F].i, a, sizeof a); ADD(" " LABEL "=%s", a); } } while (0)
-#define ENUM(F, LABEL) do { if (v[F].present) { const char *const *vals = hd_field_values((hd_kind)r->kind, F); \
-                            ADD(" " LABEL "=%s", vals ? vals[v[F].i] : "?"); } } while (0)
-#define DATE(F, LABEL) do { if (v[F].present) { hd_date_format((hd_date)v[F].i, b); ADD(" " LABEL "=%s", b); } } while (0)
-#define PERIOD(F) do { if (v[F].present) { int32_t p_ = (int32_t)v[F].i; \
-                       if (p_ % 100) { ADD(" period=%04d-%02d", p_ / 100, p_ % 100); } \
-                       else { ADD(" period=%04d", p_ / 100); } } } while (0)
-    switch ((hd_kind)r->kind) {
-    case HD_KIND_DEPOSIT:
-        TXT(HD_F_INSTITUTION, "institution");
-        if (v[HD_F_ACCOUNT].present) { mask_last4(v[HD_F_ACCOUNT].s, v[HD_F_ACCOUNT].n, a, sizeof a); ADD(" account=%s", a); }
-        ENUM(HD_F_PRODUCT, "product"); MONEY(HD_F_BALANCE, "balance_yuan");
-        ENUM(HD_F_OVER_LIMIT, "over_limit"); DATE(HD_F_AS_OF, "as_of");
-        break;
-    case HD_KIND_VEHICLE:
-        TXT(HD_F_PLATE, "plate"); ENUM(HD_F_VEHICLE_TYPE, "type"); ENUM(HD_F_STATUS, "status");
-        MONEY(HD_F_VALUE, "value_yuan"); DATE(HD_F_REGISTERED, "registered");
-        break;
-    case HD_KIND_PROPERTY:
-        TXT(HD_F_CERT_NO, "certificate"); ENUM(HD_F_USAGE, "usage"); ENUM(HD_F_STATUS, "status");
-        if (v[HD_F_AREA].present) ADD(" area_m2=%" PRId64 ".%02" PRId64, v[HD_F_AREA].i / 100, v[HD_F_AREA].i % 100);
-        if (v[HD_F_SHARE].present) ADD(" share_bp=%" PRId64, v[HD_F_SHARE].i);
-        break;
-    case HD_KIND_INCOME:
-        PERIOD(HD_F_PERIOD); ENUM(HD_F_INCOME_TYPE, "type"); MONEY(HD_F_INCOME, "income_yuan");
-        break;
-    case HD_KIND_PENSION:
-        PERIOD(HD_F_PERIOD); ENUM(HD_F_SCHEME, "scheme"); ENUM(HD_F_STATUS, "status");
-        MONEY(HD_F_BENEFIT, "benefit_yuan_month");
-        break;
-    case HD_KIND_FUND:
-        PERIOD(HD_F_PERIOD); ENUM(HD_F_STATUS, "status"); MONEY(HD_F_DEPOSIT, "deposit_yuan_month");
-        break;
-    case HD_KIND_BUSINESS:
-        TXT(HD_F_COMPANY, "company"); TXT(HD_F_CREDIT_CODE, "credit_code"); ENUM(HD_F_ROLE, "role");
-        ENUM(HD_F_STATUS, "status"); MONEY(HD_F_CAPITAL, "capital_yuan");
-        break;
-    case HD_KIND_DEATH:
-        DATE(HD_F_DATE_OF_DEATH, "date_of_death");
-        break;
-    default: break;
-    }
-    if (r->findings & (1u << HD_FD_NAME_MISMATCH)) TXT(HD_F_NAME, "name_in_source");
-#undef ADD
-#undef TXT
-#undef MONEY
-#undef ENUM
-#undef DATE
-#undef PERIOD
 }
 
 /* ---------------------------------------------------------------- county */
@@ -171,8 +58,8 @@ static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
     const hd_household *hh = &st->m->households[h];
     const hd_judgement *j = &st->judg[h];
     char codes[1024], zh[2048];
-    findings_text(j->findings, 0, ";", codes, sizeof codes);
-    findings_text(j->findings, 1, ";", zh, sizeof zh);
+    hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
+    hd_report_findings_text(j->findings, 1, ";", zh, sizeof zh);
     hd_out_csv_str(o, hh->county_code, 1);
     hd_out_csv_str(o, hh->application_id, 0);
     hd_out_csv_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type], 0);
@@ -202,13 +89,9 @@ static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
         const hd_member *mb = &m->members[hh->first_member + i];
         char masked[19] = "";
         if (mb->rejected == HD_R_NONE) hd_id_mask(&mb->id, masked);
-        uint32_t bits = member_findings(m, mb);
-        if (mb->duplicate && (st->judg[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
-            bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
-        if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
-            bits |= 1u << HD_FD_APPLICANT_ROW_REJECTED;
+        uint32_t bits = hd_report_member_findings(st, h, mb);
         char codes[1024];
-        findings_text(bits, 0, ";", codes, sizeof codes);
+        hd_report_findings_text(bits, 0, ";", codes, sizeof codes);
         hd_out_csv_str(o, hh->county_code, 1);
         hd_out_csv_str(o, hh->application_id, 0);
         hd_out_csv_str(o, mb->member_no, 0);
@@ -219,18 +102,7 @@ static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
         hd_out_csv_str(o, codes, 0);
         /* evidence: every record that supports a finding */
         char ev[8192];
-        size_t used = 0;
-        ev[0] = 0;
-        for (uint32_t k = 0; k < mb->nrecords; k++) {
-            const hd_record *r = &m->records[mb->records[k]];
-            if (!r->findings) continue;
-            char one[1024], f[512];
-            evidence(st, r, one, sizeof one);
-            findings_text(r->findings, 0, "+", f, sizeof f);
-            int n = snprintf(ev + used, sizeof ev - used, "%s%s: %s", used ? " | " : "", f, one);
-            if (n < 0 || (size_t)n >= sizeof ev - used) break;
-            used += (size_t)n;
-        }
+        size_t used = hd_report_member_evidence(st, mb, ev, sizeof ev);
         hd_out_csv(o, ev, used, 0);
         hd_out_str(o, "\n");
     }
@@ -414,7 +286,7 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     const char *names[HD_FD__COUNT];
     int n = 0;
     for (int f = 0; f < HD_FD__COUNT; f++) names[n++] = hd_finding_name((hd_finding)f);
-    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    qsort(names, (size_t)n, sizeof *names, hd_report_cmp_str);
     hd_out_str(o, "  \"reasons\": {");
     for (int i = 0; i < n; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i], reasons[hd_finding_parse(names[i])]);
@@ -494,7 +366,7 @@ static int output_order(hd_run_state *st, hd_error *err)
     if (!counties || !order || !rank) goto oom;
     uint32_t nc = 0;
     for (uint32_t h = 0; h < m->nhouseholds; h++) counties[nc++] = (char *)m->households[h].county_code;
-    qsort(counties, nc, sizeof *counties, cmp_str);
+    qsort(counties, nc, sizeof *counties, hd_report_cmp_str);
     uint32_t u = 0;
     for (uint32_t i = 0; i < nc; i++)
         if (u == 0 || strcmp(counties[u - 1], counties[i])) counties[u++] = counties[i];
@@ -504,7 +376,7 @@ static int output_order(hd_run_state *st, hd_error *err)
     /* counting sort by county rank keeps household order within a county */
     for (uint32_t h = 0; h < m->nhouseholds; h++) {
         const char *key = m->households[h].county_code;
-        char **hit = bsearch(&key, counties, nc, sizeof *counties, cmp_str);
+        char **hit = bsearch(&key, counties, nc, sizeof *counties, hd_report_cmp_str);
         rank[h] = (uint32_t)(hit - counties);
         start[rank[h] + 1]++;
     }
@@ -541,10 +413,10 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
     for (uint32_t c = 0; !rc && c < nc; c++) {
         char rel[256];
         hd_out *ho = NULL, *mo = NULL;
-        snprintf(rel, sizeof rel, "county/%s/households.csv", county_dir(counties[c]));
+        snprintf(rel, sizeof rel, "county/%s/households.csv", hd_report_county_dir(counties[c]));
         rc = open_in(&ho, dir, rel, err);
         if (rc) break;
-        snprintf(rel, sizeof rel, "county/%s/members.csv", county_dir(counties[c]));
+        snprintf(rel, sizeof rel, "county/%s/members.csv", hd_report_county_dir(counties[c]));
         rc = open_in(&mo, dir, rel, err);
         if (rc) { hd_out_abort(ho); break; }
         hd_out_str(ho, hh_header);

@@ -1,0 +1,33 @@
+/*
+ * common.h — helpers every report writer shares, so that a household, a
+ * member and a piece of evidence read the same in households.csv,
+ * members.csv, results.xlsx, report.html and changes.csv.
+ * Pure functions over a finished run; thread-safe for reading.
+ */
+#ifndef HEDUI_REPORT_COMMON_H
+#define HEDUI_REPORT_COMMON_H
+#include <stddef.h>
+#include <stdint.h>
+#include "batch/internal.h"
+
+/* The county code as a directory name when it is letters and digits (at
+ * most 32), else "unknown" (docs/decisions.md). */
+const char *hd_report_county_dir(const char *code);
+/* strcmp over two (const char *) array elements, for qsort/bsearch. */
+int hd_report_cmp_str(const void *a, const void *b);
+/* Finding codes of a bit set sorted by code name (their Chinese labels in
+ * that order when zh), joined by sep, into out (cap bytes, NUL-ended). */
+void hd_report_findings_text(uint32_t bits, int zh, const char *sep, char *out, size_t cap);
+/* fen as yuan with two decimals ("-12.05"). */
+void hd_report_yuan(int64_t fen, char *out, size_t cap);
+/* One record as evidence: source, file:line, kind and its fields (money in
+ * yuan, account masked to the last four). */
+void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap);
+/* The findings of member mb of household h: those its records are evidence
+ * of, DUPLICATE_APPLICATION for a duplicate, APPLICANT_ROW_REJECTED for a
+ * rejected row (when the household has them). */
+uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_member *mb);
+/* Every record of mb that supports a finding, as "CODES: evidence"
+ * joined by " | "; returns the length written. */
+size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap);
+#endif
