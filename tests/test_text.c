@@ -682,6 +682,49 @@ START_TEST(bad_quotes)
 }
 END_TEST
 
+/* ="..." written without surrounding quotes is forced text (SPEC §6): the
+ * quoted part is read as a quoted field; '=' elsewhere is data */
+START_TEST(excel_forced_text_unquoted)
+{
+    hd_csv_opts o = default_opts();
+    cfile cf = read_str("1,=\"0123\"\n=\"a,b\",c\n=\"a\"\"b\",x\n=\"l1\nl2\",y\nx=\"y\",z\n=,q\n", &o);
+    ck_assert_uint_eq(cf.n, 6);
+    ck_assert_int_eq(cf.r[0].fault, HD_R_NONE);
+    ck_assert_str_eq(cf.r[0].f[1], "0123");
+    ck_assert_int_eq(cf.r[1].fault, HD_R_NONE);
+    ck_assert_uint_eq(cf.r[1].n, 2);
+    ck_assert_str_eq(cf.r[1].f[0], "a,b");               /* the delimiter is inside */
+    ck_assert_str_eq(cf.r[2].f[0], "a\"b");             /* doubled quote undone */
+    ck_assert_int_eq(cf.r[3].fault, HD_R_NONE);
+    ck_assert_str_eq(cf.r[3].f[0], "l1\nl2");           /* newline inside: one record */
+    ck_assert_uint_eq(cf.r[3].lines, 2);
+    ck_assert_int_eq(cf.r[4].fault, HD_R_BAD_QUOTE);     /* '=' not at the field start */
+    ck_assert_int_eq(cf.r[5].fault, HD_R_NONE);          /* '=' alone is data */
+    ck_assert_str_eq(cf.r[5].f[0], "=");
+    free_cfile(&cf);
+}
+END_TEST
+
+/* A BOM is dropped whatever the declared encoding (SPEC §6). */
+START_TEST(bom_before_gbk_text)
+{
+    hd_csv_opts o = default_opts();
+    o.encoding = HD_ENC_GBK;
+    /* UTF-8 BOM, then GBK 张三 (D5 C5 C8 FD) */
+    cfile cf = read_str("\xEF\xBB\xBF" "\xD5\xC5\xC8\xFD,1\n", &o);
+    ck_assert_uint_eq(cf.n, 1);
+    ck_assert_int_eq(cf.r[0].fault, HD_R_NONE);
+    ck_assert_str_eq(cf.r[0].f[0], "\xE5\xBC\xA0\xE4\xB8\x89");
+    free_cfile(&cf);
+    /* the GB18030 BOM in front of GBK text */
+    cf = read_str("\x84\x31\x95\x33" "\xD5\xC5,2\n", &o);
+    ck_assert_uint_eq(cf.n, 1);
+    ck_assert_int_eq(cf.r[0].fault, HD_R_NONE);
+    ck_assert_str_eq(cf.r[0].f[0], "\xE5\xBC\xA0");
+    free_cfile(&cf);
+}
+END_TEST
+
 START_TEST(blank_records)
 {
     hd_csv_opts o = default_opts();
@@ -1248,6 +1291,8 @@ int main(void)
     tcase_add_test(tc, utf8_invalid);
     tcase_add_test(tc, bad_quotes);
     tcase_add_test(tc, blank_records);
+    tcase_add_test(tc, excel_forced_text_unquoted);
+    tcase_add_test(tc, bom_before_gbk_text);
     tcase_add_test(tc, skip_and_bom);
     tcase_add_test(tc, trailer);
     tcase_add_test(tc, max_line);

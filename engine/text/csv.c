@@ -57,6 +57,7 @@ typedef struct held {
 } held;
 
 struct hd_csv {
+    int bom_checked;              /* iconv path: leading BOM bytes looked for */
     hd_reader *r;
     hd_encoding enc;
     char delim;
@@ -252,6 +253,14 @@ static int fill_iconv(hd_csv *c, hd_error *err)
         }
         if (n == 0) c->raw_eof = 1;
         c->raw_len += (size_t)n;
+        if (!c->bom_checked && (c->raw_len >= 4 || c->raw_eof)) {
+            /* SPEC §6: a BOM at the start of a file is dropped, whatever the
+             * declared encoding (a UTF-8 BOM written by a tool in front of
+             * GBK text would otherwise decode as two bad characters) */
+            c->bom_checked = 1;
+            if (c->raw_len >= 3 && !memcmp(c->raw, "\xEF\xBB\xBF", 3)) c->raw_pos = 3;
+            else if (c->raw_len >= 4 && !memcmp(c->raw, "\x84\x31\x95\x33", 4)) c->raw_pos = 4;
+        }
     }
 }
 
@@ -396,9 +405,12 @@ static long find_end(hd_csv *c)
                 break;
             }
             size_t qi = (size_t)(qp - b);
+            /* ="...": '=' at the start of a field, then the quote */
+            int eq = qi > i && b[qi - 1] == '=' &&
+                     (qi - 1 == i ? st == S_START : b[qi - 2] == dl);
             if (qi > i) st = b[qi - 1] == dl ? S_START : S_UNQ;
             c->saw_quote = 1;
-            st = st == S_START ? S_QUOTED : S_UNQ;  /* else a stray quote */
+            st = st == S_START || eq ? S_QUOTED : S_UNQ;  /* else a stray quote */
             i = qi + 1;
         } else if (st == S_QUOTED) {
             const char *qp = memchr(b + i, q, e - i);
@@ -473,6 +485,12 @@ static int split(hd_csv *c, hd_csv_record *rec, int *bad, int *open)
         switch (st) {
         case S_START:
             if (ch == q) st = S_QUOTED;
+            else if (ch == '=' && i + 1 < n && s[i + 1] == q) {
+                /* ="..." without surrounding quotes (the spreadsheet way of
+                 * forcing text, SPEC §6): read as the quoted text inside */
+                i++;
+                st = S_QUOTED;
+            }
             else if (ch == dl) { if (push_field(c, &nf, f, 0)) return -1; f = w; }
             else { *w++ = ch; st = S_UNQ; }
             break;
