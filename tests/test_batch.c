@@ -1,9 +1,10 @@
 /*
- * test_applicants.c — applicant lists a county might really send, through
- * the whole batch (hedui run): the same person twice in one application, an
- * unknown county code, a row with a low-level fault. Expected verdicts are
- * worked out by hand from SPEC §4 and the shipped policy (urban standard
- * 640 yuan/month; assets limit = members x 24 x 640 yuan).
+ * test_batch.c — cases through the whole batch (hedui run) on a generated
+ * province: applicant lists a county might really send (the same person
+ * twice in one application, an unknown county code, a row with a low-level
+ * fault) and a stale extract. Expected verdicts are worked out by hand from
+ * SPEC §4 and the shipped policy (urban standard 640 yuan/month; assets
+ * limit = members x 24 x 640 yuan).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,15 +173,42 @@ START_TEST(faulty_row_keeps_its_household_in_review)
 }
 END_TEST
 
+/* The policy's max_age_days (issue 3): the generator dates every deposit
+ * row 2026-10-31 or earlier, 28 days before as_of 2026-11-28. A limit of
+ * 20 days makes the deposit sources stale (damaged, exit 3, no household
+ * ELIGIBLE); 40 days does not. */
+static int run_with_max_age(const char *name, int days)
+{
+    const char *d = variant(name, "", NULL);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "sed -i 's/^\\[policy\\]$/[policy]\\nmax_age_days = %d/' %s/policy/yunnan.policy", days, d);
+    ck_assert_int_eq(sh(cmd), 0);
+    return run(d);
+}
+
+START_TEST(stale_extract_damages_its_source)
+{
+    province();
+    ck_assert_int_eq(run_with_max_age("fresh", 40), 0);
+    ck_assert_int_eq(run_with_max_age("stale", 20), 3);
+    char cmd[9000];
+    snprintf(cmd, sizeof cmd, "grep -q '\"name\": \"bank-a\", \"kind\": \"deposit\".*\"damage\": \"STALE\"' %s-stale/out/*/summary.json", prov);
+    ck_assert_int_eq(sh(cmd), 0);
+    snprintf(cmd, sizeof cmd, "grep -q '\"ELIGIBLE\": 0,' %s-stale/out/*/summary.json", prov);
+    ck_assert_int_eq(sh(cmd), 0);
+}
+END_TEST
+
 int main(void)
 {
-    Suite *s = suite_create("applicants");
+    Suite *s = suite_create("batch");
     TCase *tc = tcase_create("batch");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, one_member_over_the_asset_limit);
     tcase_add_test(tc, same_person_twice_in_one_application_is_not_eligible);
     tcase_add_test(tc, unknown_county_is_quarantined_not_fatal);
     tcase_add_test(tc, faulty_row_keeps_its_household_in_review);
+    tcase_add_test(tc, stale_extract_damages_its_source);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_set_fork_status(sr, CK_NOFORK);
