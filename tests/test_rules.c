@@ -100,13 +100,25 @@ static void S(hd_record *r, hd_fid f, const char *s)
     r->v[f].n = (uint32_t)strlen(s);
 }
 
-/* Adds a record; returns its index in M->records. */
+/* Adds a record; returns its number in the model. */
 static uint32_t add(hd_record *r)
 {
     hd_error e;
     ck_assert_int_eq(hd_model_add_record(M, r, &e), HD_OK);
-    return M->nrecords - 1;
+    return hd_model_nrecords(M) - 1;
 }
+
+/* Amends stored record ix: field f known with value v, or unknown. */
+static void amend(uint32_t ix, hd_fid f, int known, int64_t v)
+{
+    hd_record r;
+    hd_error e;
+    hd_model_record(M, ix, &r);
+    r.v[f].present = (uint8_t)(known != 0);
+    r.v[f].i = v;
+    ck_assert_int_eq(hd_model_replace_record(M, ix, &r, &e), HD_OK);
+}
+#define SETI(ix, f, v) amend((ix), (f), 1, (v))
 
 static hd_judgement judge_d(uint32_t h, int damaged)
 {
@@ -119,7 +131,7 @@ static hd_judgement judge_d(uint32_t h, int damaged)
 }
 static hd_judgement judge(uint32_t h) { return judge_d(h, 0); }
 
-static uint32_t recfind(uint32_t ix) { return M->records[ix].findings; }
+static uint32_t recfind(uint32_t ix) { return hd_model_findings(M, ix); }
 
 #define NOBAL INT64_MIN
 static uint32_t dep(uint32_t member, int source, const char *inst, const char *acct,
@@ -611,7 +623,7 @@ START_TEST(test_income_window)
     ck_assert_int_eq(j.household_income_fen, 90000);
     /* verified above the standard: 1200012/12 = 100001 */
     M->members[m0].declared_income = 0;
-    M->records[ix[5]].v[HD_F_INCOME].i = 600000 + 240012;
+    SETI(ix[5], HD_F_INCOME, 600000 + 240012);
     j = judge(h);
     ck_assert_int_eq(j.household_income_fen, 100001);
     ck_assert(HAS(j, HD_FD_INCOME_OVER_STANDARD));
@@ -702,7 +714,7 @@ START_TEST(test_assets_boundary)
     ck_assert_int_eq(j.assets_per_capita_fen, 2400000);
     ck_assert(!HAS(j, HD_FD_ASSETS_OVER_LIMIT));
     ck_assert_uint_eq(recfind(a), 0);
-    M->records[b].v[HD_F_BALANCE].i = 400001;
+    SETI(b, HD_F_BALANCE, 400001);
     j = judge(h);
     ck_assert(HAS(j, HD_FD_ASSETS_OVER_LIMIT));
     ck_assert_int_eq(j.verdict, HD_V_INELIGIBLE);
@@ -853,21 +865,21 @@ START_TEST(test_vehicles)
     ck_assert(!HAS(j, HD_FD_VEHICLE_NON_EXEMPT));
     ck_assert_int_eq(j.verdict, HD_V_ELIGIBLE);
     /* value 1 fen above the limit */
-    M->records[a].v[HD_F_VALUE].i = 1;
+    SETI(a, HD_F_VALUE, 1);
     j = judge(h);
     ck_assert(HAS(j, HD_FD_VEHICLE_NON_EXEMPT));
     ck_assert_uint_eq(recfind(a), BIT(HD_FD_VEHICLE_NON_EXEMPT));
     ck_assert_uint_eq(recfind(b) | recfind(c) | recfind(d), 0);
     /* a limit of 50000.00 yuan allows it; exactly the limit is allowed */
     P->type[HD_ASSIST_DIBAO].vehicle_value_limit_fen = 5000000;
-    M->records[a].v[HD_F_VALUE].i = 5000000;
+    SETI(a, HD_F_VALUE, 5000000);
     j = judge(h);
     ck_assert(!HAS(j, HD_FD_VEHICLE_NON_EXEMPT));
     /* an unknown value counts as above; so does an unknown type */
-    M->records[a].v[HD_F_VALUE].present = 0;
+    amend(a, HD_F_VALUE, 0, 0);
     j = judge(h);
     ck_assert(HAS(j, HD_FD_VEHICLE_NON_EXEMPT));
-    M->records[a].v[HD_F_VALUE].present = 1;
+    SETI(a, HD_F_VALUE, 5000000);
     uint32_t e = vehicle(mem(h, 1), NULL, -1, HD_VS_NORMAL, 5000001);
     j = judge(h);
     ck_assert(HAS(j, HD_FD_VEHICLE_NON_EXEMPT));
@@ -973,23 +985,23 @@ START_TEST(test_property_area_over)
     P->type[HD_ASSIST_DIBAO].area_per_capita_centi = 3000;
     j = judge(h);
     ck_assert(!HAS(j, HD_FD_PROPERTY_AREA_OVER));      /* equal is not over */
-    M->records[a].v[HD_F_AREA].i = 6001;
+    SETI(a, HD_F_AREA, 6001);
     j = judge(h);
     ck_assert(HAS(j, HD_FD_PROPERTY_AREA_OVER));
     ck_assert_int_eq(j.verdict, HD_V_REVIEW);
     ck_assert_uint_eq(recfind(a), BIT(HD_FD_PROPERTY_AREA_OVER));
     /* a half share of 120.02 m2 = 60.01 m2: over */
-    M->records[a].v[HD_F_AREA].i = 12002;
-    I(&M->records[a], HD_F_SHARE, 5000);
+    SETI(a, HD_F_AREA, 12002);
+    SETI(a, HD_F_SHARE, 5000);
     j = judge(h);
     ck_assert_int_eq(j.residential_area, 6001);
     ck_assert(HAS(j, HD_FD_PROPERTY_AREA_OVER));
     /* 120.01 m2 x 1/2 = 60.005 m2: over in exact arithmetic, reported 60.01 */
-    M->records[a].v[HD_F_AREA].i = 12001;
+    SETI(a, HD_F_AREA, 12001);
     j = judge(h);
     ck_assert_int_eq(j.residential_area, 6001);
     ck_assert(HAS(j, HD_FD_PROPERTY_AREA_OVER));
-    M->records[a].v[HD_F_AREA].i = 12000;
+    SETI(a, HD_F_AREA, 12000);
     j = judge(h);
     ck_assert(!HAS(j, HD_FD_PROPERTY_AREA_OVER));
 }
@@ -1025,7 +1037,7 @@ START_TEST(test_business)
     hd_judgement j = judge(h);
     ck_assert_int_eq(j.businesses, 1);
     ck_assert(!HAS(j, HD_FD_BUSINESS_ROLE));
-    M->records[a].v[HD_F_CAPITAL].i = 10000001;
+    SETI(a, HD_F_CAPITAL, 10000001);
     j = judge(h);
     ck_assert(HAS(j, HD_FD_BUSINESS_ROLE));
     ck_assert_uint_eq(recfind(a), BIT(HD_FD_BUSINESS_ROLE));
@@ -1087,7 +1099,7 @@ START_TEST(test_deceased)
     M->members[mem(h, 1)].declared_income = 100000;
     hd_judgement j = judge(h);
     ck_assert(!HAS(j, HD_FD_MEMBER_DECEASED));
-    M->records[a].v[HD_F_DATE_OF_DEATH].i = AS_OF;
+    SETI(a, HD_F_DATE_OF_DEATH, AS_OF);
     j = judge(h);
     ck_assert(HAS(j, HD_FD_MEMBER_DECEASED));
     ck_assert_int_eq(j.verdict, HD_V_REVIEW);

@@ -69,27 +69,17 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
     if (mi == HD_NONE) { res->ledger.rows_unmatched++; return HD_OK; }
     res->ledger.rows_matched++;
     hd_file_result_division(res, m->members[mi].id.s);
-    if (!res->arena && !(res->arena = hd_arena_new())) return HD_ESOFTWARE;
+    if (!res->rec_arena && !(res->rec_arena = hd_arena_new())) return HD_ESOFTWARE;
     for (; mi != HD_NONE; mi = m->members[mi].next_same_id) {
         if (res->nrecs == res->caprecs) {
             uint32_t cap = res->caprecs ? res->caprecs * 2 : 256;
-            hd_record *r = realloc(res->recs, (size_t)cap * sizeof *r);
+            hd_stored_record **r = realloc(res->recs, (size_t)cap * sizeof *r);
             if (!r) return HD_ESOFTWARE;
             res->recs = r; res->caprecs = cap;
         }
-        hd_record *dst = &res->recs[res->nrecs++];
-        *dst = *rec;
-        dst->source = (uint16_t)sj->source;
-        dst->file = res->index;
-        dst->member = mi;
-        for (int f = 0; f < HD_F__COUNT; f++) {
-            hd_value *v = &dst->v[f];
-            if (!v->present) { v->s = NULL; v->n = 0; continue; }
-            if (v->s) {
-                v->s = hd_arena_strndup(res->arena, v->s, v->n);
-                if (!v->s) return HD_ESOFTWARE;
-            }
-        }
+        hd_stored_record *sr = hd_model_pack(m, res->rec_arena, rec, (uint16_t)sj->source, res->index, mi);
+        if (!sr) return HD_ESOFTWARE;
+        res->recs[res->nrecs++] = sr;
     }
     return HD_OK;
 }
@@ -559,9 +549,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         hd_date newest = HD_DATE_NONE;
         for (int f = 0; f < ss->nfiles; f++) {
             hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
-            for (uint32_t k = 0; k < r->nrecs; k++)
-                if ((rc = hd_model_add_record(st.m, &r->recs[k], err)) != HD_OK) goto out;
+            /* the file's packed records move into the model as they are */
+            rc = hd_model_adopt(st.m, r->rec_arena, r->recs, r->nrecs, err);
+            r->rec_arena = NULL;
             free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
+            if (rc != HD_OK) goto out;
             if (r->damage != HD_R_NONE) source_damage(&st, s, r->damage, r->damage_msg);
             uint64_t pct = (uint64_t)(st.policy->max_quarantine_pct < 0 ? 0 : st.policy->max_quarantine_pct);
             if (r->damage == HD_R_NONE && r->ledger.rows > 0 &&

@@ -7,6 +7,7 @@
 
 #include <stdatomic.h>
 #include "hedui/batch.h"
+#include "model/stored.h"
 #include "util/arena.h"
 
 typedef struct hd_qrow {          /* one quarantined row */
@@ -32,7 +33,10 @@ typedef struct hd_file_result {
     hd_reason damage;             /* HD_R_NONE or why the source is damaged */
     char damage_msg[1024];
     hd_qrow *q; uint32_t nq, capq;
-    hd_record *recs; uint32_t nrecs, caprecs;
+    /* matched records in the model's stored form, packed into rec_arena
+     * (owned until hd_model_adopt takes it at the merge), in line order */
+    hd_stored_record **recs; uint32_t nrecs, caprecs;
+    struct hd_arena *rec_arena;
     hd_divcount *div; uint32_t ndiv;
     hd_date newest;               /* newest data date seen, HD_DATE_NONE */
     uint64_t bytes_in, bytes_out;

@@ -15,6 +15,7 @@ void hd_file_result_free(hd_file_result *r)
     free(r->recs);
     free(r->div);
     hd_arena_free(r->arena);
+    hd_arena_free(r->rec_arena);
     memset(r, 0, sizeof *r);
 }
 

@@ -2,19 +2,27 @@
  * model.c — households, members, matched records and the join index.
  *
  * The join index is an open-addressing table (linear probing, power-of-two
- * size, load factor at most 1/2) of (XXH3-64 of the key, first member). A
- * probe compares the stored hash first and the key bytes only on a hash
- * match, so an unmatched extract row costs one hash and usually one or two
+ * size, load factor at most 1/2) of (high 32 bits of the XXH3-64 of the
+ * key, first member): 8 bytes a slot; the low bits of the hash pick the
+ * slot. A probe compares the stored half hash first and the key bytes only
+ * on a match, so an unmatched extract row costs one hash and usually one or two
  * cache lines. Members that share a key are chained through
  * member.next_same_id in member order.
+ *
+ * Matched records are kept in a compact stored form (model/stored.h): a
+ * 32-byte header, a presence mask and one 8-byte slot per present field,
+ * then the strings. A deposit row of 7 fields takes about 120 bytes
+ * instead of the 1,304 of an hd_record; readers expand one record at a
+ * time with hd_model_record.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
 #include "hedui/model.h"
+#include "model/stored.h"
 #include "util/arena.h"
 
-struct slot { uint64_t hash; uint32_t member; };
+struct slot { uint32_t hash; uint32_t member; };   /* hash: XXH3-64 >> 32 */
 struct hd_index { struct slot *slots; uint64_t mask; int by_token; };
 
 hd_model *hd_model_new(void)
@@ -37,7 +45,7 @@ void hd_model_free(hd_model *m)
     for (uint32_t i = 0; i < m->nmembers; i++) free(m->members[i].records);
     free(m->households);
     free(m->members);
-    free(m->records);
+    free(m->stored);
     index_free(m->by_id);
     index_free(m->by_token);
     hd_arena_free(m->arena);
@@ -60,10 +68,11 @@ static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key
 {
     if (!x) return HD_NONE;
     uint64_t h = XXH3_64bits(key, n);
+    uint32_t hh = (uint32_t)(h >> 32);
     for (uint64_t i = h & x->mask;; i = (i + 1) & x->mask) {
         const struct slot *s = &x->slots[i];
         if (s->member == HD_NONE) return HD_NONE;
-        if (s->hash == h) {
+        if (s->hash == hh) {
             size_t kn;
             const char *k = member_key(m, s->member, x->by_token, &kn);
             if (kn == n && memcmp(k, key, n) == 0) return s->member;
@@ -92,14 +101,15 @@ static hd_index *index_build(hd_model *m, int by_token, hd_error *err)
         size_t n;
         const char *k = member_key(m, i, by_token, &n);
         uint64_t h = XXH3_64bits(k, n);
+        uint32_t hh = (uint32_t)(h >> 32);
         for (uint64_t j = h & x->mask;; j = (j + 1) & x->mask) {
             struct slot *s = &x->slots[j];
             if (s->member == HD_NONE) {
-                s->hash = h; s->member = i; tail[j] = i;
+                s->hash = hh; s->member = i; tail[j] = i;
                 break;
             }
             size_t kn;
-            if (s->hash == h && memcmp(member_key(m, s->member, by_token, &kn), k, n) == 0) {
+            if (s->hash == hh && memcmp(member_key(m, s->member, by_token, &kn), k, n) == 0) {
                 if (!by_token) m->members[tail[j]].next_same_id = i;
                 tail[j] = i;
                 break;
@@ -115,6 +125,15 @@ oom:
 
 int hd_model_index(hd_model *m, hd_error *err)
 {
+    /* loading is over: give back what the arrays' doubling left unused */
+    if (m->nmembers && m->nmembers < m->capmembers) {
+        hd_member *p = realloc(m->members, (size_t)m->nmembers * sizeof *p);
+        if (p) { m->members = p; m->capmembers = m->nmembers; }
+    }
+    if (m->nhouseholds && m->nhouseholds < m->caphouseholds) {
+        hd_household *p = realloc(m->households, (size_t)m->nhouseholds * sizeof *p);
+        if (p) { m->households = p; m->caphouseholds = m->nhouseholds; }
+    }
     for (uint32_t i = 0; i < m->nmembers; i++) m->members[i].next_same_id = HD_NONE;
     index_free(m->by_id);
     index_free(m->by_token);
@@ -147,34 +166,198 @@ uint32_t hd_model_find_token(const hd_model *m, const char *token64)
     return index_find(m, m->by_token, token64, 64);
 }
 
+/* ------------------------------------------------------------ records */
+
+/*
+ * The stored form. slot[] holds one entry per field present in mask, in
+ * field order. Integer fields (money, area, share, date, period, enum):
+ * the value. String fields (HD_T_ID, HD_T_TEXT, HD_T_CODE): offset of the
+ * bytes from the record's start << 32 | length; offset 0 means the
+ * member's own ID (length 18), token (length 64) or name, which most rows
+ * repeat; SLOT_NULL a present value without text. The strings follow the
+ * slots, each NUL-terminated. The raw cell text of an integer field is not
+ * kept (no reader of a stored record uses it).
+ */
+struct hd_stored_record {
+    uint64_t line;
+    uint64_t mask;          /* bit f: field f present */
+    uint32_t file, member, findings;
+    uint16_t source;
+    uint8_t kind, nslots;
+    uint64_t slot[];
+};
+
+#define SLOT_NULL UINT64_MAX
+
+_Static_assert(HD_F__COUNT <= 64, "the presence mask holds every field");
+_Static_assert(sizeof(struct hd_stored_record) == 32, "stored header is 32 bytes");
+
+static int is_string_field(int f)
+{
+    hd_ftype t = hd_field_type((hd_fid)f);
+    return t == HD_T_ID || t == HD_T_TEXT || t == HD_T_CODE;
+}
+
+/* The member's copy of a string field's value, or NULL. */
+static const char *member_string(const hd_model *m, uint32_t member, int f, uint32_t n)
+{
+    if (member >= m->nmembers) return NULL;
+    const hd_member *mb = &m->members[member];
+    if (f == HD_F_ID_NUMBER) return n == 18 ? mb->id.s : n == 64 ? mb->token : NULL;
+    if (f == HD_F_NAME) return mb->name;
+    return NULL;
+}
+
+hd_stored_record *hd_model_pack(const hd_model *m, struct hd_arena *a, const hd_record *rec,
+                                uint16_t source, uint32_t file, uint32_t member)
+{
+    uint64_t mask = 0;
+    size_t nslots = 0, bytes = 0;
+    uint8_t own[HD_F__COUNT];           /* 1: the member's string */
+    for (int f = 0; f < HD_F__COUNT; f++) {
+        const hd_value *v = &rec->v[f];
+        own[f] = 0;
+        if (!v->present) continue;
+        mask |= (uint64_t)1 << f;
+        nslots++;
+        if (!is_string_field(f) || !v->s) continue;
+        const char *ms = member_string(m, member, f, v->n);
+        if (ms && strlen(ms) == v->n && memcmp(ms, v->s, v->n) == 0) own[f] = 1;
+        else bytes += (size_t)v->n + 1;
+    }
+    size_t head = sizeof(hd_stored_record) + nslots * sizeof(uint64_t);
+    if (head + bytes > UINT32_MAX) return NULL;
+    hd_stored_record *r = hd_arena_alloc(a, head + bytes);
+    if (!r) return NULL;
+    r->line = rec->line;
+    r->mask = mask;
+    r->file = file;
+    r->member = member;
+    r->findings = rec->findings;
+    r->source = source;
+    r->kind = rec->kind;
+    r->nslots = (uint8_t)nslots;
+    char *text = (char *)r + head;
+    size_t k = 0;
+    for (int f = 0; f < HD_F__COUNT; f++) {
+        const hd_value *v = &rec->v[f];
+        if (!v->present) continue;
+        if (!is_string_field(f)) { r->slot[k++] = (uint64_t)v->i; continue; }
+        if (!v->s) { r->slot[k++] = SLOT_NULL; continue; }
+        uint64_t off = 0;
+        if (!own[f]) {
+            off = (uint64_t)(text - (char *)r);
+            if (v->n) memcpy(text, v->s, v->n);
+            text[v->n] = '\0';
+            text += v->n + 1;
+        }
+        r->slot[k++] = off << 32 | v->n;
+    }
+    return r;
+}
+
+static int append(hd_model *m, hd_stored_record *r, hd_error *err)
+{
+    if (r->member >= m->nmembers)
+        return hd_fail(err, HD_ESOFTWARE, "record for member %u out of range", r->member);
+    if (m->nrecords == UINT32_MAX)
+        return hd_fail(err, HD_ESOFTWARE, "too many matched records");
+    if (m->nrecords == m->caprecords) {
+        uint32_t cap = m->caprecords ? (m->caprecords > UINT32_MAX / 2 ? UINT32_MAX : m->caprecords * 2) : 1024;
+        hd_stored_record **p = realloc(m->stored, (size_t)cap * sizeof *p);
+        if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
+        m->stored = p; m->caprecords = cap;
+    }
+    hd_member *mb = &m->members[r->member];
+    if (mb->nrecords == mb->caprecords) {
+        uint32_t cap = mb->caprecords ? mb->caprecords * 2 : 2;
+        uint32_t *p = realloc(mb->records, (size_t)cap * sizeof *p);
+        if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
+        mb->records = p; mb->caprecords = cap;
+    }
+    mb->records[mb->nrecords++] = m->nrecords;
+    m->stored[m->nrecords++] = r;
+    return HD_OK;
+}
+
 int hd_model_add_record(hd_model *m, const hd_record *rec, hd_error *err)
 {
     if (rec->member >= m->nmembers)
         return hd_fail(err, HD_ESOFTWARE, "record for member %u out of range", rec->member);
-    if (m->nrecords == m->caprecords) {
-        uint32_t cap = m->caprecords ? m->caprecords * 2 : 1024;
-        hd_record *r = realloc(m->records, (size_t)cap * sizeof *r);
-        if (!r) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
-        m->records = r; m->caprecords = cap;
-    }
-    hd_record *dst = &m->records[m->nrecords];
-    *dst = *rec;
-    for (int f = 0; f < HD_F__COUNT; f++) {
-        hd_value *v = &dst->v[f];
-        if (v->present && v->s) {
-            v->s = hd_arena_strndup(m->arena, v->s, v->n);
-            if (!v->s) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
-        } else if (!v->present) {
-            v->s = NULL; v->n = 0;
-        }
-    }
-    hd_member *mb = &m->members[rec->member];
-    if (mb->nrecords == mb->caprecords) {
-        uint32_t cap = mb->caprecords ? mb->caprecords * 2 : 4;
-        uint32_t *r = realloc(mb->records, (size_t)cap * sizeof *r);
-        if (!r) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
-        mb->records = r; mb->caprecords = cap;
-    }
-    mb->records[mb->nrecords++] = m->nrecords++;
+    hd_stored_record *r = hd_model_pack(m, m->arena, rec, rec->source, rec->file, rec->member);
+    if (!r) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
+    return append(m, r, err);
+}
+
+int hd_model_replace_record(hd_model *m, uint32_t i, const hd_record *rec, hd_error *err)
+{
+    if (i >= m->nrecords)
+        return hd_fail(err, HD_ESOFTWARE, "record %u out of range", i);
+    if (rec->member != m->stored[i]->member)
+        return hd_fail(err, HD_ESOFTWARE, "record %u: the member cannot change", i);
+    hd_stored_record *r = hd_model_pack(m, m->arena, rec, rec->source, rec->file, rec->member);
+    if (!r) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
+    m->stored[i] = r;
     return HD_OK;
+}
+
+int hd_model_adopt(hd_model *m, struct hd_arena *a, hd_stored_record *const *recs, uint32_t n,
+                   hd_error *err)
+{
+    hd_arena_take(m->arena, a);
+    if (n && m->nrecords + (uint64_t)n > m->caprecords) {
+        /* one step for the whole file instead of doublings */
+        uint64_t cap = m->caprecords ? m->caprecords : 1024;
+        while (cap < m->nrecords + (uint64_t)n) cap *= 2;
+        if (cap > UINT32_MAX) cap = UINT32_MAX;
+        if (m->nrecords + (uint64_t)n > cap)
+            return hd_fail(err, HD_ESOFTWARE, "too many matched records");
+        hd_stored_record **p = realloc(m->stored, (size_t)cap * sizeof *p);
+        if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
+        m->stored = p; m->caprecords = (uint32_t)cap;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        int rc = append(m, recs[k], err);
+        if (rc != HD_OK) return rc;
+    }
+    return HD_OK;
+}
+
+uint32_t hd_model_nrecords(const hd_model *m)
+{
+    return m->nrecords;
+}
+
+void hd_model_record(const hd_model *m, uint32_t i, hd_record *out)
+{
+    const hd_stored_record *r = m->stored[i];
+    out->kind = r->kind;
+    out->source = r->source;
+    out->file = r->file;
+    out->line = r->line;
+    out->member = r->member;
+    out->findings = r->findings;
+    memset(out->v, 0, sizeof out->v);
+    size_t k = 0;
+    for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
+        int f = __builtin_ctzll(bits);
+        hd_value *v = &out->v[f];
+        uint64_t x = r->slot[k++];
+        v->present = 1;
+        if (!is_string_field(f)) { v->i = (int64_t)x; continue; }
+        if (x == SLOT_NULL) continue;
+        uint32_t off = (uint32_t)(x >> 32);
+        v->n = (uint32_t)x;
+        v->s = off ? (const char *)r + off : member_string(m, r->member, f, v->n);
+    }
+}
+
+uint32_t hd_model_findings(const hd_model *m, uint32_t i)
+{
+    return m->stored[i]->findings;
+}
+
+void hd_model_set_findings(hd_model *m, uint32_t i, uint32_t bits)
+{
+    m->stored[i]->findings = bits;
 }

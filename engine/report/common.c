@@ -53,7 +53,7 @@ void hd_report_yuan(int64_t fen, char *out, size_t cap)
 static uint32_t records_findings(const hd_model *m, const hd_member *mb)
 {
     uint32_t bits = 0;
-    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= m->records[mb->records[k]].findings;
+    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= hd_model_findings(m, mb->records[k]);
     return bits;
 }
 
@@ -140,11 +140,12 @@ size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, ch
     size_t used = 0;
     ev[0] = 0;
     for (uint32_t k = 0; k < mb->nrecords; k++) {
-        const hd_record *r = &m->records[mb->records[k]];
-        if (!r->findings) continue;
+        if (!hd_model_findings(m, mb->records[k])) continue;   /* most records */
+        hd_record r;
+        hd_model_record(m, mb->records[k], &r);
         char one[1024], f[512];
-        hd_report_evidence(st, r, one, sizeof one);
-        hd_report_findings_text(r->findings, 0, "+", f, sizeof f);
+        hd_report_evidence(st, &r, one, sizeof one);
+        hd_report_findings_text(r.findings, 0, "+", f, sizeof f);
         int n = snprintf(ev + used, cap - used, "%s%s: %s", used ? " | " : "", f, one);
         if (n < 0 || (size_t)n >= cap - used) { ev[used] = 0; break; }
         used += (size_t)n;

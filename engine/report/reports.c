@@ -431,7 +431,11 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
         int rc2 = hd_out_close(mo, rc ? NULL : err);
         if (!rc) rc = rc2;
     }
-    for (uint32_t i = 0; !rc && i < m->nrecords; i++) match_json(mj, st, &m->records[i]);
+    for (uint32_t i = 0, n = hd_model_nrecords(m); !rc && i < n; i++) {
+        hd_record r;                      /* one at a time: records are stored compactly */
+        hd_model_record(m, i, &r);
+        match_json(mj, st, &r);
+    }
     if (hj) { int r2 = hd_out_close(hj, rc ? NULL : err); if (!rc) rc = r2; }
     if (mj) { int r2 = hd_out_close(mj, rc ? NULL : err); if (!rc) rc = r2; }
     /* quarantine: applicants, then each source */

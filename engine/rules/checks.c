@@ -12,7 +12,13 @@
  * Evidence. While checking, every record that raises or makes up a finding
  * gets the finding's bit in rec->findings; at the end the bits of findings
  * whose outcome is `ignore` are cleared, so a record carries exactly the
- * reported findings it is evidence of.
+ * reported findings it is evidence of (hd_model_set_findings).
+ *
+ * Records. The model stores records compactly; each record of the
+ * household's usable members is expanded once (hd_model_record) into a
+ * scratch array at the start, the checks read and mark the scratch copies,
+ * and only the finding bits go back to the model at the end. A household
+ * has a few records, so the scratch is small (1,304 bytes a record).
  *
  * Reentrancy: no global state; the scratch arrays are per call.
  */
@@ -199,18 +205,29 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
     const wide bp = tp->standard_multiplier_bp;
     out->standard_fen = round_half_up((wide)std_raw * bp, 10000);
 
-    /* scratch: every record of the household's usable members */
+    /* scratch: every record of the household's usable members, expanded
+     * once, in member order then record order */
     size_t nrec = 0;
     for (uint32_t i = m0; i < m1; i++)
         if (m->members[i].rejected == HD_R_NONE) nrec += m->members[i].nrecords;
+    hd_record *recs = malloc((nrec ? nrec : 1) * sizeof *recs);
     struct dep *deps = malloc((nrec ? nrec : 1) * sizeof *deps);
     struct prop *props = malloc((nrec ? nrec : 1) * sizeof *props);
     const hd_record **biz = malloc((nrec ? nrec : 1) * sizeof *biz);
     const hd_record **plates = malloc((nrec ? nrec : 1) * sizeof *plates);
-    if (!deps || !props || !biz || !plates) {
-        free(deps); free(props); free(biz); free(plates);
+    if (!recs || !deps || !props || !biz || !plates) {
+        free(recs); free(deps); free(props); free(biz); free(plates);
         return hd_fail(err, HD_ESOFTWARE, "out of memory judging household %u", h);
     }
+    {
+        size_t j = 0;
+        for (uint32_t i = m0; i < m1; i++) {
+            const hd_member *mb = &m->members[i];
+            if (mb->rejected != HD_R_NONE) continue;
+            for (uint32_t k = 0; k < mb->nrecords; k++) hd_model_record(m, mb->records[k], &recs[j++]);
+        }
+    }
+    size_t first_rec = 0;         /* the current member's first scratch record */
     size_t ndeps = 0, nprops = 0, nbiz = 0, nplates = 0;
 
     uint32_t raised = 0;
@@ -223,8 +240,10 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
 
         wide verified12 = 0;
         hd_record *pension = NULL;
+        hd_record *mrecs = &recs[first_rec];
+        first_rec += mb->nrecords;
         for (uint32_t k = 0; k < mb->nrecords; k++) {
-            hd_record *r = &m->records[mb->records[k]];
+            hd_record *r = &mrecs[k];
             r->findings = 0;
             /* NAME_MISMATCH: a named record whose name differs (SPEC §6 "Names") */
             if (r->v[HD_F_NAME].present && r->v[HD_F_NAME].n && mb->name && *mb->name &&
@@ -334,7 +353,7 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
             income12 += verified12;
             /* the records made this member's income: evidence */
             for (uint32_t k = 0; k < mb->nrecords; k++) {
-                hd_record *r = &m->records[mb->records[k]];
+                hd_record *r = &mrecs[k];
                 const hd_value *per = val(r, HD_F_PERIOD);
                 if (r->kind == HD_KIND_INCOME && per && val(r, HD_F_INCOME) && in_window(&w, per->i))
                     r->findings |= BIT(HD_FD_INCOME_OVER_STANDARD);
@@ -471,14 +490,20 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
     if ((raised & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) &&
         verdict < HD_V_REVIEW)
         verdict = HD_V_REVIEW;
+    /* the evidence bits back to the model (a rejected member has no
+     * records of the scratch; its own, if any, keep only counted bits) */
+    size_t j = 0;
     for (uint32_t i = m0; i < m1; i++) {
         hd_member *mb = &m->members[i];
-        for (uint32_t k = 0; k < mb->nrecords; k++)
-            m->records[mb->records[k]].findings &= counted;
+        int usable = mb->rejected == HD_R_NONE;
+        for (uint32_t k = 0; k < mb->nrecords; k++) {
+            uint32_t bits = usable ? recs[j++].findings : hd_model_findings(m, mb->records[k]);
+            hd_model_set_findings(m, mb->records[k], bits & counted);
+        }
     }
     out->findings = counted;
     out->verdict = (hd_verdict)verdict;
 
-    free(deps); free(props); free(biz); free(plates);
+    free(recs); free(deps); free(props); free(biz); free(plates);
     return HD_OK;
 }

@@ -32,6 +32,23 @@ char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n)
     return p;
 }
 
+void hd_arena_take(struct hd_arena *dst, struct hd_arena *src)
+{
+    if (!src) return;
+    struct chunk *first = src->head;
+    if (first) {
+        struct chunk *last = first;
+        while (last->next) last = last->next;
+        if (dst->head) {            /* behind dst's current chunk */
+            last->next = dst->head->next;
+            dst->head->next = first;
+        } else {
+            dst->head = first;
+        }
+    }
+    free(src);
+}
+
 void hd_arena_free(struct hd_arena *a)
 {
     if (!a) return;

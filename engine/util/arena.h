@@ -13,5 +13,9 @@ struct hd_arena *hd_arena_new(void);
 void *hd_arena_alloc(struct hd_arena *a, size_t n);
 /* Copy of s[0..n) with a NUL, or NULL on out of memory. */
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
+/* Moves every chunk of src into dst (no byte is copied: pointers into src
+ * stay valid and now belong to dst) and frees src. dst keeps allocating
+ * from its own current chunk. src may be NULL. */
+void hd_arena_take(struct hd_arena *dst, struct hd_arena *src);
 void hd_arena_free(struct hd_arena *a);
 #endif

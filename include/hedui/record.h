@@ -126,10 +126,13 @@ typedef struct hd_value {
 } hd_value;
 
 /*
- * A canonical record. While a row is being read, the string values point
- * into the reader's buffers; a record kept (a matched extract row, an
- * applicant member) is copied with hd_record_copy into an arena the batch
- * owns.
+ * A canonical record: the row being read, and what a reader of the model
+ * gets. While a row is being read, the string values point into the
+ * reader's buffers. A matched extract row is kept in the model in a compact
+ * stored form (hd_model_add_record, hedui/model.h: present fields only)
+ * and expanded back into an hd_record by hd_model_record, its strings then
+ * pointing into the model. 1,304 bytes: a scratch or stack object, not a
+ * storage format.
  */
 typedef struct hd_record {
     uint8_t kind;        /* hd_kind */
