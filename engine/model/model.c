@@ -9,11 +9,12 @@
  * cache lines. Members that share a key are chained through
  * member.next_same_id in member order.
  *
- * Matched records are kept in a compact stored form (model/stored.h): a
- * 32-byte header, a presence mask and one 8-byte slot per present field,
- * then the strings. A deposit row of 7 fields takes about 120 bytes
- * instead of the 1,304 of an hd_record; readers expand one record at a
- * time with hd_model_record.
+ * Matched records are kept in a compact stored form (below): the member,
+ * the findings, then varints for the header and the present fields only,
+ * strings inline unless they repeat the member's own. A deposit row takes
+ * about 70 bytes instead of the 1,304 of an hd_record; readers expand one
+ * record at a time with hd_model_record. Members' record lists are in the
+ * arena too.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,6 @@ static void index_free(hd_index *x)
 void hd_model_free(hd_model *m)
 {
     if (!m) return;
-    for (uint32_t i = 0; i < m->nmembers; i++) free(m->members[i].records);
     free(m->households);
     free(m->members);
     free(m->stored);
@@ -169,28 +169,25 @@ uint32_t hd_model_find_token(const hd_model *m, const char *token64)
 /* ------------------------------------------------------------ records */
 
 /*
- * The stored form. slot[] holds one entry per field present in mask, in
- * field order. Integer fields (money, area, share, date, period, enum):
- * the value. String fields (HD_T_ID, HD_T_TEXT, HD_T_CODE): offset of the
- * bytes from the record's start << 32 | length; offset 0 means the
- * member's own ID (length 18), token (length 64) or name, which most rows
- * repeat; SLOT_NULL a present value without text. The strings follow the
- * slots, each NUL-terminated. The raw cell text of an integer field is not
- * kept (no reader of a stored record uses it).
+ * The stored form: member and findings (fixed, findings are rewritten by
+ * the rules), then a byte string: kind, then LEB128 varints for source,
+ * file, line and the presence mask (bit f: field f present), then one item
+ * per present field in field order. An integer field (money, area, share,
+ * date, period, enum) is its value, zigzag-encoded. A string field
+ * (HD_T_ID, HD_T_TEXT, HD_T_CODE) is a tag t: TAG_NULL a present value
+ * without text; TAG_OWN_ID, _TOKEN, _NAME the member's own ID, token or
+ * name, which most rows repeat; else t - TAG_TEXT bytes of text follow,
+ * then a NUL. The
+ * raw cell text of an integer field is not kept (no reader of a stored
+ * record uses it). A deposit row of 8 fields takes about 70 bytes, an
+ * income row about 30.
  */
 struct hd_stored_record {
-    uint64_t line;
-    uint64_t mask;          /* bit f: field f present */
-    uint32_t file, member, findings;
-    uint16_t source;
-    uint8_t kind, nslots;
-    uint64_t slot[];
+    uint32_t member, findings;
+    uint8_t data[];
 };
 
-#define SLOT_NULL UINT64_MAX
-
 _Static_assert(HD_F__COUNT <= 64, "the presence mask holds every field");
-_Static_assert(sizeof(struct hd_stored_record) == 32, "stored header is 32 bytes");
 
 static int is_string_field(int f)
 {
@@ -198,60 +195,92 @@ static int is_string_field(int f)
     return t == HD_T_ID || t == HD_T_TEXT || t == HD_T_CODE;
 }
 
-/* The member's copy of a string field's value, or NULL. */
-static const char *member_string(const hd_model *m, uint32_t member, int f, uint32_t n)
+/* String tags: a present value without text; the member's own ID, token or
+ * name; else TAG_TEXT + length, the bytes following. */
+enum { TAG_NULL = 0, TAG_OWN_ID, TAG_OWN_TOKEN, TAG_OWN_NAME, TAG_TEXT };
+
+static size_t vlen(uint64_t x)
 {
-    if (member >= m->nmembers) return NULL;
-    const hd_member *mb = &m->members[member];
-    if (f == HD_F_ID_NUMBER) return n == 18 ? mb->id.s : n == 64 ? mb->token : NULL;
-    if (f == HD_F_NAME) return mb->name;
-    return NULL;
+    size_t n = 1;
+    while (x >= 0x80) { x >>= 7; n++; }
+    return n;
+}
+
+static uint8_t *vput(uint8_t *p, uint64_t x)
+{
+    while (x >= 0x80) { *p++ = (uint8_t)(x | 0x80); x >>= 7; }
+    *p++ = (uint8_t)x;
+    return p;
+}
+
+static uint64_t vget(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t x = 0;
+    for (int sh = 0;; sh += 7) {
+        uint8_t b = *p++;
+        x |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) break;
+    }
+    *pp = p;
+    return x;
+}
+
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzigzag(uint64_t x) { return (int64_t)(x >> 1) ^ -(int64_t)(x & 1); }
+
+static int same(const char *a, const char *b, uint32_t n)
+{
+    return a && strlen(a) == n && memcmp(a, b, n) == 0;
+}
+
+/* The tag of a present string field f of a record of member `member`. */
+static uint64_t string_tag(const hd_model *m, uint32_t member, int f, const hd_value *v)
+{
+    if (!v->s) return TAG_NULL;
+    if (member < m->nmembers) {
+        const hd_member *mb = &m->members[member];
+        if (f == HD_F_ID_NUMBER && v->n == 18 && same(mb->id.s, v->s, 18)) return TAG_OWN_ID;
+        if (f == HD_F_ID_NUMBER && v->n == 64 && same(mb->token, v->s, 64)) return TAG_OWN_TOKEN;
+        if (f == HD_F_NAME && same(mb->name, v->s, v->n)) return TAG_OWN_NAME;
+    }
+    return (uint64_t)v->n + TAG_TEXT;
 }
 
 hd_stored_record *hd_model_pack(const hd_model *m, struct hd_arena *a, const hd_record *rec,
                                 uint16_t source, uint32_t file, uint32_t member)
 {
     uint64_t mask = 0;
-    size_t nslots = 0, bytes = 0;
-    uint8_t own[HD_F__COUNT];           /* 1: the member's string */
+    uint64_t tag[HD_F__COUNT];
+    size_t bytes = 1 + vlen(source) + vlen(file) + vlen(rec->line);
     for (int f = 0; f < HD_F__COUNT; f++) {
         const hd_value *v = &rec->v[f];
-        own[f] = 0;
         if (!v->present) continue;
         mask |= (uint64_t)1 << f;
-        nslots++;
-        if (!is_string_field(f) || !v->s) continue;
-        const char *ms = member_string(m, member, f, v->n);
-        if (ms && strlen(ms) == v->n && memcmp(ms, v->s, v->n) == 0) own[f] = 1;
-        else bytes += (size_t)v->n + 1;
+        if (!is_string_field(f)) { bytes += vlen(zigzag(v->i)); continue; }
+        tag[f] = string_tag(m, member, f, v);
+        bytes += vlen(tag[f]) + (tag[f] >= TAG_TEXT ? v->n + 1 : 0);
     }
-    size_t head = sizeof(hd_stored_record) + nslots * sizeof(uint64_t);
-    if (head + bytes > UINT32_MAX) return NULL;
-    hd_stored_record *r = hd_arena_alloc(a, head + bytes);
+    bytes += vlen(mask);
+    hd_stored_record *r = hd_arena_alloc(a, sizeof *r + bytes);
     if (!r) return NULL;
-    r->line = rec->line;
-    r->mask = mask;
-    r->file = file;
     r->member = member;
     r->findings = rec->findings;
-    r->source = source;
-    r->kind = rec->kind;
-    r->nslots = (uint8_t)nslots;
-    char *text = (char *)r + head;
-    size_t k = 0;
+    uint8_t *p = r->data;
+    *p++ = rec->kind;
+    p = vput(p, source);
+    p = vput(p, file);
+    p = vput(p, rec->line);
+    p = vput(p, mask);
     for (int f = 0; f < HD_F__COUNT; f++) {
         const hd_value *v = &rec->v[f];
         if (!v->present) continue;
-        if (!is_string_field(f)) { r->slot[k++] = (uint64_t)v->i; continue; }
-        if (!v->s) { r->slot[k++] = SLOT_NULL; continue; }
-        uint64_t off = 0;
-        if (!own[f]) {
-            off = (uint64_t)(text - (char *)r);
-            if (v->n) memcpy(text, v->s, v->n);
-            text[v->n] = '\0';
-            text += v->n + 1;
-        }
-        r->slot[k++] = off << 32 | v->n;
+        if (!is_string_field(f)) { p = vput(p, zigzag(v->i)); continue; }
+        p = vput(p, tag[f]);
+        if (tag[f] < TAG_TEXT) continue;
+        if (v->n) memcpy(p, v->s, v->n);
+        p += v->n;
+        *p++ = '\0';
     }
     return r;
 }
@@ -270,9 +299,12 @@ static int append(hd_model *m, hd_stored_record *r, hd_error *err)
     }
     hd_member *mb = &m->members[r->member];
     if (mb->nrecords == mb->caprecords) {
+        /* from the arena: no malloc header per member; the outgrown list
+         * stays behind (at most as much again as the final list) */
         uint32_t cap = mb->caprecords ? mb->caprecords * 2 : 2;
-        uint32_t *p = realloc(mb->records, (size_t)cap * sizeof *p);
+        uint32_t *p = hd_arena_alloc(m->arena, (size_t)cap * sizeof *p);
         if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
+        if (mb->nrecords) memcpy(p, mb->records, (size_t)mb->nrecords * sizeof *p);
         mb->records = p; mb->caprecords = cap;
     }
     mb->records[mb->nrecords++] = m->nrecords;
@@ -331,24 +363,31 @@ uint32_t hd_model_nrecords(const hd_model *m)
 void hd_model_record(const hd_model *m, uint32_t i, hd_record *out)
 {
     const hd_stored_record *r = m->stored[i];
-    out->kind = r->kind;
-    out->source = r->source;
-    out->file = r->file;
-    out->line = r->line;
+    const uint8_t *p = r->data;
     out->member = r->member;
     out->findings = r->findings;
+    out->kind = *p++;
+    out->source = (uint16_t)vget(&p);
+    out->file = (uint32_t)vget(&p);
+    out->line = vget(&p);
+    uint64_t mask = vget(&p);
     memset(out->v, 0, sizeof out->v);
-    size_t k = 0;
-    for (uint64_t bits = r->mask; bits; bits &= bits - 1) {
-        int f = __builtin_ctzll(bits);
+    for (; mask; mask &= mask - 1) {
+        int f = __builtin_ctzll(mask);
         hd_value *v = &out->v[f];
-        uint64_t x = r->slot[k++];
         v->present = 1;
-        if (!is_string_field(f)) { v->i = (int64_t)x; continue; }
-        if (x == SLOT_NULL) continue;
-        uint32_t off = (uint32_t)(x >> 32);
-        v->n = (uint32_t)x;
-        v->s = off ? (const char *)r + off : member_string(m, r->member, f, v->n);
+        uint64_t x = vget(&p);
+        if (!is_string_field(f)) { v->i = unzigzag(x); continue; }
+        if (x == TAG_NULL) continue;
+        if (x < TAG_TEXT) {                 /* the member's own */
+            const hd_member *mb = &m->members[r->member];
+            v->s = x == TAG_OWN_ID ? mb->id.s : x == TAG_OWN_TOKEN ? mb->token : mb->name;
+            v->n = (uint32_t)strlen(v->s);
+            continue;
+        }
+        v->n = (uint32_t)(x - TAG_TEXT);
+        v->s = (const char *)p;
+        p += v->n + 1;
     }
 }
 

@@ -9,8 +9,8 @@
  * that every output is byte-identical whatever the thread count; each
  * member lists the numbers of its records (member.records).
  *
- * Records are stored compactly (present fields only, strings in the
- * model's arena; about 100 to 150 bytes for a typical row instead of the
+ * Records are stored compactly (present fields only, varint-encoded, in
+ * the model's arena; 30 to 80 bytes for a typical row instead of the
  * 1,304 of an hd_record) and are not reachable as hd_record structs:
  * hd_model_record expands one into a caller's hd_record, hd_model_findings
  * and hd_model_set_findings read and write its evidence bits.
@@ -34,20 +34,21 @@ extern "C" {
 
 #define HD_NONE UINT32_MAX
 
-typedef struct hd_member {
+typedef struct hd_member {    /* 152 bytes: fields ordered to leave no holes */
     uint32_t household;
     uint32_t file;             /* applicant file index */
     uint64_t line;             /* applicant row line */
-    hd_reason rejected;        /* HD_R_NONE when usable (joined) */
     hd_id id;                  /* normalised ID (valid when usable) */
     char token[65];            /* member token (usable members) */
+    uint8_t relation;          /* HD_REL_*, HD_REL_OTHER when unknown */
+    uint8_t duplicate;         /* ID in another application of the run */
+    hd_reason rejected;        /* HD_R_NONE when usable (joined) */
+    uint32_t next_same_id;     /* next usable member with this ID, or HD_NONE */
     const char *name;          /* as submitted, UTF-8; "" when missing */
     const char *member_no;
-    uint8_t relation;          /* HD_REL_*, HD_REL_OTHER when unknown */
     int64_t declared_income;   /* fen per month; 0 when unknown/rejected */
-    uint8_t duplicate;         /* ID in another application of the run */
-    uint32_t next_same_id;     /* next usable member with this ID, or HD_NONE */
-    uint32_t *records;         /* its record numbers, ascending (hd_model_record) */
+    uint32_t *records;         /* its record numbers, ascending (hd_model_record);
+                                  in the model's arena, not malloc'd */
     uint32_t nrecords, caprecords;
 } hd_member;
 
@@ -104,7 +105,8 @@ uint32_t hd_model_nrecords(const hd_model *m);
 
 /* Expands record i (< hd_model_nrecords) into *out: every field, absent
  * ones with present = 0, i = 0, s = NULL; strings point into the model
- * (valid until hd_model_free, NUL-terminated); out->findings as last set.
+ * (its arena or its members' id, token and name; valid until
+ * hd_model_free, NUL-terminated); out->findings as last set.
  * Changing *out changes nothing in the model. Costs about one memset of an
  * hd_record (1,304 bytes). */
 void hd_model_record(const hd_model *m, uint32_t i, hd_record *out);
