@@ -1,11 +1,12 @@
 /*
  * model.c — households, members, matched records and the join index.
  *
- * The join index is an open-addressing table (linear probing, power-of-two
- * size, load factor at most 1/2) of (high 32 bits of the XXH3-64 of the
- * key, first member): 8 bytes a slot; the low bits of the hash pick the
- * slot. A probe compares the stored half hash first and the key bytes only
- * on a match, so an unmatched extract row costs one hash and usually one or two
+ * The join index is an open-addressing table (linear probing, 2n + 2
+ * slots for n members, so a load factor of at most 1/2 without rounding the
+ * size up to a power of two) of (low 32 bits of the XXH3-64 of the key,
+ * first member): 8 bytes a slot; the high bits of the hash pick the slot
+ * (h × size / 2^64). A probe compares the stored half hash first and the
+ * key bytes only on a match, so an unmatched extract row costs one hash and usually one or two
  * cache lines. Members that share a key are chained through
  * member.next_same_id in member order.
  *
@@ -23,8 +24,19 @@
 #include "model/stored.h"
 #include "util/arena.h"
 
-struct slot { uint32_t hash; uint32_t member; };   /* hash: XXH3-64 >> 32 */
-struct hd_index { struct slot *slots; uint64_t mask; int by_token; };
+struct slot { uint32_t hash; uint32_t member; };   /* hash: low half of XXH3-64 */
+struct hd_index { struct slot *slots; uint64_t size; int by_token; };
+
+/* The first slot of hash h: its high bits scaled to the size. */
+static uint64_t home(const hd_index *x, uint64_t h)
+{
+    return (uint64_t)(((unsigned __int128)h * x->size) >> 64);
+}
+
+static uint64_t next_slot(const hd_index *x, uint64_t i)
+{
+    return i + 1 == x->size ? 0 : i + 1;
+}
 
 hd_model *hd_model_new(void)
 {
@@ -68,8 +80,8 @@ static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key
 {
     if (!x) return HD_NONE;
     uint64_t h = XXH3_64bits(key, n);
-    uint32_t hh = (uint32_t)(h >> 32);
-    for (uint64_t i = h & x->mask;; i = (i + 1) & x->mask) {
+    uint32_t hh = (uint32_t)h;
+    for (uint64_t i = home(x, h);; i = next_slot(x, i)) {
         const struct slot *s = &x->slots[i];
         if (s->member == HD_NONE) return HD_NONE;
         if (s->hash == hh) {
@@ -82,14 +94,14 @@ static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key
 
 static hd_index *index_build(hd_model *m, int by_token, hd_error *err)
 {
-    uint64_t size = 16;
-    while (size < 2 * (uint64_t)m->nmembers + 2) size <<= 1;
+    uint64_t size = 2 * (uint64_t)m->nmembers + 2;
+    if (size < 16) size = 16;
     hd_index *x = calloc(1, sizeof *x);
     if (!x) goto oom;
     x->slots = malloc(size * sizeof *x->slots);
     if (!x->slots) { free(x); goto oom; }
     for (uint64_t i = 0; i < size; i++) x->slots[i].member = HD_NONE;
-    x->mask = size - 1;
+    x->size = size;
     x->by_token = by_token;
     /* members with one key form a chain in member order: remember the
      * chain's tail per slot while building */
@@ -101,8 +113,8 @@ static hd_index *index_build(hd_model *m, int by_token, hd_error *err)
         size_t n;
         const char *k = member_key(m, i, by_token, &n);
         uint64_t h = XXH3_64bits(k, n);
-        uint32_t hh = (uint32_t)(h >> 32);
-        for (uint64_t j = h & x->mask;; j = (j + 1) & x->mask) {
+        uint32_t hh = (uint32_t)h;
+        for (uint64_t j = home(x, h);; j = next_slot(x, j)) {
             struct slot *s = &x->slots[j];
             if (s->member == HD_NONE) {
                 s->hash = hh; s->member = i; tail[j] = i;
