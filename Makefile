@@ -186,6 +186,10 @@ DESTDIR ?=
 HD_DEST     = $(DESTDIR)$(PREFIX)
 HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
 HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter 2>/dev/null) -lpthread -lm
+ifeq ($(SAN),1)
+# a sanitizer build's libhedui.a needs the sanitizer runtimes where it is linked
+HD_PC_LIBS += -fsanitize=address,undefined
+endif
 
 $(BUILD)/hedui.pc: hedui.pc.in include/hedui/batch.h
 	@mkdir -p $(dir $@)
