@@ -364,6 +364,11 @@ START_TEST(check_lang_en_and_env)
     /* a bad --lang is a usage error */
     ck_assert_int_eq(hedui("check --lang fr --format " FIX "/deposit.fmt " FIX "/bad.csv"), 2);
     assert_usage_line();
+    /* leave the locale as the other tests expect it (they may run in this
+     * process: make memcheck sets CK_FORK=no) */
+    unsetenv("LC_ALL");
+    unsetenv("LC_MESSAGES");
+    unsetenv("LANG");
     ck_assert_ptr_nonnull(strstr(err_buf, "--lang"));
     ck_assert_int_eq(hedui("check --lang --format " FIX "/deposit.fmt " FIX "/bad.csv"), 2);
     assert_usage_line();
