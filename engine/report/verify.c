@@ -135,6 +135,18 @@ static int uint_(jscan *j, uint64_t *v)
 
 /* A flat object {"path": ..., "bytes": N, "sha256": "..."} (other scalar
  * keys allowed). keep: add to files. */
+/* Skips the value of a key the manifest format does not know: a string of
+ * at most cap - 1 bytes or a whole number. @return 0 on anything else. */
+static int skip_value(jscan *j, size_t cap)
+{
+    char skip[4096];
+    uint64_t u;
+    if (cap > sizeof skip) cap = sizeof skip;
+    ws(j);
+    if (j->p < j->end && *j->p == '"') return str(j, skip, cap);
+    return uint_(j, &u);
+}
+
 static int entry_obj(jscan *j, int keep)
 {
     if (!lit(j, '{')) return 0;
@@ -159,12 +171,8 @@ static int entry_obj(jscan *j, int keep)
                     if (!strchr("0123456789abcdef", h[i])) return 0;
                 memcpy(e.sha, h, 65);
                 e.have_sha = 1;
-            } else {
-                char skip[256];
-                uint64_t u;
-                ws(j);
-                if (j->p < j->end && *j->p == '"') { if (!str(j, skip, sizeof skip)) return 0; }
-                else if (!uint_(j, &u)) return 0;
+            } else if (!skip_value(j, 256)) {
+                return 0;
             }
         } while (lit(j, ','));
         if (!lit(j, '}')) return 0;
@@ -208,12 +216,8 @@ static int manifest(jscan *j)
         } else if (!strcmp(k, "inputs")) {
             if (have_inputs || !array(j, 0)) return 0;
             have_inputs = 1;
-        } else {
-            char skip[4096];
-            uint64_t u;
-            ws(j);
-            if (j->p < j->end && *j->p == '"') { if (!str(j, skip, sizeof skip)) return 0; }
-            else if (!uint_(j, &u)) return 0;
+        } else if (!skip_value(j, 4096)) {
+            return 0;
         }
     } while (lit(j, ','));
     if (!lit(j, '}')) return 0;
