@@ -388,13 +388,20 @@ START_TEST(kill_9_at_twenty_moments)
     snprintf(out, sizeof out, "%s/out-kill", prov);
     snprintf(ref, sizeof ref, "%s/ref-kill", prov);
     const char *j = job("kill", out);
-    /* the reference run, timed */
-    double t0 = now_s();
-    pid_t p = spawn_run(j);
+    /* the reference run, timed: the shortest of three, so that a run slowed
+     * by other work on the machine (or the cold first one) does not spread
+     * the twenty moments past the end of a normal run */
+    double dur = 0;
+    pid_t p;
     int st;
-    waitpid(p, &st, 0);
-    double dur = now_s() - t0;
-    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    for (int r = 0; r < 3; r++) {
+        double t0 = now_s();
+        p = spawn_run(j);
+        waitpid(p, &st, 0);
+        double d = now_s() - t0;
+        ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+        if (r == 0 || d < dur) dur = d;
+    }
     ck_assert_int_eq(shf("rm -rf %s && cp -a %s %s", ref, final_dir(out), ref), 0);
     /* 20 moments over 0 .. 1.05 x the duration, deterministic (LCG) */
     unsigned seed = 12345;
