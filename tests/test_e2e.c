@@ -172,6 +172,64 @@ START_TEST(damaged_source_lets_no_household_be_eligible)
 }
 END_TEST
 
+/* [job] matches_compression = zstd: audit/matches.jsonl.zst instead of
+ * audit/matches.jsonl, whose bytes decompressed are the plain run's, the
+ * same for every -j, listed in the manifest as written and verified. */
+START_TEST(matches_compressed_with_zstd)
+{
+    province();
+    hd_run_result plain;
+    ck_assert_int_eq(run(job(), 2, 1, &plain), HD_OK);
+    char d[4200], cmd[16384];
+    snprintf(d, sizeof d, "%s-zst", prov);
+    /* the same inputs at the same relative paths, the job with the option */
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir %s && cd %s && cp -r inbox extracts formats policy keys %s/ && "
+             "sed 's/^\\[job\\]$/[job]\\nmatches_compression = zstd/' job.ini > %s/job.ini && "
+             "grep -q '^matches_compression = zstd$' %s/job.ini", d, d, prov, d, d, d);
+    ck_assert_int_eq(system(cmd), 0);
+    char j[4300];
+    snprintf(j, sizeof j, "%s/job.ini", d);
+    hd_run_result r1, r2;
+    ck_assert_int_eq(run(j, 1, 1, &r1), HD_OK);
+    snprintf(cmd, sizeof cmd, "rm -rf %s/first && cp -r %s %s/first", d, r1.outdir, d);
+    ck_assert_int_eq(system(cmd), 0);
+    ck_assert_int_eq(run(j, 2, 1, &r2), HD_OK);
+    snprintf(cmd, sizeof cmd, "diff -r %s/first %s >/dev/null", d, r2.outdir);
+    ck_assert_msg(system(cmd) == 0, "compressed outputs differ between -j1 and -j2");
+    char p[8400];
+    snprintf(p, sizeof p, "%s/audit/matches.jsonl", r2.outdir);
+    ck_assert_msg(access(p, F_OK) != 0, "audit/matches.jsonl written beside the .zst");
+    snprintf(cmd, sizeof cmd, "zstd -q -t %s/audit/matches.jsonl.zst && "
+             "zstd -q -dc %s/audit/matches.jsonl.zst | cmp -s - %s/audit/matches.jsonl",
+             r2.outdir, r2.outdir, plain.outdir);
+    ck_assert_msg(system(cmd) == 0, "matches.jsonl.zst does not decompress to the plain run's matches.jsonl");
+    snprintf(cmd, sizeof cmd, "grep -q '\"path\": \"audit/matches.jsonl.zst\"' %s/manifest.json", r2.outdir);
+    ck_assert_int_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "grep -q 'audit/matches.jsonl.zst' %s/audit/report.html", r2.outdir);
+    ck_assert_msg(system(cmd) == 0, "report.html does not name audit/matches.jsonl.zst");
+    hd_error e;
+    ck_assert_msg(hd_audit_verify(r2.outdir, NULL, &e) == HD_OK, "%s", e.message);
+    /* a changed byte of the compressed file is found */
+    snprintf(p, sizeof p, "%s/audit/matches.jsonl.zst", r2.outdir);
+    FILE *f = fopen(p, "r+b");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 20, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, 20, SEEK_SET);
+    fputc(c ^ 0x01, f);
+    fclose(f);
+    ck_assert(hd_audit_verify(r2.outdir, NULL, &e) != HD_OK);
+    /* anything else than none or zstd is a config error */
+    snprintf(cmd, sizeof cmd, "sed -i 's/^matches_compression = zstd$/matches_compression = gzip/' %s", j);
+    ck_assert_int_eq(system(cmd), 0);
+    hd_job *jb = NULL;
+    ck_assert_int_eq(hd_job_load(&jb, j, 0, &e), HD_ECONFIG);
+    ck_assert_msg(strstr(e.message, "matches_compression") != NULL, "%s", e.message);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+    system(cmd);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("e2e");
@@ -181,6 +239,7 @@ int main(void)
     tcase_add_test(tc, manifest_verifies_and_detects_tampering);
     tcase_add_test(tc, outputs_identical_for_every_j);
     tcase_add_test(tc, damaged_source_lets_no_household_be_eligible);
+    tcase_add_test(tc, matches_compressed_with_zstd);
     suite_add_tcase(s, tc);
     /* one province for all tests: run them in this process */
     SRunner *sr = srunner_create(s);

@@ -140,22 +140,27 @@ typedef struct hd_run_state {
 } hd_run_state;
 
 /* Writes every output file of SPEC §5 except manifest.json/.sig into dir
- * (which exists). HD_EIO naming the file on a write error. */
+ * (which exists), on up to opts->threads threads (one file or one county's
+ * file per task; exactly one thread at -j1). HD_EIO naming the file on a
+ * write error: the first failing file in the fixed order of the writers. */
 int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err);
 /* audit/report.html (report/html.c): the auditor's self-contained page;
- * called by hd_write_reports after the change report. HD_EIO naming it. */
+ * needs the change report computed. HD_EIO naming it. */
 int hd_write_html(hd_run_state *st, const char *dir, hd_error *err);
-/* county/<code>/results.xlsx per county (report/xlsx.c); called by
- * hd_write_reports after the CSV files. HD_EIO naming the file. */
-int hd_write_xlsx(hd_run_state *st, const char *dir, hd_error *err);
+/* county/<code>/results.xlsx of county c (report/xlsx.c); needs the
+ * change report computed. Workbooks of different county directories may
+ * be written at the same time. HD_EIO naming the file. */
+int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err);
 /* The change report ([job] previous; docs/changes.md): verifies the
  * previous output, reads its county/CODE/households.csv, fills
- * st->have_previous, st->changes (output order) and st->nchanges, and
- * writes county/<code>/changes.csv for every county (header only when
- * none). Needs st->order. Without previous: have_previous = 0, nothing
- * written. HD_ECONFIG when the previous output does not verify or cannot
- * be read; HD_EIO on a write error. */
-int hd_compute_and_write_changes(hd_run_state *st, const char *dir, hd_error *err);
+ * st->have_previous, st->changes (output order) and st->nchanges. Needs
+ * st->order. Without previous: have_previous = 0. HD_ECONFIG when the
+ * previous output does not verify or cannot be read. */
+int hd_compute_changes(hd_run_state *st, hd_error *err);
+/* county/<code>/changes.csv of county c (header only when none changed;
+ * the counties of county/unknown/ share one file, written for the first
+ * of them). Nothing without previous. HD_EIO on a write error. */
+int hd_write_changes(hd_run_state *st, const char *dir, uint32_t c, hd_error *err);
 /* Writes manifest.json (and manifest.sig when a signing key is given)
  * listing every file under dir. *signed_out = 1 when signed. */
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);

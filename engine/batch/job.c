@@ -69,6 +69,11 @@ static int handler(void *user, const char *section, const char *key, const char 
         else if (!strcmp(key, "key")) return set_path(j, j->key, v, line, key, err);
         else if (!strcmp(key, "signing_key")) return set_path(j, j->signing_key, v, line, key, err);
         else if (!strcmp(key, "output")) return set_path(j, j->output, v, line, key, err);
+        else if (!strcmp(key, "matches_compression")) {
+            if (!strcmp(v, "zstd")) j->matches_zstd = 1;
+            else if (!strcmp(v, "none")) j->matches_zstd = 0;
+            else return BAD("%s:%d: matches_compression must be none or zstd", j->path, line);
+        }
         else if (!strcmp(key, "previous")) {
             L->previous_line = line;
             return set_path(j, j->previous, v, line, key, err);

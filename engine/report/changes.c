@@ -270,7 +270,7 @@ static int write_file(hd_run_state *st, const char *dir, const char *cdir, int u
     return hd_out_close(o, err);
 }
 
-int hd_compute_and_write_changes(hd_run_state *st, const char *dir, hd_error *err)
+int hd_compute_changes(hd_run_state *st, hd_error *err)
 {
     st->have_previous = 0;
     if (!st->job->previous[0]) return HD_OK;
@@ -315,15 +315,19 @@ int hd_compute_and_write_changes(hd_run_state *st, const char *dir, hd_error *er
     free(p.hh);
     if (rc) return rc;
     st->have_previous = 1;
+    return HD_OK;
+}
+
+int hd_write_changes(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+{
+    if (!st->have_previous) return HD_OK;
     /* one file per county directory, header only when nothing changed;
-     * every county whose code cannot name a directory shares county/unknown/ */
-    int unknown_done = 0;
-    for (uint32_t c = 0; !rc && c < st->ncounties; c++) {
-        const char *cd = hd_report_county_dir(st->counties[c]);
-        int unk = !strcmp(cd, "unknown");
-        if (unk && unknown_done) continue;
-        if (unk) unknown_done = 1;
-        rc = write_file(st, dir, cd, unk, st->counties[c], err);
-    }
-    return rc;
+     * every county whose code cannot name a directory shares
+     * county/unknown/, written once, for the first such county */
+    const char *cd = hd_report_county_dir(st->counties[c]);
+    int unk = !strcmp(cd, "unknown");
+    if (unk)
+        for (uint32_t k = 0; k < c; k++)
+            if (!strcmp(hd_report_county_dir(st->counties[k]), "unknown")) return HD_OK;
+    return write_file(st, dir, cd, unk, st->counties[c], err);
 }

@@ -11,6 +11,7 @@
  * and equals summary.json (the same counts, computed the same way).
  * Deterministic bytes: no clock, fixed orders (st->counties, st->order).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -526,7 +527,8 @@ static void flagged_section(hd_out *o, const hd_run_state *st, uint64_t flagged)
     hd_out_printf(o, "<h2 id=\"flagged\">Flagged households (REVIEW or INELIGIBLE)</h2>\n<p class=\"note\"><span id=\"flagged-total\">%"
                   PRIu64 "</span> households, by county then submission order. The token is the household token of "
                   "<code>audit/households.jsonl</code> (HMAC of county and application id; auditor guide, Tokens); the "
-                  "evidence per member is in <code>audit/matches.jsonl</code>.</p>\n", flagged);
+                  "evidence per member is in <code>%s</code>.</p>\n", flagged,
+                  st->job->matches_zstd ? "audit/matches.jsonl.zst" : "audit/matches.jsonl");
     hd_out_str(o, "<div id=\"filter\" hidden><label>Filter <input id=\"flt\" type=\"search\" placeholder=\"token, county or reason\" "
                   "size=\"32\"></label><label>verdict <select id=\"fltv\"><option value=\"\">all</option>"
                   "<option>REVIEW</option><option>INELIGIBLE</option></select></label>"
@@ -621,6 +623,8 @@ static const char *const script =
 int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
 {
     char path[4400];
+    snprintf(path, sizeof path, "%s/audit", dir);       /* this task may be the first in audit/ */
+    if (hd_mkdirs(path, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", path, strerror(errno));
     snprintf(path, sizeof path, "%s/audit/report.html", dir);
     hd_out *o;
     int rc = hd_out_open(&o, path, err);

@@ -7,12 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
 #include "report/out.h"
 
 struct hd_out {
     int fd;
     int err;            /* first errno */
     size_t used;
+    ZSTD_CCtx *zc;      /* NULL: written as it is; else zstd-compressed */
+    char *zbuf;         /* compressed bytes on their way to fd */
+    size_t zcap;
     char path[4096];
     char buf[1 << 16];
 };
@@ -30,16 +34,39 @@ int hd_out_open(hd_out **out, const char *path, hd_error *err)
     }
     o->err = 0;
     o->used = 0;
+    o->zc = NULL;
+    o->zbuf = NULL;
+    o->zcap = 0;
     snprintf(o->path, sizeof o->path, "%s", path);
     *out = o;
     return HD_OK;
 }
 
-static void flush(hd_out *o)
+int hd_out_open_zstd(hd_out **out, const char *path, int level, hd_error *err)
+{
+    int rc = hd_out_open(out, path, err);
+    if (rc) return rc;
+    hd_out *o = *out;
+    o->zcap = ZSTD_CStreamOutSize();
+    o->zbuf = malloc(o->zcap);
+    o->zc = ZSTD_createCCtx();
+    /* nbWorkers stays 0: zstd's multi-threaded mode writes other bytes
+     * than its single-threaded one, and outputs must not depend on -j */
+    if (!o->zbuf || !o->zc ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(o->zc, ZSTD_c_compressionLevel, level)) ||
+        ZSTD_isError(ZSTD_CCtx_setParameter(o->zc, ZSTD_c_checksumFlag, 1))) {
+        hd_out_abort(o);
+        *out = NULL;
+        return hd_fail(err, HD_ESOFTWARE, "%s: cannot set up zstd compression (out of memory)", path);
+    }
+    return HD_OK;
+}
+
+static void write_all(hd_out *o, const char *p, size_t n)
 {
     size_t off = 0;
-    while (off < o->used && !o->err) {
-        ssize_t w = write(o->fd, o->buf + off, o->used - off);
+    while (off < n && !o->err) {
+        ssize_t w = write(o->fd, p + off, n - off);
         if (w < 0) {
             if (errno == EINTR) continue;
             o->err = errno;
@@ -49,11 +76,36 @@ static void flush(hd_out *o)
             off += (size_t)w;
         }
     }
+}
+
+/* Compresses the buffer (and with ZSTD_e_end the frame's end) to fd. */
+static void compress(hd_out *o, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = { o->buf, o->used, 0 };
+    for (;;) {
+        ZSTD_outBuffer zo = { o->zbuf, o->zcap, 0 };
+        size_t left = ZSTD_compressStream2(o->zc, &zo, &in, mode);
+        if (ZSTD_isError(left)) { if (!o->err) o->err = ENOMEM; return; }
+        write_all(o, o->zbuf, zo.pos);
+        if (o->err) return;
+        if (mode == ZSTD_e_end ? left == 0 : in.pos == in.size) return;
+    }
+}
+
+static void flush(hd_out *o)
+{
+    if (o->zc) compress(o, ZSTD_e_continue);
+    else write_all(o, o->buf, o->used);
     o->used = 0;
 }
 
 void hd_out_write(hd_out *o, const void *p, size_t n)
 {
+    if (n <= sizeof o->buf - o->used) {          /* the usual case */
+        memcpy(o->buf + o->used, p, n);
+        o->used += n;
+        return;
+    }
     if (o->err) return;
     const char *s = p;
     while (n) {
@@ -89,7 +141,14 @@ void hd_out_printf(hd_out *o, const char *fmt, ...)
     hd_out_write(o, tmp, (size_t)n);
 }
 
-void hd_out_i64(hd_out *o, int64_t v) { hd_out_printf(o, "%" PRId64, v); }
+void hd_out_i64(hd_out *o, int64_t v)
+{
+    char b[24], *e = b + sizeof b, *q = e;          /* the digits of "%" PRId64 */
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do { *--q = (char)('0' + u % 10); u /= 10; } while (u);
+    if (v < 0) *--q = '-';
+    hd_out_write(o, q, (size_t)(e - q));
+}
 
 void hd_out_csv(hd_out *o, const char *s, size_t n, int first)
 {
@@ -144,21 +203,24 @@ void hd_out_json(hd_out *o, const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     hd_out_write(o, "\"", 1);
-    size_t i = 0;
+    /* runs of bytes written as they are (printable ASCII but " and \\,
+     * valid UTF-8) go out in one piece; the rest one escape at a time */
+    size_t i = 0, run = 0;
     while (i < n) {
         unsigned char c = p[i];
-        if (c == '"' || c == '\\') { char e[2] = {'\\', (char)c}; hd_out_write(o, e, 2); i++; }
-        else if (c == '\n') { hd_out_write(o, "\\n", 2); i++; }
-        else if (c == '\r') { hd_out_write(o, "\\r", 2); i++; }
-        else if (c == '\t') { hd_out_write(o, "\\t", 2); i++; }
-        else if (c < 0x20 || c == 0x7f) { hd_out_printf(o, "\\u%04x", c); i++; }
-        else if (c < 0x80) { hd_out_write(o, &p[i], 1); i++; }
-        else {
-            size_t l = utf8_len(p + i, n - i);
-            if (l == 0) { hd_out_write(o, "\\ufffd", 6); i++; }
-            else { hd_out_write(o, p + i, l); i += l; }
-        }
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') { i++; continue; }
+        size_t l = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
+        if (l) { i += l; continue; }
+        hd_out_write(o, p + run, i - run);
+        if (c == '"' || c == '\\') { char e[2] = {'\\', (char)c}; hd_out_write(o, e, 2); }
+        else if (c == '\n') hd_out_write(o, "\\n", 2);
+        else if (c == '\r') hd_out_write(o, "\\r", 2);
+        else if (c == '\t') hd_out_write(o, "\\t", 2);
+        else if (c < 0x20 || c == 0x7f) hd_out_printf(o, "\\u%04x", c);
+        else hd_out_write(o, "\\ufffd", 6);
+        run = ++i;
     }
+    hd_out_write(o, p + run, n - run);
     hd_out_write(o, "\"", 1);
 }
 
@@ -167,13 +229,16 @@ void hd_out_json_str(hd_out *o, const char *s) { hd_out_json(o, s ? s : "", s ? 
 int hd_out_close(hd_out *o, hd_error *err)
 {
     if (!o) return HD_OK;
-    flush(o);
+    if (o->zc) { if (!o->err) compress(o, ZSTD_e_end); o->used = 0; }
+    else flush(o);
     /* no fsync per file: the batch syncs the whole temporary directory
      * once (syncfs) before renaming it into place */
     if (close(o->fd) != 0 && !o->err) o->err = errno;
     int e = o->err;
     int rc = HD_OK;
     if (e) rc = hd_fail(err, HD_EIO, "%s: cannot write: %s", o->path, strerror(e));
+    ZSTD_freeCCtx(o->zc);
+    free(o->zbuf);
     free(o);
     return rc;
 }
@@ -182,5 +247,7 @@ void hd_out_abort(hd_out *o)
 {
     if (!o) return;
     close(o->fd);
+    ZSTD_freeCCtx(o->zc);
+    free(o->zbuf);
     free(o);
 }

@@ -5,7 +5,8 @@
  * quoting) and the one JSON string writer. Files are created 0600 inside
  * the run's private temporary directory.
  *
- * Not thread-safe: one writer per thread.
+ * Not thread-safe: one writer per thread (separate writers in separate
+ * threads are fine: no global state).
  */
 #ifndef HEDUI_REPORT_OUT_H
 #define HEDUI_REPORT_OUT_H
@@ -17,6 +18,11 @@ typedef struct hd_out hd_out;
 
 /* Creates (truncates) path. HD_EIO with "PATH: cannot create: ..." */
 int hd_out_open(hd_out **out, const char *path, hd_error *err);
+/* The same, but everything written goes into path as one zstd frame
+ * (compression level `level`, content checksum, single-threaded so that
+ * the bytes do not depend on the thread count), ended at hd_out_close.
+ * HD_EIO as hd_out_open; HD_ESOFTWARE when zstd cannot be set up. */
+int hd_out_open_zstd(hd_out **out, const char *path, int level, hd_error *err);
 void hd_out_write(hd_out *o, const void *p, size_t n);
 void hd_out_str(hd_out *o, const char *s);
 void hd_out_printf(hd_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

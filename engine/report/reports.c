@@ -11,6 +11,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,16 +124,23 @@ static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_json_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type]);
     hd_out_str(o, ",\"area_type\":");
     hd_out_json_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type]);
-    hd_out_printf(o, ",\"members\":%u,\"verdict\":", hh->nmembers);
+    hd_out_str(o, ",\"members\":");
+    hd_out_i64(o, hh->nmembers);
+    hd_out_str(o, ",\"verdict\":");
     hd_out_json_str(o, hd_verdict_name(j->verdict));
     hd_out_str(o, ",\"reasons\":");
     json_findings(o, j->findings);
-    hd_out_printf(o, ",\"standard_fen\":%" PRId64 ",\"household_income_fen\":%" PRId64
-                  ",\"income_per_capita_fen\":%" PRId64 ",\"assets_fen\":%" PRId64
-                  ",\"assets_per_capita_fen\":%" PRId64 ",\"homes\":%d,\"residential_area\":%" PRId64
-                  ",\"vehicles\":%d,\"businesses\":%d}\n",
-                  j->standard_fen, j->household_income_fen, j->income_per_capita_fen, j->assets_fen,
-                  j->assets_per_capita_fen, j->homes, j->residential_area, j->vehicles, j->businesses);
+    /* integers without printf: the same digits as %d / PRId64 */
+    hd_out_str(o, ",\"standard_fen\":");          hd_out_i64(o, j->standard_fen);
+    hd_out_str(o, ",\"household_income_fen\":");  hd_out_i64(o, j->household_income_fen);
+    hd_out_str(o, ",\"income_per_capita_fen\":"); hd_out_i64(o, j->income_per_capita_fen);
+    hd_out_str(o, ",\"assets_fen\":");            hd_out_i64(o, j->assets_fen);
+    hd_out_str(o, ",\"assets_per_capita_fen\":"); hd_out_i64(o, j->assets_per_capita_fen);
+    hd_out_str(o, ",\"homes\":");                 hd_out_i64(o, j->homes);
+    hd_out_str(o, ",\"residential_area\":");      hd_out_i64(o, j->residential_area);
+    hd_out_str(o, ",\"vehicles\":");              hd_out_i64(o, j->vehicles);
+    hd_out_str(o, ",\"businesses\":");            hd_out_i64(o, j->businesses);
+    hd_out_str(o, "}\n");
 }
 
 static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
@@ -146,7 +155,9 @@ static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
     hd_out_json_str(o, st->job->sources[r->source].name);
     hd_out_str(o, ",\"file\":");
     hd_out_json_str(o, hd_path_rel(st->results[r->file].path, st->job->dir));
-    hd_out_printf(o, ",\"line\":%" PRIu64 ",\"kind\":", r->line);
+    hd_out_str(o, ",\"line\":");
+    hd_out_i64(o, (int64_t)r->line);
+    hd_out_str(o, ",\"kind\":");
     hd_out_json_str(o, hd_kind_name((hd_kind)r->kind));
     hd_out_str(o, ",\"fields\":{");
     int first = 1;
@@ -293,8 +304,10 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     hd_out_str(o, "},\n  \"counties\": {");
     for (uint32_t c = 0; c < ncounties; c++) {
         uint64_t v[3] = {0}, hh = 0;
-        for (uint32_t h = 0; h < m->nhouseholds; h++)
-            if (!strcmp(m->households[h].county_code, counties[c])) { v[st->judg[h].verdict]++; hh++; }
+        for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
+            v[st->judg[st->order[p]].verdict]++;
+            hh++;
+        }
         hd_out_str(o, c ? ",\n    " : "\n    ");
         hd_out_json_str(o, counties[c]);
         hd_out_printf(o, ": {\"households\": %" PRIu64 ", \"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64
@@ -344,7 +357,8 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
 
 /* ---------------------------------------------------------------- all */
 
-static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
+/* Creates dir/rel (and its parent directories), plain or zstd level 3. */
+static int open_in_z(hd_out **o, const char *dir, const char *rel, int zstd, hd_error *err)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/%s", dir, rel);
@@ -352,7 +366,12 @@ static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
     snprintf(parent, sizeof parent, "%s", path);
     char *slash = strrchr(parent, '/');
     if (slash) { *slash = 0; if (hd_mkdirs(parent, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", parent, strerror(errno)); }
-    return hd_out_open(o, path, err);
+    return zstd ? hd_out_open_zstd(o, path, 3, err) : hd_out_open(o, path, err);
+}
+
+static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
+{
+    return open_in_z(o, dir, rel, 0, err);
 }
 
 /* Sorts counties and households into output order (see hd_run_state). */
@@ -398,60 +417,102 @@ oom:
     return hd_fail(err, HD_ESOFTWARE, "out of memory");
 }
 
-int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
+/* ---------------------------------------------------------------- tasks
+ *
+ * Every output file (or, per county, every county's file of one kind) is a
+ * task; tasks share nothing but the finished run, which they only read, so
+ * they run on the run's threads at the same time, the largest first. The
+ * bytes of a file do not depend on which thread writes it or when.
+ *
+ * Errors: every task has its own error. A failed task cancels the tasks
+ * after it in the fixed order (the order below, which is the order of the
+ * single-threaded writer), never the ones before it, and the error of the
+ * first failed task in that order is the one reported — so a fault that
+ * always hits the same file gives the same message for every -j. The
+ * caller removes the whole temporary directory on any error, so no
+ * half-written file is ever published.
+ *
+ * Counties whose code cannot name a directory all write county/unknown/:
+ * they form one task per kind, run in county order as before, so the
+ * files of that directory are what the single-threaded writer left.
+ */
+
+enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML };
+
+typedef struct task {
+    enum task_kind kind;
+    uint32_t county;              /* per-county kinds; UNKNOWN_GROUP: every "unknown" county */
+    uint64_t cost;                /* estimated work, to start the largest first */
+    int rc;
+    hd_error err;
+} task;
+
+#define UNKNOWN_GROUP UINT32_MAX
+
+static int is_unknown(const hd_run_state *st, uint32_t c)
 {
-    const hd_model *m = st->m;
-    int rc = output_order(st, err);
+    return !strcmp(hd_report_county_dir(st->counties[c]), "unknown");
+}
+
+/* county/<code>/households.csv and members.csv of county c. */
+static int county_csv(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+{
+    char rel[256];
+    hd_out *ho = NULL, *mo = NULL;
+    snprintf(rel, sizeof rel, "county/%s/households.csv", hd_report_county_dir(st->counties[c]));
+    int rc = open_in(&ho, dir, rel, err);
     if (rc) return rc;
-    char **counties = st->counties;
-    uint32_t nc = st->ncounties;
-    const uint32_t *order = st->order;
-    hd_out *hj = NULL, *mj = NULL;
-    rc = open_in(&hj, dir, "audit/households.jsonl", err);
-    if (!rc) rc = open_in(&mj, dir, "audit/matches.jsonl", err);
-    uint32_t pos = 0;
-    for (uint32_t c = 0; !rc && c < nc; c++) {
-        char rel[256];
-        hd_out *ho = NULL, *mo = NULL;
-        snprintf(rel, sizeof rel, "county/%s/households.csv", hd_report_county_dir(counties[c]));
-        rc = open_in(&ho, dir, rel, err);
-        if (rc) break;
-        snprintf(rel, sizeof rel, "county/%s/members.csv", hd_report_county_dir(counties[c]));
-        rc = open_in(&mo, dir, rel, err);
-        if (rc) { hd_out_abort(ho); break; }
-        hd_out_str(ho, hh_header);
-        hd_out_str(mo, mb_header);
-        for (; pos < m->nhouseholds && !strcmp(m->households[order[pos]].county_code, counties[c]); pos++) {
-            uint32_t h = order[pos];
-            household_row(ho, st, h);
-            member_rows(mo, st, h);
-            household_json(hj, st, h);
-        }
-        rc = hd_out_close(ho, err);
-        int rc2 = hd_out_close(mo, rc ? NULL : err);
-        if (!rc) rc = rc2;
+    snprintf(rel, sizeof rel, "county/%s/members.csv", hd_report_county_dir(st->counties[c]));
+    rc = open_in(&mo, dir, rel, err);
+    if (rc) { hd_out_abort(ho); return rc; }
+    hd_out_str(ho, hh_header);
+    hd_out_str(mo, mb_header);
+    for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
+        household_row(ho, st, st->order[p]);
+        member_rows(mo, st, st->order[p]);
     }
-    for (uint32_t i = 0, n = hd_model_nrecords(m); !rc && i < n; i++) {
+    rc = hd_out_close(ho, err);
+    int rc2 = hd_out_close(mo, rc ? NULL : err);
+    return rc ? rc : rc2;
+}
+
+static int households_jsonl(hd_run_state *st, const char *dir, hd_error *err)
+{
+    hd_out *o;
+    int rc = open_in(&o, dir, "audit/households.jsonl", err);
+    if (rc) return rc;
+    for (uint32_t p = 0; p < st->m->nhouseholds; p++) household_json(o, st, st->order[p]);
+    return hd_out_close(o, err);
+}
+
+/* audit/matches.jsonl, or audit/matches.jsonl.zst ([job]
+ * matches_compression = zstd): the same lines, one zstd frame. */
+static int matches_jsonl(hd_run_state *st, const char *dir, hd_error *err)
+{
+    hd_out *o;
+    int z = st->job->matches_zstd;
+    int rc = open_in_z(&o, dir, z ? "audit/matches.jsonl.zst" : "audit/matches.jsonl", z, err);
+    if (rc) return rc;
+    for (uint32_t i = 0, n = hd_model_nrecords(st->m); i < n; i++) {
         hd_record r;                      /* one at a time: records are stored compactly */
-        hd_model_record(m, i, &r);
-        match_json(mj, st, &r);
+        hd_model_record(st->m, i, &r);
+        match_json(o, st, &r);
     }
-    if (hj) { int r2 = hd_out_close(hj, rc ? NULL : err); if (!rc) rc = r2; }
-    if (mj) { int r2 = hd_out_close(mj, rc ? NULL : err); if (!rc) rc = r2; }
-    /* quarantine: applicants, then each source */
+    return hd_out_close(o, err);
+}
+
+/* quarantine/applicants.csv, then quarantine/<source>.csv of each source. */
+static int quarantine_all(hd_run_state *st, const char *dir, hd_error *err)
+{
     static const char *const qheader = "file,line,reason,field,raw\n";
-    if (!rc) {
-        hd_out *q;
-        rc = open_in(&q, dir, "quarantine/applicants.csv", err);
-        if (!rc) {
-            hd_out_str(q, qheader);
-            for (int i = 0; i < st->napp_files; i++) quarantine_rows(q, st, &st->results[i]);
-            rc = hd_out_close(q, err);
-        }
-    }
+    hd_out *q;
+    int rc = open_in(&q, dir, "quarantine/applicants.csv", err);
+    if (rc) return rc;
+    hd_out_str(q, qheader);
+    for (int i = 0; i < st->napp_files; i++) quarantine_rows(q, st, &st->results[i]);
+    rc = hd_out_close(q, err);
     for (int s = 0; !rc && s < st->job->nsources; s++) {
         char rel[256];
-        hd_out *q;
         snprintf(rel, sizeof rel, "quarantine/%s.csv", st->job->sources[s].name);
         rc = open_in(&q, dir, rel, err);
         if (rc) break;
@@ -460,10 +521,137 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
             quarantine_rows(q, st, &st->results[st->src[s].first_result + (uint32_t)f]);
         rc = hd_out_close(q, err);
     }
-    if (!rc) rc = write_summary(st, dir, counties, nc, err);
-    /* further writers (XLSX, HTML, changes) go here, in this order */
-    if (!rc) rc = hd_compute_and_write_changes(st, dir, err);
-    if (!rc) rc = hd_write_xlsx(st, dir, err);
-    if (!rc) rc = hd_write_html(st, dir, err);
+    return rc;
+}
+
+static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, uint32_t c, hd_error *err)
+{
+    switch (kind) {
+    case T_COUNTY_CSV: return county_csv(st, dir, c, err);
+    case T_CHANGES: return hd_write_changes(st, dir, c, err);
+    case T_XLSX: return hd_write_xlsx_county(st, dir, c, err);
+    default: return HD_ESOFTWARE;
+    }
+}
+
+static int run_task(hd_run_state *st, const char *dir, task *t)
+{
+    switch (t->kind) {
+    case T_HOUSEHOLDS_JSONL: return households_jsonl(st, dir, &t->err);
+    case T_MATCHES: return matches_jsonl(st, dir, &t->err);
+    case T_QUARANTINE: return quarantine_all(st, dir, &t->err);
+    case T_SUMMARY: return write_summary(st, dir, st->counties, st->ncounties, &t->err);
+    case T_HTML: return hd_write_html(st, dir, &t->err);
+    default: break;
+    }
+    if (t->county != UNKNOWN_GROUP) return county_task(st, dir, t->kind, t->county, &t->err);
+    for (uint32_t c = 0; c < st->ncounties; c++)       /* in county order, as one writer did */
+        if (is_unknown(st, c)) {
+            int rc = county_task(st, dir, t->kind, c, &t->err);
+            if (rc) return rc;
+        }
+    return HD_OK;
+}
+
+typedef struct pool {
+    hd_run_state *st;
+    const char *dir;
+    task *t;
+    const uint32_t *sched;        /* task indices in the order they are started */
+    uint32_t n;
+    uint32_t next;                /* atomic: next position in sched */
+    uint32_t first_failed;        /* atomic: lowest index of a failed task, n if none */
+} pool;
+
+static void *pool_worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        uint32_t k = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED);
+        if (k >= p->n) break;
+        uint32_t i = p->sched[k];
+        if (i > __atomic_load_n(&p->first_failed, __ATOMIC_ACQUIRE)) continue;   /* cancelled */
+        task *t = &p->t[i];
+        t->rc = run_task(p->st, p->dir, t);
+        if (t->rc == HD_OK) continue;
+        uint32_t f = __atomic_load_n(&p->first_failed, __ATOMIC_ACQUIRE);
+        while (i < f && !__atomic_compare_exchange_n(&p->first_failed, &f, i, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            ;
+    }
+    return NULL;
+}
+
+/* The larger cost first; equal costs in the fixed order. */
+static int cmp_sched(const void *a, const void *b, void *arg)
+{
+    const task *t = arg;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (t[x].cost != t[y].cost) return t[x].cost > t[y].cost ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
+{
+    int rc = output_order(st, err);
+    if (rc) return rc;
+    /* the change report is read before any file is written: the workbooks
+     * and report.html show it */
+    rc = hd_compute_changes(st, err);
+    if (rc) return rc;
+    const hd_model *m = st->m;
+    uint32_t nc = st->ncounties;
+    task *t = calloc((size_t)nc * 3 + 8, sizeof *t);
+    uint32_t *sched = malloc(((size_t)nc * 3 + 8) * sizeof *sched);
+    if (!t || !sched) { free(t); free(sched); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+    uint32_t n = 0;
+    /* costs: rough units of work, from a profile at 100,000 households
+     * (a member's row in a workbook costs about 15 times its CSV row) */
+    #define ADD(K, C, COST) do { t[n].kind = (K); t[n].county = (C); t[n].cost = (COST); n++; } while (0)
+    enum task_kind per_county[3] = { T_COUNTY_CSV, T_CHANGES, T_XLSX };
+    static const uint64_t per_member[3] = { 2, 0, 30 };
+    for (int k = 0; k < 3; k++) {
+        if (per_county[k] == T_CHANGES && !st->have_previous) continue;
+        int unknown_added = 0;
+        for (uint32_t c = 0; c < nc; c++) {
+            uint64_t members = 0;
+            for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++)
+                members += m->households[st->order[p]].nmembers;
+            uint64_t cost = per_member[k] * members + 4 * (st->county_first[c + 1] - st->county_first[c]) + 1000;
+            if (!is_unknown(st, c)) { ADD(per_county[k], c, cost); continue; }
+            if (!unknown_added) { ADD(per_county[k], UNKNOWN_GROUP, 0); unknown_added = 1; }
+            t[n - 1].cost += cost;
+            /* the group's cost is the sum of its counties': it stays where
+             * its first county is in the fixed order */
+        }
+        if (per_county[k] == T_COUNTY_CSV) {
+            ADD(T_HOUSEHOLDS_JSONL, 0, 3 * (uint64_t)m->nhouseholds);
+            ADD(T_MATCHES, 0, (st->job->matches_zstd ? 10 : 8) * (uint64_t)hd_model_nrecords(m));
+            ADD(T_QUARANTINE, 0, 1000);
+            ADD(T_SUMMARY, 0, 1000 + (uint64_t)m->nhouseholds / 8);
+        }
+    }
+    ADD(T_HTML, 0, 1000 + (uint64_t)m->nhouseholds / 8);
+    #undef ADD
+    for (uint32_t i = 0; i < n; i++) sched[i] = i;
+    int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1) nt = 1;
+    if ((uint32_t)nt > n) nt = (int)n;
+    /* -j1: one thread, the fixed order, stop at the first error */
+    if (nt > 1) qsort_r(sched, n, sizeof *sched, cmp_sched, t);
+    pool p = { .st = st, .dir = dir, .t = t, .sched = sched, .n = n, .next = 0, .first_failed = n };
+    pthread_t *th = nt > 1 ? calloc((size_t)nt - 1, sizeof *th) : NULL;
+    int started = 0;
+    for (int i = 0; th && i < nt - 1; i++)
+        if (pthread_create(&th[started], NULL, pool_worker, &p) == 0) started++;
+    pool_worker(&p);                       /* this thread works too */
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    free(th);
+    rc = HD_OK;
+    if (p.first_failed < n) {
+        rc = t[p.first_failed].rc;
+        if (err) *err = t[p.first_failed].err;
+    }
+    free(t);
+    free(sched);
     return rc;
 }

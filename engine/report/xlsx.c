@@ -11,7 +11,12 @@
  *
  * Deterministic: the workbook's creation time is the run's as_of (00:00
  * UTC), never the wall clock, so the same inputs give the same bytes for
- * every -j. Written after the CSV files, in county order, by one thread.
+ * every -j. One workbook per task of the writer pool (reports.c): workbooks
+ * of different counties are written at the same time on the run's threads.
+ * libxlsxwriter keeps its state in the workbook; the one shared thing is
+ * gmtime()'s static result when docProps/core.xml is written, and every
+ * workbook of a run converts the same time (as_of), so whichever thread's
+ * call a reader sees, the bytes are the same.
  *
  * libxlsxwriter writes the workbook with stdio to a hidden file beside the
  * result (inside the run's private temporary directory, its own temporary
@@ -298,12 +303,15 @@ static int copy_out(const char *tmp, const char *path, hd_error *err)
     return hd_out_close(o, err);
 }
 
-static int write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *code = st->counties[c];
     char path[4400], tmp[4400], tmpdir[4400];
     snprintf(path, sizeof path, "%s/county/%s/results.xlsx", dir, hd_report_county_dir(code));
     snprintf(tmp, sizeof tmp, "%s/county/%s/.results.xlsx.tmp", dir, hd_report_county_dir(code));
+    snprintf(tmpdir, sizeof tmpdir, "%s/county/%s", dir, hd_report_county_dir(code));
+    /* the county's directory: this task may run before its CSV files' */
+    if (hd_mkdirs(tmpdir, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", tmpdir, strerror(errno));
     snprintf(tmpdir, sizeof tmpdir, "%s", dir);
     xw x;
     memset(&x, 0, sizeof x);
@@ -358,13 +366,4 @@ static int write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error 
     else rc = copy_out(tmp, path, err);
     unlink(tmp);
     return rc;
-}
-
-int hd_write_xlsx(hd_run_state *st, const char *dir, hd_error *err)
-{
-    for (uint32_t c = 0; c < st->ncounties; c++) {
-        int rc = write_county(st, dir, c, err);
-        if (rc) return rc;
-    }
-    return HD_OK;
 }

@@ -47,6 +47,10 @@ typedef struct hd_job {
      * docs/changes.md); resolved against the job file, "" when not given.
      * hd_job_load checks that it holds a hedui manifest.json. */
     char previous[4096];
+    /* [job] matches_compression = none | zstd (default none): with zstd,
+     * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
+     * frame (level 3, with a checksum) of the same bytes */
+    int matches_zstd;
     hd_source_cfg *sources; int nsources;
 } hd_job;
 
