@@ -4,10 +4,17 @@
 Usage:
     python3 scripts/gen-province.py OUTDIR [--households N] [--seed S]
                                            [--background-factor K] [--as-of YYYY-MM-DD]
+                                           [--files-per-source N] [--jobs J] [--also K:DIR]...
 
 Everything is synthetic: people, names and ID numbers are generated (valid GB 11643
 check characters, real Yunnan division codes), records are invented.  The output is
-deterministic for a given seed and arguments (zstd frames included).
+deterministic for a given seed and arguments (zstd frames included), whatever --jobs.
+
+The applicants and their matched records come from one random stream (the seed);
+the background population from another; each block of BLOCK background rows of a
+file from its own (seed, source, file, block). So --also writes the same province
+with another background factor: the same applicants, verdicts and matched rows in
+the same files, and each file's background rows a prefix of the larger set's.
 
 OUTDIR receives:
     job.ini                   the batch (SPEC section 2); keys/ is left to `hedui keygen`
@@ -29,6 +36,7 @@ import configparser
 import csv
 import datetime as dt
 import json
+import math
 import os
 import random
 import shutil
@@ -1110,94 +1118,95 @@ class Writer(Province):
             "death": [],
         }[src]
 
-    def background(self, src, count):
-        """`count` random rows of people who are not applicants, as text lines."""
-        rng = self.rng
-        rr, ri, ch = rng.random, rng.randrange, rng.choice
-        ids, names, P = self.pool_ids, self.pool_names, len(self.pool_ids)
-        out = []
-        app = out.append
-        W = [f"{a:04d}-{b:02d}" for a, b in self.window]
+    def background(self, src, fi, block):
+        """Background block `block` of a file: BLOCK random rows of people who are not
+        applicants, as text lines. A block depends only on the seed, the source, the
+        file and its number (never on the background factor), so a file's background
+        rows at a smaller factor are a prefix of those at a larger one."""
+        g = random.Random(f"{self.args.seed}/{src}/{fi}/{block}")
+        rr = g.random
+        k = BLOCK
+        ids, names = self.pool_ids, self.pool_names
+        P = len(ids)
+        idx = [int(rr() * P) for _ in range(k)]
+        I = list(map(ids.__getitem__, idx))
+        N = list(map(names.__getitem__, idx))
+
+        def pick(seq):
+            return g.choices(seq, k=k)
+
+        def num(n):
+            return [int(rr() * n) for _ in range(k)]
+
         if src == "bank-a":
             prods = ("活期", "活期", "活期", "定期", "定期", "理财", "基金", "保险")
-            for _ in range(count):
-                i = ri(P)
-                bal = int(rng.expovariate(1 / 3000000))
-                app(f'{ids[i]},{names[i]},{ch(BRANCHES)},6222{ri(10**15):015d},{ch(prods)},'
-                    f'"{bal // 100:,}.{bal % 100:02d}",{"20261031" if rr() < 0.8 else "20260930"}')
-        elif src == "bank-b":
-            for _ in range(count):
-                i = ri(P)
-                app(f'{ids[i]}|{names[i]}|B{ri(10000):04d}|62170{ri(10**14):014d}|'
-                    f'0{ri(1, 5)}|{int(rng.expovariate(1 / 2000000))}|2026-10-31|'
-                    f'{"N" if rr() < 0.7 else ""}')
-        elif src == "rcc":
-            for _ in range(count):
-                i = ri(P)
-                app(f'{ids[i]}\t{names[i]}\t{ch(CITY_WORDS)}农村信用社\t'
-                    f'{"是" if rr() < 0.05 else "否"}\t2026-11-20')
-        elif src == "vehicle":
+            bal = [int(-math.log(1.0 - rr()) * 3000000) / 100 for _ in range(k)]
+            return list(map('{},{},{},6222{:015d},{},"{:,.2f}",{}'.format, I, N, pick(BRANCHES),
+                            num(10**15), pick(prods), bal, pick(("20261031",) * 4 + ("20260930",))))
+        if src == "bank-b":
+            bal = [int(-math.log(1.0 - rr()) * 2000000) for _ in range(k)]
+            return list(map('{}|{}|B{:04d}|62170{:014d}|0{}|{}|2026-10-31|{}'.format, I, N,
+                            num(10000), num(10**14), pick((1, 2, 3, 4)), bal,
+                            pick(("N",) * 7 + ("",) * 3)))
+        if src == "rcc":
+            return list(map('{}\t{}\t{}农村信用社\t{}\t2026-11-20'.format, I, N, pick(CITY_WORDS),
+                            pick(("是",) + ("否",) * 19)))
+        if src == "vehicle":
             codes = ("M21", "M21", "M22", "K33", "K33", "K31", "K41", "H31", "N11", "T11", "M11")
             sts = ("A",) * 17 + ("AG", "E", "M", "P", "AK", "BE", "Q")
-            for _ in range(count):
-                i = ri(P)
-                app(f'{ids[i]},{names[i]},云{ch("ACDEFGHJKLMNPQRS")}{ri(100000):05d},'
-                    f'{ch(codes)},{2005 + ri(21)}-{1 + ri(12):02d}-{1 + ri(28):02d},{ch(sts)}')
-        elif src == "property":
+            return list(map('{},{},云{}{:05d},{},{},{}'.format, I, N, pick("ACDEFGHJKLMNPQRS"),
+                            num(100000), pick(codes), pick(T.vdates), pick(sts)))
+        if src == "property":
             us = ("住宅",) * 8 + ("商业", "车位", "办公")
             shares = ("",) * 7 + ("50%", "50%", "100", "33.3333")
             sts = ("现势",) * 6 + ("抵押", "抵押", "查封", "注销")
-            for _ in range(count):
-                i = ri(P)
-                c = ids[i][:6]
-                y = 2010 + ri(16)
-                sep = "-" if rr() < 0.7 else "/"
-                app(f'{ids[i]},{names[i]},云（{y}）不动产权第{ri(10**7):07d}号,{c},{ch(us)},'
-                    f'{30 + ri(170)}.{ri(100):02d},{ch(shares)},{y}{sep}{1 + ri(12):02d}{sep}'
-                    f'{1 + ri(28):02d},{ch(sts)}')
-        elif src == "tax":
+            ys = num(16)
+            pd = T.pdates
+            n = len(pd[0])
+            dates = [pd[y][int(rr() * n)] for y in ys]
+            return list(map('{},{},云（{}）不动产权第{:07d}号,{},{},{}.{:02d},{},{},{}'.format, I, N,
+                            [2010 + y for y in ys], num(10**7), [i[:6] for i in I], pick(us),
+                            [30 + a for a in num(170)], num(100), pick(shares), dates, pick(sts)))
+        if src == "tax":
             items = ("工资薪金", "工资薪金", "工资薪金", "劳务报酬", "经营所得", "利息股息红利", "财产租赁")
-            ly = str(self.as_of.year - 1)
-            for _ in range(count):
-                i = ri(P)
-                inc = 100000 + ri(1500000)
-                app(f'{ids[i]},{names[i]},{ch(W) if rr() < 0.95 else ly},{ch(items)},'
-                    f'{inc // 100}.{inc % 100:02d},{inc // 3000}.{inc // 30 % 100:02d}')
-        elif src == "pension":
-            for _ in range(count):
-                i = ri(P)
-                b = 10300 + ri(600000)
-                app(f'{ids[i]};{names[i]};{ym(ch(W))};{b // 100}.{b % 100:02d};'
-                    f'{"正常发放" if rr() < 0.95 else "暂停发放"};'
-                    f'{"城镇职工基本养老保险" if b > 150000 else "城乡居民基本养老保险"}')
-        elif src == "fund":
+            W = [f"{a:04d}-{b:02d}" for a, b in self.window]
+            periods = W * 19 + [str(self.as_of.year - 1)] * 12         # 5 %: last year
+            inc = [100000 + x for x in num(1500000)]
+            return list(map('{},{},{},{},{}.{:02d},{}.{:02d}'.format, I, N, pick(periods),
+                            pick(items), [x // 100 for x in inc], [x % 100 for x in inc],
+                            [x // 3000 for x in inc], [x // 30 % 100 for x in inc]))
+        if src == "pension":
+            W = [f"{a:04d}{b:02d}" for a, b in self.window]
+            b = [10300 + x for x in num(600000)]
+            return list(map('{};{};{};{}.{:02d};{};{}'.format, I, N, pick(W),
+                            [x // 100 for x in b], [x % 100 for x in b],
+                            pick(("正常发放",) * 19 + ("暂停发放",)),
+                            ["城镇职工基本养老保险" if x > 150000 else "城乡居民基本养老保险" for x in b]))
+        if src == "fund":
+            W = [f"{a:04d}{b:02d}" for a, b in self.window]
             fs = ("正常",) * 7 + ("封存", "封存", "销户")
-            for _ in range(count):
-                i = ri(P)
-                app(f'{ids[i]}\t{names[i]}\t{ym(ch(W))}\t{200 + ri(3000)}.00\t{ch(fs)}')
-        elif src == "business":
+            return list(map('{}\t{}\t{}\t{}.00\t{}'.format, I, N, pick(W),
+                            [200 + x for x in num(3000)], pick(fs)))
+        if src == "business":
             roles = ("法定代表人", "股东", "股东", "高级管理人员", "经营者", "投资人")
             bs = ("存续", "存续", "在业", "吊销", "注销")
-            for _ in range(count):
-                i = ri(P)
-                app(f'{ids[i]},{names[i]},云南{ch(CITY_WORDS)}{ch(COMPANIES)},{credit_code(rng)},'
-                    f'{ch(roles)},{ri(1, 5000)}{"" if rr() < 0.7 else "." + str(ri(1, 10))},{ch(bs)}')
-            if count >= 100:   # RFC 4180 corners: doubled quotes, a newline inside quotes
-                i = ri(P)
-                out[0] = (f'{ids[i]},{names[i]},"云南""{ch(CITY_WORDS)}""商贸有限公司",'
-                          f'{credit_code(rng)},股东,100,存续')
-                i = ri(P)
-                out[1] = (f'{ids[i]},{names[i]},"云南{ch(CITY_WORDS)}农业开发\n有限公司",'
-                          f'{credit_code(rng)},股东,30,存续')
-        elif src == "death":
-            for _ in range(count):
-                i = ri(P)
-                app(f'{ids[i]},{names[i]},20{10 + ri(16)}{1 + ri(12):02d}{1 + ri(28):02d}')
-        return out
-
-    def bad_rows(self, src, count):
+            frac = ("",) * 63 + tuple(f".{i}" for i in range(1, 10)) * 3     # 70 %: whole wan
+            codes = list(map("9153{}{}{}{}{}".format, pick(T.tri), pick(T.tri), pick(T.tri),
+                             pick(T.tri), pick(T.duo)))
+            out = list(map('{},{},云南{}{},{},{},{}{},{}'.format, I, N, pick(CITY_WORDS),
+                           pick(COMPANIES), codes, pick(roles), [1 + x for x in num(4999)],
+                           pick(frac), pick(bs)))
+            if block == 0:     # RFC 4180 corners: doubled quotes, a newline inside quotes
+                out[0] = (f'{I[0]},{N[0]},"云南""{CITY_WORDS[idx[0] % 16]}""商贸有限公司",'
+                          f'{codes[0]},股东,100,存续')
+                out[1] = (f'{I[1]},{N[1]},"云南{CITY_WORDS[idx[1] % 16]}农业开发\n有限公司",'
+                          f'{codes[1]},股东,30,存续')
+            return out
+        if src == "death":
+            return list(map('{},{},{}'.format, I, N, pick(T.ddates)))
+        raise KeyError(src)
+    def bad_rows(self, src, count, rng):
         """`count` rows of non-applicants that must be quarantined: [(line, code)]."""
-        rng = self.rng
         out = []
         for k in range(count):
             i = rng.randrange(len(self.pool_ids))
@@ -1238,20 +1247,38 @@ class Writer(Province):
                             (f'{pid},{pn},20260714,火化', "FIELD_COUNT")][alt])
         return out
 
+
     # --------------------------------------------------------------- output
     def make_pool(self, size):
-        rng = self.rng
-        codes = self.counties
+        """The background population: `size` people who are not applicants. Its own
+        random stream (the seed and the applicants decide it, not the background
+        factor); an ID may occur twice in the pool, never as an applicant's."""
+        g = random.Random(f"{self.args.seed}/pool")
+        rr = g.random
+        counties, hist, prefs = self.counties, self.historical, self.prefectures
+        nc, nh, npf = len(counties), len(hist), len(prefs)
+        a = dt.date(1935, 1, 1).toordinal()
+        b = min(dt.date(self.as_of.year - 1, 12, 31).toordinal(), self.as_of.toordinal())
+        days = [dt.date.fromordinal(o).strftime("%Y%m%d") for o in range(a, b + 1)]
+        nd = len(days)
+        wsum = lambda s, w: sum((ord(c) - 48) * x for c, x in zip(s, w))
+        dsum = [wsum(s, WEIGHTS[6:14]) for s in days]
+        csum = {c: wsum(c, WEIGHTS[:6]) for c in set(counties) | set(hist) | set(prefs)}
+        ssum = [wsum(f"{s:03d}", WEIGHTS[14:]) for s in range(1000)]
+        used = self.used
         ids, names = [], []
-        y = self.as_of.year
         for _ in range(size):
-            r = rng.random()
-            code = (rng.choice(codes) if r < 0.85 else rng.choice(self.historical) if r < 0.9
-                    else rng.choice(self.prefectures))
-            sex = 1 if rng.random() < 0.5 else 2
-            birth = self.rand_date(1935, y - 1)
-            ids.append(self.new_id(code, birth, sex)[0])
-            names.append(make_name(rng, sex))
+            while True:
+                r = rr()
+                code = (counties[int(rr() * nc)] if r < 0.85 else hist[int(rr() * nh)] if r < 0.9
+                        else prefs[int(rr() * npf)])
+                d = int(rr() * nd)
+                seq = 1 + int(rr() * 997)            # odd: male, even: female
+                full = f"{code}{days[d]}{seq:03d}{CHECK[(csum[code] + dsum[d] + ssum[seq]) % 11]}"
+                if full not in used:
+                    break
+            ids.append(full)
+            names.append(fast_name(rr, 1 if seq & 1 else 2))
         self.pool_ids, self.pool_names = ids, names
 
     def write_applicants(self, out):
@@ -1283,84 +1310,132 @@ class Writer(Province):
                             "quarantine": dict(sorted(rej.items())), "header_lines": 1}
         return ledger
 
-    def write_extracts(self, out, n_members):
-        rng = self.rng
-        K = self.args.background_factor
-        ledger = {}
+    def write_extracts(self, sets, n_members, jobs=1):
+        """Writes every extract of every set [(outdir, factor)]; returns a ledger per set.
+        Matched rows are spread over the files the same way in every set; a file's
+        background at a smaller factor is a prefix of its background at a larger one."""
+        tasks = []
         kinds = {}
         for s, (kind, _, _) in SOURCES.items():
             kinds.setdefault(kind, []).append(s)
         for src, (kind, fmt, nfiles) in SOURCES.items():
-            total_bg = K * n_members
-            if len(kinds[kind]) > 1:
-                total_bg = -(-total_bg * int(BG_SHARE[src] * 100) // 100)
-            os.makedirs(os.path.join(out, "extracts", src), exist_ok=True)
-            # spread applicant records over the files
+            nfiles = max(nfiles, self.args.files_per_source)
+            g = random.Random(f"{self.args.seed}/{src}/files")
             per_file = [[] for _ in range(nfiles)]
             for r in self.recs[src]:
-                per_file[rng.randrange(nfiles)].append(r)
+                per_file[int(g.random() * nfiles)].append(r)
+            nbg = []
+            for out, K in sets:
+                total_bg = round(K * n_members)
+                if len(kinds[kind]) > 1:
+                    total_bg = -(-total_bg * int(BG_SHARE[src] * 100) // 100)
+                nbg.append([total_bg // nfiles + (1 if fi < total_bg % nfiles else 0)
+                            for fi in range(nfiles)])
+                os.makedirs(os.path.join(out, "extracts", src), exist_ok=True)
             for fi in range(nfiles):
-                nbg = total_bg // nfiles + (1 if fi < total_bg % nfiles else 0)
-                body = self.background(src, nbg)
-                matched = 0
-                quar = {}
-                for r in per_file[fi]:
-                    body.append(self.app_line(src, r))
-                    if r.get("bad"):
-                        quar[r["bad"]] = quar.get(r["bad"], 0) + 1
-                    else:
-                        matched += 1
-                nbad = (len(body) // 1500 + 1) if len(body) >= 100 else 0
-                for line, code in self.bad_rows(src, nbad):
-                    body.append(line)
-                    quar[code] = quar.get(code, 0) + 1
-                rng.shuffle(body)
-                nq = sum(quar.values())
-                assert nq * 100 < len(body) * 2, (src, fi, nq, len(body))
-                blank = 0
-                if src == "property" and fi == 0 and len(body) > 10:
-                    body.insert(len(body) // 2, ",,,,,,,,")
-                    body.insert(len(body) // 3, "")
-                    blank = 2
-                rows = len(body) - blank
-                lines = self.header(src) + body
-                if src == "tax":
-                    lines.append(f"TOTAL,{rows}")
-                nl = "\r\n" if src == "bank-a" else "\n"
-                text = nl.join(lines) + nl
-                enc = {"bank-a": "gbk", "pension": "gb18030"}.get(src, "utf-8")
-                data = text.encode(enc)
-                if src == "property":
-                    data = b"\xef\xbb\xbf" + data
-                name = f"part-{fi + 1}.csv.zst" if nfiles > 1 else f"{src}-{self.asof_s}.csv.zst"
-                path = f"extracts/{src}/{name}"
-                with open(os.path.join(out, path), "wb") as f:
-                    if src == "bank-a" and fi == 2:
-                        # a skippable frame before the data frame
-                        payload = b"hedui sample province"
-                        f.write(b"\x50\x2a\x4d\x18" + len(payload).to_bytes(4, "little") + payload)
-                    if src == "bank-a" and fi == 1:
-                        # two frames, split at a line boundary
-                        cut = data.index(b"\n", len(data) // 2) + 1
-                        f.write(zstd(data[:cut]))
-                        f.write(zstd(data[cut:]))
-                    else:
-                        f.write(zstd(data))
-                hdr = len(self.header(src))
-                ledger[path] = {
-                    "source": src, "kind": kind, "rows": rows, "rows_ok": rows - nq,
-                    "rows_quarantined": nq, "rows_matched": matched,
-                    "rows_unmatched": rows - nq - matched, "quarantine": dict(sorted(quar.items())),
-                    "header_lines": hdr - (1 if src == "rcc" else 0),
-                    "skipped_lines": 1 if src == "rcc" else 0,
-                    "trailer_lines": 1 if src == "tax" else 0, "blank_lines": blank,
-                }
-        return ledger
+                tasks.append((src, kind, nfiles, fi, per_file[fi], [n[fi] for n in nbg], sets))
+        tasks.sort(key=lambda t: -max(t[5]))          # largest first: shorter tail in parallel
+        if jobs > 1 and len(tasks) > 1:
+            import multiprocessing
+            global _WRITER
+            _WRITER = self
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                results = pool.map(_write_file, tasks, chunksize=1)
+        else:
+            results = [self.write_file(*t) for t in tasks]
+        ledgers = [{} for _ in sets]
+        for res in results:
+            for i, (path, entry) in enumerate(res):
+                ledgers[i][path] = entry
+        return ledgers
 
-    def write_job(self, out):
+    def write_file(self, src, kind, nfiles, fi, recs, nbgs, sets):
+        """One extract file in every set: [(path, ledger entry)] per set."""
+        apps = []
+        app_quar = {}
+        matched = 0
+        for r in recs:
+            apps.append(self.app_line(src, r))
+            if r.get("bad"):
+                app_quar[r["bad"]] = app_quar.get(r["bad"], 0) + 1
+            else:
+                matched += 1
+        hdr = self.header(src)
+        nl = "\r\n" if src == "bank-a" else "\n"
+        enc = {"bank-a": "gbk", "pension": "gb18030"}.get(src, "utf-8")
+        name = f"part-{fi + 1}.csv.zst" if nfiles > 1 else f"{src}-{self.asof_s}.csv.zst"
+        path = f"extracts/{src}/{name}"
+        outs, result = [], []
+        for (out, K), nbg in zip(sets, nbgs):
+            n = nbg + len(apps)
+            nbad = (n // 1500 + 1) if n >= 100 else 0
+            quar = dict(app_quar)
+            special = list(apps)
+            for line, code in self.bad_rows(src, nbad, random.Random(f"{self.args.seed}/{src}/{fi}/bad")):
+                special.append(line)
+                quar[code] = quar.get(code, 0) + 1
+            g = random.Random(f"{self.args.seed}/{src}/{fi}/at/{nbg}")
+            g.shuffle(special)
+            # each special row goes before background row `pos` (nbg: at the end)
+            special = sorted(((int(g.random() * (nbg + 1)), line) for line in special),
+                             key=lambda x: x[0])
+            rows = n + nbad
+            nq = sum(quar.values())
+            assert nq * 100 < rows * 2, (src, fi, nq, rows)
+            blank = 0
+            if src == "property" and fi == 0 and rows > 10:
+                special = sorted(special + [(nbg // 2, ",,,,,,,,"), (nbg // 3, "")], key=lambda x: x[0])
+                blank = 2
+            prefix = b""
+            if src == "bank-a" and fi == 2:           # a skippable frame before the data frame
+                payload = b"hedui sample province"
+                prefix = b"\x50\x2a\x4d\x18" + len(payload).to_bytes(4, "little") + payload
+            # bank-a part-2: two frames, split at a line boundary in the middle
+            cut = (len(hdr) + rows + blank) // 2 if src == "bank-a" and fi == 1 else None
+            w = ZOut(os.path.join(out, path), enc, nl, prefix, cut)
+            if src == "property":
+                w.raw(b"\xef\xbb\xbf")
+            w.lines(list(hdr))
+            outs.append([w, nbg, special, 0, rows])
+            result.append((path, {
+                "source": src, "kind": kind, "rows": rows, "rows_ok": rows - nq,
+                "rows_quarantined": nq, "rows_matched": matched,
+                "rows_unmatched": rows - nq - matched, "quarantine": dict(sorted(quar.items())),
+                "header_lines": len(hdr) - (1 if src == "rcc" else 0),
+                "skipped_lines": 1 if src == "rcc" else 0,
+                "trailer_lines": 1 if src == "tax" else 0, "blank_lines": blank,
+            }))
+        top = max(nbgs)
+        for b in range(-(-top // BLOCK)):
+            lines = self.background(src, fi, b)
+            b0 = b * BLOCK
+            for o in outs:
+                w, nbg, special, j, _ = o
+                if b0 >= nbg:
+                    continue
+                b1 = min(b0 + BLOCK, nbg)
+                part = []
+                s = b0
+                while j < len(special) and special[j][0] < b1:
+                    p = special[j][0]
+                    part.extend(lines[s - b0:p - b0])
+                    part.append(special[j][1])
+                    s = p
+                    j += 1
+                part.extend(lines[s - b0:b1 - b0])
+                o[3] = j
+                w.lines(part)
+        for w, nbg, special, j, rows in outs:
+            w.lines([line for _, line in special[j:]])
+            if src == "tax":
+                w.lines([f"TOTAL,{rows}"])
+            w.close()
+        return result
+
+    def write_job(self, out, K):
         lines = ["; synthetic sample province written by scripts/gen-province.py",
                  f"; seed {self.args.seed}, {self.args.households} households, "
-                 f"background factor {self.args.background_factor}",
+                 f"background factor {K:g}",
                  "[job]", "name       = yunnan-sample", f"as_of      = {self.asof_s}",
                  "applicants = inbox/*.csv", "applicants_format = formats/applicants.fmt",
                  "policy     = policy/yunnan.policy", "key        = keys/pseudonym.key",
@@ -1372,9 +1447,84 @@ class Writer(Province):
             f.write("\n".join(lines))
 
 
-def zstd(data):
-    return subprocess.run(["zstd", "-q", "-c", "-3"],
-                          input=data, stdout=subprocess.PIPE, check=True).stdout
+_WRITER = None
+
+
+def _write_file(task):
+    return _WRITER.write_file(*task)
+
+
+class ZOut:
+    """Text lines -> `zstd -3` (one frame; two when `cut` lines go in the first)."""
+
+    def __init__(self, path, enc, nl, prefix=b"", cut=None):
+        self.f = open(path, "wb")
+        self.f.write(prefix)
+        self.f.flush()
+        self.enc, self.nl, self.cut, self.n = enc, nl, cut, 0
+        self.p = self.start()
+
+    def start(self):
+        return subprocess.Popen(["zstd", "-q", "-c", "-3"], stdin=subprocess.PIPE, stdout=self.f)
+
+    def finish(self):
+        self.p.stdin.close()
+        if self.p.wait() != 0:
+            raise SystemExit("gen-province: zstd failed")
+
+    def raw(self, data):
+        self.p.stdin.write(data)
+
+    def lines(self, ls):
+        if self.cut is not None and self.n + len(ls) >= self.cut:
+            k, self.cut = self.cut - self.n, None
+            self.lines(ls[:k])
+            self.finish()
+            self.p = self.start()
+            ls = ls[k:]
+        if ls:
+            self.p.stdin.write((self.nl.join(ls) + self.nl).encode(self.enc))
+            self.n += len(ls)
+
+    def close(self):
+        self.finish()
+        self.f.close()
+
+
+BLOCK = 8192       # background rows per random block
+
+
+class _Tables:
+    """Value tables for the background rows, built once."""
+
+    def __init__(self):
+        self.vdates = [f"{y}-{m:02d}-{d:02d}" for y in range(2005, 2026) for m in range(1, 13)
+                       for d in range(1, 29)]
+        self.pdates = [[f"{y}{s}{m:02d}{s}{d:02d}" for s in "-------///" for m in range(1, 13)
+                        for d in range(1, 29)] for y in range(2010, 2026)]
+        self.ddates = [f"20{y}{m:02d}{d:02d}" for y in range(10, 26) for m in range(1, 13)
+                       for d in range(1, 29)]
+        cc = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+        self.duo = [a + b for a in cc for b in cc]
+        self.tri = [a + b for a in self.duo for b in cc]
+
+
+T = _Tables()
+
+
+def fast_name(rr, sex):
+    """make_name's distribution, drawn with random() only (the background pool)."""
+    r = rr()
+    if r < 0.03:
+        return YI_FIRST[int(rr() * len(YI_FIRST))] + "·" + YI_SECOND[int(rr() * len(YI_SECOND))]
+    if r < 0.05:
+        return DAI_HANI[int(rr() * len(DAI_HANI))] + "·" + YI_SECOND[int(rr() * len(YI_SECOND))]
+    pool = GIVEN_M if sex == 1 else GIVEN_F
+    n = len(pool)
+    g = pool[int(rr() * n)]
+    if rr() < 0.7:
+        g += pool[int(rr() * n)]
+    return SURNAMES[int(rr() * len(SURNAMES))] + g
 
 
 def main(argv=None):
@@ -1382,10 +1532,23 @@ def main(argv=None):
     ap.add_argument("outdir")
     ap.add_argument("--households", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=20261128)
-    ap.add_argument("--background-factor", type=int, default=20)
+    ap.add_argument("--background-factor", type=float, default=20,
+                    help="background rows per applicant member and extract kind (may be fractional)")
+    ap.add_argument("--files-per-source", type=int, default=0,
+                    help="at least this many files per source (default: 3 bank-a, 2 property, 1 others)")
+    ap.add_argument("--also", action="append", default=[], metavar="K:DIR",
+                    help="also write the same province with background factor K into DIR: same "
+                         "applicants, same matched rows in the same files, each file's background "
+                         "a prefix of the larger set's (repeatable)")
+    ap.add_argument("--jobs", type=int, default=1, help="files written in parallel (processes)")
     ap.add_argument("--as-of", default="2026-11-28")
     args = ap.parse_args(argv)
-    out = args.outdir
+    sets = [(args.outdir, args.background_factor)]
+    for a in args.also:
+        k, _, d = a.partition(":")
+        if not d:
+            ap.error("--also wants K:DIR")
+        sets.append((d, float(k)))
 
     g = Writer(args)
     g.policy = Policy(os.path.join(REPO, "policy", "yunnan.policy"))
@@ -1394,13 +1557,14 @@ def main(argv=None):
     g.window_set = set(g.window)
     g.unknown_codes = {}
 
-    if os.path.exists(out) and os.listdir(out):
-        for sub in ("inbox", "extracts", "formats", "policy"):
-            shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
-    for sub in ("inbox", "extracts", "keys"):
-        os.makedirs(os.path.join(out, sub), exist_ok=True)
-    shutil.copytree(os.path.join(REPO, "formats"), os.path.join(out, "formats"))
-    shutil.copytree(os.path.join(REPO, "policy"), os.path.join(out, "policy"))
+    for out, _ in sets:
+        if os.path.exists(out) and os.listdir(out):
+            for sub in ("inbox", "extracts", "formats", "policy"):
+                shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
+        for sub in ("inbox", "extracts", "keys"):
+            os.makedirs(os.path.join(out, sub), exist_ok=True)
+        shutil.copytree(os.path.join(REPO, "formats"), os.path.join(out, "formats"))
+        shutil.copytree(os.path.join(REPO, "policy"), os.path.join(out, "policy"))
 
     if args.households >= 80:
         g.planted()
@@ -1409,7 +1573,7 @@ def main(argv=None):
     while len(g.households) < args.households:
         g.benign(g.household())
     n_members = sum(len(h.members) for h in g.households)
-    g.make_pool(max(1000, args.background_factor * n_members))
+    g.make_pool(max(1000, 2 * n_members))
 
     g.index()
     expected = []
@@ -1423,36 +1587,36 @@ def main(argv=None):
         for b in bad_intent:
             print("gen-province: planted case disagrees with computed verdict:", b, file=sys.stderr)
         return 70
-
-    ledger = g.write_applicants(out)
-    ledger.update(g.write_extracts(out, n_members))
-    g.write_job(out)
-
     expected.sort()
-    with open(os.path.join(out, "expected.csv"), "w", encoding="utf-8", newline="") as f:
-        f.write("county_code,application_id,verdict,reasons\n")
-        for row in expected:
-            f.write(",".join(row) + "\n")
     verdicts = {}
     for row in expected:
         verdicts[row[2]] = verdicts.get(row[2], 0) + 1
-    summary = {
-        "generator": "scripts/gen-province.py",
-        "seed": args.seed, "as_of": g.asof_s, "households": len(g.households),
-        "members": n_members, "background_factor": args.background_factor,
-        "verdicts": dict(sorted(verdicts.items())),
-        "unknown_division_codes": g.unknown_codes,
-        "files": dict(sorted(ledger.items())),
-        "planted": [{"case": h.case, "county_code": h.county, "application_id": h.app_id,
-                     "verdict": h.intent[0], "reasons": h.intent[1], "note": h.note}
-                    for h in g.households if h.case],
-    }
-    with open(os.path.join(out, "expected-summary.json"), "w", encoding="utf-8") as f:
-        json.dump(summary, f, ensure_ascii=False, indent=1, sort_keys=False)
-        f.write("\n")
-    print(f"gen-province: {len(g.households)} households, {n_members} members, "
-          f"{sum(v['rows'] for v in ledger.values())} rows in {len(ledger)} files -> {out}",
-          file=sys.stderr)
+
+    ledgers = g.write_extracts(sets, n_members, args.jobs)
+    for (out, K), ledger in zip(sets, ledgers):
+        ledger.update(g.write_applicants(out))
+        g.write_job(out, K)
+        with open(os.path.join(out, "expected.csv"), "w", encoding="utf-8", newline="") as f:
+            f.write("county_code,application_id,verdict,reasons\n")
+            for row in expected:
+                f.write(",".join(row) + "\n")
+        summary = {
+            "generator": "scripts/gen-province.py",
+            "seed": args.seed, "as_of": g.asof_s, "households": len(g.households),
+            "members": n_members, "background_factor": int(K) if K == int(K) else K,
+            "verdicts": dict(sorted(verdicts.items())),
+            "unknown_division_codes": g.unknown_codes,
+            "files": dict(sorted(ledger.items())),
+            "planted": [{"case": h.case, "county_code": h.county, "application_id": h.app_id,
+                         "verdict": h.intent[0], "reasons": h.intent[1], "note": h.note}
+                        for h in g.households if h.case],
+        }
+        with open(os.path.join(out, "expected-summary.json"), "w", encoding="utf-8") as f:
+            json.dump(summary, f, ensure_ascii=False, indent=1, sort_keys=False)
+            f.write("\n")
+        print(f"gen-province: {len(g.households)} households, {n_members} members, "
+              f"{sum(v['rows'] for v in ledger.values())} rows in {len(ledger)} files -> {out}",
+              file=sys.stderr)
     return 0
 
 
