@@ -1,160 +1,326 @@
 #!/usr/bin/env python3
-"""make bench: measures hedui against the floor on generated provinces.
+"""make bench: measures hedui against the floor on a generated province.
 
 The floor is `zstd -dc` of every extract to /dev/null, one process after
 another: the time the stock zstd tool alone needs to decompress the same
 extracts. hedui is `hedui run --force` end to end, outputs included, with
 -j1 and with -j<all cores>. The commands are alternated, each measured
-ROUNDS times, and the median taken. Figures are reported as measured in
-this one run, with the ratios.
+ROUNDS times, and the median taken. Every command runs under /usr/bin/time,
+so that CPU seconds and peak RSS are the command's own (a child forked from
+Python would count the Python image in its peak RSS).
 
 Three datasets share one applicant list (BENCH_HOUSEHOLDS households) and
-differ only in the size of the extracts: background factor F/4, F/2 and F
-(F = BENCH_FACTOR), i.e. extracts at 1x, 2x and 4x. Time should grow
+differ only in the extracts: background factor F/4, F/2 and F
+(F = BENCH_FACTOR), i.e. extracts at 1x, 2x and 4x, written by one run of
+scripts/gen-province.py (--also): the same matched rows in the same files,
+each file's background rows a prefix of the larger set's. Time should grow
 linearly with the rows and peak RSS should stay flat: memory grows with the
 applicants, never with the extracts (ARCHITECTURE.md).
 
-Environment: BENCH_HEDUI (the binary; default build/hedui), BENCH_HOUSEHOLDS (default 10000), BENCH_FACTOR (background
-rows per applicant member and source of the largest dataset, default 40),
-BENCH_ROUNDS (3), BENCH_SCALES (default "4,2,1": the divisors of F to run;
-"1" runs only the largest dataset).
-The datasets are generated once, deterministically, under bench/data/ and
-reused while the generator and its arguments are unchanged.
+A fourth case is one large single-frame file: the rows of the largest source
+(by uncompressed bytes; one without a count trailer) of the largest set,
+concatenated into one file and compressed as one zstd frame (level 3), run
+as a job with that source only: floor, hedui -j1, hedui -j<all cores>, to
+show whether decompression overlaps parsing.
+
+Environment (make bench passes them on): BENCH_HEDUI (the binary; default
+build/hedui), BENCH_HOUSEHOLDS (500000), BENCH_FACTOR (background rows per
+applicant member and extract kind of the largest set; 6, fractional allowed),
+BENCH_FILES (files per source, at least; 4), BENCH_ROUNDS (3), BENCH_SCALES
+("4,2,1": the divisors of F to run; "1" runs only the largest set),
+BENCH_SINGLE (1: include the single-file case; 0: leave it out), BENCH_DATA
+(where the datasets are kept; bench/data).
+
+The datasets are generated once, deterministically, under
+BENCH_DATA/p<H>-k<F>-f<files>-<digest>/ (digest of the generator) and reused;
+`bench.py --generate` (make bench-data) only generates them.
 """
-import glob, hashlib, json, os, platform, resource, statistics, subprocess, sys, time
+import glob, hashlib, json, os, platform, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEDUI = os.environ.get("BENCH_HEDUI") or os.path.join(ROOT, "build", "hedui")
-H = int(os.environ.get("BENCH_HOUSEHOLDS", "10000"))
-F = int(os.environ.get("BENCH_FACTOR", "40"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
-SCALES = [int(x) for x in os.environ.get("BENCH_SCALES", "4,2,1").split(",") if x.strip()]
+H = int(os.environ.get("BENCH_HOUSEHOLDS") or "500000")
+F = float(os.environ.get("BENCH_FACTOR") or "6")
+FILES = int(os.environ.get("BENCH_FILES") or "4")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS") or "3")
+SCALES = sorted({int(x) for x in (os.environ.get("BENCH_SCALES") or "4,2,1").split(",") if x.strip()},
+                reverse=True)
+SINGLE = (os.environ.get("BENCH_SINGLE") or "1") != "0"
+DATA = os.path.abspath(os.environ.get("BENCH_DATA") or os.path.join(ROOT, "bench", "data"))
+TIME = "/usr/bin/time"
 MIB = 1024 * 1024
+NCPU = os.cpu_count() or 1
 
 
-def gen_digest(k):
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def gen_digest():
     h = hashlib.sha256()
-    for p in ["scripts/gen-province.py"] + sorted(glob.glob(os.path.join(ROOT, "formats", "*"))):
-        with open(os.path.join(ROOT, p), "rb") as f:
-            h.update(f.read())
-    h.update(("%d %d" % (H, k)).encode())
+    with open(os.path.join(ROOT, "scripts", "gen-province.py"), "rb") as f:
+        h.update(f.read())
     return h.hexdigest()[:12]
 
 
-def dataset(k):
-    d = os.path.join(ROOT, "bench", "data", "p%d-k%d-%s" % (H, k, gen_digest(k)))
-    if not os.path.exists(os.path.join(d, "job.ini")) or not os.path.exists(os.path.join(d, "keys", "pseudonym.key")):
-        subprocess.run(["rm", "-rf", d], check=True)
-        print("bench: generating %d households, background factor %d (once) ..." % (H, k), flush=True)
+def kname(k):
+    return "k%g" % k
+
+
+def base_dir():
+    return os.path.join(DATA, "p%d-k%g-f%d-%s" % (H, F, FILES, gen_digest()))
+
+
+def zcat_size(path):
+    """Uncompressed bytes of one zstd file."""
+    p = subprocess.Popen(["zstd", "-dcq", path], stdout=subprocess.PIPE)
+    n = 0
+    while True:
+        b = p.stdout.read(1 << 20)
+        if not b:
+            break
+        n += len(b)
+    if p.wait() != 0:
+        sys.exit("bench: zstd -d %s failed" % path)
+    return n
+
+
+def describe(d, files):
+    """Compressed and uncompressed bytes and rows per extract (cached in describe.json)."""
+    cache = os.path.join(d, "describe.json")
+    if os.path.exists(cache):
+        with open(cache) as f:
+            return json.load(f)
+    with open(os.path.join(d, "expected-summary.json"), encoding="utf-8") as f:
+        ledger = json.load(f)["files"]
+    out = {}
+    for p in files:
+        rel = os.path.relpath(p, d)
+        e = ledger.get(rel, {})
+        out[rel] = {"comp": os.path.getsize(p), "raw": zcat_size(p), "rows": e.get("rows", 0),
+                    "source": e.get("source"), "skip": e.get("header_lines", 0) + e.get("skipped_lines", 0),
+                    "trailer": e.get("trailer_lines", 0)}
+    with open(cache + ".tmp", "w") as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+    os.replace(cache + ".tmp", cache)
+    return out
+
+
+def make_single(d, desc):
+    """single/<source>.csv.zst: the largest source's files as one zstd frame, and
+    job-single.ini that reads only it. Returns (path, rows, source)."""
+    per = {}
+    for rel, e in desc.items():
+        if e["source"] and not e["trailer"]:
+            per.setdefault(e["source"], []).append(rel)
+    src = max(per, key=lambda s: (sum(desc[r]["raw"] for r in per[s]), s))
+    files = sorted(per[src])
+    out = os.path.join(d, "single", src + ".csv.zst")
+    job = os.path.join(d, "job-single.ini")
+    rows = sum(desc[r]["rows"] for r in files)
+    if os.path.exists(job) and os.path.exists(out):
+        return out, rows, src
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    log("one frame of %s's %d files -> %s" % (src, len(files), out))
+    with open(out + ".tmp", "wb") as fo:
+        z = subprocess.Popen(["zstd", "-q", "-3", "-T0", "-c"], stdin=subprocess.PIPE, stdout=fo)
+        for i, rel in enumerate(files):
+            p = subprocess.Popen(["zstd", "-dcq", os.path.join(d, rel)], stdout=subprocess.PIPE)
+            first = True
+            while True:
+                b = p.stdout.read(1 << 22)
+                if not b:
+                    break
+                if first and i > 0:          # the header of every file but the first
+                    if b.startswith(b"\xef\xbb\xbf"):
+                        b = b[3:]
+                    for _ in range(desc[rel]["skip"]):
+                        b = b[b.index(b"\n") + 1:]
+                first = False
+                z.stdin.write(b)
+            if p.wait() != 0:
+                sys.exit("bench: zstd -d %s failed" % rel)
+        z.stdin.close()
+        if z.wait() != 0:
+            sys.exit("bench: zstd failed")
+    os.replace(out + ".tmp", out)
+    lines, keep = [], True
+    with open(os.path.join(d, "job.ini"), encoding="utf-8") as f:
+        for line in f.read().split("\n"):
+            if line.startswith("[source"):
+                keep = line == '[source "%s"]' % src
+            if line.startswith("output"):
+                line = "output     = out-single/"
+            if line.startswith("files") and keep:
+                line = "files  = single/*.csv.zst"
+            if keep:
+                lines.append(line)
+    with open(job, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
+    return out, rows, src
+
+
+def generate():
+    """Generates the datasets once; returns [(scale, factor, dir)], largest first."""
+    base = base_dir()
+    factors = [(s, F / max(SCALES) * s) for s in SCALES]
+    sets = [(s, k, os.path.join(base, kname(k))) for s, k in factors]
+    done = os.path.join(base, "complete")
+    if not os.path.exists(done):
+        subprocess.run(["rm", "-rf", base], check=True)
+        os.makedirs(base)
+        cmd = [sys.executable, os.path.join(ROOT, "scripts", "gen-province.py"), sets[0][2],
+               "--households", str(H), "--background-factor", "%g" % sets[0][1],
+               "--files-per-source", str(FILES), "--jobs", str(NCPU)]
+        for _, k, d in sets[1:]:
+            cmd += ["--also", "%g:%s" % (k, d)]
+        log("generating %d households, background factors %s, %d+ files per source (once) ..." %
+            (H, ", ".join("%g" % k for _, k, _ in sets), FILES))
+        log(" ".join(cmd))
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "gen-province.py"), d,
-                        "--households", str(H), "--background-factor", str(k)], check=True,
-                       stdout=subprocess.DEVNULL)
-        os.rmdir(os.path.join(d, "keys"))
-        subprocess.run([HEDUI, "keygen", os.path.join(d, "keys")], check=True, stdout=subprocess.DEVNULL)
-        print("bench: generated in %.0f s" % (time.perf_counter() - t0), flush=True)
-    return d
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        for _, _, d in sets:
+            os.rmdir(os.path.join(d, "keys"))
+            subprocess.run([HEDUI, "keygen", os.path.join(d, "keys")], check=True, stdout=subprocess.DEVNULL)
+        log("generated in %.0f s" % (time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        for _, _, d in sets:
+            describe(d, sorted(glob.glob(os.path.join(d, "extracts", "*", "*"))))
+        if SINGLE:
+            make_single(sets[0][2], describe(sets[0][2], None))
+        log("described in %.0f s" % (time.perf_counter() - t0))
+        with open(done, "w") as f:
+            f.write("households %d, factors %s, files %d\n" % (H, [k for _, k, _ in sets], FILES))
+    return sets
+
+
+def run_timed(cmd):
+    """Runs one command under /usr/bin/time: (wall s, CPU s, peak RSS KiB)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        t0 = time.perf_counter()
+        with open(os.devnull, "w") as null:
+            rc = subprocess.run([TIME, "-f", "%U %S %M", "-o", tf.name] + cmd, stdout=null,
+                                stderr=None if cmd[0] == HEDUI else null).returncode
+        wall = time.perf_counter() - t0
+        if rc not in (0, 3):
+            sys.exit("bench: %s failed with %d" % (" ".join(cmd), rc))
+        u, s, m = tf.read().split()[-3:]
+    return wall, float(u) + float(s), int(m)
 
 
 def measure(cmds):
-    """Runs the commands one after another; wall, CPU seconds, peak RSS (KiB)
-    of the largest child."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Runs the commands one after another: wall, CPU seconds, largest peak RSS (KiB)."""
     t0 = time.perf_counter()
-    peak = 0
+    cpu, peak = 0.0, 0
     for c in cmds:
-        pid = os.fork()
-        if pid == 0:
-            fd = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(fd, 1)
-            if c[0] != HEDUI:
-                os.dup2(fd, 2)
-            os.execvp(c[0], c)
-        _, status, ru = os.wait4(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        if code not in (0, 3):
-            sys.exit("bench: %s failed with %d" % (" ".join(c), code))
-        peak = max(peak, ru.ru_maxrss)
-    wall = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, peak
-
-
-def describe(d):
-    extracts = sorted(glob.glob(os.path.join(d, "extracts", "*", "*")))
-    comp = sum(os.path.getsize(f) for f in extracts)
-    raw = 0
-    for f in extracts:
-        p = subprocess.run(["zstd", "-dc", f], stdout=subprocess.PIPE, check=True)
-        raw += len(p.stdout)
-    return extracts, comp, raw
+        _, c_cpu, c_peak = run_timed(c)
+        cpu += c_cpu
+        peak = max(peak, c_peak)
+    return time.perf_counter() - t0, cpu, peak
 
 
 def main():
     if not os.access(HEDUI, os.X_OK):
-        sys.exit("bench: build/hedui is missing (make)")
-    ncpu = os.cpu_count() or 1
-    factors = sorted({max(1, F // s) for s in SCALES})
-    sets = []
-    for k in factors:
-        d = dataset(k)
-        extracts, comp, raw = describe(d)
+        sys.exit("bench: %s is missing (make)" % HEDUI)
+    if not os.access(TIME, os.X_OK):
+        sys.exit("bench: %s is missing (apt-get install time; scripts/install-deps)" % TIME)
+    sets = generate()
+    if "--generate" in sys.argv[1:]:
+        print("bench: datasets ready under %s" % base_dir())
+        return
+    jn = "hedui -j%d" % NCPU
+    cases = []
+    for scale, k, d in reversed(sets):         # 1x first
+        for sub in ("formats", "policy"):      # the descriptors and policy of this tree
+            subprocess.run(["rm", "-rf", os.path.join(d, sub)], check=True)
+            subprocess.run(["cp", "-r", os.path.join(ROOT, sub), os.path.join(d, sub)], check=True)
+        extracts = sorted(glob.glob(os.path.join(d, "extracts", "*", "*")))
+        desc = describe(d, extracts)
+        with open(os.path.join(d, "expected-summary.json"), encoding="utf-8") as f:
+            es = json.load(f)
         job = os.path.join(d, "job.ini")
-        cmds = {
-            "floor": [["zstd", "-dc", "-q", f, "-o", "/dev/null", "-f"] for f in extracts],
-            "hedui -j%d" % ncpu: [[HEDUI, "-q", "run", "--force", "-j", str(ncpu), job]],
-            "hedui -j1": [[HEDUI, "-q", "run", "--force", "-j", "1", job]],
-        }
-        sets.append({"k": k, "dir": d, "files": len(extracts), "comp": comp, "raw": raw,
-                     "cmds": cmds, "runs": {c: [] for c in cmds}})
-    for _ in range(ROUNDS):                      # alternate the commands and the sizes
-        for s in sets:
-            for name, c in s["cmds"].items():
-                s["runs"][name].append(measure(c))
-    lines = []
+        cases.append({
+            "name": "%dx (k=%g)" % (scale, k), "scale": scale, "members": es["members"],
+            "households": es["households"], "files": len(extracts),
+            "rows": sum(e["rows"] for e in desc.values()),
+            "comp": sum(e["comp"] for e in desc.values()), "raw": sum(e["raw"] for e in desc.values()),
+            "cmds": {"floor": [["zstd", "-dcq", f, "-o", "/dev/null", "-f"] for f in extracts],
+                     jn: [[HEDUI, "-q", "run", "--force", "-j", str(NCPU), job]],
+                     "hedui -j1": [[HEDUI, "-q", "run", "--force", "-j", "1", job]]}})
+    if SINGLE:
+        d = sets[0][2]
+        path, rows, src = make_single(d, describe(d, None))
+        job = os.path.join(d, "job-single.ini")
+        cases.append({
+            "name": "one file (%s, %gx)" % (src, sets[0][0]), "scale": None,
+            "members": cases[-1]["members"], "households": cases[-1]["households"], "files": 1,
+            "rows": rows, "comp": os.path.getsize(path), "raw": zcat_size(path),
+            "cmds": {"floor": [["zstd", "-dcq", path, "-o", "/dev/null", "-f"]],
+                     jn: [[HEDUI, "-q", "run", "--force", "-j", str(NCPU), job]],
+                     "hedui -j1": [[HEDUI, "-q", "run", "--force", "-j", "1", job]]}})
+    for c in cases:
+        c["runs"] = {n: [] for n in c["cmds"]}
+    t0 = time.perf_counter()
+    for r in range(ROUNDS):                    # alternate the commands and the sizes
+        for c in cases:
+            for name, cmd in c["cmds"].items():
+                c["runs"][name].append(measure(cmd))
+        log("round %d of %d done (%.0f s)" % (r + 1, ROUNDS, time.perf_counter() - t0))
+
     zv = next((w for w in subprocess.run(["zstd", "--version"], stdout=subprocess.PIPE, text=True).stdout.split()
                if w.startswith("v")), "?").rstrip(",")
+    cpu_model = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu_model = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    lines.append("machine: %s, %d cores, %.0f GiB, %s; zstd %s" % (platform.processor() or platform.machine(), ncpu,
-                 mem, platform.platform(), zv))
-    lines.append("")
-    lines.append("| extracts | rows | MB zst / raw | command | wall s | CPU s | peak RSS MiB | rows/s | MB/s raw | wall / floor |")
-    lines.append("|---|---|---|---|---|---|---|---|---|---|")
-    base = sets[0]
-    for s in sets:
-        with open(os.path.join(s["dir"], "out", sorted(os.listdir(os.path.join(s["dir"], "out")))[-1], "summary.json")) as f:
-            summ = json.load(f)
-        s["rows"] = summ["totals"]["rows"]
-        s["members"] = summ["members"]
-        s["households"] = summ["households"]
-        s["med"] = {k: tuple(statistics.median(x[i] for x in v) for i in range(3)) for k, v in s["runs"].items()}
-        fw = s["med"]["floor"][0]
-        scale = "%gx (k=%d)" % (s["k"] / base["k"], s["k"])
-        for name, (w, c, m) in s["med"].items():
-            lines.append("| %s | %d | %.1f / %.1f | %s | %.2f | %.2f | %.1f | %.0f | %.1f | %.2f |" %
-                         (scale, s["rows"], s["comp"] / 1e6, s["raw"] / 1e6, name, w, c, m / 1024,
-                          s["rows"] / w, s["raw"] / 1e6 / w, w / fw))
-    lines.append("")
-    top = sets[-1]
-    jn = "hedui -j%d" % ncpu
-    lines.append("applicants: %d households, %d members (the same in every dataset)" % (top["households"], top["members"]))
-    for s in sets:
-        j1, jnw = s["med"]["hedui -j1"][0], s["med"][jn][0]
-        rss = s["med"][jn][2] * 1024
-        lines.append("k=%d: -j%d speed-up over -j1 %.2f x; end to end / floor %.2f (-j%d); peak RSS %.1f MiB = "
-                     "%.0f bytes per member, %.0f bytes per member above 64 MiB" %
-                     (s["k"], ncpu, j1 / jnw, jnw / s["med"]["floor"][0], ncpu, rss / MIB,
-                      rss / max(s["members"], 1), max(0, rss - 64 * MIB) / max(s["members"], 1)))
-    if len(sets) > 1:
-        r = top["rows"] / base["rows"]
-        lines.append("%.1f x the rows: -j1 wall x %.2f, -j%d wall x %.2f (linear: x %.1f); peak RSS x %.2f (-j1), x %.2f (-j%d)" %
-                     (r, top["med"]["hedui -j1"][0] / base["med"]["hedui -j1"][0], ncpu,
-                      top["med"][jn][0] / base["med"][jn][0], r,
-                      top["med"]["hedui -j1"][2] / base["med"]["hedui -j1"][2],
-                      top["med"][jn][2] / base["med"][jn][2], ncpu))
-    lines.append("median of %d alternated rounds; reproduce: make bench BENCH_HOUSEHOLDS=%d BENCH_FACTOR=%d" % (ROUNDS, H, F))
-    print("\n".join(lines))
+    L = []
+    L.append("machine: %s, %d cores, %.0f GiB, %s; zstd %s; load average before %s" % (
+        cpu_model, NCPU, mem, platform.platform(), zv, "%.1f %.1f %.1f" % os.getloadavg()))
+    L.append("")
+    L.append("| extracts | files | rows | MB zst / raw | command | wall s | CPU s | peak RSS MiB | "
+             "B/member above 64 MiB | rows/s | MB/s zst | MB/s raw | wall / floor |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for c in cases:
+        c["med"] = {n: tuple(statistics.median(x[i] for x in v) for i in range(3)) for n, v in c["runs"].items()}
+        fw = c["med"]["floor"][0]
+        for name, (w, cpu, m) in c["med"].items():
+            above = "" if name == "floor" else "%.0f" % (max(0, m * 1024 - 64 * MIB) / max(c["members"], 1))
+            L.append("| %s | %d | %d | %.1f / %.1f | %s | %.2f | %.2f | %.1f | %s | %.0f | %.1f | %.1f | %.2f |" % (
+                c["name"], c["files"], c["rows"], c["comp"] / 1e6, c["raw"] / 1e6, name, w, cpu,
+                m / 1024, above, c["rows"] / w, c["comp"] / 1e6 / w, c["raw"] / 1e6 / w, w / fw))
+    L.append("")
+    L.append("applicants: %d households, %d members (the same in every dataset)" % (
+        cases[0]["households"], cases[0]["members"]))
+    for c in cases:
+        (j1, _, m1), (jnw, _, mn) = c["med"]["hedui -j1"], c["med"][jn]
+        L.append("%s: -j%d speed-up over -j1 %.2f x; end to end / floor %.2f (-j%d), %.2f (-j1); "
+                 "peak RSS %.1f MiB (-j%d), %.1f MiB (-j1)" % (
+                     c["name"], NCPU, j1 / jnw, jnw / c["med"]["floor"][0], NCPU,
+                     j1 / c["med"]["floor"][0], mn / 1024, NCPU, m1 / 1024))
+    scaled = [c for c in cases if c["scale"]]
+    if len(scaled) > 1:
+        lo, hi = scaled[0], scaled[-1]
+        r = hi["rows"] / lo["rows"]
+        L.append("%gx -> %gx: %.2f x the rows; wall x %.2f (-j1), x %.2f (-j%d), x %.2f (floor); "
+                 "peak RSS x %.2f (-j1), x %.2f (-j%d)" % (
+                     lo["scale"], hi["scale"], r,
+                     hi["med"]["hedui -j1"][0] / lo["med"]["hedui -j1"][0],
+                     hi["med"][jn][0] / lo["med"][jn][0], NCPU,
+                     hi["med"]["floor"][0] / lo["med"]["floor"][0],
+                     hi["med"]["hedui -j1"][2] / lo["med"]["hedui -j1"][2],
+                     hi["med"][jn][2] / lo["med"][jn][2], NCPU))
+    env = " ".join("%s=%s" % (k, os.environ[k]) for k in ("BENCH_DATA",) if os.environ.get(k))
+    L.append("median of %d alternated rounds; wall from Python, CPU and peak RSS from /usr/bin/time; "
+             "reproduce: make bench BENCH_HOUSEHOLDS=%d BENCH_FACTOR=%g BENCH_FILES=%d BENCH_SCALES=%s%s%s" % (
+                 ROUNDS, H, F, FILES, ",".join(str(s) for s in SCALES), "" if SINGLE else " BENCH_SINGLE=0",
+                 (" " + env) if env else ""))
+    text = "\n".join(L)
+    print(text)
+    with open(os.path.join(base_dir(), "results-%s.md" % time.strftime("%Y%m%d-%H%M%S")), "w") as f:
+        f.write(text + "\n")
 
 
 if __name__ == "__main__":
