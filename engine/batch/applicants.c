@@ -152,23 +152,29 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
         r->member_no = hd_model_strdup(m, v[HD_F_MEMBER_NO].s, v[HD_F_MEMBER_NO].n);
         r->relation = (uint8_t)v[HD_F_RELATION].i;
         r->declared_income = v[HD_F_DECLARED_INCOME].present ? v[HD_F_DECLARED_INCOME].i : 0;
-        const char *county = hd_model_strdup(m, v[HD_F_COUNTY_CODE].s, v[HD_F_COUNTY_CODE].n);
+        /* the county code is copied once per application, not per row */
+        const char *county = v[HD_F_COUNTY_CODE].s;
+        size_t county_n = v[HD_F_COUNTY_CODE].n;
         int area = (int)v[HD_F_AREA_TYPE].i;
         int assist = v[HD_F_ASSISTANCE_TYPE].present ? (int)v[HD_F_ASSISTANCE_TYPE].i : HD_ASSIST_DIBAO;
-        if (!r->name || !r->member_no || !county) return HD_ESOFTWARE;
+        if (!r->name || !r->member_no) return HD_ESOFTWARE;
         hd_file_result_division(res, r->id.s);
         staged_app *a = &c->apps[r->app];
+        int same_county = a->have_usable && strlen(a->county) == county_n &&
+                          memcmp(a->county, county, county_n) == 0;
         if (!a->have_usable) {
             a->have_usable = 1;
-            a->county = county; a->area = area; a->assist = assist;
+            a->county = county = hd_model_strdup(m, county, county_n);
+            if (!county) return HD_ESOFTWARE;
+            a->area = area; a->assist = assist;
             char key[600];
             if (seen_key(key, sizeof key, county, a->app_id) > 0 &&
                 hd_strmap_get(c->seen, key, strlen(key)) != UINT32_MAX)
                 a->reused = 1;
-        } else if (strcmp(a->county, county) || a->area != area || a->assist != assist) {
+        } else if (!same_county || a->area != area || a->assist != assist) {
             r->rejected = HD_R_APPLICANT_INCONSISTENT;
             requarantine(res, row, r->rejected,
-                         strcmp(a->county, county) ? HD_F_COUNTY_CODE :
+                         !same_county ? HD_F_COUNTY_CODE :
                          a->area != area ? HD_F_AREA_TYPE : HD_F_ASSISTANCE_TYPE);
         }
         if (a->reused && r->rejected == HD_R_NONE) {
@@ -224,7 +230,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd
         h->first_member = next;
         h->nmembers = ap->nrows;
         h->file = c->file;
-        hd_token_household(key, h->county_code, h->application_id, h->token);
+        hd_token_household_bytes(key, h->county_code, h->application_id, h->token);
         next += ap->nrows;
         char k[600];
         if (ap->county && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
@@ -243,14 +249,14 @@ static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd
         mb->household = ap->household;
         mb->file = c->file;
         mb->line = r->line;
-        mb->rejected = r->rejected;
+        mb->rejected = (uint8_t)r->rejected;
         mb->id = r->id;
         mb->name = r->name ? r->name : "";
         mb->member_no = r->member_no ? r->member_no : "";
         mb->relation = r->relation;
         mb->declared_income = r->rejected == HD_R_NONE ? r->declared_income : 0;
         mb->next_same_id = HD_NONE;
-        if (r->rejected == HD_R_NONE) hd_token_member(key, &mb->id, mb->token);
+        if (r->rejected == HD_R_NONE) hd_token_member_bytes(key, &mb->id, mb->token);
         else h->row_rejected = 1;
     }
     m->nmembers = next;

@@ -40,6 +40,80 @@ static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, cons
     o->log(o->log_user, lv, event, msg);
 }
 
+/* ------------------------------------------------------------ judgements */
+
+_Static_assert(HD_FD__COUNT <= 16, "hd_judged.findings holds every finding");
+
+static uint8_t *jput(uint8_t *p, int64_t v)
+{
+    uint64_t x = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);    /* zigzag */
+    while (x >= 0x80) { *p++ = (uint8_t)(x | 0x80); x >>= 7; }
+    *p++ = (uint8_t)x;
+    return p;
+}
+
+static int64_t jget(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t x = 0;
+    for (int sh = 0;; sh += 7) {
+        uint8_t b = *p++;
+        x |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) break;
+    }
+    *pp = p;
+    return (int64_t)(x >> 1) ^ -(int64_t)(x & 1);
+}
+
+int hd_run_keep_judgement(hd_run_state *st, uint32_t h, const hd_judgement *j, hd_error *err)
+{
+    enum { MAX = 9 * 10 };             /* nine varints of at most 10 bytes */
+    if (st->capfigures - st->nfigures < MAX) {
+        size_t cap = st->capfigures ? st->capfigures * 2 : 65536;
+        uint8_t *p = realloc(st->figures, cap);
+        if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        st->figures = p; st->capfigures = cap;
+    }
+    if (st->nfigures > UINT32_MAX)
+        return hd_fail(err, HD_ESOFTWARE, "too many households for the judgement store");
+    st->judg[h].findings = (uint16_t)j->findings;
+    st->judg[h].verdict = (uint8_t)j->verdict;
+    st->figures_at[h] = (uint32_t)st->nfigures;
+    uint8_t *p = st->figures + st->nfigures;
+    p = jput(p, j->standard_fen);
+    p = jput(p, j->household_income_fen);
+    p = jput(p, j->income_per_capita_fen);
+    p = jput(p, j->assets_fen);
+    p = jput(p, j->assets_per_capita_fen);
+    p = jput(p, j->homes);
+    p = jput(p, j->residential_area);
+    p = jput(p, j->vehicles);
+    p = jput(p, j->businesses);
+    st->nfigures = (size_t)(p - st->figures);
+    if (h + 1 == st->m->nhouseholds && st->nfigures < st->capfigures) {
+        /* the last one: give back the doubling's spare room */
+        uint8_t *q = realloc(st->figures, st->nfigures ? st->nfigures : 1);
+        if (q) { st->figures = q; st->capfigures = st->nfigures ? st->nfigures : 1; }
+    }
+    return HD_OK;
+}
+
+void hd_run_judgement(const hd_run_state *st, uint32_t h, hd_judgement *out)
+{
+    const uint8_t *p = st->figures + st->figures_at[h];
+    out->findings = st->judg[h].findings;
+    out->verdict = (hd_verdict)st->judg[h].verdict;
+    out->standard_fen = jget(&p);
+    out->household_income_fen = jget(&p);
+    out->income_per_capita_fen = jget(&p);
+    out->assets_fen = jget(&p);
+    out->assets_per_capita_fen = jget(&p);
+    out->homes = (int32_t)jget(&p);
+    out->residential_area = jget(&p);
+    out->vehicles = (int32_t)jget(&p);
+    out->businesses = (int32_t)jget(&p);
+}
+
 /* ------------------------------------------------------------ extracts */
 
 struct scan_job {
@@ -387,6 +461,8 @@ static void free_state(hd_run_state *st)
     for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
     free(st->inputs);
     free(st->judg);
+    free(st->figures);
+    free(st->figures_at);
     free(st->div);
     free(st->counties);
     free(st->order);
@@ -517,6 +593,9 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.key,
                             st.policy, st.results, err);
     if (rc == HD_OK) rc = hd_model_index(st.m, err);
+    /* the token index (16 bytes a member) only when an extract is tokenised */
+    for (int i = 0; rc == HD_OK && i < job->nsources; i++)
+        if (st.src[i].desc && st.src[i].desc->id_token) rc = hd_model_index_tokens(st.m, err);
     if (rc != HD_OK) { free(source_of); goto out; }
     for (int i = 0; i < st.napp_files; i++) {
         hd_file_result *r = &st.results[i];
@@ -581,15 +660,19 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
 
     /* rules */
     st.judg = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.judg);
-    if (!st.judg) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    st.figures_at = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.figures_at);
+    if (!st.judg || !st.figures_at) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
         hd_error jerr;
-        if (hd_judge(st.policy, st.m, h, job->as_of, st.damaged, &st.judg[h], &jerr) == HD_OK) continue;
+        hd_judgement jj, *j = &jj;
+        if (hd_judge(st.policy, st.m, h, job->as_of, st.damaged, j, &jerr) == HD_OK) {
+            if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
+            continue;
+        }
         /* no standard applies: only a household none of whose rows could be
          * used has no valid county (the loader quarantines rows of a county
          * without a standard); it cannot be judged, so it goes to review */
         hd_household *hh = &st.m->households[h];
-        hd_judgement *j = &st.judg[h];
         memset(j, 0, sizeof *j);
         j->findings = 1u << HD_FD_APPLICANT_ROW_REJECTED;
         if (st.damaged) j->findings |= 1u << HD_FD_SOURCE_INCOMPLETE;
@@ -600,6 +683,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         if (!hh->row_rejected)
             logf_(opts, HD_LOG_WARN, "household_unjudged", "a household of county %s could not be judged (%s): set to REVIEW",
                   hh->county_code, jerr.message);
+        if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
     }
 
     /* outputs: a private temporary directory, renamed when complete */

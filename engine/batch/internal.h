@@ -108,6 +108,15 @@ typedef struct hd_source_state {
     char damage_msg[1024];
 } hd_source_state;
 
+/* What the writers keep of a household's judgement besides its figures:
+ * 4 bytes instead of the 72 of an hd_judgement (docs/performance.md,
+ * "Memory at province scale"). */
+typedef struct hd_judged {
+    uint16_t findings;             /* hd_judgement.findings */
+    uint8_t verdict;               /* hd_verdict */
+    uint8_t unused;
+} hd_judged;
+
 typedef struct hd_run_state {
     hd_job *job;
     hd_policy *policy;
@@ -119,7 +128,13 @@ typedef struct hd_run_state {
     hd_model *m;
     hd_file_result *results;       /* applicant files, then each source's files */
     uint32_t nresults;
-    hd_judgement *judg;            /* per household */
+    hd_judged *judg;               /* per household: verdict and findings */
+    /* per household, the figures of its hd_judgement (standard, income,
+     * assets, homes, ...) as zigzag LEB128 varints, about 20 bytes instead
+     * of 64: household h's start at figures[figures_at[h]]; read with
+     * hd_run_judgement */
+    uint8_t *figures; size_t nfigures, capfigures;
+    uint32_t *figures_at;
     int damaged;
     hd_input *inputs; uint32_t ninputs;
     char input_digest[65];
@@ -138,6 +153,13 @@ typedef struct hd_run_state {
     int have_previous;
     hd_change *changes; uint32_t nchanges;
 } hd_run_state;
+
+/* Keeps household h's judgement (h = the number of households kept so
+ * far: call in household order). HD_ESOFTWARE on out of memory or beyond
+ * 4 GiB of figures. */
+int hd_run_keep_judgement(hd_run_state *st, uint32_t h, const hd_judgement *j, hd_error *err);
+/* The judgement of household h, as kept, into *out. Reentrant. */
+void hd_run_judgement(const hd_run_state *st, uint32_t h, hd_judgement *out);
 
 /* Writes every output file of SPEC §5 except manifest.json/.sig into dir
  * (which exists), on up to opts->threads threads (one file or one county's

@@ -75,24 +75,35 @@ static void hmac_parts(const hd_key *key, const char *const parts[], const size_
     if (!ok) abort();
 }
 
-void hd_token_member(const hd_key *key, const hd_id *id, char out[65])
+void hd_token_member_bytes(const hd_key *key, const hd_id *id, unsigned char out[32])
 {
     static const char prefix[] = "hedui:v1:member:";
     const char *parts[2] = { prefix, id->s };
     const size_t lens[2] = { sizeof prefix - 1, strnlen(id->s, 18) };
+    hmac_parts(key, parts, lens, 2, out);
+}
+
+void hd_token_member(const hd_key *key, const hd_id *id, char out[65])
+{
     unsigned char mac[32];
-    hmac_parts(key, parts, lens, 2, mac);
+    hd_token_member_bytes(key, id, mac);
     hd_hex(mac, 32, out);
+}
+
+void hd_token_household_bytes(const hd_key *key, const char *county_code,
+                              const char *application_id, unsigned char out[32])
+{
+    static const char prefix[] = "hedui:v1:household:";
+    const char *parts[4] = { prefix, county_code, ":", application_id };
+    const size_t lens[4] = { sizeof prefix - 1, strlen(county_code), 1, strlen(application_id) };
+    hmac_parts(key, parts, lens, 4, out);
 }
 
 void hd_token_household(const hd_key *key, const char *county_code,
                         const char *application_id, char out[65])
 {
-    static const char prefix[] = "hedui:v1:household:";
-    const char *parts[4] = { prefix, county_code, ":", application_id };
-    const size_t lens[4] = { sizeof prefix - 1, strlen(county_code), 1, strlen(application_id) };
     unsigned char mac[32];
-    hmac_parts(key, parts, lens, 4, mac);
+    hd_token_household_bytes(key, county_code, application_id, mac);
     hd_hex(mac, 32, out);
 }
 

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
+#include "hedui/ident.h"
 #include "hedui/model.h"
 #include "model/stored.h"
 #include "util/arena.h"
@@ -69,11 +70,24 @@ const char *hd_model_strdup(hd_model *m, const char *s, size_t n)
     return hd_arena_strndup(m->arena, s ? s : "", s ? n : 0);
 }
 
+/* The key of member i: its 18-character ID, or the 32 bytes of its token. */
 static const char *member_key(const hd_model *m, uint32_t i, int by_token, size_t *n)
 {
-    if (by_token) { *n = 64; return m->members[i].token; }
+    if (by_token) { *n = 32; return (const char *)m->members[i].token; }
     *n = 18;
     return m->members[i].id.s;
+}
+
+char *hd_member_token_hex(const hd_member *mb, char out[65])
+{
+    hd_hex(mb->token, 32, out);
+    return out;
+}
+
+char *hd_household_token_hex(const hd_household *h, char out[65])
+{
+    hd_hex(h->token, 32, out);
+    return out;
 }
 
 static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key, size_t n)
@@ -149,10 +163,9 @@ int hd_model_index(hd_model *m, hd_error *err)
     for (uint32_t i = 0; i < m->nmembers; i++) m->members[i].next_same_id = HD_NONE;
     index_free(m->by_id);
     index_free(m->by_token);
+    m->by_token = NULL;
     m->by_id = index_build(m, 0, err);
     if (!m->by_id) return HD_ESOFTWARE;
-    m->by_token = index_build(m, 1, err);
-    if (!m->by_token) return HD_ESOFTWARE;
     /* DUPLICATE_APPLICATION: one ID in two or more households */
     for (uint32_t i = 0; i < m->nmembers; i++) {
         hd_member *a = &m->members[i];
@@ -173,9 +186,30 @@ uint32_t hd_model_find_id(const hd_model *m, const char *id18)
     return index_find(m, m->by_id, id18, 18);
 }
 
+int hd_model_index_tokens(hd_model *m, hd_error *err)
+{
+    if (m->by_token) return HD_OK;
+    m->by_token = index_build(m, 1, err);
+    return m->by_token ? HD_OK : HD_ESOFTWARE;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
 uint32_t hd_model_find_token(const hd_model *m, const char *token64)
 {
-    return index_find(m, m->by_token, token64, 64);
+    if (!m->by_token || !token64) return HD_NONE;
+    unsigned char raw[32];
+    for (int i = 0; i < 32; i++) {
+        int hi = hexval(token64[2 * i]), lo = hi < 0 ? -1 : hexval(token64[2 * i + 1]);
+        if (lo < 0) return HD_NONE;      /* not 64 lower-case hex digits */
+        raw[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return index_find(m, m->by_token, (const char *)raw, 32);
 }
 
 /* ------------------------------------------------------------ records */
@@ -187,9 +221,10 @@ uint32_t hd_model_find_token(const hd_model *m, const char *token64)
  * per present field in field order. An integer field (money, area, share,
  * date, period, enum) is its value, zigzag-encoded. A string field
  * (HD_T_ID, HD_T_TEXT, HD_T_CODE) is a tag t: TAG_NULL a present value
- * without text; TAG_OWN_ID, _TOKEN, _NAME the member's own ID, token or
- * name, which most rows repeat; else t - TAG_TEXT bytes of text follow,
- * then a NUL. The
+ * without text; TAG_OWN_ID, TAG_OWN_NAME the member's own ID or name,
+ * which most rows repeat; else t - TAG_TEXT bytes of text follow, then a
+ * NUL (a token of a tokenised extract too: members keep their token as 32
+ * bytes, so there is no text of it to point at). The
  * raw cell text of an integer field is not kept (no reader of a stored
  * record uses it). A deposit row of 8 fields takes about 70 bytes, an
  * income row about 30.
@@ -207,9 +242,9 @@ static int is_string_field(int f)
     return t == HD_T_ID || t == HD_T_TEXT || t == HD_T_CODE;
 }
 
-/* String tags: a present value without text; the member's own ID, token or
- * name; else TAG_TEXT + length, the bytes following. */
-enum { TAG_NULL = 0, TAG_OWN_ID, TAG_OWN_TOKEN, TAG_OWN_NAME, TAG_TEXT };
+/* String tags: a present value without text; the member's own ID or name;
+ * else TAG_TEXT + length, the bytes following. */
+enum { TAG_NULL = 0, TAG_OWN_ID, TAG_OWN_NAME, TAG_TEXT };
 
 static size_t vlen(uint64_t x)
 {
@@ -253,7 +288,6 @@ static uint64_t string_tag(const hd_model *m, uint32_t member, int f, const hd_v
     if (member < m->nmembers) {
         const hd_member *mb = &m->members[member];
         if (f == HD_F_ID_NUMBER && v->n == 18 && same(mb->id.s, v->s, 18)) return TAG_OWN_ID;
-        if (f == HD_F_ID_NUMBER && v->n == 64 && same(mb->token, v->s, 64)) return TAG_OWN_TOKEN;
         if (f == HD_F_NAME && same(mb->name, v->s, v->n)) return TAG_OWN_NAME;
     }
     return (uint64_t)v->n + TAG_TEXT;
@@ -310,14 +344,18 @@ static int append(hd_model *m, hd_stored_record *r, hd_error *err)
         m->stored = p; m->caprecords = cap;
     }
     hd_member *mb = &m->members[r->member];
-    if (mb->nrecords == mb->caprecords) {
+    /* the list's room is the next power of two >= max(2, nrecords): full
+     * when nrecords is 0 or a power of two >= 2 */
+    uint32_t nr = mb->nrecords;
+    if (nr == 0 || (nr >= 2 && (nr & (nr - 1)) == 0)) {
         /* from the arena: no malloc header per member; the outgrown list
          * stays behind (at most as much again as the final list) */
-        uint32_t cap = mb->caprecords ? mb->caprecords * 2 : 2;
+        if (nr > UINT32_MAX / 2) return hd_fail(err, HD_ESOFTWARE, "too many matched records");
+        uint32_t cap = nr ? nr * 2 : 2;
         uint32_t *p = hd_arena_alloc(m->arena, (size_t)cap * sizeof *p);
         if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
-        if (mb->nrecords) memcpy(p, mb->records, (size_t)mb->nrecords * sizeof *p);
-        mb->records = p; mb->caprecords = cap;
+        if (nr) memcpy(p, mb->records, (size_t)nr * sizeof *p);
+        mb->records = p;
     }
     mb->records[mb->nrecords++] = m->nrecords;
     m->stored[m->nrecords++] = r;
@@ -393,7 +431,7 @@ void hd_model_record(const hd_model *m, uint32_t i, hd_record *out)
         if (x == TAG_NULL) continue;
         if (x < TAG_TEXT) {                 /* the member's own */
             const hd_member *mb = &m->members[r->member];
-            v->s = x == TAG_OWN_ID ? mb->id.s : x == TAG_OWN_TOKEN ? mb->token : mb->name;
+            v->s = x == TAG_OWN_ID ? mb->id.s : mb->name;
             v->n = (uint32_t)strlen(v->s);
             continue;
         }

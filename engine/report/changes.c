@@ -295,7 +295,8 @@ int hd_compute_changes(hd_run_state *st, hd_error *err)
         uint32_t k = kn ? hd_strmap_get(p.map, key, kn) : UINT32_MAX;
         if (k == UINT32_MAX) continue;           /* new household: not a change */
         const struct prev_hh *b = &p.hh[k];
-        const hd_judgement *j = &st->judg[h];
+        hd_judgement jj, *j = &jj;
+        hd_run_judgement(st, h, j);
         const hd_type_policy *tp = &st->policy->type[hh->assistance_type];
         hd_change c = {0};
         c.household = h;

@@ -537,10 +537,12 @@ static void flagged_section(hd_out *o, const hd_run_state *st, uint64_t flagged)
                   "<th>reasons</th></tr></thead>\n<tbody>\n");
     for (uint32_t p = 0; p < m->nhouseholds; p++) {
         uint32_t h = st->order[p];
-        const hd_judgement *j = &st->judg[h];
+        const hd_judged *j = &st->judg[h];
         if (j->verdict == HD_V_ELIGIBLE) continue;
+        char tok[65];
+        hd_household_token_hex(&m->households[h], tok);
         hd_out_printf(o, "<tr data-verdict=\"%s\"><td class=\"tok\" data-hh=\"%s\">%s</td><td class=\"mono\">",
-                      hd_verdict_name(j->verdict), m->households[h].token, m->households[h].token);
+                      hd_verdict_name(j->verdict), tok, tok);
         esc(o, m->households[h].county_code);
         hd_out_str(o, "</td><td>");
         verdict_span(o, j->verdict);
@@ -591,7 +593,9 @@ static void changes_section(hd_out *o, const hd_run_state *st)
         hd_report_yuan(c->income_after, a[1], sizeof a[1]);
         hd_report_yuan(c->assets_before, a[2], sizeof a[2]);
         hd_report_yuan(c->assets_after, a[3], sizeof a[3]);
-        hd_out_printf(o, "<tr><td class=\"tok\" data-hh=\"%s\">%s</td><td class=\"mono\">", hh->token, hh->token);
+        char tok[65];
+        hd_household_token_hex(hh, tok);
+        hd_out_printf(o, "<tr><td class=\"tok\" data-hh=\"%s\">%s</td><td class=\"mono\">", tok, tok);
         esc(o, hh->county_code);
         hd_out_str(o, "</td><td>");
         verdict_span(o, c->verdict_before <= HD_V_INELIGIBLE ? (hd_verdict)c->verdict_before : HD_V_REVIEW);

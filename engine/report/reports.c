@@ -58,7 +58,8 @@ static const char *const mb_header =
 static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
-    const hd_judgement *j = &st->judg[h];
+    hd_judgement jj, *j = &jj;
+    hd_run_judgement(st, h, j);
     char codes[1024], zh[2048];
     hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
     hd_report_findings_text(j->findings, 1, ";", zh, sizeof zh);
@@ -115,9 +116,11 @@ static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
 static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
-    const hd_judgement *j = &st->judg[h];
+    hd_judgement jj, *j = &jj;
+    hd_run_judgement(st, h, j);
+    char tok[65];
     hd_out_str(o, "{\"household\":");
-    hd_out_json_str(o, hh->token);
+    hd_out_json_str(o, hd_household_token_hex(hh, tok));
     hd_out_str(o, ",\"county_code\":");
     hd_out_json_str(o, hh->county_code);
     hd_out_str(o, ",\"assistance_type\":");
@@ -148,9 +151,10 @@ static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
     const hd_model *m = st->m;
     const hd_member *mb = &m->members[r->member];
     hd_out_str(o, "{\"member\":");
-    hd_out_json_str(o, mb->token);
+    char tok[65];
+    hd_out_json_str(o, hd_member_token_hex(mb, tok));
     hd_out_str(o, ",\"household\":");
-    hd_out_json_str(o, m->households[mb->household].token);
+    hd_out_json_str(o, hd_household_token_hex(&m->households[mb->household], tok));
     hd_out_str(o, ",\"source\":");
     hd_out_json_str(o, st->job->sources[r->source].name);
     hd_out_str(o, ",\"file\":");

@@ -132,7 +132,8 @@ static const col hh_cols[] = {
 static void household_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
-    const hd_judgement *j = &st->judg[h];
+    hd_judgement jj, *j = &jj;
+    hd_run_judgement(st, h, j);
     char codes[1024], zh[2048];
     hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
     hd_report_findings_text(j->findings, 1, ";", zh, sizeof zh);
@@ -217,7 +218,7 @@ static const col ch_cols[] = {
 static void change_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, const hd_change *ch)
 {
     const hd_household *hh = &st->m->households[ch->household];
-    const hd_judgement *j = &st->judg[ch->household];
+    const hd_judged *j = &st->judg[ch->household];
     char app[2048], gone[2048];
     hd_report_findings_text(ch->appeared, 1, ";", app, sizeof app);
     hd_report_findings_text(ch->gone, 1, ";", gone, sizeof gone);

@@ -8,24 +8,35 @@ struct hd_arena { struct chunk *head; };
 
 struct hd_arena *hd_arena_new(void) { return calloc(1, sizeof(struct hd_arena)); }
 
+/* n bytes at an offset of a chunk that is a multiple of align (1 or 8;
+ * chunk data is malloc-aligned, sizeof(struct chunk) being a multiple of 8),
+ * or NULL on out of memory */
+static void *alloc(struct hd_arena *a, size_t n, size_t align)
+{
+    struct chunk *c = a->head;
+    if (c) {
+        size_t at = (c->used + align - 1) & ~(align - 1);
+        if (at <= c->cap && c->cap - at >= n) {
+            c->used = at + n;
+            return c->data + at;
+        }
+    }
+    size_t cap = n > 65536 ? n : 65536;
+    c = malloc(sizeof *c + cap);
+    if (!c) return NULL;
+    c->used = n; c->cap = cap; c->next = a->head; a->head = c;
+    return c->data;
+}
+
 void *hd_arena_alloc(struct hd_arena *a, size_t n)
 {
-    n = (n + 7) & ~(size_t)7;
-    struct chunk *c = a->head;
-    if (!c || c->cap - c->used < n) {
-        size_t cap = n > 65536 ? n : 65536;
-        c = malloc(sizeof *c + cap);
-        if (!c) return NULL;
-        c->used = 0; c->cap = cap; c->next = a->head; a->head = c;
-    }
-    void *p = c->data + c->used;
-    c->used += n;
-    return p;
+    return alloc(a, n, 8);
 }
 
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n)
 {
-    char *p = hd_arena_alloc(a, n + 1);
+    /* strings need no alignment: a 9-byte name takes 10 bytes, not 16 */
+    char *p = alloc(a, n + 1, 1);
     if (!p) return NULL;
     if (n) memcpy(p, s, n);
     p[n] = '\0';

@@ -11,7 +11,8 @@ struct hd_arena;
 struct hd_arena *hd_arena_new(void);
 /* n bytes aligned to 8, or NULL on out of memory. */
 void *hd_arena_alloc(struct hd_arena *a, size_t n);
-/* Copy of s[0..n) with a NUL, or NULL on out of memory. */
+/* Copy of s[0..n) with a NUL (n + 1 bytes, not aligned), or NULL on out of
+ * memory. */
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);
 /* Moves every chunk of src into dst (no byte is copied: pointers into src
  * stay valid and now belong to dst) and frees src. dst keeps allocating

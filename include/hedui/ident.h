@@ -131,6 +131,12 @@ void hd_token_member(const hd_key *key, const hd_id *id, char out[65]);
 void hd_token_household(const hd_key *key, const char *county_code,
                         const char *application_id, char out[65]);
 
+/* The same tokens as their 32 bytes (the HMAC itself, before hex): what
+ * the model keeps per member and household (half the size of the text). */
+void hd_token_member_bytes(const hd_key *key, const hd_id *id, unsigned char out[32]);
+void hd_token_household_bytes(const hd_key *key, const char *county_code,
+                              const char *application_id, unsigned char out[32]);
+
 /* A token cell: 64 hex digits (upper case lowered) -> out[65]; else
  * HD_R_ID_FORMAT. Trims first (the trim set of SPEC §6). */
 hd_reason hd_token_normalise(const char *s, size_t n, char out[65]);

@@ -34,34 +34,49 @@ extern "C" {
 
 #define HD_NONE UINT32_MAX
 
-typedef struct hd_member {    /* 152 bytes: fields ordered to leave no holes */
+/* A member: 112 bytes (x86-64), fields ordered to leave no holes. At
+ * province scale (about 1.3 million) this array is the largest single
+ * block of memory after the extracts' matched records (docs/performance.md
+ * "Memory at province scale"): add a field only with its cost in mind. */
+typedef struct hd_member {
     uint32_t household;
     uint32_t file;             /* applicant file index */
     uint64_t line;             /* applicant row line */
-    hd_id id;                  /* normalised ID (valid when usable) */
-    char token[65];            /* member token (usable members) */
-    uint8_t relation;          /* HD_REL_*, HD_REL_OTHER when unknown */
-    uint8_t duplicate;         /* ID in another application of the run */
-    hd_reason rejected;        /* HD_R_NONE when usable (joined) */
-    uint32_t next_same_id;     /* next usable member with this ID, or HD_NONE */
     const char *name;          /* as submitted, UTF-8; "" when missing */
     const char *member_no;
     int64_t declared_income;   /* fen per month; 0 when unknown/rejected */
     uint32_t *records;         /* its record numbers, ascending (hd_model_record);
-                                  in the model's arena, not malloc'd */
-    uint32_t nrecords, caprecords;
+                                  in the model's arena, not malloc'd; room for
+                                  the next power of two >= max(2, nrecords) */
+    unsigned char token[32];   /* member token as the 32 bytes of the HMAC
+                                  (usable members; all zero otherwise); the
+                                  text form of SPEC §5 is hd_hex(token, 32, out)
+                                  or hd_member_token_hex */
+    hd_id id;                  /* normalised ID (valid when usable) */
+    uint8_t relation;          /* HD_REL_*, HD_REL_OTHER when unknown */
+    uint8_t duplicate;         /* ID in another application of the run */
+    uint8_t rejected;          /* hd_reason: HD_R_NONE when usable (joined) */
+    uint32_t next_same_id;     /* next usable member with this ID, or HD_NONE */
+    uint32_t nrecords;
 } hd_member;
 
+/* A household: 64 bytes (x86-64). */
 typedef struct hd_household {
     const char *county_code;   /* 6 digits as submitted */
     const char *application_id;
-    uint8_t assistance_type;   /* HD_ASSIST_* */
-    uint8_t area_type;         /* HD_AREA_* */
     uint32_t first_member, nmembers;
     uint32_t file;             /* applicant file index of its first row */
+    uint8_t assistance_type;   /* HD_ASSIST_* */
+    uint8_t area_type;         /* HD_AREA_* */
     uint8_t row_rejected;      /* a member row was quarantined */
-    char token[65];            /* household token */
+    unsigned char token[32];   /* household token, the 32 bytes of the HMAC
+                                  (text: hd_hex or hd_household_token_hex) */
 } hd_household;
+
+/* The lower-case hex text of a member's / household's token (SPEC §5), 64
+ * characters + NUL, into out[65]; returns out. Reentrant. */
+char *hd_member_token_hex(const hd_member *mb, char out[65]);
+char *hd_household_token_hex(const hd_household *h, char out[65]);
 
 typedef struct hd_index hd_index;
 typedef struct hd_stored_record hd_stored_record;   /* compact form; model.c */
@@ -71,7 +86,8 @@ typedef struct hd_model {
     hd_member *members;       uint32_t nmembers, capmembers;
     hd_stored_record **stored; uint32_t nrecords, caprecords;   /* use hd_model_record */
     hd_index *by_id;          /* normalised ID -> first member */
-    hd_index *by_token;       /* member token -> first member */
+    hd_index *by_token;       /* member token -> first member; NULL unless
+                                 hd_model_index_tokens was called */
     struct hd_arena *arena;   /* owns strings */
 } hd_model;
 
@@ -82,13 +98,21 @@ void hd_model_free(hd_model *m);
 /* Copies n bytes of s (plus NUL) into the model's arena. */
 const char *hd_model_strdup(hd_model *m, const char *s, size_t n);
 
-/* Builds both join indexes over the usable members (call once, after all
- * applicants are loaded); also sets member.duplicate for IDs found in two
- * or more different households. HD_ESOFTWARE on out of memory. */
+/* Builds the ID join index over the usable members (call once, after all
+ * applicants are loaded; 16 bytes a member); also sets member.duplicate
+ * for IDs found in two or more different households and shrinks the
+ * member and household arrays to fit. HD_ESOFTWARE on out of memory. */
 int hd_model_index(hd_model *m, hd_error *err);
 
-/* First usable member with this normalised ID / token (64 hex), or
- * HD_NONE; follow members[i].next_same_id for the others. Thread-safe. */
+/* Builds the token join index (another 16 bytes a member), after
+ * hd_model_index. Only needed when some extract is tokenised (id_form =
+ * token): without it hd_model_find_token finds nothing. Not thread-safe.
+ * HD_ESOFTWARE on out of memory. */
+int hd_model_index_tokens(hd_model *m, hd_error *err);
+
+/* First usable member with this normalised ID / token (64 hex digits,
+ * lower case, as hd_token_normalise gives), or HD_NONE; follow
+ * members[i].next_same_id for the others. Thread-safe. */
 uint32_t hd_model_find_id(const hd_model *m, const char *id18);
 uint32_t hd_model_find_token(const hd_model *m, const char *token64);
 
@@ -105,8 +129,8 @@ uint32_t hd_model_nrecords(const hd_model *m);
 
 /* Expands record i (< hd_model_nrecords) into *out: every field, absent
  * ones with present = 0, i = 0, s = NULL; strings point into the model
- * (its arena or its members' id, token and name; valid until
- * hd_model_free, NUL-terminated); out->findings as last set.
+ * (its arena or its members' id and name; valid until hd_model_free,
+ * NUL-terminated); out->findings as last set.
  * Changing *out changes nothing in the model. Costs about one memset of an
  * hd_record (1,304 bytes). */
 void hd_model_record(const hd_model *m, uint32_t i, hd_record *out);
