@@ -247,8 +247,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd
         hd_member *mb = &m->members[h->first_member + cursor[r->app]++];
         memset(mb, 0, sizeof *mb);
         mb->household = ap->household;
-        mb->file = c->file;
-        mb->line = r->line;
+        mb->line = r->line < UINT32_MAX ? (uint32_t)r->line : UINT32_MAX;
         mb->rejected = (uint8_t)r->rejected;
         mb->id = r->id;
         mb->name = r->name ? r->name : "";

@@ -308,7 +308,8 @@ hd_stored_record *hd_model_pack(const hd_model *m, struct hd_arena *a, const hd_
         bytes += vlen(tag[f]) + (tag[f] >= TAG_TEXT ? v->n + 1 : 0);
     }
     bytes += vlen(mask);
-    hd_stored_record *r = hd_arena_alloc(a, sizeof *r + bytes);
+    _Static_assert(_Alignof(hd_stored_record) <= 4, "a stored record needs 4-byte alignment only");
+    hd_stored_record *r = hd_arena_alloc4(a, sizeof *r + bytes);
     if (!r) return NULL;
     r->member = member;
     r->findings = rec->findings;
@@ -352,7 +353,7 @@ static int append(hd_model *m, hd_stored_record *r, hd_error *err)
          * stays behind (at most as much again as the final list) */
         if (nr > UINT32_MAX / 2) return hd_fail(err, HD_ESOFTWARE, "too many matched records");
         uint32_t cap = nr ? nr * 2 : 2;
-        uint32_t *p = hd_arena_alloc(m->arena, (size_t)cap * sizeof *p);
+        uint32_t *p = hd_arena_alloc4(m->arena, (size_t)cap * sizeof *p);
         if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory storing matched records");
         if (nr) memcpy(p, mb->records, (size_t)nr * sizeof *p);
         mb->records = p;

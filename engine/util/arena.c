@@ -33,6 +33,11 @@ void *hd_arena_alloc(struct hd_arena *a, size_t n)
     return alloc(a, n, 8);
 }
 
+void *hd_arena_alloc4(struct hd_arena *a, size_t n)
+{
+    return alloc(a, n, 4);
+}
+
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n)
 {
     /* strings need no alignment: a 9-byte name takes 10 bytes, not 16 */

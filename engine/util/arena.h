@@ -11,6 +11,8 @@ struct hd_arena;
 struct hd_arena *hd_arena_new(void);
 /* n bytes aligned to 8, or NULL on out of memory. */
 void *hd_arena_alloc(struct hd_arena *a, size_t n);
+/* n bytes aligned to 4 (for items of uint32s and bytes), or NULL. */
+void *hd_arena_alloc4(struct hd_arena *a, size_t n);
 /* Copy of s[0..n) with a NUL (n + 1 bytes, not aligned), or NULL on out of
  * memory. */
 char *hd_arena_strndup(struct hd_arena *a, const char *s, size_t n);

@@ -34,14 +34,14 @@ extern "C" {
 
 #define HD_NONE UINT32_MAX
 
-/* A member: 112 bytes (x86-64), fields ordered to leave no holes. At
+/* A member: 104 bytes (x86-64), fields ordered to leave no holes. At
  * province scale (about 1.3 million) this array is the largest single
  * block of memory after the extracts' matched records (docs/performance.md
  * "Memory at province scale"): add a field only with its cost in mind. */
 typedef struct hd_member {
-    uint32_t household;
-    uint32_t file;             /* applicant file index */
-    uint64_t line;             /* applicant row line */
+    uint32_t household;        /* its applicant file: households[household].file */
+    uint32_t line;             /* applicant row line; UINT32_MAX for a line
+                                  beyond 4,294,967,294 */
     const char *name;          /* as submitted, UTF-8; "" when missing */
     const char *member_no;
     int64_t declared_income;   /* fen per month; 0 when unknown/rejected */
