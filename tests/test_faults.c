@@ -130,7 +130,14 @@ static void assert_write_failed(int rc, const char *out, const char *errtext)
 {
     char *e = td_slurp(errf, NULL);
     ck_assert_msg(rc == 74, "exit %d, want 74; stderr: %s", rc, e);
-    ck_assert_msg(lines(errf) == 1, "want one line on stderr, got: %s", e);
+    /* one line of hedui's; libxlsxwriter 1.1.4 prints a line of its own
+     * (lines that begin "[ERROR]") when the disk fills under one of its
+     * workbooks, which at -j2 can happen in parallel with the failing file
+     * (docs/decisions.md, Threads): those lines are allowed, nothing else */
+    int lib = 0;
+    for (const char *q = e; *q; q = strchr(q, '\n') ? strchr(q, '\n') + 1 : q + strlen(q))
+        lib += !strncmp(q, "[ERROR]", 7);
+    ck_assert_msg(lines(errf) - lib == 1, "want one line on stderr, got: %s", e);
     ck_assert_msg(strstr(e, out) && strstr(e, errtext), "message names no file under %s or lacks '%s': %s",
                   out, errtext, e);
     /* the file itself: OUT/<something>/<name>, not just the directory */
