@@ -51,16 +51,20 @@ typedef struct {
     char sha[65];
     hd_read_fault fault;
     hd_error err;
+    uint64_t in_bytes;
 } drain_result;
 
-/* Reads a whole file through the reader with a given buffer size. */
-static drain_result drain(const char *path, size_t bufsize, uint64_t cap)
+/* Reads a whole file through the reader with a given buffer size; with
+ * cores given, the reader may decode ahead on one of them. */
+static drain_result drain_cores(const char *path, size_t bufsize, uint64_t cap,
+                                hd_cores *cores)
 {
     drain_result d;
     memset(&d, 0, sizeof d);
     hd_reader *r = NULL;
     int st = hd_reader_open(&r, path, cap, &d.err);
     ck_assert_msg(st == HD_OK, "open %s: %s", path, d.err.message);
+    hd_reader_use_cores(r, cores);
     unsigned char *buf = malloc(bufsize);
     ck_assert(buf != NULL);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
@@ -79,9 +83,15 @@ static drain_result drain(const char *path, size_t bufsize, uint64_t cap)
     hex(md, 32, d.sha);
     d.fault = hd_reader_fault(r);
     if (d.rc == 0) ck_assert_uint_eq(hd_reader_out_bytes(r), d.bytes);
+    d.in_bytes = hd_reader_in_bytes(r);
     free(buf);
     hd_reader_close(r);
     return d;
+}
+
+static drain_result drain(const char *path, size_t bufsize, uint64_t cap)
+{
+    return drain_cores(path, bufsize, cap, NULL);
 }
 
 #define MAXROWS 40
@@ -228,6 +238,69 @@ START_TEST(error_is_sticky)
 }
 END_TEST
 
+/* Writes the first `len` bytes of src to dst, byte `flip` (if below len)
+ * inverted. */
+static void damaged_copy(const char *src, const char *dst, size_t len, size_t flip)
+{
+    size_t n;
+    char *t = td_slurp(src, &n);
+    ck_assert(t != NULL && len <= n);
+    if (flip < len) t[flip] = (char)~t[flip];
+    FILE *f = fopen(dst, "wb");
+    ck_assert(f != NULL);
+    ck_assert_uint_eq(fwrite(t, 1, len, f), len);
+    fclose(f);
+    free(t);
+}
+
+/* Decoding ahead on a borrowed core gives exactly what in-line decoding
+ * gives: bytes, counters, fault and message, on a whole file, a truncated
+ * one, a corrupt one and a size cap past the first MiB; a reader whose
+ * budget has no idle core decodes in-line. */
+START_TEST(ahead_same_as_inline)
+{
+    const char *whole = td_path("zstd/households_5mb_T2.csv.zst");
+    char trunc[] = "/tmp/hedui-test-io-XXXXXX", corrupt[] = "/tmp/hedui-test-io-XXXXXX";
+    int fd1 = mkstemp(trunc), fd2 = mkstemp(corrupt);
+    ck_assert(fd1 >= 0 && fd2 >= 0);
+    close(fd1);
+    close(fd2);
+    size_t n;
+    free(td_slurp(whole, &n));
+    damaged_copy(whole, trunc, n * 3 / 4, n);
+    damaged_copy(whole, corrupt, n, n * 3 / 4);
+    struct { const char *path; uint64_t cap; } cases[] = {
+        { whole, 0 }, { trunc, 0 }, { corrupt, 0 }, { whole, 3u << 20 },
+    };
+    size_t sizes[] = { 4096, 65536, 1 << 20 };
+    hd_cores *none = hd_cores_new(0);
+    ck_assert_ptr_nonnull(none);
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++)
+        for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+            hd_cores *one = hd_cores_new(1);
+            ck_assert_ptr_nonnull(one);
+            drain_result a = drain(cases[c].path, sizes[k], cases[c].cap);
+            drain_result b = drain_cores(cases[c].path, sizes[k], cases[c].cap, one);
+            drain_result z = drain_cores(cases[c].path, sizes[k], cases[c].cap, none);
+            const drain_result *o[2] = { &b, &z };
+            for (int i = 0; i < 2; i++) {
+                ck_assert_int_eq(o[i]->rc, a.rc);
+                ck_assert_uint_eq(o[i]->bytes, a.bytes);
+                ck_assert_str_eq(o[i]->sha, a.sha);
+                ck_assert_int_eq(o[i]->fault, a.fault);
+                ck_assert_uint_eq(o[i]->in_bytes, a.in_bytes);
+                if (a.rc != 0) ck_assert_str_eq(o[i]->err.message, a.err.message);
+            }
+            if (c == 0) ck_assert_int_eq(a.rc, 0);
+            else ck_assert_int_eq(a.rc, -1);
+            hd_cores_free(one);
+        }
+    hd_cores_free(none);
+    unlink(trunc);
+    unlink(corrupt);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("io");
@@ -238,6 +311,7 @@ int main(void)
     tcase_add_test(tc, open_missing);
     tcase_add_test(tc, size_cap);
     tcase_add_test(tc, error_is_sticky);
+    tcase_add_test(tc, ahead_same_as_inline);
     suite_add_tcase(s, tc);
     int rc = td_run(s);
     free(manifest_text);

@@ -188,6 +188,7 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&p->mu);
         }
     }
+    hd_cores_give(p->shared.cores);     /* no file left for this worker */
     return NULL;
 }
 
@@ -224,8 +225,16 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
     pthread_mutex_init(&p.mu, NULL);
     int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (nt < 1) nt = 1;
+    if (nt > 256) nt = 256;
+    int nreq = nt;
     if ((uint32_t)nt > count) nt = count ? (int)count : 1;
     if (nt > 256) nt = 256;
+    /* -jN means at most N busy threads. Decoding ahead (engine/io/reader.c)
+     * runs only on a core no worker uses: the cores asked for beyond the
+     * number of files, then each worker's core once it has no file left;
+     * so never at -j1, and a single large file at -j2 is decoded on one
+     * core while it is parsed on the other. Outputs never depend on it. */
+    p.shared.cores = hd_cores_new(nreq > nt ? nreq - nt : 0);
     struct progress_ctx pc = { .p = &p };
     pthread_t prog;
     int have_prog = 0;
@@ -281,6 +290,7 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
     }
     pthread_mutex_destroy(&p.mu);
     free(p.sched);
+    hd_cores_free(p.shared.cores);
     if (p.rc != HD_OK) return hd_fail(err, p.rc, "out of memory while reading extracts");
     return HD_OK;
 }

@@ -53,9 +53,10 @@ void hd_file_result_division(hd_file_result *r, const char *id18);
 typedef int (*hd_row_fn)(void *user, hd_file_result *res, const hd_csv_record *row,
                          hd_record *rec, hd_reason reason, int bad_field);
 
-typedef struct hd_scan_shared {   /* progress shared between workers */
-    _Atomic uint64_t bytes_done;
+typedef struct hd_scan_shared {   /* shared between workers */
+    _Atomic uint64_t bytes_done;     /* progress */
     _Atomic uint64_t rows_done;
+    hd_cores *cores;                 /* idle cores readers may decode ahead on */
 } hd_scan_shared;
 
 /*

@@ -91,6 +91,7 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
         damage(res, HD_R_READ_ERROR, "%s", err.message);
         return HD_OK;
     }
+    if (shared) hd_reader_use_cores(rd, shared->cores);
     hd_csv_opts o = d->csv;
     o.path = res->path;
     hd_csv *c = NULL;

@@ -25,9 +25,15 @@
  *
  * Decoding ahead.  Once a zstd file has handed out AHEAD_START decoded
  * bytes (so: a large file; small files and the header line are read
- * in-line), a thread of the reader's own decodes ahead into AHEAD_BLOCKS
+ * in-line), and only while a core of the caller's budget (hd_cores) is
+ * idle, a thread of the reader's own decodes ahead into AHEAD_BLOCKS
  * blocks of AHEAD_BLOCK bytes while the caller parses, so that one large
- * file keeps two cores busy. The thread calls the very same read_sync()
+ * file keeps two cores busy. The budget is what keeps `hedui run -jN` at
+ * N busy threads (the run lends only cores no worker uses, batch.c); a
+ * reader without a budget never starts a thread. The core is taken when
+ * the thread starts (checked on every read past AHEAD_START, so a core
+ * freed in the middle of a file is used from then on) and given back
+ * when the thread ends. The thread calls the very same read_sync()
  * as before, so the byte stream, the place of every fault and every error
  * message are unchanged; the caller gets the blocks' bytes in order, then
  * the end or the error, sticky as before. From that moment the caller
@@ -46,6 +52,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -75,6 +82,33 @@ struct ahead_block {
     hd_read_fault fault;       /* BLK_ERROR */
     hd_error err;
 };
+
+struct hd_cores {
+    _Atomic int idle;
+};
+
+hd_cores *hd_cores_new(int idle)
+{
+    hd_cores *c = malloc(sizeof *c);
+    if (c) atomic_init(&c->idle, idle > 0 ? idle : 0);
+    return c;
+}
+
+void hd_cores_give(hd_cores *c)
+{
+    if (c) atomic_fetch_add(&c->idle, 1);
+}
+
+void hd_cores_free(hd_cores *c) { free(c); }
+
+/* Takes an idle core. @return 1, or 0 when none is idle. */
+static int cores_take(hd_cores *c)
+{
+    int n = atomic_load_explicit(&c->idle, memory_order_relaxed);
+    while (n > 0)
+        if (atomic_compare_exchange_weak(&c->idle, &n, n - 1)) return 1;
+    return 0;
+}
 
 struct hd_reader {
     int fd;
@@ -107,6 +141,7 @@ struct hd_reader {
     uint64_t c_in, c_out;
     hd_read_fault c_fault;
     int no_ahead;              /* never (again) */
+    hd_cores *cores;           /* budget to borrow a core from; NULL: never */
     size_t *reqs;              /* every read size asked for, for a replay */
     size_t nreqs, capreqs;
 };
@@ -391,6 +426,7 @@ static void *ahead_main(void *arg)
         pthread_mutex_unlock(&r->mu);
         if (n <= 0) break;
     }
+    hd_cores_give(r->cores);        /* this thread's work is done */
     return NULL;
 }
 
@@ -426,6 +462,7 @@ static void ahead_start(hd_reader *r)
 fail:
     for (int i = 0; i < AHEAD_BLOCKS; i++) { free(r->blk[i].buf); r->blk[i].buf = NULL; }
     r->no_ahead = 1;
+    hd_cores_give(r->cores);        /* the core taken for the thread */
 }
 
 static void ahead_stop(hd_reader *r)
@@ -520,7 +557,7 @@ static ssize_t read_ahead(hd_reader *r, unsigned char *buf, size_t cap, hd_error
 
 ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err)
 {
-    if (r->is_zstd && r->reqs && !r->no_ahead) {
+    if (r->cores && r->is_zstd && r->reqs && !r->no_ahead) {
         if (r->nreqs == r->capreqs) {
             size_t nc = r->capreqs * 2;
             size_t *q = realloc(r->reqs, nc * sizeof *q);
@@ -542,11 +579,14 @@ ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err)
     }
     if (r->async) return cap ? read_ahead(r, buf, cap, err) : 0;
     ssize_t n = read_sync(r, buf, cap, err);
-    if (n > 0 && r->is_zstd && r->reqs && !r->no_ahead && r->file_size > 0 &&
-        r->out_bytes >= AHEAD_START && r->fault == HD_RF_NONE && !r->done)
+    if (n > 0 && r->cores && r->is_zstd && r->reqs && !r->no_ahead && r->file_size > 0 &&
+        r->out_bytes >= AHEAD_START && r->fault == HD_RF_NONE && !r->done &&
+        cores_take(r->cores))
         ahead_start(r);
     return n;
 }
+
+void hd_reader_use_cores(hd_reader *r, hd_cores *c) { r->cores = c; }
 
 int hd_reader_is_zstd(const hd_reader *r) { return r->is_zstd; }
 hd_read_fault hd_reader_fault(const hd_reader *r) { return r->async ? r->c_fault : r->fault; }

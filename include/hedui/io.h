@@ -14,6 +14,13 @@
  * Memory: a reader owns fixed-size buffers (about 256 KiB in + the caller's
  * out buffer); memory does not grow with the file.
  * Thread-safety: one reader per thread; no global state.
+ *
+ * Decoding ahead.  A reader decodes on its caller's thread unless it was
+ * given a core budget (hd_reader_use_cores) and a core of it is idle: then
+ * a zstd file past its first MiB is decoded by a thread of the reader's
+ * own while the caller parses, for as long as the file lasts, and the core
+ * goes back to the budget when that thread ends. What a caller reads
+ * (bytes, counters, faults, messages) is the same either way.
  */
 #ifndef HEDUI_IO_H
 #define HEDUI_IO_H
@@ -28,6 +35,22 @@ extern "C" {
 #endif
 
 typedef struct hd_reader hd_reader;
+
+/* Idle cores that the readers of one run may borrow to decode ahead. */
+typedef struct hd_cores hd_cores;
+
+/*
+ * A budget of `idle` cores (0 or more) free for decoding ahead.
+ * @return the budget (free with hd_cores_free once no reader uses it), or
+ *         NULL when out of memory (then readers decode in-line).
+ * Thread-safety: every hd_cores_* call and the readers using it may run on
+ * any threads at once.
+ */
+hd_cores *hd_cores_new(int idle);
+/* One more core is idle (e.g. a worker found no more files to read). */
+void hd_cores_give(hd_cores *c);
+/* Frees the budget. NULL is allowed. */
+void hd_cores_free(hd_cores *c);
 
 /* Why a read failed (set together with the hd_error). */
 typedef enum hd_read_fault {
@@ -63,6 +86,13 @@ int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
  *         file it is the file size. Errors are sticky.
  */
 ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err);
+
+/*
+ * Lets r decode ahead on a core of `c` when one is idle (see the top); c
+ * NULL (the default): never, every byte is decoded on the caller's thread.
+ * c must outlive r. Call before the first read.
+ */
+void hd_reader_use_cores(hd_reader *r, hd_cores *c);
 
 /* Whether the input was zstd-compressed (known after open). */
 int hd_reader_is_zstd(const hd_reader *r);
