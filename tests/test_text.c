@@ -1276,6 +1276,63 @@ START_TEST(utf8_validity)
 }
 END_TEST
 
+/* hd_utf8_check: the verdicts of hd_utf8_valid and a NUL search, in that
+ * order, whatever may be read past the cell. */
+START_TEST(utf8_check_one_pass)
+{
+    static const char *cells[] = {
+        "", "abc", "a\0b", "\xe4\xb8\xad\xe6\x96\x87", "\xe4\xb8", "\xed\xa0\x80",
+        "\xc0\xaf", "\xf4\x90\x80\x80", "0123456789abcdef0123\xe4\xb8\xad",
+        "0123456789abcdef\0", "\xff", "x\0\xff",
+    };
+    static const size_t lens[] = { 0, 3, 3, 6, 2, 3, 2, 4, 23, 17, 1, 3 };
+    char pad[64];
+    for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
+        hd_reason want = !hd_utf8_valid(cells[i], lens[i]) ? HD_R_ENCODING
+                       : memchr(cells[i], 0, lens[i]) ? HD_R_NUL_BYTE : HD_R_NONE;
+        ck_assert_int_eq(hd_utf8_check(cells[i], lens[i], lens[i]), want);
+        memset(pad, 0, sizeof pad);                 /* bad bytes after the cell */
+        memcpy(pad, cells[i], lens[i]);
+        pad[lens[i]] = (char)0xFF;
+        ck_assert_int_eq(hd_utf8_check(pad, lens[i], sizeof pad), want);
+    }
+}
+END_TEST
+
+/* The mask parsers give what the general ones give, for every format list
+ * (known sets, mixed and unknown ones) and cells of every shape. */
+START_TEST(ymd_mask_same_as_general)
+{
+    static const char *df[] = { NULL, "%Y-%m-%d", "%Y%m%d", "%Y%m%d|%Y-%m-%d", "%Y/%m/%d|%Y%m%d" };
+    static const char *pf[] = { NULL, "%Y", "%Y-%m", "%Y%m|%Y", "%Y-%m|%Y%m", "%Y-%m-%d", "%Y.%m|%Y" };
+    static const char *cells[] = {
+        "2026-11-28", "20261128", "2026-02-30", "20260230", "0000-01-01", "2026/11/28",
+        "2026-1-2", "2026", "0000", "2026-11", "202611", "2026-13", "202600", "2026.11",
+        "20265", "2026-5", "abcd-ef-gh", "12345678", "1-2", "",
+    };
+    ck_assert_uint_eq(hd_ymd_mask("%Y/%m/%d|%Y%m%d", 0), 0);
+    ck_assert_uint_ne(hd_ymd_mask(NULL, 0), 0);
+    ck_assert_uint_ne(hd_ymd_mask(NULL, 1), 0);
+    for (size_t c = 0; c < sizeof cells / sizeof *cells; c++) {
+        size_t n = strlen(cells[c]);
+        for (size_t k = 0; k < sizeof df / sizeof *df; k++) {
+            hd_date a = 1, b = 2;
+            hd_reason ra = hd_parse_date(cells[c], n, df[k], &a);
+            hd_reason rb = hd_parse_date_mask(cells[c], n, hd_ymd_mask(df[k], 0), df[k], &b);
+            ck_assert_int_eq(ra, rb);
+            if (ra == HD_R_NONE) ck_assert_int_eq(a, b);
+        }
+        for (size_t k = 0; k < sizeof pf / sizeof *pf; k++) {
+            int32_t a = 1, b = 2;
+            hd_reason ra = hd_parse_period(cells[c], n, pf[k], &a);
+            hd_reason rb = hd_parse_period_mask(cells[c], n, hd_ymd_mask(pf[k], 1), pf[k], &b);
+            ck_assert_int_eq(ra, rb);
+            if (ra == HD_R_NONE) ck_assert_int_eq(a, b);
+        }
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("text");
@@ -1283,6 +1340,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, csv_spectrum, 0, (int)(sizeof spectrum / sizeof *spectrum));
     tcase_add_test(tc, csv_spectrum_location);
+    tcase_add_test(tc, utf8_check_one_pass);
+    tcase_add_test(tc, ymd_mask_same_as_general);
     tcase_add_loop_test(tc, csv_test_data, 0, (int)(sizeof testdata_rows / sizeof *testdata_rows));
     tcase_add_test(tc, csv_test_data_header);
     tcase_add_test(tc, csv_test_data_bad);

@@ -15,6 +15,7 @@ void hd_descriptor_free(hd_descriptor *d)
     for (int f = 0; f < HD_F__COUNT; f++) { free(d->col_name[f]); free(d->formats[f]); }
     for (int i = 0; i < d->nvalues; i++) free(d->values[i].from);
     free(d->values);
+    free(d->vby);
     free(d);
 }
 
@@ -219,6 +220,7 @@ static int handler(void *user, const char *section, const char *key, const char 
         hd_trim(&from, &n);
         nv[d->nvalues].field = (uint8_t)f;
         nv[d->nvalues].from = strndup(from, n);
+        nv[d->nvalues].len = (uint32_t)n;
         nv[d->nvalues].to = to;
         if (!nv[d->nvalues].from) return BAD("%s: out of memory", d->path);
         d->nvalues++;
@@ -238,6 +240,7 @@ int hd_descriptor_load(hd_descriptor **out, const char *path, hd_error *err)
     d->csv.quote = '"';
     d->header = 1;
     d->share = HD_SHARE_BP;
+    for (int f = 0; f < HD_F__COUNT; f++) d->type[f] = hd_field_type((hd_fid)f);
     struct loader L = { .d = d };
     int rc = hd_ini_parse(path, handler, &L, err);
     if (rc != HD_OK) { hd_descriptor_free(d); return rc; }
@@ -287,6 +290,24 @@ int hd_descriptor_load(hd_descriptor **out, const char *path, hd_error *err)
         rc = hd_fail(err, HD_ECONFIG, "%s: quote and delimiter are the same character", path);
         goto bad;
     }
+    if (d->nvalues > 0) {
+        if (d->nvalues > UINT16_MAX) {
+            rc = hd_fail(err, HD_ECONFIG, "%s: more than %d [values] entries", path, UINT16_MAX);
+            goto bad;
+        }
+        d->vby = malloc((size_t)d->nvalues * sizeof *d->vby);
+        if (!d->vby) { rc = hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path); goto bad; }
+        int k = 0;
+        for (int f = 0; f < HD_F__COUNT; f++) {
+            d->vfirst[f] = (uint16_t)k;
+            for (int i = 0; i < d->nvalues; i++)
+                if (d->values[i].field == f) d->vby[k++] = d->values[i];
+            d->vcount[f] = (uint16_t)(k - d->vfirst[f]);
+        }
+    }
+    for (int f = 0; f < HD_F__COUNT; f++)
+        if (d->type[f] == HD_T_DATE || d->type[f] == HD_T_PERIOD)
+            d->ymd[f] = (unsigned char)hd_ymd_mask(d->formats[f], d->type[f] == HD_T_PERIOD);
     d->csv.path = d->path;
     *out = d;
     return HD_OK;

@@ -6,12 +6,32 @@
 #include <string.h>
 #include "hedui/source.h"
 
+/* 1 if byte c cannot begin (head) / end (tail) a trim-set character, nor
+ * (head) the '=' of ="...": then hd_cell_clean() leaves the cell as it is
+ * (the same tests as hd_trim()'s, kept here to save the call per cell). */
+#define R(a, b) [a ... b] = 1
+static const unsigned char clean_head[256] = {       /* not ' ', '=', C2, E2, E3, EF */
+    R(0x21, 0x3C), R(0x3E, 0xC1), R(0xC3, 0xE1), R(0xE4, 0xEE), R(0xF0, 0xFF),
+};
+static const unsigned char clean_tail[256] = {       /* not ' ', 80, 8B, A0, BF */
+    R(0x21, 0x7F), R(0x81, 0x8A), R(0x8C, 0x9F), R(0xA1, 0xBE), R(0xC0, 0xFF),
+};
+#undef R
+
+static inline void cell_clean(const char **s, size_t *n)
+{
+    if (*n && clean_head[(unsigned char)(*s)[0]] && clean_tail[(unsigned char)(*s)[*n - 1]]) return;
+    hd_cell_clean(s, n);
+}
+
 static int map_value(const hd_descriptor *d, hd_fid f, const char *s, size_t n)
 {
-    for (int i = 0; i < d->nvalues; i++) {
-        const hd_vmap *m = &d->values[i];
-        if (m->field == f && n && m->from[0] == s[0] && strlen(m->from) == n &&
-            memcmp(m->from, s, n) == 0) return m->to;
+    const hd_vmap *m = d->vby + d->vfirst[f], *end = m + d->vcount[f];
+    for (; m < end; m++) {
+        if (m->len != n || n == 0) continue;
+        size_t k = 0;                       /* codes are short: no call */
+        while (k < n && m->from[k] == s[k]) k++;
+        if (k == n) return m->to;
     }
     return hd_field_value_index(d->kind, f, s, n);
 }
@@ -37,7 +57,7 @@ static hd_reason parse_cell(const hd_descriptor *d, hd_fid f, const char *s, siz
     hd_reason r = HD_R_NONE;
     v->s = s;
     v->n = (uint32_t)n;
-    switch (hd_field_type(f)) {
+    switch (d->type[f]) {
     case HD_T_TEXT:
         break;
     case HD_T_CODE:
@@ -55,13 +75,13 @@ static hd_reason parse_cell(const hd_descriptor *d, hd_fid f, const char *s, siz
         break;
     case HD_T_DATE: {
         hd_date t;
-        r = hd_parse_date(s, n, d->formats[f], &t);
+        r = hd_parse_date_mask(s, n, d->ymd[f], d->formats[f], &t);
         v->i = t;
         break;
     }
     case HD_T_PERIOD: {
         int32_t p;
-        r = hd_parse_period(s, n, d->formats[f], &p);
+        r = hd_parse_period_mask(s, n, d->ymd[f], d->formats[f], &p);
         v->i = p;
         break;
     }
@@ -101,7 +121,7 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
         const hd_field *c = &row->fields[pos[HD_F_ID_NUMBER]];
         const char *s = c->p;
         size_t n = c->n;
-        hd_cell_clean(&s, &n);
+        cell_clean(&s, &n);
         hd_value *v = &rec->v[HD_F_ID_NUMBER];
         if (bad_field) *bad_field = HD_F_ID_NUMBER;
         if (n == 0) return HD_R_MISSING;
@@ -122,7 +142,7 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
         const hd_field *c = &row->fields[pos[f]];
         const char *s = c->p;
         size_t n = c->n;
-        hd_cell_clean(&s, &n);
+        cell_clean(&s, &n);
         if (bad_field) *bad_field = f;
         if (n == 0) {
             if (hd_field_role(d->kind, f) == 2) return HD_R_MISSING;

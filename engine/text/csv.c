@@ -432,11 +432,14 @@ static long find_end(hd_csv *c)
     return -1;
 }
 
-static int push_field(hd_csv *c, size_t *nf, const char *p, size_t n)
+static int grow_fields(hd_csv *c, size_t nf)
 {
-    if (*nf == c->fields_cap &&
-        grow((void **)&c->fields, &c->fields_cap, *nf + 1, sizeof(hd_field)))
-        return -1;
+    return grow((void **)&c->fields, &c->fields_cap, nf + 1, sizeof(hd_field));
+}
+
+static inline int push_field(hd_csv *c, size_t *nf, const char *p, size_t n)
+{
+    if (__builtin_expect(*nf == c->fields_cap, 0) && grow_fields(c, *nf)) return -1;
     c->fields[*nf].p = p;
     c->fields[*nf].n = n;
     (*nf)++;
@@ -445,7 +448,7 @@ static int push_field(hd_csv *c, size_t *nf, const char *p, size_t n)
 
 /* Splits rec->raw into fields. Sets *bad (stray quote) and *open (a quoted
  * field still open at the end). @return 0, or -1 out of memory. */
-static int split(hd_csv *c, hd_csv_record *rec, int *bad, int *open)
+static int split(hd_csv *c, hd_csv_record *rec, size_t readable, int *bad, int *open)
 {
     const char *s = rec->raw;
     size_t n = rec->raw_len, nf = 0;
@@ -465,6 +468,20 @@ static int split(hd_csv *c, hd_csv_record *rec, int *bad, int *open)
                 m &= m - 1;
             }
         }
+        if (i < n && i + 16 <= readable) {
+            /* the last bytes: 16 read (the text goes on after the record),
+             * only those of the record looked at */
+            unsigned m = (unsigned)_mm_movemask_epi8(
+                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), dv));
+            m &= (1u << (n - i)) - 1;
+            while (m) {
+                size_t k = i + (size_t)__builtin_ctz(m);
+                if (push_field(c, &nf, s + f, k - f)) return -1;
+                f = k + 1;
+                m &= m - 1;
+            }
+            i = n;
+        }
 #endif
         for (; i < n; i++)
             if (s[i] == c->delim) {
@@ -477,49 +494,52 @@ static int split(hd_csv *c, hd_csv_record *rec, int *bad, int *open)
         return 0;
     }
     if (grow((void **)&c->fbuf, &c->fbuf_cap, n + 1, 1)) return -1;
-    char *w = c->fbuf, *f = w;
-    char q = (char)c->quote, dl = c->delim;
-    int st = S_START;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        switch (st) {
-        case S_START:
-            if (ch == q) st = S_QUOTED;
-            else if (ch == '=' && i + 1 < n && s[i + 1] == q) {
-                /* ="..." without surrounding quotes (the spreadsheet way of
-                 * forcing text, SPEC §6): read as the quoted text inside */
-                i++;
-                st = S_QUOTED;
-            }
-            else if (ch == dl) { if (push_field(c, &nf, f, 0)) return -1; f = w; }
-            else { *w++ = ch; st = S_UNQ; }
-            break;
-        case S_UNQ:
-            if (ch == dl) {
-                if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
-                f = w;
-                st = S_START;
-            } else {
-                if (ch == q) *bad = 1;
-                *w++ = ch;
-            }
-            break;
-        case S_QUOTED:
-            if (ch == q) st = S_QQ;
-            else *w++ = ch;
-            break;
-        default:                                    /* S_QQ */
-            if (ch == q) { *w++ = q; st = S_QUOTED; }
-            else if (ch == dl) {
-                if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
-                f = w;
-                st = S_START;
-            } else { *bad = 1; *w++ = ch; st = S_UNQ; }
-            break;
+    /* The same state machine as find_end (S_START, S_UNQ, S_QUOTED, S_QQ),
+     * run a span at a time: memchr finds the next quote inside a quoted
+     * field and the next delimiter outside, and the text between is copied
+     * in one piece. */
+    char *w = c->fbuf;
+    const char q = (char)c->quote, dl = c->delim;
+    size_t i = 0;
+    for (;;) {                                      /* S_START */
+        char *f = w;
+        int quoted = 0;
+        if (i < n && s[i] == q) { quoted = 1; i++; }
+        else if (i + 1 < n && s[i] == '=' && s[i + 1] == q) {
+            /* ="..." without surrounding quotes (the spreadsheet way of
+             * forcing text, SPEC §6): read as the quoted text inside */
+            quoted = 1;
+            i += 2;
         }
+        if (quoted) {
+            for (;;) {                              /* S_QUOTED */
+                const char *qp = memchr(s + i, q, n - i);
+                size_t k = qp ? (size_t)(qp - s) : n;
+                memcpy(w, s + i, k - i);
+                w += k - i;
+                if (!qp) { *open = 1; break; }      /* still open at the end */
+                i = k + 1;                          /* S_QQ */
+                if (i < n && s[i] == q) { *w++ = q; i++; continue; }
+                break;
+            }
+            if (*open || i >= n || s[i] == dl) {
+                if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
+                if (*open || i >= n) break;
+                i++;
+                continue;
+            }
+            *bad = 1;               /* text after the closing quote: S_UNQ */
+        }
+        /* S_UNQ up to the delimiter; a quote in it is a stray one */
+        const char *dp = memchr(s + i, dl, n - i);
+        size_t k = dp ? (size_t)(dp - s) : n;
+        if (memchr(s + i, q, k - i)) *bad = 1;
+        memcpy(w, s + i, k - i);
+        w += k - i;
+        if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
+        if (!dp) break;
+        i = k + 1;
     }
-    if (push_field(c, &nf, f, (size_t)(w - f))) return -1;
-    *open = st == S_QUOTED;
     rec->nfields = nf;
     rec->fields = c->fields;
     return 0;
@@ -597,14 +617,16 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
             rec->fields = c->fields;
             rec->fault = HD_R_LINE_TOO_LONG;
         } else {
-            if (split(c, rec, &bad, &open)) return oom(c, err);
+            if (split(c, rec, c->end - c->rs, &bad, &open)) return oom(c, err);
             if (open) rec->fault = HD_R_UNBALANCED_QUOTE;
-            else if (c->enc == HD_ENC_UTF8 ? !hd_utf8_valid(rec->raw, rec->raw_len)
-                                           : memchr(rec->raw, 0xFF, rec->raw_len) != NULL)
-                rec->fault = HD_R_ENCODING;   /* iconv writes only valid UTF-8, and 0xFF
-                                                 for every byte it rejects */
-            else if (memchr(rec->raw, 0, rec->raw_len)) rec->fault = HD_R_NUL_BYTE;
-            else if (bad) rec->fault = HD_R_BAD_QUOTE;
+            else {
+                /* ENCODING, then NUL_BYTE: one pass over UTF-8; iconv writes
+                 * only valid UTF-8, and 0xFF for every byte it rejects */
+                hd_reason f = c->enc == HD_ENC_UTF8 ? hd_utf8_check(rec->raw, rec->raw_len, c->end - c->rs)
+                            : memchr(rec->raw, 0xFF, rec->raw_len) ? HD_R_ENCODING
+                            : memchr(rec->raw, 0, rec->raw_len) ? HD_R_NUL_BYTE : HD_R_NONE;
+                rec->fault = f != HD_R_NONE ? f : bad ? HD_R_BAD_QUOTE : HD_R_NONE;
+            }
         }
     }
     if (truncated) rec->fault = HD_R_TRUNCATED;

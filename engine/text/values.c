@@ -228,9 +228,36 @@ static int parse_decimal(const char *s, size_t n, int max_dec, int allow_comma,
     return 0;
 }
 
+/* The usual amount: ASCII digits, then optionally '.' and 1 to max_dec
+ * digits, at most 18 digits once scaled (so no overflow). Gives what
+ * parse_decimal() gives for it. @return 1 (*out set), or 0 for the general
+ * path (which also decides every error). */
+static inline int decimal_fast(const char *s, size_t n, int max_dec, int64_t *out)
+{
+    uint64_t v = 0;
+    size_t i = 0;
+    while (i < n && (unsigned)(unsigned char)s[i] - '0' <= 9)
+        v = v * 10 + (uint64_t)(s[i++] - '0');
+    if (i == 0 || i + (size_t)max_dec > 18) return 0;
+    int dec = 0;
+    if (i < n) {
+        if (s[i] != '.' || n - i - 1 == 0 || n - i - 1 > (size_t)max_dec) return 0;
+        for (i++; i < n; i++, dec++) {
+            unsigned d = (unsigned)(unsigned char)s[i] - '0';
+            if (d > 9) return 0;
+            v = v * 10 + d;
+        }
+    }
+    for (; dec < max_dec; dec++) v *= 10;
+    *out = (int64_t)v;
+    return 1;
+}
+
 hd_reason hd_parse_money(const char *s, size_t n, hd_money_unit unit, int64_t *fen)
 {
     int64_t v;
+    int md = unit == HD_MONEY_FEN ? 0 : unit == HD_MONEY_YUAN ? 2 : unit == HD_MONEY_WAN ? 6 : -1;
+    if (md >= 0 && decimal_fast(s, n, md, fen)) return HD_R_NONE;
     switch (unit) {
     case HD_MONEY_FEN:
         if (parse_decimal(s, n, 0, 1, 1, &v)) return HD_R_AMOUNT;
@@ -427,6 +454,84 @@ hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t 
     }
 }
 
+/* ------------------------------------------------------------------ known formats */
+
+/* The formats hd_ymd_mask() knows, one bit each. A cell of the shape of
+ * one of them can match no other of them (their lengths or their '-'
+ * differ), so when every alternative of a field is one of these, the
+ * shape alone says which alternative can match. */
+enum { K_YMD_DASH = 1, K_YMD = 2, K_Y = 4, K_YM_DASH = 8, K_YM = 16 };
+
+unsigned hd_ymd_mask(const char *formats, int period)
+{
+    if (!formats) formats = period ? "%Y|%Y-%m|%Y%m" : "%Y-%m-%d|%Y%m%d";
+    unsigned mask = 0;
+    for (const char *f = formats; ; ) {
+        const char *bar = strchr(f, '|');
+        size_t fn = bar ? (size_t)(bar - f) : strlen(f);
+#define IS(lit) (fn == sizeof lit - 1 && memcmp(f, lit, fn) == 0)
+        if (!period && IS("%Y-%m-%d")) mask |= K_YMD_DASH;
+        else if (!period && IS("%Y%m%d")) mask |= K_YMD;
+        else if (period && IS("%Y")) mask |= K_Y;
+        else if (period && IS("%Y-%m")) mask |= K_YM_DASH;
+        else if (period && IS("%Y%m")) mask |= K_YM;
+        else return 0;
+#undef IS
+        if (!bar) return mask;
+        f = bar + 1;
+    }
+}
+
+static inline int all_digits(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned)(unsigned char)s[i] - '0' > 9) return 0;
+    return 1;
+}
+
+hd_reason hd_parse_date_mask(const char *s, size_t n, unsigned mask, const char *formats,
+                             hd_date *out)
+{
+    int y, m, d;
+    if (mask && n == 10 && s[4] == '-' && s[7] == '-' && all_digits(s, 4) &&
+        all_digits(s + 5, 2) && all_digits(s + 8, 2)) {
+        if (!(mask & K_YMD_DASH)) return HD_R_DATE;
+        y = digits_n(s, 4); m = digits_n(s + 5, 2); d = digits_n(s + 8, 2);
+    } else if (mask && n == 8 && all_digits(s, 8)) {
+        if (!(mask & K_YMD)) return HD_R_DATE;
+        y = digits_n(s, 4); m = digits_n(s + 4, 2); d = digits_n(s + 6, 2);
+    } else {
+        return hd_parse_date(s, n, formats, out);
+    }
+    if (!hd_date_valid(y, m, d)) return HD_R_DATE;
+    *out = hd_date_from_ymd(y, m, d);
+    return HD_R_NONE;
+}
+
+hd_reason hd_parse_period_mask(const char *s, size_t n, unsigned mask, const char *formats,
+                               int32_t *period)
+{
+    int y, m;
+    if (mask && n == 7 && s[4] == '-' && all_digits(s, 4) && all_digits(s + 5, 2)) {
+        if (!(mask & K_YM_DASH)) return HD_R_PERIOD;
+        y = digits_n(s, 4); m = digits_n(s + 5, 2);
+    } else if (mask && n == 6 && all_digits(s, 6)) {
+        if (!(mask & K_YM)) return HD_R_PERIOD;
+        y = digits_n(s, 4); m = digits_n(s + 4, 2);
+    } else if (mask && n == 4 && all_digits(s, 4)) {
+        if (!(mask & K_Y)) return HD_R_PERIOD;
+        y = digits_n(s, 4);
+        if (!hd_date_valid(y, 1, 1)) return HD_R_PERIOD;
+        *period = (int32_t)(y * 100);
+        return HD_R_NONE;
+    } else {
+        return hd_parse_period(s, n, formats, period);
+    }
+    if (!hd_date_valid(y, m, 1)) return HD_R_PERIOD;
+    *period = (int32_t)(y * 100 + m);
+    return HD_R_NONE;
+}
+
 /* ------------------------------------------------------------------ UTF-8 */
 
 /* Index of the first byte >= 0x80 in s[i..n), or n. */
@@ -447,6 +552,73 @@ static inline size_t skip_ascii(const unsigned char *s, size_t i, size_t n)
     }
     while (i < n && s[i] < 0x80) i++;
     return i;
+}
+
+/* As skip_ascii(), and sets *nul when a 0 byte is passed over; reads
+ * 16 bytes at a time while s[0..readable) allows, looks only at s[0..n). */
+static inline size_t skip_ascii_nul(const unsigned char *s, size_t i, size_t n,
+                                    size_t readable, int *nul)
+{
+#ifdef __SSE2__
+    const __m128i zero = _mm_setzero_si128();
+    while (i < n && i + 16 <= readable) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        unsigned hi = (unsigned)_mm_movemask_epi8(v);
+        unsigned zm = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, zero));
+        if (n - i < 16) {
+            unsigned keep = (1u << (n - i)) - 1;
+            hi &= keep;
+            zm &= keep;
+            if (!hi) { if (zm) *nul = 1; return n; }
+        }
+        if (hi) {
+            unsigned k = (unsigned)__builtin_ctz(hi);
+            if (zm & ((1u << k) - 1)) *nul = 1;
+            return i + k;
+        }
+        if (zm) *nul = 1;
+        i += 16;
+    }
+#endif
+    for (; i < n && s[i] < 0x80; i++)
+        if (s[i] == 0) *nul = 1;
+    return i;
+}
+
+hd_reason hd_utf8_check(const char *str, size_t n, size_t readable)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    int nul = 0;
+    if (readable < n) readable = n;
+    for (;;) {
+        i = skip_ascii_nul(s, i, n, readable, &nul);
+        if (i >= n) return nul ? HD_R_NUL_BYTE : HD_R_NONE;
+        while (i < n && s[i] >= 0x80) {
+            unsigned char c = s[i];
+            if (c >= 0xE0 && c <= 0xEF) {
+                if (i + 2 >= n) return HD_R_ENCODING;
+                unsigned char c1 = s[i + 1];
+                if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80) return HD_R_ENCODING;
+                if (c == 0xE0 && c1 < 0xA0) return HD_R_ENCODING;
+                if (c == 0xED && c1 > 0x9F) return HD_R_ENCODING;
+                i += 3;
+            } else if (c >= 0xC2 && c <= 0xDF) {
+                if (i + 1 >= n || (s[i + 1] & 0xC0) != 0x80) return HD_R_ENCODING;
+                i += 2;
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                if (i + 3 >= n) return HD_R_ENCODING;
+                unsigned char c1 = s[i + 1];
+                if ((c1 & 0xC0) != 0x80 || (s[i + 2] & 0xC0) != 0x80 ||
+                    (s[i + 3] & 0xC0) != 0x80) return HD_R_ENCODING;
+                if (c == 0xF0 && c1 < 0x90) return HD_R_ENCODING;
+                if (c == 0xF4 && c1 > 0x8F) return HD_R_ENCODING;
+                i += 4;
+            } else {
+                return HD_R_ENCODING;
+            }
+        }
+    }
 }
 
 int hd_utf8_valid(const char *str, size_t n)

@@ -18,7 +18,7 @@
 extern "C" {
 #endif
 
-typedef struct hd_vmap { uint8_t field; char *from; int to; } hd_vmap;
+typedef struct hd_vmap { uint8_t field; char *from; uint32_t len; int to; } hd_vmap;  /* len = strlen(from) */
 
 typedef struct hd_descriptor {
     char path[4096];
@@ -40,6 +40,13 @@ typedef struct hd_descriptor {
     hd_share_unit share;
     /* [values] */
     hd_vmap *values; int nvalues;
+    hd_ftype type[HD_F__COUNT];  /* hd_field_type() of every field, for the hot path */
+    unsigned char ymd[HD_F__COUNT]; /* hd_ymd_mask() of each date / period field's formats */
+    /* values[] grouped by field, file order kept within a field (the
+     * entries share values[]' strings): field f's are
+     * vby[vfirst[f] .. vfirst[f] + vcount[f]) */
+    hd_vmap *vby;
+    uint16_t vfirst[HD_F__COUNT], vcount[HD_F__COUNT];
 } hd_descriptor;
 
 /*

@@ -93,8 +93,31 @@ hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *o
  * @return HD_R_NONE and *period = YYYYMM (YYYY00 for a year), or HD_R_PERIOD. */
 hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t *period);
 
+/*
+ * The same parsers with the format list looked at once instead of per cell:
+ * hd_ymd_mask(formats, period) gives a nonzero mask when every alternative
+ * of `formats` (NULL: the default) is one of %Y-%m-%d and %Y%m%d (dates) or
+ * %Y, %Y-%m and %Y%m (periods), else 0. hd_parse_date_mask() and
+ * hd_parse_period_mask() with that mask and the same formats give exactly
+ * what hd_parse_date() and hd_parse_period() give: a cell of one of those
+ * shapes is decided by its shape (no other of them can match it), any
+ * other cell, or mask 0, goes to the general parser.
+ */
+unsigned hd_ymd_mask(const char *formats, int period);
+hd_reason hd_parse_date_mask(const char *s, size_t n, unsigned mask, const char *formats,
+                             hd_date *out);
+hd_reason hd_parse_period_mask(const char *s, size_t n, unsigned mask, const char *formats,
+                               int32_t *period);
+
 /* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
 int hd_utf8_valid(const char *s, size_t n);
+
+/* The checks the CSV reader makes on a UTF-8 record, in one pass.
+ * @readable  bytes from s that may be read (bytes past n are read 16 at a
+ *            time when it allows, never judged); n or less: only s[0..n).
+ * @return HD_R_ENCODING if s[0..n) is not valid UTF-8 (as hd_utf8_valid),
+ *         else HD_R_NUL_BYTE if it holds a 0 byte, else HD_R_NONE. */
+hd_reason hd_utf8_check(const char *s, size_t n, size_t readable);
 
 /* ---------------------------------------------------------------- CSV */
 
