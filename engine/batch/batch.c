@@ -122,6 +122,14 @@ struct scan_job {
     hd_date as_of;
 };
 
+/* Seconds on the monotonic clock, for the stage times in the log. */
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
                           hd_record *rec, hd_reason reason, int bad_field)
 {
@@ -621,6 +629,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
 
     /* extracts */
     uint32_t first = (uint32_t)st.napp_files;
+    double t_scan = mono_s();
     rc = scan_extracts(&st, first, nres - first, source_of, err);
     free(source_of);
     if (rc != HD_OK) goto out;
@@ -668,7 +677,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             logf_(opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, ss->damage_msg);
     }
 
+    logf_(opts, HD_LOG_INFO, "extracts_scanned", "%u extract files read and merged in %.1f s",
+          nres - first, mono_s() - t_scan);
+
     /* rules */
+    double t_rules = mono_s();
     st.judg = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.judg);
     st.figures_at = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.figures_at);
     if (!st.judg || !st.figures_at) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
@@ -705,8 +718,16 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         goto out;
     }
     int signed_ = 0;
+    logf_(opts, HD_LOG_INFO, "households_judged", "%u households judged in %.1f s",
+          st.m->nhouseholds, mono_s() - t_rules);
+    double t_out = mono_s();
     rc = hd_write_reports(&st, tmp, err);
+    if (rc == HD_OK)
+        logf_(opts, HD_LOG_INFO, "outputs_written", "outputs written in %.1f s", mono_s() - t_out);
+    double t_man = mono_s();
     if (rc == HD_OK) rc = hd_write_manifest(&st, tmp, &signed_, err);
+    if (rc == HD_OK)
+        logf_(opts, HD_LOG_INFO, "manifest_written", "manifest hashed and signed in %.1f s", mono_s() - t_man);
     if (rc == HD_OK) {
         /* everything on disk before the rename publishes it: one syncfs
          * for the directory instead of an fsync per file */
