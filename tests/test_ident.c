@@ -593,6 +593,28 @@ START_TEST(tokens)
              "-mac HMAC -macopt key:test-pepper-0123456789abcdef0123 -r | cut -d' ' -f1", longid);
     ck_assert_str_eq(tok, shell_line(cmd));
 
+    /* the keyed token maker gives the same bytes as the one-shot functions,
+     * call after call, for members and households, short and long */
+    hd_tokener *tk = hd_tokener_new(&key);
+    ck_assert_ptr_nonnull(tk);
+    unsigned char b1[32], b2[32];
+    for (int round = 0; round < 3; round++) {
+        ck_assert_int_eq(norm(round == 1 ? "11010519491231002X" : "530102198503150026", &id), HD_R_NONE);
+        hd_tokener_member(tk, &id, b1);
+        hd_token_member_bytes(&key, &id, b2);
+        ck_assert_mem_eq(b1, b2, 32);
+        hd_tokener_household(tk, "530102", round == 2 ? longid : "A-2026-0001", b1);
+        hd_token_household_bytes(&key, "530102", round == 2 ? longid : "A-2026-0001", b2);
+        ck_assert_mem_eq(b1, b2, 32);
+    }
+    /* and the openssl tool's value (the first member above) */
+    ck_assert_int_eq(norm("530102198503150026", &id), HD_R_NONE);
+    hd_tokener_member(tk, &id, b1);
+    char hex[65];
+    hd_hex(b1, 32, hex);
+    ck_assert_str_eq(hex, tok2);
+    hd_tokener_free(tk);
+
     /* token cells */
     char t[65];
     const char *up = "  29BCB33E45CE20E32BA2180965490C6A1A03E287FF1D5D65B0E3B3ECFB339078\xe3\x80\x80";

@@ -205,7 +205,7 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
 }
 
 /* Lays out the staged file as households and members of the model. */
-static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd_error *err)
+static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_error *err)
 {
     hd_model *m = c->m;
     uint32_t nh = 0, nmem = 0;
@@ -230,7 +230,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd
         h->first_member = next;
         h->nmembers = ap->nrows;
         h->file = c->file;
-        hd_token_household_bytes(key, h->county_code, h->application_id, h->token);
+        hd_tokener_household(key, h->county_code, h->application_id, h->token);
         next += ap->nrows;
         char k[600];
         if (ap->county && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
@@ -255,7 +255,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, const hd_key *key, hd
         mb->relation = r->relation;
         mb->declared_income = r->rejected == HD_R_NONE ? r->declared_income : 0;
         mb->next_same_id = HD_NONE;
-        if (r->rejected == HD_R_NONE) hd_token_member_bytes(key, &mb->id, mb->token);
+        if (r->rejected == HD_R_NONE) hd_tokener_member(key, &mb->id, mb->token);
         else h->row_rejected = 1;
     }
     m->nmembers = next;
@@ -276,7 +276,13 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
 {
     struct ctx c = { .m = m, .policy = policy, .as_of = as_of };
     c.seen = hd_strmap_new();
-    if (!c.seen) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    /* one keyed HMAC state for every token of the run */
+    hd_tokener *tk = hd_tokener_new(key);
+    if (!c.seen || !tk) {
+        hd_strmap_free(c.seen);
+        hd_tokener_free(tk);
+        return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    }
     int rc = HD_OK;
     for (int f = 0; f < nfiles && rc == HD_OK; f++) {
         hd_file_result *res = &results[f];
@@ -295,7 +301,7 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
         for (int i = 0; i < HD_F__COUNT; i++) c.pos[i] = -1;
         rc = hd_scan_file(d, as_of, res, on_row, &c, NULL, c.pos);
         if (rc != HD_OK) hd_fail(err, rc, "%s: cannot load applicants (out of memory)", res->path);
-        else rc = commit_file(&c, res, key, err);
+        else rc = commit_file(&c, res, tk, err);
         hd_strmap_free(c.apps_by_id);
         hd_strmap_free(c.ids_in_apps);
         c.apps_by_id = NULL;
@@ -304,5 +310,6 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
     free(c.rows);
     free(c.apps);
     hd_strmap_free(c.seen);
+    hd_tokener_free(tk);
     return rc;
 }

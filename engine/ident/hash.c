@@ -107,6 +107,67 @@ void hd_token_household(const hd_key *key, const char *county_code,
     hd_hex(mac, 32, out);
 }
 
+/* ------------------------------------------------------------ token maker */
+
+struct hd_tokener { EVP_MAC_CTX *ctx; };
+
+hd_tokener *hd_tokener_new(const hd_key *key)
+{
+    hd_tokener *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    t->ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac);                  /* the context keeps its own reference */
+    char digest[] = "SHA256";
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+        OSSL_PARAM_construct_end()
+    };
+    if (!t->ctx || !EVP_MAC_init(t->ctx, key->bytes, sizeof key->bytes, params)) {
+        EVP_MAC_CTX_free(t->ctx);
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+/* HMAC of the parts under the object's key: a NULL key re-initialises the
+ * keyed state (OpenSSL's HMAC keeps the key's pads). */
+static void tokener_parts(hd_tokener *t, const char *const parts[], const size_t lens[],
+                          int nparts, unsigned char out[32])
+{
+    size_t len = 0;
+    int ok = EVP_MAC_init(t->ctx, NULL, 0, NULL);
+    for (int i = 0; ok && i < nparts; i++)
+        ok = EVP_MAC_update(t->ctx, (const unsigned char *)parts[i], lens[i]);
+    ok = ok && EVP_MAC_final(t->ctx, out, &len, 32) && len == 32;
+    if (!ok) abort();   /* as hd_hmac_sha256: cannot fail short of OpenSSL being unusable */
+}
+
+void hd_tokener_member(hd_tokener *t, const hd_id *id, unsigned char out[32])
+{
+    static const char prefix[] = "hedui:v1:member:";
+    const char *parts[2] = { prefix, id->s };
+    const size_t lens[2] = { sizeof prefix - 1, strnlen(id->s, 18) };
+    tokener_parts(t, parts, lens, 2, out);
+}
+
+void hd_tokener_household(hd_tokener *t, const char *county_code,
+                          const char *application_id, unsigned char out[32])
+{
+    static const char prefix[] = "hedui:v1:household:";
+    const char *parts[4] = { prefix, county_code, ":", application_id };
+    const size_t lens[4] = { sizeof prefix - 1, strlen(county_code), 1, strlen(application_id) };
+    tokener_parts(t, parts, lens, 4, out);
+}
+
+void hd_tokener_free(hd_tokener *t)
+{
+    if (!t) return;
+    EVP_MAC_CTX_free(t->ctx);           /* OpenSSL cleanses the keyed state */
+    free(t);
+}
+
 hd_reason hd_token_normalise(const char *s, size_t n, char out[65])
 {
     if (s == NULL) return HD_R_ID_FORMAT;
