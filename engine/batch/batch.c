@@ -26,6 +26,7 @@
 #include "batch/internal.h"
 #include "hedui/tools.h"
 #include "util/path.h"
+#include "util/varint.h"
 
 static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -44,26 +45,8 @@ static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, cons
 
 _Static_assert(HD_FD__COUNT <= 16, "hd_judged.findings holds every finding");
 
-static uint8_t *jput(uint8_t *p, int64_t v)
-{
-    uint64_t x = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);    /* zigzag */
-    while (x >= 0x80) { *p++ = (uint8_t)(x | 0x80); x >>= 7; }
-    *p++ = (uint8_t)x;
-    return p;
-}
-
-static int64_t jget(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint64_t x = 0;
-    for (int sh = 0;; sh += 7) {
-        uint8_t b = *p++;
-        x |= (uint64_t)(b & 0x7f) << sh;
-        if (!(b & 0x80)) break;
-    }
-    *pp = p;
-    return (int64_t)(x >> 1) ^ -(int64_t)(x & 1);
-}
+static uint8_t *jput(uint8_t *p, int64_t v) { return hd_varint_put(p, hd_zigzag(v)); }
+static int64_t jget(const uint8_t **pp) { return hd_unzigzag(hd_varint_get(pp)); }
 
 int hd_run_keep_judgement(hd_run_state *st, uint32_t h, const hd_judgement *j, hd_error *err)
 {

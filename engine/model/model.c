@@ -24,6 +24,7 @@
 #include "hedui/model.h"
 #include "model/stored.h"
 #include "util/arena.h"
+#include "util/varint.h"
 
 struct slot { uint32_t hash; uint32_t member; };   /* hash: low half of XXH3-64 */
 struct hd_index { struct slot *slots; uint64_t size; int by_token; };
@@ -246,36 +247,6 @@ static int is_string_field(int f)
  * else TAG_TEXT + length, the bytes following. */
 enum { TAG_NULL = 0, TAG_OWN_ID, TAG_OWN_NAME, TAG_TEXT };
 
-static size_t vlen(uint64_t x)
-{
-    size_t n = 1;
-    while (x >= 0x80) { x >>= 7; n++; }
-    return n;
-}
-
-static uint8_t *vput(uint8_t *p, uint64_t x)
-{
-    while (x >= 0x80) { *p++ = (uint8_t)(x | 0x80); x >>= 7; }
-    *p++ = (uint8_t)x;
-    return p;
-}
-
-static uint64_t vget(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint64_t x = 0;
-    for (int sh = 0;; sh += 7) {
-        uint8_t b = *p++;
-        x |= (uint64_t)(b & 0x7f) << sh;
-        if (!(b & 0x80)) break;
-    }
-    *pp = p;
-    return x;
-}
-
-static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
-static int64_t unzigzag(uint64_t x) { return (int64_t)(x >> 1) ^ -(int64_t)(x & 1); }
-
 static int same(const char *a, const char *b, uint32_t n)
 {
     return a && strlen(a) == n && memcmp(a, b, n) == 0;
@@ -298,16 +269,16 @@ hd_stored_record *hd_model_pack(const hd_model *m, struct hd_arena *a, const hd_
 {
     uint64_t mask = 0;
     uint64_t tag[HD_F__COUNT];
-    size_t bytes = 1 + vlen(source) + vlen(file) + vlen(rec->line);
+    size_t bytes = 1 + hd_varint_len(source) + hd_varint_len(file) + hd_varint_len(rec->line);
     for (int f = 0; f < HD_F__COUNT; f++) {
         const hd_value *v = &rec->v[f];
         if (!v->present) continue;
         mask |= (uint64_t)1 << f;
-        if (!is_string_field(f)) { bytes += vlen(zigzag(v->i)); continue; }
+        if (!is_string_field(f)) { bytes += hd_varint_len(hd_zigzag(v->i)); continue; }
         tag[f] = string_tag(m, member, f, v);
-        bytes += vlen(tag[f]) + (tag[f] >= TAG_TEXT ? v->n + 1 : 0);
+        bytes += hd_varint_len(tag[f]) + (tag[f] >= TAG_TEXT ? v->n + 1 : 0);
     }
-    bytes += vlen(mask);
+    bytes += hd_varint_len(mask);
     _Static_assert(_Alignof(hd_stored_record) <= 4, "a stored record needs 4-byte alignment only");
     hd_stored_record *r = hd_arena_alloc4(a, sizeof *r + bytes);
     if (!r) return NULL;
@@ -315,15 +286,15 @@ hd_stored_record *hd_model_pack(const hd_model *m, struct hd_arena *a, const hd_
     r->findings = rec->findings;
     uint8_t *p = r->data;
     *p++ = rec->kind;
-    p = vput(p, source);
-    p = vput(p, file);
-    p = vput(p, rec->line);
-    p = vput(p, mask);
+    p = hd_varint_put(p, source);
+    p = hd_varint_put(p, file);
+    p = hd_varint_put(p, rec->line);
+    p = hd_varint_put(p, mask);
     for (int f = 0; f < HD_F__COUNT; f++) {
         const hd_value *v = &rec->v[f];
         if (!v->present) continue;
-        if (!is_string_field(f)) { p = vput(p, zigzag(v->i)); continue; }
-        p = vput(p, tag[f]);
+        if (!is_string_field(f)) { p = hd_varint_put(p, hd_zigzag(v->i)); continue; }
+        p = hd_varint_put(p, tag[f]);
         if (tag[f] < TAG_TEXT) continue;
         if (v->n) memcpy(p, v->s, v->n);
         p += v->n;
@@ -418,17 +389,17 @@ void hd_model_record(const hd_model *m, uint32_t i, hd_record *out)
     out->member = r->member;
     out->findings = r->findings;
     out->kind = *p++;
-    out->source = (uint16_t)vget(&p);
-    out->file = (uint32_t)vget(&p);
-    out->line = vget(&p);
-    uint64_t mask = vget(&p);
+    out->source = (uint16_t)hd_varint_get(&p);
+    out->file = (uint32_t)hd_varint_get(&p);
+    out->line = hd_varint_get(&p);
+    uint64_t mask = hd_varint_get(&p);
     memset(out->v, 0, sizeof out->v);
     for (; mask; mask &= mask - 1) {
         int f = __builtin_ctzll(mask);
         hd_value *v = &out->v[f];
         v->present = 1;
-        uint64_t x = vget(&p);
-        if (!is_string_field(f)) { v->i = unzigzag(x); continue; }
+        uint64_t x = hd_varint_get(&p);
+        if (!is_string_field(f)) { v->i = hd_unzigzag(x); continue; }
         if (x == TAG_NULL) continue;
         if (x < TAG_TEXT) {                 /* the member's own */
             const hd_member *mb = &m->members[r->member];
