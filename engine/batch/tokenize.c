@@ -32,7 +32,7 @@
 
 typedef struct tok_ctx {
     const hd_descriptor *d;
-    const hd_key *key;
+    hd_tokener *tk;                      /* keyed once for every row */
     int pos[HD_F__COUNT];
     hd_fid cols[HD_F__COUNT]; int ncols;
     ZSTD_CCtx *z;
@@ -115,8 +115,10 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     hd_id id;
     memcpy(id.s, idv->s, 18);
     id.s[18] = 0;
+    unsigned char mac[32];
     char token[65];
-    hd_token_member(t->key, &id, token);
+    hd_tokener_member(t->tk, &id, mac);
+    hd_hex(mac, 32, token);
     memset(&id, 0, sizeof id);
     for (int i = 0; i < t->ncols; i++) {
         hd_fid f = t->cols[i];
@@ -230,8 +232,9 @@ int hd_tokenize_file(const char *key_path, const char *fmt_path, const char *in,
     tok_ctx t;
     memset(&t, 0, sizeof t);
     t.d = d;
-    t.key = &key;
     t.res = res;
+    t.tk = hd_tokener_new(&key);
+    if (!t.tk) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto done; }
     for (int i = 0; i < d->norder; i++)
         if (d->order[i] != HD_F_NAME) t.cols[t.ncols++] = d->order[i];
     t.zcap = ZSTD_CStreamOutSize();
@@ -292,6 +295,7 @@ done:
     hd_out_abort(t.out);
     hd_out_abort(t.rej);
     if (!renamed) { unlink(t_out); unlink(t_rej); unlink(t_fmt); }
+    hd_tokener_free(t.tk);
     ZSTD_freeCCtx(t.z);
     free(t.zbuf);
     free(t.row);
