@@ -49,6 +49,20 @@ static void province(void)
     snprintf(logpath, sizeof logpath, "%s/run.log", prov);
 }
 
+/* Flips the lowest bit of the byte at offset `off` of `path` (twice:
+ * the file as it was). */
+static void flip_bit(const char *path, long off)
+{
+    FILE *f = fopen(path, "r+b");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+    int c = fgetc(f);
+    ck_assert_int_ne(c, EOF);
+    ck_assert_int_eq(fseek(f, off, SEEK_SET), 0);
+    fputc(c ^ 0x01, f);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
 static int run(const char *job, int threads, int force, hd_run_result *r)
 {
     hd_run_opts o = {0};
@@ -104,18 +118,9 @@ START_TEST(manifest_verifies_and_detects_tampering)
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char p[8400];
         snprintf(p, sizeof p, "%s/%s", r.outdir, files[i]);
-        FILE *f = fopen(p, "r+b");
-        ck_assert_ptr_nonnull(f);
-        fseek(f, 10, SEEK_SET);
-        int c = fgetc(f);
-        fseek(f, 10, SEEK_SET);
-        fputc(c ^ 0x01, f);
-        fclose(f);
+        flip_bit(p, 10);
         ck_assert_msg(hd_audit_verify(r.outdir, NULL, &e) != HD_OK, "change in %s not detected", files[i]);
-        f = fopen(p, "r+b");
-        fseek(f, 10, SEEK_SET);
-        fputc(c, f);
-        fclose(f);
+        flip_bit(p, 10);                  /* back as it was */
         ck_assert_msg(hd_audit_verify(r.outdir, NULL, &e) == HD_OK, "%s", e.message);
     }
     /* a rerun on the same inputs finds the directory complete */
@@ -211,13 +216,7 @@ START_TEST(matches_compressed_with_zstd)
     ck_assert_msg(hd_audit_verify(r2.outdir, NULL, &e) == HD_OK, "%s", e.message);
     /* a changed byte of the compressed file is found */
     snprintf(p, sizeof p, "%s/audit/matches.jsonl.zst", r2.outdir);
-    FILE *f = fopen(p, "r+b");
-    ck_assert_ptr_nonnull(f);
-    fseek(f, 20, SEEK_SET);
-    int c = fgetc(f);
-    fseek(f, 20, SEEK_SET);
-    fputc(c ^ 0x01, f);
-    fclose(f);
+    flip_bit(p, 20);
     ck_assert(hd_audit_verify(r2.outdir, NULL, &e) != HD_OK);
     /* anything else than none or zstd is a config error */
     snprintf(cmd, sizeof cmd, "sed -i 's/^matches_compression = zstd$/matches_compression = gzip/' %s", j);
