@@ -233,14 +233,14 @@ static void compare_households(const char *code)
     table x = sheet_csv(p, 1);
     ck_assert_int_ge(c.n, 2);
     int ncol = c.r[0].n;
-    ck_assert_int_eq(ncol, 18);
+    ck_assert_int_eq(ncol, 19);
     ck_assert_int_ge(x.n, 2 + (c.n - 1) + 3);
     /* row 1: Chinese titles; row 2: the CSV's column codes, money in yuan */
-    static const char *const zh[18] = {
+    static const char *const zh[19] = {
         "区县代码", "申请编号", "救助类型", "城乡类别", "家庭人数", "推荐结论代码", "推荐核对结论",
         "原因代码", "原因", "适用保障标准（元/月）", "家庭月收入（元）", "人均月收入（元）",
-        "家庭金融资产（元）", "人均金融资产（元）", "住房套数", "住房面积（平方米）", "机动车辆数", "企业数" };
-    int money[18] = {0}, area[18] = {0};
+        "家庭金融资产（元）", "人均金融资产（元）", "住房套数", "住房面积（平方米）", "机动车辆数", "企业数", "人群" };
+    int money[19] = {0}, area[19] = {0};
     for (int k = 0; k < ncol; k++) {
         ck_assert_int_eq(x.r[0].n, ncol);
         ck_assert_str_eq(x.r[0].f[k], zh[k]);

@@ -31,6 +31,7 @@ typedef struct staged_app {
     int area, assist;
     int have_usable;
     int reused;                   /* id used by an earlier file of the county */
+    int superseded;               /* judged in an earlier population (SPEC §10) */
     uint32_t nrows;
     uint32_t household;
 } staged_app;
@@ -47,6 +48,8 @@ struct ctx {
     hd_strmap *apps_by_id;        /* this file: application id -> staged app */
     hd_strmap *ids_in_apps;       /* this file: "app:ID" of usable rows */
     hd_strmap *seen;              /* earlier files: county \x1f id -> file */
+    int population;               /* hd_population of these files */
+    hd_load_tally *tally;         /* may be NULL */
 };
 
 static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
@@ -209,8 +212,26 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
 {
     hd_model *m = c->m;
     uint32_t nh = 0, nmem = 0;
-    for (uint32_t a = 0; a < c->napps; a++)
-        if (!c->apps[a].reused) { nh++; nmem += c->apps[a].nrows; }
+    for (uint32_t a = 0; a < c->napps; a++) {
+        staged_app *ap = &c->apps[a];
+        /* SPEC §10: an application is judged in the first population it
+         * appears in; here it is only counted (and logged by the batch) */
+        char k[600];
+        if (!ap->reused && c->tally && c->tally->taken && ap->county &&
+            seen_key(k, sizeof k, ap->county, ap->app_id) > 0) {
+            uint32_t p = hd_strmap_get(c->tally->taken, k, strlen(k));
+            if (p != UINT32_MAX && p != (uint32_t)c->population) {
+                ap->superseded = 1;
+                c->tally->superseded[c->population]++;
+            }
+        }
+        if (!ap->reused && !ap->superseded) { nh++; nmem += ap->nrows; }
+    }
+    if (c->tally)
+        for (uint32_t i = 0; i < c->nrows; i++)
+            if (c->rows[i].app >= 0 && c->apps[c->rows[i].app].superseded &&
+                c->rows[i].rejected == HD_R_NONE)
+                res->ledger.rows_superseded++;
     if (grow((void **)&m->households, &m->caphouseholds, m->nhouseholds + nh, sizeof *m->households) ||
         grow((void **)&m->members, &m->capmembers, m->nmembers + nmem, sizeof *m->members))
         return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -219,7 +240,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
     uint32_t next = m->nmembers;
     for (uint32_t a = 0; a < c->napps; a++) {
         staged_app *ap = &c->apps[a];
-        if (ap->reused) continue;
+        if (ap->reused || ap->superseded) continue;
         ap->household = m->nhouseholds++;
         hd_household *h = &m->households[ap->household];
         memset(h, 0, sizeof *h);
@@ -230,6 +251,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         h->first_member = next;
         h->nmembers = ap->nrows;
         h->file = c->file;
+        h->population = (uint8_t)c->population;
         hd_tokener_household(key, h->county_code, h->application_id, h->token);
         next += ap->nrows;
         char k[600];
@@ -238,10 +260,17 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
             free(cursor);
             return hd_fail(err, HD_ESOFTWARE, "out of memory");
         }
+        if (ap->county && c->tally && c->tally->taken && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
+            hd_strmap_get(c->tally->taken, k, strlen(k)) == UINT32_MAX &&
+            hd_strmap_put(c->tally->taken, k, strlen(k), (uint32_t)c->population)) {
+            free(cursor);
+            return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        }
     }
     for (uint32_t i = 0; i < c->nrows; i++) {
         staged_row *r = &c->rows[i];
-        if (r->app < 0 || c->apps[r->app].reused) continue;   /* quarantined, no household */
+        if (r->app < 0 || c->apps[r->app].reused || c->apps[r->app].superseded)
+            continue;   /* quarantined, or judged in an earlier population: no household */
         staged_app *ap = &c->apps[r->app];
         hd_household *h = &m->households[ap->household];
         hd_member *mb = &m->members[h->first_member + cursor[r->app]++];
@@ -264,7 +293,8 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         /* rows that belong to no application may be members of any of this
          * file's households: none of them can come out eligible unseen */
         for (uint32_t a = 0; a < c->napps; a++)
-            if (!c->apps[a].reused) m->households[c->apps[a].household].row_rejected = 1;
+            if (!c->apps[a].reused && !c->apps[a].superseded)
+                m->households[c->apps[a].household].row_rejected = 1;
     }
     (void)res;
     return HD_OK;
@@ -274,7 +304,16 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
                        hd_date as_of, const hd_key *key, const hd_policy *policy,
                        hd_file_result *results, hd_error *err)
 {
-    struct ctx c = { .m = m, .policy = policy, .as_of = as_of };
+    return hd_load_population(m, d, files, nfiles, as_of, key, policy, results,
+                              HD_POP_APPLICANT, NULL, err);
+}
+
+int hd_load_population(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
+                       hd_date as_of, const hd_key *key, const hd_policy *policy,
+                       hd_file_result *results, int population, hd_load_tally *tally,
+                       hd_error *err)
+{
+    struct ctx c = { .m = m, .policy = policy, .as_of = as_of, .population = population, .tally = tally };
     c.seen = hd_strmap_new();
     /* one keyed HMAC state for every token of the run */
     hd_tokener *tk = hd_tokener_new(key);

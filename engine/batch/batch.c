@@ -13,6 +13,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -26,6 +27,7 @@
 #include "batch/internal.h"
 #include "hedui/tools.h"
 #include "util/path.h"
+#include "util/strmap.h"
 #include "util/varint.h"
 
 static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
@@ -459,6 +461,8 @@ static void free_state(hd_run_state *st)
     free(st->results);
     hd_path_list_free(st->app_files, st->napp_files);
     hd_descriptor_free(st->app_desc);
+    for (int p = 1; p < HD_POP__COUNT; p++) hd_descriptor_free(st->pop_desc[p]);
+    hd_strmap_free(st->tally.taken);
     for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
     free(st->inputs);
     free(st->judg);
@@ -469,6 +473,11 @@ static void free_state(hd_run_state *st)
     free(st->order);
     free(st->county_first);
     free(st->changes);
+    hd_previous_free(st->prev);
+    free(st->recheck);
+    free(st->discovery);
+    free(st->recheck_first);
+    free(st->discovery_first);
     hd_model_free(st->m);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);
@@ -508,6 +517,18 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
         goto out;
     }
+    st.pop_desc[HD_POP_APPLICANT] = st.app_desc;
+    const char *pop_format[HD_POP__COUNT] = { NULL, job->roster_format, job->monitor_format };
+    const char *pop_glob[HD_POP__COUNT] = { job->applicants_glob, job->roster_glob, job->monitor_glob };
+    for (int p = 1; p < HD_POP__COUNT; p++) {
+        if (!*pop_glob[p]) continue;
+        if ((rc = hd_descriptor_load(&st.pop_desc[p], pop_format[p], err)) != HD_OK) goto out;
+        if (st.pop_desc[p]->kind != HD_KIND_APPLICANTS) {
+            rc = hd_fail(err, HD_ECONFIG, "%s: %s must be of kind applicants", pop_format[p],
+                         p == HD_POP_RECIPIENT ? "roster_format" : "monitor_format");
+            goto out;
+        }
+    }
     st.src = calloc((size_t)job->nsources + 1, sizeof *st.src);
     if (!st.src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (int i = 0; i < job->nsources; i++) {
@@ -519,10 +540,24 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         }
     }
     /* files */
-    if ((rc = hd_path_glob(job->applicants_glob, &st.app_files, &st.napp_files, err)) != HD_OK) goto out;
-    if (st.napp_files == 0) {
-        rc = hd_fail(err, HD_ENOINPUT, "%s: no applicant file matches", job->applicants_glob);
-        goto out;
+    for (int p = 0; p < HD_POP__COUNT; p++) {
+        if (!*pop_glob[p]) continue;
+        char **files = NULL;
+        int nfiles = 0;
+        if ((rc = hd_path_glob(pop_glob[p], &files, &nfiles, err)) != HD_OK) goto out;
+        if (nfiles == 0) {
+            hd_path_list_free(files, nfiles);
+            rc = hd_fail(err, HD_ENOINPUT, "%s: no %s file matches", pop_glob[p],
+                         p == HD_POP_APPLICANT ? "applicant" : p == HD_POP_RECIPIENT ? "roster" : "monitor");
+            goto out;
+        }
+        char **all = realloc(st.app_files, (size_t)(st.napp_files + nfiles) * sizeof *all);
+        if (!all) { hd_path_list_free(files, nfiles); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+        st.app_files = all;
+        memcpy(all + st.napp_files, files, (size_t)nfiles * sizeof *all);
+        free(files);                      /* the strings moved to app_files */
+        st.napp_files += nfiles;
+        st.npop_files[p] = nfiles;
     }
     uint32_t nres = (uint32_t)st.napp_files;
     for (int i = 0; i < job->nsources; i++) {
@@ -534,9 +569,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     int *source_of = calloc(nres + 1, sizeof *source_of);
     if (!st.results || !source_of) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     st.nresults = nres;
-    for (int i = 0; i < st.napp_files; i++) {
+    for (int i = 0, p = 0, left = st.npop_files[0]; i < st.napp_files; i++, left--) {
+        while (left == 0) left = st.npop_files[++p];
         st.results[i].path = st.app_files[i];
         st.results[i].source = -1;
+        st.results[i].population = p;
         st.results[i].index = (uint32_t)i;
         source_of[i] = -1;
     }
@@ -553,6 +590,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     if (rc == HD_OK) rc = add_input(&st, job->policy, 0, err);
     if (rc == HD_OK) rc = add_input(&st, st.policy->standards_path, 0, err);
     if (rc == HD_OK) rc = add_input(&st, job->applicants_format, 0, err);
+    if (rc == HD_OK && *job->roster_glob) rc = add_input(&st, job->roster_format, 0, err);
+    if (rc == HD_OK && *job->monitor_glob) rc = add_input(&st, job->monitor_format, 0, err);
     for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(&st, job->sources[s].format_path, 0, err);
     /* the change report depends on the previous output: its manifest (which
      * holds the digest of every file read from it) is an input */
@@ -591,8 +630,19 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     /* applicants */
     st.m = hd_model_new();
     if (!st.m) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.key,
-                            st.policy, st.results, err);
+    /* the populations in their order (SPEC §10): an application is judged
+     * in the first one it appears in */
+    st.tally.taken = hd_strmap_new();
+    if (!st.tally.taken) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    for (int p = 0, at = 0; rc == HD_OK && p < HD_POP__COUNT; at += st.npop_files[p], p++) {
+        if (!st.npop_files[p]) continue;
+        rc = hd_load_population(st.m, st.pop_desc[p], st.app_files + at, st.npop_files[p], job->as_of,
+                                &st.key, st.policy, st.results + at, p, &st.tally, err);
+        if (rc == HD_OK && st.tally.superseded[p])
+            logf_(opts, HD_LOG_INFO, "applications_superseded",
+                  "%" PRIu64 " application(s) of the %s population also appear in an earlier population and are judged there",
+                  st.tally.superseded[p], hd_population_name(p));
+    }
     if (rc == HD_OK) rc = hd_model_index(st.m, err);
     /* the token index (16 bytes a member) only when an extract is tokenised */
     for (int i = 0; rc == HD_OK && i < job->nsources; i++)
@@ -682,7 +732,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         memset(j, 0, sizeof *j);
         j->findings = 1u << HD_FD_APPLICANT_ROW_REJECTED;
         if (st.damaged) j->findings |= 1u << HD_FD_SOURCE_INCOMPLETE;
-        const hd_type_policy *tp = &st.policy->type[hh->assistance_type];
+        const hd_type_policy *tp = &st.policy->type[hd_judging_type(hh)];
         j->verdict = (hd_verdict)tp->outcome[HD_FD_APPLICANT_ROW_REJECTED];
         if (st.damaged && tp->outcome[HD_FD_SOURCE_INCOMPLETE] > j->verdict)
             j->verdict = (hd_verdict)tp->outcome[HD_FD_SOURCE_INCOMPLETE];
@@ -765,10 +815,42 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
     }
     res->files = nres;
+    hd_list_counts lc;
+    hd_list_counts_of(&st, UINT32_MAX, &lc);
+    for (int p = 0; p < HD_POP__COUNT; p++) {
+        res->populations[p] = lc.households[p];
+        res->superseded[p] = st.tally.superseded[p];
+    }
+    res->recheck_households = lc.recheck_households;
+    res->recheck_rows = lc.recheck_rows;
+    res->discovery_households = lc.discovery_households;
+    for (int t = 0; t < HD_TRIG__COUNT && t < 4; t++) res->discovery_triggers[t] = lc.triggers[t];
+    res->lists = st.npop_files[HD_POP_RECIPIENT] || st.npop_files[HD_POP_MONITORED];
+    res->counties = calloc((size_t)st.ncounties + 1, sizeof *res->counties);
+    if (res->counties) {
+        res->ncounties = st.ncounties;
+        for (uint32_t c = 0; c < st.ncounties; c++) {
+            hd_list_counts cc;
+            hd_list_counts_of(&st, c, &cc);
+            hd_run_county *rc_ = &res->counties[c];
+            snprintf(rc_->code, sizeof rc_->code, "%s", st.counties[c]);
+            for (int p = 0; p < HD_POP__COUNT; p++) rc_->households[p] = cc.households[p];
+            rc_->recheck = cc.recheck_households;
+            rc_->discovery = cc.discovery_households;
+        }
+    }
     rc = st.damaged ? HD_EDAMAGED : HD_OK;
     if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged: every household is at least REVIEW (SOURCE_INCOMPLETE)");
 out:
     if (lockfd >= 0) close(lockfd);
     free_state(&st);
     return rc;
+}
+
+void hd_run_result_free(hd_run_result *res)
+{
+    if (!res) return;
+    free(res->counties);
+    res->counties = NULL;
+    res->ncounties = 0;
 }

@@ -22,12 +22,16 @@ typedef struct hd_divcount { char code[7]; uint64_t n; } hd_divcount;
 typedef struct hd_ledger {
     uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
     uint64_t header_lines, skipped_lines, blank_lines, trailer_lines;
+    /* population files (SPEC §10): usable rows of applications judged in
+     * an earlier population (part of rows_ok) */
+    uint64_t rows_superseded;
     uint64_t by_reason[HD_R__COUNT];
 } hd_ledger;
 
 typedef struct hd_file_result {
     const char *path;             /* as globbed (owned by the run) */
     int source;                   /* -1 for applicant files */
+    int population;               /* hd_population of a population file */
     uint32_t index;               /* file index in the run */
     hd_ledger ledger;
     hd_reason damage;             /* HD_R_NONE or why the source is damaged */
@@ -78,6 +82,25 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
                        hd_date as_of, const hd_key *key, const hd_policy *policy,
                        hd_file_result *results, hd_error *err);
 
+/* What loading the populations counts (SPEC §10): `taken` maps county_code
+ * \x1f application_id -> the population that judges it (shared by the
+ * loads of one run, applicants first); superseded[p] counts applications
+ * of population p skipped because an earlier population holds them. */
+typedef struct hd_load_tally {
+    struct hd_strmap *taken;
+    uint64_t superseded[HD_POP__COUNT];
+} hd_load_tally;
+
+/* hd_load_applicants for one population: its households carry
+ * `population`; with a tally, an application already taken by another
+ * population is not laid out (its usable rows count in the file's
+ * rows_superseded) and this population's applications are added to
+ * tally->taken. */
+int hd_load_population(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
+                       hd_date as_of, const hd_key *key, const hd_policy *policy,
+                       hd_file_result *results, int population, hd_load_tally *tally,
+                       hd_error *err);
+
 
 /* One household's change against the previous run's output (the change
  * report, 重大变化报告; [job] previous). Filled by report/changes.c. */
@@ -90,6 +113,34 @@ typedef struct hd_change {
     uint8_t income_changed;        /* |after - before| above change_income_pct */
     uint8_t assets_changed;        /* |after - before| above change_assets_yuan */
 } hd_change;
+
+/* Re-check and discovery (SPEC §10; report/lists.c, docs/county-guide.md). */
+typedef enum hd_trigger {
+    HD_TRIG_ELIGIBLE_NOW = 0,      /* monitored, ELIGIBLE under dibao (tekun) */
+    HD_TRIG_MEMBER_DECEASED_NEW,   /* a member's death record, none before */
+    HD_TRIG_PENSION_STOPPED,       /* active then, stopped or absent now */
+    HD_TRIG_INCOME_DROP,           /* income per capita down > discovery_income_drop_pct */
+    HD_TRIG__COUNT
+} hd_trigger;
+/* "ELIGIBLE_NOW", ... and the Chinese label; static storage. */
+const char *hd_trigger_name(int t);
+const char *hd_trigger_label_zh(int t);
+
+typedef struct hd_recheck_row {    /* one reason of a recipient not ELIGIBLE */
+    uint32_t household;
+    uint8_t finding;               /* hd_finding */
+    uint8_t known;                 /* 1: the snapshot holds it from an earlier run */
+    hd_date first_seen;            /* as_of of the earliest run with it */
+} hd_recheck_row;
+
+typedef struct hd_discovery_row {
+    uint32_t household;
+    uint8_t trigger;               /* hd_trigger */
+    int64_t income_pc;             /* this run's income per capita, fen */
+} hd_discovery_row;
+
+struct hd_previous;                /* the previous run's households (changes.c) */
+void hd_previous_free(struct hd_previous *p);
 
 /* Everything one run knows; shared by batch.c and the writers. */
 typedef struct hd_input {          /* an input file for the manifest */
@@ -124,7 +175,14 @@ typedef struct hd_run_state {
     hd_key key;
     int have_key;
     hd_descriptor *app_desc;
+    /* the population files (SPEC §10): applicants, then roster, then
+     * monitor; results[0 .. napp_files) are theirs, npop_files[p] of
+     * population p in that order; pop_desc[p] reads them (pop_desc[0] is
+     * app_desc; NULL for a population the job does not give) */
     char **app_files; int napp_files;
+    int npop_files[HD_POP__COUNT];
+    hd_descriptor *pop_desc[HD_POP__COUNT];
+    hd_load_tally tally;
     hd_source_state *src;          /* job->nsources */
     hd_model *m;
     hd_file_result *results;       /* applicant files, then each source's files */
@@ -153,6 +211,14 @@ typedef struct hd_run_state {
      * one change */
     int have_previous;
     hd_change *changes; uint32_t nchanges;
+    struct hd_previous *prev;      /* the previous run's households, kept by
+                                      hd_compute_changes for the lists */
+    /* re-check and discovery (hd_compute_lists): rows in output order,
+     * county c's in [recheck_first[c], recheck_first[c + 1]) etc. */
+    hd_recheck_row *recheck; uint32_t nrecheck;
+    hd_discovery_row *discovery; uint32_t ndiscovery;
+    uint32_t *recheck_first, *discovery_first;
+    int lists_changes;             /* major changes were looked for */
 } hd_run_state;
 
 /* Keeps household h's judgement (h = the number of households kept so
@@ -184,6 +250,35 @@ int hd_compute_changes(hd_run_state *st, hd_error *err);
  * the counties of county/unknown/ share one file, written for the first
  * of them). Nothing without previous. HD_EIO on a write error. */
 int hd_write_changes(hd_run_state *st, const char *dir, uint32_t c, hd_error *err);
+/* The previous run's income per capita and findings of household h
+ * (same county_code and application_id); 0 when it has none or there is
+ * no previous run. */
+int hd_previous_household(const hd_run_state *st, uint32_t h, int64_t *income_pc, uint32_t *findings);
+/* The one place where the status of a finding is asked of the register's
+ * snapshot (SPEC §9, §10): 1 (known) when the snapshot holds finding
+ * `f` of household h, under the same finding id(s), from an earlier run,
+ * with *first_seen the as_of of the earliest run holding it; 0 (new)
+ * otherwise, *first_seen = this run's as_of. Without a register every
+ * finding is new. */
+int hd_finding_known(const hd_run_state *st, uint32_t h, int f, hd_date *first_seen);
+/* Re-check and discovery lists (SPEC §10) into st->recheck / discovery;
+ * needs st->order and hd_compute_changes (the previous run). Major
+ * changes read the previous run's summary.json and audit/matches.jsonl
+ * (or .zst). HD_ECONFIG when they cannot be read. */
+int hd_compute_lists(hd_run_state *st, hd_error *err);
+/* Counts of the populations and lists of county c (UINT32_MAX: every
+ * county), for summary.json, the stdout summary, report.html and the
+ * workbooks; households are counted once per list. */
+typedef struct hd_list_counts {
+    uint64_t households[HD_POP__COUNT];
+    uint64_t recheck_households, recheck_rows, recheck_new, recheck_known;
+    uint64_t discovery_households, discovery_rows, triggers[HD_TRIG__COUNT];
+} hd_list_counts;
+void hd_list_counts_of(const hd_run_state *st, uint32_t c, hd_list_counts *out);
+/* county/<code>/recheck.csv (job with a roster) and discovery.csv (job
+ * with a roster or a monitor) of county c; the counties of
+ * county/unknown/ share one file. HD_EIO on a write error. */
+int hd_write_lists(hd_run_state *st, const char *dir, uint32_t c, hd_error *err);
 /* Writes manifest.json (and manifest.sig when a signing key is given)
  * listing every file under dir. *signed_out = 1 when signed. */
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);

@@ -65,6 +65,10 @@ static int handler(void *user, const char *section, const char *key, const char 
             j->as_of = t;
         } else if (!strcmp(key, "applicants")) return set_path(j, j->applicants_glob, v, line, key, err);
         else if (!strcmp(key, "applicants_format")) return set_path(j, j->applicants_format, v, line, key, err);
+        else if (!strcmp(key, "roster")) return set_path(j, j->roster_glob, v, line, key, err);
+        else if (!strcmp(key, "roster_format")) return set_path(j, j->roster_format, v, line, key, err);
+        else if (!strcmp(key, "monitor")) return set_path(j, j->monitor_glob, v, line, key, err);
+        else if (!strcmp(key, "monitor_format")) return set_path(j, j->monitor_format, v, line, key, err);
         else if (!strcmp(key, "policy")) return set_path(j, j->policy, v, line, key, err);
         else if (!strcmp(key, "key")) return set_path(j, j->key, v, line, key, err);
         else if (!strcmp(key, "signing_key")) return set_path(j, j->signing_key, v, line, key, err);
@@ -90,7 +94,8 @@ static int handler(void *user, const char *section, const char *key, const char 
                 if (!(*p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
                       (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
                     return BAD("%s:%d: source name '%s': use letters, digits, '-', '_' and '.' only (it names output files)", j->path, line, name);
-            if (!strcmp(name, "applicants")) return BAD("%s:%d: 'applicants' is reserved", j->path, line);
+            if (!strcmp(name, "applicants") || !strcmp(name, "roster") || !strcmp(name, "monitor"))
+                return BAD("%s:%d: '%s' is reserved (it names the quarantine file of a population)", j->path, line, name);
             hd_source_cfg *ns = realloc(j->sources, (size_t)(j->nsources + 1) * sizeof *ns);
             if (!ns) return BAD("out of memory");
             j->sources = ns;
@@ -148,6 +153,12 @@ int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err)
                           !*j->applicants_format ? "applicants_format" : !*j->policy ? "policy" :
                           !*j->key ? "key" : !*j->output ? "output" : NULL;
     if (missing) { hd_job_free(j); return hd_fail(err, HD_ECONFIG, "%s: %s is missing", path, missing); }
+    /* SPEC §10: a population's format defaults to the applicants' */
+    if (*j->roster_format && !*j->roster_glob) missing = "roster (roster_format is given)";
+    if (*j->monitor_format && !*j->monitor_glob) missing = "monitor (monitor_format is given)";
+    if (missing) { hd_job_free(j); return hd_fail(err, HD_ECONFIG, "%s: %s is missing", path, missing); }
+    if (*j->roster_glob && !*j->roster_format) strcpy(j->roster_format, j->applicants_format);
+    if (*j->monitor_glob && !*j->monitor_format) strcpy(j->monitor_format, j->applicants_format);
     if (*j->previous && check_previous(j, L.previous_line, err) != HD_OK) { hd_job_free(j); return HD_ECONFIG; }
     for (int i = 0; i < j->nsources; i++) {
         if (!*j->sources[i].format_path || !*j->sources[i].files_glob) {

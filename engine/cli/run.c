@@ -148,6 +148,31 @@ static void summary(const hd_run_result *r, int status)
                    hd_finding_label_zh((hd_finding)order[i]));
         }
     }
+    if (r->lists) {
+        /* SPEC §10: the three lists per county (households.csv of the
+         * applicants, recheck.csv, discovery.csv) */
+        printf("\nPopulations  applicants %llu, recipients %llu, monitored %llu (households)",
+               (unsigned long long)r->populations[0], (unsigned long long)r->populations[1],
+               (unsigned long long)r->populations[2]);
+        if (r->superseded[1] || r->superseded[2])
+            printf("; judged in an earlier population: %llu roster, %llu monitor",
+                   (unsigned long long)r->superseded[1], (unsigned long long)r->superseded[2]);
+        printf("\nRe-check     %llu recipient households not ELIGIBLE (%llu reasons)  county/<code>/recheck.csv\n",
+               (unsigned long long)r->recheck_households, (unsigned long long)r->recheck_rows);
+        printf("Discovery    %llu households (ELIGIBLE_NOW %llu, MEMBER_DECEASED_NEW %llu, PENSION_STOPPED %llu, INCOME_DROP %llu)  county/<code>/discovery.csv\n",
+               (unsigned long long)r->discovery_households, (unsigned long long)r->discovery_triggers[0],
+               (unsigned long long)r->discovery_triggers[1], (unsigned long long)r->discovery_triggers[2],
+               (unsigned long long)r->discovery_triggers[3]);
+        printf("\n  %-8s %10s %10s %10s %10s %10s\n", "county", "applicants", "recipients", "monitored",
+               "re-check", "discovery");
+        for (uint32_t i = 0; i < r->ncounties; i++) {
+            const hd_run_county *c = &r->counties[i];
+            printf("  %-8s %10llu %10llu %10llu %10llu %10llu\n", c->code,
+                   (unsigned long long)c->households[0], (unsigned long long)c->households[1],
+                   (unsigned long long)c->households[2], (unsigned long long)c->recheck,
+                   (unsigned long long)c->discovery);
+        }
+    }
     fmt_count(r->rows, a, sizeof a);
     fmt_count(r->rows_ok, b, sizeof b);
     fmt_count(r->rows_quarantined, c, sizeof c);
@@ -190,10 +215,11 @@ int cli_run_job(const char *job_path, int force)
     int rc = hd_run(job_path, &o, &r, &err);
     if (g_cli_bar_shown) { fputs("\r\033[K", stderr); fflush(stderr); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
-    if (rc != HD_OK && rc != HD_EDAMAGED) return cli_fail(&err);
+    if (rc != HD_OK && rc != HD_EDAMAGED) { hd_run_result_free(&r); return cli_fail(&err); }
     cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d threads", now_s() - t0, o.threads);
     if (rc == HD_EDAMAGED && err.message[0]) cli_log(HD_LOG_WARN, "source_damaged", "%s", err.message);
     if (!g_cli.quiet) summary(&r, rc);
+    hd_run_result_free(&r);
     return rc;
 }
 

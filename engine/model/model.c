@@ -167,17 +167,24 @@ int hd_model_index(hd_model *m, hd_error *err)
     m->by_token = NULL;
     m->by_id = index_build(m, 0, err);
     if (!m->by_id) return HD_ESOFTWARE;
-    /* DUPLICATE_APPLICATION: one ID in two or more households */
+    /* DUPLICATE_APPLICATION: one ID in two or more households of the
+     * applicant and recipient populations (monitored ones take no part) */
     for (uint32_t i = 0; i < m->nmembers; i++) {
         hd_member *a = &m->members[i];
         if (a->rejected != HD_R_NONE) continue;
         if (hd_model_find_id(m, a->id.s) != i) continue;   /* chain heads only */
+        uint32_t first_h = HD_NONE;
         int dup = 0;
-        for (uint32_t j = a->next_same_id; j != HD_NONE; j = m->members[j].next_same_id)
-            if (m->members[j].household != a->household) dup = 1;
+        for (uint32_t j = i; j != HD_NONE; j = m->members[j].next_same_id) {
+            uint32_t h = m->members[j].household;
+            if (m->households[h].population == HD_POP_MONITORED) continue;
+            if (first_h == HD_NONE) first_h = h;
+            else if (h != first_h) dup = 1;
+        }
         if (dup)
             for (uint32_t j = i; j != HD_NONE; j = m->members[j].next_same_id)
-                m->members[j].duplicate = 1;
+                if (m->households[m->members[j].household].population != HD_POP_MONITORED)
+                    m->members[j].duplicate = 1;
     }
     return HD_OK;
 }
@@ -421,4 +428,16 @@ uint32_t hd_model_findings(const hd_model *m, uint32_t i)
 void hd_model_set_findings(hd_model *m, uint32_t i, uint32_t bits)
 {
     m->stored[i]->findings = bits;
+}
+
+const char *hd_population_name(int pop)
+{
+    static const char *const n[HD_POP__COUNT] = { "applicant", "recipient", "monitored" };
+    return pop >= 0 && pop < HD_POP__COUNT ? n[pop] : "unknown";
+}
+
+const char *hd_population_label_zh(int pop)
+{
+    static const char *const n[HD_POP__COUNT] = { "申请", "在保", "监测" };
+    return pop >= 0 && pop < HD_POP__COUNT ? n[pop] : "未知";
 }

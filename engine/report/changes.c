@@ -28,9 +28,10 @@ struct prev_hh {
     uint32_t findings;
     uint8_t verdict;
     int64_t income, assets;
+    int64_t income_pc;            /* income_per_capita_fen (discovery, SPEC §10) */
 };
 
-struct prev {
+struct hd_previous {
     hd_strmap *map;               /* county_code \x1f application_id -> index */
     struct prev_hh *hh;
     uint32_t n, cap;
@@ -64,13 +65,14 @@ static int parse_i64(const hd_field *f, int64_t *out)
     return 1;
 }
 
-enum { C_COUNTY, C_APP, C_VERDICT, C_REASONS, C_INCOME, C_ASSETS, C__COUNT };
+enum { C_COUNTY, C_APP, C_VERDICT, C_REASONS, C_INCOME, C_ASSETS, C_INCOME_PC, C__COUNT };
 static const char *const col_names[C__COUNT] = {
     "county_code", "application_id", "verdict", "reasons", "household_income_fen", "assets_fen",
+    "income_per_capita_fen",
 };
 
 /* Reads one previous households.csv into p. */
-static int read_households(struct prev *p, const char *path, const char *shown, hd_error *err)
+static int read_households(struct hd_previous *p, const char *path, const char *shown, hd_error *err)
 {
     hd_reader *r = NULL;
     hd_csv *c = NULL;
@@ -127,8 +129,9 @@ static int read_households(struct prev *p, const char *path, const char *shown, 
             break;
         }
         h.verdict = (uint8_t)v;
-        if (!parse_i64(&rec.fields[pos[C_INCOME]], &h.income) || !parse_i64(&rec.fields[pos[C_ASSETS]], &h.assets)) {
-            rc = hd_fail(err, HD_ECONFIG, "previous: %s:%" PRIu64 ": household_income_fen or assets_fen is not a whole number", shown, rec.line);
+        if (!parse_i64(&rec.fields[pos[C_INCOME]], &h.income) || !parse_i64(&rec.fields[pos[C_ASSETS]], &h.assets) ||
+            !parse_i64(&rec.fields[pos[C_INCOME_PC]], &h.income_pc)) {
+            rc = hd_fail(err, HD_ECONFIG, "previous: %s:%" PRIu64 ": household_income_fen, income_per_capita_fen or assets_fen is not a whole number", shown, rec.line);
             break;
         }
         /* reasons: codes joined by ';' */
@@ -185,7 +188,7 @@ static void verify_fail(void *user, const char *msg)
 }
 
 /* Verifies the previous output and reads every county/<dir>/households.csv. */
-static int load_previous(struct prev *p, const char *dir, hd_error *err)
+static int load_previous(struct hd_previous *p, const char *dir, hd_error *err)
 {
     char first[1024] = "";
     hd_error verr;
@@ -274,7 +277,7 @@ int hd_compute_changes(hd_run_state *st, hd_error *err)
 {
     st->have_previous = 0;
     if (!st->job->previous[0]) return HD_OK;
-    struct prev p = {0};
+    struct hd_previous p = {0};
     p.map = hd_strmap_new();
     if (!p.map) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     int rc = load_previous(&p, st->job->previous, err);
@@ -297,7 +300,7 @@ int hd_compute_changes(hd_run_state *st, hd_error *err)
         const struct prev_hh *b = &p.hh[k];
         hd_judgement jj, *j = &jj;
         hd_run_judgement(st, h, j);
-        const hd_type_policy *tp = &st->policy->type[hh->assistance_type];
+        const hd_type_policy *tp = &st->policy->type[hd_judging_type(hh)];
         hd_change c = {0};
         c.household = h;
         c.appeared = j->findings & ~b->findings;
@@ -312,11 +315,44 @@ int hd_compute_changes(hd_run_state *st, hd_error *err)
         if (c.appeared || c.gone || c.income_changed || c.assets_changed || c.verdict_before != (uint8_t)j->verdict)
             st->changes[st->nchanges++] = c;
     }
-    hd_strmap_free(p.map);
-    free(p.hh);
-    if (rc) return rc;
+    if (rc) {
+        hd_strmap_free(p.map);
+        free(p.hh);
+        return rc;
+    }
+    /* kept for proactive discovery (lists.c): the same households, read once */
+    hd_previous_free(st->prev);
+    st->prev = malloc(sizeof *st->prev);
+    if (!st->prev) {
+        hd_strmap_free(p.map);
+        free(p.hh);
+        return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    }
+    *st->prev = p;
     st->have_previous = 1;
     return HD_OK;
+}
+
+void hd_previous_free(struct hd_previous *p)
+{
+    if (!p) return;
+    hd_strmap_free(p->map);
+    free(p->hh);
+    free(p);
+}
+
+int hd_previous_household(const hd_run_state *st, uint32_t h, int64_t *income_pc, uint32_t *findings)
+{
+    if (!st->prev) return 0;
+    const hd_household *hh = &st->m->households[h];
+    char key[1024];
+    size_t kn = make_key(key, sizeof key, hh->county_code, strlen(hh->county_code),
+                         hh->application_id, strlen(hh->application_id));
+    uint32_t k = kn ? hd_strmap_get(st->prev->map, key, kn) : UINT32_MAX;
+    if (k == UINT32_MAX) return 0;
+    if (income_pc) *income_pc = st->prev->hh[k].income_pc;
+    if (findings) *findings = st->prev->hh[k].findings;
+    return 1;
 }
 
 int hd_write_changes(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)

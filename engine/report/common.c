@@ -152,3 +152,8 @@ size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, ch
     }
     return used;
 }
+
+const char *hd_report_population_source(int population)
+{
+    return population == HD_POP_RECIPIENT ? "roster" : population == HD_POP_MONITORED ? "monitor" : "applicants";
+}

@@ -30,4 +30,7 @@ uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_
 /* Every record of mb that supports a finding, as "CODES: evidence"
  * joined by " | "; returns the length written. */
 size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap);
+/* The name a population's files go by in summary.json and quarantine/
+ * (the job key that gives them): "applicants", "roster", "monitor". */
+const char *hd_report_population_source(int population);
 #endif

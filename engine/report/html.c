@@ -611,6 +611,45 @@ static void changes_section(hd_out *o, const hd_run_state *st)
     hd_out_str(o, "</tbody>\n</table></div>\n");
 }
 
+/* SPEC §10: populations, the re-check list and the discovery list, counted
+ * per county (the lists themselves are the county's: recheck.csv and
+ * discovery.csv carry application ids, which this page does not). */
+static void lists_section(hd_out *o, const hd_run_state *st)
+{
+    hd_list_counts all;
+    hd_list_counts_of(st, UINT32_MAX, &all);
+    hd_out_printf(o, "<h2 id=\"lists\">Re-check and discovery (\xE5\xAE\x9A\xE6\x9C\x9F\xE6\xA0\xB8\xE6\x9F\xA5, "
+                  "\xE4\xB8\xBB\xE5\x8A\xA8\xE5\x8F\x91\xE7\x8E\xB0)</h2>\n<p class=\"note\">Households per population: "
+                  "applicants <b id=\"pop-applicant\">%" PRIu64 "</b>, recipients <b id=\"pop-recipient\">%" PRIu64
+                  "</b>, monitored <b id=\"pop-monitored\">%" PRIu64 "</b>; applications judged in an earlier population: "
+                  "<b id=\"pop-superseded\">%" PRIu64 "</b>. Re-check: <b id=\"recheck-households\">%" PRIu64
+                  "</b> recipient households not ELIGIBLE (%" PRIu64 " reasons, %" PRIu64 " new, %" PRIu64 " known). "
+                  "Discovery: <b id=\"discovery-households\">%" PRIu64 "</b> households (",
+                  all.households[0], all.households[1], all.households[2],
+                  st->tally.superseded[1] + st->tally.superseded[2], all.recheck_households, all.recheck_rows,
+                  all.recheck_new, all.recheck_known, all.discovery_households);
+    for (int t = 0; t < HD_TRIG__COUNT; t++)
+        hd_out_printf(o, "%s%s %" PRIu64, t ? ", " : "", hd_trigger_name(t), all.triggers[t]);
+    hd_out_printf(o, ")%s. The lists are in each county's <code>recheck.csv</code> and <code>discovery.csv</code>.</p>\n",
+                  st->lists_changes ? "" : "; no major change was looked for (no previous run)");
+    hd_out_str(o, "<div class=\"wide\"><table id=\"lists-table\">\n<thead><tr><th>county</th><th class=\"n\">applicants</th>"
+                  "<th class=\"n\">recipients</th><th class=\"n\">monitored</th><th class=\"n\">re-check</th>");
+    for (int t = 0; t < HD_TRIG__COUNT; t++) hd_out_printf(o, "<th class=\"n\">%s</th>", hd_trigger_name(t));
+    hd_out_str(o, "</tr></thead>\n<tbody>\n");
+    for (uint32_t c = 0; c < st->ncounties; c++) {
+        hd_list_counts k;
+        hd_list_counts_of(st, c, &k);
+        hd_out_str(o, "<tr><td class=\"mono\">");
+        esc(o, st->counties[c]);
+        hd_out_printf(o, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64
+                      "</td><td class=\"n\">%" PRIu64 "</td>", k.households[0], k.households[1], k.households[2],
+                      k.recheck_households);
+        for (int t = 0; t < HD_TRIG__COUNT; t++) hd_out_printf(o, "<td class=\"n\">%" PRIu64 "</td>", k.triggers[t]);
+        hd_out_str(o, "</tr>\n");
+    }
+    hd_out_str(o, "</tbody>\n</table></div>\n");
+}
+
 /* The filter: shows the form (hidden without script) and hides the rows
  * that do not match. Nothing else depends on it. */
 static const char *const script =
@@ -642,6 +681,8 @@ int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
                   "\xC2\xB7 <a href=\"#ledger\">row ledger</a> \xC2\xB7 <a href=\"#sources\">match rates</a> \xC2\xB7 "
                   "<a href=\"#flagged\">flagged households</a>");
     if (st->have_previous) hd_out_str(o, " \xC2\xB7 <a href=\"#changes\">changes</a>");
+    int lists = st->npop_files[HD_POP_RECIPIENT] || st->npop_files[HD_POP_MONITORED];
+    if (lists) hd_out_str(o, " \xC2\xB7 <a href=\"#lists\">re-check and discovery</a>");
     hd_out_str(o, "</p>\n");
     counties_section(o, st);
     reasons_section(o, st);
@@ -649,6 +690,7 @@ int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
     sources_section(o, st);
     flagged_section(o, st, flagged);
     if (st->have_previous) changes_section(o, st);
+    if (lists) lists_section(o, st);
     hd_out_str(o, "<footer>Written by hedui " HD_ENGINE_VERSION " for run <span class=\"mono\">");
     esc(o, st->input_digest);
     hd_out_str(o, "</span>. Self-contained: no network, fonts, images or scripts from elsewhere.</footer>\n</main>\n");

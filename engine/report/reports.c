@@ -49,7 +49,7 @@ static void mask_last4(const char *s, size_t n, char *out, size_t cap)
 static const char *const hh_header =
     "county_code,application_id,assistance_type,area_type,members,verdict,verdict_zh,"
     "reasons,reasons_zh,standard_fen,household_income_fen,income_per_capita_fen,assets_fen,"
-    "assets_per_capita_fen,homes,residential_area,vehicles,businesses\n";
+    "assets_per_capita_fen,homes,residential_area,vehicles,businesses,population\n";
 
 static const char *const mb_header =
     "county_code,application_id,member_no,id_number_masked,name,relation,row_status,"
@@ -81,6 +81,7 @@ static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_csv_i64(o, j->residential_area, 0);
     hd_out_csv_i64(o, j->vehicles, 0);
     hd_out_csv_i64(o, j->businesses, 0);
+    hd_out_csv_str(o, hd_population_name(hh->population), 0);
     hd_out_str(o, "\n");
 }
 
@@ -143,6 +144,8 @@ static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_str(o, ",\"residential_area\":");      hd_out_i64(o, j->residential_area);
     hd_out_str(o, ",\"vehicles\":");              hd_out_i64(o, j->vehicles);
     hd_out_str(o, ",\"businesses\":");            hd_out_i64(o, j->businesses);
+    hd_out_str(o, ",\"population\":");
+    hd_out_json_str(o, hd_population_name(hh->population));
     hd_out_str(o, "}\n");
 }
 
@@ -248,12 +251,14 @@ static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result 
     hd_out_str(o, "    {\"path\": ");
     hd_out_json_str(o, hd_path_rel(r->path, st->job->dir));
     hd_out_str(o, ", \"source\": ");
-    hd_out_json_str(o, applicants ? "applicants" : st->job->sources[r->source].name);
+    hd_out_json_str(o, applicants ? hd_report_population_source(r->population) : st->job->sources[r->source].name);
     hd_out_printf(o, ", \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64 ", \"rows_quarantined\": %" PRIu64,
                   l->rows, l->rows_ok, l->rows_quarantined);
     if (!applicants)
         hd_out_printf(o, ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64,
                       l->rows_matched, l->rows_unmatched);
+    else if (r->population != HD_POP_APPLICANT)
+        hd_out_printf(o, ", \"rows_superseded\": %" PRIu64, l->rows_superseded);
     hd_out_printf(o, ", \"header_lines\": %" PRIu64 ", \"skipped_lines\": %" PRIu64
                   ", \"blank_lines\": %" PRIu64 ", \"trailer_lines\": %" PRIu64,
                   l->header_lines, l->skipped_lines, l->blank_lines, l->trailer_lines);
@@ -297,6 +302,24 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
                   st->damaged ? "true" : "false", m->nhouseholds, m->nmembers);
     hd_out_printf(o, "  \"verdicts\": {\"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64 ", \"INELIGIBLE\": %" PRIu64 "},\n",
                   verdicts[0], verdicts[1], verdicts[2]);
+    /* populations and lists (SPEC §10) */
+    hd_list_counts lc;
+    hd_list_counts_of(st, UINT32_MAX, &lc);
+    hd_out_str(o, "  \"populations\": {");
+    for (int p = 0; p < HD_POP__COUNT; p++)
+        hd_out_printf(o, "%s\"%s\": {\"given\": %s, \"files\": %d, \"households\": %" PRIu64
+                      ", \"superseded\": %" PRIu64 "}", p ? ", " : "", hd_population_name(p),
+                      p == HD_POP_APPLICANT || st->npop_files[p] ? "true" : "false", st->npop_files[p],
+                      lc.households[p], st->tally.superseded[p]);
+    hd_out_printf(o, "},\n  \"recheck\": {\"households\": %" PRIu64 ", \"rows\": %" PRIu64
+                  ", \"new\": %" PRIu64 ", \"known\": %" PRIu64 "},\n",
+                  lc.recheck_households, lc.recheck_rows, lc.recheck_new, lc.recheck_known);
+    hd_out_printf(o, "  \"discovery\": {\"households\": %" PRIu64 ", \"rows\": %" PRIu64
+                  ", \"major_changes_compared\": %s",
+                  lc.discovery_households, lc.discovery_rows, st->lists_changes ? "true" : "false");
+    for (int t = 0; t < HD_TRIG__COUNT; t++)
+        hd_out_printf(o, ", \"%s\": %" PRIu64, hd_trigger_name(t), lc.triggers[t]);
+    hd_out_str(o, "},\n");
     /* reasons sorted by code */
     const char *names[HD_FD__COUNT];
     int n = 0;
@@ -315,7 +338,13 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
         hd_out_str(o, c ? ",\n    " : "\n    ");
         hd_out_json_str(o, counties[c]);
         hd_out_printf(o, ": {\"households\": %" PRIu64 ", \"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64
-                      ", \"INELIGIBLE\": %" PRIu64 "}", hh, v[0], v[1], v[2]);
+                      ", \"INELIGIBLE\": %" PRIu64, hh, v[0], v[1], v[2]);
+        hd_list_counts cc;
+        hd_list_counts_of(st, c, &cc);
+        hd_out_printf(o, ", \"applicant\": %" PRIu64 ", \"recipient\": %" PRIu64 ", \"monitored\": %" PRIu64
+                      ", \"recheck\": %" PRIu64 ", \"discovery\": %" PRIu64 "}",
+                      cc.households[HD_POP_APPLICANT], cc.households[HD_POP_RECIPIENT],
+                      cc.households[HD_POP_MONITORED], cc.recheck_households, cc.discovery_households);
     }
     hd_out_str(o, ncounties ? "\n  },\n" : "},\n");
     hd_out_str(o, "  \"sources\": [");
@@ -441,7 +470,7 @@ oom:
  * files of that directory are what the single-threaded writer left.
  */
 
-enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML };
+enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML, T_LISTS };
 
 typedef struct task {
     enum task_kind kind;
@@ -510,11 +539,19 @@ static int quarantine_all(hd_run_state *st, const char *dir, hd_error *err)
 {
     static const char *const qheader = "file,line,reason,field,raw\n";
     hd_out *q;
-    int rc = open_in(&q, dir, "quarantine/applicants.csv", err);
-    if (rc) return rc;
-    hd_out_str(q, qheader);
-    for (int i = 0; i < st->napp_files; i++) quarantine_rows(q, st, &st->results[i]);
-    rc = hd_out_close(q, err);
+    int rc = HD_OK;
+    /* quarantine/applicants.csv, and roster.csv / monitor.csv for the
+     * populations the job gives (SPEC §10) */
+    for (int p = 0, at = 0; !rc && p < HD_POP__COUNT; at += st->npop_files[p], p++) {
+        if (p != HD_POP_APPLICANT && !st->npop_files[p]) continue;
+        char rel[64];
+        snprintf(rel, sizeof rel, "quarantine/%s.csv", hd_report_population_source(p));
+        rc = open_in(&q, dir, rel, err);
+        if (rc) return rc;
+        hd_out_str(q, qheader);
+        for (int i = at; i < at + st->npop_files[p]; i++) quarantine_rows(q, st, &st->results[i]);
+        rc = hd_out_close(q, err);
+    }
     for (int s = 0; !rc && s < st->job->nsources; s++) {
         char rel[256];
         snprintf(rel, sizeof rel, "quarantine/%s.csv", st->job->sources[s].name);
@@ -534,6 +571,7 @@ static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, u
     case T_COUNTY_CSV: return county_csv(st, dir, c, err);
     case T_CHANGES: return hd_write_changes(st, dir, c, err);
     case T_XLSX: return hd_write_xlsx_county(st, dir, c, err);
+    case T_LISTS: return hd_write_lists(st, dir, c, err);
     default: return HD_ESOFTWARE;
     }
 }
@@ -602,19 +640,25 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
      * and report.html show it */
     rc = hd_compute_changes(st, err);
     if (rc) return rc;
+    /* re-check and discovery (SPEC §10), shown by the workbooks, the
+     * summary and report.html */
+    rc = hd_compute_lists(st, err);
+    if (rc) return rc;
     const hd_model *m = st->m;
     uint32_t nc = st->ncounties;
-    task *t = calloc((size_t)nc * 3 + 8, sizeof *t);
-    uint32_t *sched = malloc(((size_t)nc * 3 + 8) * sizeof *sched);
+    task *t = calloc((size_t)nc * 4 + 8, sizeof *t);
+    uint32_t *sched = malloc(((size_t)nc * 4 + 8) * sizeof *sched);
     if (!t || !sched) { free(t); free(sched); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
     uint32_t n = 0;
     /* costs: rough units of work, from a profile at 100,000 households
      * (a member's row in a workbook costs about 15 times its CSV row) */
     #define ADD(K, C, COST) do { t[n].kind = (K); t[n].county = (C); t[n].cost = (COST); n++; } while (0)
-    enum task_kind per_county[3] = { T_COUNTY_CSV, T_CHANGES, T_XLSX };
-    static const uint64_t per_member[3] = { 2, 0, 30 };
-    for (int k = 0; k < 3; k++) {
+    enum task_kind per_county[4] = { T_COUNTY_CSV, T_CHANGES, T_XLSX, T_LISTS };
+    static const uint64_t per_member[4] = { 2, 0, 30, 0 };
+    int lists = st->npop_files[HD_POP_RECIPIENT] || st->npop_files[HD_POP_MONITORED];
+    for (int k = 0; k < 4; k++) {
         if (per_county[k] == T_CHANGES && !st->have_previous) continue;
+        if (per_county[k] == T_LISTS && !lists) continue;
         int unknown_added = 0;
         for (uint32_t c = 0; c < nc; c++) {
             uint64_t members = 0;

@@ -126,6 +126,7 @@ static const col hh_cols[] = {
     { "住房面积（平方米）", "residential_area_m2", 12 },
     { "机动车辆数", "vehicles", 9 },
     { "企业数", "businesses", 8 },
+    { "人群", "population", 10 },
 };
 #define NHH ((int)(sizeof hh_cols / sizeof *hh_cols))
 
@@ -157,6 +158,7 @@ static void household_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_st
     put_num(x, ws, r, c++, (double)j->residential_area / 100.0, x->area);
     put_num(x, ws, r, c++, j->vehicles, x->integer);
     put_num(x, ws, r, c++, j->businesses, x->integer);
+    put_str(x, ws, r, c++, hd_population_name(hh->population), x->text);
 }
 
 static const col mb_cols[] = {
@@ -236,6 +238,66 @@ static void change_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state
     put_num(x, ws, r, c++, fen_yuan(ch->assets_before), x->money);
     put_num(x, ws, r, c++, fen_yuan(ch->assets_after), x->money);
     put_str(x, ws, r, c++, ch->assets_changed ? "是" : "否", x->text);
+}
+
+/* SPEC §10: the re-check list (复核名单) and the discovery list (主动发现),
+ * the same rows as recheck.csv and discovery.csv. */
+static const col rc_cols[] = {
+    { "区县代码", "county_code", 10 },
+    { "申请编号", "application_id", 22 },
+    { "原因代码", "code", 28 },
+    { "原因", "code_zh", 30 },
+    { "新发现/已知", "status", 10 },
+    { "首次发现日期", "first_seen", 12 },
+};
+#define NRC ((int)(sizeof rc_cols / sizeof *rc_cols))
+
+static const col dc_cols[] = {
+    { "区县代码", "county_code", 10 },
+    { "申请编号", "application_id", 22 },
+    { "人群", "population", 10 },
+    { "触发条件代码", "trigger", 22 },
+    { "触发条件", "trigger_zh", 20 },
+    { "人均月收入（元）", "income_per_capita_yuan", 14 },
+};
+#define NDC ((int)(sizeof dc_cols / sizeof *dc_cols))
+
+static void list_sheets(xw *x, lxw_worksheet *rs, lxw_worksheet *ds, const hd_run_state *st, uint32_t c)
+{
+    if (rs) {
+        sheet_setup(x, rs, rc_cols, NRC);
+        lxw_row_t r = 2;
+        for (uint32_t i = st->recheck_first[c]; i < st->recheck_first[c + 1]; i++, r++) {
+            const hd_recheck_row *row = &st->recheck[i];
+            const hd_household *hh = &st->m->households[row->household];
+            char d[11];
+            hd_date_format(row->first_seen, d);
+            lxw_col_t k = 0;
+            put_str(x, rs, r, k++, hh->county_code, x->text);
+            put_str(x, rs, r, k++, hh->application_id, x->text);
+            put_str(x, rs, r, k++, hd_finding_name((hd_finding)row->finding), x->text);
+            put_str(x, rs, r, k++, hd_finding_label_zh((hd_finding)row->finding), x->text);
+            put_str(x, rs, r, k++, row->known ? "known" : "new", x->text);
+            put_str(x, rs, r, k++, d, x->text);
+        }
+        sheet_finish(x, rs, NRC, r);
+    }
+    if (ds) {
+        sheet_setup(x, ds, dc_cols, NDC);
+        lxw_row_t r = 2;
+        for (uint32_t i = st->discovery_first[c]; i < st->discovery_first[c + 1]; i++, r++) {
+            const hd_discovery_row *row = &st->discovery[i];
+            const hd_household *hh = &st->m->households[row->household];
+            lxw_col_t k = 0;
+            put_str(x, ds, r, k++, hh->county_code, x->text);
+            put_str(x, ds, r, k++, hh->application_id, x->text);
+            put_str(x, ds, r, k++, hd_population_name(hh->population), x->text);
+            put_str(x, ds, r, k++, hd_trigger_name(row->trigger), x->text);
+            put_str(x, ds, r, k++, hd_trigger_label_zh(row->trigger), x->text);
+            put_num(x, ds, r, k++, fen_yuan(row->income_pc), x->money);
+        }
+        sheet_finish(x, ds, NDC, r);
+    }
 }
 
 static lxw_format *fmt(xw *x)
@@ -341,6 +403,9 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
     lxw_worksheet *hs = sheet(&x, "户");
     lxw_worksheet *ms = sheet(&x, "成员");
     lxw_worksheet *cs = st->have_previous ? sheet(&x, "变化") : NULL;
+    lxw_worksheet *rs = st->npop_files[HD_POP_RECIPIENT] ? sheet(&x, "复核名单") : NULL;
+    lxw_worksheet *ds = st->npop_files[HD_POP_RECIPIENT] || st->npop_files[HD_POP_MONITORED]
+                        ? sheet(&x, "主动发现") : NULL;
     if (x.err == LXW_NO_ERROR) {
         sheet_setup(&x, hs, hh_cols, NHH);
         sheet_setup(&x, ms, mb_cols, NMB);
@@ -359,6 +424,7 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
                     change_row(&x, cs, cr++, st, &st->changes[i]);
             sheet_finish(&x, cs, NCH, cr);
         }
+        list_sheets(&x, rs, ds, st, c);
     }
     lxw_error e = workbook_close(x.wb);      /* frees the workbook */
     int rc = HD_OK;

@@ -176,6 +176,13 @@ static int same_business(const hd_record *a, const hd_record *b)
 
 /* ------------------------------------------------------------ judge */
 
+int hd_judging_type(const hd_household *hh)
+{
+    if (hh->population == HD_POP_MONITORED)
+        return hh->assistance_type == HD_ASSIST_TEKUN ? HD_ASSIST_TEKUN : HD_ASSIST_DIBAO;
+    return hh->assistance_type;
+}
+
 int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
              int source_damaged, hd_judgement *out, hd_error *err)
 {
@@ -186,7 +193,7 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
     if (hh->assistance_type >= HD_ASSIST__COUNT)
         return hd_fail(err, HD_ESOFTWARE, "hd_judge: assistance type %u out of range",
                        hh->assistance_type);
-    const hd_type_policy *tp = &p->type[hh->assistance_type];
+    const hd_type_policy *tp = &p->type[hd_judging_type(hh)];
     const uint32_t m0 = hh->first_member, m1 = hh->first_member + hh->nmembers;
     if (m1 > m->nmembers || m1 < m0)
         return hd_fail(err, HD_ESOFTWARE, "hd_judge: members of household %u out of range", h);

@@ -106,7 +106,7 @@ const char *hd_verdict_label_zh(hd_verdict v)
 
 enum {
     K_MULTIPLIER, K_AREA, K_MONTHS, K_VEXEMPT, K_VLIMIT, K_HOMES, K_NONRES,
-    K_AREA_PC, K_CAPITAL, K_PENSION, K_CHG_INCOME, K_CHG_ASSETS, K__COUNT
+    K_AREA_PC, K_CAPITAL, K_PENSION, K_CHG_INCOME, K_CHG_ASSETS, K_DISC_DROP, K__COUNT
 };
 
 static const char *const key_names[K__COUNT] = {
@@ -114,6 +114,7 @@ static const char *const key_names[K__COUNT] = {
     "vehicle_exempt", "vehicle_value_limit_yuan", "max_homes",
     "non_residential", "area_per_capita_m2", "business_capital_limit_yuan",
     "exclude_pension_schemes", "change_income_pct", "change_assets_yuan",
+    "discovery_income_drop_pct",
 };
 
 /* Sections: 0 = [default], 1 + HD_ASSIST_* = type sections. */
@@ -313,6 +314,11 @@ static int type_key(struct parse *ps, struct partial *sp, const char *secname,
     case K_CHG_ASSETS:
         if (!parse_yuan(ps, name, v, &sp->v.change_assets_fen)) return 0;
         break;
+    case K_DISC_DROP:
+        if (!parse_int(v, 0, 100, &x))
+            return fail_at(ps, "%s: '%s' is not a whole percentage (0..100)", name, v);
+        sp->v.discovery_income_drop_pct = (int32_t)x;
+        break;
     case K_AREA_PC: {
         int64_t a = 0;
         if (!*v || hd_parse_area(v, strlen(v), &a) != HD_R_NONE || a < 0)
@@ -395,6 +401,7 @@ static void builtin_defaults(hd_type_policy *t)
     t->exclude_pension_mask = 1u << HD_SCHEME_RESIDENT;
     t->change_income_pct = 20;                      /* docs/changes.md */
     t->change_assets_fen = 10000 * (int64_t)100;
+    t->discovery_income_drop_pct = 30;              /* docs/policy.md, placeholder */
     static const uint8_t out[HD_FD__COUNT] = {
         [HD_FD_INCOME_OVER_STANDARD] = HD_OUT_INELIGIBLE,
         [HD_FD_ASSETS_OVER_LIMIT] = HD_OUT_INELIGIBLE,
@@ -428,6 +435,7 @@ static void overlay(hd_type_policy *t, const struct partial *sp)
     if (sp->set[K_PENSION]) t->exclude_pension_mask = v->exclude_pension_mask;
     if (sp->set[K_CHG_INCOME]) t->change_income_pct = v->change_income_pct;
     if (sp->set[K_CHG_ASSETS]) t->change_assets_fen = v->change_assets_fen;
+    if (sp->set[K_DISC_DROP]) t->discovery_income_drop_pct = v->discovery_income_drop_pct;
     for (int f = 0; f < HD_FD__COUNT; f++)
         if (sp->outcome_set[f]) t->outcome[f] = v->outcome[f];
 }

@@ -64,6 +64,7 @@ static const struct { const char *name; hd_ftype type; } fields[HD_F__COUNT] = {
     [HD_F_ROLE] = {"role", HD_T_ENUM},
     [HD_F_CAPITAL] = {"capital", HD_T_MONEY},
     [HD_F_DATE_OF_DEATH] = {"date_of_death", HD_T_DATE},
+    [HD_F_SINCE] = {"since", HD_T_DATE},
 };
 
 const char *hd_field_name(hd_fid f)
@@ -88,7 +89,7 @@ static const unsigned char roles[HD_KIND__COUNT][HD_F__COUNT] = {
         [HD_F_APPLICATION_ID] = R, [HD_F_COUNTY_CODE] = R, [HD_F_AREA_TYPE] = R,
         [HD_F_MEMBER_NO] = R, [HD_F_ID_NUMBER] = R, [HD_F_NAME] = R, [HD_F_RELATION] = R,
         [HD_F_ASSISTANCE_TYPE] = O, [HD_F_DECLARED_INCOME] = O, [HD_F_SUBMITTED] = O,
-        [HD_F_DISABILITY_GRADE] = O },
+        [HD_F_DISABILITY_GRADE] = O, [HD_F_SINCE] = O },
     [HD_KIND_DEPOSIT] = {
         [HD_F_ID_NUMBER] = R, [HD_F_BALANCE] = O, [HD_F_OVER_LIMIT] = O, [HD_F_NAME] = O,
         [HD_F_INSTITUTION] = O, [HD_F_ACCOUNT] = O, [HD_F_PRODUCT] = O, [HD_F_AS_OF] = O },

@@ -51,6 +51,11 @@ typedef struct hd_job {
      * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
      * frame (level 3, with a checksum) of the same bytes */
     int matches_zstd;
+    /* [job] roster / monitor (SPEC §10): globs of the current recipients'
+     * and the monitored population's lists, read with roster_format /
+     * monitor_format (default: applicants_format); "" when not given */
+    char roster_glob[4096], roster_format[4096];
+    char monitor_glob[4096], monitor_format[4096];
     hd_source_cfg *sources; int nsources;
 } hd_job;
 
@@ -77,6 +82,14 @@ typedef struct hd_run_opts {
     void *progress_user;
 } hd_run_opts;
 
+/* One county's populations and lists (SPEC §10), for the stdout summary. */
+typedef struct hd_run_county {
+    char code[40];              /* county code as submitted (cut at 39 bytes) */
+    uint64_t households[3];     /* by hd_population */
+    uint64_t recheck;           /* recipient households in recheck.csv */
+    uint64_t discovery;         /* households in discovery.csv */
+} hd_run_county;
+
 typedef struct hd_run_result {
     char outdir[4096];          /* final output directory */
     int reused;                 /* 1: existed and verified; nothing rewritten */
@@ -87,7 +100,20 @@ typedef struct hd_run_result {
     uint64_t reasons[HD_FD__COUNT];
     uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
     uint64_t files;
+    /* SPEC §10: households per population, applications judged in an
+     * earlier population, and the lists; lists = 1 when the job gives a
+     * roster or a monitor. counties: per county in code order (malloc'd,
+     * free with hd_run_result_free), NULL when the output was reused. */
+    uint64_t populations[3], superseded[3];
+    uint64_t recheck_households, recheck_rows, discovery_households;
+    uint64_t discovery_triggers[4];
+    int lists;
+    hd_run_county *counties; uint32_t ncounties;
 } hd_run_result;
+
+/* Frees what hd_run allocated in *res (counties); res stays usable.
+ * NULL accepted. */
+void hd_run_result_free(hd_run_result *res);
 
 /*
  * Runs the batch of a job file.

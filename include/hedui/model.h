@@ -60,6 +60,20 @@ typedef struct hd_member {
     uint32_t nrecords;
 } hd_member;
 
+/* The population a household was submitted in (SPEC §10): applicants
+ * ([job] applicants), current recipients ([job] roster) and the monitored
+ * low-income population ([job] monitor). An application (county_code,
+ * application_id) is judged once, in the first of these it appears in. */
+typedef enum hd_population {
+    HD_POP_APPLICANT = 0, HD_POP_RECIPIENT, HD_POP_MONITORED, HD_POP__COUNT
+} hd_population;
+
+/* "applicant", "recipient", "monitored" (the households.csv column) and
+ * the Chinese label (申请, 在保, 监测); static storage, "unknown" / "未知"
+ * out of range. */
+const char *hd_population_name(int pop);
+const char *hd_population_label_zh(int pop);
+
 /* A household: 64 bytes (x86-64). */
 typedef struct hd_household {
     const char *county_code;   /* 6 digits as submitted */
@@ -69,6 +83,7 @@ typedef struct hd_household {
     uint8_t assistance_type;   /* HD_ASSIST_* */
     uint8_t area_type;         /* HD_AREA_* */
     uint8_t row_rejected;      /* a member row was quarantined */
+    uint8_t population;        /* hd_population (fills the old padding) */
     unsigned char token[32];   /* household token, the 32 bytes of the HMAC
                                   (text: hd_hex or hd_household_token_hex) */
 } hd_household;
@@ -100,7 +115,9 @@ const char *hd_model_strdup(hd_model *m, const char *s, size_t n);
 
 /* Builds the ID join index over the usable members (call once, after all
  * applicants are loaded; 16 bytes a member); also sets member.duplicate
- * for IDs found in two or more different households and shrinks the
+ * for IDs found in two or more different households that are not of the
+ * monitored population (SPEC §10: a monitored household neither raises
+ * nor gets DUPLICATE_APPLICATION), and shrinks the
  * member and household arrays to fit. HD_ESOFTWARE on out of memory. */
 int hd_model_index(hd_model *m, hd_error *err);
 

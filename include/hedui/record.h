@@ -63,6 +63,9 @@ typedef enum hd_fid {
     HD_F_COMPANY, HD_F_CREDIT_CODE, HD_F_ROLE, HD_F_CAPITAL,
     /* death */
     HD_F_DATE_OF_DEATH,
+    /* applicants (SPEC §10): the date a recipient's assistance began or a
+     * household entered monitoring; read and checked, not judged */
+    HD_F_SINCE,
     HD_F__COUNT
 } hd_fid;
 

@@ -75,6 +75,12 @@ typedef struct hd_type_policy {
      * change_assets_yuan (default 10000). */
     int32_t change_income_pct;
     int64_t change_assets_fen;
+    /* proactive discovery (SPEC §10): INCOME_DROP when income per capita
+     * fell by more than this whole percent since the previous run, i.e.
+     * (before - after) x 100 > pct x before; key
+     * discovery_income_drop_pct, 0..100, default 30 (a placeholder:
+     * docs/policy.md) */
+    int32_t discovery_income_drop_pct;
 } hd_type_policy;
 
 typedef struct hd_standard_row {
@@ -142,10 +148,20 @@ typedef struct hd_judgement {
 } hd_judgement;
 
 /*
+ * The assistance type whose policy section judges household hh: its own
+ * assistance_type, except for a household of the monitored population
+ * (SPEC §10), which is judged under dibao (tekun when its type is tekun):
+ * the question proactive discovery asks is whether it would qualify now.
+ * @return an HD_ASSIST_* value (hh->assistance_type when out of range, so
+ *         that hd_judge still reports it).
+ */
+int hd_judging_type(const hd_household *hh);
+
+/*
  * Judges household h of model m on date as_of: every check of SPEC §4 with
  * the rules of SPEC §6 "Checks" and "Further decisions" (docs/reasons.md
  * states them and the choices made where SPEC leaves one), under the policy
- * of the household's assistance type. `source_damaged` (any source damaged)
+ * of the household's assistance type (hd_judging_type). `source_damaged` (any source damaged)
  * raises SOURCE_INCOMPLETE; household.row_rejected or a rejected member
  * raises APPLICANT_ROW_REJECTED. members = household.nmembers (every row,
  * usable or not); rejected members count income 0 and no records.
