@@ -214,6 +214,54 @@ START_TEST(roster_of_another_province)
 }
 END_TEST
 
+/* A roster file saved in GBK while its descriptor says UTF-8: its rows
+ * with Chinese text cannot be decoded (ENCODING) and are quarantined, so
+ * the household they belong to cannot come out ELIGIBLE: it is listed for
+ * re-check with APPLICANT_ROW_REJECTED. A monitored household none of
+ * whose rows is usable (its only member's ID is wrong) is REVIEW, never
+ * ELIGIBLE_NOW. */
+START_TEST(bad_population_files)
+{
+    two_nights(1);
+    /* a second roster file: R20 with a name in GBK (张三 = D5 C5 C8 FD) */
+    shf("cd %s/n1 && printf 'application_id,county_code,area_type,member_no,id_number,name,relation,"
+        "assistance_type,declared_income,since\\nR20,530102,urban,1,530102197001010993,\\325\\305\\310\\375,"
+        "self,dibao,100.00,2024-01-01\\n' > roster/gbk.csv", base);
+    /* M09: the only member's ID has a wrong check character (no usable row:
+     * its type and area cannot be read and show the defaults, dibao/urban) */
+    shf("cd %s/n1 && printf '%%s\n' 'M09,530102,urban,1,530102197001010999,Nobody,self,bianyuan,100.00,2024-01-01'"
+        " >> monitor/monitored.csv", base);
+    char job[256];
+    snprintf(job, sizeof job, "%s/n1/job.ini", base);
+    hd_run_result r;
+    memset(&r, 0, sizeof r);
+    hd_run_opts o = {0};
+    o.threads = 2;
+    o.force = 1;
+    hd_error e;
+    ck_assert_int_eq(hd_run(job, &o, &r, &e), HD_OK);
+    char p[4600];
+    snprintf(p, sizeof p, "%s/quarantine/roster.csv", r.outdir);
+    char *q = td_slurp(p, NULL);
+    ck_assert_ptr_nonnull(strstr(q, "roster/gbk.csv,2,ENCODING,"));
+    snprintf(p, sizeof p, "%s/quarantine/monitor.csv", r.outdir);
+    char *qm = td_slurp(p, NULL);
+    ck_assert_ptr_nonnull(strstr(qm, "monitor/monitored.csv,6,ID_CHECK,id_number,"));
+    char *re = county_file(r.outdir, "recheck.csv");
+    ck_assert_str_eq(re,
+        "county_code,application_id,code,code_zh,status,first_seen\n"
+        "530102,R04,VEHICLE_NON_EXEMPT,拥有非豁免机动车辆,new,2026-11-01\n"
+        "530102,R20,APPLICANT_ROW_REJECTED,申请人信息行无法使用,new,2026-11-01\n");
+    char *di = county_file(r.outdir, "discovery.csv");
+    ck_assert_ptr_null(strstr(di, "M09"));
+    char *hh = county_file(r.outdir, "households.csv");
+    ck_assert_ptr_nonnull(strstr(hh, "\n530102,M09,dibao,urban,1,REVIEW,"));
+    free(q); free(qm); free(re); free(di); free(hh);
+    hd_run_result_free(&r);
+    cleanup();
+}
+END_TEST
+
 /* Byte-identical outputs at -j1 and -j4: night 2 again in a copy, every
  * county file and summary.json compared. */
 START_TEST(same_at_every_j)
@@ -240,6 +288,7 @@ int main(void)
     tcase_add_test(tc, night_two);
     tcase_add_test(tc, damaged_kind_gives_no_change);
     tcase_add_test(tc, roster_of_another_province);
+    tcase_add_test(tc, bad_population_files);
     tcase_add_test(tc, same_at_every_j);
     suite_add_tcase(s, tc);
     return td_run(s);

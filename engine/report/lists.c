@@ -326,10 +326,22 @@ static int cmp_discovery(const void *a, const void *b, void *arg)
 
 static int has_population(const hd_run_state *st, int p) { return st->npop_files[p] > 0; }
 
+static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
+{
+    if (need <= *cap) return 0;
+    uint32_t c = *cap ? *cap * 2 : 256;
+    while (c < need) c *= 2;
+    void *q = realloc(*p, (size_t)c * size);
+    if (!q) return -1;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
 int hd_compute_lists(hd_run_state *st, hd_error *err)
 {
     const hd_model *m = st->m;
-    uint32_t nh = m->nhouseholds, nc = st->ncounties;
+    uint32_t nc = st->ncounties;
     free(st->recheck); free(st->discovery); free(st->recheck_first); free(st->discovery_first);
     st->recheck = NULL; st->discovery = NULL; st->nrecheck = st->ndiscovery = 0;
     st->recheck_first = calloc((size_t)nc + 1, sizeof *st->recheck_first);
@@ -387,16 +399,12 @@ int hd_compute_lists(hd_run_state *st, hd_error *err)
         st->opts->log(st->opts->log_user, HD_LOG_INFO, "discovery_changes", msg);
     }
 
-    /* at most one recheck row per finding and one discovery row per trigger */
-    if (!rc) {
-        st->recheck = malloc(((size_t)nh * HD_FD__COUNT + 1) * sizeof *st->recheck);
-        st->discovery = malloc(((size_t)nh * HD_TRIG__COUNT + 1) * sizeof *st->discovery);
-        if (!st->recheck || !st->discovery) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-    }
+    /* the lists grow by doubling: they are a small part of the households */
+    uint32_t cap_re = 0, cap_di = 0;
     for (uint32_t c = 0; !rc && c < nc; c++) {
         st->recheck_first[c] = st->nrecheck;
         st->discovery_first[c] = st->ndiscovery;
-        for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
+        for (uint32_t p = st->county_first[c]; !rc && p < st->county_first[c + 1]; p++) {
             uint32_t h = st->order[p];
             const hd_household *hh = &m->households[h];
             hd_judgement j;
@@ -404,6 +412,10 @@ int hd_compute_lists(hd_run_state *st, hd_error *err)
             if (hh->population == HD_POP_RECIPIENT && j.verdict != HD_V_ELIGIBLE)
                 for (int f = 0; f < HD_FD__COUNT; f++) {
                     if (!(j.findings & (1u << f))) continue;
+                    if (grow((void **)&st->recheck, &cap_re, st->nrecheck + 1, sizeof *st->recheck)) {
+                        rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+                        break;
+                    }
                     hd_recheck_row *r = &st->recheck[st->nrecheck++];
                     r->household = h;
                     r->finding = (uint8_t)f;
@@ -427,8 +439,12 @@ int hd_compute_lists(hd_run_state *st, hd_error *err)
                     ((__int128)before_pc - j.income_per_capita_fen) * 100 > (__int128)pct * before_pc)
                     trig[HD_TRIG_INCOME_DROP] = 1;
             }
-            for (int t = 0; t < HD_TRIG__COUNT; t++)
+            for (int t = 0; !rc && t < HD_TRIG__COUNT; t++)
                 if (trig[t]) {
+                    if (grow((void **)&st->discovery, &cap_di, st->ndiscovery + 1, sizeof *st->discovery)) {
+                        rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+                        break;
+                    }
                     hd_discovery_row *r = &st->discovery[st->ndiscovery++];
                     r->household = h;
                     r->trigger = (uint8_t)t;
