@@ -20,8 +20,12 @@ OUTDIR receives:
     job.ini                   the batch (SPEC section 2); keys/ is left to `hedui keygen`
     formats/, policy/         copies of the repository's descriptors and policy
     inbox/<county>.csv        applicant households per county (UTF-8)
+    roster/<county>.csv       current recipients (SPEC section 10), with 保障起始日期 (since)
+    monitor/<county>.csv      the monitored low-income population, with 纳入监测日期 (since)
     extracts/<source>/*.zst   eight kinds of extract, ten sources, background population
-    expected.csv              ground truth: county_code,application_id,verdict,reasons
+    expected.csv              ground truth: county_code,application_id,verdict,reasons,population
+    expected-lists.csv        ground truth of recheck.csv and discovery.csv: list,county_code,
+                              application_id,item (reason code or trigger)
     expected-summary.json     per input file: rows / quarantined / matched as planted
 
 The expected verdicts are computed here from what was planted, re-implementing the
@@ -235,7 +239,7 @@ class Member:
 
 class Household:
     __slots__ = ("county", "app_id", "area", "atype", "members", "case", "note", "intent",
-                 "submitted")
+                 "submitted", "pop")
 
     def __init__(self, county, app_id, area, atype):
         self.county, self.app_id, self.area, self.atype = county, app_id, area, atype
@@ -243,6 +247,7 @@ class Household:
         self.case = None
         self.note = ""
         self.intent = None
+        self.pop = "applicant"          # SPEC section 10: applicant, recipient, monitored
 
 
 class Gen:
@@ -848,6 +853,65 @@ class Province(Records):
         self.pen(hh.members[0], W[-1], 15000)
 
 
+    def populations(self):
+        """Current recipients ([job] roster) and the monitored population ([job] monitor),
+        SPEC section 10: planted recipients who lost eligibility and monitored households
+        who gained it (their truth is in expected-lists.csv), then benign ones; and one
+        roster row set that repeats an applicant application of its county (judged as the
+        applicant: not in expected.csv, counted as superseded)."""
+        P = self.plant
+        I, E = "INELIGIBLE", "ELIGIBLE"
+        W = [f"{y:04d}-{m:02d}" for y, m in self.window]
+        n_app = len(self.households)
+        hh = P("L01-recipient-car", I, ["VEHICLE_NON_EXEMPT"], "recipient; a car (K33) registered "
+               "to the head: re-check", area="urban", size=2, head_year=1975)
+        hh.pop = "recipient"
+        self.veh(hh.members[0], "K33", "A")
+        hh = P("L02-recipient-shop", I, ["PROPERTY_NON_RESIDENTIAL"], "recipient; a shop (商业): "
+               "re-check", area="rural", size=1, head_year=1968)
+        hh.pop = "recipient"
+        self.prop(hh.members[0], usage="commercial", area=4000)
+        hh = P("L03-recipient-income", I, ["INCOME_OVER_STANDARD"], "recipient; wages of 3,000.00 a "
+               "month for 12 months: re-check", area="urban", size=1, head_year=1980)
+        hh.pop = "recipient"
+        for p in W:
+            self.inc(hh.members[0], p, 300000)
+        hh = P("L04-monitored-now-eligible", E, [], "monitored (低保边缘); declared income half the "
+               "dibao standard: discovery ELIGIBLE_NOW", area="rural", atype="bianyuan", size=2,
+               head_year=1972)
+        hh.pop = "monitored"
+        std, _ = self.standard(hh)
+        hh.members[0].declared_fen = std // 2
+        hh = P("L05-monitored-under-bianyuan", I, ["INCOME_OVER_STANDARD"], "monitored (低保边缘); "
+               "declared 1.2 x the standard per member: within the bianyuan section's 1.5 x, over "
+               "dibao's 1 x, which judges it: not listed", area="urban", atype="bianyuan", size=1,
+               head_year=1966)
+        hh.pop = "monitored"
+        std, _ = self.standard(hh)
+        hh.members[0].declared_fen = std * 12 // 10
+        nrec, nmon = max(0, self.args.households // 10 - 3), max(0, self.args.households // 20 - 2)
+        for k in range(nrec):
+            hh = self.household(atype=self.rng.choice(("dibao", "dibao", "dibao", "tekun")))
+            hh.pop = "recipient"
+            self.benign(hh)
+        for k in range(nmon):
+            hh = self.household(atype="bianyuan")
+            hh.pop = "monitored"
+            self.benign(hh)
+        # a roster entry that repeats an applicant application of its county
+        app = next(h for h in self.households[:n_app] if not h.case and
+                   not any(m.reject for m in h.members))
+        dup = Household(app.county, app.app_id, app.area, app.atype)
+        dup.members = [clone(m) for m in app.members]
+        dup.pop = "recipient"
+        self.superseded = [dup]
+
+    def since(self, hh):
+        """The date a recipient's assistance began or a household entered monitoring."""
+        g = random.Random(f"{self.args.seed}/since/{hh.county}/{hh.app_id}")
+        return (self.as_of - dt.timedelta(days=g.randint(60, 2000))).isoformat()
+
+
 def clone(m):
     c = Member()
     for k in Member.__slots__:
@@ -926,10 +990,19 @@ class Writer(Province):
             self.biz(hh.members[0], "个体工商户（小吃店）", "owner", rng.randint(1, 9) * 1000000)
 
     # --------------------------------------------------------------- expected
+    @staticmethod
+    def jtype(hh):
+        """The policy section that judges hh: a monitored household is judged under dibao
+        (tekun for tekun), the question proactive discovery asks (SPEC section 10)."""
+        if hh.pop == "monitored":
+            return "tekun" if hh.atype == "tekun" else "dibao"
+        return hh.atype
+
     def standard(self, hh):
-        area = "urban" if self.policy.get(hh.atype, "standard_area").strip() == "urban" else hh.area
+        t = self.jtype(hh)
+        area = "urban" if self.policy.get(t, "standard_area").strip() == "urban" else hh.area
         return (self.policy.standard_fen(hh.county, area, self.as_of.year),
-                self.policy.intv(hh.atype, "standard_multiplier_bp"))
+                self.policy.intv(t, "standard_multiplier_bp"))
 
     def in_window(self, p):
         if len(p) == 4:
@@ -945,12 +1018,14 @@ class Writer(Province):
                 self.by_id[s].setdefault(r["norm"], []).append(r)
         self.apps_of = {}
         for hh in self.households:
+            if hh.pop == "monitored":        # takes no part in DUPLICATE_APPLICATION
+                continue
             for m in hh.members:
                 if not m.reject:
                     self.apps_of.setdefault(m.norm, set()).add((hh.county, hh.app_id))
 
     def evaluate(self, hh):
-        pol, t = self.policy, hh.atype
+        pol, t = self.policy, self.jtype(hh)
         asof = self.asof_s
         n = len(hh.members)
         std, bp = self.standard(hh)
@@ -1047,7 +1122,7 @@ class Writer(Province):
             for r in recs("death", m):
                 if r["date"] <= asof:
                     found.add("MEMBER_DECEASED")
-            if len(self.apps_of[m.norm]) > 1:
+            if hh.pop != "monitored" and len(self.apps_of[m.norm]) > 1:
                 found.add("DUPLICATE_APPLICATION")
             key = name_key(m.name)
             for src in SOURCES:
@@ -1281,33 +1356,59 @@ class Writer(Province):
             names.append(fast_name(rr, 1 if seq & 1 else 2))
         self.pool_ids, self.pool_names = ids, names
 
+    # population -> (directory, name of the `since` column, ledger source name)
+    POP_FILES = {"applicant": ("inbox", None, "applicants"),
+                 "recipient": ("roster", "保障起始日期", "roster"),
+                 "monitored": ("monitor", "纳入监测日期", "monitor")}
+
     def write_applicants(self, out):
+        ledger = {}
+        for pop in self.POP_FILES:
+            ledger.update(self.write_population(out, pop))
+        return ledger
+
+    def write_population(self, out, pop):
+        sub_dir, since_col, source = self.POP_FILES[pop]
         files = {}
-        for hh in self.households:
-            files.setdefault(hh.county, []).append(hh)
+        superseded = set()
+        for hh in self.households + getattr(self, "superseded", []):
+            if hh.pop == pop:
+                files.setdefault(hh.county, []).append(hh)
+        for hh in getattr(self, "superseded", []):
+            superseded.add(id(hh))
         ledger = {}
         head = "申请编号,区县代码,城乡类别,成员序号,身份证号码,姓名,与申请人关系,救助类型,申报月收入,申请日期,残疾等级"
+        if since_col:
+            head += "," + since_col
+        os.makedirs(os.path.join(out, sub_dir), exist_ok=True)
         for county in sorted(files):
             lines = [head]
             rej = {}
+            nsup = 0
             for hh in files[county]:
                 for k, m in enumerate(hh.members, 1):
                     dec = m.declared_text if m.declared_text is not None else yuan(m.declared_fen)
                     sub = m.submitted if isinstance(m.submitted, str) else m.submitted.isoformat()
-                    lines.append(",".join((hh.app_id, m.county_field or hh.county,
-                                           ZH_AREA[m.area_field or hh.area], str(k), m.id_written,
-                                           m.name, ZH_REL[m.relation],
-                                           ZH_TYPE[m.type_field or hh.atype], dec, sub,
-                                           m.disability)))
+                    cells = [hh.app_id, m.county_field or hh.county,
+                             ZH_AREA[m.area_field or hh.area], str(k), m.id_written,
+                             m.name, ZH_REL[m.relation],
+                             ZH_TYPE[m.type_field or hh.atype], dec, sub, m.disability]
+                    if since_col:
+                        cells.append(self.since(hh))
+                    lines.append(",".join(cells))
                     if m.reject:
                         rej[m.reject] = rej.get(m.reject, 0) + 1
-            path = f"inbox/{county}.csv"
+                    elif id(hh) in superseded:
+                        nsup += 1
+            path = f"{sub_dir}/{county}.csv"
             with open(os.path.join(out, path), "w", encoding="utf-8", newline="") as f:
                 f.write("\n".join(lines) + "\n")
             nq = sum(rej.values())
-            ledger[path] = {"source": "applicants", "kind": "applicants", "rows": len(lines) - 1,
+            ledger[path] = {"source": source, "kind": "applicants", "rows": len(lines) - 1,
                             "rows_ok": len(lines) - 1 - nq, "rows_quarantined": nq,
                             "quarantine": dict(sorted(rej.items())), "header_lines": 1}
+            if pop != "applicant":
+                ledger[path]["rows_superseded"] = nsup
         return ledger
 
     def write_extracts(self, sets, n_members, jobs=1):
@@ -1438,6 +1539,10 @@ class Writer(Province):
                  f"background factor {K:g}",
                  "[job]", "name       = yunnan-sample", f"as_of      = {self.asof_s}",
                  "applicants = inbox/*.csv", "applicants_format = formats/applicants.fmt",
+                 ] + (["roster     = roster/*.csv", "roster_format = formats/roster.fmt"]
+                      if any(h.pop == "recipient" for h in self.households) else []) + \
+                (["monitor    = monitor/*.csv", "monitor_format = formats/monitor.fmt"]
+                 if any(h.pop == "monitored" for h in self.households) else []) + [
                  "policy     = policy/yunnan.policy", "key        = keys/pseudonym.key",
                  "signing_key = keys/signing.pem", "output     = out/", ""]
         for src, (_, fmt, _) in SOURCES.items():
@@ -1559,7 +1664,7 @@ def main(argv=None):
 
     for out, _ in sets:
         if os.path.exists(out) and os.listdir(out):
-            for sub in ("inbox", "extracts", "formats", "policy"):
+            for sub in ("inbox", "roster", "monitor", "extracts", "formats", "policy"):
                 shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
         for sub in ("inbox", "extracts", "keys"):
             os.makedirs(os.path.join(out, sub), exist_ok=True)
@@ -1572,15 +1677,24 @@ def main(argv=None):
         print("gen-province: fewer than 80 households: no planted cases", file=sys.stderr)
     while len(g.households) < args.households:
         g.benign(g.household())
+    if args.households >= 80:
+        g.populations()
     n_members = sum(len(h.members) for h in g.households)
     g.make_pool(max(1000, 2 * n_members))
 
     g.index()
     expected = []
     bad_intent = []
+    lists = []
     for hh in g.households:
         v, reasons = g.evaluate(hh)
-        expected.append((hh.county, hh.app_id, v, reasons))
+        expected.append((hh.county, hh.app_id, v, reasons, hh.pop))
+        # SPEC section 10: the re-check list and discovery's ELIGIBLE_NOW (one night:
+        # no major change without a previous run)
+        if hh.pop == "recipient" and v != "ELIGIBLE":
+            lists += [("recheck", hh.county, hh.app_id, c) for c in reasons.split(";")]
+        if hh.pop == "monitored" and v == "ELIGIBLE":
+            lists.append(("discovery", hh.county, hh.app_id, "ELIGIBLE_NOW"))
         if hh.intent and hh.intent != (v, reasons):
             bad_intent.append((hh.case, hh.intent, (v, reasons)))
     if bad_intent:
@@ -1597,8 +1711,12 @@ def main(argv=None):
         ledger.update(g.write_applicants(out))
         g.write_job(out, K)
         with open(os.path.join(out, "expected.csv"), "w", encoding="utf-8", newline="") as f:
-            f.write("county_code,application_id,verdict,reasons\n")
+            f.write("county_code,application_id,verdict,reasons,population\n")
             for row in expected:
+                f.write(",".join(row) + "\n")
+        with open(os.path.join(out, "expected-lists.csv"), "w", encoding="utf-8", newline="") as f:
+            f.write("list,county_code,application_id,item\n")
+            for row in sorted(lists):
                 f.write(",".join(row) + "\n")
         summary = {
             "generator": "scripts/gen-province.py",

@@ -16,19 +16,38 @@ def fail(msg):
 exp = {}
 with open(os.path.join(prov, "expected.csv"), encoding="utf-8") as f:
     for r in csv.DictReader(f):
-        exp[(r["county_code"], r["application_id"])] = (r["verdict"], r["reasons"])
+        exp[(r["county_code"], r["application_id"])] = (r["verdict"], r["reasons"], r.get("population"))
 got, rows = {}, {}
 for p in sorted(glob.glob(os.path.join(out, "county", "*", "households.csv"))):
     with open(p, encoding="utf-8") as f:
         for r in csv.DictReader(f):
             k = (r["county_code"], r["application_id"])
-            got[k] = (r["verdict"], r["reasons"])
+            got[k] = (r["verdict"], r["reasons"], r.get("population") if "population" in r else None)
             rows[k] = r
 if set(exp) != set(got):
     fail("households differ: %d expected, %d written" % (len(exp), len(got)))
 for k in sorted(exp):
-    if k in got and exp[k] != got[k]:
-        fail("household %s/%s: expected %s, got %s" % (k[0], k[1], exp[k], got[k]))
+    e = exp[k] if exp[k][2] is not None else exp[k][:2] + (got.get(k, (0, 0, None))[2],)
+    if k in got and e != got[k]:
+        fail("household %s/%s: expected %s, got %s" % (k[0], k[1], e, got[k]))
+
+# 1b. re-check and discovery lists (SPEC section 10) against expected-lists.csv
+el = os.path.join(prov, "expected-lists.csv")
+if os.path.exists(el):
+    want = set()
+    with open(el, encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            want.add((r["list"], r["county_code"], r["application_id"], r["item"]))
+    have = set()
+    for name, col in (("recheck", "code"), ("discovery", "trigger")):
+        for p in sorted(glob.glob(os.path.join(out, "county", "*", name + ".csv"))):
+            with open(p, encoding="utf-8") as f:
+                for r in csv.DictReader(f):
+                    have.add((name, r["county_code"], r["application_id"], r[col]))
+    for x in sorted(want - have):
+        fail("list row missing: %s" % (x,))
+    for x in sorted(have - want):
+        fail("list row not expected: %s" % (x,))
 
 # 2. the row ledger per input file
 summary = json.load(open(os.path.join(out, "summary.json"), encoding="utf-8"))
@@ -39,7 +58,7 @@ for path, e in es["files"].items():
     if g is None:
         fail("no ledger for " + path)
         continue
-    for key in ("rows", "rows_ok", "rows_quarantined", "rows_matched", "rows_unmatched",
+    for key in ("rows", "rows_ok", "rows_quarantined", "rows_matched", "rows_unmatched", "rows_superseded",
                 "header_lines", "skipped_lines", "trailer_lines", "blank_lines"):
         if key in e and g.get(key) != e[key]:
             fail("%s: %s expected %s, got %s" % (path, key, e[key], g.get(key)))
@@ -65,7 +84,8 @@ for p in es.get("planted", []):
 
 # 4. no name and no ID number of an applicant under audit/ or in the log
 ids, names = set(), set()
-for p in glob.glob(os.path.join(prov, "inbox", "*.csv")):
+for p in (glob.glob(os.path.join(prov, "inbox", "*.csv")) + glob.glob(os.path.join(prov, "roster", "*.csv")) +
+          glob.glob(os.path.join(prov, "monitor", "*.csv"))):
     with open(p, encoding="utf-8", errors="replace") as f:
         for line in f:
             for m in re.findall(r"\d{17}[\dXx]|\d{15}", line):

@@ -699,7 +699,11 @@ START_TEST(demo_runs_and_verifies)
     setenv("HEDUI_SCRIPTS", scripts, 1);
     int rc = hedui("demo --households 80 -j 2 --progress=never %s/demo", tmpdir);
     ck_assert_msg(rc == 0, "demo exit %d: %s", rc, err_buf);
-    ck_assert_ptr_nonnull(strstr(out_buf, "Households 80"));
+    /* 80 applicant households, 8 recipients and 4 monitored (SPEC §10) */
+    ck_assert_msg(strstr(out_buf, "Households 92") != NULL, "%s", out_buf);
+    ck_assert_ptr_nonnull(strstr(out_buf, "\nPopulations  applicants 80, recipients 8, monitored 4 (households)"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\nRe-check     3 recipient households not ELIGIBLE"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "\n  county   applicants recipients  monitored   re-check  discovery\n"));
     ck_assert_ptr_nonnull(strstr(out_buf, "ELIGIBLE"));
     ck_assert_ptr_nonnull(strstr(out_buf, "不符合"));
     ck_assert_ptr_nonnull(strstr(out_buf, "Damaged    no"));

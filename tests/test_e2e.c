@@ -90,7 +90,13 @@ START_TEST(batch_matches_ground_truth)
     province();
     hd_run_result r;
     ck_assert_int_eq(run(job(), 1, 1, &r), HD_OK);
-    ck_assert_uint_eq(r.households, 300);
+    /* 300 applicant households, and the sample's roster (a tenth) and
+     * monitored population (a twentieth), SPEC §10 */
+    ck_assert_uint_eq(r.populations[0], 300);
+    ck_assert_uint_eq(r.populations[1], 30);
+    ck_assert_uint_eq(r.populations[2], 15);
+    ck_assert_uint_eq(r.households, 345);
+    ck_assert_uint_eq(r.superseded[1], 1);
     ck_assert(r.signed_manifest);
     ck_assert_uint_eq(r.rows, r.rows_ok + r.rows_quarantined);
     sh("python3 tests/e2e_check.py %s %s", r.outdir, prov, 0);
@@ -188,7 +194,7 @@ START_TEST(matches_compressed_with_zstd)
     char d[4200], cmd[16384];
     snprintf(d, sizeof d, "%s-zst", prov);
     /* the same inputs at the same relative paths, the job with the option */
-    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir %s && cd %s && cp -r inbox extracts formats policy keys %s/ && "
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir %s && cd %s && cp -r inbox roster monitor extracts formats policy keys %s/ && "
              "sed 's/^\\[job\\]$/[job]\\nmatches_compression = zstd/' job.ini > %s/job.ini && "
              "grep -q '^matches_compression = zstd$' %s/job.ini", d, d, prov, d, d, d);
     ck_assert_int_eq(system(cmd), 0);

@@ -242,8 +242,8 @@ static void damaged_run(const char *name, const char *spoil, const char *env)
 {
     char d[4300];
     snprintf(d, sizeof d, "%s-%s", prov, name);
-    ck_assert_int_eq(shf("rm -rf %s && mkdir %s && cp -a %s/inbox %s/extracts %s/formats %s/policy %s/keys %s/job.ini %s/ "
-                         "&& cd %s && %s", d, d, prov, prov, prov, prov, prov, prov, d, d, spoil), 0);
+    ck_assert_int_eq(shf("rm -rf %s && mkdir %s && cp -a %s/inbox %s/roster %s/monitor %s/extracts %s/formats %s/policy %s/keys %s/job.ini %s/ "
+                         "&& cd %s && %s", d, d, prov, prov, prov, prov, prov, prov, prov, prov, d, d, spoil), 0);
     int rc = shf("%s '%s' -q run %s/job.ini >/dev/null 2>%s", env, bin, d, errf);
     char *e = td_slurp(errf, NULL);
     ck_assert_msg(rc == 3, "%s: exit %d, want 3 (damaged source); stderr: %s", name, rc, e);
