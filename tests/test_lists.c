@@ -279,6 +279,63 @@ START_TEST(same_at_every_j)
 }
 END_TEST
 
+/* Job keys (SPEC §10): a population's format defaults to the applicants',
+ * a *_format without its glob, a format not of kind applicants and a glob
+ * that matches nothing are refused. */
+START_TEST(job_keys)
+{
+    two_nights(1);
+    char job[256];
+    snprintf(job, sizeof job, "%s/n1/job.ini", base);
+    hd_job *j = NULL;
+    hd_error e;
+    ck_assert_int_eq(hd_job_load(&j, job, hd_date_from_ymd(2026, 12, 4), &e), HD_OK);
+    ck_assert_str_eq(j->roster_format, j->applicants_format);     /* not given: the default */
+    ck_assert_str_eq(j->monitor_format, j->applicants_format);
+    ck_assert_ptr_nonnull(strstr(j->roster_glob, "/roster/*.csv"));
+    hd_job_free(j);
+    shf("cd %s/n1 && sed 's#^roster = .*#roster_format = formats/people.fmt#' job.ini > nofiles.ini", base);
+    snprintf(job, sizeof job, "%s/n1/nofiles.ini", base);
+    ck_assert_int_eq(hd_job_load(&j, job, hd_date_from_ymd(2026, 12, 4), &e), HD_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(e.message, "roster (roster_format is given) is missing"));
+    shf("cd %s/n1 && sed 's#^monitor = .*#monitor = monitor/*.csv\\nmonitor_format = formats/death.fmt#' job.ini > kind.ini", base);
+    snprintf(job, sizeof job, "%s/n1/kind.ini", base);
+    hd_run_result r;
+    hd_run_opts o = {0};
+    o.threads = 1;
+    ck_assert_int_eq(hd_run(job, &o, &r, &e), HD_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(e.message, "monitor_format must be of kind applicants"));
+    shf("cd %s/n1 && sed 's#^roster = .*#roster = roster/none-*.csv#' job.ini > glob.ini", base);
+    snprintf(job, sizeof job, "%s/n1/glob.ini", base);
+    ck_assert_int_eq(hd_run(job, &o, &r, &e), HD_ENOINPUT);
+    ck_assert_ptr_nonnull(strstr(e.message, "no roster file matches"));
+    cleanup();
+}
+END_TEST
+
+/* report.html counts the populations and lists; results.xlsx has a sheet
+ * for each list (the workbook's sheet names are in xl/workbook.xml). */
+START_TEST(html_and_workbook)
+{
+    two_nights(1);
+    char p[4600];
+    snprintf(p, sizeof p, "%s/audit/report.html", out2);
+    char *h = td_slurp(p, NULL);
+    ck_assert_ptr_nonnull(strstr(h, "<h2 id=\"lists\">"));
+    ck_assert_ptr_nonnull(strstr(h, "recipients <b id=\"pop-recipient\">9</b>"));
+    ck_assert_ptr_nonnull(strstr(h, "<b id=\"recheck-households\">5</b>"));
+    ck_assert_ptr_nonnull(strstr(h, "<b id=\"discovery-households\">6</b>"));
+    ck_assert_ptr_nonnull(strstr(h, "<td class=\"mono\">530102</td><td class=\"n\">2</td><td class=\"n\">9</td>"
+                                    "<td class=\"n\">4</td><td class=\"n\">5</td><td class=\"n\">3</td>"
+                                    "<td class=\"n\">1</td><td class=\"n\">1</td><td class=\"n\">1</td></tr>"));
+    ck_assert_ptr_null(strstr(h, "R01"));          /* no application id on the auditor's page */
+    free(h);
+    shf("cd %s && unzip -p county/530102/results.xlsx xl/workbook.xml | grep -q '复核名单' && "
+        "unzip -p county/530102/results.xlsx xl/workbook.xml | grep -q '主动发现'", out2);
+    cleanup();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("lists");
@@ -290,6 +347,8 @@ int main(void)
     tcase_add_test(tc, roster_of_another_province);
     tcase_add_test(tc, bad_population_files);
     tcase_add_test(tc, same_at_every_j);
+    tcase_add_test(tc, job_keys);
+    tcase_add_test(tc, html_and_workbook);
     suite_add_tcase(s, tc);
     return td_run(s);
 }
