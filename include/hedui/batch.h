@@ -111,8 +111,9 @@ typedef struct hd_run_result {
     hd_run_county *counties; uint32_t ncounties;
 } hd_run_result;
 
-/* Frees what hd_run allocated in *res (counties); res stays usable.
- * NULL accepted. */
+/* Frees what hd_run allocated in *res (counties) and sets counties to
+ * NULL; the other fields stay usable. NULL accepted.
+ * @return nothing. */
 void hd_run_result_free(hd_run_result *res);
 
 /*

@@ -68,9 +68,10 @@ typedef enum hd_population {
     HD_POP_APPLICANT = 0, HD_POP_RECIPIENT, HD_POP_MONITORED, HD_POP__COUNT
 } hd_population;
 
-/* "applicant", "recipient", "monitored" (the households.csv column) and
- * the Chinese label (申请, 在保, 监测); static storage, "unknown" / "未知"
- * out of range. */
+/* The name of population `pop` as the households.csv column writes it and
+ * its Chinese label. Thread-safe.
+ * @return "applicant", "recipient", "monitored" / 申请, 在保, 监测 (static
+ *         storage); "unknown" / 未知 out of range. */
 const char *hd_population_name(int pop);
 const char *hd_population_label_zh(int pop);
 
