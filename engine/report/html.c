@@ -590,7 +590,9 @@ static void ledger_section(hd_out *o, const page *pg)
         int first = 1;
         for (int k = 0; k < HD_R__COUNT; k++) {
             if (!l->by_reason[k]) continue;
-            hd_out_printf(o, "%s%s&nbsp;%" PRIu64, first ? "" : "; ", hd_reason_name((hd_reason)k), l->by_reason[k]);
+            hd_out_str(o, first ? "<span title=\"" : "; <span title=\"");
+            esc(o, hd_reason_label((hd_reason)k, HD_LANG_ZH));
+            hd_out_printf(o, "\">%s</span>&nbsp;%" PRIu64, hd_reason_name((hd_reason)k), l->by_reason[k]);
             first = 0;
         }
         hd_out_str(o, "</td></tr>\n");
@@ -644,8 +646,10 @@ static void sources_section(hd_out *o, const page *pg)
         hd_out_str(o, "<tr><td>");
         esc(o, name);
         hd_out_str(o, "</td><td>");
+        esc(o, hd_kind_label_zh(ss->desc->kind));
+        hd_out_str(o, " <span class=\"mono\">");
         esc(o, hd_kind_name(ss->desc->kind));
-        hd_out_str(o, "</td>");
+        hd_out_str(o, "</span></td>");
         for (int i = 0; i < 4; i++) {
             hd_out_str(o, "<td class=\"n\" data-source=\"");
             esc(o, name);
