@@ -272,6 +272,10 @@ START_TEST(test_policy_defaults)
     ck_assert_str_eq(p->name, "defaults");             /* file name without extension */
     ck_assert_int_eq(p->max_quarantine_pct, 5);
     ck_assert_int_eq(p->max_age_days, 0);
+    ck_assert_int_eq(p->max_rows_drop_pct, 50);             /* SPEC §7 */
+    ck_assert_uint_eq(p->required_kinds, BIT(HD_KIND_DEPOSIT) | BIT(HD_KIND_VEHICLE) | BIT(HD_KIND_PROPERTY) |
+                      BIT(HD_KIND_INCOME) | BIT(HD_KIND_PENSION) | BIT(HD_KIND_FUND) |
+                      BIT(HD_KIND_BUSINESS) | BIT(HD_KIND_DEATH));
     for (int t = 0; t < HD_ASSIST__COUNT; t++) {
         const hd_type_policy *d = &p->type[t];
         ck_assert_int_eq(d->standard_multiplier_bp, 10000);   /* SPEC 4 [default] */
@@ -286,6 +290,7 @@ START_TEST(test_policy_defaults)
             HD_OUT_INELIGIBLE, HD_OUT_INELIGIBLE, HD_OUT_INELIGIBLE, HD_OUT_INELIGIBLE,
             HD_OUT_INELIGIBLE, HD_OUT_REVIEW, HD_OUT_INELIGIBLE, HD_OUT_REVIEW,
             HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW,
+            HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW,      /* SPEC §7: never below review */
         };
         for (int f = 0; f < HD_FD__COUNT; f++) ck_assert_int_eq(d->outcome[f], want[f]);
     }

@@ -2,10 +2,13 @@
  * scan.c — reads one input file through its descriptor (SPEC §6
  * "Reading"): the one path every applicant list and extract takes.
  */
+#include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 #include "batch/internal.h"
 
 void hd_file_result_free(hd_file_result *r)
@@ -14,6 +17,7 @@ void hd_file_result_free(hd_file_result *r)
     free(r->q);
     free(r->recs);
     free(r->div);
+    free(r->unread);
     hd_arena_free(r->arena);
     hd_arena_free(r->rec_arena);
     memset(r, 0, sizeof *r);
@@ -79,6 +83,148 @@ static void damage(hd_file_result *res, hd_reason why, const char *fmt, ...)
     va_end(ap);
 }
 
+/* ------------------------------------------------------------ sniff */
+
+enum { SNIFF_BYTES = 64 * 1024 };
+
+/* 1 when s[0..n) is valid UTF-8, a character cut by the end of the
+ * sample allowed. */
+static int sample_utf8(const char *s, size_t n)
+{
+    size_t cut = n;
+    /* drop an incomplete last character: at most 3 bytes back */
+    for (size_t back = 1; back <= 3 && back <= n; back++) {
+        unsigned char c = (unsigned char)s[n - back];
+        if ((c & 0xC0) == 0x80) continue;
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (need > back) cut = n - back;
+        break;
+    }
+    return hd_utf8_valid(s, cut);
+}
+
+/* 1 when s[0..n) decodes as GB18030 (glibc iconv), a character cut by the
+ * end of the sample allowed. */
+static int sample_gb18030(const char *s, size_t n)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1) return 0;
+    char out[4096];
+    char *in = (char *)s;
+    size_t inleft = n;
+    int ok = 1;
+    while (inleft > 0) {
+        char *o = out;
+        size_t oleft = sizeof out;
+        size_t rc = iconv(cd, &in, &inleft, &o, &oleft);
+        if (rc != (size_t)-1) break;
+        if (errno == E2BIG) continue;
+        if (errno == EINVAL && inleft <= 4) break;     /* cut by the sample */
+        ok = 0;
+        break;
+    }
+    iconv_close(cd);
+    return ok;
+}
+
+/* The first SNIFF_BYTES of a file as stored (*raw) and as decompressed
+ * when it is zstd (*text); returns 0, or -1 when it cannot be opened (the
+ * reader then reports why). */
+static int sniff_read(const char *path, char *raw, size_t *nraw, char *text, size_t *ntext,
+                      int *zstd)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    *nraw = fread(raw, 1, SNIFF_BYTES, f);
+    fclose(f);
+    *zstd = *nraw >= 4 && ((unsigned char)raw[0] == 0x28 && (unsigned char)raw[1] == 0xB5 &&
+                           (unsigned char)raw[2] == 0x2F && (unsigned char)raw[3] == 0xFD);
+    int skippable = *nraw >= 4 && ((unsigned char)raw[0] & 0xF0) == 0x50 &&
+                    (unsigned char)raw[1] == 0x2A && (unsigned char)raw[2] == 0x4D &&
+                    (unsigned char)raw[3] == 0x18;
+    if (skippable) *zstd = 1;
+    *ntext = 0;
+    if (!*zstd) {
+        memcpy(text, raw, *nraw);
+        *ntext = *nraw;
+        return 0;
+    }
+    ZSTD_DStream *ds = ZSTD_createDStream();
+    if (!ds) return 0;
+    ZSTD_initDStream(ds);
+    ZSTD_inBuffer in = { raw, *nraw, 0 };
+    ZSTD_outBuffer out = { text, SNIFF_BYTES, 0 };
+    while (in.pos < in.size && out.pos < out.size) {
+        size_t r = ZSTD_decompressStream(ds, &out, &in);
+        if (ZSTD_isError(r)) break;
+        if (r == 0 && in.pos == in.size) break;
+    }
+    *ntext = out.pos;
+    ZSTD_freeDStream(ds);
+    return 0;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+hd_reason hd_sniff_file(const char *path, hd_encoding enc, char *msg, size_t cap)
+{
+    char *raw = malloc(SNIFF_BYTES), *text = malloc(SNIFF_BYTES);
+    size_t nraw = 0, ntext = 0;
+    int zstd = 0;
+    hd_reason why = HD_R_NONE;
+    if (!raw || !text || sniff_read(path, raw, &nraw, text, &ntext, &zstd) != 0) {
+        free(raw); free(text);
+        return HD_R_NONE;                 /* the reader says what is wrong */
+    }
+    const unsigned char *t = (const unsigned char *)text;
+    const char *looks = NULL;
+    if (ends_with(path, ".zst") && !zstd) {
+        why = HD_R_NOT_ZSTD;
+        snprintf(msg, cap, "%s: NOT_ZSTD: 文件名以 .zst 结尾，但不是 zstd 压缩文件；请用 zstd 压缩后发送，或去掉文件名中的 .zst / "
+                 "the name ends in .zst but the file has no zstd magic; compress it with zstd, or drop .zst from its name",
+                 path);
+    } else if (ntext >= 4 && ((t[0] == 0xFF && t[1] == 0xFE && t[2] == 0 && t[3] == 0) ||
+                              (t[0] == 0 && t[1] == 0 && t[2] == 0xFE && t[3] == 0xFF))) {
+        looks = "UTF-32 text (UTF-32 文本)";
+    } else if (ntext >= 2 && ((t[0] == 0xFF && t[1] == 0xFE) || (t[0] == 0xFE && t[1] == 0xFF))) {
+        looks = "UTF-16 \"Unicode text\" (UTF-16 “Unicode 文本”)";
+    } else if (ntext >= 4 && !memcmp(t, "PK\x03\x04", 4)) {
+        looks = "a ZIP archive, e.g. an .xlsx workbook renamed .csv (ZIP 压缩包，如改了扩展名的 .xlsx 工作簿)";
+    } else if (ntext >= 8 && !memcmp(t, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) {
+        looks = "an OLE file, e.g. an .xls workbook renamed .csv (OLE 文件，如改了扩展名的 .xls 工作簿)";
+    } else if (enc == HD_ENC_UTF8) {
+        size_t off = ntext >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3) ? 3 : 0;
+        if (!sample_utf8(text + off, ntext - off) && sample_gb18030(text + off, ntext - off)) {
+            why = HD_R_WRONG_ENCODING;
+            snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 UTF-8，文件却是 GBK/GB18030 编码；请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”，"
+                     "或把格式说明的 encoding 改为 gbk / the descriptor says UTF-8 but the text is GBK/GB18030; save it as "
+                     "\"CSV UTF-8 (Comma delimited)\", or set encoding = gbk", path);
+        }
+    } else {
+        size_t off = ntext >= 4 && !memcmp(t, "\x84\x31\x95\x33", 4) ? 4 : 0;
+        int nonascii = 0;
+        for (size_t i = off; i < ntext && !nonascii; i++) nonascii = t[i] >= 0x80;
+        if (nonascii && sample_utf8(text + off, ntext - off)) {
+            why = HD_R_WRONG_ENCODING;
+            snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 GBK/GB18030，文件却是 UTF-8 编码；请按格式说明的编码重新导出，"
+                     "或把格式说明的 encoding 改为 utf-8 / the descriptor says GBK/GB18030 but the text is UTF-8; export it "
+                     "again in the declared encoding, or set encoding = utf-8", path);
+        }
+    }
+    if (looks) {
+        why = HD_R_NOT_CSV;
+        snprintf(msg, cap, "%s: NOT_CSV: 这不是 CSV 文本文件，看起来是 %s；请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重新提交 / "
+                 "the file is not CSV text, it looks like %s; in Excel use Save As, \"CSV UTF-8 (Comma delimited)\"",
+                 path, looks, looks);
+    }
+    free(raw); free(text);
+    return why;
+}
+
 int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  hd_row_fn fn, void *user, hd_scan_shared *shared,
                  int pos_out[HD_F__COUNT])
@@ -86,6 +232,13 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
     hd_error err;
     hd_error_clear(&err);
     res->newest = HD_DATE_NONE;
+    /* SPEC §7: a file that is not what it claims is damaged as a whole */
+    char smsg[1024];
+    hd_reason sn = hd_sniff_file(res->path, d->csv.encoding, smsg, sizeof smsg);
+    if (sn != HD_R_NONE) {
+        damage(res, sn, "%s", smsg);
+        return HD_OK;
+    }
     hd_reader *rd = NULL;
     if (hd_reader_open(&rd, res->path, d->max_bytes, &err) != HD_OK) {
         damage(res, HD_R_READ_ERROR, "%s", err.message);
@@ -159,6 +312,12 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
         hd_reason why = hd_row_map(d, pos, nfields, &row, as_of, &ctx, rec, &bad);
         if (why == HD_R_NONE) res->ledger.rows_ok++;
         else {
+            /* SPEC §7: a runaway record in an extract swallowed rows that
+             * could be anyone's: its source is damaged */
+            if (res->source >= 0 && (why == HD_R_LINE_TOO_LONG || why == HD_R_UNBALANCED_QUOTE))
+                damage(res, HD_R_RECORD_OVERRUN, "%s:%lu: RECORD_OVERRUN: a record runs %s; the rows it swallowed could be anyone's",
+                       res->path, (unsigned long)row.line,
+                       why == HD_R_LINE_TOO_LONG ? "past max_line" : "to the end of the file inside a quote");
             res->ledger.rows_quarantined++;
             if (hd_file_result_quarantine(res, row.line, why, bad, row.raw, row.raw_len) != HD_OK) {
                 rc = HD_ESOFTWARE;

@@ -67,7 +67,9 @@ int cli_parse_date(const char *s, hd_date *out);
 
 /* Runs a job the way `hedui run` does: progress bar, hd_run, summary on
  * stdout (unless -q). @return hd_run's status. */
-int cli_run_job(const char *job_path, int force);
+/* flags: CLI_RUN_FORCE (--force), CLI_RUN_ALLOW_FUTURE (--allow-future-as-of) */
+enum { CLI_RUN_FORCE = 1, CLI_RUN_ALLOW_FUTURE = 2 };
+int cli_run_job(const char *job_path, int flags);
 
 /* Command entry points: argv[0] is the command word. Return exit codes. */
 int cmd_run(int argc, char **argv);

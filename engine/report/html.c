@@ -252,8 +252,38 @@ static void header(hd_out *o, const hd_run_state *st, const uint64_t verdicts[3]
             esc(o, hd_path_rel(ss->damage_msg, st->job->dir));
             hd_out_str(o, "</li>\n");
         }
+        for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+            if (!(st->kinds_missing & (1u << k))) continue;
+            hd_out_str(o, "<li><b>kind ");
+            esc(o, hd_kind_name((hd_kind)k));
+            hd_out_str(o, "</b>: <span data-kind=\"");
+            esc(o, hd_kind_name((hd_kind)k));
+            hd_out_str(o, "\" data-k=\"damage\">NO_SOURCE</span> \xE2\x80\x94 the policy requires it and the job has no source of it</li>\n");
+        }
         hd_out_str(o, "</ul></div>\n");
     }
+    /* SPEC §7: every kind of evidence, checked or not */
+    hd_out_str(o, "<p id=\"kinds\"><b>Kinds checked:</b>");
+    int any = 0;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+        int have = 0;
+        for (int s = 0; s < st->job->nsources && !have; s++) have = st->src[s].desc->kind == (hd_kind)k;
+        if (!have) continue;
+        hd_out_str(o, any++ ? ", " : " ");
+        esc(o, hd_kind_name((hd_kind)k));
+    }
+    hd_out_str(o, any ? "" : " none");
+    hd_out_str(o, ". <b>Not checked:</b>");
+    any = 0;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+        int have = 0;
+        for (int s = 0; s < st->job->nsources && !have; s++) have = st->src[s].desc->kind == (hd_kind)k;
+        if (have) continue;
+        hd_out_str(o, any++ ? ", " : " ");
+        esc(o, hd_kind_name((hd_kind)k));
+        if (st->policy->required_kinds & (1u << k)) hd_out_str(o, " (required: NO_SOURCE)");
+    }
+    hd_out_str(o, any ? ".</p>\n" : " none.</p>\n");
     hd_out_str(o, "<div class=\"cards\">\n");
     hd_out_printf(o, "<div class=\"card\"><div class=\"k\">households</div><div class=\"big\" id=\"households\">%u</div></div>\n",
                   m->nhouseholds);
