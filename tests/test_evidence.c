@@ -176,6 +176,30 @@ START_TEST(header_only_extract_damages_its_source)
 }
 END_TEST
 
+/* SPEC §7: a source that shrank by more than max_rows_drop_pct against
+ * the previous run ([job] previous) */
+START_TEST(shrunken_source_against_the_previous_run)
+{
+    province();
+    const char *d0 = copy("prev");
+    ck_assert_int_eq(run(d0), 0);
+    char prevdir[4400];
+    snprintf(prevdir, sizeof prevdir, "%s", d0);
+    const char *d = copy("dropped");
+    /* keep the header and the first 5 data rows of each vehicle file:
+     * far below half of what the previous run read */
+    ck_assert_int_eq(shf("cd %s/extracts/vehicle && for f in *.zst; do zstd -dc $f | head -6 > h.csv && "
+                         "zstd -q -f h.csv -o $f && rm h.csv; done", d), 0);
+    ck_assert_int_eq(shf("p=$(ls -d %s/out/2026-*) && sed -i \"s|^\\[job\\]$|[job]\\nprevious = $p|\" %s/job.ini && grep -q '^previous = /' %s/job.ini", prevdir, d, d), 0);
+    ck_assert_int_eq(run(d), 3);
+    ck_assert_int_eq(eligible(d), 0);
+    ck_assert(grep_out(d, "\"name\": \"vehicle\", \"kind\": \"vehicle\".*\"damage\": \"ROWS_DROPPED\"", "summary.json"));
+    /* the same rows against a policy that allows the drop */
+    ck_assert_int_eq(shf("sed -i 's/^\\[policy\\]$/[policy]\\nmax_rows_drop_pct = 100/' %s/policy/yunnan.policy && rm -rf %s/out", d, d), 0);
+    ck_assert_int_eq(run(d), 0);
+}
+END_TEST
+
 /* bullet 3: one unreadable optional cell on a member's car row */
 START_TEST(quarantined_row_of_a_member_reaches_the_household)
 {
@@ -199,6 +223,8 @@ START_TEST(quarantined_row_of_a_member_reaches_the_household)
     household(d, "530102", "U1", line, sizeof line);
     ck_assert_msg(strstr(line, ",1,REVIEW,") && strstr(line, ",EVIDENCE_UNREADABLE,"), "%s", line);
     ck_assert(grep_out(d, "\"source\": \"vehicle\".*\"rows_quarantined_matched\": 1,", "summary.json"));
+    /* the member's evidence: source, file, line, reason */
+    ck_assert(grep_out(d, "^530102,U1,1,.*EVIDENCE_UNREADABLE: vehicle extracts/vehicle/[^ ]*:[0-9]* DATE", "county/530102/members.csv"));
 }
 END_TEST
 
@@ -417,6 +443,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, required_kind_without_source_damages_the_run);
     tcase_add_test(tc, header_only_extract_damages_its_source);
+    tcase_add_test(tc, shrunken_source_against_the_previous_run);
     tcase_add_test(tc, quarantined_row_of_a_member_reaches_the_household);
     tcase_add_test(tc, spreadsheet_zeroed_id_is_suspect);
     tcase_add_test(tc, reused_application_id_reaches_both_sides);

@@ -632,7 +632,16 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     }
     uint32_t nres = (uint32_t)st.napp_files;
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) goto out;
+        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) {
+            if (rc != HD_EIO) goto out;
+            /* SPEC §8: a directory that cannot be listed damages its
+             * source like a glob that matches nothing */
+            char m[1200];
+            snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, err->message);
+            source_damage(&st, i, HD_R_READ_ERROR, m);
+            hd_error_clear(err);
+            rc = HD_OK;
+        }
         st.src[i].first_result = nres;
         nres += (uint32_t)st.src[i].nfiles;
     }
