@@ -82,12 +82,13 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  hd_row_fn fn, void *user, hd_scan_shared *shared,
                  int pos_out[HD_F__COUNT]);
 
-/* SPEC §7 "Files that are not what they claim": looks at the first 64
- * KiB of path (decompressed when zstd): NOT_ZSTD, NOT_CSV or
+/* SPEC §7 "Files that are not what they claim": judges the first bytes
+ * t[0..n) of the file `path` as decoded (n = 64 KiB unless the file is
+ * shorter; zstd: whether it was compressed): NOT_ZSTD, NOT_CSV or
  * WRONG_ENCODING with a message in Chinese and English (what the file
- * looks like, how to save it) into msg; HD_R_NONE when it looks right or
- * cannot be opened (the reader then says why). */
-hd_reason hd_sniff_file(const char *path, hd_encoding enc, char *msg, size_t cap);
+ * looks like, how to save it) into msg, or HD_R_NONE. */
+hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t n,
+                   hd_encoding enc, char *msg, size_t cap);
 
 /* Applicant files -> households and members of m (SPEC §6 "Applicants").
  * results[i] receives file i's ledger and quarantine. A row whose county

@@ -127,41 +127,38 @@ static int sample_gb18030(const char *s, size_t n)
     return ok;
 }
 
-/* The first SNIFF_BYTES of a file as stored (*raw) and as decompressed
- * when it is zstd (*text); returns 0, or -1 when it cannot be opened (the
- * reader then reports why). */
-static int sniff_read(const char *path, char *raw, size_t *nraw, char *text, size_t *ntext,
-                      int *zstd)
+/* Counts bytes >= 0x80 of s[0..n). */
+static size_t non_ascii(const unsigned char *s, size_t n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    *nraw = fread(raw, 1, SNIFF_BYTES, f);
-    fclose(f);
-    *zstd = *nraw >= 4 && ((unsigned char)raw[0] == 0x28 && (unsigned char)raw[1] == 0xB5 &&
-                           (unsigned char)raw[2] == 0x2F && (unsigned char)raw[3] == 0xFD);
-    int skippable = *nraw >= 4 && ((unsigned char)raw[0] & 0xF0) == 0x50 &&
-                    (unsigned char)raw[1] == 0x2A && (unsigned char)raw[2] == 0x4D &&
-                    (unsigned char)raw[3] == 0x18;
-    if (skippable) *zstd = 1;
-    *ntext = 0;
-    if (!*zstd) {
-        memcpy(text, raw, *nraw);
-        *ntext = *nraw;
-        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += s[i] >= 0x80;
+    return k;
+}
+
+/* Non-ASCII bytes of a valid UTF-8 start after which its encoding is
+ * taken as shown (about 20 Chinese characters): the sniff then stops
+ * decoding, and later bad bytes stay row-level ENCODING (SPEC §7 "bad
+ * bytes past a good start"). */
+enum { SNIFF_ENOUGH = 64 };
+
+/* The encoding verdict on text[0..n) (n < SNIFF_BYTES and not at the end
+ * of the file: `final` 0). Returns 1 decided (*why set), 0 undecided. */
+static int encoding_verdict(const char *text, size_t n, hd_encoding enc, int final, hd_reason *why)
+{
+    *why = HD_R_NONE;
+    if (enc == HD_ENC_UTF8) {
+        size_t off = n >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+        if (!sample_utf8(text + off, n - off)) {
+            if (sample_gb18030(text + off, n - off)) *why = HD_R_WRONG_ENCODING;
+            return 1;
+        }
+        return final || non_ascii((const unsigned char *)text + off, n - off) >= SNIFF_ENOUGH;
     }
-    ZSTD_DStream *ds = ZSTD_createDStream();
-    if (!ds) return 0;
-    ZSTD_initDStream(ds);
-    ZSTD_inBuffer in = { raw, *nraw, 0 };
-    ZSTD_outBuffer out = { text, SNIFF_BYTES, 0 };
-    while (in.pos < in.size && out.pos < out.size) {
-        size_t r = ZSTD_decompressStream(ds, &out, &in);
-        if (ZSTD_isError(r)) break;
-        if (r == 0 && in.pos == in.size) break;
-    }
-    *ntext = out.pos;
-    ZSTD_freeDStream(ds);
-    return 0;
+    size_t off = n >= 4 && !memcmp(text, "\x84\x31\x95\x33", 4) ? 4 : 0;
+    if (!sample_utf8(text + off, n - off)) return 1;          /* not UTF-8: as declared */
+    size_t na = non_ascii((const unsigned char *)text + off, n - off);
+    if (na >= SNIFF_ENOUGH || (final && na > 0)) { *why = HD_R_WRONG_ENCODING; return 1; }
+    return final;
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -170,17 +167,14 @@ static int ends_with(const char *s, const char *suffix)
     return n >= k && strcmp(s + n - k, suffix) == 0;
 }
 
-hd_reason hd_sniff_file(const char *path, hd_encoding enc, char *msg, size_t cap)
+hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t ntext,
+                   hd_encoding enc, char *msg, size_t cap)
 {
-    char *raw = malloc(SNIFF_BYTES), *text = malloc(SNIFF_BYTES);
-    size_t nraw = 0, ntext = 0;
-    int zstd = 0;
-    hd_reason why = HD_R_NONE;
-    if (!raw || !text || sniff_read(path, raw, &nraw, text, &ntext, &zstd) != 0) {
-        free(raw); free(text);
-        return HD_R_NONE;                 /* the reader says what is wrong */
-    }
-    const unsigned char *t = (const unsigned char *)text;
+    hd_reason why = HD_R_NONE, enc_why = HD_R_NONE;
+    /* growing prefixes: a start that shows its encoding decides, so bad
+     * bytes past a good start stay row-level ENCODING */
+    for (size_t k = ntext < 4096 ? ntext : 4096;; k = k * 2 < ntext ? k * 2 : ntext)
+        if (encoding_verdict((const char *)t, k, enc, k == ntext, &enc_why) || k == ntext) break;
     const char *looks = NULL;
     if (ends_with(path, ".zst") && !zstd) {
         why = HD_R_NOT_ZSTD;
@@ -196,24 +190,16 @@ hd_reason hd_sniff_file(const char *path, hd_encoding enc, char *msg, size_t cap
         looks = "a ZIP archive, e.g. an .xlsx workbook renamed .csv (ZIP 压缩包，如改了扩展名的 .xlsx 工作簿)";
     } else if (ntext >= 8 && !memcmp(t, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) {
         looks = "an OLE file, e.g. an .xls workbook renamed .csv (OLE 文件，如改了扩展名的 .xls 工作簿)";
-    } else if (enc == HD_ENC_UTF8) {
-        size_t off = ntext >= 3 && !memcmp(t, "\xEF\xBB\xBF", 3) ? 3 : 0;
-        if (!sample_utf8(text + off, ntext - off) && sample_gb18030(text + off, ntext - off)) {
-            why = HD_R_WRONG_ENCODING;
-            snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 UTF-8，文件却是 GBK/GB18030 编码；请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”，"
-                     "或把格式说明的 encoding 改为 gbk / the descriptor says UTF-8 but the text is GBK/GB18030; save it as "
-                     "\"CSV UTF-8 (Comma delimited)\", or set encoding = gbk", path);
-        }
-    } else {
-        size_t off = ntext >= 4 && !memcmp(t, "\x84\x31\x95\x33", 4) ? 4 : 0;
-        int nonascii = 0;
-        for (size_t i = off; i < ntext && !nonascii; i++) nonascii = t[i] >= 0x80;
-        if (nonascii && sample_utf8(text + off, ntext - off)) {
-            why = HD_R_WRONG_ENCODING;
-            snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 GBK/GB18030，文件却是 UTF-8 编码；请按格式说明的编码重新导出，"
-                     "或把格式说明的 encoding 改为 utf-8 / the descriptor says GBK/GB18030 but the text is UTF-8; export it "
-                     "again in the declared encoding, or set encoding = utf-8", path);
-        }
+    } else if (enc_why == HD_R_WRONG_ENCODING && enc == HD_ENC_UTF8) {
+        why = HD_R_WRONG_ENCODING;
+        snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 UTF-8，文件却是 GBK/GB18030 编码；请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”，"
+                 "或把格式说明的 encoding 改为 gbk / the descriptor says UTF-8 but the text is GBK/GB18030; save it as "
+                 "\"CSV UTF-8 (Comma delimited)\", or set encoding = gbk", path);
+    } else if (enc_why == HD_R_WRONG_ENCODING) {
+        why = HD_R_WRONG_ENCODING;
+        snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 GBK/GB18030，文件却是 UTF-8 编码；请按格式说明的编码重新导出，"
+                 "或把格式说明的 encoding 改为 utf-8 / the descriptor says GBK/GB18030 but the text is UTF-8; export it "
+                 "again in the declared encoding, or set encoding = utf-8", path);
     }
     if (looks) {
         why = HD_R_NOT_CSV;
@@ -221,7 +207,6 @@ hd_reason hd_sniff_file(const char *path, hd_encoding enc, char *msg, size_t cap
                  "the file is not CSV text, it looks like %s; in Excel use Save As, \"CSV UTF-8 (Comma delimited)\"",
                  path, looks, looks);
     }
-    free(raw); free(text);
     return why;
 }
 
@@ -232,19 +217,26 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
     hd_error err;
     hd_error_clear(&err);
     res->newest = HD_DATE_NONE;
-    /* SPEC §7: a file that is not what it claims is damaged as a whole */
-    char smsg[1024];
-    hd_reason sn = hd_sniff_file(res->path, d->csv.encoding, smsg, sizeof smsg);
-    if (sn != HD_R_NONE) {
-        damage(res, sn, "%s", smsg);
-        return HD_OK;
-    }
     hd_reader *rd = NULL;
     if (hd_reader_open(&rd, res->path, d->max_bytes, &err) != HD_OK) {
         damage(res, HD_R_READ_ERROR, "%s", err.message);
         return HD_OK;
     }
     if (shared) hd_reader_use_cores(rd, shared->cores);
+    /* SPEC §7: a file that is not what it claims is damaged as a whole;
+     * its first 64 KiB, decoded once, are then read by the CSV reader */
+    const unsigned char *head;
+    size_t nhead;
+    if (hd_reader_peek(rd, SNIFF_BYTES, &head, &nhead) != 0) { hd_reader_close(rd); return HD_ESOFTWARE; }
+    char smsg[1024];
+    hd_reason sn = hd_sniff(res->path, hd_reader_is_zstd(rd), head, nhead, d->csv.encoding, smsg, sizeof smsg);
+    if (sn != HD_R_NONE) {
+        damage(res, sn, "%s", smsg);
+        res->bytes_in = hd_reader_in_bytes(rd);
+        res->bytes_out = hd_reader_out_bytes(rd);
+        hd_reader_close(rd);
+        return HD_OK;
+    }
     hd_csv_opts o = d->csv;
     o.path = res->path;
     hd_csv *c = NULL;
