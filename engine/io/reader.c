@@ -147,6 +147,7 @@ struct hd_reader {
     /* hd_reader_peek: decoded bytes handed back to the next reads */
     unsigned char *pb;
     size_t pb_len, pb_pos;
+    int peeked;
 };
 
 /* Offset in the file of in[in_pos]: where decoding stands. */
@@ -610,7 +611,8 @@ int hd_reader_peek(hd_reader *r, size_t n, const unsigned char **out, size_t *le
 {
     *out = NULL;
     *len = 0;
-    if (r->pb || n == 0) return -1;        /* once, before the first read */
+    if (r->peeked || n == 0) return -1;    /* once, before the first read */
+    r->peeked = 1;
     unsigned char *b = malloc(n);
     if (!b) return -1;
     size_t got = 0;
