@@ -371,6 +371,13 @@ START_TEST(test_policy_errors)
     config_error("[tekun]\noutcome.SOURCE_INCOMPLETE = ignore\n", STD, 2, "below review", 0);
     config_error("[default]\n\noutcome.APPLICANT_ROW_REJECTED = ignore\n", STD, 3,
                  "below review", 0);
+    /* SPEC §7: the new never-below-review codes */
+    config_error("[default]\noutcome.EVIDENCE_UNREADABLE = ignore\n", STD, 2, "below review", 0);
+    config_error("[bianyuan]\noutcome.ID_SUSPECT = ignore\n", STD, 2, "below review", 0);
+    config_error("[default]\noutcome.APPLICATION_ID_REUSED = ignore\n", STD, 2, "below review", 0);
+    config_error("[policy]\nrequired_kinds = deposit, applicants\n", STD, 2, "not an extract kind", 0);
+    config_error("[policy]\nrequired_kinds = deposit, deposit\n", STD, 2, "twice", 0);
+    config_error("[policy]\nmax_rows_drop_pct = 101\n", STD, 2, "max_rows_drop_pct", 0);
     config_error("[default]\noutcome.NO_SUCH_CODE = review\n", STD, 2, "unknown finding", 0);
     config_error("[default]\noutcome.NAME_MISMATCH = maybe\n", STD, 2, "ineligible, review or ignore", 0);
     config_error("[default]\nvehicle_exempt = motorcycle, spaceship\n", STD, 2, "spaceship", 0);

@@ -839,6 +839,10 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         memset(j, 0, sizeof *j);
         j->findings = 1u << HD_FD_APPLICANT_ROW_REJECTED;
         if (st.damaged) j->findings |= 1u << HD_FD_SOURCE_INCOMPLETE;
+        /* SPEC §7: what the batch learnt of its evidence still shows */
+        if (hh->flags & HD_HF_EVIDENCE_UNREADABLE) j->findings |= 1u << HD_FD_EVIDENCE_UNREADABLE;
+        if (hh->flags & HD_HF_ID_SUSPECT) j->findings |= 1u << HD_FD_ID_SUSPECT;
+        if (hh->flags & HD_HF_APPLICATION_ID_REUSED) j->findings |= 1u << HD_FD_APPLICATION_ID_REUSED;
         const hd_type_policy *tp = &st.policy->type[hh->assistance_type];
         j->verdict = (hd_verdict)tp->outcome[HD_FD_APPLICANT_ROW_REJECTED];
         if (st.damaged && tp->outcome[HD_FD_SOURCE_INCOMPLETE] > j->verdict)
