@@ -150,7 +150,10 @@ START_TEST(night_two)
     ck_assert_ptr_nonnull(strstr(sum, "\"recipient\": {\"given\": true, \"files\": 1, \"households\": 9, \"superseded\": 1}"));
     ck_assert_ptr_nonnull(strstr(sum, "\"recheck\": {\"households\": 5, \"rows\": 5, \"new\": 5, \"known\": 0}"));
     ck_assert_ptr_nonnull(strstr(sum, "\"ELIGIBLE_NOW\": 3, \"MEMBER_DECEASED_NEW\": 1, \"PENSION_STOPPED\": 1, \"INCOME_DROP\": 1"));
-    ck_assert_ptr_nonnull(strstr(sum, "\"source\": \"roster\", \"rows\": 11, \"rows_ok\": 11, \"rows_quarantined\": 0, \"rows_superseded\": 1"));
+    const char *led = strstr(sum, "\"source\": \"roster\", \"rows\": 11, \"rows_ok\": 11, \"rows_quarantined\": 0,");
+    ck_assert_ptr_nonnull(led);
+    ck_assert_ptr_nonnull(strstr(led, "\"rows_superseded\": 1"));
+    ck_assert(strstr(led, "\"rows_superseded\": 1") < strchr(led, '}'));
     free(sum);
     free(hh);
     free(re);
@@ -214,10 +217,9 @@ START_TEST(roster_of_another_province)
 }
 END_TEST
 
-/* A roster file saved in GBK while its descriptor says UTF-8: its rows
- * with Chinese text cannot be decoded (ENCODING) and are quarantined, so
- * the household they belong to cannot come out ELIGIBLE: it is listed for
- * re-check with APPLICANT_ROW_REJECTED. A monitored household none of
+/* A roster file saved in GBK while its descriptor says UTF-8: rejected
+ * whole like an applicant file (SPEC §7 WRONG_ENCODING): no household of
+ * it, no list row, the run exits 3 and rejected_files.csv says why. A monitored household none of
  * whose rows is usable (its only member's ID is wrong) is REVIEW, never
  * ELIGIBLE_NOW. */
 START_TEST(bad_population_files)
@@ -239,19 +241,20 @@ START_TEST(bad_population_files)
     o.threads = 2;
     o.force = 1;
     hd_error e;
-    ck_assert_int_eq(hd_run(job, &o, &r, &e), HD_OK);
+    /* SPEC §7: the GBK file is rejected whole (WRONG_ENCODING, exit 3); its
+     * county cannot be read from a row, so county/unknown/ says why */
+    ck_assert_int_eq(hd_run(job, &o, &r, &e), HD_EDAMAGED);
     char p[4600];
-    snprintf(p, sizeof p, "%s/quarantine/roster.csv", r.outdir);
+    snprintf(p, sizeof p, "%s/county/unknown/rejected_files.csv", r.outdir);
     char *q = td_slurp(p, NULL);
-    ck_assert_ptr_nonnull(strstr(q, "roster/gbk.csv,2,ENCODING,"));
+    ck_assert_ptr_nonnull(strstr(q, "\nroster/gbk.csv,WRONG_ENCODING,"));
     snprintf(p, sizeof p, "%s/quarantine/monitor.csv", r.outdir);
     char *qm = td_slurp(p, NULL);
     ck_assert_ptr_nonnull(strstr(qm, "monitor/monitored.csv,6,ID_CHECK,id_number,"));
     char *re = county_file(r.outdir, "recheck.csv");
     ck_assert_str_eq(re,
         "county_code,application_id,code,code_zh,status,first_seen\n"
-        "530102,R04,VEHICLE_NON_EXEMPT,拥有非豁免机动车辆,new,2026-11-01\n"
-        "530102,R20,APPLICANT_ROW_REJECTED,申请人信息行无法使用,new,2026-11-01\n");
+        "530102,R04,VEHICLE_NON_EXEMPT,拥有非豁免机动车辆,new,2026-11-01\n");
     char *di = county_file(r.outdir, "discovery.csv");
     ck_assert_ptr_null(strstr(di, "M09"));
     char *hh = county_file(r.outdir, "households.csv");
