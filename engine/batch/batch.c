@@ -671,24 +671,14 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
         hd_error jerr;
         hd_judgement jj, *j = &jj;
-        if (hd_judge(st.policy, st.m, h, job->as_of, st.damaged, j, &jerr) == HD_OK) {
-            if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
-            continue;
+        int unjudged;
+        if ((rc = hd_judge_household(st.policy, st.m, h, job->as_of, st.damaged, j, &unjudged, &jerr)) != HD_OK) {
+            if (err) *err = jerr;
+            goto out;
         }
-        /* no standard applies: only a household none of whose rows could be
-         * used has no valid county (the loader quarantines rows of a county
-         * without a standard); it cannot be judged, so it goes to review */
-        hd_household *hh = &st.m->households[h];
-        memset(j, 0, sizeof *j);
-        j->findings = 1u << HD_FD_APPLICANT_ROW_REJECTED;
-        if (st.damaged) j->findings |= 1u << HD_FD_SOURCE_INCOMPLETE;
-        const hd_type_policy *tp = &st.policy->type[hh->assistance_type];
-        j->verdict = (hd_verdict)tp->outcome[HD_FD_APPLICANT_ROW_REJECTED];
-        if (st.damaged && tp->outcome[HD_FD_SOURCE_INCOMPLETE] > j->verdict)
-            j->verdict = (hd_verdict)tp->outcome[HD_FD_SOURCE_INCOMPLETE];
-        if (!hh->row_rejected)
+        if (unjudged)
             logf_(opts, HD_LOG_WARN, "household_unjudged", "a household of county %s could not be judged (%s): set to REVIEW",
-                  hh->county_code, jerr.message);
+                  st.m->households[h].county_code, jerr.message);
         if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
     }
 

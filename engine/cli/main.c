@@ -53,6 +53,18 @@ static const command commands[] = {
     { "demo", cmd_demo, "hedui demo [--households N] [DIR]",
       "Generates a sample province (real Yunnan division codes and standards, synthetic people)\n"
       "in DIR (default ./hedui-demo), makes keys, and runs the batch on it.\n" },
+    { "index", cmd_index, "hedui index [--force] [--memory MIB] JOB.ini",
+      "Builds the index of the job's sources for instant household checks (SPEC 11) in\n"
+      "OUTPUT/index/<as_of>-<digest>/: every usable row keyed by member token under the\n"
+      "index key, sorted and memory-mappable; names as keyed tokens, no ID numbers; the\n"
+      "sources' damage, the policy and as_of; a signed manifest. --memory: MiB of rows held\n"
+      "before a sorted run is spilled to disk (default 256). Exit 3 when a source was damaged.\n" },
+    { "lookup", cmd_lookup, "hedui lookup --index DIR --key KEY FILE",
+      "Judges the households of FILE (the job's applicants format) against an index with the\n"
+      "index's policy and as_of, through the nightly run's rules; prints one JSON object per\n"
+      "household (county_code, application_id, verdict, reasons, figures, masked evidence).\n"
+      "Exit 3 when a source of the index is damaged, 65 for a truncated or tampered index,\n"
+      "78 for an index built under another key.\n" },
     { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
