@@ -65,6 +65,14 @@ static const command commands[] = {
       "household (county_code, application_id, verdict, reasons, figures, masked evidence).\n"
       "Exit 3 when a source of the index is damaged, 65 for a truncated or tampered index,\n"
       "78 for an index built under another key.\n" },
+    { "serve", cmd_serve, "hedui serve --index DIR --key KEY --listen ADDR:PORT --tokens FILE --access-log FILE [--tls-cert F --tls-key F [--client-ca F]] [--body-limit BYTES] [--timeout S]",
+      "Answers instant household checks over HTTP/1.1 + JSON: POST /v1/check (a household and a\n"
+      "purpose: application, recheck or change), GET /v1/health. Bearer tokens per clerk from\n"
+      "FILE (\"<clerk> <county or *> <sha256 hex of the token>\"), limited to the clerk's county.\n"
+      "Without TLS it listens on loopback addresses only. Every check is appended to the access\n"
+      "log (time, client, clerk, purpose, household token, verdict, receipt id; never an ID or a\n"
+      "name). SIGHUP switches to the newest index in DIR without dropping requests; SIGTERM\n"
+      "stops. A truncated or tampered index is refused (65), another key's index too (78).\n" },
     { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)

@@ -106,6 +106,30 @@ int hd_ix_damaged(const hd_ix *ix);
  */
 int hd_ix_lookup_file(hd_ix *ix, const char *path, FILE *out, hd_error *err);
 
+/* One household of a check request (hedui serve): its members' cells as a
+ * client sends them (text, in the canonical values of the applicants kind:
+ * relation "self", area_type "urban", declared_income in yuan). */
+typedef struct hd_ix_member {
+    const char *id_number, *name, *member_no, *relation, *declared_income;
+} hd_ix_member;
+typedef struct hd_ix_household {
+    const char *county_code, *application_id, *area_type, *assistance_type;
+    const hd_ix_member *members; uint32_t nmembers;
+} hd_ix_household;
+
+/*
+ * Judges one household given as cells (the serve path): the cells go
+ * through the run's applicants loader with a descriptor of canonical
+ * columns and values, so a row is refused for the same reasons as in a
+ * file; then as hd_ix_lookup_file. On success *json is the malloc'd JSON
+ * object (hd_ix_lookup_file's, without newline), token[65] the household
+ * token hex, *verdict the verdict. A member row the run would quarantine
+ * is HD_EDATA with "member N: CODE in FIELD" in err (the request is bad).
+ * @return HD_OK, HD_EDATA, HD_ESOFTWARE.
+ */
+int hd_ix_check(hd_ix *ix, const hd_ix_household *hh, char **json, char token[65],
+                hd_verdict *verdict, hd_error *err);
+
 #ifdef __cplusplus
 }
 #endif
