@@ -52,7 +52,7 @@ int cmd_index(int argc, char **argv)
     if (!g_cli.quiet) {
         if (r.reused) printf("Index      %s (exists and verifies; --force rebuilds it)\n", r.outdir);
         else printf("Index      %s\nRows       %llu read, %llu indexed, %llu quarantined (%llu with a readable ID)\n"
-                    "Members    %llu tokens; %llu files; %llu sorted runs merged\nManifest   %s\n",
+                    "Members    %llu tokens; %llu files; %llu sorted runs spilled to disk and merged\nManifest   %s\n",
                     r.outdir, (unsigned long long)r.rows, (unsigned long long)r.rows_indexed,
                     (unsigned long long)r.rows_quarantined, (unsigned long long)r.rows_unreadable_ids,
                     (unsigned long long)r.tokens, (unsigned long long)r.files, (unsigned long long)r.spills,

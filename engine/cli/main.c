@@ -58,7 +58,7 @@ static const command commands[] = {
       "OUTPUT/index/<as_of>-<digest>/: every usable row keyed by member token under the\n"
       "index key, sorted and memory-mappable; names as keyed tokens, no ID numbers; the\n"
       "sources' damage, the policy and as_of; a signed manifest. --memory: MiB of rows held\n"
-      "before a sorted run is spilled to disk (default 256). Exit 3 when a source was damaged.\n" },
+      "before a sorted run is spilled to disk (default 64). Exit 3 when a source was damaged.\n" },
     { "lookup", cmd_lookup, "hedui lookup --index DIR --key KEY FILE",
       "Judges the households of FILE (the job's applicants format) against an index with the\n"
       "index's policy and as_of, through the nightly run's rules; prints one JSON object per\n"

@@ -38,6 +38,8 @@
 enum { E_RECORD = 0, E_UNREAD = 1 };
 
 typedef struct ent {
+    uint64_t key;                  /* the token's first 8 bytes, big-endian: most
+                                      comparisons end here */
     unsigned char tok[32];
     uint32_t file;
     uint32_t type;                 /* E_RECORD, or E_UNREAD | reason << 8 */
@@ -46,15 +48,27 @@ typedef struct ent {
     uint32_t len;
 } ent;
 
-static int ent_cmp(const void *a_, const void *b_)
+static int ent_cmp(const ent *a, const ent *b)
 {
-    const ent *a = a_, *b = b_;
-    int c = memcmp(a->tok, b->tok, 32);
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    int c = memcmp(a->tok + 8, b->tok + 8, 24);
     if (c) return c;
     if (a->file != b->file) return a->file < b->file ? -1 : 1;
     if (a->line != b->line) return a->line < b->line ? -1 : 1;
     if (a->type != b->type) return a->type < b->type ? -1 : 1;
     return 0;
+}
+
+static int ent_pcmp(const void *a, const void *b)
+{
+    return ent_cmp(*(const ent *const *)a, *(const ent *const *)b);
+}
+
+static uint64_t tok_key(const unsigned char *t)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++) k = k << 8 | t[i];
+    return k;
 }
 
 /* a run file entry: tok, file, type, line, len, payload */
@@ -66,6 +80,7 @@ typedef struct worker_state {
     build *b;
     ix_mac *mac;
     ent *e; size_t ne, cape;
+    ent **ord;                     /* e sorted (by pointer: entries are 56 bytes) */
     uint8_t *pay; size_t npay, cappay;
     int rc;
     /* per file being scanned */
@@ -83,6 +98,9 @@ struct build {
     _Atomic uint32_t nspills;
     pthread_mutex_t mu;
     char **runs; uint32_t nruns, capruns;
+    /* the workers' last buffers, sorted, merged from memory (not spilled) */
+    worker_state **mem; uint32_t nmem;
+    worker_state *ws; int nws;     /* owned: their buffers live until the merge */
     /* extract files in the fixed order: ordinal -> result */
     uint32_t nfiles;
     int *source_of;                /* per ordinal */
@@ -109,11 +127,21 @@ static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, co
 static int wput(uint8_t *p, size_t n, FILE *f) { return fwrite(p, 1, n, f) == n ? 0 : -1; }
 
 /* Sorts the worker's buffer and writes it as one run file. */
+static int sort_buffer(worker_state *w)
+{
+    ent **o = realloc(w->ord, (w->ne + 1) * sizeof *o);
+    if (!o) return HD_ESOFTWARE;
+    w->ord = o;
+    for (size_t i = 0; i < w->ne; i++) o[i] = &w->e[i];
+    qsort(o, w->ne, sizeof *o, ent_pcmp);
+    return HD_OK;
+}
+
 static int spill(worker_state *w)
 {
     build *b = w->b;
     if (w->ne == 0) return HD_OK;
-    qsort(w->e, w->ne, sizeof *w->e, ent_cmp);
+    if (sort_buffer(w)) return HD_ESOFTWARE;
     uint32_t k = atomic_fetch_add(&b->nspills, 1);
     char path[4400];
     snprintf(path, sizeof path, "%s/run-%06u", b->spilldir, k);
@@ -123,7 +151,7 @@ static int spill(worker_state *w)
     setvbuf(f, vbuf, _IOFBF, sizeof vbuf);
     int bad = 0;
     for (size_t i = 0; i < w->ne && !bad; i++) {
-        const ent *e = &w->e[i];
+        const ent *e = w->ord[i];
         uint8_t h[RUN_HEAD];
         memcpy(h, e->tok, 32);
         memcpy(h + 32, &e->file, 4);
@@ -153,18 +181,18 @@ static int spill(worker_state *w)
 static int add_entry(worker_state *w, const unsigned char tok[32], uint32_t type, uint64_t line,
                      const uint8_t *pay, size_t len)
 {
-    if ((w->ne + 1) * sizeof(ent) + w->npay + len > w->b->budget && w->ne) {
+    if ((w->ne + 1) * (sizeof(ent) + sizeof(ent *)) + w->npay + len > w->b->budget && w->ne) {
         int rc = spill(w);
         if (rc) return rc;
     }
     if (w->ne == w->cape) {
-        size_t cap = w->cape ? w->cape * 2 : 4096;
+        size_t cap = w->cape ? w->cape * 2 : w->b->budget / sizeof(ent) / 4 + 16;
         ent *e = realloc(w->e, cap * sizeof *e);
         if (!e) return HD_ESOFTWARE;
         w->e = e; w->cape = cap;
     }
     if (w->npay + len > w->cappay) {
-        size_t cap = w->cappay ? w->cappay : 1 << 16;
+        size_t cap = w->cappay ? w->cappay : w->b->budget;
         while (cap < w->npay + len) cap *= 2;
         uint8_t *p = realloc(w->pay, cap);
         if (!p) return HD_ESOFTWARE;
@@ -172,6 +200,7 @@ static int add_entry(worker_state *w, const unsigned char tok[32], uint32_t type
     }
     ent *e = &w->e[w->ne++];
     memcpy(e->tok, tok, 32);
+    e->key = tok_key(tok);
     e->file = w->ordinal;
     e->type = type;
     e->line = line;
@@ -221,7 +250,7 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     if (nv->present && nv->n) {
         if (ix_token_name(w->mac, nv->s, nv->n, name_tok)) return HD_ESOFTWARE;
         nv->s = name_tok;
-        nv->n = 64;
+        nv->n = 32;
     }
     rec->source = (uint16_t)w->source;
     rec->file = w->ordinal;
@@ -250,7 +279,7 @@ static void *scan_worker(void *arg)
         int rc = hd_scan_file(b->st.src[w->source].desc, b->st.job->as_of, w->res, on_row, w, NULL, w->pos);
         if (rc) w->rc = rc;
     }
-    if (!w->rc) w->rc = spill(w);
+    if (!w->rc && w->ne) w->rc = sort_buffer(w);     /* merged from memory */
     return NULL;
 }
 
@@ -258,6 +287,7 @@ static void *scan_worker(void *arg)
 
 typedef struct cursor {
     FILE *f;
+    worker_state *w; size_t i;     /* a memory run: w->ord[i] */
     uint8_t head[RUN_HEAD];
     ent e;
     uint8_t *pay; size_t cap;
@@ -266,10 +296,17 @@ typedef struct cursor {
 
 static int cur_next(cursor *c)
 {
+    if (c->w) {
+        if (c->i == c->w->ne) { c->done = 1; return 0; }
+        c->e = *c->w->ord[c->i++];
+        c->pay = c->w->pay + c->e.off;
+        return 0;
+    }
     size_t n = fread(c->head, 1, RUN_HEAD, c->f);
     if (n == 0 && feof(c->f)) { c->done = 1; return 0; }
     if (n != RUN_HEAD) return -1;
     memcpy(c->e.tok, c->head, 32);
+    c->e.key = tok_key(c->e.tok);
     memcpy(&c->e.file, c->head + 32, 4);
     memcpy(&c->e.type, c->head + 36, 4);
     memcpy(&c->e.line, c->head + 40, 8);
@@ -318,8 +355,9 @@ static int merge_runs(build *b, const char *dir, const unsigned char digest[32],
     snprintf(pr, sizeof pr, "%s/records.bin", dir);
     snprintf(pu, sizeof pu, "%s/unreadable.bin", dir);
     FILE *ft = fopen(pt, "wb"), *fr = fopen(pr, "wb"), *fu = fopen(pu, "wb");
-    cursor *cs = calloc(b->nruns + 1, sizeof *cs);
-    cursor **heap = calloc(b->nruns + 1, sizeof *heap);
+    uint32_t nc = b->nruns + b->nmem;
+    cursor *cs = calloc(nc + 1, sizeof *cs);
+    cursor **heap = calloc(nc + 1, sizeof *heap);
     int rc = HD_OK;
     if (!ft || !fr || !fu) rc = hd_fail(err, HD_EIO, "%s: cannot create the index files: %s", dir, strerror(errno));
     else if (!cs || !heap) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -332,6 +370,12 @@ static int merge_runs(build *b, const char *dir, const unsigned char digest[32],
         if (!cs[i].f || cur_next(&cs[i]))
             rc = hd_fail(err, HD_EIO, "%s: cannot read a spill file back: %s", b->runs[i], strerror(errno));
         else if (!cs[i].done) heap[nh++] = &cs[i];
+    }
+    for (uint32_t i = 0; !rc && i < b->nmem; i++) {
+        cursor *c = &cs[b->nruns + i];
+        c->w = b->mem[i];
+        cur_next(c);
+        if (!c->done) heap[nh++] = c;
     }
     for (uint32_t i = nh / 2; !rc && i-- > 0;) sift_down(heap, nh, i);
     hd_ix_slot slot;
@@ -606,6 +650,13 @@ static void free_build(build *b)
     free(b->res);
     free(b->source_of);
     for (uint32_t i = 0; i < b->nruns; i++) { unlink(b->runs[i]); free(b->runs[i]); }
+    for (int i = 0; b->ws && i < b->nws; i++) {
+        free(b->ws[i].e);
+        free(b->ws[i].ord);
+        free(b->ws[i].pay);
+    }
+    free(b->ws);
+    free(b->mem);
     free(b->runs);
     if (b->spilldir[0]) hd_rmtree(b->spilldir);
     for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
@@ -726,7 +777,7 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
     /* scan */
     int nt = nthreads(opts);
     if ((uint32_t)nt > b->nfiles) nt = b->nfiles ? (int)b->nfiles : 1;
-    uint64_t mem = opts && opts->memory ? opts->memory : (uint64_t)256 << 20;
+    uint64_t mem = opts && opts->memory ? opts->memory : (uint64_t)64 << 20;
     b->budget = (size_t)(mem / (uint64_t)nt);
     if (b->budget < 4096) b->budget = 4096;
     worker_state *ws = calloc((size_t)nt, sizeof *ws);
@@ -744,20 +795,23 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
         if (!started) scan_worker(&ws[0]);
         for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     }
+    b->mem = calloc((size_t)nt, sizeof *b->mem);
+    if (!b->mem) rc = HD_ESOFTWARE;
     for (int i = 0; i < nt; i++) {
         if (!rc && ws[i].rc) rc = ws[i].rc;
         ix_mac_free(ws[i].mac);
-        free(ws[i].e);
-        free(ws[i].pay);
+        ws[i].mac = NULL;
+        if (!rc && ws[i].ne) b->mem[b->nmem++] = &ws[i];
     }
-    free(ws);
     free(th);
+    b->ws = ws;
+    b->nws = nt;
     if (rc) {
         rc = hd_fail(err, rc, rc == HD_EIO ? "%s: cannot write a spill file: %s" : "%s: out of memory while indexing (%s)",
                      b->spilldir, strerror(errno));
         goto out_tmp;
     }
-    res->spills = b->nruns;
+    res->spills = b->nruns;           /* runs written to disk; the last buffers merge from memory */
     decide_damage(b);
     for (int s = 0; s < job->nsources; s++)
         if (st->src[s].damage != HD_R_NONE)

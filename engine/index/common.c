@@ -99,7 +99,7 @@ int ix_token_name(ix_mac *m, const char *s, size_t n, char out[65])
     unsigned char t[32];
     ix_mac_run(m, "hedui:v2:text:name:", f, k, t);
     free(f);
-    hd_hex(t, 32, out);
+    hd_hex(t, 16, out);           /* 128 bits: names are only compared for equality */
     return 0;
 }
 

@@ -56,7 +56,8 @@ void ix_mac_free(ix_mac *m);
 void ix_mac_run(ix_mac *m, const char *prefix, const char *a, size_t an, unsigned char out[32]);
 
 /* The index token of a member's ID, of a tokenised source's token cell,
- * and the hex token of a name (in the §6 Names form; -1 out of memory). */
+ * and the hex token of a name (in the §6 Names form; the first 128 bits of
+ * the HMAC as 32 hex digits + NUL; -1 out of memory). */
 void ix_token_id(ix_mac *m, const char *id18, unsigned char out[32]);
 void ix_token_token(ix_mac *m, const char *token64, unsigned char out[32]);
 int ix_token_name(ix_mac *m, const char *s, size_t n, char out[65]);

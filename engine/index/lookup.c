@@ -478,7 +478,7 @@ static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, v
             if (mb->name && *mb->name) {
                 char nt[65];
                 if (ix_token_name(mac, mb->name, strlen(mb->name), nt) ||
-                    !(mb->name = hd_model_strdup(m, nt, 64))) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+                    !(mb->name = hd_model_strdup(m, nt, 32))) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
             }
         }
         if (rc) break;

@@ -39,7 +39,7 @@ extern "C" {
 typedef struct hd_index_opts {
     int threads;                /* worker threads; <= 0: all cores */
     int force;                  /* rebuild an existing index */
-    uint64_t memory;            /* bytes of rows held before a spill; 0: 256 MiB */
+    uint64_t memory;            /* bytes of rows held before a spill; 0: 64 MiB */
     hd_log_fn log; void *log_user;
 } hd_index_opts;
 
