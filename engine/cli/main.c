@@ -52,7 +52,8 @@ static const command commands[] = {
       "every listed file; any unlisted file fails too. Exit 0 only if all hold.\n" },
     { "demo", cmd_demo, "hedui demo [--households N] [DIR]",
       "Generates a sample province (real Yunnan division codes and standards, synthetic people)\n"
-      "in DIR (default ./hedui-demo), makes keys, and runs the batch on it.\n" },
+      "in DIR (default ./hedui-demo), makes keys, and runs the batch on it. The last line\n"
+      "printed is the audit verify command for the run, ready to paste.\n" },
     { "index", cmd_index, "hedui index [--force] [--memory MIB] JOB.ini",
       "Builds the index of the job's sources for instant household checks (SPEC 11) in\n"
       "OUTPUT/index/<as_of>-<digest>/: every usable row keyed by member token under the\n"
