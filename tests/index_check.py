@@ -18,7 +18,10 @@ def main():
     with open(sys.argv[1] + "/audit/households.jsonl", encoding="utf-8") as f:
         for line in f:
             o = json.loads(line)
-            run[o["household"]] = o
+            # lookup is given the applicant files only (SPEC §10: roster and
+            # monitor households are judged in the run as their population)
+            if o.get("population", "applicant") == "applicant":
+                run[o["household"]] = o
     look = {}
     bad = 0
     with open(sys.argv[2], encoding="utf-8") as f:
