@@ -29,6 +29,10 @@ typedef struct hd_source_cfg {
     char format_path[4096];     /* resolved against the job file */
     char files_glob[4096];      /* resolved against the job file */
     int line;                   /* line of the section in the job file */
+    /* provider = NAME (SPEC §8): whose provider key tokenised the source's
+     * extracts (id_form = token): the run joins them through the tokens of
+     * the key derived for "provider:NAME". Default: the source name. */
+    char provider[64];
 } hd_source_cfg;
 
 typedef struct hd_job {
