@@ -114,6 +114,9 @@ START_TEST(usage_errors)
     ck_assert_int_eq(hedui("run --progress=sometimes x.ini"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("run --log-format=xml x.ini"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("keygen"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("keygen --provider bank-a out.key"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("keygen --key k.key out.key"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("keygen --provider bank-a --key k.key"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("tokenize --key k in out"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("tokenize --key k --format f in"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("audit check x"), 2); assert_usage_line();
@@ -720,6 +723,10 @@ START_TEST(audit_verify_malformed)
         "{\"format\": \"hedui-manifest/1\", \"files\": [{\"path\": \"a\", \"bytes\": -1}]}\n",
         "{\"format\": \"hedui-manifest/1\", \"files\": []} trailing\n",
         "[1, 2, 3]\n",
+        "{\"format\": \"hedui-manifest/3\", \"files\": []}\n",            /* unknown version */
+        "{\"format\": \"hedui-manifest/2\", \"keys\": [{\"id\": 1}], \"files\": []}\n",   /* keys: strings only */
+        "{\"format\": \"hedui-manifest/2\", \"keys\": [[]], \"files\": []}\n",
+        "{\"format\": \"hedui-manifest/2\", \"keys\": [], \"keys\": [], \"files\": []}\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         write_file(p, bad[i]);
