@@ -194,6 +194,15 @@ START_TEST(wrong_keys_refused_or_named)
     ck_assert_msg(strstr(e.message, "previous_key must be 64 hex"), "%s", e.message);
     ck_assert_int_eq(shf("'%s' -q run %s 2>/dev/null", bin(), jobpath("job-short.ini")), 78);
 
+    /* provider = on a source of raw IDs: 78, naming the line */
+    ck_assert_int_eq(shf("cd %s && sed 's|^\\[source \"bank-a\"\\]$|&\\nprovider = bank-a|' job.ini > job-pn.ini && "
+                         "grep -q '^provider = bank-a$' job-pn.ini", prov), 0);
+    ck_assert_int_eq(run(jobpath("job-pn.ini"), &r, &e), HD_ECONFIG);
+    ck_assert_msg(strstr(e.message, "provider is only for a tokenised source"), "%s", e.message);
+    ck_assert_int_eq(shf("cd %s && sed 's|^provider = bank-a$|provider = bank a/x|' job-pn.ini > job-pn2.ini", prov), 0);
+    ck_assert_int_eq(run(jobpath("job-pn2.ini"), &r, &e), HD_ECONFIG);
+    ck_assert_msg(strstr(e.message, "job-pn2.ini:") && strstr(e.message, "provider must be"), "%s", e.message);
+
     /* bank-a's extract tokenised with bank-b's key: nothing joins, and a
      * warning names the file and its share of unmatched rows */
     provider_key("bank-b", "keys/pseudonym.key");

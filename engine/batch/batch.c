@@ -575,6 +575,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             goto out;
         }
         st.src[i].provider = -1;
+        if (!st.src[i].desc->id_token && job->sources[i].provider_line) {
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: provider is only for a tokenised source, and %s has id_form = number: remove provider, or give the descriptor of the tokenised files (id_form = token)",
+                         job->path, job->sources[i].provider_line, job->sources[i].format_path);
+            goto out;
+        }
         if (st.src[i].desc->id_token && !*job->sources[i].provider) {
             rc = hd_fail(err, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
                          job->path, job->sources[i].line, job->sources[i].name);
@@ -716,13 +721,13 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
                  * like "no applicant has an account there" otherwise */
                 logf_(opts, HD_LOG_WARN, "tokens_unmatched",
                       "%s: no row joins: 100.00 %% of its %lu usable rows (source %s) match no applicant "
-                      "under provider %s's key%s%s%s; was it tokenised with another provider's key, or "
+                      "under provider %s's key %s%s%s%s; was it tokenised with another provider's key, or "
                       "with a key of another master?", hd_path_rel(r->path, job->dir),
                       (unsigned long)r->ledger.rows_ok, job->sources[s].name,
-                      st.providers[ss->provider].name,
-                      st.providers[ss->provider].id[1][0] ? "s (" : " (",
-                      st.providers[ss->provider].id[0],
-                      st.providers[ss->provider].id[1][0] ? ", previous master's too)" : ")");
+                      st.providers[ss->provider].name, st.providers[ss->provider].id[0],
+                      st.providers[ss->provider].id[1][0] ? " (or " : "",
+                      st.providers[ss->provider].id[1],
+                      st.providers[ss->provider].id[1][0] ? ", of the previous master)" : "");
         }
         if (st.policy->max_age_days > 0 && newest != HD_DATE_NONE &&
             newest < job->as_of - st.policy->max_age_days) {

@@ -111,6 +111,7 @@ static int handler(void *user, const char *section, const char *key, const char 
                 return BAD("%s:%d: provider must be 1 to 63 letters, digits, '-', '_' or '.' (the NAME of hedui keygen --provider NAME)",
                            j->path, line);
             strcpy(s->provider, v);
+            s->provider_line = line;
             return 1;
         }
         return BAD("%s:%d: unknown key '%s' in [source \"%s\"]", j->path, line, key, name);

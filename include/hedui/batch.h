@@ -33,6 +33,7 @@ typedef struct hd_source_cfg {
      * extracts (id_form = token): the run joins them through the tokens of
      * the key derived for "provider:NAME". Default: the source name. */
     char provider[64];
+    int provider_line;          /* line of provider = in the job file, 0 if not given */
 } hd_source_cfg;
 
 typedef struct hd_job {
