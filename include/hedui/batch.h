@@ -29,6 +29,7 @@ typedef struct hd_source_cfg {
     char format_path[4096];     /* resolved against the job file */
     char files_glob[4096];      /* resolved against the job file */
     int line;                   /* line of the section in the job file */
+    int format_line;            /* line of its `format` key (messages) */
     /* provider = NAME (SPEC §8): whose provider key tokenised the source's
      * extracts (id_form = token): the run joins them through the tokens of
      * the key derived for "provider:NAME". Default: the source name. */
@@ -57,6 +58,7 @@ typedef struct hd_job {
      * frame (level 3, with a checksum) of the same bytes */
     int matches_zstd;
     hd_source_cfg *sources; int nsources;
+    int applicants_format_line; /* line of [job] applicants_format (messages) */
 } hd_job;
 
 /*
