@@ -130,7 +130,12 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
     uint32_t mi = HD_NONE;
     if (token) {
         char t[65];
-        if (hd_token_normalise(s, n, t) == HD_R_NONE) mi = hd_model_find_token(m, t);
+        if (hd_token_normalise(s, n, t) == HD_R_NONE) {
+            /* the provider's tokens under the current, then the previous master (SPEC §8) */
+            const hd_provider_keys *pk = &sj->st->providers[sj->st->src[sj->source].provider];
+            mi = hd_model_find_token(m, pk->map[0], t);
+            if (mi == HD_NONE && pk->map[1] >= 0) mi = hd_model_find_token(m, pk->map[1], t);
+        }
     } else {
         hd_id id;
         if (hd_id_normalise(s, n, sj->as_of, &id) == HD_R_NONE) mi = hd_model_find_id(m, id.s);
@@ -167,10 +172,21 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
     const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
     int token = sj->st->src[sj->source].desc->id_token;
     if (!token && idv->n >= 18 && !memcmp(idv->s + 15, "000", 3)) res->ids_000++;
-    uint32_t mi = token ? hd_model_find_token(m, idv->s) : hd_model_find_id(m, idv->s);
-    /* one token is one ID: continue on the ID's chain so that a person in
-     * two applications gets the record in both */
-    if (token && mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
+    uint32_t mi;
+    if (token) {
+        /* the provider's tokens under the current master's key, then,
+         * during a rotation, under the previous master's (SPEC §8) */
+        const hd_provider_keys *pk = &sj->st->providers[sj->st->src[sj->source].provider];
+        int k = 0;
+        mi = hd_model_find_token(m, pk->map[0], idv->s);
+        if (mi == HD_NONE && pk->map[1] >= 0) { mi = hd_model_find_token(m, pk->map[1], idv->s); k = 1; }
+        if (mi != HD_NONE) res->matched_by_key[k]++;
+        /* one token is one ID: continue on the ID's chain so that a person
+         * in two applications gets the record in both */
+        if (mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
+    } else {
+        mi = hd_model_find_id(m, idv->s);
+    }
     /* the newest data date of the file, for the staleness check */
     hd_date t = HD_DATE_NONE;
     if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
@@ -406,8 +422,11 @@ static int hash_inputs(hd_run_state *st, hd_error *err)
     char date[11];
     hd_date_format(st->job->as_of, date);
     char head[512];
-    int n = snprintf(head, sizeof head, "hedui-input/1\n%s\n%s\n%s\n%s\n", HD_ENGINE_VERSION, date,
-                     st->key.id, st->policy->digest);
+    /* the key ids: the master's, and the previous master's during a
+     * rotation (it changes which tokenised rows join) */
+    int n = snprintf(head, sizeof head, "hedui-input/2\n%s\n%s\n%s%s%s\n%s\n", HD_ENGINE_VERSION, date,
+                     st->key.id, st->key.has_previous ? " previous " : "",
+                     st->key.has_previous ? st->key.previous_id : "", st->policy->digest);
     hd_sha256_update(h, head, (size_t)n);
     for (uint32_t i = 0; i < st->ninputs; i++) {
         hd_sha256_update(h, st->inputs[i].rel, strlen(st->inputs[i].rel));
@@ -503,6 +522,44 @@ static void clear_stale_tmp(const char *outroot)
     closedir(d);
 }
 
+/* ------------------------------------------------------------ providers */
+
+/* Source s is tokenised: finds or adds its provider (SPEC §8 provider =
+ * NAME) and builds the token maps of its keys, derived from the current
+ * master and, during a rotation, from the previous one. */
+static int provider_maps(hd_run_state *st, int s, hd_error *err)
+{
+    const char *name = st->job->sources[s].provider;
+    for (int p = 0; p < st->nproviders; p++)
+        if (!strcmp(st->providers[p].name, name)) { st->src[s].provider = p; return HD_OK; }
+    hd_provider_keys *np = realloc(st->providers, (size_t)(st->nproviders + 1) * sizeof *np);
+    if (!np) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    st->providers = np;
+    hd_provider_keys *pk = &np[st->nproviders];
+    memset(pk, 0, sizeof *pk);
+    snprintf(pk->name, sizeof pk->name, "%s", name);
+    pk->map[0] = pk->map[1] = -1;
+    char audience[80];
+    snprintf(audience, sizeof audience, "provider:%s", name);
+    hd_key masters[2], dk;
+    int nm = 1 + hd_key_previous(&st->key, &masters[1]);
+    masters[0] = st->key;
+    int rc = HD_OK;
+    for (int k = 0; rc == HD_OK && k < nm; k++) {
+        rc = hd_key_derive(&masters[k], audience, &dk, err);
+        if (rc == HD_OK) {
+            snprintf(pk->id[k], sizeof pk->id[k], "%s", dk.id);
+            rc = hd_model_index_tokens(st->m, &dk, &pk->map[k], err);
+        }
+        hd_key_wipe(&dk);
+    }
+    hd_key_wipe(&masters[0]);
+    hd_key_wipe(&masters[1]);
+    if (rc != HD_OK) return rc;
+    st->src[s].provider = st->nproviders++;
+    return HD_OK;
+}
+
 /* ------------------------------------------------------------ run */
 
 static void free_state(hd_run_state *st)
@@ -531,6 +588,9 @@ static void free_state(hd_run_state *st)
     hd_model_free(st->m);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);
+    hd_key_wipe(&st->audit_key);
+    hd_key_wipe(&st->text_key);
+    free(st->providers);
     hd_job_free(st->job);
 }
 
@@ -569,8 +629,10 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             logf_(opts, HD_LOG_WARN, "as_of_old", "as_of %s is more than 62 days before today (%s)", d1, d2);
     }
     if ((rc = hd_policy_load(&st.policy, job->policy, err)) != HD_OK) goto out;
-    if ((rc = hd_key_load(&st.key, job->key, err)) != HD_OK) goto out;
+    if ((rc = hd_key_load_master(&st.key, job->key, err)) != HD_OK) goto out;
     st.have_key = 1;
+    if ((rc = hd_key_derive(&st.key, "audit", &st.audit_key, err)) != HD_OK ||
+        (rc = hd_key_derive(&st.key, "text", &st.text_key, err)) != HD_OK) goto out;
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
         rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
                      job->signing_key, strerror(errno));
@@ -596,6 +658,17 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
             rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
                          job->path, job->sources[i].name);
+            goto out;
+        }
+        st.src[i].provider = -1;
+        if (!st.src[i].desc->id_token && job->sources[i].provider_line) {
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: provider is only for a tokenised source, and %s has id_form = number: remove provider, or give the descriptor of the tokenised files (id_form = token)",
+                         job->path, job->sources[i].provider_line, job->sources[i].format_path);
+            goto out;
+        }
+        if (st.src[i].desc->id_token && !*job->sources[i].provider) {
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
+                         job->path, job->sources[i].line, job->sources[i].name);
             goto out;
         }
     }
@@ -681,12 +754,13 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     /* applicants */
     st.m = hd_model_new();
     if (!st.m) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.key,
+    rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.audit_key,
                             st.policy, st.results, err);
     if (rc == HD_OK) rc = hd_model_index(st.m, err);
-    /* the token index (16 bytes a member) only when an extract is tokenised */
+    /* token indexes (48 bytes a member each) only for the providers of
+     * tokenised extracts: one per provider key, current and previous */
     for (int i = 0; rc == HD_OK && i < job->nsources; i++)
-        if (st.src[i].desc && st.src[i].desc->id_token) rc = hd_model_index_tokens(st.m, err);
+        if (st.src[i].desc->id_token) rc = provider_maps(&st, i, err);
     if (rc != HD_OK) { free(source_of); goto out; }
     for (int i = 0; i < st.napp_files; i++) {
         hd_file_result *r = &st.results[i];
@@ -733,6 +807,18 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             r->rec_arena = NULL;
             free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
             if (rc != HD_OK) goto out;
+            if (ss->provider >= 0 && r->ledger.rows_ok > 0 && r->ledger.rows_matched == 0)
+                /* tokens of another key join nothing: say so, as it looks
+                 * like "no applicant has an account there" otherwise */
+                logf_(opts, HD_LOG_WARN, "tokens_unmatched",
+                      "%s: no row joins: 100.00 %% of its %lu usable rows (source %s) match no applicant "
+                      "under provider %s's key %s%s%s%s; was it tokenised with another provider's key, or "
+                      "with a key of another master?", hd_path_rel(r->path, job->dir),
+                      (unsigned long)r->ledger.rows_ok, job->sources[s].name,
+                      st.providers[ss->provider].name, st.providers[ss->provider].id[0],
+                      st.providers[ss->provider].id[1][0] ? " (or " : "",
+                      st.providers[ss->provider].id[1],
+                      st.providers[ss->provider].id[1][0] ? ", of the previous master)" : "");
         }
         hd_run_source_decide(&st, s, st.results);
         if (ss->damage != HD_R_NONE)

@@ -116,6 +116,19 @@ static int handler(void *user, const char *section, const char *key, const char 
             s->min_rows = x;
             return 1;
         }
+        if (!strcmp(key, "provider")) {
+            size_t n = strlen(v);
+            int ok = n > 0 && n < sizeof s->provider;
+            for (const char *p = v; ok && *p; p++)
+                ok = *p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+                     (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+            if (!ok)
+                return BAD("%s:%d: provider must be 1 to 63 letters, digits, '-', '_' or '.' (the NAME of hedui keygen --provider NAME)",
+                           j->path, line);
+            strcpy(s->provider, v);
+            s->provider_line = line;
+            return 1;
+        }
         return BAD("%s:%d: unknown key '%s' in [source \"%s\"]", j->path, line, key, name);
     }
     return BAD("%s:%d: unknown section [%s] (job, source \"NAME\")", j->path, line, section);
@@ -171,6 +184,10 @@ int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err)
             hd_job_free(j);
             return HD_ECONFIG;
         }
+        /* default provider: the source name, when it can name one (a
+         * tokenised source with a longer name is refused by the run) */
+        if (!*j->sources[i].provider && strlen(j->sources[i].name) < sizeof j->sources[i].provider)
+            strcpy(j->sources[i].provider, j->sources[i].name);
     }
     *out = j;
     return HD_OK;

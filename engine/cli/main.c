@@ -41,13 +41,18 @@ static const command commands[] = {
       "extensions + .fmt is used. --as-of: the date ID birth dates are checked against\n"
       "(default today). --lang: messages in Chinese (zh) or English (en); default zh when\n"
       "LC_ALL, else LC_MESSAGES, else LANG starts with \"zh\".\n" },
-    { "keygen", cmd_keygen, "hedui keygen DIR",
-      "Writes a new pseudonymisation key (DIR/pseudonym.key, 0600) and an Ed25519 signing key\n"
-      "pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644). Never overwrites a key.\n" },
-    { "tokenize", cmd_tokenize, "hedui tokenize --key KEY --format FMT [--as-of YYYY-MM-DD] IN OUT",
+    { "keygen", cmd_keygen, "hedui keygen DIR | hedui keygen --provider NAME --key MASTER OUT",
+      "keygen DIR: writes the centre's master key (DIR/pseudonym.key, 0600) and an Ed25519\n"
+      "signing key pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644).\n"
+      "keygen --provider NAME --key MASTER OUT: writes the provider key file OUT (0600) for the\n"
+      "data provider NAME, derived from the master key file MASTER (HKDF-SHA256, audience\n"
+      "provider:NAME); hand it to that provider for 'hedui tokenize'. Never overwrites a key.\n" },
+    { "tokenize", cmd_tokenize, "hedui tokenize --key PROVIDER-KEY --format FMT [--as-of YYYY-MM-DD] IN OUT",
       "Rewrites an extract so that its ID column holds member tokens and names are dropped:\n"
       "OUT (zstd CSV), OUT.fmt (the descriptor that reads it, id_form = token) and\n"
-      "OUT.rejects.csv (line,reason of rows whose ID was rejected). Exit 65 if any was.\n" },
+      "OUT.rejects.csv (line,reason of rows whose ID was rejected). Exit 65 if any was.\n"
+      "--key takes the provider key file the centre made ('hedui keygen --provider'); the\n"
+      "centre's master key is refused (78).\n" },
     { "audit", cmd_audit, "hedui audit verify [--pubkey PEM] DIR",
       "Checks manifest.sig against the public key (--pubkey, else the bundle's own\n"
       "signing.pub.pem, which proves integrity but not origin) and the size and SHA-256 of\n"

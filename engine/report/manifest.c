@@ -46,6 +46,42 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* "keys" (SPEC §8): the id of every key the run used: the master (and the
+ * previous master during a rotation), then each derived key by audience,
+ * "master" naming the master key it was derived from. Ids only: a key id
+ * tells which key, never the key. */
+static void key_line(hd_out *o, const char *audience, const char *id, const char *master, int *first)
+{
+    hd_out_str(o, *first ? "\n    {\"audience\": " : ",\n    {\"audience\": ");
+    *first = 0;
+    hd_out_json_str(o, audience);
+    hd_out_str(o, ", \"id\": ");
+    hd_out_json_str(o, id);
+    if (master) {
+        hd_out_str(o, ", \"master\": ");
+        hd_out_json_str(o, master);
+    }
+    hd_out_str(o, "}");
+}
+
+static void keys_json(hd_out *o, const hd_run_state *st)
+{
+    int first = 1;
+    hd_out_str(o, ",\n  \"keys\": [");
+    key_line(o, "master", st->key.id, NULL, &first);
+    if (st->key.has_previous) key_line(o, "previous master", st->key.previous_id, NULL, &first);
+    key_line(o, st->audit_key.audience, st->audit_key.id, st->key.id, &first);
+    key_line(o, st->text_key.audience, st->text_key.id, st->key.id, &first);
+    for (int p = 0; p < st->nproviders; p++) {
+        char audience[80];
+        snprintf(audience, sizeof audience, "provider:%s", st->providers[p].name);
+        key_line(o, audience, st->providers[p].id[0], st->key.id, &first);
+        if (st->providers[p].id[1][0])
+            key_line(o, audience, st->providers[p].id[1], st->key.previous_id, &first);
+    }
+    hd_out_str(o, "\n  ]");
+}
+
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err)
 {
     *signed_out = 0;
@@ -67,12 +103,13 @@ int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_err
     if (!rc) {
         char date[11];
         hd_date_format(st->job->as_of, date);
-        hd_out_str(o, "{\n  \"format\": \"hedui-manifest/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
+        hd_out_str(o, "{\n  \"format\": \"hedui-manifest/2\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
         hd_out_json_str(o, st->job->name);
         hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
         hd_out_json_str(o, st->policy->name);
         hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
         hd_out_json_str(o, st->key.id);
+        keys_json(o, st);
         hd_out_str(o, ",\n  \"inputs\": [\n");
         uint32_t last = 0;
         for (uint32_t i = 0; i < st->ninputs; i++)

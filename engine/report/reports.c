@@ -25,7 +25,9 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static void json_findings(hd_out *o, uint32_t bits)
+/* The codes of a bit set as a JSON array, sorted by code; zh: their
+ * Chinese labels instead, in the same order (as households.csv). */
+static void json_findings_lang(hd_out *o, uint32_t bits, int zh)
 {
     const char *names[HD_FD__COUNT];
     int n = 0;
@@ -35,9 +37,14 @@ static void json_findings(hd_out *o, uint32_t bits)
     hd_out_str(o, "[");
     for (int i = 0; i < n; i++) {
         if (i) hd_out_str(o, ",");
-        hd_out_json_str(o, names[i]);
+        hd_out_json_str(o, zh ? hd_finding_label_zh((hd_finding)hd_finding_parse(names[i])) : names[i]);
     }
     hd_out_str(o, "]");
+}
+
+static void json_findings(hd_out *o, uint32_t bits)
+{
+    json_findings_lang(o, bits, 0);
 }
 
 static void mask_last4(const char *s, size_t n, char *out, size_t cap)
@@ -132,8 +139,12 @@ static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_i64(o, hh->nmembers);
     hd_out_str(o, ",\"verdict\":");
     hd_out_json_str(o, hd_verdict_name(j->verdict));
+    hd_out_str(o, ",\"verdict_zh\":");
+    hd_out_json_str(o, hd_verdict_label_zh(j->verdict));
     hd_out_str(o, ",\"reasons\":");
     json_findings(o, j->findings);
+    hd_out_str(o, ",\"reasons_zh\":");
+    json_findings_lang(o, j->findings, 1);
     /* integers without printf: the same digits as %d / PRId64 */
     hd_out_str(o, ",\"standard_fen\":");          hd_out_i64(o, j->standard_fen);
     hd_out_str(o, ",\"household_income_fen\":");  hd_out_i64(o, j->household_income_fen);
@@ -147,7 +158,19 @@ static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_str(o, "}\n");
 }
 
-static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
+/* A region_code that is a division code (1 to 12 ASCII digits) is a code;
+ * anything else in it is free text. */
+static int is_digit_code(const char *s, size_t n)
+{
+    if (n == 0 || n > 12) return 0;
+    for (size_t i = 0; i < n; i++) if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+/* One matched record. Auditor files carry no free text from a record
+ * (SPEC §8): a text field (company, institution, use, a region_code that
+ * is not a code) is written as its text token under the text key (tk). */
+static void match_json(hd_out *o, const hd_run_state *st, hd_tokener *tk, const hd_record *r)
 {
     const hd_model *m = st->m;
     const hd_member *mb = &m->members[r->member];
@@ -181,7 +204,15 @@ static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
             hd_out_json_str(o, buf);
             break;
         case HD_T_TEXT:
-            hd_out_json(o, v->s, v->n);
+            if (f == HD_F_REGION_CODE && is_digit_code(v->s, v->n)) {
+                hd_out_json(o, v->s, v->n);
+            } else {
+                unsigned char mac[32];
+                char hex[65];
+                hd_tokener_text(tk, hd_field_name((hd_fid)f), v->s, v->n, mac);
+                hd_hex(mac, 32, hex);
+                hd_out_json_str(o, hex);
+            }
             break;
         case HD_T_ENUM: {
             const char *const *vals = hd_field_values((hd_kind)r->kind, (hd_fid)f);
@@ -358,6 +389,23 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
         hd_out_str(o, ", \"damage_message\": ");
         if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
         else hd_out_json_str(o, hd_path_rel(ss->damage_msg, st->job->dir));
+        if (ss->provider >= 0) {
+            /* a tokenised source (SPEC §8): its provider and its matched
+             * rows per provider key id (current master's, previous's) */
+            const hd_provider_keys *pk = &st->providers[ss->provider];
+            uint64_t by[2] = {0, 0};
+            for (int f = 0; f < ss->nfiles; f++)
+                for (int k = 0; k < 2; k++) by[k] += st->results[ss->first_result + (uint32_t)f].matched_by_key[k];
+            hd_out_str(o, ", \"provider\": ");
+            hd_out_json_str(o, pk->name);
+            hd_out_str(o, ", \"rows_matched_by_key\": {");
+            for (int k = 0; k < 2 && pk->id[k][0]; k++) {
+                if (k) hd_out_str(o, ", ");
+                hd_out_json_str(o, pk->id[k]);
+                hd_out_printf(o, ": %" PRIu64, by[k]);
+            }
+            hd_out_str(o, "}");
+        }
         hd_out_str(o, "}");
     }
     hd_out_str(o, st->job->nsources ? "\n  ],\n" : "],\n");
@@ -544,13 +592,16 @@ static int matches_jsonl(hd_run_state *st, const char *dir, hd_error *err)
 {
     hd_out *o;
     int z = st->job->matches_zstd;
+    hd_tokener *tk = hd_tokener_new(&st->text_key);
+    if (!tk) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     int rc = open_in_z(&o, dir, z ? "audit/matches.jsonl.zst" : "audit/matches.jsonl", z, err);
-    if (rc) return rc;
+    if (rc) { hd_tokener_free(tk); return rc; }
     for (uint32_t i = 0, n = hd_model_nrecords(st->m); i < n; i++) {
         hd_record r;                      /* one at a time: records are stored compactly */
         hd_model_record(st->m, i, &r);
-        match_json(o, st, &r);
+        match_json(o, st, tk, &r);
     }
+    hd_tokener_free(tk);
     return hd_out_close(o, err);
 }
 

@@ -32,6 +32,11 @@ typedef struct hd_source_cfg {
     int format_line;            /* line of its `format` key (messages) */
     int64_t min_rows;           /* min_rows = N (SPEC §7; default 1): fewer
                                    data rows over all its files damages it */
+    /* provider = NAME (SPEC §8): whose provider key tokenised the source's
+     * extracts (id_form = token): the run joins them through the tokens of
+     * the key derived for "provider:NAME". Default: the source name. */
+    char provider[64];
+    int provider_line;          /* line of provider = in the job file, 0 if not given */
 } hd_source_cfg;
 
 typedef struct hd_job {
