@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "batch/internal.h"
 #include "report/out.h"
+#include "register/reg_run.h"
 
 static char **g_list;          /* nftw has no user pointer: guarded by g_mu */
 static size_t g_n, g_cap, g_root;
@@ -73,6 +74,9 @@ int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_err
         hd_out_json_str(o, st->policy->name);
         hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
         hd_out_json_str(o, st->key.id);
+        if (st->reg)      /* the register's snapshot and the outcomes applied (SPEC §9) */
+            hd_out_printf(o, ",\n  \"register_snapshot\": \"%s\",\n  \"outcomes_applied\": \"%s\"",
+                          hd_register_snapshot_digest(st->reg->snap), st->reg->outcomes_digest);
         hd_out_str(o, ",\n  \"inputs\": [\n");
         uint32_t last = 0;
         for (uint32_t i = 0; i < st->ninputs; i++)

@@ -29,6 +29,8 @@ typedef struct hd_source_cfg {
     char format_path[4096];     /* resolved against the job file */
     char files_glob[4096];      /* resolved against the job file */
     int line;                   /* line of the section in the job file */
+    int lead;                   /* strength = lead (SPEC §9): its evidence
+                                   alone never makes a household ineligible */
 } hd_source_cfg;
 
 typedef struct hd_job {
@@ -51,6 +53,9 @@ typedef struct hd_job {
      * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
      * frame (level 3, with a checksum) of the same bytes */
     int matches_zstd;
+    /* [job] register: the register database (SPEC §9), resolved against
+     * the job file; "" = OUTPUT/register.db */
+    char register_db[4096];
     hd_source_cfg *sources; int nsources;
 } hd_job;
 
