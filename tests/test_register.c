@@ -410,6 +410,25 @@ START_TEST(three_nights)
     row = findings_row(outdir2, &conf);
     ck_assert_msg(strstr(row, ",raised,"), "%s", row);
     free(row);
+    /* members.csv: the suppressed evidence stands apart, not among the member's findings */
+    {
+        snprintf(p, sizeof p, "%s/county/%s/members.csv", outdir2, fp.cc);
+        char *mcsv = td_slurp(p, NULL);
+        char key[128];
+        snprintf(key, sizeof key, "\n%s,%s,", fp.cc, fp.app);
+        char *l = strstr(mcsv, "[suppressed VEHICLE_NON_EXEMPT (false_positive 20");
+        ck_assert_msg(l != NULL && strstr(mcsv, key) != NULL, "no suppressed evidence in %s", p);
+        free(mcsv);
+        snprintf(p, sizeof p, "%s/audit/findings.jsonl", outdir2);
+        char *aud = td_slurp(p, NULL);
+        char *a = strstr(aud, fp.id);
+        ck_assert_ptr_nonnull(a);
+        char *nl = strchr(a, '\n');
+        *nl = 0;
+        ck_assert_msg(strstr(a, "\"state\":\"suppressed\"") && strstr(a, "\"outcome\":\"false_positive\""), "%s", a);
+        ck_assert_ptr_null(strstr(aud, fp.app));        /* no application id in audit/ */
+        free(aud);
+    }
     /* the manifest's outcomes digest: the three applied outcomes, in the
      * run's output order, each "id TAB seq TAB line TAB outcome TAB until" */
     {

@@ -86,6 +86,7 @@ void hd_reg_free(hd_run_state *st)
     hd_register_snapshot_free(r->snap);
     free(r->f);
     free(r->first);
+    free(r->sup);
     memset(r->key, 0, sizeof r->key);
     free(r);
     st->reg = NULL;
@@ -218,6 +219,61 @@ static int push(hd_reg_state *r, const hd_reg_finding *f)
     }
     r->f[r->nf++] = *f;
     return 0;
+}
+
+static int add_sup(hd_reg_state *r, uint32_t record, uint32_t finding)
+{
+    if (r->nsup == r->capsup) {
+        uint32_t cap = r->capsup ? r->capsup * 2 : 256;
+        struct hd_reg_sup *n = realloc(r->sup, (size_t)cap * sizeof *n);
+        if (!n) return -1;
+        r->sup = n; r->capsup = cap;
+    }
+    r->sup[r->nsup].record = record;
+    r->sup[r->nsup].finding = finding;
+    r->nsup++;
+    return 0;
+}
+
+static int cmp_sup(const void *a, const void *b)
+{
+    const struct hd_reg_sup *x = a, *y = b;
+    if (x->record != y->record) return x->record < y->record ? -1 : 1;
+    return x->finding < y->finding ? -1 : x->finding > y->finding;
+}
+
+const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t record, int code)
+{
+    const hd_reg_state *r = st->reg;
+    if (!r || !r->nsup) return NULL;
+    /* lower bound of record */
+    uint32_t lo = 0, hi = r->nsup;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r->sup[mid].record < record) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < r->nsup && r->sup[lo].record == record; lo++)
+        if (r->f[r->sup[lo].finding].code == code) return &r->f[r->sup[lo].finding];
+    return NULL;
+}
+
+const hd_reg_finding *hd_reg_member_suppressed(const hd_run_state *st, uint32_t member, int code)
+{
+    const hd_reg_state *r = st->reg;
+    if (!r || !r->first) return NULL;
+    uint32_t h = st->m->members[member].household;
+    for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++)
+        if (r->f[i].member == member && r->f[i].code == code && r->f[i].suppressed) return &r->f[i];
+    return NULL;
+}
+
+void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap)
+{
+    char d[11], u[11] = "";
+    hd_date_format(f->by->imported, d);
+    if (f->by->until != HD_DATE_NONE) hd_date_format(f->by->until, u);
+    snprintf(out, cap, "suppressed %s (%s %s%s%s)", hd_finding_name((hd_finding)f->code),
+             hd_outcome_name(f->by->outcome), d, *u ? " until " : "", u);
 }
 
 /* The figures a household-level check compared. */
@@ -457,6 +513,21 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
                     if (out > verdict) verdict = out;
                 }
                 if (push(r, &f) != 0) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+                if (f.suppressed) {
+                    /* its evidence records, for members.csv */
+                    for (uint32_t i = 0; i < hh->nmembers && rc == HD_OK; i++) {
+                        const hd_member *mb = &m->members[hh->first_member + i];
+                        if (lv != L_HOUSEHOLD && hh->first_member + i != f.member) continue;
+                        for (uint32_t k = 0; k < mb->nrecords; k++) {
+                            uint32_t ri = mb->records[k];
+                            if (!(hd_model_findings(m, ri) & BIT(code))) continue;
+                            int mine = lv == L_HOUSEHOLD;
+                            for (size_t q = a; q < b && !mine; q++) mine = c[q].record == ri;
+                            if (!mine) continue;
+                            if (add_sup(r, ri, r->nf - 1) != 0) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+                        }
+                    }
+                }
                 a = b;
             }
         }
@@ -468,6 +539,7 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
         st->judg[h].verdict = (uint8_t)verdict;
     }
     r->first[nh] = r->nf;
+    if (r->nsup) qsort(r->sup, r->nsup, sizeof *r->sup, cmp_sup);
     unsigned char dg[32];
     hd_sha256_final(applied, dg);
     hd_hex(dg, 32, r->outcomes_digest);
@@ -672,6 +744,43 @@ int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
             hd_out_csv_str(o, f->suppressed ? "suppressed" : "raised", 0);
             hd_out_csv_str(o, f->digest, 0);
             hd_out_str(o, "\n");
+        }
+    }
+    if ((rc = hd_out_close(o, err))) return rc;
+
+    /* audit/findings.jsonl: the same findings for auditors, tokens only
+     * (no application id), with strength and suppression */
+    snprintf(path, sizeof path, "%s/audit", dir);
+    if (hd_mkdirs(path, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create", path);
+    snprintf(path, sizeof path, "%s/audit/findings.jsonl", dir);
+    if ((rc = hd_out_open(&o, path, err))) return rc;
+    for (uint32_t p = 0; p < st->m->nhouseholds; p++) {
+        uint32_t h = st->order[p];
+        for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
+            const hd_reg_finding *f = &r->f[i];
+            hd_out_str(o, "{\"finding_id\":");
+            hd_out_json_str(o, f->id);
+            hd_out_str(o, ",\"household\":");
+            hd_out_json_str(o, hd_household_token_hex(&st->m->households[h], tok));
+            hd_out_str(o, ",\"code\":");
+            hd_out_json_str(o, hd_finding_name((hd_finding)f->code));
+            hd_out_str(o, ",\"member\":");
+            if (f->member != HD_NONE) hd_out_json_str(o, hd_member_token_hex(&st->m->members[f->member], tok));
+            else hd_out_str(o, "null");
+            hd_out_str(o, ",\"source\":");
+            if (f->source != UINT16_MAX) hd_out_json_str(o, st->job->sources[f->source].name);
+            else hd_out_str(o, "null");
+            hd_out_printf(o, ",\"strength\":\"%s\",\"outcome\":\"%s\",\"state\":\"%s\",\"evidence_digest\":\"%s\",\"suppressed_by\":",
+                          f->lead ? "lead" : "verified", outcome_word(f->outcome), f->suppressed ? "suppressed" : "raised",
+                          f->digest);
+            if (!f->suppressed) hd_out_str(o, "null}\n");
+            else {
+                char d[11], u[11] = "";
+                hd_date_format(f->by->imported, d);
+                if (f->by->until != HD_DATE_NONE) hd_date_format(f->by->until, u);
+                hd_out_printf(o, "{\"outcome\":\"%s\",\"imported\":\"%s\",\"until\":%s%s%s}}\n",
+                              hd_outcome_name(f->by->outcome), d, *u ? "\"" : "null", u, *u ? "\"" : "");
+            }
         }
     }
     return hd_out_close(o, err);

@@ -32,6 +32,9 @@ typedef struct hd_reg_state {
     hd_reg_finding *f; uint32_t nf, capf;
     uint32_t *first;               /* per household: its findings are f[first[h] .. first[h+1]) */
     uint64_t suppressed[HD_FD__COUNT];
+    /* (record, finding) for every evidence record of a suppressed finding,
+     * sorted by record then finding: what members.csv shows apart */
+    struct hd_reg_sup { uint32_t record, finding; } *sup; uint32_t nsup, capsup;
     char outcomes_digest[65];      /* SHA-256 of the outcomes applied */
 } hd_reg_state;
 
@@ -53,4 +56,11 @@ typedef void (*hd_reg_row_fn)(void *user, uint32_t row, const char *const cells[
 void hd_reg_county_rows(const hd_run_state *st, uint32_t c, hd_reg_row_fn fn, void *user);
 const char *const *hd_reg_county_header(void);
 void hd_reg_free(hd_run_state *st);
+/* The suppressed finding of code `code` that record `record` is evidence
+ * of, or NULL; and the member-level one (DUPLICATE_APPLICATION) of member
+ * `member`. Reentrant; NULL without a register state. */
+const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t record, int code);
+const hd_reg_finding *hd_reg_member_suppressed(const hd_run_state *st, uint32_t member, int code);
+/* "suppressed CODE (false_positive 2026-11-29 until 2026-12-31)" into out. */
+void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap);
 #endif

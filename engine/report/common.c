@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/common.h"
+#include "register/reg_run.h"
 #include "util/path.h"
 
 /* A county code safe as a directory name: digits and letters only. */
@@ -131,6 +132,19 @@ uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_
         bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
     if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
         bits |= 1u << HD_FD_APPLICANT_ROW_REJECTED;
+    /* a finding suppressed by a county's outcome (the register, SPEC §9)
+     * is shown apart in the evidence, not among the member's findings */
+    uint32_t mi = (uint32_t)(mb - st->m->members);
+    for (int f = 0; st->reg && f < HD_FD__COUNT; f++) {
+        if (!(bits & (1u << f))) continue;
+        int all = 1, any = 0;
+        for (uint32_t k = 0; k < mb->nrecords && all; k++) {
+            if (!(hd_model_findings(st->m, mb->records[k]) & (1u << f))) continue;
+            any = 1;
+            all = hd_reg_record_suppressed(st, mb->records[k], f) != NULL;
+        }
+        if ((any && all) || (!any && hd_reg_member_suppressed(st, mi, f))) bits &= ~(1u << f);
+    }
     return bits;
 }
 
@@ -143,10 +157,23 @@ size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, ch
         if (!hd_model_findings(m, mb->records[k])) continue;   /* most records */
         hd_record r;
         hd_model_record(m, mb->records[k], &r);
-        char one[1024], f[512];
+        char one[1024], f[512], sup[512] = "";
         hd_report_evidence(st, &r, one, sizeof one);
-        hd_report_findings_text(r.findings, 0, "+", f, sizeof f);
-        int n = snprintf(ev + used, cap - used, "%s%s: %s", used ? " | " : "", f, one);
+        uint32_t shown = r.findings;
+        size_t sl = 0;
+        for (int c = 0; st->reg && c < HD_FD__COUNT; c++) {
+            const hd_reg_finding *s = (r.findings & (1u << c)) ? hd_reg_record_suppressed(st, mb->records[k], c) : NULL;
+            if (!s) continue;
+            shown &= ~(1u << c);
+            char t[200];
+            hd_reg_suppressed_text(s, t, sizeof t);
+            int w = snprintf(sup + sl, sizeof sup - sl, "%s%s", sl ? ", " : "", t);
+            if (w > 0 && (size_t)w < sizeof sup - sl) sl += (size_t)w;
+        }
+        hd_report_findings_text(shown, 0, "+", f, sizeof f);
+        char prefix[1100];
+        snprintf(prefix, sizeof prefix, "%s%s%s%s%s", f, *f && *sup ? " " : "", *sup ? "[" : "", sup, *sup ? "]" : "");
+        int n = snprintf(ev + used, cap - used, "%s%s: %s", used ? " | " : "", prefix, one);
         if (n < 0 || (size_t)n >= cap - used) { ev[used] = 0; break; }
         used += (size_t)n;
     }
