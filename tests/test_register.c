@@ -410,6 +410,19 @@ START_TEST(three_nights)
     row = findings_row(outdir2, &conf);
     ck_assert_msg(strstr(row, ",raised,"), "%s", row);
     free(row);
+    /* the 核查结果 sheet of the county's workbook holds the same rows */
+    ck_assert_int_eq(shf("python3 - %s/county/%s/results.xlsx f%s <<'EOF'\n"
+                         "import re, sys, zipfile\n"
+                         "z = zipfile.ZipFile(sys.argv[1])\n"
+                         "wb = z.read('xl/workbook.xml').decode()\n"
+                         "names = re.findall(r'<sheet name=\"([^\"]+)\"', wb)\n"
+                         "assert names[-1] == '核查结果', names\n"
+                         "ss = z.read('xl/sharedStrings.xml').decode()\n"
+                         "sheet = z.read('xl/worksheets/sheet%%d.xml' %% len(names)).decode()\n"
+                         "strings = re.findall(r'<t[^>]*>([^<]*)</t>', ss)\n"
+                         "used = {strings[int(i)] for i in re.findall(r'<c [^>]*t=\"s\"[^>]*><v>(\\d+)</v>', sheet)}\n"
+                         "assert sys.argv[2] in used and 'suppressed' in used and 'finding_id' in used, sorted(used)[:20]\n"
+                         "EOF", outdir2, fp.cc, fp.id), 0);
     /* members.csv: the suppressed evidence stands apart, not among the member's findings */
     {
         snprintf(p, sizeof p, "%s/county/%s/members.csv", outdir2, fp.cc);

@@ -35,6 +35,7 @@
 #include "batch/internal.h"
 #include "report/common.h"
 #include "report/out.h"
+#include "register/reg_run.h"
 #include "util/path.h"
 
 #define DISCLAIMER_ZH "本核对结果为推荐意见，仅供社会救助审核确认使用；最终认定以入户调查、民主评议和公示结果为准。"
@@ -304,6 +305,40 @@ static int copy_out(const char *tmp, const char *path, hd_error *err)
     return hd_out_close(o, err);
 }
 
+/* ---------------------------------------------------------------- 核查结果
+ * The register's findings of the county (SPEC §9): the rows and columns of
+ * county/<code>/findings.csv (engine/register/findings.c gives both), so a
+ * clerk can fill outcome, note and until in the workbook as in the CSV. */
+
+static const col fd_cols[] = {
+    { "线索编号", "finding_id", 36 }, { "申请编号", "application_id", 20 }, { "成员序号", "member_no", 8 },
+    { "原因代码", "code", 26 }, { "原因", "code_zh", 24 }, { "数据来源", "source", 12 },
+    { "证据", "evidence", 80 }, { "证据强度", "strength", 10 }, { "核查结果", "outcome", 14 },
+    { "备注", "note", 24 }, { "截止日期", "until", 12 }, { "状态", "status", 12 }, { "状态说明", "status_detail", 36 },
+};
+#define NFD ((int)(sizeof fd_cols / sizeof *fd_cols))
+
+struct fd_ctx { xw *x; lxw_worksheet *ws; lxw_row_t next; };
+
+static void findings_row_xlsx(void *user, uint32_t row, const char *const cells[13])
+{
+    struct fd_ctx *f = user;
+    (void)row;
+    for (int k = 0; k < NFD; k++)
+        put_str(f->x, f->ws, f->next, (lxw_col_t)k, cells[k], k == 6 ? f->x->wrap : f->x->text);
+    f->next++;
+}
+
+static void findings_sheet(xw *x, const hd_run_state *st, uint32_t c)
+{
+    lxw_worksheet *ws = sheet(x, "核查结果");
+    if (!ws || x->err != LXW_NO_ERROR) return;
+    sheet_setup(x, ws, fd_cols, NFD);
+    struct fd_ctx f = { x, ws, 2 };
+    hd_reg_county_rows(st, c, findings_row_xlsx, &f);
+    sheet_finish(x, ws, NFD, f.next);
+}
+
 int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *code = st->counties[c];
@@ -359,6 +394,7 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
                     change_row(&x, cs, cr++, st, &st->changes[i]);
             sheet_finish(&x, cs, NCH, cr);
         }
+        if (st->reg && st->reg->first) findings_sheet(&x, st, c);
     }
     lxw_error e = workbook_close(x.wb);      /* frees the workbook */
     int rc = HD_OK;
