@@ -48,12 +48,12 @@ static const char *const schema_v1[] = {
     "household_income_fen INTEGER NOT NULL, income_per_capita_fen INTEGER NOT NULL, "
     "assets_fen INTEGER NOT NULL, assets_per_capita_fen INTEGER NOT NULL, homes INTEGER NOT NULL, "
     "residential_area INTEGER NOT NULL, vehicles INTEGER NOT NULL, businesses INTEGER NOT NULL, "
-    "PRIMARY KEY (run, household))",
+    "PRIMARY KEY (run, household)) WITHOUT ROWID",
     "CREATE TABLE findings (run TEXT NOT NULL REFERENCES runs(run), finding_id TEXT NOT NULL, "
     "household TEXT NOT NULL, county_code TEXT NOT NULL, application_id TEXT NOT NULL, "
     "member_no TEXT NOT NULL, code TEXT NOT NULL, member TEXT NOT NULL, source TEXT NOT NULL, "
     "strength TEXT NOT NULL, outcome TEXT NOT NULL, state TEXT NOT NULL, "
-    "evidence_digest TEXT NOT NULL, PRIMARY KEY (run, finding_id))",
+    "evidence_digest TEXT NOT NULL, PRIMARY KEY (run, finding_id)) WITHOUT ROWID",
     "CREATE INDEX findings_by_id ON findings (finding_id)",
     "CREATE TABLE outcome_files (seq INTEGER PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, "
     "name TEXT NOT NULL, imported_by TEXT NOT NULL, imported_at TEXT NOT NULL, "
@@ -142,6 +142,11 @@ int hd_reg_open(sqlite3 **out, const char *path, int create, hd_error *err)
     /* WAL: readers (a snapshot) never wait for the writer */
     if ((rc = hd_reg_exec(db, "PRAGMA journal_mode=WAL", path, err)) != HD_OK) { sqlite3_close(db); return rc; }
     if ((rc = hd_reg_exec(db, "PRAGMA foreign_keys=ON", path, err)) != HD_OK) { sqlite3_close(db); return rc; }
+    /* WAL with synchronous=NORMAL: a commit survives a crash of hedui, and
+     * the database stays consistent on power loss (the last transaction may
+     * be lost; the run directory and `register rebuild` restore it) */
+    if ((rc = hd_reg_exec(db, "PRAGMA synchronous=NORMAL", path, err)) != HD_OK) { sqlite3_close(db); return rc; }
+    if ((rc = hd_reg_exec(db, "PRAGMA cache_size=-65536", path, err)) != HD_OK) { sqlite3_close(db); return rc; }
     if (v < HD_REGISTER_SCHEMA) {
         if ((rc = hd_reg_exec(db, "BEGIN IMMEDIATE", path, err)) != HD_OK) { sqlite3_close(db); return rc; }
         /* another process may have migrated it meanwhile */
@@ -374,7 +379,7 @@ static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
     int k = 1;
     if (x->run) sqlite3_bind_text(x->st, k++, x->run, -1, SQLITE_STATIC);
     for (size_t i = 0; i < r->nfields; i++)
-        sqlite3_bind_text(x->st, k++, r->fields[i].p, (int)r->fields[i].n, SQLITE_TRANSIENT);
+        sqlite3_bind_text(x->st, k++, r->fields[i].p, (int)r->fields[i].n, SQLITE_STATIC);   /* stepped before the next row */
     if (!x->run && r->nfields) {
         snprintf(x->runname, sizeof x->runname, "%.*s", (int)r->fields[0].n, r->fields[0].p);
     }
