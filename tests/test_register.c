@@ -398,6 +398,7 @@ START_TEST(three_nights)
     ck_assert_int_eq(suppressed_count(outdir2, "VEHICLE_NON_EXEMPT"), 1);
     ck_assert_int_eq(suppressed_count(outdir2, "ASSETS_OVER_LIMIT"), 2);
     ck_assert_int_eq(summary_total_suppressed(outdir2), 3);
+    ck_assert_uint_eq(r2.suppressed, 3);
     ck_assert_int_eq(verdict_total(outdir2, "ELIGIBLE"), elig1 + 3);
     ck_assert_int_eq(verdict_total(outdir2, "INELIGIBLE"), inel1 - 3);
     /* suppressed rows stand apart in findings.csv with their outcome and date */
@@ -495,6 +496,7 @@ START_TEST(three_nights)
     ck_assert_int_eq(suppressed_count(outdir3, "VEHICLE_NON_EXEMPT"), 1);
     ck_assert_int_eq(suppressed_count(outdir3, "ASSETS_OVER_LIMIT"), 0);
     ck_assert_int_eq(summary_total_suppressed(outdir3), 1);
+    ck_assert_uint_eq(r3.suppressed, 1);
     ck_assert_int_eq(verdict_total(outdir3, "ELIGIBLE"), elig1 + 1);
     ck_assert_int_eq(verdict_total(outdir3, "INELIGIBLE"), inel1 - 1);
     /* the same finding id, another evidence digest */

@@ -781,6 +781,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
     }
     res->files = nres;
+    for (int f = 0; f < HD_FD__COUNT; f++) res->suppressed += st.reg->suppressed[f];
     /* the register, once the run directory stands (SPEC §9): a register
      * that cannot be written fails the run (74, 75, 78), the directory
      * stays, and the next run or `hedui register rebuild` records it */

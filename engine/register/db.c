@@ -284,7 +284,7 @@ int hd_register_snapshot_load(const char *path, hd_date as_of, hd_register_snaps
     hd_hex(dg, 32, s->digest);
     if (rc != HD_OK) { hd_register_snapshot_free(s); return rc; }
     /* keep the latest outcome of each finding */
-    qsort(s->oc, s->noc, sizeof *s->oc, cmp_oc);
+    if (s->noc) qsort(s->oc, s->noc, sizeof *s->oc, cmp_oc);
     uint64_t k = 0;
     for (uint64_t i = 0; i < s->noc; i++) {
         if (k && !strcmp(s->oc[k - 1].finding_id, s->oc[i].finding_id)) s->oc[k - 1] = s->oc[i];
@@ -516,7 +516,7 @@ int hd_register_rebuild(const char *output_root, const char *path,
         n++;
     }
     closedir(d);
-    if (rc == HD_OK) qsort(runs, n, sizeof *runs, cmp_runs);
+    if (rc == HD_OK && n) qsort(runs, n, sizeof *runs, cmp_runs);
     snprintf(tmp, sizeof tmp, "%s.rebuild-%ld", path, (long)getpid());
     unlink(tmp);
     char side[4400];

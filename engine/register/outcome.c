@@ -485,7 +485,7 @@ int hd_reg_import_kept(sqlite3 *db, const char *path, const char *output_root, h
         n++;
     }
     closedir(d);
-    if (rc == HD_OK) qsort(k, n, sizeof *k, cmp_kept);
+    if (rc == HD_OK && n) qsort(k, n, sizeof *k, cmp_kept);
     /* import_one opens its own transaction: close the caller's around it */
     if (rc == HD_OK && n) rc = hd_reg_exec(db, "COMMIT", path, err);
     for (size_t i = 0; rc == HD_OK && i < n; i++) {

@@ -92,6 +92,7 @@ typedef struct hd_run_result {
     uint64_t reasons[HD_FD__COUNT];
     uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
     uint64_t files;
+    uint64_t suppressed;        /* findings suppressed by county outcomes (SPEC §9) */
 } hd_run_result;
 
 /*
