@@ -52,7 +52,8 @@ static const command commands[] = {
       "every listed file; any unlisted file fails too. Exit 0 only if all hold.\n" },
     { "demo", cmd_demo, "hedui demo [--households N] [DIR]",
       "Generates a sample province (real Yunnan division codes and standards, synthetic people)\n"
-      "in DIR (default ./hedui-demo), makes keys, and runs the batch on it.\n" },
+      "in DIR (default ./hedui-demo), makes keys, and runs the batch on it. The last line\n"
+      "printed is the audit verify command for the run, ready to paste.\n" },
     { "outcome", cmd_outcome, "hedui outcome import --register DB --by NAME FILE... | outcome list --register DB [FINDING_ID]",
       "import: reads the findings.csv files county clerks returned (UTF-8, with or without BOM,\n"
       "GBK or GB18030; outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"

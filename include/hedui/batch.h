@@ -31,6 +31,7 @@ typedef struct hd_source_cfg {
     int line;                   /* line of the section in the job file */
     int lead;                   /* strength = lead (SPEC §9): its evidence
                                    alone never makes a household ineligible */
+    int format_line;            /* line of its `format` key (messages) */
 } hd_source_cfg;
 
 typedef struct hd_job {
@@ -57,6 +58,7 @@ typedef struct hd_job {
      * the job file; "" = OUTPUT/register.db */
     char register_db[4096];
     hd_source_cfg *sources; int nsources;
+    int applicants_format_line; /* line of [job] applicants_format (messages) */
 } hd_job;
 
 /*
