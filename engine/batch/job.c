@@ -102,6 +102,7 @@ static int handler(void *user, const char *section, const char *key, const char 
             memset(s, 0, sizeof *s);
             strcpy(s->name, name);
             s->line = line;
+            s->min_rows = 1;
         }
         if (!strcmp(key, "format")) {
             s->format_line = line;
@@ -112,6 +113,14 @@ static int handler(void *user, const char *section, const char *key, const char 
             if (!strcmp(v, "lead")) s->lead = 1;
             else if (!strcmp(v, "verified")) s->lead = 0;
             else return BAD("%s:%d: strength must be verified or lead", j->path, line);
+            return 1;
+        }
+        if (!strcmp(key, "min_rows")) {
+            char *end = NULL;
+            long long x = strtoll(v, &end, 10);
+            if (!*v || *end || x < 0 || x > (long long)1e15 || *v == '+' || *v == '-' || *v == ' ')
+                return BAD("%s:%d: min_rows must be a whole number of rows (0 or more)", j->path, line);
+            s->min_rows = x;
             return 1;
         }
         return BAD("%s:%d: unknown key '%s' in [source \"%s\"]", j->path, line, key, name);
