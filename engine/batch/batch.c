@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "register/reg_run.h"
 #include "hedui/ident.h"
 #include "hedui/tools.h"
 #include "util/path.h"
@@ -427,6 +428,9 @@ static int hash_inputs(hd_run_state *st, hd_error *err)
     int n = snprintf(head, sizeof head, "hedui-input/2\n%s\n%s\n%s%s%s\n%s\n", HD_ENGINE_VERSION, date,
                      st->key.id, st->key.has_previous ? " previous " : "",
                      st->key.has_previous ? st->key.previous_id : "", st->policy->digest);
+    /* the register's snapshot (SPEC §9): a new outcome, a new run directory */
+    if (st->reg) n += snprintf(head + n, sizeof head - (size_t)n, "snapshot\t%s\n",
+                               hd_register_snapshot_digest(st->reg->snap));
     hd_sha256_update(h, head, (size_t)n);
     for (uint32_t i = 0; i < st->ninputs; i++) {
         hd_sha256_update(h, st->inputs[i].rel, strlen(st->inputs[i].rel));
@@ -585,6 +589,7 @@ static void free_state(hd_run_state *st)
     free(st->order);
     free(st->county_first);
     free(st->changes);
+    hd_reg_free(st);
     hd_model_free(st->m);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);
@@ -724,6 +729,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     if (rc == HD_OK && *job->previous) rc = add_input(&st, prev_manifest, 0, err);
     for (uint32_t r = 0; rc == HD_OK && r < nres; r++)
         rc = add_input(&st, st.results[r].path, st.results[r].source >= 0, err);
+    /* the register, read once, before the input digest that it enters */
+    if (rc == HD_OK) rc = hd_reg_begin(&st, err);
     if (rc == HD_OK) rc = hash_inputs(&st, err);
     if (rc != HD_OK) { free(source_of); goto out; }
 
@@ -741,6 +748,13 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
             free(source_of);
             rc = HD_OK;
+            /* a complete run the register lacks (it could not be written
+             * then) is recorded now */
+            const char *base = strrchr(res->outdir, '/');
+            if (!hd_register_has_run(st.reg->path, base ? base + 1 : res->outdir)) {
+                rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
+                if (rc == HD_OK) logf_(opts, HD_LOG_INFO, "register_recorded", "%s recorded in the register %s", res->outdir, st.reg->path);
+            }
             goto out;
         }
         /* a complete-looking output that fails its own manifest may be
@@ -854,6 +868,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
                   st.m->households[h].county_code, jerr.message);
         if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
     }
+    /* findings, strength and suppression (the register, SPEC §9) */
+    if ((rc = hd_reg_judge(&st, err)) != HD_OK) goto out;
 
     /* outputs: a private temporary directory, renamed when complete */
     char tmp[4200];
@@ -938,6 +954,17 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             }
     }
     res->kinds_required = st.policy->required_kinds;
+    for (int f = 0; f < HD_FD__COUNT; f++) res->suppressed += st.reg->suppressed[f];
+    /* the register, once the run directory stands (SPEC §9): a register
+     * that cannot be written fails the run (74, 75, 78), the directory
+     * stays, and the next run or `hedui register rebuild` records it */
+    double t_reg = mono_s();
+    rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
+    if (rc != HD_OK) {
+        logf_(opts, HD_LOG_ERROR, "register_failed", "%s stands, but the register was not written: %s", res->outdir, err ? err->message : "");
+        goto out;
+    }
+    logf_(opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s", st.reg->path, mono_s() - t_reg);
     rc = st.damaged || st.rejected_files ? HD_EDAMAGED : HD_OK;
     if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
     else if (st.rejected_files) hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st.rejected_files);

@@ -193,6 +193,9 @@ typedef struct hd_run_state {
      * one change */
     int have_previous;
     hd_change *changes; uint32_t nchanges;
+    /* the register (SPEC §9; engine/register/reg_run.h): snapshot,
+     * findings with their ids, suppression */
+    struct hd_reg_state *reg;
 } hd_run_state;
 
 /* Keeps household h's judgement (h = the number of households kept so

@@ -77,6 +77,7 @@ static int handler(void *user, const char *section, const char *key, const char 
             else if (!strcmp(v, "none")) j->matches_zstd = 0;
             else return BAD("%s:%d: matches_compression must be none or zstd", j->path, line);
         }
+        else if (!strcmp(key, "register")) return set_path(j, j->register_db, v, line, key, err);
         else if (!strcmp(key, "previous")) {
             L->previous_line = line;
             return set_path(j, j->previous, v, line, key, err);
@@ -108,6 +109,12 @@ static int handler(void *user, const char *section, const char *key, const char 
             return set_path(j, s->format_path, v, line, key, err);
         }
         if (!strcmp(key, "files")) return set_path(j, s->files_glob, v, line, key, err);
+        if (!strcmp(key, "strength")) {
+            if (!strcmp(v, "lead")) s->lead = 1;
+            else if (!strcmp(v, "verified")) s->lead = 0;
+            else return BAD("%s:%d: strength must be verified or lead", j->path, line);
+            return 1;
+        }
         if (!strcmp(key, "min_rows")) {
             char *end = NULL;
             long long x = strtoll(v, &end, 10);

@@ -81,6 +81,19 @@ static const command commands[] = {
       "log (time, client, clerk, purpose, household token, verdict, receipt id; never an ID or a\n"
       "name). SIGHUP switches to the newest index in DIR without dropping requests; SIGTERM\n"
       "stops. A truncated or tampered index is refused (65), another key's index too (78).\n" },
+    { "outcome", cmd_outcome, "hedui outcome import --register DB --by NAME FILE... | outcome list --register DB [FINDING_ID]",
+      "import: reads the findings.csv files county clerks returned (UTF-8, with or without BOM,\n"
+      "GBK or GB18030; outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"
+      "已说明, 有异议; until YYYY-MM-DD or YYYY/M/D) and appends their outcomes to the register\n"
+      "with who (--by), when and the file's SHA-256. All or nothing per file: a bad row (unknown\n"
+      "finding id or outcome word, bad date, a finding of another county) is printed as\n"
+      "FILE:LINE: CODE: message and nothing of its file is stored (exit 65); a file imported\n"
+      "before is refused. Imported files are kept under OUTPUT/outcomes/<sha256>.csv.\n"
+      "list: every outcome in import order (of one finding when FINDING_ID is given).\n" },
+    { "register", cmd_register, "hedui register rebuild [--register DB] OUTPUT",
+      "Rebuilds the register (default OUTPUT/register.db) from every run directory under OUTPUT\n"
+      "that verifies and every outcome file kept under OUTPUT/outcomes/, in as_of then import\n"
+      "order, to the same table contents as the nightly writes. Built beside, then renamed.\n" },
     { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -98,7 +111,7 @@ static void list_commands(FILE *f)
                "Usage:\n", HD_ENGINE_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
     fprintf(f, "  hedui --version\n\n%s\nExit codes: 0 ok, 2 usage, 3 a source damaged, 65 input rejected,\n"
-               "66 input missing, 70 internal error, 74 I/O error, 75 output locked,\n"
+               "66 input missing, 70 internal error, 74 I/O error, 75 output or register locked,\n"
                "78 bad job/descriptor/policy/key.\n"
                "'hedui help COMMAND' shows one command.\n", common_help);
 }

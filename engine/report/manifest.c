@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "batch/internal.h"
 #include "report/out.h"
+#include "register/reg_run.h"
 
 static char **g_list;          /* nftw has no user pointer: guarded by g_mu */
 static size_t g_n, g_cap, g_root;
@@ -72,6 +73,12 @@ static void keys_json(hd_out *o, const hd_run_state *st)
     if (st->key.has_previous) key_line(o, "previous master", st->key.previous_id, NULL, &first);
     key_line(o, st->audit_key.audience, st->audit_key.id, st->key.id, &first);
     key_line(o, st->text_key.audience, st->text_key.id, st->key.id, &first);
+    if (st->reg) {                /* the register's finding ids (SPEC §9) */
+        hd_key rk;
+        if (hd_key_derive(&st->key, "register", &rk, NULL) == HD_OK)
+            key_line(o, rk.audience, rk.id, st->key.id, &first);
+        hd_key_wipe(&rk);
+    }
     for (int p = 0; p < st->nproviders; p++) {
         char audience[80];
         snprintf(audience, sizeof audience, "provider:%s", st->providers[p].name);
@@ -110,6 +117,9 @@ int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_err
         hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
         hd_out_json_str(o, st->key.id);
         keys_json(o, st);
+        if (st->reg)      /* the register's snapshot and the outcomes applied (SPEC §9) */
+            hd_out_printf(o, ",\n  \"register_snapshot\": \"%s\",\n  \"outcomes_applied\": \"%s\"",
+                          hd_register_snapshot_digest(st->reg->snap), st->reg->outcomes_digest);
         hd_out_str(o, ",\n  \"inputs\": [\n");
         uint32_t last = 0;
         for (uint32_t i = 0; i < st->ninputs; i++)

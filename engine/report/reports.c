@@ -21,6 +21,7 @@
 #include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
+#include "register/reg_run.h"
 #include "util/path.h"
 
 /* ---------------------------------------------------------------- helpers */
@@ -357,7 +358,9 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     hd_out_str(o, "  \"reasons\": {");
     for (int i = 0; i < n; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i], reasons[hd_finding_parse(names[i])]);
-    hd_out_str(o, "},\n  \"counties\": {");
+    hd_out_str(o, "},\n");
+    hd_reg_summary_json(st, o);
+    hd_out_str(o, "  \"counties\": {");
     for (uint32_t c = 0; c < ncounties; c++) {
         uint64_t v[3] = {0}, hh = 0;
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
@@ -538,7 +541,8 @@ oom:
  * files of that directory are what the single-threaded writer left.
  */
 
-enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML };
+enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML,
+                 T_FINDINGS, T_REGISTER };
 
 typedef struct task {
     enum task_kind kind;
@@ -682,6 +686,7 @@ static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, u
     case T_COUNTY_CSV: return county_csv(st, dir, c, err);
     case T_CHANGES: return hd_write_changes(st, dir, c, err);
     case T_XLSX: return hd_write_xlsx_county(st, dir, c, err);
+    case T_FINDINGS: return hd_reg_write_county(st, dir, c, err);
     default: return HD_ESOFTWARE;
     }
 }
@@ -694,6 +699,7 @@ static int run_task(hd_run_state *st, const char *dir, task *t)
     case T_QUARANTINE: return quarantine_all(st, dir, &t->err);
     case T_SUMMARY: return write_summary(st, dir, st->counties, st->ncounties, &t->err);
     case T_HTML: return hd_write_html(st, dir, &t->err);
+    case T_REGISTER: return hd_reg_write_run(st, dir, &t->err);
     default: break;
     }
     if (t->county != UNKNOWN_GROUP) return county_task(st, dir, t->kind, t->county, &t->err);
@@ -752,16 +758,16 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
     if (rc) return rc;
     const hd_model *m = st->m;
     uint32_t nc = st->ncounties;
-    task *t = calloc((size_t)nc * 3 + 8, sizeof *t);
-    uint32_t *sched = malloc(((size_t)nc * 3 + 8) * sizeof *sched);
+    task *t = calloc((size_t)nc * 4 + 8, sizeof *t);
+    uint32_t *sched = malloc(((size_t)nc * 4 + 8) * sizeof *sched);
     if (!t || !sched) { free(t); free(sched); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
     uint32_t n = 0;
     /* costs: rough units of work, from a profile at 100,000 households
      * (a member's row in a workbook costs about 15 times its CSV row) */
     #define ADD(K, C, COST) do { t[n].kind = (K); t[n].county = (C); t[n].cost = (COST); n++; } while (0)
-    enum task_kind per_county[3] = { T_COUNTY_CSV, T_CHANGES, T_XLSX };
-    static const uint64_t per_member[3] = { 2, 0, 30 };
-    for (int k = 0; k < 3; k++) {
+    enum task_kind per_county[4] = { T_COUNTY_CSV, T_CHANGES, T_XLSX, T_FINDINGS };
+    static const uint64_t per_member[4] = { 2, 0, 30, 1 };
+    for (int k = 0; k < 4; k++) {
         if (per_county[k] == T_CHANGES && !st->have_previous) continue;
         int unknown_added = 0;
         for (uint32_t c = 0; c < nc; c++) {
@@ -783,6 +789,7 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
         }
     }
     ADD(T_HTML, 0, 1000 + (uint64_t)m->nhouseholds / 8);
+    ADD(T_REGISTER, 0, 1000 + 2 * (uint64_t)m->nhouseholds);
     #undef ADD
     for (uint32_t i = 0; i < n; i++) sched[i] = i;
     int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
