@@ -9,8 +9,9 @@
 CC      ?= cc
 PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter check
 BUILD   ?= build
-SHARED  ?= $(abspath ../shared)
-TESTDATA ?= $(SHARED)/testdata
+# The public test vectors the suites read, copied into the repository (each
+# set with its SOURCES.md): no test reads outside it.
+TESTDATA ?= $(CURDIR)/tests/vectors
 
 OPT     ?= -O2
 CFLAGS  ?= -g
@@ -62,7 +63,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libhedui.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(BUILD)/libhedui.a $(LDLIBS) $(TESTLIBS)
 
-# Every Check suite runs from the repository root with the shared test data.
+# Every Check suite runs from the repository root with tests/vectors.
 test: deps
 	@$(MAKE) --no-print-directory test-unit
 
@@ -137,8 +138,8 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)
 fuzz-build: $(FUZZ_BIN)
 
 # Each target: its working corpus build-fuzz/corpus/T (grows, kept between
-# runs), the seeds of tests/fuzz/corpus/T and, where they fit, the shared
-# test data; crashes go to build-fuzz/artifacts/T/, the log to build-fuzz/T.log.
+# runs), the seeds of tests/fuzz/corpus/T and, where they fit, the
+# vectors of tests/vectors; crashes go to build-fuzz/artifacts/T/, the log to build-fuzz/T.log.
 fuzz-run: $(FUZZ_BIN)
 	@fail=0; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
