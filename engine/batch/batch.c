@@ -495,41 +495,49 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
 
     if ((rc = hd_job_load(&st.job, job_path, today(), err)) != HD_OK) return rc;
     hd_job *job = st.job;
-    if ((rc = hd_policy_load(&st.policy, job->policy, err)) != HD_OK) goto out;
-    if ((rc = hd_key_load(&st.key, job->key, err)) != HD_OK) goto out;
-    st.have_key = 1;
+    /* the configuration is read whole before the run stops on it, so that
+     * when several errors apply the exit code is the first of SPEC §8's
+     * order (78 before 66), whichever file was read first */
+    hd_error cfg, e1;
+    hd_error_clear(&cfg);
+    hd_error_clear(&e1);
+    if (hd_policy_load(&st.policy, job->policy, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    if (hd_key_load(&st.key, job->key, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    else st.have_key = 1;
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
-        rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
-                     job->signing_key, strerror(errno));
-        goto out;
+        hd_fail(&e1, HD_ENOINPUT, "%s: signing key cannot be read: %s", job->signing_key, strerror(errno));
+        hd_error_keep_first(&cfg, &e1);
     }
-    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, err)) != HD_OK) goto out;
-    if (st.app_desc->kind != HD_KIND_APPLICANTS) {
-        rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
-        goto out;
+    if (hd_descriptor_load(&st.app_desc, job->applicants_format, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    else if (st.app_desc->kind != HD_KIND_APPLICANTS) {
+        hd_fail(&e1, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
+        hd_error_keep_first(&cfg, &e1);
     }
     st.src = calloc((size_t)job->nsources + 1, sizeof *st.src);
     if (!st.src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, err)) != HD_OK) goto out;
-        if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
-            rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
-                         job->path, job->sources[i].name);
-            goto out;
+        if (hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, &e1) != HD_OK) {
+            hd_error_keep_first(&cfg, &e1);
+        } else if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
+            hd_fail(&e1, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
+                    job->path, job->sources[i].name);
+            hd_error_keep_first(&cfg, &e1);
         }
     }
     /* files */
-    if ((rc = hd_path_glob(job->applicants_glob, &st.app_files, &st.napp_files, err)) != HD_OK) goto out;
-    if (st.napp_files == 0) {
-        rc = hd_fail(err, HD_ENOINPUT, "%s: no applicant file matches", job->applicants_glob);
-        goto out;
+    if (hd_path_glob(job->applicants_glob, &st.app_files, &st.napp_files, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    else if (st.napp_files == 0) {
+        hd_fail(&e1, HD_ENOINPUT, "%s: no applicant file matches", job->applicants_glob);
+        hd_error_keep_first(&cfg, &e1);
     }
     uint32_t nres = (uint32_t)st.napp_files;
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) goto out;
+        if (hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, &e1) != HD_OK)
+            hd_error_keep_first(&cfg, &e1);
         st.src[i].first_result = nres;
         nres += (uint32_t)st.src[i].nfiles;
     }
+    if (cfg.status != HD_OK) { *err = cfg; rc = cfg.status; goto out; }
     st.results = calloc(nres + 1, sizeof *st.results);
     int *source_of = calloc(nres + 1, sizeof *source_of);
     if (!st.results || !source_of) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
@@ -761,10 +769,15 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     }
     for (uint32_t i = 0; i < nres; i++) {
         hd_ledger *l = &st.results[i].ledger;
+        if (st.results[i].source < 0) {
+            res->app_files++;
+            res->app_rows += l->rows; res->app_rows_ok += l->rows_ok; res->app_rows_quarantined += l->rows_quarantined;
+            continue;
+        }
+        res->files++;
         res->rows += l->rows; res->rows_ok += l->rows_ok; res->rows_quarantined += l->rows_quarantined;
         res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
     }
-    res->files = nres;
     rc = st.damaged ? HD_EDAMAGED : HD_OK;
     if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged: every household is at least REVIEW (SOURCE_INCOMPLETE)");
 out:

@@ -27,6 +27,24 @@ static const char common_help[] =
     "                          progress bar on stderr (auto: when stderr is a terminal)\n"
     "  --log-format=text|json  messages on stderr as text or one JSON object per line\n";
 
+/* The exit codes, said the same way in docs/operator-guide.md and
+ * docs/hedui.1 (tests/test_docs.sh compares them). One code a line; a
+ * line that starts with spaces continues the one above. */
+static const char exit_help[] =
+    "Exit codes:\n"
+    "  0   success\n"
+    "  2   usage error\n"
+    "  3   the batch completed, but a source was damaged or incomplete\n"
+    "  65  input rejected\n"
+    "  66  a job, descriptor, policy, standards or key file is missing or cannot be read,\n"
+    "      or no applicant file matches (the message gives the path and the reason)\n"
+    "  70  internal error or out of memory\n"
+    "  74  an output cannot be written (disk full, not writable, or --force cannot remove\n"
+    "      the directory it replaced)\n"
+    "  75  the output directory is locked by another run\n"
+    "  78  bad job, descriptor, policy or key\n"
+    "  When several apply: the first of 2, 78, 66, 75, 65, 74, 3.\n";
+
 static const command commands[] = {
     { "run", cmd_run, "hedui run [--force] JOB.ini",
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
@@ -69,10 +87,7 @@ static void list_commands(FILE *f)
     fprintf(f, "hedui %s - household economic status verification (居民家庭经济状况核对)\n\n"
                "Usage:\n", HD_ENGINE_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, "  hedui --version\n\n%s\nExit codes: 0 ok, 2 usage, 3 a source damaged, 65 input rejected,\n"
-               "66 input missing, 70 internal error, 74 I/O error, 75 output locked,\n"
-               "78 bad job/descriptor/policy/key.\n"
-               "'hedui help COMMAND' shows one command.\n", common_help);
+    fprintf(f, "  hedui --version\n\n%s\n%s\n'hedui help COMMAND' shows one command.\n", common_help, exit_help);
 }
 
 int cmd_help(int argc, char **argv)

@@ -148,13 +148,18 @@ static void summary(const hd_run_result *r, int status)
                    hd_finding_label_zh((hd_finding)order[i]));
         }
     }
+    fmt_count(r->app_rows, a, sizeof a);
+    fmt_count(r->app_rows_ok, b, sizeof b);
+    fmt_count(r->app_rows_quarantined, c, sizeof c);
+    printf("\nApplicants %s rows in %llu files: %s ok, %s quarantined\n",
+           a, (unsigned long long)r->app_files, b, c);
     fmt_count(r->rows, a, sizeof a);
     fmt_count(r->rows_ok, b, sizeof b);
     fmt_count(r->rows_quarantined, c, sizeof c);
     fmt_count(r->rows_matched, d, sizeof d);
     fmt_count(r->rows_unmatched, e, sizeof e);
-    printf("\nRows       %s read in %llu files: %s ok, %s quarantined; extracts: %s matched, %s unmatched\n",
-           a, (unsigned long long)r->files, b, c, d, e);
+    printf("Extracts   %s rows in %llu files: %s ok (%s matched, %s unmatched), %s quarantined\n",
+           a, (unsigned long long)r->files, b, d, e, c);
     printf("Damaged    %s\n", r->damaged ? "yes (every household is at least REVIEW: SOURCE_INCOMPLETE)" : "no");
     printf("Output     %s\n", r->outdir[0] ? r->outdir : "(none)");
     where(r->outdir);

@@ -85,8 +85,10 @@ typedef struct hd_run_result {
     uint64_t households, members;
     uint64_t verdicts[3];       /* by hd_verdict */
     uint64_t reasons[HD_FD__COUNT];
-    uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
-    uint64_t files;
+    /* the row ledgers summed, applicant files and extract files apart
+     * (summary.json totals, SPEC §8) */
+    uint64_t app_files, app_rows, app_rows_ok, app_rows_quarantined;
+    uint64_t files, rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;   /* extracts */
 } hd_run_result;
 
 /*
