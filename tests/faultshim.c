@@ -10,6 +10,8 @@
  *   HEDUI_FAULT_WERRNO=E        then fail with errno E (default ENOSPC).
  *   HEDUI_FAULT_RPATH=SUFFIX    reads of a file whose path ends with SUFFIX
  *   HEDUI_FAULT_RAFTER=N        fail with EIO from file offset N on.
+ *   HEDUI_FAULT_RMPATH=SUBSTR   remove(3) of a path containing SUBSTR fails
+ *                               with EPERM (a directory that cannot be removed).
  *
  * The path of a descriptor is readlink(/proc/self/fd/N).
  */
@@ -76,4 +78,13 @@ ssize_t read(int fd, void *p, size_t n)
     if (pos < 0 || (unsigned long long)pos >= after) { errno = EIO; return -1; }
     if (n > after - (unsigned long long)pos) n = (size_t)(after - (unsigned long long)pos);
     return real_read(fd, p, n);
+}
+
+int remove(const char *p)
+{
+    static int (*real_remove)(const char *);
+    if (!real_remove) real_remove = (int (*)(const char *))dlsym(RTLD_NEXT, "remove");
+    const char *sub = getenv("HEDUI_FAULT_RMPATH");
+    if (sub && *sub && strstr(p, sub)) { errno = EPERM; return -1; }
+    return real_remove(p);
 }

@@ -210,6 +210,20 @@ while IFS= read -r ph; do
 done <"$tmp/phrases.txt"
 [ "$np" -ge 10 ] && ok "$np exit-code phrases of 'hedui help' said the same way in hedui.1 and operator-guide.md" \
     || bad "'hedui help' lists only $np exit-code phrases"
+# the operations of `hedui help run` ("  - " items, continued by 4 spaces)
+"$HEDUI" help run | awk '/^Operations:/ {on=1; next} on && /^$/ {exit} on' |
+    awk '/^  - / {if (p != "") print p; sub(/^  - /, ""); p=$0; next}
+         /^    / {sub(/^ +/, ""); p=p " " $0; next}
+         END {if (p != "") print p}' >"$tmp/ops.txt"
+no=0
+while IFS= read -r ph; do
+    ph_n=$(printf '%s' "$ph" | norm | sed 's/ $//')
+    no=$((no + 1))
+    grep -qF -- "$ph_n" "$tmp/man.norm" || bad "docs/hedui.1 does not say (as 'hedui help run' does): $ph"
+    grep -qF -- "$ph_n" "$tmp/guide.norm" || bad "docs/operator-guide.md does not say (as 'hedui help run' does): $ph"
+done <"$tmp/ops.txt"
+[ "$no" -ge 3 ] && ok "$no operations of 'hedui help run' said the same way in hedui.1 and operator-guide.md" \
+    || bad "'hedui help run' lists only $no operations"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

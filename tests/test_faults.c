@@ -572,6 +572,43 @@ START_TEST(complete_output_is_not_rewritten)
 }
 END_TEST
 
+/* ------------------------------------------------------------ 8. --force leaves nothing behind */
+
+START_TEST(force_that_cannot_remove_the_old_output_exits_74)
+{
+    province();
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out-leftover", prov);
+    const char *j = job("leftover", out);
+    assert_clean_rerun(j, out);
+    char final[4400];
+    snprintf(final, sizeof final, "%s", final_dir(out));
+    /* the replaced directory (renamed to .tmp-* or .old-*) cannot be removed */
+    int rc = shf("HEDUI_FAULT_RMPATH=/out-leftover/. ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=%s "
+                 "'%s' -q run --force %s >/dev/null 2>%s", shim, bin, j, errf);
+    char *e = td_slurp(errf, NULL);
+    ck_assert_msg(rc == 74, "exit %d, want 74: %s", rc, e);
+    ck_assert_msg(lines(errf) == 1, "want one line: %s", e);
+    ck_assert_msg(strstr(e, "Operation not permitted") && strstr(e, "personal data"), "%s", e);
+    /* it names the directory left behind, which exists */
+    int left = count(out, ".tmp-") + count(out, ".old-");
+    ck_assert_int_eq(left, 1);
+    char named[4400];
+    const char *p = strstr(e, out);
+    ck_assert_ptr_nonnull(p);
+    size_t n = strcspn(p, ":");
+    snprintf(named, sizeof named, "%.*s", (int)n, p);
+    struct stat sb;
+    ck_assert_msg(stat(named, &sb) == 0 && S_ISDIR(sb.st_mode), "%s is not the directory left: %s", named, e);
+    free(e);
+    /* the new output is in place and verifies */
+    ck_assert_str_eq(final_dir(out), final);
+    ck_assert_int_eq(shf("'%s' audit verify %s >/dev/null 2>&1", bin, final), 0);
+    /* the next run removes it */
+    assert_clean_rerun(j, out);
+}
+END_TEST
+
 /* ------------------------------------------------------------ 7. exit codes (SPEC §8) */
 
 /* PROV/job-NAME.ini: job.ini with `output = out-NAME` and the sed
@@ -724,6 +761,7 @@ int main(void)
     tcase_add_test(tc, exit_66_for_configuration_and_keys_that_cannot_be_read);
     tcase_add_test(tc, read_errors_are_never_74);
     tcase_add_test(tc, exit_order_when_several_apply);
+    tcase_add_test(tc, force_that_cannot_remove_the_old_output_exits_74);
     suite_add_tcase(s, tc);
     /* one province for all tests: run them in this process */
     SRunner *sr = srunner_create(s);

@@ -428,6 +428,13 @@ static int lock_output(const char *outroot, int *fd_out, hd_error *err)
     return HD_OK;
 }
 
+/* The replaced output at path could not be removed (errno): 74 naming it. */
+static void left_behind(const char *path, hd_error *e)
+{
+    hd_fail(e, HD_EIO, "%s: cannot remove the output directory --force replaced (it holds personal data; "
+            "remove it by hand, or the next run on this output removes it): %s", path, strerror(errno));
+}
+
 /* Removes what killed runs left (.tmp-* and .old-* directories). Called
  * with the lock held, so no live run owns them. */
 static void clear_stale_tmp(const char *outroot)
@@ -538,6 +545,16 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         nres += (uint32_t)st.src[i].nfiles;
     }
     if (cfg.status != HD_OK) { *err = cfg; rc = cfg.status; goto out; }
+    if (job->previous_latest) {
+        if ((rc = hd_run_resolve_latest(job, job->previous, sizeof job->previous, err)) != HD_OK) goto out;
+        char d[11];
+        hd_date_format(job->as_of, d);
+        if (*job->previous)
+            logf_(opts, HD_LOG_INFO, "previous_latest", "previous = latest: %s", job->previous);
+        else
+            logf_(opts, HD_LOG_INFO, "previous_none", "previous = latest: no run under %s verifies with an as_of before %s; no change report",
+                  job->output, d);
+    }
     st.results = calloc(nres + 1, sizeof *st.results);
     int *source_of = calloc(nres + 1, sizeof *source_of);
     if (!st.results || !source_of) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
@@ -585,7 +602,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             res->reused = 1;
             logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
             free(source_of);
-            rc = HD_OK;
+            /* complete: OUTPUT/latest points to it, as after a new run */
+            rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err);
             goto out;
         }
         /* a complete-looking output that fails its own manifest may be
@@ -709,6 +727,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         goto out;
     }
     int signed_ = 0;
+    hd_error leftover;                  /* the replaced output that could not be removed */
+    hd_error_clear(&leftover);
     logf_(opts, HD_LOG_INFO, "households_judged", "%u households judged in %.1f s",
           st.m->nhouseholds, mono_s() - t_rules);
     double t_out = mono_s();
@@ -734,7 +754,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
          * the filesystem cannot exchange, the old one is moved aside first */
         int exists = stat(res->outdir, &sb) == 0;
         if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->outdir, RENAME_EXCHANGE) == 0) {
-            hd_rmtree(tmp);                     /* now holds the old output */
+            /* tmp now holds the old output */
+            if (hd_rmtree(tmp) != 0) left_behind(tmp, &leftover);
         } else {
             char old[4300];
             int moved = 0;
@@ -746,7 +767,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             }
             if (rc == HD_OK && rename(tmp, res->outdir) != 0)
                 rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
-            if (rc == HD_OK && moved) hd_rmtree(old);
+            if (rc == HD_OK && moved && hd_rmtree(old) != 0) left_behind(old, &leftover);
         }
         if (rc == HD_OK) {
             int dfd = open(job->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -754,6 +775,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         }
     }
     if (rc != HD_OK) { hd_rmtree(tmp); goto out; }
+    /* the run is complete: OUTPUT/latest points to it (SPEC §8) */
+    if ((rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err)) != HD_OK) goto out;
+    /* nothing left behind: the directory --force replaced holds personal
+     * data; when it stays, the run says where and fails (SPEC §8) */
+    if (leftover.status != HD_OK) { *err = leftover; rc = leftover.status; goto out; }
     res->signed_manifest = signed_;
     if (!signed_)
         logf_(opts, HD_LOG_WARN, "manifest_unsigned", "no signing_key in the job: manifest.json is not signed");

@@ -45,11 +45,24 @@ static const char exit_help[] =
     "  78  bad job, descriptor, policy or key\n"
     "  When several apply: the first of 2, 78, 66, 75, 65, 74, 3.\n";
 
+/* Operations of `hedui run` (SPEC §8), said the same way in
+ * docs/operator-guide.md and docs/hedui.1 (tests/test_docs.sh compares
+ * every "  - " item, continuation lines indented by four spaces). */
+#define RUN_FACTS \
+    "\nOperations:\n" \
+    "  - previous = latest: the newest earlier run under the output that verifies (its as_of\n" \
+    "    before this run's; of the same as_of, the name that sorts last); none: no change\n" \
+    "    report, a log line says so.\n" \
+    "  - A complete run points OUTPUT/latest to its directory (a symlink replaced atomically),\n" \
+    "    unless it points to a run with a later as_of.\n" \
+    "  - --force that cannot remove the directory it replaced exits 74 naming it (it holds\n" \
+    "    personal data).\n"
+
 static const command commands[] = {
     { "run", cmd_run, "hedui run [--force] JOB.ini",
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
       "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
-      "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged.\n" },
+      "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged.\n" RUN_FACTS },
     { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] [--lang zh|en] FILE...",
       "Validates files against a format descriptor without running a batch. Prints\n"
       "FILE:LINE: CODE: message for every bad row, a count per file and one line per reason;\n"

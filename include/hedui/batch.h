@@ -47,6 +47,9 @@ typedef struct hd_job {
      * docs/changes.md); resolved against the job file, "" when not given.
      * hd_job_load checks that it holds a hedui manifest.json. */
     char previous[4096];
+    /* [job] previous = latest: previous is "" after hd_job_load and is
+     * chosen by hd_run among the run directories of output (SPEC §8) */
+    int previous_latest;
     /* [job] matches_compression = none | zstd (default none): with zstd,
      * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
      * frame (level 3, with a checksum) of the same bytes */
