@@ -960,6 +960,9 @@ static Suite *ident_suite(void)
 {
     Suite *s = suite_create("ident");
     TCase *t = tcase_create("ids");
+    /* gen_divisions_script runs a shell script: Check's default 4 s is too
+     * short on a loaded machine */
+    tcase_set_timeout(t, 60);
     tcase_add_test(t, public_vectors);
     tcase_add_test(t, upgrade_15_to_18);
     tcase_add_test(t, computed_cases);

@@ -56,7 +56,12 @@ static const char exit_help[] =
     "  - A complete run points OUTPUT/latest to its directory (a symlink replaced atomically),\n" \
     "    unless it points to a run with a later as_of.\n" \
     "  - --force that cannot remove the directory it replaced exits 74 naming it (it holds\n" \
-    "    personal data).\n"
+    "    personal data).\n" \
+    "  - Only hedui writes to stderr: lines of libraries (libxlsxwriter's [ERROR] lines\n" \
+    "    included) pass through its logger, so --log-format=json gives one JSON object per\n" \
+    "    line, always, and -q silences them.\n" \
+    "  - summary.json totals count applicant files and extract files apart (totals.applicants,\n" \
+    "    totals.extracts), each with its own invariant.\n"
 
 static const command commands[] = {
     { "run", cmd_run, "hedui run [--force] JOB.ini",
@@ -122,7 +127,18 @@ int cmd_help(int argc, char **argv)
     return cli_usage("", "unknown command '%s'", name);
 }
 
+static int hedui_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    /* only hedui writes to stderr: library lines through the logger */
+    cli_stderr_capture();
+    int rc = hedui_main(argc, argv);
+    cli_stderr_release();
+    return rc;
+}
+
+static int hedui_main(int argc, char **argv)
 {
     g_cli.argv0 = argv[0];
     /* a file-size limit (ulimit -f) must be a write error (EFBIG, exit 74)

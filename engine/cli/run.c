@@ -58,8 +58,9 @@ static void on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows
     for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
     bar[30] = 0;
     double rate = el > 0 ? (double)rows / el : 0;
-    fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
-    fflush(stderr);
+    FILE *err = cli_stderr();
+    fprintf(err, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
+    fflush(err);
     p->drawn = 1;
     g_cli_bar_shown = 1;
     pthread_mutex_unlock(&p->mu);
@@ -193,7 +194,7 @@ int cli_run_job(const char *job_path, int force)
     hd_error_clear(&err);
     double t0 = now_s();
     int rc = hd_run(job_path, &o, &r, &err);
-    if (g_cli_bar_shown) { fputs("\r\033[K", stderr); fflush(stderr); g_cli_bar_shown = 0; }
+    if (g_cli_bar_shown) { fputs("\r\033[K", cli_stderr()); fflush(cli_stderr()); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
     if (rc != HD_OK && rc != HD_EDAMAGED) return cli_fail(&err);
     cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d threads", now_s() - t0, o.threads);
