@@ -180,6 +180,12 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
  * st->order. Without previous: have_previous = 0. HD_ECONFIG when the
  * previous output does not verify or cannot be read. */
 int hd_compute_changes(hd_run_state *st, hd_error *err);
+/* Reads one county/<code>/households.csv of a previous run exactly as the
+ * change report does (the previous-run reader; tests/fuzz/fuzz_previous.c):
+ * *households = the households kept (the first of a repeated county code and
+ * application id). @return HD_OK, HD_ECONFIG "previous: PATH:LINE: reason",
+ * HD_ESOFTWARE. */
+int hd_changes_read_households(const char *path, uint32_t *households, hd_error *err);
 /* county/<code>/changes.csv of county c (header only when none changed;
  * the counties of county/unknown/ share one file, written for the first
  * of them). Nothing without previous. HD_EIO on a write error. */
