@@ -168,7 +168,7 @@ static void summary(const hd_run_result *r, int status)
     fflush(stdout);
 }
 
-int cli_run_job(const char *job_path, int force)
+int cli_run_job(const char *job_path, int force, char *outdir)
 {
     hd_run_opts o;
     memset(&o, 0, sizeof o);
@@ -197,9 +197,11 @@ int cli_run_job(const char *job_path, int force)
     if (g_cli_bar_shown) { fputs("\r\033[K", cli_stderr()); fflush(cli_stderr()); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
     if (rc != HD_OK && rc != HD_EDAMAGED) return cli_fail(&err);
-    cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d threads", now_s() - t0, o.threads);
+    cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d thread%s", now_s() - t0, o.threads,
+            o.threads == 1 ? "" : "s");
     if (rc == HD_EDAMAGED && err.message[0]) cli_log(HD_LOG_WARN, "source_damaged", "%s", err.message);
     if (!g_cli.quiet) summary(&r, rc);
+    if (outdir) snprintf(outdir, 4096, "%s", r.outdir);
     return rc;
 }
 
@@ -222,7 +224,7 @@ int cmd_run(int argc, char **argv)
     if (rc == 0 && npos != 1)
         rc = npos ? cli_usage("run", "run takes one job file, not %d arguments", npos)
                   : cli_usage("run", "missing JOB.ini");
-    if (rc == 0) rc = cli_run_job(pos[0], force);
+    if (rc == 0) rc = cli_run_job(pos[0], force, NULL);
     free(pos);
     return rc;
 }
