@@ -64,10 +64,12 @@ static const char exit_help[] =
     "    totals.extracts), each with its own invariant.\n"
 
 static const command commands[] = {
-    { "run", cmd_run, "hedui run [--force] JOB.ini",
+    { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] JOB.ini",
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
       "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
-      "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged.\n" RUN_FACTS },
+      "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged or missing, or\n"
+      "an applicant file was rejected. An as_of after today is a config error (78) unless\n"
+      "--allow-future-as-of is given.\n" RUN_FACTS },
     { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] [--lang zh|en] FILE...",
       "Validates files against a format descriptor without running a batch. Prints\n"
       "FILE:LINE: CODE: message for every bad row, a count per file and one line per reason;\n"

@@ -161,15 +161,34 @@ static void summary(const hd_run_result *r, int status)
     fmt_count(r->rows_unmatched, e, sizeof e);
     printf("Extracts   %s rows in %llu files: %s ok (%s matched, %s unmatched), %s quarantined\n",
            a, (unsigned long long)r->files, b, d, e, c);
+    /* SPEC §7: every kind checked and not checked */
+    printf("Kinds      checked:");
+    int any = 0;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
+        if (r->kinds_checked & (1u << k)) {
+            printf(" %s%s", hd_kind_name((hd_kind)k), r->kinds_damaged & (1u << k) ? " (damaged)" : "");
+            any = 1;
+        }
+    printf("%s\n           not checked:", any ? "" : " none");
+    any = 0;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
+        if (!(r->kinds_checked & (1u << k))) {
+            printf(" %s%s", hd_kind_name((hd_kind)k), r->kinds_required & (1u << k) ? " (required: NO_SOURCE)" : "");
+            any = 1;
+        }
+    printf("%s\n", any ? "" : " none");
     printf("Damaged    %s\n", r->damaged ? "yes (every household is at least REVIEW: SOURCE_INCOMPLETE)" : "no");
+    if (r->rejected_files)
+        printf("Rejected   %u applicant files (see county/<code>/rejected_files.csv)\n", r->rejected_files);
     printf("Output     %s\n", r->outdir[0] ? r->outdir : "(none)");
     where(r->outdir);
     printf("Manifest   %s\n", r->signed_manifest ? "signed (manifest.sig)" : "NOT signed (no signing_key in the job)");
     fflush(stdout);
 }
 
-int cli_run_job(const char *job_path, int force, char *outdir)
+int cli_run_job(const char *job_path, int flags, char *outdir)
 {
+    int force = flags & CLI_RUN_FORCE;
     hd_run_opts o;
     memset(&o, 0, sizeof o);
     o.threads = g_cli.threads;
@@ -178,6 +197,7 @@ int cli_run_job(const char *job_path, int force, char *outdir)
         o.threads = n > 0 ? (int)n : 1;
     }
     o.force = force;
+    o.allow_future_as_of = (flags & CLI_RUN_ALLOW_FUTURE) != 0;
     o.log = cli_log_sink;
     progress p;
     memset(&p, 0, sizeof p);
@@ -205,18 +225,20 @@ int cli_run_job(const char *job_path, int force, char *outdir)
     return rc;
 }
 
-enum { OPT_FORCE = 1 };
+enum { OPT_FORCE = 1, OPT_FUTURE };
 
 static int on_opt(void *user, int id, const char *arg)
 {
     (void)arg;
-    if (id == OPT_FORCE) *(int *)user = 1;
+    if (id == OPT_FORCE) *(int *)user |= CLI_RUN_FORCE;
+    if (id == OPT_FUTURE) *(int *)user |= CLI_RUN_ALLOW_FUTURE;
     return 0;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { NULL, 0, 0 } };
+    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE },
+                                       { "--allow-future-as-of", 0, OPT_FUTURE }, { NULL, 0, 0 } };
     int force = 0, npos = 0;
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
     if (!pos) return HD_ESOFTWARE;
