@@ -9,8 +9,9 @@
 CC      ?= cc
 PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls
 BUILD   ?= build
-SHARED  ?= $(abspath ../shared)
-TESTDATA ?= $(SHARED)/testdata
+# The public test vectors the suites read, copied into the repository (each
+# set with its SOURCES.md): no test reads outside it.
+TESTDATA ?= $(CURDIR)/tests/vectors
 
 OPT     ?= -O2
 CFLAGS  ?= -g
@@ -62,7 +63,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libhedui.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(BUILD)/libhedui.a $(LDLIBS) $(TESTLIBS)
 
-# Every Check suite runs from the repository root with the shared test data.
+# Every Check suite runs from the repository root with tests/vectors.
 test: deps
 	@$(MAKE) --no-print-directory test-unit
 
@@ -85,6 +86,12 @@ clean:
 #   make fuzz [FUZZ_SECONDS=N]  build the libFuzzer targets of tests/fuzz with
 #                               clang + ASan/UBSan into build-fuzz/ and run each
 #                               for N seconds (default 30); fails on any crash
+#   make fuzz-long [FUZZ_RUNS=N] [FUZZ_MAX_SECONDS=S]
+#                               every target for N executions each (default
+#                               10,000,000: -runs=N), or S seconds each when
+#                               given, whichever ends first; fails on any
+#                               crash; the executions reached are printed
+#                               (docs/reliability.md). Run it with nice -n 19.
 #   make memcheck               every Check suite under valgrind (leaks = errors)
 # The engine is compiled again with clang and the same sanitizers (coverage
 # instrumented), never linked from build/libhedui.a. docs/reliability.md.
@@ -99,7 +106,9 @@ FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/divisions_data.o
 FUZZ_ARGS    ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
-.PHONY: fuzz fuzz-deps fuzz-build fuzz-run memcheck memcheck-run
+FUZZ_RUNS    ?= 10000000
+FUZZ_MAX_SECONDS ?=
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-run fuzz-long fuzz-long-run memcheck memcheck-run
 fuzz: deps fuzz-deps
 	@$(MAKE) --no-print-directory fuzz-run
 
@@ -137,8 +146,8 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)
 fuzz-build: $(FUZZ_BIN)
 
 # Each target: its working corpus build-fuzz/corpus/T (grows, kept between
-# runs), the seeds of tests/fuzz/corpus/T and, where they fit, the shared
-# test data; crashes go to build-fuzz/artifacts/T/, the log to build-fuzz/T.log.
+# runs), the seeds of tests/fuzz/corpus/T and, where they fit, the
+# vectors of tests/vectors; crashes go to build-fuzz/artifacts/T/, the log to build-fuzz/T.log.
 fuzz-run: $(FUZZ_BIN)
 	@fail=0; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
@@ -159,6 +168,33 @@ fuzz-run: $(FUZZ_BIN)
 	  fi; \
 	done; \
 	if [ $$fail -ne 0 ]; then echo "make fuzz: FAILED"; exit 1; fi; echo "make fuzz: no crash in $(FUZZ_SECONDS) s per target"
+
+# The same targets, seeds and corpora for a set number of executions each
+# (FUZZ_RUNS); the log of each is build-fuzz/T.long.log.
+fuzz-long: deps fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-long-run
+
+fuzz-long-run: $(FUZZ_BIN)
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	  extra=""; len=""; \
+	  case $$t in \
+	    fuzz_csv) [ -d $(TESTDATA)/csv ] && extra="$(TESTDATA)/csv"; \
+	              [ -d $(TESTDATA)/gb18030/samples ] && extra="$$extra $(TESTDATA)/gb18030/samples";; \
+	    fuzz_zstd) [ -d $(TESTDATA)/zstd ] && extra="$(TESTDATA)/zstd"; len="-max_len=65536";; \
+	  esac; \
+	  echo "== $$t ($(FUZZ_RUNS) runs)"; \
+	  if $(FUZZ_BUILD)/$$t -runs=$(FUZZ_RUNS) $(if $(FUZZ_MAX_SECONDS),-max_total_time=$(FUZZ_MAX_SECONDS)) $(FUZZ_ARGS) $$len \
+	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	       $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$extra >$(FUZZ_BUILD)/$$t.long.log 2>&1; then \
+	    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' $(FUZZ_BUILD)/$$t.long.log | tr '\n' ' '; echo; \
+	  else \
+	    fail=1; echo "$$t: FAILED (crash, leak or timeout): see $(FUZZ_BUILD)/$$t.long.log"; \
+	    grep -E 'ERROR|SUMMARY|invariant|Test unit written' $(FUZZ_BUILD)/$$t.long.log | head -8; \
+	  fi; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "make fuzz-long: FAILED"; exit 1; fi; \
+	echo "make fuzz-long: no crash (up to $(FUZZ_RUNS) runs$(if $(FUZZ_MAX_SECONDS), or $(FUZZ_MAX_SECONDS) s,) per target)"
 
 # ---------------------------------------------------------------- valgrind
 memcheck: deps

@@ -50,6 +50,32 @@ for g in summary["files"]:
         fail("%s: rows_quarantined_matched > rows_quarantined" % g["path"])
     if "rows_matched" in g and g["rows_ok"] != g["rows_matched"] + g["rows_unmatched"]:
         fail("%s: rows_ok != rows_matched + rows_unmatched" % g["path"])
+# totals: applicant files and extract files apart (SPEC §8), each with its
+# invariant, and each equal to the generator's own counts summed here
+tot = summary["totals"]
+if tot["files"] != len(summary["files"]):
+    fail("totals.files %s, %d files listed" % (tot["files"], len(summary["files"])))
+for group, keys in (("applicants", ("rows", "rows_ok", "rows_quarantined")),
+                    ("extracts", ("rows", "rows_ok", "rows_quarantined", "rows_matched", "rows_unmatched"))):
+    t = tot.get(group)
+    if t is None:
+        fail("totals has no %s" % group)
+        continue
+    want = [e for e in es["files"].values() if (e["source"] == "applicants") == (group == "applicants")]
+    if t["files"] != len(want):
+        fail("totals.%s.files %s, expected %d" % (group, t["files"], len(want)))
+    for key in keys:
+        if all(key in e for e in want) and t[key] != sum(e[key] for e in want):
+            fail("totals.%s.%s %s, expected %s" % (group, key, t[key], sum(e[key] for e in want)))
+    if t["rows"] != t["rows_ok"] + t["rows_quarantined"]:
+        fail("totals.%s: rows != rows_ok + rows_quarantined" % group)
+    if group == "extracts":
+        if t["rows_ok"] != t["rows_matched"] + t["rows_unmatched"]:
+            fail("totals.extracts: rows_ok != rows_matched + rows_unmatched")
+        if not 0 <= t["rows_quarantined_matched"] <= t["rows_quarantined"]:
+            fail("totals.extracts: rows_quarantined_matched not within rows_quarantined")
+    elif set(t) != {"files", "rows", "rows_ok", "rows_quarantined"}:
+        fail("totals.applicants has other keys: %s" % sorted(t))
 if summary["unknown_division_codes"] != es["unknown_division_codes"]:
     fail("unknown_division_codes %s, expected %s" % (summary["unknown_division_codes"], es["unknown_division_codes"]))
 if summary["households"] != es["households"] or summary["members"] != es["members"]:

@@ -12,6 +12,11 @@
  *                               writes the register with pwrite64).
  *   HEDUI_FAULT_RPATH=SUFFIX    reads of a file whose path ends with SUFFIX
  *   HEDUI_FAULT_RAFTER=N        fail with EIO from file offset N on.
+ *   HEDUI_FAULT_RMPATH=SUBSTR   remove(3) of a path containing SUBSTR fails
+ *                               with EPERM (a directory that cannot be removed).
+ *   HEDUI_FAULT_FOPEN=SUFFIX    fopen(3)/fopen64 for writing of a path ending with SUFFIX fails with
+ *                               ENOSPC (libxlsxwriter opens its workbook so, and
+ *                               then prints an "[ERROR]" line on stderr).
  *
  * The path of a descriptor is readlink(/proc/self/fd/N).
  */
@@ -114,4 +119,37 @@ ssize_t read(int fd, void *p, size_t n)
     if (pos < 0 || (unsigned long long)pos >= after) { errno = EIO; return -1; }
     if (n > after - (unsigned long long)pos) n = (size_t)(after - (unsigned long long)pos);
     return real_read(fd, p, n);
+}
+
+int remove(const char *p)
+{
+    static int (*real_remove)(const char *);
+    if (!real_remove) real_remove = (int (*)(const char *))dlsym(RTLD_NEXT, "remove");
+    const char *sub = getenv("HEDUI_FAULT_RMPATH");
+    if (sub && *sub && strstr(p, sub)) { errno = EPERM; return -1; }
+    return real_remove(p);
+}
+
+static int fopen_fails(const char *p, const char *mode)
+{
+    const char *suf = getenv("HEDUI_FAULT_FOPEN");
+    size_t pl = strlen(p), sl = suf ? strlen(suf) : 0;
+    return sl && pl >= sl && strcmp(p + pl - sl, suf) == 0 && strchr(mode, 'w') != NULL;
+}
+
+FILE *fopen(const char *p, const char *mode)
+{
+    static FILE *(*real_fopen)(const char *, const char *);
+    if (!real_fopen) real_fopen = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen");
+    if (fopen_fails(p, mode)) { errno = ENOSPC; return NULL; }
+    return real_fopen(p, mode);
+}
+
+/* minizip (libxlsxwriter's zip writer) opens with fopen64 */
+FILE *fopen64(const char *p, const char *mode)
+{
+    static FILE *(*real_fopen64)(const char *, const char *);
+    if (!real_fopen64) real_fopen64 = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen64");
+    if (fopen_fails(p, mode)) { errno = ENOSPC; return NULL; }
+    return real_fopen64(p, mode);
 }

@@ -510,6 +510,13 @@ static int lock_output(const char *outroot, int *fd_out, hd_error *err)
     return HD_OK;
 }
 
+/* The replaced output at path could not be removed (errno): 74 naming it. */
+static void left_behind(const char *path, hd_error *e)
+{
+    hd_fail(e, HD_EIO, "%s: cannot remove the output directory --force replaced (it holds personal data; "
+            "remove it by hand, or the next run on this output removes it): %s", path, strerror(errno));
+}
+
 /* Removes what killed runs left (.tmp-* and .old-* directories). Called
  * with the lock held, so no live run owns them. */
 static void clear_stale_tmp(const char *outroot)
@@ -633,70 +640,88 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         if (job->as_of < now - 62)
             logf_(opts, HD_LOG_WARN, "as_of_old", "as_of %s is more than 62 days before today (%s)", d1, d2);
     }
-    if ((rc = hd_policy_load(&st.policy, job->policy, err)) != HD_OK) goto out;
-    if ((rc = hd_key_load_master(&st.key, job->key, err)) != HD_OK) goto out;
-    st.have_key = 1;
-    if ((rc = hd_key_derive(&st.key, "audit", &st.audit_key, err)) != HD_OK ||
-        (rc = hd_key_derive(&st.key, "text", &st.text_key, err)) != HD_OK) goto out;
+    /* the configuration is read whole before the run stops on it, so that
+     * when several errors apply the exit code is the first of SPEC §8's
+     * order (78 before 66), whichever file was read first */
+    hd_error cfg, e1;
+    hd_error_clear(&cfg);
+    hd_error_clear(&e1);
+    if (hd_policy_load(&st.policy, job->policy, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    if (hd_key_load_master(&st.key, job->key, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    else {
+        st.have_key = 1;
+        if (hd_key_derive(&st.key, "audit", &st.audit_key, &e1) != HD_OK ||
+            hd_key_derive(&st.key, "text", &st.text_key, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    }
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
-        rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
-                     job->signing_key, strerror(errno));
-        goto out;
+        hd_fail(&e1, HD_ENOINPUT, "%s: signing key cannot be read: %s", job->signing_key, strerror(errno));
+        hd_error_keep_first(&cfg, &e1);
     }
-    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, err)) != HD_OK) {
-        named_by_job(job, job->applicants_format_line, "applicants_format in [job]", rc, err);
-        goto out;
-    }
-    if (st.app_desc->kind != HD_KIND_APPLICANTS) {
-        rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
-        goto out;
+    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, &e1)) != HD_OK) {
+        named_by_job(job, job->applicants_format_line, "applicants_format in [job]", rc, &e1);
+        hd_error_keep_first(&cfg, &e1);
+    } else if (st.app_desc->kind != HD_KIND_APPLICANTS) {
+        hd_fail(&e1, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
+        hd_error_keep_first(&cfg, &e1);
     }
     st.src = calloc((size_t)job->nsources + 1, sizeof *st.src);
     if (!st.src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, err)) != HD_OK) {
+        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, &e1)) != HD_OK) {
             char what[200];
             snprintf(what, sizeof what, "format of [source \"%s\"]", job->sources[i].name);
-            named_by_job(job, job->sources[i].format_line, what, rc, err);
-            goto out;
-        }
-        if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
-            rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
-                         job->path, job->sources[i].name);
-            goto out;
+            named_by_job(job, job->sources[i].format_line, what, rc, &e1);
+            hd_error_keep_first(&cfg, &e1);
+        } else if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
+            hd_fail(&e1, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
+                    job->path, job->sources[i].name);
+            hd_error_keep_first(&cfg, &e1);
         }
         st.src[i].provider = -1;
+        if (!st.src[i].desc) continue;         /* its descriptor's error is kept above */
         if (!st.src[i].desc->id_token && job->sources[i].provider_line) {
-            rc = hd_fail(err, HD_ECONFIG, "%s:%d: provider is only for a tokenised source, and %s has id_form = number: remove provider, or give the descriptor of the tokenised files (id_form = token)",
-                         job->path, job->sources[i].provider_line, job->sources[i].format_path);
-            goto out;
+            hd_fail(&e1, HD_ECONFIG, "%s:%d: provider is only for a tokenised source, and %s has id_form = number: remove provider, or give the descriptor of the tokenised files (id_form = token)",
+                    job->path, job->sources[i].provider_line, job->sources[i].format_path);
+            hd_error_keep_first(&cfg, &e1);
         }
         if (st.src[i].desc->id_token && !*job->sources[i].provider) {
-            rc = hd_fail(err, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
-                         job->path, job->sources[i].line, job->sources[i].name);
-            goto out;
+            hd_fail(&e1, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
+                    job->path, job->sources[i].line, job->sources[i].name);
+            hd_error_keep_first(&cfg, &e1);
         }
     }
     /* files */
-    if ((rc = hd_path_glob(job->applicants_glob, &st.app_files, &st.napp_files, err)) != HD_OK) goto out;
-    if (st.napp_files == 0) {
-        rc = hd_fail(err, HD_ENOINPUT, "%s: no applicant file matches", job->applicants_glob);
-        goto out;
+    if (hd_path_glob(job->applicants_glob, &st.app_files, &st.napp_files, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    else if (st.napp_files == 0) {
+        hd_fail(&e1, HD_ENOINPUT, "%s: no applicant file matches", job->applicants_glob);
+        hd_error_keep_first(&cfg, &e1);
     }
     uint32_t nres = (uint32_t)st.napp_files;
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) {
-            if (rc != HD_EIO) goto out;
-            /* SPEC §8: a directory that cannot be listed damages its
-             * source like a glob that matches nothing */
-            char m[1200];
-            snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, err->message);
-            hd_run_source_damage(&st, i, HD_R_READ_ERROR, m);
-            hd_error_clear(err);
-            rc = HD_OK;
+        if (hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, &e1) != HD_OK) {
+            if (e1.status != HD_ENOINPUT) {
+                hd_error_keep_first(&cfg, &e1);
+            } else {
+                /* SPEC §8: a directory that cannot be listed damages its
+                 * source like a glob that matches nothing */
+                char m[1200];
+                snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, e1.message);
+                hd_run_source_damage(&st, i, HD_R_READ_ERROR, m);
+            }
         }
         st.src[i].first_result = nres;
         nres += (uint32_t)st.src[i].nfiles;
+    }
+    if (cfg.status != HD_OK) { *err = cfg; rc = cfg.status; goto out; }
+    if (job->previous_latest) {
+        if ((rc = hd_run_resolve_latest(job, job->previous, sizeof job->previous, err)) != HD_OK) goto out;
+        char d[11];
+        hd_date_format(job->as_of, d);
+        if (*job->previous)
+            logf_(opts, HD_LOG_INFO, "previous_latest", "previous = latest: %s", job->previous);
+        else
+            logf_(opts, HD_LOG_INFO, "previous_none", "previous = latest: no run under %s verifies with an as_of before %s; no change report",
+                  job->output, d);
     }
     st.results = calloc(nres + 1, sizeof *st.results);
     int *source_of = calloc(nres + 1, sizeof *source_of);
@@ -755,6 +780,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
                 rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
                 if (rc == HD_OK) logf_(opts, HD_LOG_INFO, "register_recorded", "%s recorded in the register %s", res->outdir, st.reg->path);
             }
+            /* complete: OUTPUT/latest points to it, as after a new run */
+            if (rc == HD_OK) rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err);
             goto out;
         }
         /* a complete-looking output that fails its own manifest may be
@@ -880,6 +907,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         goto out;
     }
     int signed_ = 0;
+    hd_error leftover;                  /* the replaced output that could not be removed */
+    hd_error_clear(&leftover);
     logf_(opts, HD_LOG_INFO, "households_judged", "%u households judged in %.1f s",
           st.m->nhouseholds, mono_s() - t_rules);
     double t_out = mono_s();
@@ -906,7 +935,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
          * the filesystem cannot exchange, the old one is moved aside first */
         int exists = stat(res->outdir, &sb) == 0;
         if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->outdir, RENAME_EXCHANGE) == 0) {
-            hd_rmtree(tmp);                     /* now holds the old output */
+            /* tmp now holds the old output */
+            if (hd_rmtree(tmp) != 0) left_behind(tmp, &leftover);
         } else {
             char old[4300];
             int moved = 0;
@@ -918,7 +948,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             }
             if (rc == HD_OK && rename(tmp, res->outdir) != 0)
                 rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
-            if (rc == HD_OK && moved) hd_rmtree(old);
+            if (rc == HD_OK && moved && hd_rmtree(old) != 0) left_behind(old, &leftover);
         }
         if (rc == HD_OK) {
             int dfd = open(job->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -926,6 +956,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         }
     }
     if (rc != HD_OK) { hd_rmtree(tmp); goto out; }
+    /* the run is complete: OUTPUT/latest points to it (SPEC §8) */
+    if ((rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err)) != HD_OK) goto out;
+    /* nothing left behind: the directory --force replaced holds personal
+     * data; when it stays, the run says where and fails (SPEC §8) */
+    if (leftover.status != HD_OK) { *err = leftover; rc = leftover.status; goto out; }
     res->signed_manifest = signed_;
     if (!signed_)
         logf_(opts, HD_LOG_WARN, "manifest_unsigned", "no signing_key in the job: manifest.json is not signed");
@@ -941,10 +976,15 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     }
     for (uint32_t i = 0; i < nres; i++) {
         hd_ledger *l = &st.results[i].ledger;
+        if (st.results[i].source < 0) {
+            res->app_files++;
+            res->app_rows += l->rows; res->app_rows_ok += l->rows_ok; res->app_rows_quarantined += l->rows_quarantined;
+            continue;
+        }
+        res->files++;
         res->rows += l->rows; res->rows_ok += l->rows_ok; res->rows_quarantined += l->rows_quarantined;
         res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
     }
-    res->files = nres;
     res->rejected_files = (uint32_t)st.rejected_files;
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
         for (int s = 0; s < job->nsources; s++)

@@ -223,10 +223,26 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
  * st->order. Without previous: have_previous = 0. HD_ECONFIG when the
  * previous output does not verify or cannot be read. */
 int hd_compute_changes(hd_run_state *st, hd_error *err);
+/* Reads one county/<code>/households.csv of a previous run exactly as the
+ * change report does (the previous-run reader; tests/fuzz/fuzz_previous.c):
+ * *households = the households kept (the first of a repeated county code and
+ * application id). @return HD_OK, HD_ECONFIG "previous: PATH:LINE: reason",
+ * HD_ESOFTWARE. */
+int hd_changes_read_households(const char *path, uint32_t *households, hd_error *err);
 /* county/<code>/changes.csv of county c (header only when none changed;
  * the counties of county/unknown/ share one file, written for the first
  * of them). Nothing without previous. HD_EIO on a write error. */
 int hd_write_changes(hd_run_state *st, const char *dir, uint32_t c, hd_error *err);
+/* `[job] previous = latest` (batch/latest.c, SPEC §8): the run directory
+ * OUTPUT/<as_of>-<digest> that verifies, whose manifest's as_of is before
+ * job->as_of, with the greatest as_of and of those the name that sorts
+ * last, into out; "" when there is none (or no OUTPUT yet). HD_ENOINPUT
+ * when OUTPUT cannot be listed. */
+int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
+/* Points OUTPUT/latest at the run directory outdir (a relative symlink,
+ * replaced atomically by rename), unless it points to an existing run
+ * whose as_of is later than as_of. HD_EIO naming the link. */
+int hd_run_point_latest(const char *outroot, const char *outdir, hd_date as_of, hd_error *err);
 /* Writes manifest.json (and manifest.sig when a signing key is given)
  * listing every file under dir. *signed_out = 1 when signed. */
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);

@@ -80,6 +80,8 @@ static int handler(void *user, const char *section, const char *key, const char 
         else if (!strcmp(key, "register")) return set_path(j, j->register_db, v, line, key, err);
         else if (!strcmp(key, "previous")) {
             L->previous_line = line;
+            /* `latest`: the newest earlier run of output, chosen by hd_run */
+            if (!strcmp(v, "latest")) { j->previous_latest = 1; return 1; }
             return set_path(j, j->previous, v, line, key, err);
         }
         else return BAD("%s:%d: unknown key '%s' in [job]", j->path, line, key);

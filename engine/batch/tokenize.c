@@ -208,7 +208,7 @@ int hd_tokenize_file(const char *key_path, const char *fmt_path, const char *in,
     struct stat st;
     if (stat(in, &st) != 0) {
         int e = errno;
-        return hd_fail(err, e == ENOENT || e == ENOTDIR ? HD_ENOINPUT : HD_EIO,
+        return hd_fail(err, HD_ENOINPUT,
                        "%s: cannot open: %s", in, strerror(e));
     }
     if (S_ISDIR(st.st_mode)) return hd_fail(err, HD_ENOINPUT, "%s: is a directory, not a file", in);

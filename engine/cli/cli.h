@@ -10,6 +10,7 @@
 #ifndef HEDUI_CLI_H
 #define HEDUI_CLI_H
 
+#include <stdio.h>
 #include "hedui/batch.h"
 #include "hedui/tools.h"
 
@@ -59,6 +60,19 @@ void cli_log(hd_log_level lv, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Adapter for hd_run_opts.log. */
 void cli_log_sink(void *user, hd_log_level lv, const char *event, const char *msg);
+
+/* Only hedui writes to stderr (SPEC §8): from here on, what a library
+ * prints to stderr (libxlsxwriter's "[ERROR][file:line]: ..." lines) is
+ * caught line by line and passed through the logger (event "library",
+ * level error for "[ERROR]", else warning; dropped under -q), so that
+ * --log-format=json gives one JSON object per line. hedui's own lines go
+ * to the real stderr (cli_stderr()). Call once, first thing in main. */
+void cli_stderr_capture(void);
+/* Passes on a library line left without its newline and puts stderr
+ * back; call before exit. */
+void cli_stderr_release(void);
+/* The real stderr, for hedui's own lines (the progress bar). */
+FILE *cli_stderr(void);
 
 /* Today's date (local time) as hd_date. */
 hd_date cli_today(void);

@@ -27,13 +27,49 @@ static const char common_help[] =
     "                          progress bar on stderr (auto: when stderr is a terminal)\n"
     "  --log-format=text|json  messages on stderr as text or one JSON object per line\n";
 
+/* The exit codes, said the same way in docs/operator-guide.md and
+ * docs/hedui.1 (tests/test_docs.sh compares them). One code a line; a
+ * line that starts with spaces continues the one above. */
+static const char exit_help[] =
+    "Exit codes:\n"
+    "  0   success\n"
+    "  2   usage error\n"
+    "  3   the batch completed, but a source was damaged or incomplete\n"
+    "  65  input rejected\n"
+    "  66  a job, descriptor, policy, standards or key file is missing or cannot be read,\n"
+    "      or no applicant file matches (the message gives the path and the reason)\n"
+    "  70  internal error or out of memory\n"
+    "  74  an output cannot be written (disk full, not writable, or --force cannot remove\n"
+    "      the directory it replaced)\n"
+    "  75  the output directory, or the register, is locked by another run\n"
+    "  78  bad job, descriptor, policy or key\n"
+    "  When several apply: the first of 2, 78, 66, 75, 65, 74, 3.\n";
+
+/* Operations of `hedui run` (SPEC §8), said the same way in
+ * docs/operator-guide.md and docs/hedui.1 (tests/test_docs.sh compares
+ * every "  - " item, continuation lines indented by four spaces). */
+#define RUN_FACTS \
+    "\nOperations:\n" \
+    "  - previous = latest: the newest earlier run under the output that verifies (its as_of\n" \
+    "    before this run's; of the same as_of, the name that sorts last); none: no change\n" \
+    "    report, a log line says so.\n" \
+    "  - A complete run points OUTPUT/latest to its directory (a symlink replaced atomically),\n" \
+    "    unless it points to a run with a later as_of.\n" \
+    "  - --force that cannot remove the directory it replaced exits 74 naming it (it holds\n" \
+    "    personal data).\n" \
+    "  - Only hedui writes to stderr: lines of libraries (libxlsxwriter's [ERROR] lines\n" \
+    "    included) pass through its logger, so --log-format=json gives one JSON object per\n" \
+    "    line, always, and -q silences them.\n" \
+    "  - summary.json totals count applicant files and extract files apart (totals.applicants,\n" \
+    "    totals.extracts), each with its own invariant.\n"
+
 static const command commands[] = {
     { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] JOB.ini",
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
       "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
       "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged or missing, or\n"
       "an applicant file was rejected. An as_of after today is a config error (78) unless\n"
-      "--allow-future-as-of is given.\n" },
+      "--allow-future-as-of is given.\n" RUN_FACTS },
     { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] [--lang zh|en] FILE...",
       "Validates files against a format descriptor without running a batch. Prints\n"
       "FILE:LINE: CODE: message for every bad row, a count per file and one line per reason;\n"
@@ -110,10 +146,7 @@ static void list_commands(FILE *f)
     fprintf(f, "hedui %s - household economic status verification (居民家庭经济状况核对)\n\n"
                "Usage:\n", HD_ENGINE_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, "  hedui --version\n\n%s\nExit codes: 0 ok, 2 usage, 3 a source damaged, 65 input rejected,\n"
-               "66 input missing, 70 internal error, 74 I/O error, 75 output or register locked,\n"
-               "78 bad job/descriptor/policy/key.\n"
-               "'hedui help COMMAND' shows one command.\n", common_help);
+    fprintf(f, "  hedui --version\n\n%s\n%s\n'hedui help COMMAND' shows one command.\n", common_help, exit_help);
 }
 
 int cmd_help(int argc, char **argv)
@@ -135,7 +168,18 @@ int cmd_help(int argc, char **argv)
     return cli_usage("", "unknown command '%s'", name);
 }
 
+static int hedui_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    /* only hedui writes to stderr: library lines through the logger */
+    cli_stderr_capture();
+    int rc = hedui_main(argc, argv);
+    cli_stderr_release();
+    return rc;
+}
+
+static int hedui_main(int argc, char **argv)
 {
     g_cli.argv0 = argv[0];
     /* a file-size limit (ulimit -f) must be a write error (EFBIG, exit 74)

@@ -58,8 +58,9 @@ static void on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows
     for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
     bar[30] = 0;
     double rate = el > 0 ? (double)rows / el : 0;
-    fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
-    fflush(stderr);
+    FILE *err = cli_stderr();
+    fprintf(err, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
+    fflush(err);
     p->drawn = 1;
     g_cli_bar_shown = 1;
     pthread_mutex_unlock(&p->mu);
@@ -151,13 +152,18 @@ static void summary(const hd_run_result *r, int status)
                    hd_finding_label_zh((hd_finding)order[i]));
         }
     }
+    fmt_count(r->app_rows, a, sizeof a);
+    fmt_count(r->app_rows_ok, b, sizeof b);
+    fmt_count(r->app_rows_quarantined, c, sizeof c);
+    printf("\nApplicants %s rows in %llu files: %s ok, %s quarantined\n",
+           a, (unsigned long long)r->app_files, b, c);
     fmt_count(r->rows, a, sizeof a);
     fmt_count(r->rows_ok, b, sizeof b);
     fmt_count(r->rows_quarantined, c, sizeof c);
     fmt_count(r->rows_matched, d, sizeof d);
     fmt_count(r->rows_unmatched, e, sizeof e);
-    printf("\nRows       %s read in %llu files: %s ok, %s quarantined; extracts: %s matched, %s unmatched\n",
-           a, (unsigned long long)r->files, b, c, d, e);
+    printf("Extracts   %s rows in %llu files: %s ok (%s matched, %s unmatched), %s quarantined\n",
+           a, (unsigned long long)r->files, b, d, e, c);
     if (r->suppressed)
         printf("Suppressed %llu findings resolved earlier by the counties (false_positive/explained, evidence unchanged)\n",
                (unsigned long long)r->suppressed);
@@ -214,7 +220,7 @@ int cli_run_job(const char *job_path, int flags, char *outdir)
     hd_error_clear(&err);
     double t0 = now_s();
     int rc = hd_run(job_path, &o, &r, &err);
-    if (g_cli_bar_shown) { fputs("\r\033[K", stderr); fflush(stderr); g_cli_bar_shown = 0; }
+    if (g_cli_bar_shown) { fputs("\r\033[K", cli_stderr()); fflush(cli_stderr()); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
     if (rc != HD_OK && rc != HD_EDAMAGED) return cli_fail(&err);
     cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d thread%s", now_s() - t0, o.threads,

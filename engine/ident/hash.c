@@ -309,8 +309,7 @@ int hd_sha256_file(const char *path, char hex[65], hd_error *err)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return hd_fail(err, e == ENOENT || e == ENOTDIR ? HD_ENOINPUT : HD_EIO,
-                       "%s: cannot open: %s", path, strerror(e));
+        return hd_fail(err, HD_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
     hd_sha256 *h = hd_sha256_new();
     if (h == NULL) {
@@ -327,7 +326,7 @@ int hd_sha256_file(const char *path, char hex[65], hd_error *err)
             unsigned char junk[32];
             hd_sha256_final(h, junk);
             close(fd);
-            return hd_fail(err, HD_EIO, "%s: read error: %s", path, strerror(e));
+            return hd_fail(err, HD_ENOINPUT, "%s: read error: %s", path, strerror(e));
         }
         hd_sha256_update(h, buf, (size_t)r);
     }

@@ -32,27 +32,27 @@
 /*
  * Opens a secret file read-only and refuses it unless it is a regular file
  * with no group/other permission bits. Returns the fd or -1 with *err set
- * (HD_ENOINPUT: missing; HD_EIO: cannot open; HD_ECONFIG: mode/type).
+ * (HD_ENOINPUT: missing, not a regular file or cannot be opened, with the
+ * system's reason (SPEC §8); HD_ECONFIG: group/other mode bits).
  */
 static int open_secret(const char *path, const char *what, hd_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        hd_fail(err, e == ENOENT || e == ENOTDIR ? HD_ENOINPUT : HD_EIO,
-                "%s: cannot open %s: %s", path, what, strerror(e));
+        hd_fail(err, HD_ENOINPUT, "%s: cannot open %s: %s", path, what, strerror(e));
         return -1;
     }
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        hd_fail(err, HD_EIO, "%s: cannot stat %s: %s", path, what, strerror(e));
+        hd_fail(err, HD_ENOINPUT, "%s: cannot stat %s: %s", path, what, strerror(e));
         return -1;
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        hd_fail(err, HD_ECONFIG, "%s: %s is not a regular file", path, what);
+        hd_fail(err, HD_ENOINPUT, "%s: cannot read %s: not a regular file", path, what);
         return -1;
     }
     if (st.st_mode & 077) {
@@ -217,7 +217,7 @@ int hd_key_load(hd_key *key, const char *path, hd_error *err)
         if (r == 0) break;
         if (r < 0) {
             if (errno == EINTR) continue;
-            rc = hd_fail(err, HD_EIO, "%s: read error: %s", path, strerror(errno));
+            rc = hd_fail(err, HD_ENOINPUT, "%s: read error: %s", path, strerror(errno));
             break;
         }
         n += (size_t)r;
@@ -596,8 +596,7 @@ int hd_ed25519_verify_file(const char *pub_pem, const void *msg, size_t n,
     FILE *f = fopen(pub_pem, "re");
     if (f == NULL) {
         int e = errno;
-        return hd_fail(err, e == ENOENT || e == ENOTDIR ? HD_ENOINPUT : HD_EIO,
-                       "%s: cannot open public key: %s", pub_pem, strerror(e));
+        return hd_fail(err, HD_ENOINPUT, "%s: cannot open public key: %s", pub_pem, strerror(e));
     }
     EVP_PKEY *pkey = PEM_read_PUBKEY(f, NULL, no_passphrase, NULL);
     fclose(f);

@@ -289,6 +289,37 @@ static void quarantine_rows(hd_out *o, const hd_run_state *st, const hd_file_res
 
 /* ---------------------------------------------------------------- summary */
 
+/* Quarantined rows of an extract whose ID matched an applicant member
+ * (SPEC §7, §8 `rows_quarantined_matched`), from the per-file ledger. */
+static uint64_t ledger_rows_quarantined_matched(const hd_ledger *l)
+{
+    return l->rows_quarantined_matched;
+}
+
+/* summary.json totals (SPEC §8): applicant files and extract files apart,
+ * each with its own invariant (rows = rows_ok + rows_quarantined; for the
+ * extracts also rows_ok = rows_matched + rows_unmatched and
+ * rows_quarantined_matched <= rows_quarantined). */
+typedef struct ledger_totals {
+    uint32_t app_files, ext_files;
+    uint64_t app[3];     /* rows, rows_ok, rows_quarantined */
+    uint64_t ext[6];     /* rows, rows_ok, rows_quarantined, rows_quarantined_matched, rows_matched, rows_unmatched */
+} ledger_totals;
+
+static void totals_add(ledger_totals *t, const hd_file_result *r)
+{
+    const hd_ledger *l = &r->ledger;
+    if (r->source < 0) {
+        t->app_files++;
+        t->app[0] += l->rows; t->app[1] += l->rows_ok; t->app[2] += l->rows_quarantined;
+    } else {
+        t->ext_files++;
+        t->ext[0] += l->rows; t->ext[1] += l->rows_ok; t->ext[2] += l->rows_quarantined;
+        t->ext[3] += ledger_rows_quarantined_matched(l);
+        t->ext[4] += l->rows_matched; t->ext[5] += l->rows_unmatched;
+    }
+}
+
 static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result *r, int applicants)
 {
     const hd_ledger *l = &r->ledger;
@@ -441,17 +472,21 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     }
     hd_out_str(o, "\n  },\n");
     hd_out_str(o, "  \"files\": [\n");
-    uint64_t t[5] = {0};
+    ledger_totals t;
+    memset(&t, 0, sizeof t);
     for (uint32_t i = 0; i < st->nresults; i++) {
         const hd_file_result *r = &st->results[i];
         ledger_json(o, st, r, r->source < 0);
         hd_out_str(o, i + 1 < st->nresults ? ",\n" : "\n");
-        t[0] += r->ledger.rows; t[1] += r->ledger.rows_ok; t[2] += r->ledger.rows_quarantined;
-        t[3] += r->ledger.rows_matched; t[4] += r->ledger.rows_unmatched;
+        totals_add(&t, r);
     }
-    hd_out_printf(o, "  ],\n  \"totals\": {\"files\": %u, \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64
-                  ", \"rows_quarantined\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64 "},\n",
-                  st->nresults, t[0], t[1], t[2], t[3], t[4]);
+    hd_out_printf(o, "  ],\n  \"totals\": {\"files\": %u,\n"
+                  "    \"applicants\": {\"files\": %u, \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64
+                  ", \"rows_quarantined\": %" PRIu64 "},\n", st->nresults, t.app_files, t.app[0], t.app[1], t.app[2]);
+    hd_out_printf(o, "    \"extracts\": {\"files\": %u, \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64
+                  ", \"rows_quarantined\": %" PRIu64 ", \"rows_quarantined_matched\": %" PRIu64
+                  ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64 "}},\n",
+                  t.ext_files, t.ext[0], t.ext[1], t.ext[2], t.ext[3], t.ext[4], t.ext[5]);
     hd_out_str(o, "  \"unknown_division_codes\": {");
     for (uint32_t i = 0; i < st->ndiv; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", st->div[i].code, st->div[i].n);

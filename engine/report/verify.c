@@ -272,7 +272,9 @@ static int read_all(const char *path, size_t max, char **out, size_t *len, hd_er
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         int e = errno;
-        return hd_fail(err, e == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: cannot open: %s", path, strerror(e));
+        /* a symbolic link where a manifest should be is rejected (data);
+         * any other failure to read an input is 66 (SPEC §8) */
+        return hd_fail(err, e == ELOOP ? HD_EDATA : HD_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -298,7 +300,7 @@ static int read_all(const char *path, size_t max, char **out, size_t *len, hd_er
             int e = errno;
             close(fd);
             free(b);
-            return hd_fail(err, HD_EIO, "%s: cannot read: %s", path, strerror(e));
+            return hd_fail(err, HD_ENOINPUT, "%s: cannot read: %s", path, strerror(e));
         }
         if (r == 0) break;
         n += (size_t)r;

@@ -57,6 +57,9 @@ typedef struct hd_job {
      * docs/changes.md); resolved against the job file, "" when not given.
      * hd_job_load checks that it holds a hedui manifest.json. */
     char previous[4096];
+    /* [job] previous = latest: previous is "" after hd_job_load and is
+     * chosen by hd_run among the run directories of output (SPEC §8) */
+    int previous_latest;
     /* [job] matches_compression = none | zstd (default none): with zstd,
      * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
      * frame (level 3, with a checksum) of the same bytes */
@@ -100,8 +103,10 @@ typedef struct hd_run_result {
     uint64_t households, members;
     uint64_t verdicts[3];       /* by hd_verdict */
     uint64_t reasons[HD_FD__COUNT];
-    uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
-    uint64_t files;
+    /* the row ledgers summed, applicant files and extract files apart
+     * (summary.json totals, SPEC §8) */
+    uint64_t app_files, app_rows, app_rows_ok, app_rows_quarantined;
+    uint64_t files, rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;   /* extracts */
     uint64_t suppressed;        /* findings suppressed by county outcomes (SPEC §9) */
     uint32_t rejected_files;    /* applicant files rejected whole (SPEC §7) */
     /* kinds as bits (1 << hd_kind), SPEC §7: with a source in the job,

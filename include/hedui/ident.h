@@ -120,8 +120,9 @@ typedef struct hd_key {
  * previous lines in a provider key file, a provider name outside
  * [A-Za-z0-9._-] or over 63 characters, a provider key file whose id is
  * not its key's id (hand-edited or damaged).
- * @return HD_OK; HD_ENOINPUT (file missing), HD_EIO (cannot read),
- *         HD_ECONFIG. On failure *key is wiped. err may be NULL.
+ * @return HD_OK; HD_ENOINPUT (missing, not a regular file or cannot be
+ *         read, with the system's reason: SPEC §8), HD_ECONFIG. On failure
+ *         *key is wiped. err may be NULL.
  */
 int hd_key_load(hd_key *key, const char *path, hd_error *err);
 
@@ -289,8 +290,10 @@ hd_sha256 *hd_sha256_new(void);
 void hd_sha256_update(hd_sha256 *h, const void *p, size_t n);
 /* Finishes into out[32] and frees h. */
 void hd_sha256_final(hd_sha256 *h, unsigned char out[32]);
-/* SHA-256 of a whole file as 64 lower-case hex + NUL. HD_EIO/HD_ENOINPUT
- * (HD_ENOINPUT when the file does not exist, HD_ESOFTWARE out of memory). */
+/* SHA-256 of a whole file as 64 lower-case hex + NUL.
+ * @return HD_OK; HD_ENOINPUT when the file cannot be opened or read (with
+ *         the system's reason; reading is never 74, SPEC §8); HD_ESOFTWARE
+ *         out of memory. */
 int hd_sha256_file(const char *path, char hex[65], hd_error *err);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hd_hex(const unsigned char *p, size_t n, char *out);
