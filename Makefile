@@ -4,6 +4,7 @@
 #   make demo       install missing Debian packages, build, run the sample province
 #   make test       install missing Debian packages, build, run every Check suite
 #   make test SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-slurm the scale-out on a real single-node Slurm (as root)
 #   make bench      benchmarks (bench/)
 
 CC      ?= cc
@@ -73,6 +74,15 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 	done; \
 	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+
+# Scale-out on a real single-node Slurm (SPEC §12; scripts/slurm/): as root;
+# installs slurmctld, slurmd, slurm-client and munge when missing, starts them
+# without systemd, runs the driver for N = 1, 2, 4, 7 against `hedui run`, a
+# failing part, and stops every daemon it started.
+.PHONY: test-slurm
+test-slurm: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hedui
+	BUILD=$(BUILD) bash scripts/slurm/test-slurm.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
