@@ -218,6 +218,9 @@ install: $(BUILD)/hedui
 	install -m 0644 docs/hedui.1 $(HD_DEST)/share/man/man1/hedui.1
 	install -m 0644 docs/*.md $(HD_DEST)/share/doc/hedui/
 	install -m 0755 scripts/gen-province.py $(HD_DEST)/share/hedui/scripts/gen-province.py
+	install -d $(HD_DEST)/share/hedui/scripts/slurm
+	install -m 0755 scripts/slurm/hedui-slurm scripts/slurm/local-slurm $(HD_DEST)/share/hedui/scripts/slurm/
+	install -m 0644 scripts/slurm/slurm.conf.in $(HD_DEST)/share/hedui/scripts/slurm/
 	find formats policy data -type f -exec sh -c 'install -D -m 0644 "$$1" "$$2/$$1"' sh {} '$(HD_DEST)/share/hedui' \;
 
 # Benchmark: hedui against `zstd -dc` of the same extracts (bench/bench.py,
