@@ -42,13 +42,15 @@
 #include "batch/internal.h"
 #include "util/path.h"
 
-/* The plain-data fields of a per-file result that a part carries as they
- * are in memory (the one place to add a new one). */
-#define PART_FIELD(f) { #f, offsetof(hd_file_result, f), sizeof(((hd_file_result *)0)->f) }
-static const struct part_field { const char *name; size_t off, size; } part_fields[] = {
+/* The plain-data fields of a per-file result that a part carries: as they
+ * are in memory (PART_FIELD), or a NUL-terminated char array as its text
+ * (PART_TEXT). The one place to add a new one. */
+#define PART_FIELD(f) { #f, offsetof(hd_file_result, f), sizeof(((hd_file_result *)0)->f), 0 }
+#define PART_TEXT(f) { #f, offsetof(hd_file_result, f), sizeof(((hd_file_result *)0)->f), 1 }
+static const struct part_field { const char *name; size_t off, size; int text; } part_fields[] = {
     PART_FIELD(ledger),
     PART_FIELD(damage),
-    PART_FIELD(damage_msg),
+    PART_TEXT(damage_msg),
     PART_FIELD(newest),
     PART_FIELD(bytes_in),
     PART_FIELD(bytes_out),
@@ -129,7 +131,8 @@ static void layout_digest(char out[65])
     hd_sha256_update(h, "hedui-part-layout/1\n", 20);
     hd_sha256_update(h, &probe, sizeof probe);
     for (size_t i = 0; i < NPART_FIELDS; i++) {
-        int n = snprintf(line, sizeof line, "%s %zu\n", part_fields[i].name, part_fields[i].size);
+        int n = snprintf(line, sizeof line, "%s %zu%s\n", part_fields[i].name, part_fields[i].size,
+                         part_fields[i].text ? " text" : "");
         hd_sha256_update(h, line, (size_t)n);
     }
     for (int r = 0; r < HD_R__COUNT; r++) {
@@ -182,8 +185,11 @@ static void put_result(pw *w, const hd_run_state *st, uint32_t r)
     put_str(w, rel, strlen(rel));
     put_str(w, in ? in->sha256 : "", in ? strlen(in->sha256) : 0);
     put_u64(w, in ? in->bytes : 0);
-    for (size_t i = 0; i < NPART_FIELDS; i++)
-        put(w, (const char *)res + part_fields[i].off, part_fields[i].size);
+    for (size_t i = 0; i < NPART_FIELDS; i++) {
+        const char *f = (const char *)res + part_fields[i].off;
+        if (part_fields[i].text) put_str(w, f, strnlen(f, part_fields[i].size - 1));
+        else put(w, f, part_fields[i].size);
+    }
     put_u32(w, res->ndiv);
     for (uint32_t i = 0; i < res->ndiv; i++) {
         put(w, res->div[i].code, sizeof res->div[i].code);
@@ -339,6 +345,8 @@ static int read_all(const char *path, uint8_t **out, size_t *n)
     return 0;
 }
 
+static int covered_here(const uint8_t *covered, uint32_t i) { return covered[i] == 2; }
+
 /* Reads the file results of part k of n into st; covered[r - first] is
  * set for every result it holds. */
 static int load_part(hd_run_state *st, const char *dir, const char *set_digest, int k, int n,
@@ -432,17 +440,23 @@ static int load_part(hd_run_state *st, const char *dir, const char *set_digest, 
                          "did an extract change size while they ran?)", path, want_rel);
             break;
         }
-        covered[ri - first] = 1;
+        covered[ri - first] = 2;          /* this part's; 1 once it is read */
         hd_input *in = (hd_input *)input_of(st, res->path);
         if (!in || sl == 0 || sl >= sizeof in->sha256) { rc = hd_fail(err, HD_EDATA, "%s: damaged part: no digest of %s", path, want_rel); break; }
         memcpy(in->sha256, sha, sl);
         in->sha256[sl] = 0;
         in->bytes = bytes;
-        for (size_t f = 0; f < NPART_FIELDS; f++) {
-            const void *q = take(&r, part_fields[f].size);
-            if (q) memcpy((char *)res + part_fields[f].off, q, part_fields[f].size);
+        for (size_t f = 0; f < NPART_FIELDS && !r.bad; f++) {
+            char *to = (char *)res + part_fields[f].off;
+            uint32_t tn = (uint32_t)part_fields[f].size;
+            const void *q = part_fields[f].text ? get_str(&r, &tn) : take(&r, tn);
+            if (!q || tn >= part_fields[f].size + !part_fields[f].text || (part_fields[f].text && memchr(q, 0, tn))) {
+                r.bad = 1;
+                break;
+            }
+            memcpy(to, q, tn);
+            if (part_fields[f].text) to[tn] = 0;
         }
-        res->damage_msg[sizeof res->damage_msg - 1] = 0;
         if ((unsigned)res->damage >= HD_R__COUNT) r.bad = 1;
         uint32_t ndiv = get_u32(&r);
         if (!r.bad && ndiv) {
@@ -482,14 +496,36 @@ static int load_part(hd_run_state *st, const char *dir, const char *set_digest, 
             uint32_t rn = get_u32(&r);
             const void *img = take(&r, rn);
             uint32_t src = 0, file = 0;
-            hd_stored_record *sr = img ? hd_stored_image_load(res->rec_arena, img, rn, st->m->nmembers, &src, &file) : NULL;
-            if (!sr || (int)src != res->source || file != ri) { r.bad = 1; break; }
+            unsigned kind = 0;
+            hd_stored_record *sr = img ? hd_stored_image_load(res->rec_arena, img, rn, st->m->nmembers,
+                                                              &src, &file, &kind) : NULL;
+            /* the record of this file's source, of that source's kind */
+            if (!sr || (int)src != res->source || file != ri || kind != (unsigned)st->src[res->source].desc->kind) {
+                r.bad = 1;
+                break;
+            }
             res->recs[res->nrecs++] = sr;
         }
+    }
+    /* the row ledger of every file adds up (SPEC §5), as a scan leaves it */
+    for (uint32_t ri = first; rc == HD_OK && !r.bad && ri < st->nresults; ri++) {
+        const hd_file_result *res = &st->results[ri];
+        const hd_ledger *l = &res->ledger;
+        uint64_t by_reason = 0;
+        for (int k = 0; k < HD_R__COUNT; k++) by_reason += l->by_reason[k];
+        /* (by_reason counts the quarantined rows: scan.c's quarantine is
+         * the only place that adds to it) */
+        if (covered_here(covered, ri - first) &&
+            (l->rows != l->rows_ok + l->rows_quarantined || l->rows_ok != l->rows_matched + l->rows_unmatched ||
+             l->rows_quarantined != res->nq || by_reason != res->nq))
+            rc = hd_fail(err, HD_EDATA, "%s: damaged part: the row ledger of %s does not add up", path,
+                         hd_path_rel(res->path, st->job->dir));
     }
     if (rc == HD_OK && (r.bad || r.p != r.end))
         rc = hd_fail(err, HD_EDATA, "%s: damaged part: its body does not read as a part (%s)", path,
                      r.bad ? "a record is cut or malformed" : "bytes after its last file");
+    for (uint32_t i = 0; i + first < st->nresults; i++)
+        if (covered[i] == 2) covered[i] = 1;
     free(buf);
     return rc;
 }

@@ -472,7 +472,8 @@ size_t hd_stored_image_size(const hd_stored_record *r)
 }
 
 hd_stored_record *hd_stored_image_load(struct hd_arena *a, const void *image, size_t n,
-                                       uint32_t nmembers, uint32_t *source, uint32_t *file)
+                                       uint32_t nmembers, uint32_t *source, uint32_t *file,
+                                       unsigned *kind)
 {
     if (n <= sizeof(hd_stored_record)) return NULL;
     hd_stored_record hdr;
@@ -488,5 +489,6 @@ hd_stored_record *hd_stored_image_load(struct hd_arena *a, const void *image, si
     memcpy(r, image, n);
     *source = (uint32_t)s;
     *file = (uint32_t)f;
+    *kind = r->data[0];
     return r;
 }
