@@ -741,6 +741,84 @@ START_TEST(demo_runs_and_verifies)
 }
 END_TEST
 
+/* The demo ends with a command that works as printed: hedui by the path it
+ * was started with (not on PATH after make demo) and the real output
+ * directory, quoted for the shell (the directory here has a space). */
+START_TEST(demo_last_line_works)
+{
+    mk_tmp();
+    char scripts[4096];
+    ck_assert_ptr_nonnull(getcwd(scripts, sizeof scripts - 16));
+    strcat(scripts, "/scripts");
+    setenv("HEDUI_SCRIPTS", scripts, 1);
+    int rc = hedui("demo --households 30 --progress=never '%s/my demo'", tmpdir);
+    ck_assert_msg(rc == 0, "demo exit %d: %s", rc, err_buf);
+    size_t n = strlen(out_buf);
+    while (n && out_buf[n - 1] == '\n') out_buf[--n] = 0;
+    const char *last = strrchr(out_buf, '\n');
+    ck_assert_ptr_nonnull(last);
+    last++;
+    while (*last == ' ') last++;
+    const char *bin = getenv("HEDUI_BIN");
+    ck_assert_msg(!strncmp(last, bin, strlen(bin)), "the last line does not start with the binary run (%s): %s", bin, last);
+    ck_assert_ptr_null(strstr(last, "<output directory>"));
+    ck_assert_ptr_nonnull(strstr(last, " audit verify --pubkey "));
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "%s >/dev/null 2>&1", last);
+    ck_assert_msg(system(cmd) == 0, "the demo's last line fails: %s", last);
+    rm_tmp();
+}
+END_TEST
+
+/* Messages of a run a newcomer meets: "1 thread"; no "signed" without a
+ * signing key; a missing descriptor names the job line that points to it;
+ * a dangling output symlink is reported as such. */
+START_TEST(run_messages)
+{
+    mk_tmp();
+    char scripts[4096];
+    ck_assert_ptr_nonnull(getcwd(scripts, sizeof scripts - 16));
+    strcat(scripts, "/scripts");
+    setenv("HEDUI_SCRIPTS", scripts, 1);
+    ck_assert_int_eq(hedui("-q demo --households 30 --progress=never %s/d", tmpdir), 0);
+    /* -j 1 */
+    ck_assert_int_eq(hedui("-j 1 --progress=never run --force %s/d/job.ini", tmpdir), 0);
+    ck_assert_msg(strstr(err_buf, "with 1 thread\n") != NULL, "%s", err_buf);
+    ck_assert_ptr_null(strstr(err_buf, "1 threads"));
+    ck_assert_int_eq(hedui("-j 2 --progress=never run --force %s/d/job.ini", tmpdir), 0);
+    ck_assert_msg(strstr(err_buf, "with 2 threads\n") != NULL, "%s", err_buf);
+    ck_assert_ptr_nonnull(strstr(err_buf, "manifest hashed and signed"));
+    /* no signing key */
+    sh("sed -e '/^signing_key/d' -e 's|^output *=.*|output = out-nosig/|' %s/d/job.ini > %s/d/nosig.ini", tmpdir, tmpdir);
+    ck_assert_int_eq(hedui("--progress=never run %s/d/nosig.ini", tmpdir), 0);
+    ck_assert_msg(strstr(err_buf, "signed in") == NULL && strstr(err_buf, "hashed and signed") == NULL, "%s", err_buf);
+    ck_assert_ptr_nonnull(strstr(err_buf, "not signed"));
+    /* a missing descriptor: the job line that names it */
+    sh("sed -e 's|formats/vehicle.fmt|formats/no-such.fmt|' -e 's|^output *=.*|output = out-nofmt/|' "
+       "%s/d/job.ini > %s/d/nofmt.ini", tmpdir, tmpdir);
+    char cmd[1024], line[32] = "";
+    snprintf(cmd, sizeof cmd, "grep -n 'no-such.fmt' %s/d/nofmt.ini | cut -d: -f1", tmpdir);
+    FILE *p = popen(cmd, "r");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, p));
+    pclose(p);
+    line[strcspn(line, "\n")] = 0;
+    ck_assert_int_eq(hedui("--progress=never run %s/d/nofmt.ini", tmpdir), 66);
+    char want[600];
+    snprintf(want, sizeof want, "no-such.fmt: cannot open: No such file or directory (named by %s/d/nofmt.ini:%s, "
+             "format of [source \"vehicle\"])", tmpdir, line);
+    ck_assert_msg(strstr(err_buf, want) != NULL, "want %s in: %s", want, err_buf);
+    /* a dangling output symlink */
+    sh("ln -s %s/d/gone %s/d/out-link && sed -e 's|^output *=.*|output = out-link/|' %s/d/job.ini > %s/d/link.ini",
+       tmpdir, tmpdir, tmpdir, tmpdir);
+    ck_assert_int_eq(hedui("--progress=never run %s/d/link.ini", tmpdir), 74);
+    ck_assert_msg(strstr(err_buf, "out-link: the output directory is a symbolic link to ") != NULL &&
+                  strstr(err_buf, "/d/gone, which does not exist") != NULL, "%s", err_buf);
+    ck_assert_ptr_null(strstr(err_buf, "lock"));
+    rm_tmp();
+}
+END_TEST
+
 int main(void)
 {
     /* the tests that do not choose a language read English output: no
@@ -763,6 +841,8 @@ int main(void)
     tcase_add_test(tc, audit_verify_bundle);
     tcase_add_test(tc, audit_verify_malformed);
     tcase_add_test(tc, demo_runs_and_verifies);
+    tcase_add_test(tc, demo_last_line_works);
+    tcase_add_test(tc, run_messages);
     suite_add_tcase(s, tc);
     return td_run(s);
 }

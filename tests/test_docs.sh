@@ -8,7 +8,9 @@
 #     a small C program links against the installed libhedui.a, and the installed
 #     `hedui --version` and `hedui demo`'s generator lookup work;
 # (c) every `hedui <cmd>` named in docs/*.md is a command of `build/hedui help`;
-# (d) every [format] key in docs/formats.md's table is accepted by `hedui check`.
+# (d) every [format] key in docs/formats.md's table is accepted by `hedui check`;
+# (e) the man page's FILES name every output; README's guide list names every guide;
+#     help, man page and docs/commands.md say what demo's last line is.
 # Exits non-zero on any failure; the last line is "N passed, M failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -182,6 +184,26 @@ if [ -f docs/formats.md ]; then
 else
     bad "docs/formats.md is missing"
 fi
+
+# ------------------------------------------------------------------ (e) outputs and guides named
+# the man page's FILES names every output kind a run writes
+files=$(sed -n '/^\.SH FILES/,/^\.SH /p' docs/hedui.1)
+for f in households.csv members.csv results.xlsx changes.csv report.html households.jsonl matches.jsonl \
+         summary.json manifest.json manifest.sig; do
+    printf '%s' "$files" | grep -q "$f" || bad "the man page's FILES do not name $f"
+done
+ok "the man page's FILES name every output"
+# README's guide list names every guide in docs/ (the reference docs apart)
+guides=$(sed -n '/^Guides:/,/^$/p' README.md)
+for g in docs/*-guide.md docs/changes.md docs/formats.md docs/hedui.1; do
+    printf '%s' "$guides" | grep -q "$g" || bad "README's guide list does not name $g"
+done
+ok "README's guide list names every guide"
+# the demo's help says what its last line is, as docs/commands.md and the man page do
+"$HEDUI" help demo 2>&1 | grep -q "audit verify command" || bad "'hedui help demo' does not say its last line is the audit verify command"
+grep -q "the command that verifies the bundle, ready to paste" docs/commands.md || bad "docs/commands.md: demo's last line undocumented"
+grep -q "command for the run, with hedui as it was started" docs/hedui.1 || bad "man page: demo's last line undocumented"
+ok "demo's last line documented in help, man page and docs/commands.md"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

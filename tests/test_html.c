@@ -11,7 +11,10 @@
  * without its script). The page must hold no applicant name, ID number or
  * application id (read from the province's inbox), no external resource,
  * and escape what it prints. With [job] previous, the changes section equals
- * the change report. A screenshot must be taken.
+ * the change report. The households to review first come first, end
+ * within a 1280 x 900 first screen (Chromium's layout), and show county
+ * names and Chinese labels. A screenshot of the first screen is kept in
+ * build/screenshots/report-first-screen.png.
  *
  * Chromium is a test dependency (scripts/install-deps installs it): when it
  * is missing the suite fails, it does not skip.
@@ -366,14 +369,148 @@ START_TEST(changes_section)
 }
 END_TEST
 
+/* Runs a python3 program (written to the province) with args; its stdout. */
+static char *python(const char *name, const char *prog, const char *args)
+{
+    char path[4600], cmd[16384];
+    snprintf(path, sizeof path, "%s/%s", prov, name);
+    FILE *f = fopen(path, "w");
+    ck_assert(f != NULL);
+    fputs(prog, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "python3 '%s' %s", path, args);
+    return run_read(cmd);
+}
+
+/* The households to review first: right after the summary (before every
+ * other section), INELIGIBLE before REVIEW, the most reasons first, then
+ * the order of audit/households.jsonl; at most 12. */
+START_TEST(review_first_order)
+{
+    province();
+    static const char *const py =
+        "import json,sys\n"
+        "hs=[json.loads(l) for l in open(sys.argv[1]+'/audit/households.jsonl')]\n"
+        "f=[(0 if h['verdict']=='INELIGIBLE' else 1,-len(h['reasons']),i,h['household']) for i,h in enumerate(hs) if h['verdict']!='ELIGIBLE']\n"
+        "f.sort()\n"
+        "print('\\n'.join(x[3] for x in f[:12]))\n";
+    char args[4700];
+    snprintf(args, sizeof args, "'%s'", outdir);
+    char *want = python("first.py", py, args), *save = NULL;
+    const char *sect = strstr(raw, "<h2 id=\"review-first\"");
+    ck_assert_msg(sect != NULL, "no review-first section");
+    const char *next = strstr(raw, "<h2 id=");
+    ck_assert_msg(next == sect, "the households to review first are not the first section");
+    ck_assert_msg(sect < strstr(raw, "<h2 id=\"counties\""), "review-first after the counties");
+    const char *p = sect;
+    int n = 0;
+    for (char *tok = strtok_r(want, "\n", &save); tok; tok = strtok_r(NULL, "\n", &save)) {
+        const char *at = strstr(p, "<tr data-first=\"");
+        ck_assert_msg(at != NULL, "review-first: row %d missing (want %s)", n + 1, tok);
+        at += strlen("<tr data-first=\"");
+        ck_assert_msg(!strncmp(at, tok, 64), "review-first row %d is %.64s, want %s", n + 1, at, tok);
+        p = at;
+        n++;
+    }
+    ck_assert_int_ge(n, 5);
+    ck_assert_int_eq(count(raw, "<tr data-first=\""), (size_t)n);
+    free(want);
+}
+END_TEST
+
+/* County names beside codes (data/admin-codes read here by python, not
+ * through the generated table), reasons by their Chinese labels as
+ * docs/reasons.md lists them, verdicts in Chinese. */
+START_TEST(chinese_labels_and_county_names)
+{
+    province();
+    static const char *const py =
+        "import csv,json,sys,re\n"
+        "s=json.load(open(sys.argv[1]+'/summary.json'))\n"
+        "names={}\n"
+        "for r in csv.DictReader(open('data/admin-codes/yunnan_nbs_2023.csv',encoding='utf-8')): names[r['code']]=r['name']\n"
+        "for c in s['counties']: print('C\\t%s\\t%s'%(c,names[c]))\n"
+        "lab={}\n"
+        "for l in open('docs/reasons.md',encoding='utf-8'):\n"
+        "    m=re.match(r'\\| ([A-Z_]+) \\| ([^|]+?) \\|',l)\n"
+        "    if m: lab[m.group(1)]=m.group(2)\n"
+        "for h in open(sys.argv[1]+'/audit/households.jsonl'):\n"
+        "    for r in json.loads(h)['reasons']: lab.setdefault(r,None); print('R\\t%s\\t%s'%(r,lab[r]))\n";
+    char args[4700];
+    snprintf(args, sizeof args, "'%s'", outdir);
+    char *exp = python("labels.py", py, args), *save = NULL;
+    int counties = 0, reasons = 0;
+    for (char *line = strtok_r(exp, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *a = strchr(line, '\t'), *b = a ? strchr(a + 1, '\t') : NULL;
+        ck_assert(a && b);
+        *a++ = 0; *b++ = 0;
+        char needle[512];
+        if (line[0] == 'C') {
+            snprintf(needle, sizeof needle, "%s <span class=\"mono\">%s</span>", b, a);
+            ck_assert_msg(strstr(raw, needle) != NULL, "county %s is not shown as %s", a, needle);
+            counties++;
+        } else {
+            ck_assert_msg(strcmp(b, "None") != 0, "reason %s has no label in docs/reasons.md", a);
+            snprintf(needle, sizeof needle, "data-code=\"%s\">%s</span>", a, b);
+            ck_assert_msg(strstr(raw, needle) != NULL, "reason %s is not shown as %s", a, b);
+            reasons++;
+        }
+    }
+    ck_assert_int_gt(counties, 10);
+    ck_assert_int_gt(reasons, 5);
+    ck_assert_ptr_nonnull(strstr(raw, "<span class=\"v v-INELIGIBLE\" title=\"INELIGIBLE\">\xE4\xB8\x8D\xE7\xAC\xA6\xE5\x90\x88</span>"));
+    ck_assert_ptr_nonnull(strstr(raw, "<span class=\"v v-REVIEW\" title=\"REVIEW\">\xE9\x9C\x80\xE4\xBA\xBA\xE5\xB7\xA5\xE5\xA4\x8D\xE6\xA0\xB8</span>"));
+    free(exp);
+}
+END_TEST
+
+/* In a 1280 x 900 window the last household to review first ends within
+ * the window: measured by Chromium's layout through a probe page that
+ * frames the report (same directory; --allow-file-access-from-files). */
+START_TEST(review_first_in_first_screen)
+{
+    province();
+    char probe[4600], cmd[16384];
+    snprintf(probe, sizeof probe, "%s/audit/probe.html", outdir);
+    FILE *f = fopen(probe, "w");
+    ck_assert(f != NULL);
+    fputs("<!DOCTYPE html><html><body style=\"margin:0\"><iframe id=\"f\" src=\"report.html\" "
+          "style=\"width:1280px;height:900px;border:0\"></iframe><pre id=\"out\">pending</pre>\n<script>\n"
+          "document.getElementById('f').onload=function(){var o=document.getElementById('out');try{\n"
+          "var w=this.contentWindow,d=w.document,rows=d.querySelectorAll('#review-first-table tbody tr');\n"
+          "var b=rows.length?rows[rows.length-1].getBoundingClientRect().bottom:-1;\n"
+          "o.textContent='rows='+rows.length+' bottom='+Math.ceil(b)+' height='+w.innerHeight;}\n"
+          "catch(e){o.textContent='error '+e;}};\n</script></body></html>\n", f);
+    fclose(f);
+    chromium_cmd(cmd, sizeof cmd, "--allow-file-access-from-files --virtual-time-budget=10000 --dump-dom", probe, "2>/dev/null");
+    char *d = run_read(cmd);
+    const char *o = strstr(d, "<pre id=\"out\">");
+    ck_assert_msg(o != NULL, "the probe page did not load");
+    unsigned rows = 0;
+    int bottom = 0, height = 0;
+    ck_assert_msg(sscanf(o, "<pre id=\"out\">rows=%u bottom=%d height=%d", &rows, &bottom, &height) == 3,
+                  "probe: %.80s", o);
+    ck_assert_uint_ge(rows, 5);
+    ck_assert_int_eq(height, 900);
+    ck_assert_msg(bottom > 0 && bottom <= height, "the last household to review first ends at %d px, below the first "
+                  "screen (%d px)", bottom, height);
+    free(d);
+    unlink(probe);
+}
+END_TEST
+
 START_TEST(screenshot)
 {
     province();
     char page[4600], png[4600], cmd[16384];
     snprintf(page, sizeof page, "%s/audit/report.html", outdir);
-    snprintf(png, sizeof png, "%s/report.png", prov);
+    /* the first screen, kept under build/ for a reader to look at */
+    sh("mkdir -p build/screenshots");
+    ck_assert_ptr_nonnull(realpath("build/screenshots", png));
+    strcat(png, "/report-first-screen.png");
+    unlink(png);
     char action[4800];
-    snprintf(action, sizeof action, "--screenshot='%s' --window-size=1280,2000", png);
+    snprintf(action, sizeof action, "--screenshot='%s' --window-size=1280,900", png);
     chromium_cmd(cmd, sizeof cmd, action, page, ">/dev/null 2>&1");
     sh(cmd);
     struct stat sb;
@@ -386,7 +523,7 @@ START_TEST(screenshot)
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", prov);
         sh(cmd);
     } else {
-        fprintf(stderr, "test_html: province and screenshot kept in %s\n", prov);
+        fprintf(stderr, "test_html: province kept in %s\n", prov);
     }
 }
 END_TEST
@@ -401,6 +538,9 @@ int main(void)
     tcase_add_test(tc, pseudonymised_and_self_contained);
     tcase_add_test(tc, escapes_strings);
     tcase_add_test(tc, changes_section);
+    tcase_add_test(tc, review_first_order);
+    tcase_add_test(tc, chinese_labels_and_county_names);
+    tcase_add_test(tc, review_first_in_first_screen);
     tcase_add_test(tc, screenshot);
     suite_add_tcase(s, tc);
     int rc = td_run(s);

@@ -22,6 +22,8 @@ typedef struct staged_row {
     hd_id id;
     const char *name, *member_no;
     uint8_t relation;
+    uint8_t rejected_field;       /* 1 + hd_fid at fault, 0: none */
+    uint8_t parsed;               /* HD_MP_* of a rejected row */
     int64_t declared_income;
 } staged_row;
 
@@ -37,6 +39,7 @@ typedef struct staged_app {
 
 struct ctx {
     hd_model *m;
+    const hd_descriptor *d;
     const hd_policy *policy;      /* NULL: county codes are not checked */
     hd_date as_of;
     int unattributed;             /* rows of this file with no application */
@@ -117,7 +120,6 @@ static void requarantine(hd_file_result *res, const hd_csv_record *row, hd_reaso
 static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
                   hd_record *rec, hd_reason reason, int bad_field)
 {
-    (void)bad_field;
     struct ctx *c = user;
     hd_model *m = c->m;
     if (grow((void **)&c->rows, &c->caprows, c->nrows + 1, sizeof *c->rows)) return HD_ESOFTWARE;
@@ -126,6 +128,7 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     r->line = row->line;
     r->rejected = reason;
     r->relation = HD_REL_OTHER;
+    if (reason != HD_R_NONE && bad_field >= 0 && bad_field < HD_F__COUNT) r->rejected_field = (uint8_t)(bad_field + 1);
     r->app = -1;
     const char *s; size_t n;
     /* a faulty row still belongs to its application when its application
@@ -142,6 +145,7 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     if (reason == HD_R_NONE &&
         !county_ok(c, rec->v[HD_F_COUNTY_CODE].s, rec->v[HD_F_COUNTY_CODE].n)) {
         reason = r->rejected = HD_R_COUNTY_UNKNOWN;
+        r->rejected_field = HD_F_COUNTY_CODE + 1;
         requarantine(res, row, reason, HD_F_COUNTY_CODE);
     }
     if (reason == HD_R_NONE) {
@@ -173,12 +177,15 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
                 a->reused = 1;
         } else if (!same_county || a->area != area || a->assist != assist) {
             r->rejected = HD_R_APPLICANT_INCONSISTENT;
-            requarantine(res, row, r->rejected,
-                         !same_county ? HD_F_COUNTY_CODE :
-                         a->area != area ? HD_F_AREA_TYPE : HD_F_ASSISTANCE_TYPE);
+            int bf = !same_county ? HD_F_COUNTY_CODE : a->area != area ? HD_F_AREA_TYPE : HD_F_ASSISTANCE_TYPE;
+            r->rejected_field = (uint8_t)(bf + 1);
+            r->parsed = HD_MP_ID | HD_MP_RELATION;
+            requarantine(res, row, r->rejected, bf);
         }
         if (a->reused && r->rejected == HD_R_NONE) {
             r->rejected = HD_R_APPLICATION_ID_REUSED;
+            r->rejected_field = HD_F_APPLICATION_ID + 1;
+            r->parsed = HD_MP_ID | HD_MP_RELATION;
             requarantine(res, row, r->rejected, HD_F_APPLICATION_ID);
         }
         if (r->rejected == HD_R_NONE) {
@@ -188,6 +195,8 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
             int kn = snprintf(key, sizeof key, "%d:%s", r->app, r->id.s);
             if (hd_strmap_get(c->ids_in_apps, key, (size_t)kn) != UINT32_MAX) {
                 r->rejected = HD_R_DUPLICATE_MEMBER;
+                r->rejected_field = HD_F_ID_NUMBER + 1;
+                r->parsed = HD_MP_ID | HD_MP_RELATION;
                 requarantine(res, row, r->rejected, HD_F_ID_NUMBER);
             } else if (hd_strmap_put(c->ids_in_apps, key, (size_t)kn, c->nrows)) {
                 return HD_ESOFTWARE;
@@ -196,6 +205,19 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     } else if (can_read) {
         if (cell(row, c->pos[HD_F_NAME], &s, &n)) r->name = hd_model_strdup(m, s, n);
         if (cell(row, c->pos[HD_F_MEMBER_NO], &s, &n)) r->member_no = hd_model_strdup(m, s, n);
+        /* what the rest of the row still says, for the county's workbook:
+         * the ID when it was read before the cell at fault (or the fault is
+         * not in a cell), the relation when its cell maps */
+        if (rec->v[HD_F_ID_NUMBER].present && rec->v[HD_F_ID_NUMBER].n == 18) {
+            memcpy(r->id.s, rec->v[HD_F_ID_NUMBER].s, 18);
+            r->id.s[18] = 0;
+            r->parsed |= HD_MP_ID;
+        }
+        hd_value rv;
+        if (c->d && hd_row_cell(c->d, c->pos, row, HD_F_RELATION, &rv) == HD_R_NONE) {
+            r->relation = (uint8_t)rv.i;
+            r->parsed |= HD_MP_RELATION;
+        }
         if (r->app >= 0 && !c->apps[r->app].county && cell(row, c->pos[HD_F_COUNTY_CODE], &s, &n))
             c->apps[r->app].county = hd_model_strdup(m, s, n);
     }
@@ -249,6 +271,8 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         mb->household = ap->household;
         mb->line = r->line < UINT32_MAX ? (uint32_t)r->line : UINT32_MAX;
         mb->rejected = (uint8_t)r->rejected;
+        mb->rejected_field = r->rejected_field;
+        mb->parsed = r->rejected == HD_R_NONE ? 0 : r->parsed;
         mb->id = r->id;
         mb->name = r->name ? r->name : "";
         mb->member_no = r->member_no ? r->member_no : "";
@@ -274,7 +298,7 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
                        hd_date as_of, const hd_key *key, const hd_policy *policy,
                        hd_file_result *results, hd_error *err)
 {
-    struct ctx c = { .m = m, .policy = policy, .as_of = as_of };
+    struct ctx c = { .m = m, .d = d, .policy = policy, .as_of = as_of };
     c.seen = hd_strmap_new();
     /* one keyed HMAC state for every token of the run */
     hd_tokener *tk = hd_tokener_new(key);

@@ -417,10 +417,32 @@ static void source_damage(hd_run_state *st, int s, hd_reason why, const char *ms
     st->damaged = 1;
 }
 
+/* A descriptor that is missing: the message also names the job line that
+ * points to it, so that the operator knows which line to fix. */
+static void named_by_job(const hd_job *job, int line, const char *what, int rc, hd_error *err)
+{
+    if (rc != HD_ENOINPUT || line <= 0) return;
+    char msg[sizeof err->message];
+    snprintf(msg, sizeof msg, "%s", err->message);
+    hd_fail(err, rc, "%s (named by %s:%d, %s)", msg, job->path, line, what);
+}
+
 /* ------------------------------------------------------------ output dir */
 
 static int lock_output(const char *outroot, int *fd_out, hd_error *err)
 {
+    /* a symbolic link whose target is gone: say so, not "cannot create lock" */
+    struct stat ls, ts;
+    char trimmed[4200];
+    snprintf(trimmed, sizeof trimmed, "%s", outroot);
+    for (size_t n = strlen(trimmed); n > 1 && trimmed[n - 1] == '/'; n--) trimmed[n - 1] = 0;
+    if (lstat(trimmed, &ls) == 0 && S_ISLNK(ls.st_mode) && stat(trimmed, &ts) != 0) {
+        char target[4096];
+        ssize_t n = readlink(trimmed, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = 0;
+        return hd_fail(err, HD_EIO, "%s: the output directory is a symbolic link to %s, which does not exist: "
+                       "create the target directory or point [job] output elsewhere", trimmed, target);
+    }
     if (hd_mkdirs(outroot, 0700) != 0)
         return hd_fail(err, HD_EIO, "%s: cannot create output directory: %s", outroot, strerror(errno));
     char lock[4200];
@@ -546,7 +568,10 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
                      job->signing_key, strerror(errno));
         goto out;
     }
-    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, err)) != HD_OK) goto out;
+    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, err)) != HD_OK) {
+        named_by_job(job, job->applicants_format_line, "applicants_format in [job]", rc, err);
+        goto out;
+    }
     if (st.app_desc->kind != HD_KIND_APPLICANTS) {
         rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
         goto out;
@@ -554,7 +579,12 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     st.src = calloc((size_t)job->nsources + 1, sizeof *st.src);
     if (!st.src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, err)) != HD_OK) goto out;
+        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, err)) != HD_OK) {
+            char what[200];
+            snprintf(what, sizeof what, "format of [source \"%s\"]", job->sources[i].name);
+            named_by_job(job, job->sources[i].format_line, what, rc, err);
+            goto out;
+        }
         if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
             rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
                          job->path, job->sources[i].name);
@@ -797,7 +827,8 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     double t_man = mono_s();
     if (rc == HD_OK) rc = hd_write_manifest(&st, tmp, &signed_, err);
     if (rc == HD_OK)
-        logf_(opts, HD_LOG_INFO, "manifest_written", "manifest hashed and signed in %.1f s", mono_s() - t_man);
+        logf_(opts, HD_LOG_INFO, "manifest_written", signed_ ? "manifest hashed and signed in %.1f s"
+              : "manifest hashed in %.1f s, not signed (no signing_key in the job)", mono_s() - t_man);
     if (rc == HD_OK) {
         /* everything on disk before the rename publishes it: one syncfs
          * for the directory instead of an fsync per file */

@@ -64,7 +64,10 @@ static int handler(void *user, const char *section, const char *key, const char 
                 return BAD("%s:%d: as_of must be a date YYYY-MM-DD", j->path, line);
             j->as_of = t;
         } else if (!strcmp(key, "applicants")) return set_path(j, j->applicants_glob, v, line, key, err);
-        else if (!strcmp(key, "applicants_format")) return set_path(j, j->applicants_format, v, line, key, err);
+        else if (!strcmp(key, "applicants_format")) {
+            j->applicants_format_line = line;
+            return set_path(j, j->applicants_format, v, line, key, err);
+        }
         else if (!strcmp(key, "policy")) return set_path(j, j->policy, v, line, key, err);
         else if (!strcmp(key, "key")) return set_path(j, j->key, v, line, key, err);
         else if (!strcmp(key, "signing_key")) return set_path(j, j->signing_key, v, line, key, err);
@@ -99,7 +102,10 @@ static int handler(void *user, const char *section, const char *key, const char 
             strcpy(s->name, name);
             s->line = line;
         }
-        if (!strcmp(key, "format")) return set_path(j, s->format_path, v, line, key, err);
+        if (!strcmp(key, "format")) {
+            s->format_line = line;
+            return set_path(j, s->format_path, v, line, key, err);
+        }
         if (!strcmp(key, "files")) return set_path(j, s->files_glob, v, line, key, err);
         return BAD("%s:%d: unknown key '%s' in [source \"%s\"]", j->path, line, key, name);
     }

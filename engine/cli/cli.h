@@ -66,8 +66,9 @@ hd_date cli_today(void);
 int cli_parse_date(const char *s, hd_date *out);
 
 /* Runs a job the way `hedui run` does: progress bar, hd_run, summary on
- * stdout (unless -q). @return hd_run's status. */
-int cli_run_job(const char *job_path, int force);
+ * stdout (unless -q). outdir (4096 bytes, may be NULL) gets the final
+ * output directory. @return hd_run's status. */
+int cli_run_job(const char *job_path, int force, char *outdir);
 
 /* Command entry points: argv[0] is the command word. Return exit codes. */
 int cmd_run(int argc, char **argv);

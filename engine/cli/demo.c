@@ -59,6 +59,25 @@ static int find_script(char *out, size_t cap)
     return -1;
 }
 
+/* s as one shell word: as is when it holds only safe characters, else in
+ * single quotes ('\'' for a quote). */
+static const char *sh_quote(const char *s, char *out, size_t cap)
+{
+    int safe = *s != 0;
+    for (const char *p = s; *p; p++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./+:=@%,", *p)) safe = 0;
+    if (safe) { snprintf(out, cap, "%s", s); return out; }
+    size_t n = 0;
+    if (n + 1 < cap) out[n++] = '\'';
+    for (const char *p = s; *p && n + 5 < cap; p++) {
+        if (*p == '\'') { memcpy(out + n, "'\\''", 4); n += 4; }
+        else out[n++] = *p;
+    }
+    if (n + 1 < cap) out[n++] = '\'';
+    out[n] = 0;
+    return out;
+}
+
 int cmd_demo(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--households", 1, OPT_HOUSEHOLDS }, { NULL, 0, 0 } };
@@ -109,12 +128,19 @@ int cmd_demo(int argc, char **argv)
         if (hd_keygen(keys, &err) != HD_OK) return cli_fail(&err);
         cli_log(HD_LOG_INFO, "demo_keygen", "new keys in %s (pseudonym.key, signing.pem, signing.pub.pem)", keys);
     }
-    rc = cli_run_job(job, 0);
+    char outdir[4096] = "";
+    rc = cli_run_job(job, 0, outdir);
     if ((rc == HD_OK || rc == HD_EDAMAGED) && !g_cli.quiet) {
+        /* the command as it works from here: hedui by the path it was
+         * started with (make demo runs build/hedui, not on PATH) */
+        const char *self = g_cli.argv0 && strchr(g_cli.argv0, '/') ? g_cli.argv0 : "hedui";
+        char pub[PATH_MAX + 32], a[3 * PATH_MAX], b[3 * PATH_MAX], c[3 * PATH_MAX];
+        snprintf(pub, sizeof pub, "%s/signing.pub.pem", keys);
         printf("\nThe planted truth is in %s/expected.csv; the county reports are under the output\n"
                "directory above (county/<code>/results.xlsx, households.csv, members.csv), the\n"
                "auditor's report is audit/report.html. Check the bundle with:\n"
-               "  hedui audit verify --pubkey %s/signing.pub.pem <output directory>\n", dir, keys);
+               "  %s audit verify --pubkey %s %s\n", dir, sh_quote(self, a, sizeof a), sh_quote(pub, b, sizeof b),
+               sh_quote(outdir, c, sizeof c));
         fflush(stdout);
     }
     return rc;

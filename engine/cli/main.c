@@ -62,7 +62,8 @@ static const command commands[] = {
       "every listed file; any unlisted file fails too. Exit 0 only if all hold.\n" },
     { "demo", cmd_demo, "hedui demo [--households N] [DIR]",
       "Generates a sample province (real Yunnan division codes and standards, synthetic people)\n"
-      "in DIR (default ./hedui-demo), makes keys, and runs the batch on it.\n" },
+      "in DIR (default ./hedui-demo), makes keys, and runs the batch on it. The last line\n"
+      "printed is the audit verify command for the run, ready to paste.\n" },
     { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)

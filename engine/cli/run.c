@@ -182,7 +182,7 @@ static void summary(const hd_run_result *r, int status)
 
 enum { RUN_WHOLE = 0, RUN_PART, RUN_MERGE };
 
-static int run_with(const char *job_path, int force, int mode, int k, int n)
+static int run_with(const char *job_path, int force, int mode, int k, int n, char *outdir)
 {
     hd_run_opts o;
     memset(&o, 0, sizeof o);
@@ -213,18 +213,20 @@ static int run_with(const char *job_path, int force, int mode, int k, int n)
     if (g_cli_bar_shown) { fputs("\r\033[K", stderr); fflush(stderr); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
     if (rc != HD_OK && rc != HD_EDAMAGED) return cli_fail(&err);
-    cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d threads", now_s() - t0, o.threads);
+    cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d thread%s", now_s() - t0, o.threads,
+            o.threads == 1 ? "" : "s");
     if (rc == HD_EDAMAGED && err.message[0]) cli_log(HD_LOG_WARN, "source_damaged", "%s", err.message);
     if (!g_cli.quiet) {
         if (mode == RUN_PART) part_summary(&r, rc, k, n);
         else summary(&r, rc);
     }
+    if (outdir) snprintf(outdir, 4096, "%s", r.outdir);
     return rc;
 }
 
-int cli_run_job(const char *job_path, int force)
+int cli_run_job(const char *job_path, int force, char *outdir)
 {
-    return run_with(job_path, force, RUN_WHOLE, 0, 0);
+    return run_with(job_path, force, RUN_WHOLE, 0, 0, outdir);
 }
 
 enum { OPT_FORCE = 1, OPT_PART, OPT_PARTS };
@@ -277,7 +279,7 @@ static int run_cmd(const char *cmd, int argc, char **argv, const cli_optdef *def
     if (rc == 0 && a.part && a.force)
         rc = cli_usage(cmd, "--force rebuilds a run directory: give it to hedui merge, not to a part");
     if (rc == 0)
-        rc = run_with(pos[0], a.force, merge ? RUN_MERGE : a.part ? RUN_PART : RUN_WHOLE, a.k, a.n);
+        rc = run_with(pos[0], a.force, merge ? RUN_MERGE : a.part ? RUN_PART : RUN_WHOLE, a.k, a.n, NULL);
     free(pos);
     return rc;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hedui/tools.h"
 #include "report/common.h"
 #include "util/path.h"
 
@@ -58,63 +59,77 @@ static uint32_t records_findings(const hd_model *m, const hd_member *mb)
 }
 
 /* A short, clerk-readable description of a record, with the source, file
- * and line. Money in yuan. */
-void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap)
+ * and line. Money in yuan. In Chinese (zh) the field names and the
+ * canonical values are their Chinese labels (hd_field_value_label_zh). */
+void hd_report_evidence_lang(const hd_run_state *st, const hd_record *r, int zh, char *out, size_t cap)
 {
     const hd_value *v = r->v;
     char a[64] = "", b[64] = "";
     const char *src = st->job->sources[r->source].name;
     const char *file = hd_path_rel(st->results[r->file].path, st->job->dir);
-    int k = snprintf(out, cap, "%s %s:%" PRIu64 " %s", src, file, r->line, hd_kind_name((hd_kind)r->kind));
+    int k = zh ? snprintf(out, cap, "%s（来源 %s，%s 第%" PRIu64 "行）", hd_kind_label_zh((hd_kind)r->kind), src, file, r->line)
+               : snprintf(out, cap, "%s %s:%" PRIu64 " %s", src, file, r->line, hd_kind_name((hd_kind)r->kind));
     if (k < 0 || (size_t)k >= cap) return;
     size_t used = (size_t)k;
+    const char *eq = zh ? "：" : "=";
+#define L(EN, ZH) (zh ? (ZH) : (EN))
 #define ADD(...) do { int _k = snprintf(out + used, cap - used, __VA_ARGS__); \
                       if (_k < 0 || (size_t)_k >= cap - used) { return; } \
                       used += (size_t)_k; } while (0)
-#define TXT(F, LABEL) do { if (v[F].present) ADD(" " LABEL "=%.*s", (int)v[F].n, v[F].s); } while (0)
-#define MONEY(F, LABEL) do { if (v[F].present) { hd_report_yuan(v[F].i, a, sizeof a); ADD(" " LABEL "=%s", a); } } while (0)
-#define ENUM(F, LABEL) do { if (v[F].present) { const char *const *vals = hd_field_values((hd_kind)r->kind, F); \
-                            ADD(" " LABEL "=%s", vals ? vals[v[F].i] : "?"); } } while (0)
-#define DATE(F, LABEL) do { if (v[F].present) { hd_date_format((hd_date)v[F].i, b); ADD(" " LABEL "=%s", b); } } while (0)
+#define TXT(F, EN, ZH) do { if (v[F].present) ADD(" %s%s%.*s", L(EN, ZH), eq, (int)v[F].n, v[F].s); } while (0)
+#define MONEY(F, EN, ZH) do { if (v[F].present) { hd_report_yuan(v[F].i, a, sizeof a); ADD(" %s%s%s", L(EN, ZH), eq, a); } } while (0)
+#define ENUM(F, EN, ZH) do { if (v[F].present) { const char *const *vals = hd_field_values((hd_kind)r->kind, F); \
+                            const char *t_ = !vals ? "?" : zh ? hd_field_value_label_zh((hd_kind)r->kind, F, (int)v[F].i) \
+                                                              : vals[v[F].i]; \
+                            ADD(" %s%s%s", L(EN, ZH), eq, t_); } } while (0)
+#define DATE(F, EN, ZH) do { if (v[F].present) { hd_date_format((hd_date)v[F].i, b); ADD(" %s%s%s", L(EN, ZH), eq, b); } } while (0)
 #define PERIOD(F) do { if (v[F].present) { int32_t p_ = (int32_t)v[F].i; \
-                       if (p_ % 100) { ADD(" period=%04d-%02d", p_ / 100, p_ % 100); } \
-                       else { ADD(" period=%04d", p_ / 100); } } } while (0)
+                       if (p_ % 100) { ADD(" %s%s%04d-%02d", L("period", "所属期"), eq, p_ / 100, p_ % 100); } \
+                       else { ADD(" %s%s%04d", L("period", "所属期"), eq, p_ / 100); } } } while (0)
     switch ((hd_kind)r->kind) {
     case HD_KIND_DEPOSIT:
-        TXT(HD_F_INSTITUTION, "institution");
-        if (v[HD_F_ACCOUNT].present) { hd_account_mask(v[HD_F_ACCOUNT].s, v[HD_F_ACCOUNT].n, a, sizeof a); ADD(" account=%s", a); }
-        ENUM(HD_F_PRODUCT, "product"); MONEY(HD_F_BALANCE, "balance_yuan");
-        ENUM(HD_F_OVER_LIMIT, "over_limit"); DATE(HD_F_AS_OF, "as_of");
+        TXT(HD_F_INSTITUTION, "institution", "机构");
+        if (v[HD_F_ACCOUNT].present) {
+            hd_account_mask(v[HD_F_ACCOUNT].s, v[HD_F_ACCOUNT].n, a, sizeof a);
+            ADD(" %s%s%s", L("account", "账号"), eq, a);
+        }
+        ENUM(HD_F_PRODUCT, "product", "产品"); MONEY(HD_F_BALANCE, "balance_yuan", "余额（元）");
+        ENUM(HD_F_OVER_LIMIT, "over_limit", "超过限额"); DATE(HD_F_AS_OF, "as_of", "截至");
         break;
     case HD_KIND_VEHICLE:
-        TXT(HD_F_PLATE, "plate"); ENUM(HD_F_VEHICLE_TYPE, "type"); ENUM(HD_F_STATUS, "status");
-        MONEY(HD_F_VALUE, "value_yuan"); DATE(HD_F_REGISTERED, "registered");
+        TXT(HD_F_PLATE, "plate", "号牌"); ENUM(HD_F_VEHICLE_TYPE, "type", "车辆类型"); ENUM(HD_F_STATUS, "status", "状态");
+        MONEY(HD_F_VALUE, "value_yuan", "价值（元）"); DATE(HD_F_REGISTERED, "registered", "登记日期");
         break;
     case HD_KIND_PROPERTY:
-        TXT(HD_F_CERT_NO, "certificate"); ENUM(HD_F_USAGE, "usage"); ENUM(HD_F_STATUS, "status");
-        if (v[HD_F_AREA].present) ADD(" area_m2=%" PRId64 ".%02" PRId64, v[HD_F_AREA].i / 100, v[HD_F_AREA].i % 100);
-        if (v[HD_F_SHARE].present) ADD(" share_bp=%" PRId64, v[HD_F_SHARE].i);
+        TXT(HD_F_CERT_NO, "certificate", "不动产权证号"); ENUM(HD_F_USAGE, "usage", "用途"); ENUM(HD_F_STATUS, "status", "状态");
+        if (v[HD_F_AREA].present)
+            ADD(" %s%s%" PRId64 ".%02" PRId64, L("area_m2", "面积（平方米）"), eq, v[HD_F_AREA].i / 100, v[HD_F_AREA].i % 100);
+        if (v[HD_F_SHARE].present) {
+            if (zh) ADD(" 份额：%" PRId64 ".%02" PRId64 "%%", v[HD_F_SHARE].i / 100, v[HD_F_SHARE].i % 100);
+            else ADD(" share_bp=%" PRId64, v[HD_F_SHARE].i);
+        }
         break;
     case HD_KIND_INCOME:
-        PERIOD(HD_F_PERIOD); ENUM(HD_F_INCOME_TYPE, "type"); MONEY(HD_F_INCOME, "income_yuan");
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_INCOME_TYPE, "type", "收入类型"); MONEY(HD_F_INCOME, "income_yuan", "收入（元）");
         break;
     case HD_KIND_PENSION:
-        PERIOD(HD_F_PERIOD); ENUM(HD_F_SCHEME, "scheme"); ENUM(HD_F_STATUS, "status");
-        MONEY(HD_F_BENEFIT, "benefit_yuan_month");
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_SCHEME, "scheme", "险种"); ENUM(HD_F_STATUS, "status", "状态");
+        MONEY(HD_F_BENEFIT, "benefit_yuan_month", "月养老金（元）");
         break;
     case HD_KIND_FUND:
-        PERIOD(HD_F_PERIOD); ENUM(HD_F_STATUS, "status"); MONEY(HD_F_DEPOSIT, "deposit_yuan_month");
+        PERIOD(HD_F_PERIOD); ENUM(HD_F_STATUS, "status", "状态"); MONEY(HD_F_DEPOSIT, "deposit_yuan_month", "月缴存额（元）");
         break;
     case HD_KIND_BUSINESS:
-        TXT(HD_F_COMPANY, "company"); TXT(HD_F_CREDIT_CODE, "credit_code"); ENUM(HD_F_ROLE, "role");
-        ENUM(HD_F_STATUS, "status"); MONEY(HD_F_CAPITAL, "capital_yuan");
+        TXT(HD_F_COMPANY, "company", "企业名称"); TXT(HD_F_CREDIT_CODE, "credit_code", "统一社会信用代码");
+        ENUM(HD_F_ROLE, "role", "身份"); ENUM(HD_F_STATUS, "status", "状态"); MONEY(HD_F_CAPITAL, "capital_yuan", "注册资本（元）");
         break;
     case HD_KIND_DEATH:
-        DATE(HD_F_DATE_OF_DEATH, "date_of_death");
+        DATE(HD_F_DATE_OF_DEATH, "date_of_death", "死亡日期");
         break;
     default: break;
     }
-    if (r->findings & (1u << HD_FD_NAME_MISMATCH)) TXT(HD_F_NAME, "name_in_source");
+    if (r->findings & (1u << HD_FD_NAME_MISMATCH)) TXT(HD_F_NAME, "name_in_source", "数据源中的姓名");
+#undef L
 #undef ADD
 #undef TXT
 #undef MONEY
@@ -123,6 +138,10 @@ void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, s
 #undef PERIOD
 }
 
+void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap)
+{
+    hd_report_evidence_lang(st, r, 0, out, cap);
+}
 
 uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_member *mb)
 {
@@ -134,7 +153,7 @@ uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_
     return bits;
 }
 
-size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap)
+size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *mb, int zh, char *ev, size_t cap)
 {
     const hd_model *m = st->m;
     size_t used = 0;
@@ -144,11 +163,47 @@ size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, ch
         hd_record r;
         hd_model_record(m, mb->records[k], &r);
         char one[1024], f[512];
-        hd_report_evidence(st, &r, one, sizeof one);
-        hd_report_findings_text(r.findings, 0, "+", f, sizeof f);
-        int n = snprintf(ev + used, cap - used, "%s%s: %s", used ? " | " : "", f, one);
+        hd_report_evidence_lang(st, &r, zh, one, sizeof one);
+        hd_report_findings_text(r.findings, zh, zh ? "、" : "+", f, sizeof f);
+        int n = zh ? snprintf(ev + used, cap - used, "%s%s：%s", used ? "；\n" : "", f, one)
+                   : snprintf(ev + used, cap - used, "%s%s: %s", used ? " | " : "", f, one);
         if (n < 0 || (size_t)n >= cap - used) { ev[used] = 0; break; }
         used += (size_t)n;
     }
     return used;
+}
+
+size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap)
+{
+    return hd_report_member_evidence_lang(st, mb, 0, ev, cap);
+}
+
+const char *hd_report_relation(const hd_member *mb, int zh)
+{
+    if (mb->rejected != HD_R_NONE && !(mb->parsed & HD_MP_RELATION)) return "";
+    return zh ? hd_field_value_label_zh(HD_KIND_APPLICANTS, HD_F_RELATION, mb->relation)
+              : hd_field_values(HD_KIND_APPLICANTS, HD_F_RELATION)[mb->relation];
+}
+
+void hd_report_id_masked(const hd_member *mb, char out[19])
+{
+    out[0] = 0;
+    if (mb->rejected == HD_R_NONE || (mb->parsed & HD_MP_ID)) hd_id_mask(&mb->id, out);
+}
+
+void hd_report_row_status_zh(const hd_run_state *st, const hd_member *mb, char *out, size_t cap)
+{
+    if (mb->rejected == HD_R_NONE) { snprintf(out, cap, "正常"); return; }
+    int field = mb->rejected_field ? mb->rejected_field - 1 : -1;
+    char col[64];
+    const char *colname = NULL;
+    const hd_descriptor *d = st->app_desc;
+    if (d && field >= 0 && field < HD_F__COUNT) {
+        if (d->col_name[field]) colname = d->col_name[field];
+        else if (d->col_pos[field] > 0) { snprintf(col, sizeof col, "#%d", d->col_pos[field]); colname = col; }
+    }
+    char advice[1024];
+    hd_reason_advice_ex((hd_reason)mb->rejected, field, colname, HD_LANG_ZH, NULL, advice, sizeof advice);
+    if (mb->line != UINT32_MAX) snprintf(out, cap, "第%" PRIu32 "行：%s", mb->line, advice);
+    else snprintf(out, cap, "%s", advice);
 }

@@ -23,6 +23,9 @@ void hd_report_yuan(int64_t fen, char *out, size_t cap);
 /* One record as evidence: source, file:line, kind and its fields (money in
  * yuan, account masked to the last four). */
 void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap);
+/* The same in Chinese when zh (field names and canonical values as their
+ * Chinese labels: "存款（来源 bank-a，data/bank.csv 第12行） 产品：活期 …"). */
+void hd_report_evidence_lang(const hd_run_state *st, const hd_record *r, int zh, char *out, size_t cap);
 /* The findings of member mb of household h: those its records are evidence
  * of, DUPLICATE_APPLICATION for a duplicate, APPLICANT_ROW_REJECTED for a
  * rejected row (when the household has them). */
@@ -30,4 +33,16 @@ uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_
 /* Every record of mb that supports a finding, as "CODES: evidence"
  * joined by " | "; returns the length written. */
 size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap);
+/* The same in Chinese when zh: "LABEL、LABEL：evidence" joined by "；" and a
+ * line break. */
+size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *mb, int zh, char *ev, size_t cap);
+/* A member's relation (its Chinese label when zh); "" for a rejected row
+ * whose relation cell did not map. */
+const char *hd_report_relation(const hd_member *mb, int zh);
+/* A member's masked ID (hd_id_mask) when it was read, even from a rejected
+ * row; "" otherwise. */
+void hd_report_id_masked(const hd_member *mb, char out[19]);
+/* A member row's status for a clerk: "正常", or "第N行：" and the Chinese
+ * advice of `hedui check --lang zh` naming the column at fault. */
+void hd_report_row_status_zh(const hd_run_state *st, const hd_member *mb, char *out, size_t cap);
 #endif

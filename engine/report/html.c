@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch/internal.h"
+#include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
 #include "util/path.h"
@@ -85,6 +86,8 @@ static int sorted_findings(uint32_t bits, hd_finding out[HD_FD__COUNT])
     return n;
 }
 
+/* Reasons as their Chinese labels (the one table, hd_finding_label_zh),
+ * the code in the title and a data- attribute for machines. */
 static void reasons_cell(hd_out *o, uint32_t bits)
 {
     hd_finding f[HD_FD__COUNT];
@@ -92,18 +95,44 @@ static void reasons_cell(hd_out *o, uint32_t bits)
     if (!n) { hd_out_str(o, "\xE2\x80\x94"); return; }
     for (int i = 0; i < n; i++) {
         hd_out_str(o, i ? " <span class=\"r\" title=\"" : "<span class=\"r\" title=\"");
-        esc(o, hd_finding_label_zh(f[i]));
-        hd_out_str(o, "\">");
         esc(o, hd_finding_name(f[i]));
+        hd_out_str(o, "\" data-code=\"");
+        esc(o, hd_finding_name(f[i]));
+        hd_out_str(o, "\">");
+        esc(o, hd_finding_label_zh(f[i]));
         hd_out_str(o, "</span>");
     }
+}
+
+/* A county as "名称 code" (data/admin-codes, the generated division table);
+ * the code alone when the table does not know it. */
+static void county_label(hd_out *o, const char *code)
+{
+    const char *name = strlen(code) == 6 ? hd_division_name(code) : NULL;
+    if (name) {
+        esc(o, name);
+        hd_out_str(o, " <span class=\"mono\">");
+        esc(o, code);
+        hd_out_str(o, "</span>");
+    } else {
+        hd_out_str(o, "<span class=\"mono\">");
+        esc(o, code);
+        hd_out_str(o, "</span>");
+    }
+}
+
+static void verdict_span(hd_out *o, hd_verdict v)
+{
+    hd_out_printf(o, "<span class=\"v v-%s\" title=\"%s\">", hd_verdict_name(v), hd_verdict_name(v));
+    esc(o, hd_verdict_label_zh(v));
+    hd_out_str(o, "</span>");
 }
 
 /* ---------------------------------------------------------------- page */
 
 static const char *const css =
     "*{box-sizing:border-box}"
-    "body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','Microsoft YaHei',sans-serif;"
+    "body{margin:0;font:14px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;"
     "color:#1d232a;background:#f4f6f8}"
     "main{max-width:1200px;margin:0 auto;padding:20px 28px 48px;background:#fff}"
     "h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:30px 0 8px;padding-bottom:4px;border-bottom:2px solid #d6dde4}"
@@ -127,7 +156,8 @@ static const char *const css =
     ".legend span{display:inline-block;margin-right:14px;font-size:12px}"
     ".legend i{display:inline-block;width:11px;height:11px;margin-right:4px;vertical-align:-1px}"
     "svg{display:block;max-width:100%;height:auto;margin:6px 0}"
-    "svg text{font:12px system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC',sans-serif;fill:#1d232a}"
+    "svg text{font:12px system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;fill:#1d232a}"
+    "#review-first td{vertical-align:top}.sub{color:#4a5560;font-size:12px}"
     "#filter{margin:8px 0}#filter input,#filter select{font:inherit;padding:3px 6px;margin-right:8px}"
     "footer{margin-top:36px;color:#4a5560;font-size:12px}"
     "@media print{body{background:#fff}main{padding:0}#filter{display:none}}";
@@ -142,7 +172,6 @@ static const char *const css =
 #define C_OK "#5c8db8"
 #define C_BAR "#3d6f99"
 
-static const char *const vcolour[3] = { C_EL, C_RV, C_IN };
 
 static void legend(hd_out *o, const char *const *colours, const char *const *labels, int n)
 {
@@ -199,23 +228,80 @@ static unsigned stack(hd_out *o, unsigned x, unsigned y, unsigned h, unsigned wi
     return x + total;
 }
 
-static void header(hd_out *o, const hd_run_state *st, const uint64_t verdicts[3], uint64_t flagged)
+/* What every section gets: the run and the counts computed once. */
+typedef struct page {
+    const hd_run_state *st;
+    uint64_t verdicts[3];
+    uint64_t flagged;
+} page;
+
+static void header(hd_out *o, const page *pg)
 {
+    const hd_run_state *st = pg->st;
     const hd_model *m = st->m;
     char date[11];
     hd_date_format(st->job->as_of, date);
-    hd_out_str(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    hd_out_str(o, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
                   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                   "style-src 'unsafe-inline'; script-src 'unsafe-inline'\">\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                  "<meta name=\"generator\" content=\"hedui " HD_ENGINE_VERSION "\">\n<title>hedui report \xE2\x80\x94 ");
+                  "<meta name=\"generator\" content=\"hedui " HD_ENGINE_VERSION "\">\n<title>hedui \xE6\xA0\xB8\xE5\xAF\xB9"
+                  "\xE6\x8A\xA5\xE5\x91\x8A report \xE2\x80\x94 ");
     esc(o, st->job->name);
     hd_out_printf(o, " \xE2\x80\x94 %s</title>\n<style>", date);
     hd_out_str(o, css);
-    hd_out_str(o, "</style>\n</head>\n<body>\n<main>\n<h1>Household economic status verification \xE2\x80\x94 run report</h1>\n"
-                  "<p class=\"note\">\xE5\xB1\x85\xE6\xB0\x91\xE5\xAE\xB6\xE5\xBA\xAD\xE7\xBB\x8F\xE6\xB5\x8E\xE7\x8A\xB6\xE5\x86\xB5"
-                  "\xE6\xA0\xB8\xE5\xAF\xB9\xE6\x8A\xA5\xE5\x91\x8A. Pseudonymised: households appear by token only, never by "
-                  "application id, name or ID number. Verdicts are recommendations for the county offices.</p>\n");
+    hd_out_str(o, "</style>\n</head>\n<body>\n<main>\n<h1>\xE5\xB1\x85\xE6\xB0\x91\xE5\xAE\xB6\xE5\xBA\xAD\xE7\xBB\x8F"
+                  "\xE6\xB5\x8E\xE7\x8A\xB6\xE5\x86\xB5\xE6\xA0\xB8\xE5\xAF\xB9\xE6\x8A\xA5\xE5\x91\x8A "
+                  "<span class=\"sub\">Household economic status verification \xE2\x80\x94 run report</span></h1>\n"
+                  "<p class=\"note\">");
+    esc(o, st->job->name);
+    hd_out_printf(o, " \xC2\xB7 \xE6\xA0\xB8\xE5\xAF\xB9\xE6\x97\xA5\xE6\x9C\x9F as_of %s \xC2\xB7 ", date);
+    hd_out_str(o, st->damaged ? "<b class=\"v-INELIGIBLE\">\xE6\x9C\x89\xE6\x95\xB0\xE6\x8D\xAE\xE6\xBA\x90\xE6\x8D\x9F"
+                                "\xE5\x9D\x8F at least one source is damaged</b>"
+                              : "\xE6\x95\xB0\xE6\x8D\xAE\xE6\xBA\x90\xE5\xAE\x8C\xE6\x95\xB4 no source damaged");
+    hd_out_str(o, ". Pseudonymised: households by token only. Verdicts are recommendations for the county offices.</p>\n");
+    if (st->damaged) {
+        hd_out_str(o, "<div class=\"damaged\" id=\"damage\"><b>Damaged sources</b> (every household is REVIEW with "
+                      "SOURCE_INCOMPLETE):<ul>\n");
+        for (int s = 0; s < st->job->nsources; s++) {
+            const hd_source_state *ss = &st->src[s];
+            if (ss->damage == HD_R_NONE) continue;
+            hd_out_str(o, "<li><b>");
+            esc(o, st->job->sources[s].name);
+            hd_out_str(o, "</b>: <span data-source=\"");
+            esc(o, st->job->sources[s].name);
+            hd_out_str(o, "\" data-k=\"damage\">");
+            esc(o, hd_reason_name(ss->damage));
+            hd_out_str(o, "</span> ");
+            esc(o, hd_reason_label(ss->damage, HD_LANG_ZH));
+            hd_out_str(o, " \xE2\x80\x94 ");
+            esc(o, hd_path_rel(ss->damage_msg, st->job->dir));
+            hd_out_str(o, "</li>\n");
+        }
+        hd_out_str(o, "</ul></div>\n");
+    }
+    hd_out_str(o, "<div class=\"cards\">\n");
+    hd_out_printf(o, "<div class=\"card\"><div class=\"k\">\xE5\xAE\xB6\xE5\xBA\xAD households</div><div class=\"big\" "
+                  "id=\"households\">%u</div></div>\n", m->nhouseholds);
+    hd_out_printf(o, "<div class=\"card\"><div class=\"k\">\xE6\x88\x90\xE5\x91\x98 members</div><div class=\"big\" "
+                  "id=\"members\">%u</div></div>\n", m->nmembers);
+    for (int v = 0; v < 3; v++) {
+        hd_out_str(o, "<div class=\"card\"><div class=\"k\">");
+        esc(o, hd_verdict_label_zh((hd_verdict)v));
+        hd_out_printf(o, " %s</div><div class=\"big v-%s\" data-k=\"verdict-%s\">%" PRIu64 "</div></div>\n",
+                      hd_verdict_name((hd_verdict)v), hd_verdict_name((hd_verdict)v), hd_verdict_name((hd_verdict)v),
+                      pg->verdicts[v]);
+    }
+    hd_out_printf(o, "<div class=\"card\"><div class=\"k\">\xE9\x9C\x80\xE6\xA0\xB8\xE6\x9F\xA5 flagged (REVIEW + INELIGIBLE)"
+                  "</div><div class=\"big\" id=\"flagged-count\">%" PRIu64 "</div></div>\n</div>\n", pg->flagged);
+}
+
+/* The run's identity: job, as_of, policy, digests (what an auditor cites). */
+static void run_section(hd_out *o, const page *pg)
+{
+    const hd_run_state *st = pg->st;
+    char date[11];
+    hd_date_format(st->job->as_of, date);
     hd_out_str(o, "<table class=\"kv\" id=\"run\">\n<tr><td>job</td><td id=\"job\">");
     esc(o, st->job->name);
     hd_out_printf(o, "</td></tr>\n<tr><td>as_of</td><td id=\"as-of\">%s</td></tr>\n<tr><td>policy</td><td id=\"policy\">", date);
@@ -236,87 +322,145 @@ static void header(hd_out *o, const hd_run_state *st, const uint64_t verdicts[3]
                   "and SHA-256, and <code>manifest.sig</code> signs <code>manifest.json</code>, so a file cannot hold a digest "
                   "of the manifest that covers it. Check the page with <code>hedui audit verify</code> or OpenSSL "
                   "(auditor guide); the numbers here equal <code>summary.json</code>.</p>\n");
-    if (st->damaged) {
-        hd_out_str(o, "<div class=\"damaged\" id=\"damage\"><b>Damaged sources</b> (every household is REVIEW with "
-                      "SOURCE_INCOMPLETE):<ul>\n");
-        for (int s = 0; s < st->job->nsources; s++) {
-            const hd_source_state *ss = &st->src[s];
-            if (ss->damage == HD_R_NONE) continue;
-            hd_out_str(o, "<li><b>");
-            esc(o, st->job->sources[s].name);
-            hd_out_str(o, "</b>: <span data-source=\"");
-            esc(o, st->job->sources[s].name);
-            hd_out_str(o, "\" data-k=\"damage\">");
-            esc(o, hd_reason_name(ss->damage));
-            hd_out_str(o, "</span> \xE2\x80\x94 ");
-            esc(o, hd_path_rel(ss->damage_msg, st->job->dir));
-            hd_out_str(o, "</li>\n");
-        }
-        hd_out_str(o, "</ul></div>\n");
-    }
-    hd_out_str(o, "<div class=\"cards\">\n");
-    hd_out_printf(o, "<div class=\"card\"><div class=\"k\">households</div><div class=\"big\" id=\"households\">%u</div></div>\n",
-                  m->nhouseholds);
-    hd_out_printf(o, "<div class=\"card\"><div class=\"k\">members</div><div class=\"big\" id=\"members\">%u</div></div>\n",
-                  m->nmembers);
-    for (int v = 0; v < 3; v++) {
-        hd_out_printf(o, "<div class=\"card\"><div class=\"k\">%s ", hd_verdict_name((hd_verdict)v));
-        esc(o, hd_verdict_label_zh((hd_verdict)v));
-        hd_out_printf(o, "</div><div class=\"big v-%s\" data-k=\"verdict-%s\">%" PRIu64 "</div></div>\n",
-                      hd_verdict_name((hd_verdict)v), hd_verdict_name((hd_verdict)v), verdicts[v]);
-    }
-    hd_out_printf(o, "<div class=\"card\"><div class=\"k\">flagged (REVIEW + INELIGIBLE)</div><div class=\"big\" id=\"flagged-count\">%"
-                  PRIu64 "</div></div>\n</div>\n", flagged);
 }
 
-static void counties_section(hd_out *o, const hd_run_state *st)
+/* Flagged households in the order an auditor takes them: INELIGIBLE before
+ * REVIEW, more findings first, then county and submission order. */
+typedef struct prio { uint32_t pos; uint8_t verdict, nfind; } prio;
+
+static int prio_cmp(const void *a, const void *b)
 {
-    uint32_t nc = st->ncounties;
-    uint64_t (*v)[4] = calloc((size_t)nc + 1, sizeof *v);   /* E, R, I, households */
-    uint64_t max = 0;
-    if (!v) { hd_out_str(o, "<p>out of memory</p>\n"); return; }
-    for (uint32_t c = 0; c < nc; c++) {
-        for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
-            v[c][st->judg[st->order[p]].verdict]++;
-            v[c][3]++;
+    const prio *x = a, *y = b;
+    if (x->verdict != y->verdict) return x->verdict > y->verdict ? -1 : 1;
+    if (x->nfind != y->nfind) return x->nfind > y->nfind ? -1 : 1;
+    return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+#define REVIEW_FIRST 12
+
+static void review_first_section(hd_out *o, const page *pg)
+{
+    const hd_run_state *st = pg->st;
+    const hd_model *m = st->m;
+    prio *p = malloc(((size_t)pg->flagged + 1) * sizeof *p);
+    if (!p) { hd_out_str(o, "<p>out of memory</p>\n"); return; }
+    size_t n = 0;
+    for (uint32_t i = 0; i < m->nhouseholds; i++) {
+        const hd_judged *j = &st->judg[st->order[i]];
+        if (j->verdict == HD_V_ELIGIBLE) continue;
+        p[n].pos = i;
+        p[n].verdict = (uint8_t)j->verdict;
+        p[n].nfind = (uint8_t)__builtin_popcount(j->findings);
+        n++;
+    }
+    qsort(p, n, sizeof *p, prio_cmp);
+    size_t show = n < REVIEW_FIRST ? n : REVIEW_FIRST;
+    hd_out_printf(o, "<p class=\"note\">\xE4\xB8\x8D\xE7\xAC\xA6\xE5\x90\x88\xE5\x9C\xA8\xE5\x89\x8D\xEF\xBC\x8C"
+                  "\xE5\x8E\x9F\xE5\x9B\xA0\xE5\xA4\x9A\xE7\x9A\x84\xE5\x9C\xA8\xE5\x89\x8D\xE3\x80\x82 INELIGIBLE first, then the most "
+                  "reasons; the first <b id=\"review-first-shown\">%zu</b> of <b>%" PRIu64 "</b> flagged households "
+                  "(all of them: <a href=\"#flagged\">flagged households</a>).</p>\n", show, pg->flagged);
+    if (show) {
+        hd_out_str(o, "<table id=\"review-first-table\">\n<thead><tr><th>#</th><th>\xE5\xAE\xB6\xE5\xBA\xAD\xE4\xBB\xA3"
+                      "\xE5\x8F\xB7 token</th><th>\xE5\x8C\xBA\xE5\x8E\xBF county</th><th>\xE7\xBB\x93\xE8\xAE\xBA "
+                      "verdict</th><th>\xE5\x8E\x9F\xE5\x9B\xA0 reasons</th></tr></thead>\n<tbody>\n");
+        for (size_t i = 0; i < show; i++) {
+            uint32_t h = st->order[p[i].pos];
+            const hd_judged *j = &st->judg[h];
+            char tok[65];
+            hd_household_token_hex(&m->households[h], tok);
+            hd_out_printf(o, "<tr data-first=\"%s\"><td class=\"n\">%zu</td><td class=\"mono\" title=\"%s\">%.16s\xE2\x80\xA6</td><td>",
+                          tok, i + 1, tok, tok);
+            county_label(o, m->households[h].county_code);
+            hd_out_str(o, "</td><td>");
+            verdict_span(o, j->verdict);
+            hd_out_str(o, "</td><td>");
+            reasons_cell(o, j->findings);
+            hd_out_str(o, "</td></tr>\n");
         }
-        if (v[c][3] > max) max = v[c][3];
+        hd_out_str(o, "</tbody>\n</table>\n");
     }
-    hd_out_printf(o, "<h2 id=\"counties\">Verdicts per county</h2>\n<p class=\"note\">%u counties; bar length is the "
-                  "number of households.</p>\n", nc);
-    static const char *const vl[3] = { "ELIGIBLE", "REVIEW", "INELIGIBLE" };
-    legend(o, vcolour, vl, 3);
-    const unsigned lw = 90, bw = 720, rh = 18;
-    svg_open(o, lw + bw + 120, nc * rh + 4, "verdicts per county");
+    free(p);
+}
+
+typedef struct county_row { uint32_t c; uint64_t v[4]; } county_row;   /* E, R, I, households */
+
+static int county_cmp(const void *a, const void *b)
+{
+    const county_row *x = a, *y = b;
+    uint64_t fx = x->v[1] + x->v[2], fy = y->v[1] + y->v[2];
+    if (fx != fy) return fx > fy ? -1 : 1;
+    if (x->v[3] != y->v[3]) return x->v[3] > y->v[3] ? -1 : 1;
+    return x->c < y->c ? -1 : x->c > y->c;
+}
+
+#define COUNTY_CHART 20
+
+static void counties_section(hd_out *o, const page *pg)
+{
+    const hd_run_state *st = pg->st;
+    uint32_t nc = st->ncounties;
+    county_row *r = calloc((size_t)nc + 1, sizeof *r);
+    uint64_t max = 0;
+    if (!r) { hd_out_str(o, "<p>out of memory</p>\n"); return; }
     for (uint32_t c = 0; c < nc; c++) {
-        unsigned y = c * rh + 2;
+        r[c].c = c;
+        for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
+            r[c].v[st->judg[st->order[p]].verdict]++;
+            r[c].v[3]++;
+        }
+        if (r[c].v[3] > max) max = r[c].v[3];
+    }
+    qsort(r, nc, sizeof *r, county_cmp);
+    uint32_t shown = nc < COUNTY_CHART ? nc : COUNTY_CHART;
+    hd_out_printf(o, "<p class=\"note\">%u counties, the most flagged households (REVIEW + INELIGIBLE) first; the chart "
+                  "shows the first %u, the table below all. Bar length is the number of households.</p>\n", nc, shown);
+    static const char *const order[3] = { C_IN, C_RV, C_EL };
+    static const char *const ol[3] = { "\xE4\xB8\x8D\xE7\xAC\xA6\xE5\x90\x88 INELIGIBLE", "\xE9\x9C\x80\xE4\xBA\xBA"
+                                       "\xE5\xB7\xA5\xE5\xA4\x8D\xE6\xA0\xB8 REVIEW", "\xE7\xAC\xA6\xE5\x90\x88 ELIGIBLE" };
+    legend(o, order, ol, 3);
+    const unsigned lw = 250, bw = 560, rh = 18;
+    svg_open(o, lw + bw + 120, shown * rh + 4, "verdicts per county, most flagged first");
+    for (uint32_t i = 0; i < shown; i++) {
+        const county_row *c = &r[i];
+        const char *code = st->counties[c->c];
+        const char *name = strlen(code) == 6 ? hd_division_name(code) : NULL;
+        unsigned y = i * rh + 2;
         hd_out_printf(o, "<text x=\"0\" y=\"%u\">", y + 12);
-        esc(o, st->counties[c]);
+        if (name) { esc(o, name); hd_out_str(o, " "); }
+        esc(o, code);
         hd_out_str(o, "</text>");
-        unsigned end = stack(o, lw, y + 2, rh - 5, bw, v[c], 3, max, vcolour, vl);
-        hd_out_printf(o, "<text x=\"%u\" y=\"%u\">%" PRIu64 "</text>\n", end + 6, y + 12, v[c][3]);
+        uint64_t v[3] = { c->v[2], c->v[1], c->v[0] };      /* flagged at the left */
+        unsigned end = stack(o, lw, y + 2, rh - 5, bw, v, 3, max, order, ol);
+        hd_out_printf(o, "<text x=\"%u\" y=\"%u\">%" PRIu64 " / %" PRIu64 "</text>\n", end + 6, y + 12,
+                      c->v[1] + c->v[2], c->v[3]);
     }
-    hd_out_str(o, "</svg>\n<table id=\"county-table\">\n<thead><tr><th>county</th><th class=\"n\">households</th>"
-                  "<th class=\"n\">ELIGIBLE</th><th class=\"n\">REVIEW</th><th class=\"n\">INELIGIBLE</th></tr></thead>\n<tbody>\n");
-    for (uint32_t c = 0; c < nc; c++) {
-        hd_out_str(o, "<tr><td class=\"mono\">");
-        esc(o, st->counties[c]);
+    hd_out_printf(o, "</svg>\n<details><summary>\xE5\x85\xA8\xE9\x83\xA8 %u \xE4\xB8\xAA\xE5\x8C\xBA\xE5\x8E\xBF"
+                  " all %u counties</summary>\n", nc, nc);
+    hd_out_str(o, "<div class=\"wide\"><table id=\"county-table\">\n<thead><tr><th>\xE5\x8C\xBA\xE5\x8E\xBF county</th>"
+                  "<th class=\"n\">households</th><th class=\"n\">\xE7\xAC\xA6\xE5\x90\x88 ELIGIBLE</th><th class=\"n\">"
+                  "\xE9\x9C\x80\xE4\xBA\xBA\xE5\xB7\xA5\xE5\xA4\x8D\xE6\xA0\xB8 REVIEW</th><th class=\"n\">\xE4\xB8\x8D\xE7\xAC"
+                  "\xA6\xE5\x90\x88 INELIGIBLE</th></tr></thead>\n<tbody>\n");
+    for (uint32_t i = 0; i < nc; i++) {
+        const char *code = st->counties[r[i].c];
+        hd_out_str(o, "<tr><td>");
+        county_label(o, code);
         hd_out_str(o, "</td>");
         static const char *const k[4] = { "ELIGIBLE", "REVIEW", "INELIGIBLE", "households" };
         static const int col[4] = { 3, 0, 1, 2 };
-        for (int i = 0; i < 4; i++) {
+        for (int j = 0; j < 4; j++) {
             hd_out_str(o, "<td class=\"n\" data-county=\"");
-            esc(o, st->counties[c]);
-            hd_out_printf(o, "\" data-k=\"%s\">%" PRIu64 "</td>", k[col[i]], v[c][col[i]]);
+            esc(o, code);
+            hd_out_printf(o, "\" data-k=\"%s\">%" PRIu64 "</td>", k[col[j]], r[i].v[col[j]]);
         }
         hd_out_str(o, "</tr>\n");
     }
-    hd_out_str(o, "</tbody>\n</table>\n");
-    free(v);
+    hd_out_str(o, "</tbody>\n</table></div>\n</details>\n");
+    free(r);
 }
 
-static void reasons_section(hd_out *o, const hd_run_state *st)
+static void reasons_section(hd_out *o, const page *pg)
 {
+    const hd_run_state *st = pg->st;
     const hd_model *m = st->m;
     uint64_t count[HD_FD__COUNT] = {0}, max = 0;
     for (uint32_t h = 0; h < m->nhouseholds; h++)
@@ -325,38 +469,40 @@ static void reasons_section(hd_out *o, const hd_run_state *st)
     for (int f = 0; f < HD_FD__COUNT; f++) if (count[f] > max) max = count[f];
     hd_finding ord[HD_FD__COUNT];
     int n = sorted_findings((1u << HD_FD__COUNT) - 1, ord);
-    /* the chart: most frequent first (ties by code) */
+    /* the chart: the reasons found, most frequent first (ties by code) */
     hd_finding chart[HD_FD__COUNT];
     memcpy(chart, ord, sizeof chart);
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0 && count[chart[j]] > count[chart[j - 1]]; j--) {
             hd_finding t = chart[j]; chart[j] = chart[j - 1]; chart[j - 1] = t;
         }
-    hd_out_str(o, "<h2 id=\"reasons\">Reason frequencies</h2>\n<p class=\"note\">Households with each reason (a household "
-                  "may have several; reasons whose policy outcome is <i>ignore</i> are not counted). Codes and their "
-                  "Chinese labels: docs/reasons.md.</p>\n");
-    const unsigned lw = 230, bw = 560, rh = 20;
-    svg_open(o, lw + bw + 60, (unsigned)n * rh + 4, "households per reason");
-    for (int i = 0; i < n; i++) {
+    int found = 0;
+    while (found < n && count[chart[found]]) found++;
+    hd_out_printf(o, "<p class=\"note\">Households with each reason, the most frequent first (a household may have several; "
+                  "reasons whose policy outcome is <i>ignore</i> are not counted); %d of %d reasons were found. Codes and "
+                  "labels: docs/reasons.md.</p>\n", found, n);
+    const unsigned lw = 260, bw = 520, rh = 20;
+    svg_open(o, lw + bw + 60, (unsigned)found * rh + 4, "households per reason");
+    for (int i = 0; i < found; i++) {
         unsigned y = (unsigned)i * rh + 2;
         hd_out_printf(o, "<text x=\"0\" y=\"%u\">", y + 13);
-        esc(o, hd_finding_name(chart[i]));
+        esc(o, hd_finding_label_zh(chart[i]));
         hd_out_str(o, "</text>");
         unsigned w = bar(count[chart[i]], max, bw);
         if (count[chart[i]] && w < 2) w = 2;
         rect(o, lw, y + 3, w, rh - 6, C_BAR, hd_finding_name(chart[i]), count[chart[i]]);
         hd_out_printf(o, "<text x=\"%u\" y=\"%u\">%" PRIu64 "</text>\n", lw + w + 6, y + 13, count[chart[i]]);
     }
-    hd_out_str(o, "</svg>\n<table id=\"reason-table\">\n<thead><tr><th>reason</th><th>\xE5\x8E\x9F\xE5\x9B\xA0</th>"
+    hd_out_str(o, "</svg>\n<table id=\"reason-table\">\n<thead><tr><th>\xE5\x8E\x9F\xE5\x9B\xA0</th><th>code</th>"
                   "<th class=\"n\">households</th></tr></thead>\n<tbody>\n");
     for (int i = 0; i < n; i++) {
-        hd_out_str(o, "<tr><td class=\"mono\">");
-        esc(o, hd_finding_name(ord[i]));
-        hd_out_str(o, "</td><td>");
-        esc(o, hd_finding_label_zh(ord[i]));
+        hd_out_str(o, "<tr><td>");
+        esc(o, hd_finding_label_zh(chart[i]));
+        hd_out_str(o, "</td><td class=\"mono\">");
+        esc(o, hd_finding_name(chart[i]));
         hd_out_str(o, "</td><td class=\"n\" data-reason=\"");
-        esc(o, hd_finding_name(ord[i]));
-        hd_out_printf(o, "\" data-k=\"count\">%" PRIu64 "</td></tr>\n", count[ord[i]]);
+        esc(o, hd_finding_name(chart[i]));
+        hd_out_printf(o, "\" data-k=\"count\">%" PRIu64 "</td></tr>\n", count[chart[i]]);
     }
     hd_out_str(o, "</tbody>\n</table>\n");
 }
@@ -368,9 +514,10 @@ static void ledger_cell(hd_out *o, const char *file, const char *k, uint64_t v)
     hd_out_printf(o, "\" data-k=\"%s\">%" PRIu64 "</td>", k, v);
 }
 
-static void ledger_section(hd_out *o, const hd_run_state *st)
+static void ledger_section(hd_out *o, const page *pg)
 {
-    hd_out_str(o, "<h2 id=\"ledger\">Row ledger per input file</h2>\n<p class=\"note\">Per file: rows = ok + quarantined; "
+    const hd_run_state *st = pg->st;
+    hd_out_str(o, "<p class=\"note\">Per file: rows = ok + quarantined; "
                   "for extracts ok = matched + unmatched (a row is matched when its ID or token is an applicant member's). "
                   "Header, skipped, blank and trailer lines are counted apart. Quarantined rows are in "
                   "<code>quarantine/&lt;source&gt;.csv</code>.</p>\n");
@@ -443,7 +590,9 @@ static void ledger_section(hd_out *o, const hd_run_state *st)
         int first = 1;
         for (int k = 0; k < HD_R__COUNT; k++) {
             if (!l->by_reason[k]) continue;
-            hd_out_printf(o, "%s%s&nbsp;%" PRIu64, first ? "" : "; ", hd_reason_name((hd_reason)k), l->by_reason[k]);
+            hd_out_str(o, first ? "<span title=\"" : "; <span title=\"");
+            esc(o, hd_reason_label((hd_reason)k, HD_LANG_ZH));
+            hd_out_printf(o, "\">%s</span>&nbsp;%" PRIu64, hd_reason_name((hd_reason)k), l->by_reason[k]);
             first = 0;
         }
         hd_out_str(o, "</td></tr>\n");
@@ -457,10 +606,11 @@ static void ledger_section(hd_out *o, const hd_run_state *st)
                   st->nresults, t[0], t[1], t[2], t[3], t[4]);
 }
 
-static void sources_section(hd_out *o, const hd_run_state *st)
+static void sources_section(hd_out *o, const page *pg)
 {
+    const hd_run_state *st = pg->st;
     int ns = st->job->nsources;
-    hd_out_str(o, "<h2 id=\"sources\">Match rates per source</h2>\n<p class=\"note\">Match rate = matched rows / usable "
+    hd_out_str(o, "<p class=\"note\">Match rate = matched rows / usable "
                   "(ok) rows of the source's files. Most rows of a full extract belong to people who did not apply, so a low "
                   "rate is normal; a rate of zero for a source that usually matches deserves a look (ID column, format).</p>\n");
     const unsigned lw = 160, bw = 560, rh = 20;
@@ -496,8 +646,10 @@ static void sources_section(hd_out *o, const hd_run_state *st)
         hd_out_str(o, "<tr><td>");
         esc(o, name);
         hd_out_str(o, "</td><td>");
+        esc(o, hd_kind_label_zh(ss->desc->kind));
+        hd_out_str(o, " <span class=\"mono\">");
         esc(o, hd_kind_name(ss->desc->kind));
-        hd_out_str(o, "</td>");
+        hd_out_str(o, "</span></td>");
         for (int i = 0; i < 4; i++) {
             hd_out_str(o, "<td class=\"n\" data-source=\"");
             esc(o, name);
@@ -516,34 +668,33 @@ static void sources_section(hd_out *o, const hd_run_state *st)
     free(v);
 }
 
-static void verdict_span(hd_out *o, hd_verdict v)
+static void flagged_section(hd_out *o, const page *pg)
 {
-    hd_out_printf(o, "<span class=\"v v-%s\">%s</span>", hd_verdict_name(v), hd_verdict_name(v));
-}
-
-static void flagged_section(hd_out *o, const hd_run_state *st, uint64_t flagged)
-{
+    const hd_run_state *st = pg->st;
     const hd_model *m = st->m;
-    hd_out_printf(o, "<h2 id=\"flagged\">Flagged households (REVIEW or INELIGIBLE)</h2>\n<p class=\"note\"><span id=\"flagged-total\">%"
+    uint64_t flagged = pg->flagged;
+    hd_out_printf(o, "<p class=\"note\"><span id=\"flagged-total\">%"
                   PRIu64 "</span> households, by county then submission order. The token is the household token of "
                   "<code>audit/households.jsonl</code> (HMAC of county and application id; auditor guide, Tokens); the "
                   "evidence per member is in <code>%s</code>.</p>\n", flagged,
                   st->job->matches_zstd ? "audit/matches.jsonl.zst" : "audit/matches.jsonl");
-    hd_out_str(o, "<div id=\"filter\" hidden><label>Filter <input id=\"flt\" type=\"search\" placeholder=\"token, county or reason\" "
+    hd_out_str(o, "<div id=\"filter\" hidden><label>Filter <input id=\"flt\" type=\"search\" placeholder=\"token, \xE5\x8C\xBA\xE5\x8E\xBF county, \xE5\x8E\x9F\xE5\x9B\xA0 reason\" "
                   "size=\"32\"></label><label>verdict <select id=\"fltv\"><option value=\"\">all</option>"
-                  "<option>REVIEW</option><option>INELIGIBLE</option></select></label>"
+                  "<option value=\"REVIEW\">\xE9\x9C\x80\xE4\xBA\xBA\xE5\xB7\xA5\xE5\xA4\x8D\xE6\xA0\xB8 REVIEW</option>"
+                  "<option value=\"INELIGIBLE\">\xE4\xB8\x8D\xE7\xAC\xA6\xE5\x90\x88 INELIGIBLE</option></select></label>"
                   "shown: <b id=\"flagged-shown\"></b></div>\n");
-    hd_out_str(o, "<table id=\"flagged-table\">\n<thead><tr><th>household token</th><th>county</th><th>verdict</th>"
-                  "<th>reasons</th></tr></thead>\n<tbody>\n");
+    hd_out_str(o, "<table id=\"flagged-table\">\n<thead><tr><th>\xE5\xAE\xB6\xE5\xBA\xAD\xE4\xBB\xA3\xE5\x8F\xB7 household token</th>"
+                  "<th>\xE5\x8C\xBA\xE5\x8E\xBF county</th><th>\xE7\xBB\x93\xE8\xAE\xBA verdict</th>"
+                  "<th>\xE5\x8E\x9F\xE5\x9B\xA0 reasons</th></tr></thead>\n<tbody>\n");
     for (uint32_t p = 0; p < m->nhouseholds; p++) {
         uint32_t h = st->order[p];
         const hd_judged *j = &st->judg[h];
         if (j->verdict == HD_V_ELIGIBLE) continue;
         char tok[65];
         hd_household_token_hex(&m->households[h], tok);
-        hd_out_printf(o, "<tr data-verdict=\"%s\"><td class=\"tok\" data-hh=\"%s\">%s</td><td class=\"mono\">",
+        hd_out_printf(o, "<tr data-verdict=\"%s\"><td class=\"tok\" data-hh=\"%s\">%s</td><td>",
                       hd_verdict_name(j->verdict), tok, tok);
-        esc(o, m->households[h].county_code);
+        county_label(o, m->households[h].county_code);
         hd_out_str(o, "</td><td>");
         verdict_span(o, j->verdict);
         hd_out_str(o, "</td><td>");
@@ -559,14 +710,17 @@ static void findings_list(hd_out *o, uint32_t bits)
     int n = sorted_findings(bits, f);
     if (!n) { hd_out_str(o, "\xE2\x80\x94"); return; }
     for (int i = 0; i < n; i++) {
-        hd_out_str(o, i ? " <span class=\"r\">" : "<span class=\"r\">");
+        hd_out_str(o, i ? " <span class=\"r\" title=\"" : "<span class=\"r\" title=\"");
         esc(o, hd_finding_name(f[i]));
+        hd_out_str(o, "\">");
+        esc(o, hd_finding_label_zh(f[i]));
         hd_out_str(o, "</span>");
     }
 }
 
-static void changes_section(hd_out *o, const hd_run_state *st)
+static void changes_section(hd_out *o, const page *pg)
 {
+    const hd_run_state *st = pg->st;
     const hd_model *m = st->m;
     uint64_t verdict_changed = 0, income = 0, assets = 0;
     for (uint32_t i = 0; i < st->nchanges; i++) {
@@ -575,7 +729,7 @@ static void changes_section(hd_out *o, const hd_run_state *st)
         income += c->income_changed;
         assets += c->assets_changed;
     }
-    hd_out_printf(o, "<h2 id=\"changes\">Changes since the previous run</h2>\n<p class=\"note\">Households present in both runs "
+    hd_out_printf(o, "<p class=\"note\">Households present in both runs "
                   "with at least one change (\xE9\x87\x8D\xE5\xA4\xA7\xE5\x8F\x98\xE5\x8C\x96): <b id=\"changes-count\">%u</b>; "
                   "verdict changed: <b id=\"changes-verdict\">%" PRIu64 "</b>; income change above the policy threshold: "
                   "<b id=\"changes-income\">%" PRIu64 "</b>; assets change above the threshold: <b id=\"changes-assets\">%" PRIu64
@@ -595,8 +749,8 @@ static void changes_section(hd_out *o, const hd_run_state *st)
         hd_report_yuan(c->assets_after, a[3], sizeof a[3]);
         char tok[65];
         hd_household_token_hex(hh, tok);
-        hd_out_printf(o, "<tr><td class=\"tok\" data-hh=\"%s\">%s</td><td class=\"mono\">", tok, tok);
-        esc(o, hh->county_code);
+        hd_out_printf(o, "<tr><td class=\"tok\" data-hh=\"%s\">%s</td><td>", tok, tok);
+        county_label(o, hh->county_code);
         hd_out_str(o, "</td><td>");
         verdict_span(o, c->verdict_before <= HD_V_INELIGIBLE ? (hd_verdict)c->verdict_before : HD_V_REVIEW);
         hd_out_str(o, "</td><td>");
@@ -624,6 +778,38 @@ static const char *const script =
     "q.addEventListener('input',apply);sel.addEventListener('change',apply);box.hidden=false;apply();\n"
     "})();\n</script>\n";
 
+/*
+ * The page, section by section, in the order an auditor reads: what to
+ * review first, then where (counties) and why (reasons), then how complete
+ * the inputs were, the full list, and the run's identity. A new section is
+ * one row here and one function: the kinds checked (issue 9), and the
+ * suppressed and new findings once the findings register exists, go after
+ * "reasons". `shown` NULL means always.
+ */
+typedef struct section {
+    const char *id, *title;
+    void (*write)(hd_out *o, const page *pg);
+    int (*shown)(const page *pg);
+} section;
+
+static int have_previous(const page *pg) { return pg->st->have_previous; }
+
+static const section sections[] = {
+    { "review-first", "\xE4\xBC\x98\xE5\x85\x88\xE6\xA0\xB8\xE6\x9F\xA5\xE7\x9A\x84\xE5\xAE\xB6\xE5\xBA\xAD Households to review first",
+      review_first_section, NULL },
+    { "counties", "\xE5\x90\x84\xE5\x8C\xBA\xE5\x8E\xBF\xE6\xA0\xB8\xE5\xAF\xB9\xE7\xBB\x93\xE8\xAE\xBA Verdicts per county",
+      counties_section, NULL },
+    { "reasons", "\xE5\x8E\x9F\xE5\x9B\xA0\xE7\xBB\x9F\xE8\xAE\xA1 Reason frequencies", reasons_section, NULL },
+    { "ledger", "\xE6\x95\xB0\xE6\x8D\xAE\xE8\xA1\x8C\xE5\x8F\xB0\xE8\xB4\xA6 Row ledger per input file", ledger_section, NULL },
+    { "sources", "\xE5\x90\x84\xE6\x95\xB0\xE6\x8D\xAE\xE6\xBA\x90\xE5\x8C\xB9\xE9\x85\x8D\xE7\x8E\x87 Match rates per source",
+      sources_section, NULL },
+    { "flagged", "\xE5\x85\xA8\xE9\x83\xA8\xE9\x9C\x80\xE6\xA0\xB8\xE6\x9F\xA5\xE7\x9A\x84\xE5\xAE\xB6\xE5\xBA\xAD Flagged households "
+      "(REVIEW or INELIGIBLE)", flagged_section, NULL },
+    { "changes", "\xE9\x87\x8D\xE5\xA4\xA7\xE5\x8F\x98\xE5\x8C\x96 Changes since the previous run", changes_section, have_previous },
+    { "run", "\xE8\xBF\x90\xE8\xA1\x8C\xE4\xBF\xA1\xE6\x81\xAF Run", run_section, NULL },
+};
+#define NSECTIONS ((int)(sizeof sections / sizeof *sections))
+
 int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
 {
     char path[4400];
@@ -634,21 +820,26 @@ int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
     int rc = hd_out_open(&o, path, err);
     if (rc) return rc;
     const hd_model *m = st->m;
-    uint64_t verdicts[3] = {0};
-    for (uint32_t h = 0; h < m->nhouseholds; h++) verdicts[st->judg[h].verdict]++;
-    uint64_t flagged = verdicts[HD_V_REVIEW] + verdicts[HD_V_INELIGIBLE];
-    header(o, st, verdicts, flagged);
-    hd_out_str(o, "<p class=\"note\">Contents: <a href=\"#counties\">counties</a> \xC2\xB7 <a href=\"#reasons\">reasons</a> "
-                  "\xC2\xB7 <a href=\"#ledger\">row ledger</a> \xC2\xB7 <a href=\"#sources\">match rates</a> \xC2\xB7 "
-                  "<a href=\"#flagged\">flagged households</a>");
-    if (st->have_previous) hd_out_str(o, " \xC2\xB7 <a href=\"#changes\">changes</a>");
+    page pg = { .st = st };
+    for (uint32_t h = 0; h < m->nhouseholds; h++) pg.verdicts[st->judg[h].verdict]++;
+    pg.flagged = pg.verdicts[HD_V_REVIEW] + pg.verdicts[HD_V_INELIGIBLE];
+    header(o, &pg);
+    hd_out_str(o, "<p class=\"note\">\xE7\x9B\xAE\xE5\xBD\x95 Contents:");
+    for (int i = 0, first = 1; i < NSECTIONS; i++) {
+        if (sections[i].shown && !sections[i].shown(&pg)) continue;
+        hd_out_printf(o, "%s<a href=\"#%s\">", first ? " " : " \xC2\xB7 ", sections[i].id);
+        esc(o, sections[i].title);
+        hd_out_str(o, "</a>");
+        first = 0;
+    }
     hd_out_str(o, "</p>\n");
-    counties_section(o, st);
-    reasons_section(o, st);
-    ledger_section(o, st);
-    sources_section(o, st);
-    flagged_section(o, st, flagged);
-    if (st->have_previous) changes_section(o, st);
+    for (int i = 0; i < NSECTIONS; i++) {
+        if (sections[i].shown && !sections[i].shown(&pg)) continue;
+        hd_out_printf(o, "<h2 id=\"%s\">", sections[i].id);
+        esc(o, sections[i].title);
+        hd_out_str(o, "</h2>\n");
+        sections[i].write(o, &pg);
+    }
     hd_out_str(o, "<footer>Written by hedui " HD_ENGINE_VERSION " for run <span class=\"mono\">");
     esc(o, st->input_digest);
     hd_out_str(o, "</span>. Self-contained: no network, fonts, images or scripts from elsewhere.</footer>\n</main>\n");

@@ -90,8 +90,8 @@ static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
     const hd_household *hh = &m->households[h];
     for (uint32_t i = 0; i < hh->nmembers; i++) {
         const hd_member *mb = &m->members[hh->first_member + i];
-        char masked[19] = "";
-        if (mb->rejected == HD_R_NONE) hd_id_mask(&mb->id, masked);
+        char masked[19];
+        hd_report_id_masked(mb, masked);
         uint32_t bits = hd_report_member_findings(st, h, mb);
         char codes[1024];
         hd_report_findings_text(bits, 0, ";", codes, sizeof codes);
@@ -100,7 +100,7 @@ static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
         hd_out_csv_str(o, mb->member_no, 0);
         hd_out_csv_str(o, masked, 0);
         hd_out_csv_str(o, mb->name, 0);
-        hd_out_csv_str(o, hd_field_values(HD_KIND_APPLICANTS, HD_F_RELATION)[mb->relation], 0);
+        hd_out_csv_str(o, hd_report_relation(mb, 0), 0);
         hd_out_csv_str(o, mb->rejected == HD_R_NONE ? "ok" : hd_reason_name(mb->rejected), 0);
         hd_out_csv_str(o, codes, 0);
         /* evidence: every record that supports a finding */

@@ -42,10 +42,6 @@
                       "social assistance; the final decision rests on the home visit, the democratic " \
                       "review and the public notice."
 
-/* ---------------------------------------------------------------- helpers
- * The CSV writer's helpers (reports.c) are static there; these give the
- * same text for the same record. */
-
 /* ---------------------------------------------------------------- workbook */
 
 typedef struct xw {
@@ -61,181 +57,311 @@ static void chk(xw *x, lxw_error e)
     if (e != LXW_NO_ERROR && x->err == LXW_NO_ERROR) x->err = e;
 }
 
-static void put_str(xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, const char *s, lxw_format *f)
-{
-    /* an empty cell stays blank (libxlsxwriter writes "" as a blank cell) */
-    chk(x, worksheet_write_string(ws, r, c, s ? s : "", f));
-}
-
-static void put_num(xw *x, lxw_worksheet *ws, lxw_row_t r, lxw_col_t c, double v, lxw_format *f)
-{
-    chk(x, worksheet_write_number(ws, r, c, v, f));
-}
-
 /* Money in fen -> a number of yuan. Every fen amount of a run is far below
  * 2^53, and fen / 100.0 is the double nearest to the decimal yuan amount,
  * which is what the cell shows and what a reader gets back. */
 static double fen_yuan(int64_t fen) { return (double)fen / 100.0; }
 
-typedef struct col { const char *zh, *code; double width; } col;
+/*
+ * A sheet is a list of columns. Each has its Chinese title (the row a clerk
+ * reads) and the code of the county CSV it holds (row 1, hidden: for
+ * machines), a cap on its width, and flags:
+ *   C_WRAP     long text, wrapped within the cap;
+ *   C_PAGE1    printed on the first A4 page (the columns a clerk needs);
+ *              the other clerk columns follow on the next page;
+ *   C_MACHINE  a canonical code for machines (the CSV's value): trailing,
+ *              grouped and hidden, never printed.
+ * Column widths come from the content (CJK characters count two), so an
+ * empty column stays narrow and a number never touches its neighbour.
+ * A new sheet is a col[] table, a row function and one sheet_begin /
+ * sheet_end pair (hd_write_xlsx_county).
+ */
+enum { C_WRAP = 1, C_PAGE1 = 2, C_MACHINE = 4 };
+typedef struct col { const char *zh, *code; double cap; unsigned flags; } col;
 
-/* Header rows (row 0 Chinese titles, row 1 English codes), frozen panes,
- * column widths, the print setup with the disclaimer in the footer. */
-static void sheet_setup(xw *x, lxw_worksheet *ws, const col *cols, int ncols)
+#define MAXCOLS 32
+typedef struct sheet_t {
+    xw *x;
+    lxw_worksheet *ws;
+    const col *cols;
+    int ncols;
+    lxw_row_t row;                /* next data row */
+    double width[MAXCOLS];        /* widest content so far, in character widths */
+} sheet_t;
+
+#define ROW_CODES 0               /* hidden: the CSV's column codes */
+#define ROW_TITLES 1              /* the Chinese titles, autofilter, repeated when printed */
+#define ROW_DATA 2
+
+/* Display width of UTF-8 text in character widths: ASCII 1.1 (Calibri is a
+ * little wider than the width unit), anything else (CJK, full-width
+ * punctuation) 2. A cell with line breaks counts its longest line. */
+static double text_width(const char *s)
 {
-    for (int c = 0; c < ncols; c++) {
-        put_str(x, ws, 0, (lxw_col_t)c, cols[c].zh, x->title);
-        put_str(x, ws, 1, (lxw_col_t)c, cols[c].code, x->code);
-        chk(x, worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width, NULL));
+    double w = 0, best = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n') { if (w > best) best = w; w = 0; continue; }
+        if (*p < 0x80) w += 1.1;
+        else if (*p >= 0xC0) w += 2;       /* a lead byte: one character */
     }
-    worksheet_freeze_panes(ws, 2, 0);
-    worksheet_set_landscape(ws);
-    worksheet_set_paper(ws, 9);                 /* A4 */
-    worksheet_fit_to_pages(ws, 1, 0);
-    chk(x, worksheet_repeat_rows(ws, 0, 1));
-    /* "&&" would be a literal ampersand; the texts hold none */
-    chk(x, worksheet_set_footer(ws, "&L" DISCLAIMER_ZH "\n" DISCLAIMER_EN "&R&P / &N"));
+    return w > best ? w : best;
 }
 
-/* Autofilter over the header codes and the data; the disclaimer one row
- * below, outside the filter. */
-static void sheet_finish(xw *x, lxw_worksheet *ws, int ncols, lxw_row_t next_row)
+static void widen(sheet_t *s, int c, double w)
 {
-    lxw_row_t last = next_row > 2 ? next_row - 1 : 1;
-    chk(x, worksheet_autofilter(ws, 1, 0, last, (lxw_col_t)(ncols - 1)));
-    put_str(x, ws, next_row + 1, 0, DISCLAIMER_ZH, x->note);
-    put_str(x, ws, next_row + 2, 0, DISCLAIMER_EN, x->note);
+    if (c < MAXCOLS && w > s->width[c]) s->width[c] = w;
 }
+
+static void put_str(sheet_t *s, int c, const char *v, lxw_format *f)
+{
+    /* an empty cell stays blank (libxlsxwriter writes "" as a blank cell) */
+    chk(s->x, worksheet_write_string(s->ws, s->row, (lxw_col_t)c, v ? v : "", f));
+    if (v) widen(s, c, text_width(v));
+}
+
+/* A number; its shown width is estimated from its digits and format. */
+static void put_num(sheet_t *s, int c, double v, lxw_format *f, int decimals)
+{
+    chk(s->x, worksheet_write_number(s->ws, s->row, (lxw_col_t)c, v, f));
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "%.*f", decimals, v < 0 ? -v : v);
+    int digits = n - (decimals ? decimals + 1 : 0);
+    widen(s, c, 1.1 * (n + (digits - 1) / 3 + (v < 0)) + 1);
+}
+
+static void sheet_begin(sheet_t *s, xw *x, lxw_worksheet *ws, const col *cols, int ncols)
+{
+    memset(s, 0, sizeof *s);
+    s->x = x; s->ws = ws; s->cols = cols; s->ncols = ncols < MAXCOLS ? ncols : MAXCOLS;
+    s->row = ROW_DATA;
+    for (int c = 0; c < s->ncols; c++) {
+        chk(x, worksheet_write_string(ws, ROW_CODES, (lxw_col_t)c, cols[c].code, x->code));
+        chk(x, worksheet_write_string(ws, ROW_TITLES, (lxw_col_t)c, cols[c].zh, x->title));
+        /* the title wraps: half its width, at least its widest half */
+        widen(s, c, text_width(cols[c].zh) / 2 + 1.5);
+    }
+    lxw_row_col_options hidden = { .hidden = 1, .level = 0, .collapsed = 0 };
+    chk(x, worksheet_set_row_opt(ws, ROW_CODES, LXW_DEF_ROW_HEIGHT, NULL, &hidden));
+    chk(x, worksheet_set_row(ws, ROW_TITLES, 30, NULL));
+    worksheet_freeze_panes(ws, ROW_DATA, 2);
+}
+
+/* A4 landscape: print scale so that the C_PAGE1 columns fill one page
+ * width (never below 70 %), the other clerk columns on the following
+ * page(s), across before down; machine columns are outside the print area. */
+#define A4_LANDSCAPE_CM 29.7
+#define MARGIN_IN 0.4
+static void print_setup(sheet_t *s, int page1_end, int clerk_end)
+{
+    xw *x = s->x;
+    worksheet_set_landscape(s->ws);
+    worksheet_set_paper(s->ws, 9);              /* A4 */
+    worksheet_set_margins(s->ws, MARGIN_IN, MARGIN_IN, 0.6, 0.9);
+    double px = 0;
+    /* a width unit is 7 px in Excel (Calibri 11) and more in
+     * LibreOffice (measured: about 9.5 px printed): plan for 10 */
+    for (int c = 0; c < page1_end; c++) px += s->width[c] * 10 + 5;
+    double avail_px = (A4_LANDSCAPE_CM - 2 * MARGIN_IN * 2.54 - 0.3) / 2.54 * 96;
+    int scale = px > avail_px ? (int)(avail_px * 100 / px) : 100;
+    if (scale < 70) scale = 70;
+    worksheet_set_print_scale(s->ws, (uint16_t)scale);
+    worksheet_print_across(s->ws);
+    if (page1_end > 0 && page1_end < clerk_end) {
+        lxw_col_t breaks[2] = { (lxw_col_t)page1_end, 0 };
+        chk(x, worksheet_set_v_pagebreaks(s->ws, breaks));
+    }
+    if (clerk_end > 0) chk(x, worksheet_print_area(s->ws, ROW_TITLES, 0, s->row > ROW_DATA ? s->row + 2 : ROW_DATA + 2,
+                                                   (lxw_col_t)(clerk_end - 1)));
+    chk(x, worksheet_repeat_rows(s->ws, ROW_TITLES, ROW_TITLES));
+    /* "&&" would be a literal ampersand; the texts hold none */
+    chk(x, worksheet_set_footer(s->ws, "&L" DISCLAIMER_ZH "&R第 &P 页，共 &N 页"));
+}
+
+/* Widths, hidden machine columns, the autofilter over the titles and the
+ * data, the print setup, and the disclaimer one row below the data,
+ * outside the filter. */
+static void sheet_end(sheet_t *s)
+{
+    xw *x = s->x;
+    int page1_end = 0, clerk_end = 0;
+    for (int c = 0; c < s->ncols; c++) {
+        const col *k = &s->cols[c];
+        double w = s->width[c] + 1;
+        if (w > k->cap) w = k->cap;
+        if (w < 5) w = 5;
+        s->width[c] = w;
+        lxw_row_col_options o = { .hidden = (k->flags & C_MACHINE) ? 1 : 0,
+                                  .level = (k->flags & C_MACHINE) ? 1 : 0, .collapsed = 0 };
+        lxw_format *f = (k->flags & C_WRAP) ? x->wrap : NULL;
+        chk(x, worksheet_set_column_opt(s->ws, (lxw_col_t)c, (lxw_col_t)c, w, f, &o));
+        if (k->flags & C_PAGE1) page1_end = c + 1;
+        if (!(k->flags & C_MACHINE)) clerk_end = c + 1;
+    }
+    lxw_row_t last = s->row > ROW_DATA ? s->row - 1 : ROW_TITLES;
+    chk(x, worksheet_autofilter(s->ws, ROW_TITLES, 0, last, (lxw_col_t)(s->ncols - 1)));
+    chk(x, worksheet_write_string(s->ws, s->row + 1, 0, DISCLAIMER_ZH, x->note));
+    chk(x, worksheet_write_string(s->ws, s->row + 2, 0, DISCLAIMER_EN, x->note));
+    print_setup(s, page1_end, clerk_end);
+}
+
+/* -- 户: one row per household */
 
 static const col hh_cols[] = {
-    { "区县代码", "county_code", 10 },
-    { "申请编号", "application_id", 22 },
-    { "救助类型", "assistance_type", 10 },
-    { "城乡类别", "area_type", 9 },
-    { "家庭人数", "members", 9 },
-    { "推荐结论代码", "verdict", 13 },
-    { "推荐核对结论", "verdict_zh", 13 },
-    { "原因代码", "reasons", 36 },
-    { "原因", "reasons_zh", 44 },
-    { "适用保障标准（元/月）", "standard_yuan", 14 },
-    { "家庭月收入（元）", "household_income_yuan", 14 },
-    { "人均月收入（元）", "income_per_capita_yuan", 14 },
-    { "家庭金融资产（元）", "assets_yuan", 16 },
-    { "人均金融资产（元）", "assets_per_capita_yuan", 16 },
-    { "住房套数", "homes", 8 },
-    { "住房面积（平方米）", "residential_area_m2", 12 },
-    { "机动车辆数", "vehicles", 9 },
-    { "企业数", "businesses", 8 },
+    { "区县代码", "county_code", 9, C_PAGE1 },
+    { "区县", "county_name", 14, C_PAGE1 },
+    { "申请编号", "application_id", 22, C_PAGE1 },
+    { "救助类型", "assistance_type_zh", 10, C_PAGE1 },
+    { "城乡类别", "area_type_zh", 7, C_PAGE1 },
+    { "家庭人数", "members", 6, C_PAGE1 },
+    { "推荐核对结论", "verdict_zh", 12, C_PAGE1 },
+    { "原因", "reasons_zh", 30, C_PAGE1 | C_WRAP },
+    { "家庭月收入（元）", "household_income_yuan", 12, C_PAGE1 },
+    { "人均月收入（元）", "income_per_capita_yuan", 12, C_PAGE1 },
+    { "适用保障标准（元/月）", "standard_yuan", 12, C_PAGE1 },
+    { "家庭金融资产（元）", "assets_yuan", 14, 0 },
+    { "人均金融资产（元）", "assets_per_capita_yuan", 14, 0 },
+    { "住房套数", "homes", 6, 0 },
+    { "住房面积（平方米）", "residential_area_m2", 10, 0 },
+    { "机动车辆数", "vehicles", 6, 0 },
+    { "企业数", "businesses", 6, 0 },
+    { "救助类型代码", "assistance_type", 10, C_MACHINE },
+    { "城乡类别代码", "area_type", 8, C_MACHINE },
+    { "推荐结论代码", "verdict", 12, C_MACHINE },
+    { "原因代码", "reasons", 40, C_MACHINE },
 };
 #define NHH ((int)(sizeof hh_cols / sizeof *hh_cols))
 
-static void household_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, uint32_t h)
+static void household_row(sheet_t *s, const hd_run_state *st, uint32_t h)
 {
+    xw *x = s->x;
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
     hd_run_judgement(st, h, j);
     char codes[1024], zh[2048];
     hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
-    hd_report_findings_text(j->findings, 1, ";", zh, sizeof zh);
+    hd_report_findings_text(j->findings, 1, "；\n", zh, sizeof zh);
     lxw_format *vf = x->verdict[j->verdict <= HD_V_INELIGIBLE ? j->verdict : HD_V_REVIEW];
-    lxw_col_t c = 0;
-    put_str(x, ws, r, c++, hh->county_code, x->text);
-    put_str(x, ws, r, c++, hh->application_id, x->text);
-    put_str(x, ws, r, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type], x->text);
-    put_str(x, ws, r, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type], x->text);
-    put_num(x, ws, r, c++, hh->nmembers, x->integer);
-    put_str(x, ws, r, c++, hd_verdict_name(j->verdict), vf);
-    put_str(x, ws, r, c++, hd_verdict_label_zh(j->verdict), vf);
-    put_str(x, ws, r, c++, codes, x->wrap);
-    put_str(x, ws, r, c++, zh, x->wrap);
-    put_num(x, ws, r, c++, fen_yuan(j->standard_fen), x->money);
-    put_num(x, ws, r, c++, fen_yuan(j->household_income_fen), x->money);
-    put_num(x, ws, r, c++, fen_yuan(j->income_per_capita_fen), x->money);
-    put_num(x, ws, r, c++, fen_yuan(j->assets_fen), x->money);
-    put_num(x, ws, r, c++, fen_yuan(j->assets_per_capita_fen), x->money);
-    put_num(x, ws, r, c++, j->homes, x->integer);
-    put_num(x, ws, r, c++, (double)j->residential_area / 100.0, x->area);
-    put_num(x, ws, r, c++, j->vehicles, x->integer);
-    put_num(x, ws, r, c++, j->businesses, x->integer);
+    const char *county = strlen(hh->county_code) == 6 ? hd_division_name(hh->county_code) : NULL;
+    int c = 0;
+    put_str(s, c++, hh->county_code, x->text);
+    put_str(s, c++, county ? county : "", x->text);
+    put_str(s, c++, hh->application_id, x->text);
+    put_str(s, c++, hd_field_value_label_zh(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE, hh->assistance_type), x->text);
+    put_str(s, c++, hd_field_value_label_zh(HD_KIND_APPLICANTS, HD_F_AREA_TYPE, hh->area_type), x->text);
+    put_num(s, c++, hh->nmembers, x->integer, 0);
+    put_str(s, c++, hd_verdict_label_zh(j->verdict), vf);
+    put_str(s, c++, zh, x->wrap);
+    put_num(s, c++, fen_yuan(j->household_income_fen), x->money, 2);
+    put_num(s, c++, fen_yuan(j->income_per_capita_fen), x->money, 2);
+    put_num(s, c++, fen_yuan(j->standard_fen), x->money, 2);
+    put_num(s, c++, fen_yuan(j->assets_fen), x->money, 2);
+    put_num(s, c++, fen_yuan(j->assets_per_capita_fen), x->money, 2);
+    put_num(s, c++, j->homes, x->integer, 0);
+    put_num(s, c++, (double)j->residential_area / 100.0, x->area, 2);
+    put_num(s, c++, j->vehicles, x->integer, 0);
+    put_num(s, c++, j->businesses, x->integer, 0);
+    put_str(s, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type], x->text);
+    put_str(s, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type], x->text);
+    put_str(s, c++, hd_verdict_name(j->verdict), x->text);
+    put_str(s, c++, codes, x->text);
+    s->row++;
 }
 
+/* -- 成员: one row per member row of the submission */
+
 static const col mb_cols[] = {
-    { "区县代码", "county_code", 10 },
-    { "申请编号", "application_id", 22 },
-    { "成员序号", "member_no", 9 },
-    { "身份证号码（脱敏）", "id_number_masked", 21 },
-    { "姓名", "name", 10 },
-    { "与申请人关系", "relation", 12 },
-    { "信息行状态", "row_status", 14 },
-    { "核查发现", "findings", 30 },
-    { "证据", "evidence", 90 },
+    { "区县代码", "county_code", 9, C_PAGE1 },
+    { "申请编号", "application_id", 22, C_PAGE1 },
+    { "成员序号", "member_no", 6, C_PAGE1 },
+    { "身份证号码（脱敏）", "id_number_masked", 21, C_PAGE1 },
+    { "姓名", "name", 12, C_PAGE1 },
+    { "与申请人关系", "relation_zh", 8, C_PAGE1 },
+    { "信息行状态", "row_status_zh", 36, C_PAGE1 | C_WRAP },
+    { "核查发现", "findings_zh", 24, C_PAGE1 | C_WRAP },
+    { "证据", "evidence_zh", 70, C_WRAP },
+    { "与申请人关系代码", "relation", 10, C_MACHINE },
+    { "信息行状态代码", "row_status", 14, C_MACHINE },
+    { "核查发现代码", "findings", 30, C_MACHINE },
+    { "证据（代码）", "evidence", 60, C_MACHINE },
 };
 #define NMB ((int)(sizeof mb_cols / sizeof *mb_cols))
 
-static lxw_row_t member_rows(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, uint32_t h)
+static void member_rows(sheet_t *s, const hd_run_state *st, uint32_t h)
 {
+    xw *x = s->x;
     const hd_model *m = st->m;
     const hd_household *hh = &m->households[h];
-    for (uint32_t i = 0; i < hh->nmembers; i++, r++) {
+    for (uint32_t i = 0; i < hh->nmembers; i++) {
         const hd_member *mb = &m->members[hh->first_member + i];
-        char masked[19] = "";
-        if (mb->rejected == HD_R_NONE) hd_id_mask(&mb->id, masked);
+        char masked[19];
+        hd_report_id_masked(mb, masked);
         uint32_t bits = hd_report_member_findings(st, h, mb);
-        char codes[1024];
+        char codes[1024], zh[2048], status[1400];
         hd_report_findings_text(bits, 0, ";", codes, sizeof codes);
-        char ev[8192];
+        hd_report_findings_text(bits, 1, "；\n", zh, sizeof zh);
+        hd_report_row_status_zh(st, mb, status, sizeof status);
+        char ev[8192], evzh[12288];
         hd_report_member_evidence(st, mb, ev, sizeof ev);
-        lxw_col_t c = 0;
-        put_str(x, ws, r, c++, hh->county_code, x->text);
-        put_str(x, ws, r, c++, hh->application_id, x->text);
-        put_str(x, ws, r, c++, mb->member_no, x->text);
-        put_str(x, ws, r, c++, masked, x->text);
-        put_str(x, ws, r, c++, mb->name, x->text);
-        put_str(x, ws, r, c++, hd_field_values(HD_KIND_APPLICANTS, HD_F_RELATION)[mb->relation], x->text);
-        put_str(x, ws, r, c++, mb->rejected == HD_R_NONE ? "ok" : hd_reason_name(mb->rejected), x->text);
-        put_str(x, ws, r, c++, codes, x->wrap);
-        put_str(x, ws, r, c++, ev, x->wrap);
+        hd_report_member_evidence_lang(st, mb, 1, evzh, sizeof evzh);
+        int c = 0;
+        put_str(s, c++, hh->county_code, x->text);
+        put_str(s, c++, hh->application_id, x->text);
+        put_str(s, c++, mb->member_no, x->text);
+        put_str(s, c++, masked, x->text);
+        put_str(s, c++, mb->name, x->text);
+        put_str(s, c++, hd_report_relation(mb, 1), x->text);
+        put_str(s, c++, status, mb->rejected == HD_R_NONE ? x->wrap : x->verdict[HD_V_REVIEW]);
+        put_str(s, c++, zh, x->wrap);
+        put_str(s, c++, evzh, x->wrap);
+        put_str(s, c++, hd_report_relation(mb, 0), x->text);
+        put_str(s, c++, mb->rejected == HD_R_NONE ? "ok" : hd_reason_name(mb->rejected), x->text);
+        put_str(s, c++, codes, x->text);
+        put_str(s, c++, ev, x->text);
+        s->row++;
     }
-    return r;
 }
 
+/* -- 变化: the change report (a previous run named by the job) */
+
 static const col ch_cols[] = {
-    { "区县代码", "county_code", 10 },
-    { "申请编号", "application_id", 22 },
-    { "上次推荐结论", "verdict_before_zh", 13 },
-    { "本次推荐结论", "verdict_after_zh", 13 },
-    { "新出现的发现", "findings_appeared_zh", 40 },
-    { "已消失的发现", "findings_gone_zh", 40 },
-    { "上次家庭月收入（元）", "income_before_yuan", 15 },
-    { "本次家庭月收入（元）", "income_after_yuan", 15 },
-    { "收入变化超过阈值", "income_changed", 10 },
-    { "上次金融资产（元）", "assets_before_yuan", 15 },
-    { "本次金融资产（元）", "assets_after_yuan", 15 },
-    { "资产变化超过阈值", "assets_changed", 10 },
+    { "区县代码", "county_code", 9, C_PAGE1 },
+    { "申请编号", "application_id", 22, C_PAGE1 },
+    { "上次推荐结论", "verdict_before_zh", 12, C_PAGE1 },
+    { "本次推荐结论", "verdict_after_zh", 12, C_PAGE1 },
+    { "新出现的发现", "findings_appeared_zh", 28, C_PAGE1 | C_WRAP },
+    { "已消失的发现", "findings_gone_zh", 28, C_PAGE1 | C_WRAP },
+    { "上次家庭月收入（元）", "income_before_yuan", 12, C_PAGE1 },
+    { "本次家庭月收入（元）", "income_after_yuan", 12, C_PAGE1 },
+    { "收入变化超过阈值", "income_changed", 8, C_PAGE1 },
+    { "上次金融资产（元）", "assets_before_yuan", 14, 0 },
+    { "本次金融资产（元）", "assets_after_yuan", 14, 0 },
+    { "资产变化超过阈值", "assets_changed", 8, 0 },
 };
 #define NCH ((int)(sizeof ch_cols / sizeof *ch_cols))
 
-static void change_row(xw *x, lxw_worksheet *ws, lxw_row_t r, const hd_run_state *st, const hd_change *ch)
+static void change_row(sheet_t *s, const hd_run_state *st, const hd_change *ch)
 {
+    xw *x = s->x;
     const hd_household *hh = &st->m->households[ch->household];
     const hd_judged *j = &st->judg[ch->household];
     char app[2048], gone[2048];
-    hd_report_findings_text(ch->appeared, 1, ";", app, sizeof app);
-    hd_report_findings_text(ch->gone, 1, ";", gone, sizeof gone);
+    hd_report_findings_text(ch->appeared, 1, "；\n", app, sizeof app);
+    hd_report_findings_text(ch->gone, 1, "；\n", gone, sizeof gone);
     hd_verdict vb = ch->verdict_before <= HD_V_INELIGIBLE ? (hd_verdict)ch->verdict_before : HD_V_REVIEW;
-    lxw_col_t c = 0;
-    put_str(x, ws, r, c++, hh->county_code, x->text);
-    put_str(x, ws, r, c++, hh->application_id, x->text);
-    put_str(x, ws, r, c++, hd_verdict_label_zh(vb), x->verdict[vb]);
-    put_str(x, ws, r, c++, hd_verdict_label_zh(j->verdict), x->verdict[j->verdict <= HD_V_INELIGIBLE ? j->verdict : HD_V_REVIEW]);
-    put_str(x, ws, r, c++, app, x->wrap);
-    put_str(x, ws, r, c++, gone, x->wrap);
-    put_num(x, ws, r, c++, fen_yuan(ch->income_before), x->money);
-    put_num(x, ws, r, c++, fen_yuan(ch->income_after), x->money);
-    put_str(x, ws, r, c++, ch->income_changed ? "是" : "否", x->text);
-    put_num(x, ws, r, c++, fen_yuan(ch->assets_before), x->money);
-    put_num(x, ws, r, c++, fen_yuan(ch->assets_after), x->money);
-    put_str(x, ws, r, c++, ch->assets_changed ? "是" : "否", x->text);
+    int c = 0;
+    put_str(s, c++, hh->county_code, x->text);
+    put_str(s, c++, hh->application_id, x->text);
+    put_str(s, c++, hd_verdict_label_zh(vb), x->verdict[vb]);
+    put_str(s, c++, hd_verdict_label_zh(j->verdict), x->verdict[j->verdict <= HD_V_INELIGIBLE ? j->verdict : HD_V_REVIEW]);
+    put_str(s, c++, app, x->wrap);
+    put_str(s, c++, gone, x->wrap);
+    put_num(s, c++, fen_yuan(ch->income_before), x->money, 2);
+    put_num(s, c++, fen_yuan(ch->income_after), x->money, 2);
+    put_str(s, c++, ch->income_changed ? "是" : "否", x->text);
+    put_num(s, c++, fen_yuan(ch->assets_before), x->money, 2);
+    put_num(s, c++, fen_yuan(ch->assets_after), x->money, 2);
+    put_str(s, c++, ch->assets_changed ? "是" : "否", x->text);
+    s->row++;
 }
 
 static lxw_format *fmt(xw *x)
@@ -263,8 +389,13 @@ static void formats(xw *x)
         format_set_border(x->code, LXW_BORDER_THIN);
     }
     if ((x->text = fmt(x))) format_set_num_format(x->text, "@");
-    if ((x->wrap = fmt(x))) { format_set_num_format(x->wrap, "@"); format_set_text_wrap(x->wrap); }
-    if ((x->integer = fmt(x))) format_set_num_format(x->integer, "0");
+    if ((x->wrap = fmt(x))) {
+        format_set_num_format(x->wrap, "@");
+        format_set_text_wrap(x->wrap);
+        format_set_align(x->wrap, LXW_ALIGN_VERTICAL_TOP);
+    }
+    /* centred: a count never runs into the text of the next cell */
+    if ((x->integer = fmt(x))) { format_set_num_format(x->integer, "0"); format_set_align(x->integer, LXW_ALIGN_CENTER); }
     if ((x->money = fmt(x))) format_set_num_format(x->money, "#,##0.00");
     if ((x->area = fmt(x))) format_set_num_format(x->area, "0.00");
     if ((x->note = fmt(x))) format_set_italic(x->note);
@@ -273,6 +404,8 @@ static void formats(xw *x)
             format_set_bg_color(x->verdict[v], fill[v]);
             format_set_font_color(x->verdict[v], ink[v]);
             format_set_bold(x->verdict[v]);
+            format_set_text_wrap(x->verdict[v]);
+            format_set_align(x->verdict[v], LXW_ALIGN_VERTICAL_TOP);
         }
 }
 
@@ -342,22 +475,22 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
     lxw_worksheet *ms = sheet(&x, "成员");
     lxw_worksheet *cs = st->have_previous ? sheet(&x, "变化") : NULL;
     if (x.err == LXW_NO_ERROR) {
-        sheet_setup(&x, hs, hh_cols, NHH);
-        sheet_setup(&x, ms, mb_cols, NMB);
-        lxw_row_t hr = 2, mr = 2;
+        sheet_t h, mm;
+        sheet_begin(&h, &x, hs, hh_cols, NHH);
+        sheet_begin(&mm, &x, ms, mb_cols, NMB);
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
-            household_row(&x, hs, hr++, st, st->order[p]);
-            mr = member_rows(&x, ms, mr, st, st->order[p]);
+            household_row(&h, st, st->order[p]);
+            member_rows(&mm, st, st->order[p]);
         }
-        sheet_finish(&x, hs, NHH, hr);
-        sheet_finish(&x, ms, NMB, mr);
+        sheet_end(&h);
+        sheet_end(&mm);
         if (cs) {
-            sheet_setup(&x, cs, ch_cols, NCH);
-            lxw_row_t cr = 2;
+            sheet_t ch;
+            sheet_begin(&ch, &x, cs, ch_cols, NCH);
             for (uint32_t i = 0; i < st->nchanges; i++)
                 if (!strcmp(st->m->households[st->changes[i].household].county_code, code))
-                    change_row(&x, cs, cr++, st, &st->changes[i]);
-            sheet_finish(&x, cs, NCH, cr);
+                    change_row(&ch, st, &st->changes[i]);
+            sheet_end(&ch);
         }
     }
     lxw_error e = workbook_close(x.wb);      /* frees the workbook */

@@ -173,6 +173,61 @@ const char *const *hd_field_values(hd_kind k, hd_fid f)
     }
 }
 
+/* Chinese labels of the canonical values, index for index (the words a
+ * county clerk writes and reads; the descriptors in formats/ map them, and
+ * other spellings, to the codes). One table for every report that shows a
+ * value to a clerk (results.xlsx). */
+static const char *const z_area[] = {"城镇", "农村", NULL};
+static const char *const z_assist[] = {"低保", "特困", "低保边缘", "临时救助", NULL};
+static const char *const z_relation[] = {"本人", "配偶", "子女", "父母", "兄弟姐妹",
+                                         "（外）祖父母", "（外）孙子女", "其他", NULL};
+static const char *const z_grade[] = {"一级", "二级", "三级", "四级", NULL};
+static const char *const z_yesno[] = {"是", "否", NULL};
+static const char *const z_product[] = {"活期", "定期", "理财", "基金", "证券",
+                                        "保险", "其他", NULL};
+static const char *const z_vtype[] = {"小型汽车", "货车", "客车", "摩托车", "三轮汽车",
+                                      "农用车", "残疾人专用车", "其他", NULL};
+static const char *const z_vstatus[] = {"正常", "报废", "注销", "查封", "其他", NULL};
+static const char *const z_usage[] = {"住宅", "商业", "办公", "工业", "车位", "其他", NULL};
+static const char *const z_pstatus[] = {"现势", "抵押", "查封", "注销", NULL};
+static const char *const z_itype[] = {"工资薪金", "经营所得", "劳务报酬", "财产租赁", "利息股息红利",
+                                      "其他", NULL};
+static const char *const z_penstatus[] = {"正常发放", "暂停发放", "终止发放", NULL};
+static const char *const z_scheme[] = {"城镇职工基本养老保险", "城乡居民基本养老保险", NULL};
+static const char *const z_fstatus[] = {"正常", "封存", "销户", NULL};
+static const char *const z_role[] = {"法定代表人", "股东", "高级管理人员", "经营者", NULL};
+static const char *const z_bstatus[] = {"存续", "吊销", "注销", NULL};
+
+static const char *const *field_labels(hd_kind k, hd_fid f)
+{
+    const char *const *v = hd_field_values(k, f);
+#define L(V, Z) if (v == V) return Z
+    L(v_area, z_area); L(v_assist, z_assist); L(v_relation, z_relation); L(v_grade, z_grade);
+    L(v_yesno, z_yesno); L(v_product, z_product); L(v_vtype, z_vtype); L(v_vstatus, z_vstatus);
+    L(v_usage, z_usage); L(v_pstatus, z_pstatus); L(v_itype, z_itype); L(v_penstatus, z_penstatus);
+    L(v_scheme, z_scheme); L(v_fstatus, z_fstatus); L(v_role, z_role); L(v_bstatus, z_bstatus);
+#undef L
+    return NULL;
+}
+
+const char *hd_field_value_label_zh(hd_kind k, hd_fid f, int i)
+{
+    const char *const *v = hd_field_values(k, f), *const *z = field_labels(k, f);
+    if (!v || !z || i < 0) return "";
+    for (int j = 0; j <= i; j++)
+        if (!v[j]) return "";
+    return z[i];
+}
+
+static const char *const kind_labels[HD_KIND__COUNT] = {
+    "申请", "存款", "车辆", "房产", "收入", "养老金", "住房公积金", "企业", "死亡",
+};
+
+const char *hd_kind_label_zh(hd_kind k)
+{
+    return (unsigned)k < HD_KIND__COUNT ? kind_labels[k] : "";
+}
+
 int hd_field_value_index(hd_kind k, hd_fid f, const char *s, size_t n)
 {
     const char *const *vals = hd_field_values(k, f);

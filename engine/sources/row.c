@@ -160,3 +160,17 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
     if (bad_field) *bad_field = -1;
     return HD_R_NONE;
 }
+
+hd_reason hd_row_cell(const hd_descriptor *d, const int pos[HD_F__COUNT], const hd_csv_record *row,
+                      hd_fid f, hd_value *v)
+{
+    v->present = 0;
+    if ((unsigned)f >= HD_F__COUNT || f == HD_F_ID_NUMBER || pos[f] < 0 ||
+        (size_t)pos[f] >= row->nfields || row->fault != HD_R_NONE)
+        return HD_R_MISSING;
+    const char *s = row->fields[pos[f]].p;
+    size_t n = row->fields[pos[f]].n;
+    cell_clean(&s, &n);
+    if (n == 0) return HD_R_MISSING;
+    return parse_cell(d, f, s, n, v);
+}

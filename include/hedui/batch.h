@@ -29,6 +29,7 @@ typedef struct hd_source_cfg {
     char format_path[4096];     /* resolved against the job file */
     char files_glob[4096];      /* resolved against the job file */
     int line;                   /* line of the section in the job file */
+    int format_line;            /* line of its `format` key (messages) */
 } hd_source_cfg;
 
 typedef struct hd_job {
@@ -52,6 +53,7 @@ typedef struct hd_job {
      * frame (level 3, with a checksum) of the same bytes */
     int matches_zstd;
     hd_source_cfg *sources; int nsources;
+    int applicants_format_line; /* line of [job] applicants_format (messages) */
 } hd_job;
 
 /*

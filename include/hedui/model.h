@@ -53,12 +53,19 @@ typedef struct hd_member {
                                   text form of SPEC §5 is hd_hex(token, 32, out)
                                   or hd_member_token_hex */
     hd_id id;                  /* normalised ID (valid when usable) */
-    uint8_t relation;          /* HD_REL_*, HD_REL_OTHER when unknown */
+    uint8_t relation;          /* HD_REL_*, HD_REL_OTHER when unknown (a
+                                  rejected row without HD_MP_RELATION) */
     uint8_t duplicate;         /* ID in another application of the run */
     uint8_t rejected;          /* hd_reason: HD_R_NONE when usable (joined) */
+    uint8_t rejected_field;    /* a rejected row: 1 + the hd_fid of the cell
+                                  at fault, 0 when not one cell's */
+    uint8_t parsed;            /* a rejected row: what its cells still gave,
+                                  HD_MP_ID (id valid) | HD_MP_RELATION */
     uint32_t next_same_id;     /* next usable member with this ID, or HD_NONE */
     uint32_t nrecords;
 } hd_member;
+
+enum { HD_MP_ID = 1, HD_MP_RELATION = 2 };
 
 /* A household: 64 bytes (x86-64). */
 typedef struct hd_household {

@@ -97,6 +97,19 @@ const char *const *hd_field_values(hd_kind k, hd_fid f);
 /* Index of value s in that list or -1. */
 int hd_field_value_index(hd_kind k, hd_fid f, const char *s, size_t n);
 
+/*
+ * The Chinese label of canonical value i of an enum field in a kind, as a
+ * county clerk writes it (self -> 本人, dibao -> 低保, urban -> 城镇).
+ * @return static UTF-8 text; "" when f is not an enum there or i is out of
+ * range.
+ */
+const char *hd_field_value_label_zh(hd_kind k, hd_fid f, int i);
+/*
+ * The Chinese name of a kind (deposit -> 存款).
+ * @return static UTF-8 text; "" for an unknown kind.
+ */
+const char *hd_kind_label_zh(hd_kind k);
+
 /* Canonical value codes used by the rules (indexes in hd_field_values). */
 enum { HD_AREA_URBAN = 0, HD_AREA_RURAL = 1 };
 enum { HD_ASSIST_DIBAO = 0, HD_ASSIST_TEKUN, HD_ASSIST_BIANYUAN, HD_ASSIST_LINSHI, HD_ASSIST__COUNT };

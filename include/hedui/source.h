@@ -87,6 +87,16 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
                      const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
                      hd_record *rec, int *bad_field);
 
+/*
+ * Parses the one cell of field f (not the ID) of a row as hd_row_map
+ * would, e.g. to keep what a rejected row still says. v->present is 1 on
+ * success.
+ * @return HD_R_NONE, the cell's fault, or HD_R_MISSING when the row has no
+ *         such cell, it is empty, or the row itself is at fault.
+ */
+hd_reason hd_row_cell(const hd_descriptor *d, const int pos[HD_F__COUNT], const hd_csv_record *row,
+                      hd_fid f, hd_value *v);
+
 #ifdef __cplusplus
 }
 #endif
