@@ -56,6 +56,13 @@ static const char *const reason_names[HD_R__COUNT] = {
     [HD_R_SIZE_CAP] = "SIZE_CAP",
     [HD_R_COUNTY_UNKNOWN] = "COUNTY_UNKNOWN",
     [HD_R_DUPLICATE_MEMBER] = "DUPLICATE_MEMBER",
+    [HD_R_NO_SOURCE] = "NO_SOURCE",
+    [HD_R_TOO_FEW_ROWS] = "TOO_FEW_ROWS",
+    [HD_R_ROWS_DROPPED] = "ROWS_DROPPED",
+    [HD_R_RECORD_OVERRUN] = "RECORD_OVERRUN",
+    [HD_R_NOT_CSV] = "NOT_CSV",
+    [HD_R_WRONG_ENCODING] = "WRONG_ENCODING",
+    [HD_R_NOT_ZSTD] = "NOT_ZSTD",
 };
 
 const char *hd_reason_name(hd_reason r)

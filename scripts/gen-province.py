@@ -150,9 +150,11 @@ DEFAULT_OUTCOMES = {
     "BUSINESS_ROLE": "ineligible", "FUND_CONTRIBUTING": "review",
     "MEMBER_DECEASED": "review", "DUPLICATE_APPLICATION": "review",
     "NAME_MISMATCH": "review", "SOURCE_INCOMPLETE": "review",
-    "APPLICANT_ROW_REJECTED": "review",
+    "APPLICANT_ROW_REJECTED": "review", "EVIDENCE_UNREADABLE": "review",
+    "ID_SUSPECT": "review", "APPLICATION_ID_REUSED": "review",
 }
-FLOOR_REVIEW = ("SOURCE_INCOMPLETE", "APPLICANT_ROW_REJECTED")
+FLOOR_REVIEW = ("SOURCE_INCOMPLETE", "APPLICANT_ROW_REJECTED", "EVIDENCE_UNREADABLE",
+                "ID_SUSPECT", "APPLICATION_ID_REUSED")
 
 
 class Policy:
@@ -662,9 +664,10 @@ class Province(Records):
         self.used.discard(m.norm)
         m.id_written, m.norm = self.new_id("532101", m.birth, m.sex)
         self.dep("bank-a", m, 6000000)
-        hh = P("P42-quarantined-deposit-row", E, [],
+        hh = P("P42-quarantined-deposit-row", R, ["EVIDENCE_UNREADABLE"],
                "a bank-a row for this member with amount 1,00,000.00 (misplaced commas) is "
-               "quarantined (AMOUNT) and must not count", area="urban", size=1, head_year=1973)
+               "quarantined (AMOUNT) and must not count, but its ID is the member's: "
+               "EVIDENCE_UNREADABLE (SPEC 7)", area="urban", size=1, head_year=1973)
         r = self.dep("bank-a", hh.members[0], 10000000)
         r["raw_bal"] = "1,00,000.00"
         r["bad"] = "AMOUNT"
@@ -938,9 +941,11 @@ class Writer(Province):
 
     def index(self):
         self.by_id = {s: {} for s in SOURCES}
+        self.unreadable = set()      # IDs with a quarantined row (SPEC 7)
         for s, recs in self.recs.items():
             for r in recs:
                 if r.get("bad"):
+                    self.unreadable.add(r["norm"])
                     continue
                 self.by_id[s].setdefault(r["norm"], []).append(r)
         self.apps_of = {}
@@ -1056,6 +1061,9 @@ class Writer(Province):
                         found.add("NAME_MISMATCH")
         if any(m.reject for m in hh.members):
             found.add("APPLICANT_ROW_REJECTED")
+        # SPEC 7: a quarantined extract row whose ID is a usable member's
+        if any(not m.reject and m.norm in self.unreadable for m in hh.members):
+            found.add("EVIDENCE_UNREADABLE")
 
         reasons = sorted(c for c in found if pol.outcome(t, c) != "ignore")
         outs = {pol.outcome(t, c) for c in reasons}

@@ -46,6 +46,8 @@ for path, e in es["files"].items():
 for g in summary["files"]:
     if g["rows"] != g["rows_ok"] + g["rows_quarantined"]:
         fail("%s: rows != rows_ok + rows_quarantined" % g["path"])
+    if g.get("rows_quarantined_matched", 0) > g["rows_quarantined"]:
+        fail("%s: rows_quarantined_matched > rows_quarantined" % g["path"])
     if "rows_matched" in g and g["rows_ok"] != g["rows_matched"] + g["rows_unmatched"]:
         fail("%s: rows_ok != rows_matched + rows_unmatched" % g["path"])
 if summary["unknown_division_codes"] != es["unknown_division_codes"]:

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hedui/io.h"
+#include <zstd.h>
 #include "testutil.h"
 
 /* Splits one CSV line (RFC 4180 quotes, no newlines inside) into at most
@@ -301,6 +302,90 @@ START_TEST(ahead_same_as_inline)
 }
 END_TEST
 
+/* Reads all of path through a reader, peeking `peek` bytes first (0: no
+ * peek), in reads of 1,000 bytes; returns the bytes (malloc'd), *n, and
+ * the fault at the end. */
+static unsigned char *read_all(const char *path, size_t peek, size_t *n, hd_read_fault *fault)
+{
+    hd_reader *r = NULL;
+    hd_error e;
+    ck_assert_int_eq(hd_reader_open(&r, path, 0, &e), HD_OK);
+    size_t cap = 1 << 20, got = 0;
+    unsigned char *b = malloc(cap);
+    ck_assert_ptr_nonnull(b);
+    if (peek) {
+        const unsigned char *p;
+        size_t pn;
+        ck_assert_int_eq(hd_reader_peek(r, peek, &p, &pn), 0);
+        ck_assert_int_eq(hd_reader_peek(r, peek, &p, &pn), -1);    /* once only */
+        ck_assert_uint_le(pn, peek);
+        unsigned char *copy = malloc(pn + 1);
+        memcpy(copy, p, pn);
+        /* what was peeked is what the reads give first */
+        size_t k = 0;
+        while (k < pn) {
+            ssize_t m = hd_reader_read(r, b + k, 1000, &e);
+            ck_assert_int_gt(m, 0);
+            k += (size_t)m;
+        }
+        ck_assert_uint_eq(k, pn);
+        ck_assert(memcmp(copy, b, pn) == 0);
+        free(copy);
+        got = pn;
+    }
+    for (;;) {
+        ck_assert_uint_lt(got + 1000, cap);
+        ssize_t m = hd_reader_read(r, b + got, 1000, &e);
+        if (m <= 0) break;
+        got += (size_t)m;
+    }
+    *fault = hd_reader_fault(r);
+    hd_reader_close(r);
+    *n = got;
+    return b;
+}
+
+/* hd_reader_peek (SPEC §7 sniffing): the bytes a peek decodes come back
+ * first, then the stream goes on as if there had been no peek; the same
+ * for a plain file, a zstd file and a zstd file cut inside a frame. */
+START_TEST(peek_then_read)
+{
+    size_t plain_n = 300000;
+    char *plain = malloc(plain_n);
+    ck_assert_ptr_nonnull(plain);
+    for (size_t i = 0; i < plain_n; i++) plain[i] = (char)('a' + (i * 7919 % 26));
+    size_t zcap = ZSTD_compressBound(plain_n);
+    char *z = malloc(zcap);
+    size_t zn = ZSTD_compress(z, zcap, plain, plain_n, 3);
+    ck_assert(!ZSTD_isError(zn));
+    char paths[3][64] = { "/tmp/hedui-peek-p-XXXXXX", "/tmp/hedui-peek-z-XXXXXX", "/tmp/hedui-peek-t-XXXXXX" };
+    const char *data[3] = { plain, z, z };
+    size_t lens[3] = { plain_n, zn, zn / 2 };
+    for (int c = 0; c < 3; c++) {
+        int fd = mkstemp(paths[c]);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, data[c], lens[c]), (ssize_t)lens[c]);
+        close(fd);
+        size_t n0, n1, n2;
+        hd_read_fault f0, f1, f2;
+        unsigned char *a = read_all(paths[c], 0, &n0, &f0);
+        unsigned char *b = read_all(paths[c], 65536, &n1, &f1);
+        unsigned char *d = read_all(paths[c], 7, &n2, &f2);
+        ck_assert_uint_eq(n0, n1);
+        ck_assert_uint_eq(n0, n2);
+        ck_assert(memcmp(a, b, n0) == 0 && memcmp(a, d, n0) == 0);
+        ck_assert_int_eq(f0, f1);
+        ck_assert_int_eq(f0, f2);
+        if (c < 2) { ck_assert_uint_eq(n0, plain_n); ck_assert(memcmp(a, plain, plain_n) == 0); }
+        else ck_assert_int_eq(f0, HD_RF_TRUNCATED);
+        free(a); free(b); free(d);
+        unlink(paths[c]);
+    }
+    free(plain);
+    free(z);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("io");
@@ -312,6 +397,7 @@ int main(void)
     tcase_add_test(tc, size_cap);
     tcase_add_test(tc, error_is_sticky);
     tcase_add_test(tc, ahead_same_as_inline);
+    tcase_add_test(tc, peek_then_read);
     suite_add_tcase(s, tc);
     int rc = td_run(s);
     free(manifest_text);

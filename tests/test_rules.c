@@ -272,6 +272,10 @@ START_TEST(test_policy_defaults)
     ck_assert_str_eq(p->name, "defaults");             /* file name without extension */
     ck_assert_int_eq(p->max_quarantine_pct, 5);
     ck_assert_int_eq(p->max_age_days, 0);
+    ck_assert_int_eq(p->max_rows_drop_pct, 50);             /* SPEC §7 */
+    ck_assert_uint_eq(p->required_kinds, BIT(HD_KIND_DEPOSIT) | BIT(HD_KIND_VEHICLE) | BIT(HD_KIND_PROPERTY) |
+                      BIT(HD_KIND_INCOME) | BIT(HD_KIND_PENSION) | BIT(HD_KIND_FUND) |
+                      BIT(HD_KIND_BUSINESS) | BIT(HD_KIND_DEATH));
     for (int t = 0; t < HD_ASSIST__COUNT; t++) {
         const hd_type_policy *d = &p->type[t];
         ck_assert_int_eq(d->standard_multiplier_bp, 10000);   /* SPEC 4 [default] */
@@ -286,6 +290,7 @@ START_TEST(test_policy_defaults)
             HD_OUT_INELIGIBLE, HD_OUT_INELIGIBLE, HD_OUT_INELIGIBLE, HD_OUT_INELIGIBLE,
             HD_OUT_INELIGIBLE, HD_OUT_REVIEW, HD_OUT_INELIGIBLE, HD_OUT_REVIEW,
             HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW,
+            HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW,      /* SPEC §7: never below review */
         };
         for (int f = 0; f < HD_FD__COUNT; f++) ck_assert_int_eq(d->outcome[f], want[f]);
     }
@@ -366,6 +371,13 @@ START_TEST(test_policy_errors)
     config_error("[tekun]\noutcome.SOURCE_INCOMPLETE = ignore\n", STD, 2, "below review", 0);
     config_error("[default]\n\noutcome.APPLICANT_ROW_REJECTED = ignore\n", STD, 3,
                  "below review", 0);
+    /* SPEC §7: the new never-below-review codes */
+    config_error("[default]\noutcome.EVIDENCE_UNREADABLE = ignore\n", STD, 2, "below review", 0);
+    config_error("[bianyuan]\noutcome.ID_SUSPECT = ignore\n", STD, 2, "below review", 0);
+    config_error("[default]\noutcome.APPLICATION_ID_REUSED = ignore\n", STD, 2, "below review", 0);
+    config_error("[policy]\nrequired_kinds = deposit, applicants\n", STD, 2, "not an extract kind", 0);
+    config_error("[policy]\nrequired_kinds = deposit, deposit\n", STD, 2, "twice", 0);
+    config_error("[policy]\nmax_rows_drop_pct = 101\n", STD, 2, "max_rows_drop_pct", 0);
     config_error("[default]\noutcome.NO_SUCH_CODE = review\n", STD, 2, "unknown finding", 0);
     config_error("[default]\noutcome.NAME_MISMATCH = maybe\n", STD, 2, "ineligible, review or ignore", 0);
     config_error("[default]\nvehicle_exempt = motorcycle, spaceship\n", STD, 2, "spaceship", 0);

@@ -1232,7 +1232,17 @@ START_TEST(periods)
         { "2024", NULL, HD_R_NONE, 202400 },
         { "2024-03", NULL, HD_R_NONE, 202403 },
         { "202403", NULL, HD_R_NONE, 202403 },
-        { "2024-3", NULL, HD_R_NONE, 202403 },
+        /* SPEC §7: exactly YYYY, YYYY-MM or YYYYMM: a one-digit month
+         * may be a cut 2024-11 / 202411, so it is no period */
+        { "2024-3", NULL, HD_R_PERIOD, 0 },
+        { "20261", NULL, HD_R_PERIOD, 0 },
+        { "2026-1", NULL, HD_R_PERIOD, 0 },
+        { "2026-01", NULL, HD_R_NONE, 202601 },
+        { "202611", NULL, HD_R_NONE, 202611 },
+        { "2026", NULL, HD_R_NONE, 202600 },
+        { "2026011", NULL, HD_R_PERIOD, 0 },
+        { "20261", "%Y%m", HD_R_PERIOD, 0 },
+        { "2026-1", "%Y-%m", HD_R_PERIOD, 0 },
         { "2024-13", NULL, HD_R_PERIOD, 0 },
         { "202400", NULL, HD_R_PERIOD, 0 },
         { "24-03", NULL, HD_R_PERIOD, 0 },

@@ -49,7 +49,10 @@ struct ctx {
     staged_app *apps; uint32_t napps, capapps;
     hd_strmap *apps_by_id;        /* this file: application id -> staged app */
     hd_strmap *ids_in_apps;       /* this file: "app:ID" of usable rows */
-    hd_strmap *seen;              /* earlier files: county \x1f id -> file */
+    hd_strmap *seen;              /* earlier files: county \x1f id -> household */
+    int id_damage;                /* an ID cell EXCEL_MANGLED, or ID_CHECK
+                                     ending 000 (SPEC §7 ID_SUSPECT) */
+    char first_county[7];         /* county_code of the first readable row */
 };
 
 static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
@@ -142,6 +145,13 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     }
     if (r->app < -1) return HD_ESOFTWARE;
     if (r->app < 0) c->unattributed++;
+    if (!c->first_county[0] && can_read && cell(row, c->pos[HD_F_COUNTY_CODE], &s, &n) && county_ok(c, s, n)) {
+        memcpy(c->first_county, s, 6);
+        c->first_county[6] = 0;
+    }
+    if (bad_field == HD_F_ID_NUMBER && can_read && cell(row, c->pos[HD_F_ID_NUMBER], &s, &n) &&
+        (reason == HD_R_EXCEL_MANGLED || (reason == HD_R_ID_CHECK && n >= 3 && !memcmp(s + n - 3, "000", 3))))
+        c->id_damage = 1;
     if (reason == HD_R_NONE &&
         !county_ok(c, rec->v[HD_F_COUNTY_CODE].s, rec->v[HD_F_COUNTY_CODE].n)) {
         reason = r->rejected = HD_R_COUNTY_UNKNOWN;
@@ -172,9 +182,14 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
             if (!county) return HD_ESOFTWARE;
             a->area = area; a->assist = assist;
             char key[600];
+            uint32_t kept;
             if (seen_key(key, sizeof key, county, a->app_id) > 0 &&
-                hd_strmap_get(c->seen, key, strlen(key)) != UINT32_MAX)
+                (kept = hd_strmap_get(c->seen, key, strlen(key))) != UINT32_MAX) {
+                /* SPEC §7: the first file in path order keeps the id, and
+                 * its household hears of the reuse too */
                 a->reused = 1;
+                m->households[kept].flags |= HD_HF_APPLICATION_ID_REUSED;
+            }
         } else if (!same_county || a->area != area || a->assist != assist) {
             r->rejected = HD_R_APPLICANT_INCONSISTENT;
             int bf = !same_county ? HD_F_COUNTY_CODE : a->area != area ? HD_F_AREA_TYPE : HD_F_ASSISTANCE_TYPE;
@@ -256,7 +271,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         next += ap->nrows;
         char k[600];
         if (ap->county && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
-            hd_strmap_put(c->seen, k, strlen(k), c->file)) {
+            hd_strmap_put(c->seen, k, strlen(k), ap->household)) {
             free(cursor);
             return hd_fail(err, HD_ESOFTWARE, "out of memory");
         }
@@ -281,6 +296,12 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         mb->next_same_id = HD_NONE;
         if (r->rejected == HD_R_NONE) hd_tokener_member(key, &mb->id, mb->token);
         else h->row_rejected = 1;
+        if (c->id_damage && r->rejected == HD_R_NONE && !memcmp(mb->id.s + 15, "000", 3)) {
+            /* SPEC §7: a spreadsheet may have zeroed the last digits of
+             * this ID and it still passed the check character */
+            h->flags |= HD_HF_ID_SUSPECT;
+            res->ledger.ids_suspect++;
+        }
     }
     m->nmembers = next;
     free(cursor);
@@ -290,8 +311,28 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         for (uint32_t a = 0; a < c->napps; a++)
             if (!c->apps[a].reused) m->households[c->apps[a].household].row_rejected = 1;
     }
-    (void)res;
     return HD_OK;
+}
+
+/* SPEC §7: the county of an applicant file rejected whole: that of its
+ * first readable row, else the file name's leading six digits when they
+ * are a known division code, else "unknown". */
+static void rejected_county(const struct ctx *c, hd_file_result *res)
+{
+    if (c->first_county[0]) {
+        snprintf(res->county, sizeof res->county, "%s", c->first_county);
+        return;
+    }
+    const char *b = strrchr(res->path, '/');
+    b = b ? b + 1 : res->path;
+    int six = 1;
+    for (int i = 0; i < 6 && six; i++) six = b[i] >= '0' && b[i] <= '9';
+    if (six && hd_division_known(b)) {
+        memcpy(res->county, b, 6);
+        res->county[6] = 0;
+    } else {
+        snprintf(res->county, sizeof res->county, "unknown");
+    }
 }
 
 int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
@@ -314,6 +355,8 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
         c.file = res->index;
         c.nrows = c.napps = 0;
         c.unattributed = 0;
+        c.id_damage = 0;
+        c.first_county[0] = 0;
         c.apps_by_id = hd_strmap_new();
         c.ids_in_apps = hd_strmap_new();
         if (!c.apps_by_id || !c.ids_in_apps) {
@@ -325,7 +368,13 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
         for (int i = 0; i < HD_F__COUNT; i++) c.pos[i] = -1;
         rc = hd_scan_file(d, as_of, res, on_row, &c, NULL, c.pos);
         if (rc != HD_OK) hd_fail(err, rc, "%s: cannot load applicants (out of memory)", res->path);
-        else rc = commit_file(&c, res, tk, err);
+        else if (res->damage != HD_R_NONE) {
+            /* SPEC §7: a file that cannot be read, decoded or bound is
+             * rejected whole: no household of it, its rows quarantined */
+            rejected_county(&c, res);
+            res->ledger.rows_quarantined = res->ledger.rows;
+            res->ledger.rows_ok = 0;
+        } else rc = commit_file(&c, res, tk, err);
         hd_strmap_free(c.apps_by_id);
         hd_strmap_free(c.ids_in_apps);
         c.apps_by_id = NULL;

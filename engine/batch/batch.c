@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "hedui/ident.h"
 #include "hedui/tools.h"
 #include "util/path.h"
 #include "util/varint.h"
@@ -103,7 +104,51 @@ struct scan_job {
     hd_run_state *st;
     int source;
     hd_date as_of;
+    int pos[HD_F__COUNT];          /* bound columns of the file */
 };
+
+/* SPEC §7 "Quarantined evidence reaches its household": the ID cell of a
+ * quarantined row read alone; a member's ID (or token) keeps the row
+ * quarantined and flags the member's household at the merge. */
+static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv_record *row,
+                          hd_reason reason, int bad_field)
+{
+    int pos = sj->pos[HD_F_ID_NUMBER];
+    int token = sj->st->src[sj->source].desc->id_token;
+    const char *s = NULL;
+    size_t n = 0;
+    if (pos >= 0 && (size_t)pos < row->nfields) {
+        s = row->fields[pos].p;
+        n = row->fields[pos].n;
+        hd_cell_clean(&s, &n);
+    }
+    if (!token && bad_field == HD_F_ID_NUMBER && s &&
+        (reason == HD_R_EXCEL_MANGLED || (reason == HD_R_ID_CHECK && n >= 3 && !memcmp(s + n - 3, "000", 3))))
+        res->id_damage = 1;
+    if (!s || n == 0) return HD_OK;
+    const hd_model *m = sj->st->m;
+    uint32_t mi = HD_NONE;
+    if (token) {
+        char t[65];
+        if (hd_token_normalise(s, n, t) == HD_R_NONE) mi = hd_model_find_token(m, t);
+    } else {
+        hd_id id;
+        if (hd_id_normalise(s, n, sj->as_of, &id) == HD_R_NONE) mi = hd_model_find_id(m, id.s);
+    }
+    if (mi == HD_NONE) return HD_OK;
+    if (token) mi = hd_model_find_id(m, m->members[mi].id.s);
+    res->ledger.rows_quarantined_matched++;
+    for (; mi != HD_NONE; mi = m->members[mi].next_same_id) {
+        if (res->nunread == res->capunread) {
+            uint32_t cap = res->capunread ? res->capunread * 2 : 16;
+            struct hd_unread *u = realloc(res->unread, (size_t)cap * sizeof *u);
+            if (!u) return HD_ESOFTWARE;
+            res->unread = u; res->capunread = cap;
+        }
+        res->unread[res->nunread++] = (struct hd_unread){ mi, row->line, reason };
+    }
+    return HD_OK;
+}
 
 /* Seconds on the monotonic clock, for the stage times in the log. */
 static double mono_s(void)
@@ -116,12 +161,12 @@ static double mono_s(void)
 static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
                           hd_record *rec, hd_reason reason, int bad_field)
 {
-    (void)row; (void)bad_field;
     struct scan_job *sj = user;
-    if (reason != HD_R_NONE) return HD_OK;
+    if (reason != HD_R_NONE) return unreadable_row(sj, res, row, reason, bad_field);
     const hd_model *m = sj->st->m;
     const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
     int token = sj->st->src[sj->source].desc->id_token;
+    if (!token && idv->n >= 18 && !memcmp(idv->s + 15, "000", 3)) res->ids_000++;
     uint32_t mi = token ? hd_model_find_token(m, idv->s) : hd_model_find_id(m, idv->s);
     /* one token is one ID: continue on the ID's chain so that a person in
      * two applications gets the record in both */
@@ -170,10 +215,12 @@ static void *worker(void *arg)
         uint32_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->count) break;
         uint32_t r = p->sched ? p->sched[i] : p->list[i];
-        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of };
+        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0} };
+        for (int f = 0; f < HD_F__COUNT; f++) sj.pos[f] = -1;
         hd_file_result *res = &p->st->results[r];
         int rc = hd_scan_file(p->st->src[sj.source].desc, sj.as_of, res, on_extract_row, &sj,
-                              &p->shared, NULL);
+                              &p->shared, sj.pos);
+        if (res->id_damage) res->ledger.ids_suspect = res->ids_000;
         if (rc != HD_OK) {
             pthread_mutex_lock(&p->mu);
             if (p->rc == HD_OK) p->rc = rc;
@@ -427,6 +474,51 @@ static void named_by_job(const hd_job *job, int line, const char *what, int rc, 
     hd_fail(err, rc, "%s (named by %s:%d, %s)", msg, job->path, line, what);
 }
 
+/* The rows of each source of the previous run (SPEC §7 ROWS_DROPPED; §8
+ * "The previous run"): its summary.json, "sources": [{"name": N, ...,
+ * "rows": R, ...}, ...] as write_summary writes it (source names are
+ * letters, digits, '-', '_' and '.', never escaped). A source the previous
+ * run did not have keeps prev_rows = -1. */
+static void previous_rows(hd_run_state *st)
+{
+    for (int s = 0; s < st->job->nsources; s++) st->src[s].prev_rows = -1;
+    if (!*st->job->previous) return;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", st->job->previous);
+    FILE *f = fopen(path, "rb");
+    if (!f) return;
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap + 1);
+    while (b) {
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (n < cap) break;
+        char *nb = cap < ((size_t)64 << 20) ? realloc(b, cap * 2 + 1) : NULL;
+        if (!nb) { free(b); b = NULL; break; }
+        b = nb; cap *= 2;
+    }
+    fclose(f);
+    if (!b) return;
+    b[n] = 0;
+    char *p = strstr(b, "\"sources\": [");
+    char *end = p ? strstr(p, "\n  ]") : NULL;
+    if (!end && p) end = strchr(p, ']');
+    while (p && end && (p = strstr(p, "{\"name\": \"")) != NULL && p < end) {
+        p += 10;
+        char *q = strchr(p, '"');
+        if (!q) break;
+        char *rows = strstr(q, "\"rows\": ");
+        if (!rows || rows > end) break;
+        long long r = strtoll(rows + 8, NULL, 10);
+        for (int s = 0; s < st->job->nsources; s++)
+            if (strlen(st->job->sources[s].name) == (size_t)(q - p) &&
+                !memcmp(st->job->sources[s].name, p, (size_t)(q - p)))
+                st->src[s].prev_rows = r;
+        p = q;
+    }
+    free(b);
+}
+
 /* ------------------------------------------------------------ output dir */
 
 static int lock_output(const char *outroot, int *fd_out, hd_error *err)
@@ -532,11 +624,15 @@ static int load_applicants(hd_run_state *st, hd_error *err)
     for (int i = 0; i < st->napp_files; i++) {
         hd_file_result *r = &st->results[i];
         if (r->damage != HD_R_NONE) {
-            /* an applicant file that cannot be read to its end: its
-             * households may be incomplete; every household is flagged */
-            st->damaged = 1;
-            logf_(st->opts, HD_LOG_ERROR, "applicants_damaged", "%s", r->damage_msg);
+            /* SPEC §7: an applicant file that cannot be read, decoded or
+             * bound is rejected whole; only its county hears of it
+             * (county/<code>/rejected_files.csv), the run exits 3 */
+            st->rejected_files++;
+            logf_(st->opts, HD_LOG_ERROR, "applicants_rejected", "county %s: %s", r->county, r->damage_msg);
         }
+        if (r->ledger.ids_suspect)
+            logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
+                  hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
     }
     logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
           st->m->nhouseholds, st->m->nmembers, st->napp_files);
@@ -560,6 +656,20 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
 
     if ((rc = hd_job_load(&st.job, job_path, today(), err)) != HD_OK) return rc;
     hd_job *job = st.job;
+    {
+        /* SPEC §7 "Dates that cannot be right" */
+        hd_date now = today();
+        char d1[11], d2[11];
+        hd_date_format(job->as_of, d1);
+        hd_date_format(now, d2);
+        if (job->as_of > now && !(opts && opts->allow_future_as_of)) {
+            rc = hd_fail(err, HD_ECONFIG, "%s: as_of %s is after today (%s): a typo? "
+                         "(give --allow-future-as-of to run on a future date on purpose)", job->path, d1, d2);
+            goto out;
+        }
+        if (job->as_of < now - 62)
+            logf_(opts, HD_LOG_WARN, "as_of_old", "as_of %s is more than 62 days before today (%s)", d1, d2);
+    }
     if ((rc = hd_policy_load(&st.policy, job->policy, err)) != HD_OK) goto out;
     if ((rc = hd_key_load(&st.key, job->key, err)) != HD_OK) goto out;
     st.have_key = 1;
@@ -599,7 +709,16 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     }
     uint32_t nres = (uint32_t)st.napp_files;
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) goto out;
+        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) {
+            if (rc != HD_EIO) goto out;
+            /* SPEC §8: a directory that cannot be listed damages its
+             * source like a glob that matches nothing */
+            char m[1200];
+            snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, err->message);
+            source_damage(&st, i, HD_R_READ_ERROR, m);
+            hd_error_clear(err);
+            rc = HD_OK;
+        }
         st.src[i].first_result = nres;
         nres += (uint32_t)st.src[i].nfiles;
     }
@@ -737,8 +856,20 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     /* merge in the fixed order */
     for (uint32_t i = 0; i < nres; i++) merge_divisions(&st, &st.results[i]);
     if (st.ndiv) qsort(st.div, st.ndiv, sizeof *st.div, cmp_div);
+    previous_rows(&st);
     for (int s = 0; s < job->nsources; s++) {
         hd_source_state *ss = &st.src[s];
+        uint64_t src_rows = 0;
+        for (int f = 0; f < ss->nfiles; f++) {
+            hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
+            src_rows += r->ledger.rows;
+            /* SPEC §7: quarantined rows about a member reach the household */
+            for (uint32_t u = 0; u < r->nunread; u++)
+                st.m->households[st.m->members[r->unread[u].member].household].flags |= HD_HF_EVIDENCE_UNREADABLE;
+            if (r->ledger.ids_suspect)
+                logf_(opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage",
+                      hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
+        }
         if (ss->nfiles == 0) {
             char m[1200];
             snprintf(m, sizeof m, "%s: NO_FILES: no file matches %s", job->sources[s].name, job->sources[s].files_glob);
@@ -765,6 +896,19 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             }
             if (r->newest != HD_DATE_NONE && (newest == HD_DATE_NONE || r->newest > newest)) newest = r->newest;
         }
+        if (ss->nfiles > 0 && (int64_t)src_rows < job->sources[s].min_rows) {
+            char m[1200];
+            snprintf(m, sizeof m, "%s: TOO_FEW_ROWS: %lu data rows over %d files, fewer than min_rows = %lld",
+                     job->sources[s].name, (unsigned long)src_rows, ss->nfiles, (long long)job->sources[s].min_rows);
+            source_damage(&st, s, HD_R_TOO_FEW_ROWS, m);
+        }
+        if (ss->prev_rows > 0 && st.policy->max_rows_drop_pct < 100 &&
+            ((int64_t)ss->prev_rows - (int64_t)src_rows) * 100 > (int64_t)st.policy->max_rows_drop_pct * ss->prev_rows) {
+            char m[1200];
+            snprintf(m, sizeof m, "%s: ROWS_DROPPED: %lu data rows against %lld in the previous run, a fall of more than the policy's %d %%",
+                     job->sources[s].name, (unsigned long)src_rows, (long long)ss->prev_rows, st.policy->max_rows_drop_pct);
+            source_damage(&st, s, HD_R_ROWS_DROPPED, m);
+        }
         if (st.policy->max_age_days > 0 && newest != HD_DATE_NONE &&
             newest < job->as_of - st.policy->max_age_days) {
             char d1[11], m[1200];
@@ -775,6 +919,19 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         }
         if (ss->damage != HD_R_NONE)
             logf_(opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, ss->damage_msg);
+    }
+
+    /* SPEC §7 "Required kinds": a kind the policy requires and the job has
+     * no source of damages the run */
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+        if (!(st.policy->required_kinds & (1u << k))) continue;
+        int have = 0;
+        for (int s = 0; s < job->nsources && !have; s++) have = st.src[s].desc->kind == (hd_kind)k;
+        if (have) continue;
+        st.kinds_missing |= 1u << k;
+        st.damaged = 1;
+        logf_(opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",
+              hd_kind_name((hd_kind)k));
     }
 
     logf_(opts, HD_LOG_INFO, "extracts_scanned", "%u extract files read and merged in %.1f s",
@@ -799,6 +956,10 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         memset(j, 0, sizeof *j);
         j->findings = 1u << HD_FD_APPLICANT_ROW_REJECTED;
         if (st.damaged) j->findings |= 1u << HD_FD_SOURCE_INCOMPLETE;
+        /* SPEC §7: what the batch learnt of its evidence still shows */
+        if (hh->flags & HD_HF_EVIDENCE_UNREADABLE) j->findings |= 1u << HD_FD_EVIDENCE_UNREADABLE;
+        if (hh->flags & HD_HF_ID_SUSPECT) j->findings |= 1u << HD_FD_ID_SUSPECT;
+        if (hh->flags & HD_HF_APPLICATION_ID_REUSED) j->findings |= 1u << HD_FD_APPLICATION_ID_REUSED;
         const hd_type_policy *tp = &st.policy->type[hh->assistance_type];
         j->verdict = (hd_verdict)tp->outcome[HD_FD_APPLICANT_ROW_REJECTED];
         if (st.damaged && tp->outcome[HD_FD_SOURCE_INCOMPLETE] > j->verdict)
@@ -883,8 +1044,18 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
     }
     res->files = nres;
-    rc = st.damaged ? HD_EDAMAGED : HD_OK;
-    if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged: every household is at least REVIEW (SOURCE_INCOMPLETE)");
+    res->rejected_files = (uint32_t)st.rejected_files;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+        for (int s = 0; s < job->nsources; s++)
+            if (st.src[s].desc->kind == (hd_kind)k) {
+                res->kinds_checked |= 1u << k;
+                if (st.src[s].damage != HD_R_NONE) res->kinds_damaged |= 1u << k;
+            }
+    }
+    res->kinds_required = st.policy->required_kinds;
+    rc = st.damaged || st.rejected_files ? HD_EDAMAGED : HD_OK;
+    if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
+    else if (st.rejected_files) hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st.rejected_files);
 out:
     if (lockfd >= 0) close(lockfd);
     free_state(&st);

@@ -132,6 +132,22 @@ static void en_advice(hd_reason r, int field, const char *column, char *out, siz
         snprintf(out, cap, "the file is larger, decompressed, than the descriptor's max_bytes; "
                  "make sure it is the right file, or split it");
         return;
+    case HD_R_NOT_CSV:
+        snprintf(out, cap, "the file is not CSV text (a workbook renamed .csv, or UTF-16 \"Unicode text\"); "
+                 "in Excel use Save As, \"CSV UTF-8 (Comma delimited)\", and send it again");
+        return;
+    case HD_R_WRONG_ENCODING:
+        snprintf(out, cap, "the text is in another encoding than the descriptor declares (e.g. GBK declared UTF-8); "
+                 "save it as \"CSV UTF-8 (Comma delimited)\", or correct encoding in the descriptor");
+        return;
+    case HD_R_NOT_ZSTD:
+        snprintf(out, cap, "the name ends in .zst but the file is not zstd-compressed; compress it with zstd, "
+                 "or drop .zst from its name");
+        return;
+    case HD_R_RECORD_OVERRUN:
+        snprintf(out, cap, "a record never ends (an unclosed quote or a line over max_line) and swallowed the rows "
+                 "after it; close the quote and export the file again");
+        return;
     default:
         snprintf(out, cap, "%s: the row cannot be used (%s)", col, hd_reason_name(r));
         return;
@@ -287,6 +303,20 @@ static void zh_advice(hd_reason r, int field, const char *column, const hd_advic
     case HD_R_SIZE_CAP:
         snprintf(out, cap, "文件解压后超过了格式说明规定的大小上限（max_bytes）：请确认文件是否正确，或拆分成几个文件");
         return;
+    case HD_R_NOT_CSV:
+        snprintf(out, cap, "这不是 CSV 文本文件（可能是改了扩展名的 Excel 工作簿，或 UTF-16 的“Unicode 文本”）："
+                 "请在 Excel 中用“另存为”，选择“CSV UTF-8（逗号分隔）”后重新提交");
+        return;
+    case HD_R_WRONG_ENCODING:
+        snprintf(out, cap, "文件的编码与格式说明不符（如格式说明写 UTF-8，文件却是 GBK）："
+                 "请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”，或改正格式说明的 encoding");
+        return;
+    case HD_R_NOT_ZSTD:
+        snprintf(out, cap, "文件名以 .zst 结尾，但文件不是 zstd 压缩文件：请用 zstd 压缩后发送，或去掉文件名中的 .zst");
+        return;
+    case HD_R_RECORD_OVERRUN:
+        snprintf(out, cap, "有一条记录没有结束（缺少结束引号或超过最大行长），吞掉了后面的行：请补上结束引号后重新导出");
+        return;
     default:
         snprintf(out, cap, "%s：这一行无法使用（%s）", c, hd_reason_name(r));
         return;
@@ -336,6 +366,13 @@ const char *hd_reason_label(hd_reason r, hd_lang lang)
         [HD_R_SIZE_CAP] = "文件超过大小上限",
         [HD_R_COUNTY_UNKNOWN] = "区县代码不对或没有低保标准",
         [HD_R_DUPLICATE_MEMBER] = "同一申请中成员重复",
+        [HD_R_NO_SOURCE] = "缺少必需类别的数据源",
+        [HD_R_TOO_FEW_ROWS] = "数据行数少于规定的最少行数",
+        [HD_R_ROWS_DROPPED] = "数据行数比上次核对大幅减少",
+        [HD_R_RECORD_OVERRUN] = "一条记录吞掉了后面的行",
+        [HD_R_NOT_CSV] = "不是 CSV 文本文件",
+        [HD_R_WRONG_ENCODING] = "文件编码与格式说明不符",
+        [HD_R_NOT_ZSTD] = "文件名以 .zst 结尾但不是 zstd 压缩文件",
     };
     static const char *const en[HD_R__COUNT] = {
         [HD_R_NONE] = "",
@@ -369,6 +406,13 @@ const char *hd_reason_label(hd_reason r, hd_lang lang)
         [HD_R_SIZE_CAP] = "file over the size cap",
         [HD_R_COUNTY_UNKNOWN] = "county code not six digits or without a standard",
         [HD_R_DUPLICATE_MEMBER] = "member repeated in an application",
+        [HD_R_NO_SOURCE] = "no source for a required kind",
+        [HD_R_TOO_FEW_ROWS] = "fewer data rows than min_rows",
+        [HD_R_ROWS_DROPPED] = "data rows fell sharply against the previous run",
+        [HD_R_RECORD_OVERRUN] = "a record swallowed the rows after it",
+        [HD_R_NOT_CSV] = "not a CSV text file",
+        [HD_R_WRONG_ENCODING] = "text in another encoding than declared",
+        [HD_R_NOT_ZSTD] = "name ends in .zst but the file is not zstd",
     };
     if ((int)r < 0 || r >= HD_R__COUNT) return lang == HD_LANG_ZH ? "未知原因" : "unknown reason";
     const char *s = lang == HD_LANG_ZH ? zh[r] : en[r];

@@ -21,6 +21,10 @@ typedef struct hd_divcount { char code[7]; uint64_t n; } hd_divcount;
 
 typedef struct hd_ledger {
     uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
+    uint64_t rows_quarantined_matched;   /* SPEC §7: quarantined rows whose ID
+                                            cell alone is a member's */
+    uint64_t ids_suspect;                /* SPEC §7: usable IDs ending 000 in
+                                            a file with spreadsheet damage */
     uint64_t header_lines, skipped_lines, blank_lines, trailer_lines;
     uint64_t by_reason[HD_R__COUNT];
 } hd_ledger;
@@ -38,6 +42,13 @@ typedef struct hd_file_result {
     hd_stored_record **recs; uint32_t nrecs, caprecs;
     struct hd_arena *rec_arena;
     hd_divcount *div; uint32_t ndiv;
+    /* SPEC §7: quarantined rows whose ID cell is a member's (line order) */
+    struct hd_unread { uint32_t member; uint64_t line; hd_reason reason; } *unread;
+    uint32_t nunread, capunread;
+    uint64_t ids_000;             /* usable IDs ending in 000 */
+    int id_damage;                /* an ID cell EXCEL_MANGLED, or ID_CHECK
+                                     ending in 000 */
+    char county[16];              /* applicant file rejected whole: its county */
     hd_date newest;               /* newest data date seen, HD_DATE_NONE */
     uint64_t bytes_in, bytes_out;
     struct hd_arena *arena;
@@ -70,6 +81,14 @@ typedef struct hd_scan_shared {   /* shared between workers */
 int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  hd_row_fn fn, void *user, hd_scan_shared *shared,
                  int pos_out[HD_F__COUNT]);
+
+/* SPEC §7 "Files that are not what they claim": judges the first bytes
+ * t[0..n) of the file `path` as decoded (n = 64 KiB unless the file is
+ * shorter; zstd: whether it was compressed): NOT_ZSTD, NOT_CSV or
+ * WRONG_ENCODING with a message in Chinese and English (what the file
+ * looks like, how to save it) into msg, or HD_R_NONE. */
+hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t n,
+                   hd_encoding enc, char *msg, size_t cap);
 
 /* Applicant files -> households and members of m (SPEC §6 "Applicants").
  * results[i] receives file i's ledger and quarantine. A row whose county
@@ -110,6 +129,7 @@ typedef struct hd_source_state {
     uint32_t first_result;         /* index of its first file in results */
     hd_reason damage;              /* HD_R_NONE or the first cause */
     char damage_msg[1024];
+    int64_t prev_rows;             /* rows in the previous run, -1: none */
 } hd_source_state;
 
 /* What the writers keep of a household's judgement besides its figures:
@@ -139,7 +159,9 @@ typedef struct hd_run_state {
      * hd_run_judgement */
     uint8_t *figures; size_t nfigures, capfigures;
     uint32_t *figures_at;
-    int damaged;
+    int damaged;                   /* a source damaged: SOURCE_INCOMPLETE */
+    int rejected_files;            /* applicant files rejected whole (exit 3) */
+    uint32_t kinds_missing;        /* required kinds without a source (bits) */
     hd_input *inputs; uint32_t ninputs;
     char input_digest[65];
     hd_divcount *div; uint32_t ndiv;

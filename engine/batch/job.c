@@ -101,12 +101,21 @@ static int handler(void *user, const char *section, const char *key, const char 
             memset(s, 0, sizeof *s);
             strcpy(s->name, name);
             s->line = line;
+            s->min_rows = 1;
         }
         if (!strcmp(key, "format")) {
             s->format_line = line;
             return set_path(j, s->format_path, v, line, key, err);
         }
         if (!strcmp(key, "files")) return set_path(j, s->files_glob, v, line, key, err);
+        if (!strcmp(key, "min_rows")) {
+            char *end = NULL;
+            long long x = strtoll(v, &end, 10);
+            if (!*v || *end || x < 0 || x > (long long)1e15 || *v == '+' || *v == '-' || *v == ' ')
+                return BAD("%s:%d: min_rows must be a whole number of rows (0 or more)", j->path, line);
+            s->min_rows = x;
+            return 1;
+        }
         return BAD("%s:%d: unknown key '%s' in [source \"%s\"]", j->path, line, key, name);
     }
     return BAD("%s:%d: unknown section [%s] (job, source \"NAME\")", j->path, line, section);

@@ -14,8 +14,8 @@
  *   key_id <id>             set <sha>         job <sha>        policy <sha>
  *   files <count>           (blank line)
  *   per file: u32 result index, str relative path, str SHA-256, u64 size,
- *             the fixed fields of PART_FIELDS (raw), divisions, quarantined
- *             rows, matched records (their stored images)
+ *             the fields of PART_FIELDS, divisions, quarantined rows,
+ *             unreadable rows of members, matched records (stored images)
  *
  * str is u32 length + bytes. The part's own SHA-256 is in the sidecar
  * part-K-of-N.sha256, in sha256sum's form, so `sha256sum -c` checks it too.
@@ -54,6 +54,9 @@ static const struct part_field { const char *name; size_t off, size; int text; }
     PART_FIELD(newest),
     PART_FIELD(bytes_in),
     PART_FIELD(bytes_out),
+    PART_FIELD(ids_000),
+    PART_FIELD(id_damage),
+    PART_TEXT(county),
 };
 #define NPART_FIELDS (sizeof part_fields / sizeof *part_fields)
 
@@ -202,6 +205,12 @@ static void put_result(pw *w, const hd_run_state *st, uint32_t r)
         put_u32(w, (uint32_t)q->reason);
         put_u32(w, (uint32_t)q->field);
         put_str(w, q->raw, q->raw_len);
+    }
+    put_u32(w, res->nunread);                 /* SPEC §7: unreadable rows of members */
+    for (uint32_t i = 0; i < res->nunread; i++) {
+        put_u32(w, res->unread[i].member);
+        put_u64(w, res->unread[i].line);
+        put_u32(w, (uint32_t)res->unread[i].reason);
     }
     put_u32(w, res->nrecs);
     for (uint32_t i = 0; i < res->nrecs; i++) {
@@ -484,6 +493,19 @@ static int load_part(hd_run_state *st, const char *dir, const char *set_digest, 
                 break;
             }
             res->ledger.by_reason[reason] = keep;
+        }
+        uint32_t nun = get_u32(&r);
+        if (rc != HD_OK || r.bad) break;
+        if (nun) {
+            if (nun > (size_t)(r.end - r.p) / 16 || !(res->unread = calloc(nun, sizeof *res->unread))) { r.bad = 1; break; }
+            res->capunread = nun;
+        }
+        for (uint32_t j = 0; j < nun && !r.bad; j++) {
+            uint32_t member = get_u32(&r);
+            uint64_t line = get_u64(&r);
+            uint32_t reason = get_u32(&r);
+            if (r.bad || member >= st->m->nmembers || reason >= HD_R__COUNT) { r.bad = 1; break; }
+            res->unread[res->nunread++] = (struct hd_unread){ member, line, (hd_reason)reason };
         }
         uint32_t nrec = get_u32(&r);
         if (rc != HD_OK || r.bad) break;

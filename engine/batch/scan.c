@@ -2,10 +2,13 @@
  * scan.c — reads one input file through its descriptor (SPEC §6
  * "Reading"): the one path every applicant list and extract takes.
  */
+#include <errno.h>
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zstd.h>
 #include "batch/internal.h"
 
 void hd_file_result_free(hd_file_result *r)
@@ -14,6 +17,7 @@ void hd_file_result_free(hd_file_result *r)
     free(r->q);
     free(r->recs);
     free(r->div);
+    free(r->unread);
     hd_arena_free(r->arena);
     hd_arena_free(r->rec_arena);
     memset(r, 0, sizeof *r);
@@ -79,6 +83,133 @@ static void damage(hd_file_result *res, hd_reason why, const char *fmt, ...)
     va_end(ap);
 }
 
+/* ------------------------------------------------------------ sniff */
+
+enum { SNIFF_BYTES = 64 * 1024 };
+
+/* 1 when s[0..n) is valid UTF-8, a character cut by the end of the
+ * sample allowed. */
+static int sample_utf8(const char *s, size_t n)
+{
+    size_t cut = n;
+    /* drop an incomplete last character: at most 3 bytes back */
+    for (size_t back = 1; back <= 3 && back <= n; back++) {
+        unsigned char c = (unsigned char)s[n - back];
+        if ((c & 0xC0) == 0x80) continue;
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        if (need > back) cut = n - back;
+        break;
+    }
+    return hd_utf8_valid(s, cut);
+}
+
+/* 1 when s[0..n) decodes as GB18030 (glibc iconv), a character cut by the
+ * end of the sample allowed. */
+static int sample_gb18030(const char *s, size_t n)
+{
+    iconv_t cd = iconv_open("UTF-8", "GB18030");
+    if (cd == (iconv_t)-1) return 0;
+    char out[4096];
+    char *in = (char *)s;
+    size_t inleft = n;
+    int ok = 1;
+    while (inleft > 0) {
+        char *o = out;
+        size_t oleft = sizeof out;
+        size_t rc = iconv(cd, &in, &inleft, &o, &oleft);
+        if (rc != (size_t)-1) break;
+        if (errno == E2BIG) continue;
+        if (errno == EINVAL && inleft <= 4) break;     /* cut by the sample */
+        ok = 0;
+        break;
+    }
+    iconv_close(cd);
+    return ok;
+}
+
+/* Counts bytes >= 0x80 of s[0..n). */
+static size_t non_ascii(const unsigned char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) k += s[i] >= 0x80;
+    return k;
+}
+
+/* Non-ASCII bytes of a valid UTF-8 start after which its encoding is
+ * taken as shown (about 20 Chinese characters): the sniff then stops
+ * decoding, and later bad bytes stay row-level ENCODING (SPEC §7 "bad
+ * bytes past a good start"). */
+enum { SNIFF_ENOUGH = 64 };
+
+/* The encoding verdict on text[0..n) (n < SNIFF_BYTES and not at the end
+ * of the file: `final` 0). Returns 1 decided (*why set), 0 undecided. */
+static int encoding_verdict(const char *text, size_t n, hd_encoding enc, int final, hd_reason *why)
+{
+    *why = HD_R_NONE;
+    if (enc == HD_ENC_UTF8) {
+        size_t off = n >= 3 && !memcmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+        if (!sample_utf8(text + off, n - off)) {
+            if (sample_gb18030(text + off, n - off)) *why = HD_R_WRONG_ENCODING;
+            return 1;
+        }
+        return final || non_ascii((const unsigned char *)text + off, n - off) >= SNIFF_ENOUGH;
+    }
+    size_t off = n >= 4 && !memcmp(text, "\x84\x31\x95\x33", 4) ? 4 : 0;
+    if (!sample_utf8(text + off, n - off)) return 1;          /* not UTF-8: as declared */
+    size_t na = non_ascii((const unsigned char *)text + off, n - off);
+    if (na >= SNIFF_ENOUGH || (final && na > 0)) { *why = HD_R_WRONG_ENCODING; return 1; }
+    return final;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t ntext,
+                   hd_encoding enc, char *msg, size_t cap)
+{
+    hd_reason why = HD_R_NONE, enc_why = HD_R_NONE;
+    /* growing prefixes: a start that shows its encoding decides, so bad
+     * bytes past a good start stay row-level ENCODING */
+    for (size_t k = ntext < 4096 ? ntext : 4096;; k = k * 2 < ntext ? k * 2 : ntext)
+        if (encoding_verdict((const char *)t, k, enc, k == ntext, &enc_why) || k == ntext) break;
+    const char *looks = NULL;
+    if (ends_with(path, ".zst") && !zstd) {
+        why = HD_R_NOT_ZSTD;
+        snprintf(msg, cap, "%s: NOT_ZSTD: 文件名以 .zst 结尾，但不是 zstd 压缩文件；请用 zstd 压缩后发送，或去掉文件名中的 .zst / "
+                 "the name ends in .zst but the file has no zstd magic; compress it with zstd, or drop .zst from its name",
+                 path);
+    } else if (ntext >= 4 && ((t[0] == 0xFF && t[1] == 0xFE && t[2] == 0 && t[3] == 0) ||
+                              (t[0] == 0 && t[1] == 0 && t[2] == 0xFE && t[3] == 0xFF))) {
+        looks = "UTF-32 text (UTF-32 文本)";
+    } else if (ntext >= 2 && ((t[0] == 0xFF && t[1] == 0xFE) || (t[0] == 0xFE && t[1] == 0xFF))) {
+        looks = "UTF-16 \"Unicode text\" (UTF-16 “Unicode 文本”)";
+    } else if (ntext >= 4 && !memcmp(t, "PK\x03\x04", 4)) {
+        looks = "a ZIP archive, e.g. an .xlsx workbook renamed .csv (ZIP 压缩包，如改了扩展名的 .xlsx 工作簿)";
+    } else if (ntext >= 8 && !memcmp(t, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) {
+        looks = "an OLE file, e.g. an .xls workbook renamed .csv (OLE 文件，如改了扩展名的 .xls 工作簿)";
+    } else if (enc_why == HD_R_WRONG_ENCODING && enc == HD_ENC_UTF8) {
+        why = HD_R_WRONG_ENCODING;
+        snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 UTF-8，文件却是 GBK/GB18030 编码；请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”，"
+                 "或把格式说明的 encoding 改为 gbk / the descriptor says UTF-8 but the text is GBK/GB18030; save it as "
+                 "\"CSV UTF-8 (Comma delimited)\", or set encoding = gbk", path);
+    } else if (enc_why == HD_R_WRONG_ENCODING) {
+        why = HD_R_WRONG_ENCODING;
+        snprintf(msg, cap, "%s: WRONG_ENCODING: 格式说明写的是 GBK/GB18030，文件却是 UTF-8 编码；请按格式说明的编码重新导出，"
+                 "或把格式说明的 encoding 改为 utf-8 / the descriptor says GBK/GB18030 but the text is UTF-8; export it "
+                 "again in the declared encoding, or set encoding = utf-8", path);
+    }
+    if (looks) {
+        why = HD_R_NOT_CSV;
+        snprintf(msg, cap, "%s: NOT_CSV: 这不是 CSV 文本文件，看起来是 %s；请在 Excel 中“另存为”“CSV UTF-8（逗号分隔）”后重新提交 / "
+                 "the file is not CSV text, it looks like %s; in Excel use Save As, \"CSV UTF-8 (Comma delimited)\"",
+                 path, looks, looks);
+    }
+    return why;
+}
+
 int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  hd_row_fn fn, void *user, hd_scan_shared *shared,
                  int pos_out[HD_F__COUNT])
@@ -92,6 +223,20 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
         return HD_OK;
     }
     if (shared) hd_reader_use_cores(rd, shared->cores);
+    /* SPEC §7: a file that is not what it claims is damaged as a whole;
+     * its first 64 KiB, decoded once, are then read by the CSV reader */
+    const unsigned char *head;
+    size_t nhead;
+    if (hd_reader_peek(rd, SNIFF_BYTES, &head, &nhead) != 0) { hd_reader_close(rd); return HD_ESOFTWARE; }
+    char smsg[1024];
+    hd_reason sn = hd_sniff(res->path, hd_reader_is_zstd(rd), head, nhead, d->csv.encoding, smsg, sizeof smsg);
+    if (sn != HD_R_NONE) {
+        damage(res, sn, "%s", smsg);
+        res->bytes_in = hd_reader_in_bytes(rd);
+        res->bytes_out = hd_reader_out_bytes(rd);
+        hd_reader_close(rd);
+        return HD_OK;
+    }
     hd_csv_opts o = d->csv;
     o.path = res->path;
     hd_csv *c = NULL;
@@ -159,6 +304,12 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
         hd_reason why = hd_row_map(d, pos, nfields, &row, as_of, &ctx, rec, &bad);
         if (why == HD_R_NONE) res->ledger.rows_ok++;
         else {
+            /* SPEC §7: a runaway record in an extract swallowed rows that
+             * could be anyone's: its source is damaged */
+            if (res->source >= 0 && (why == HD_R_LINE_TOO_LONG || why == HD_R_UNBALANCED_QUOTE))
+                damage(res, HD_R_RECORD_OVERRUN, "%s:%lu: RECORD_OVERRUN: a record runs %s; the rows it swallowed could be anyone's",
+                       res->path, (unsigned long)row.line,
+                       why == HD_R_LINE_TOO_LONG ? "past max_line" : "to the end of the file inside a quote");
             res->ledger.rows_quarantined++;
             if (hd_file_result_quarantine(res, row.line, why, bad, row.raw, row.raw_len) != HD_OK) {
                 rc = HD_ESOFTWARE;

@@ -67,8 +67,10 @@ int cli_parse_date(const char *s, hd_date *out);
 
 /* Runs a job the way `hedui run` does: progress bar, hd_run, summary on
  * stdout (unless -q). outdir (4096 bytes, may be NULL) gets the final
- * output directory. @return hd_run's status. */
-int cli_run_job(const char *job_path, int force, char *outdir);
+ * output directory. @return hd_run's status.
+ * flags: CLI_RUN_FORCE (--force), CLI_RUN_ALLOW_FUTURE (--allow-future-as-of) */
+enum { CLI_RUN_FORCE = 1, CLI_RUN_ALLOW_FUTURE = 2 };
+int cli_run_job(const char *job_path, int flags, char *outdir);
 
 /* Command entry points: argv[0] is the command word. Return exit codes. */
 int cmd_run(int argc, char **argv);

@@ -173,7 +173,25 @@ static void summary(const hd_run_result *r, int status)
     fmt_count(r->rows_unmatched, e, sizeof e);
     printf("\nRows       %s read in %llu files: %s ok, %s quarantined; extracts: %s matched, %s unmatched\n",
            a, (unsigned long long)r->files, b, c, d, e);
+    /* SPEC §7: every kind checked and not checked */
+    printf("Kinds      checked:");
+    int any = 0;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
+        if (r->kinds_checked & (1u << k)) {
+            printf(" %s%s", hd_kind_name((hd_kind)k), r->kinds_damaged & (1u << k) ? " (damaged)" : "");
+            any = 1;
+        }
+    printf("%s\n           not checked:", any ? "" : " none");
+    any = 0;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
+        if (!(r->kinds_checked & (1u << k))) {
+            printf(" %s%s", hd_kind_name((hd_kind)k), r->kinds_required & (1u << k) ? " (required: NO_SOURCE)" : "");
+            any = 1;
+        }
+    printf("%s\n", any ? "" : " none");
     printf("Damaged    %s\n", r->damaged ? "yes (every household is at least REVIEW: SOURCE_INCOMPLETE)" : "no");
+    if (r->rejected_files)
+        printf("Rejected   %u applicant files (see county/<code>/rejected_files.csv)\n", r->rejected_files);
     printf("Output     %s\n", r->outdir[0] ? r->outdir : "(none)");
     where(r->outdir);
     printf("Manifest   %s\n", r->signed_manifest ? "signed (manifest.sig)" : "NOT signed (no signing_key in the job)");
@@ -182,8 +200,9 @@ static void summary(const hd_run_result *r, int status)
 
 enum { RUN_WHOLE = 0, RUN_PART, RUN_MERGE };
 
-static int run_with(const char *job_path, int force, int mode, int k, int n, char *outdir)
+static int run_with(const char *job_path, int flags, int mode, int k, int n, char *outdir)
 {
+    int force = flags & CLI_RUN_FORCE;
     hd_run_opts o;
     memset(&o, 0, sizeof o);
     o.threads = g_cli.threads;
@@ -192,6 +211,7 @@ static int run_with(const char *job_path, int force, int mode, int k, int n, cha
         o.threads = n > 0 ? (int)n : 1;
     }
     o.force = force;
+    o.allow_future_as_of = (flags & CLI_RUN_ALLOW_FUTURE) != 0;
     o.log = cli_log_sink;
     progress p;
     memset(&p, 0, sizeof p);
@@ -224,14 +244,14 @@ static int run_with(const char *job_path, int force, int mode, int k, int n, cha
     return rc;
 }
 
-int cli_run_job(const char *job_path, int force, char *outdir)
+int cli_run_job(const char *job_path, int flags, char *outdir)
 {
-    return run_with(job_path, force, RUN_WHOLE, 0, 0, outdir);
+    return run_with(job_path, flags, RUN_WHOLE, 0, 0, outdir);
 }
 
-enum { OPT_FORCE = 1, OPT_PART, OPT_PARTS };
+enum { OPT_FORCE = 1, OPT_FUTURE, OPT_PART, OPT_PARTS };
 
-struct run_args { int force, part, k, n; const char *cmd; };
+struct run_args { int flags, part, k, n; const char *cmd; };
 
 /* A whole number 0 .. 1000000 at s, up to the end or stop; -1 if not. */
 static long whole(const char *s, const char *stop)
@@ -248,7 +268,8 @@ static long whole(const char *s, const char *stop)
 static int on_opt(void *user, int id, const char *arg)
 {
     struct run_args *a = user;
-    if (id == OPT_FORCE) a->force = 1;
+    if (id == OPT_FORCE) a->flags |= CLI_RUN_FORCE;
+    if (id == OPT_FUTURE) a->flags |= CLI_RUN_ALLOW_FUTURE;
     if (id == OPT_PART) {
         const char *slash = strchr(arg, '/');
         long k = slash ? whole(arg, slash) : -1, n = slash ? whole(slash + 1, slash + strlen(slash)) : -1;
@@ -276,22 +297,24 @@ static int run_cmd(const char *cmd, int argc, char **argv, const cli_optdef *def
     if (rc == 0 && npos != 1)
         rc = npos ? cli_usage(cmd, "%s takes one job file, not %d arguments", cmd, npos)
                   : cli_usage(cmd, "missing JOB.ini");
-    if (rc == 0 && a.part && a.force)
+    if (rc == 0 && a.part && (a.flags & CLI_RUN_FORCE))
         rc = cli_usage(cmd, "--force rebuilds a run directory: give it to hedui merge, not to a part");
     if (rc == 0)
-        rc = run_with(pos[0], a.force, merge ? RUN_MERGE : a.part ? RUN_PART : RUN_WHOLE, a.k, a.n, NULL);
+        rc = run_with(pos[0], a.flags, merge ? RUN_MERGE : a.part ? RUN_PART : RUN_WHOLE, a.k, a.n, NULL);
     free(pos);
     return rc;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { "--part", 1, OPT_PART }, { NULL, 0, 0 } };
+    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { "--allow-future-as-of", 0, OPT_FUTURE },
+                                       { "--part", 1, OPT_PART }, { NULL, 0, 0 } };
     return run_cmd("run", argc, argv, defs, 0);
 }
 
 int cmd_merge(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { "--parts", 1, OPT_PARTS }, { NULL, 0, 0 } };
+    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { "--allow-future-as-of", 0, OPT_FUTURE },
+                                       { "--parts", 1, OPT_PARTS }, { NULL, 0, 0 } };
     return run_cmd("merge", argc, argv, defs, 1);
 }

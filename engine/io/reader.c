@@ -144,6 +144,10 @@ struct hd_reader {
     hd_cores *cores;           /* budget to borrow a core from; NULL: never */
     size_t *reqs;              /* every read size asked for, for a replay */
     size_t nreqs, capreqs;
+    /* hd_reader_peek: decoded bytes handed back to the next reads */
+    unsigned char *pb;
+    size_t pb_len, pb_pos;
+    int peeked;
 };
 
 /* Offset in the file of in[in_pos]: where decoding stands. */
@@ -557,6 +561,15 @@ static ssize_t read_ahead(hd_reader *r, unsigned char *buf, size_t cap, hd_error
 
 ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err)
 {
+    if (r->pb_pos < r->pb_len && cap > 0) {
+        /* what hd_reader_peek decoded comes first; the reads that decoded
+         * it are already in the replay log */
+        size_t k = r->pb_len - r->pb_pos < cap ? r->pb_len - r->pb_pos : cap;
+        memcpy(buf, r->pb + r->pb_pos, k);
+        r->pb_pos += k;
+        if (r->pb_pos == r->pb_len) { free(r->pb); r->pb = NULL; r->pb_len = r->pb_pos = 0; }
+        return (ssize_t)k;
+    }
     if (r->cores && r->is_zstd && r->reqs && !r->no_ahead) {
         if (r->nreqs == r->capreqs) {
             size_t nc = r->capreqs * 2;
@@ -594,9 +607,34 @@ uint64_t hd_reader_in_bytes(const hd_reader *r) { return r->async ? r->c_in : r-
 uint64_t hd_reader_out_bytes(const hd_reader *r) { return r->async ? r->c_out : r->out_bytes; }
 uint64_t hd_reader_file_size(const hd_reader *r) { return r->file_size; }
 
+int hd_reader_peek(hd_reader *r, size_t n, const unsigned char **out, size_t *len)
+{
+    *out = NULL;
+    *len = 0;
+    if (r->peeked || n == 0) return -1;    /* once, before the first read */
+    r->peeked = 1;
+    unsigned char *b = malloc(n);
+    if (!b) return -1;
+    size_t got = 0;
+    while (got < n) {
+        hd_error e;
+        ssize_t k = hd_reader_read(r, b + got, n - got, &e);
+        if (k <= 0) break;                 /* an error is sticky: the next read says it */
+        got += (size_t)k;
+    }
+    r->pb = b;
+    r->pb_len = got;
+    r->pb_pos = 0;
+    if (got == 0) { free(b); r->pb = NULL; }
+    *out = r->pb;
+    *len = got;
+    return 0;
+}
+
 void hd_reader_close(hd_reader *r)
 {
     if (!r) return;
+    free(r->pb);
     if (r->async) ahead_stop(r);
     free(r->reqs);
     if (r->fd >= 0) close(r->fd);

@@ -143,9 +143,46 @@ void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, s
     hd_report_evidence_lang(st, r, 0, out, cap);
 }
 
+/* Calls fn for each quarantined extract row whose ID is member mb's
+ * (SPEC §7 EVIDENCE_UNREADABLE), in result (source, file) and line order;
+ * only when its household carries the flag, so the scan is rare. */
+static int each_unread(const hd_run_state *st, const hd_member *mb,
+                       int (*fn)(void *, const hd_file_result *, const struct hd_unread *), void *user)
+{
+    const hd_model *m = st->m;
+    if (!(m->households[mb->household].flags & HD_HF_EVIDENCE_UNREADABLE)) return 0;
+    uint32_t mi = (uint32_t)(mb - m->members);
+    int n = 0;
+    for (uint32_t i = 0; i < st->nresults; i++) {
+        const hd_file_result *r = &st->results[i];
+        for (uint32_t u = 0; u < r->nunread; u++)
+            if (r->unread[u].member == mi) {
+                n++;
+                if (fn && fn(user, r, &r->unread[u])) return n;
+            }
+    }
+    return n;
+}
+
+struct unread_ev { const hd_run_state *st; char *ev; size_t cap, used; };
+
+static int unread_text(void *user, const hd_file_result *r, const struct hd_unread *u)
+{
+    struct unread_ev *e = user;
+    int n = snprintf(e->ev + e->used, e->cap - e->used, "%sEVIDENCE_UNREADABLE: %s %s:%llu %s",
+                     e->used ? " | " : "", e->st->job->sources[r->source].name,
+                     hd_path_rel(r->path, e->st->job->dir), (unsigned long long)u->line,
+                     hd_reason_name(u->reason));
+    if (n < 0 || (size_t)n >= e->cap - e->used) { e->ev[e->used] = 0; return 1; }
+    e->used += (size_t)n;
+    return 0;
+}
+
 uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_member *mb)
 {
     uint32_t bits = records_findings(st->m, mb);
+    if ((st->judg[h].findings & (1u << HD_FD_EVIDENCE_UNREADABLE)) && each_unread(st, mb, NULL, NULL))
+        bits |= 1u << HD_FD_EVIDENCE_UNREADABLE;
     if (mb->duplicate && (st->judg[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
         bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
     if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
@@ -170,7 +207,10 @@ size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *m
         if (n < 0 || (size_t)n >= cap - used) { ev[used] = 0; break; }
         used += (size_t)n;
     }
-    return used;
+    /* SPEC §7: source, file, line and reason of each unreadable row */
+    struct unread_ev e = { st, ev, cap, used };
+    each_unread(st, mb, unread_text, &e);
+    return e.used;
 }
 
 size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap)

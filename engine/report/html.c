@@ -278,6 +278,16 @@ static void header(hd_out *o, const page *pg)
             esc(o, hd_path_rel(ss->damage_msg, st->job->dir));
             hd_out_str(o, "</li>\n");
         }
+        for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+            if (!(st->kinds_missing & (1u << k))) continue;
+            hd_out_str(o, "<li><b>");
+            esc(o, hd_kind_label_zh((hd_kind)k));
+            hd_out_str(o, " kind ");
+            esc(o, hd_kind_name((hd_kind)k));
+            hd_out_str(o, "</b>: <span data-kind=\"");
+            esc(o, hd_kind_name((hd_kind)k));
+            hd_out_str(o, "\" data-k=\"damage\">NO_SOURCE</span> \xE2\x80\x94 the policy requires it and the job has no source of it</li>\n");
+        }
         hd_out_str(o, "</ul></div>\n");
     }
     hd_out_str(o, "<div class=\"cards\">\n");
@@ -778,6 +788,34 @@ static const char *const script =
     "q.addEventListener('input',apply);sel.addEventListener('change',apply);box.hidden=false;apply();\n"
     "})();\n</script>\n";
 
+/* SPEC §7: every kind of evidence, checked or not (a required kind that is
+ * not checked damaged the run: NO_SOURCE). */
+static int kind_checked(const hd_run_state *st, int k)
+{
+    for (int s = 0; s < st->job->nsources; s++)
+        if (st->src[s].desc->kind == (hd_kind)k) return 1;
+    return 0;
+}
+
+static void kinds_section(hd_out *o, const page *pg)
+{
+    const hd_run_state *st = pg->st;
+    for (int pass = 1; pass >= 0; pass--) {
+        hd_out_str(o, pass ? "<p id=\"kinds\"><b>\xE5\xB7\xB2\xE6\xA0\xB8\xE5\xAF\xB9 Kinds checked:</b>"
+                           : "<p id=\"kinds-not\"><b>\xE6\x9C\xAA\xE6\xA0\xB8\xE5\xAF\xB9 Not checked:</b>");
+        int any = 0;
+        for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+            if (kind_checked(st, k) != pass) continue;
+            hd_out_str(o, any++ ? ", " : " ");
+            esc(o, hd_kind_label_zh((hd_kind)k));
+            hd_out_str(o, " ");
+            esc(o, hd_kind_name((hd_kind)k));
+            if (!pass && (st->policy->required_kinds & (1u << k))) hd_out_str(o, " (required: NO_SOURCE)");
+        }
+        hd_out_str(o, any ? ".</p>\n" : " \xE6\x97\xA0 none.</p>\n");
+    }
+}
+
 /*
  * The page, section by section, in the order an auditor reads: what to
  * review first, then where (counties) and why (reasons), then how complete
@@ -800,6 +838,8 @@ static const section sections[] = {
     { "counties", "\xE5\x90\x84\xE5\x8C\xBA\xE5\x8E\xBF\xE6\xA0\xB8\xE5\xAF\xB9\xE7\xBB\x93\xE8\xAE\xBA Verdicts per county",
       counties_section, NULL },
     { "reasons", "\xE5\x8E\x9F\xE5\x9B\xA0\xE7\xBB\x9F\xE8\xAE\xA1 Reason frequencies", reasons_section, NULL },
+    { "kinds-checked", "\xE6\xA0\xB8\xE5\xAF\xB9\xE7\x9A\x84\xE8\xB5\x84\xE6\x96\x99\xE7\xA7\x8D\xE7\xB1\xBB Kinds of evidence checked",
+      kinds_section, NULL },
     { "ledger", "\xE6\x95\xB0\xE6\x8D\xAE\xE8\xA1\x8C\xE5\x8F\xB0\xE8\xB4\xA6 Row ledger per input file", ledger_section, NULL },
     { "sources", "\xE5\x90\x84\xE6\x95\xB0\xE6\x8D\xAE\xE6\xBA\x90\xE5\x8C\xB9\xE9\x85\x8D\xE7\x8E\x87 Match rates per source",
       sources_section, NULL },

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "batch/internal.h"
+#include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
 #include "util/path.h"
@@ -210,19 +211,33 @@ static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
 static void quarantine_rows(hd_out *o, const hd_run_state *st, const hd_file_result *r)
 {
     const char *file = hd_path_rel(r->path, st->job->dir);
+    const hd_descriptor *d = r->source < 0 ? st->app_desc : st->src[r->source].desc;
+    int iconv_file = d && d->csv.encoding != HD_ENC_UTF8;
     for (uint32_t i = 0; i < r->nq; i++) {
         const hd_qrow *q = &r->q[i];
         hd_out_csv_str(o, file, 1);
         hd_out_csv_i64(o, (int64_t)q->line, 0);
         hd_out_csv_str(o, hd_reason_name(q->reason), 0);
         hd_out_csv_str(o, q->field >= 0 ? hd_field_name((hd_fid)q->field) : "", 0);
-        /* raw rows may hold bytes that are not UTF-8: written as \xHH */
+        /* SPEC §7 "Quarantine rows are kept as they were": a byte invalid
+         * in the file's encoding is \xHH with its own value (a GBK or
+         * GB18030 reader marks it 0xFF followed by the byte), a backslash
+         * \\, CR and LF \r and \n, other control bytes \xHH; so
+         * hd_quarantine_unescape gives the row back */
         char *buf = malloc((size_t)q->raw_len * 4 + 1);
         size_t n = 0;
         if (buf) {
             for (uint32_t k = 0; k < q->raw_len;) {
                 size_t l = 0;
                 unsigned char c = (unsigned char)q->raw[k];
+                if (c == '\\') { buf[n++] = '\\'; buf[n++] = '\\'; k++; continue; }
+                if (c == '\r') { buf[n++] = '\\'; buf[n++] = 'r'; k++; continue; }
+                if (c == '\n') { buf[n++] = '\\'; buf[n++] = 'n'; k++; continue; }
+                if (c == 0xFF && iconv_file && k + 1 < q->raw_len && (unsigned char)q->raw[k + 1] >= 0x80) {
+                    n += (size_t)sprintf(buf + n, "\\x%02X", (unsigned char)q->raw[k + 1]);
+                    k += 2;
+                    continue;
+                }
                 if (c >= 0x20 || c == '\t') {
                     l = hd_utf8_valid(q->raw + k, 1) ? 1 : 0;
                     for (size_t t = 2; !l && t <= 4 && k + t <= q->raw_len; t++)
@@ -252,8 +267,14 @@ static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result 
     hd_out_printf(o, ", \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64 ", \"rows_quarantined\": %" PRIu64,
                   l->rows, l->rows_ok, l->rows_quarantined);
     if (!applicants)
-        hd_out_printf(o, ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64,
-                      l->rows_matched, l->rows_unmatched);
+        hd_out_printf(o, ", \"rows_quarantined_matched\": %" PRIu64 ", \"rows_matched\": %" PRIu64
+                      ", \"rows_unmatched\": %" PRIu64, l->rows_quarantined_matched, l->rows_matched, l->rows_unmatched);
+    hd_out_printf(o, ", \"ids_suspect\": %" PRIu64, l->ids_suspect);
+    if (applicants && r->damage != HD_R_NONE) {
+        /* SPEC §7: rejected whole; its county's rejected_files.csv says why */
+        hd_out_str(o, ", \"rejected\": true, \"county\": ");
+        hd_out_json_str(o, r->county);
+    }
     hd_out_printf(o, ", \"header_lines\": %" PRIu64 ", \"skipped_lines\": %" PRIu64
                   ", \"blank_lines\": %" PRIu64 ", \"trailer_lines\": %" PRIu64,
                   l->header_lines, l->skipped_lines, l->blank_lines, l->trailer_lines);
@@ -340,6 +361,34 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
         hd_out_str(o, "}");
     }
     hd_out_str(o, st->job->nsources ? "\n  ],\n" : "],\n");
+    /* SPEC §7: every extract kind, checked or not */
+    hd_out_str(o, "  \"kinds\": {");
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
+        uint64_t files = 0, rows = 0, matched = 0;
+        int damaged = 0, nsrc = 0;
+        hd_out_str(o, k > HD_KIND_APPLICANTS + 1 ? ",\n    " : "\n    ");
+        hd_out_json_str(o, hd_kind_name((hd_kind)k));
+        hd_out_str(o, ": {\"sources\": [");
+        for (int s = 0; s < st->job->nsources; s++) {
+            const hd_source_state *ss = &st->src[s];
+            if (ss->desc->kind != (hd_kind)k) continue;
+            if (nsrc++) hd_out_str(o, ", ");
+            hd_out_json_str(o, st->job->sources[s].name);
+            files += (uint64_t)ss->nfiles;
+            for (int f = 0; f < ss->nfiles; f++) {
+                rows += st->results[ss->first_result + (uint32_t)f].ledger.rows;
+                matched += st->results[ss->first_result + (uint32_t)f].ledger.rows_matched;
+            }
+            if (ss->damage != HD_R_NONE) damaged = 1;
+        }
+        int missing = (st->kinds_missing >> k) & 1;
+        hd_out_printf(o, "], \"files\": %" PRIu64 ", \"rows\": %" PRIu64 ", \"rows_matched\": %" PRIu64
+                      ", \"required\": %s, \"checked\": %s, \"damaged\": %s, \"damage\": %s}",
+                      files, rows, matched, (st->policy->required_kinds >> k) & 1 ? "true" : "false",
+                      nsrc ? "true" : "false", damaged || missing ? "true" : "false",
+                      missing ? "\"NO_SOURCE\"" : "null");
+    }
+    hd_out_str(o, "\n  },\n");
     hd_out_str(o, "  \"files\": [\n");
     uint64_t t[5] = {0};
     for (uint32_t i = 0; i < st->nresults; i++) {
@@ -505,9 +554,57 @@ static int matches_jsonl(hd_run_state *st, const char *dir, hd_error *err)
     return hd_out_close(o, err);
 }
 
-/* quarantine/applicants.csv, then quarantine/<source>.csv of each source. */
+static int cmp_rejected(const void *a, const void *b)
+{
+    const hd_file_result *x = *(const hd_file_result *const *)a, *y = *(const hd_file_result *const *)b;
+    int c = strcmp(hd_report_county_dir(x->county), hd_report_county_dir(y->county));
+    return c ? c : (x->index < y->index ? -1 : x->index > y->index);
+}
+
+/* SPEC §7: county/<code>/rejected_files.csv for each county with an
+ * applicant file rejected whole (file, reason, message in Chinese and
+ * English, what to do), counties in code order, files in path order. */
+static int rejected_files(hd_run_state *st, const char *dir, hd_error *err)
+{
+    const hd_file_result **rf = calloc((size_t)st->napp_files + 1, sizeof *rf);
+    if (!rf) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    uint32_t n = 0;
+    for (int i = 0; i < st->napp_files; i++)
+        if (st->results[i].damage != HD_R_NONE) rf[n++] = &st->results[i];
+    qsort(rf, n, sizeof *rf, cmp_rejected);
+    int rc = HD_OK;
+    for (uint32_t i = 0; i < n && rc == HD_OK;) {
+        const char *cdir = hd_report_county_dir(rf[i]->county);
+        char rel[256];
+        snprintf(rel, sizeof rel, "county/%s/rejected_files.csv", cdir);
+        hd_out *o;
+        if ((rc = open_in(&o, dir, rel, err)) != HD_OK) break;
+        hd_out_str(o, "file,reason,reason_zh,message,advice_zh,advice_en\n");
+        for (; i < n && !strcmp(cdir, hd_report_county_dir(rf[i]->county)); i++) {
+            const hd_file_result *r = rf[i];
+            char zh[1024], en[1024];
+            hd_reason_advice_ex(r->damage, -1, NULL, HD_LANG_ZH, NULL, zh, sizeof zh);
+            hd_reason_advice_ex(r->damage, -1, NULL, HD_LANG_EN, NULL, en, sizeof en);
+            hd_out_csv_str(o, hd_path_rel(r->path, st->job->dir), 1);
+            hd_out_csv_str(o, hd_reason_name(r->damage), 0);
+            hd_out_csv_str(o, hd_reason_label(r->damage, HD_LANG_ZH), 0);
+            hd_out_csv_str(o, hd_path_rel(r->damage_msg, st->job->dir), 0);
+            hd_out_csv_str(o, zh, 0);
+            hd_out_csv_str(o, en, 0);
+            hd_out_str(o, "\n");
+        }
+        rc = hd_out_close(o, err);
+    }
+    free(rf);
+    return rc;
+}
+
+/* quarantine/applicants.csv, then quarantine/<source>.csv of each source;
+ * and the counties' rejected_files.csv. */
 static int quarantine_all(hd_run_state *st, const char *dir, hd_error *err)
 {
+    int rrc = rejected_files(st, dir, err);
+    if (rrc != HD_OK) return rrc;
     static const char *const qheader = "file,line,reason,field,raw\n";
     hd_out *q;
     int rc = open_in(&q, dir, "quarantine/applicants.csv", err);

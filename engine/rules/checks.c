@@ -476,20 +476,25 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
     int lost = hh->row_rejected;
     for (uint32_t i = m0; i < m1 && !lost; i++) lost = m->members[i].rejected != HD_R_NONE;
     if (lost) raised |= BIT(HD_FD_APPLICANT_ROW_REJECTED);
+    if (hh->flags & HD_HF_EVIDENCE_UNREADABLE) raised |= BIT(HD_FD_EVIDENCE_UNREADABLE);
+    if (hh->flags & HD_HF_ID_SUSPECT) raised |= BIT(HD_FD_ID_SUSPECT);
+    if (hh->flags & HD_HF_APPLICATION_ID_REUSED) raised |= BIT(HD_FD_APPLICATION_ID_REUSED);
 
     /* outcomes: a finding counts only when its outcome is not ignore */
     uint32_t counted = 0;
     int verdict = HD_V_ELIGIBLE;
     for (int f = 0; f < HD_FD__COUNT; f++) {
-        if (!(raised & BIT(f)) || tp->outcome[f] == HD_OUT_IGNORE) continue;
+        if (!(raised & BIT(f))) continue;
+        /* SPEC §4/§6/§7: a damaged source, a lost row, unreadable
+         * evidence, a suspect ID or a reused id never lets a household
+         * come out eligible nor is hidden; the loader refuses such
+         * outcomes, this guards it */
+        int o = tp->outcome[f];
+        if (hd_finding_floor((hd_finding)f) && o < HD_OUT_REVIEW) o = HD_OUT_REVIEW;
+        if (o == HD_OUT_IGNORE) continue;
         counted |= BIT(f);
-        if (tp->outcome[f] > verdict) verdict = tp->outcome[f];
+        if (o > verdict) verdict = o;
     }
-    /* SPEC §4/§6: a damaged source or a lost row never lets a household
-     * come out eligible; the loader refuses such outcomes, this guards it */
-    if ((raised & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) &&
-        verdict < HD_V_REVIEW)
-        verdict = HD_V_REVIEW;
     /* the evidence bits back to the model (a rejected member has no
      * records of the scratch; its own, if any, keep only counted bits) */
     size_t j = 0;

@@ -44,6 +44,9 @@ static const char *const finding_names[HD_FD__COUNT] = {
     [HD_FD_NAME_MISMATCH] = "NAME_MISMATCH",
     [HD_FD_SOURCE_INCOMPLETE] = "SOURCE_INCOMPLETE",
     [HD_FD_APPLICANT_ROW_REJECTED] = "APPLICANT_ROW_REJECTED",
+    [HD_FD_EVIDENCE_UNREADABLE] = "EVIDENCE_UNREADABLE",
+    [HD_FD_ID_SUSPECT] = "ID_SUSPECT",
+    [HD_FD_APPLICATION_ID_REUSED] = "APPLICATION_ID_REUSED",
 };
 
 /* The labels are the project's (SPEC §6 "Audit JSONL"); docs/reasons.md
@@ -62,7 +65,17 @@ static const char *const finding_labels[HD_FD__COUNT] = {
     [HD_FD_NAME_MISMATCH] = "姓名与数据源记录不一致",
     [HD_FD_SOURCE_INCOMPLETE] = "数据源不完整或已损坏",
     [HD_FD_APPLICANT_ROW_REJECTED] = "申请人信息行无法使用",
+    [HD_FD_EVIDENCE_UNREADABLE] = "数据源中有该户成员的记录无法读取",
+    [HD_FD_ID_SUSPECT] = "身份证号码疑被表格软件改动",
+    [HD_FD_APPLICATION_ID_REUSED] = "申请编号被重复使用",
 };
+
+int hd_finding_floor(hd_finding f)
+{
+    return f == HD_FD_SOURCE_INCOMPLETE || f == HD_FD_APPLICANT_ROW_REJECTED ||
+           f == HD_FD_EVIDENCE_UNREADABLE || f == HD_FD_ID_SUSPECT ||
+           f == HD_FD_APPLICATION_ID_REUSED;
+}
 
 const char *hd_finding_name(hd_finding f)
 {
@@ -128,7 +141,7 @@ struct partial {
     uint8_t outcome_set[HD_FD__COUNT];
 };
 
-enum { PK_NAME, PK_STANDARDS, PK_MAXQ, PK_MAXAGE, PK__COUNT };
+enum { PK_NAME, PK_STANDARDS, PK_MAXQ, PK_MAXAGE, PK_REQKINDS, PK_MAXDROP, PK__COUNT };
 
 struct parse {
     hd_policy *p;
@@ -253,9 +266,8 @@ static int type_key(struct parse *ps, struct partial *sp, const char *secname,
         else if (strcmp(v, "review") == 0) o = HD_OUT_REVIEW;
         else if (strcmp(v, "ignore") == 0) o = HD_OUT_IGNORE;
         else return fail_at(ps, "%s: '%s' is not ineligible, review or ignore", name, v);
-        if ((f == HD_FD_SOURCE_INCOMPLETE || f == HD_FD_APPLICANT_ROW_REJECTED) &&
-            o < HD_OUT_REVIEW)
-            return fail_at(ps, "%s: cannot be set below review (SPEC 6)", name);
+        if (hd_finding_floor((hd_finding)f) && o < HD_OUT_REVIEW)
+            return fail_at(ps, "%s: cannot be set below review (SPEC 6, 7)", name);
         sp->v.outcome[f] = o;
         sp->outcome_set[f] = 1;
         return 1;
@@ -329,6 +341,7 @@ static int policy_key(struct parse *ps, const char *name, const char *v)
 {
     static const char *const pkeys[PK__COUNT] = {
         "name", "standards", "max_quarantine_pct", "max_age_days",
+        "required_kinds", "max_rows_drop_pct",
     };
     int k;
     for (k = 0; k < PK__COUNT; k++)
@@ -357,6 +370,36 @@ static int policy_key(struct parse *ps, const char *name, const char *v)
             return fail_at(ps, "max_age_days: '%s' is not a number of days (0..100000)", v);
         ps->p->max_age_days = (int32_t)x;
         break;
+    case PK_MAXDROP:
+        if (!parse_int(v, 0, 100, &x))
+            return fail_at(ps, "max_rows_drop_pct: '%s' is not a percentage (0..100)", v);
+        ps->p->max_rows_drop_pct = (int32_t)x;
+        break;
+    case PK_REQKINDS: {
+        /* "deposit, vehicle, ..." (SPEC §7); empty: none required */
+        uint32_t m = 0;
+        const char *c = v;
+        while (*c) {
+            const char *end = strchr(c, ',');
+            if (!end) end = c + strlen(c);
+            const char *a = c, *b = end;
+            while (a < b && (*a == ' ' || *a == '\t')) a++;
+            while (b > a && (b[-1] == ' ' || b[-1] == '\t')) b--;
+            char kn[32];
+            if (a == b || (size_t)(b - a) >= sizeof kn)
+                return fail_at(ps, "required_kinds: empty or unknown item in the list");
+            memcpy(kn, a, (size_t)(b - a));
+            kn[b - a] = 0;
+            int k = hd_kind_parse(kn);
+            if (k <= HD_KIND_APPLICANTS)
+                return fail_at(ps, "required_kinds: '%s' is not an extract kind (deposit, vehicle, property, income, pension, fund, business, death)", kn);
+            if (m & (1u << k)) return fail_at(ps, "required_kinds: '%s' listed twice", kn);
+            m |= 1u << k;
+            c = *end ? end + 1 : end;
+        }
+        ps->p->required_kinds = m;
+        break;
+    }
     }
     ps->pset[k] = 1;
     return 1;
@@ -409,6 +452,9 @@ static void builtin_defaults(hd_type_policy *t)
         [HD_FD_NAME_MISMATCH] = HD_OUT_REVIEW,
         [HD_FD_SOURCE_INCOMPLETE] = HD_OUT_REVIEW,
         [HD_FD_APPLICANT_ROW_REJECTED] = HD_OUT_REVIEW,
+        [HD_FD_EVIDENCE_UNREADABLE] = HD_OUT_REVIEW,
+        [HD_FD_ID_SUSPECT] = HD_OUT_REVIEW,
+        [HD_FD_APPLICATION_ID_REUSED] = HD_OUT_REVIEW,
     };
     memcpy(t->outcome, out, sizeof out);
 }
@@ -496,6 +542,8 @@ int hd_policy_load(hd_policy **out, const char *path, hd_error *err)
     if (!p || !ps) { rc = hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path); goto done; }
     p->max_quarantine_pct = 5;
     p->max_age_days = 0;
+    p->max_rows_drop_pct = 50;
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) p->required_kinds |= 1u << k;
     ps->p = p; ps->path = path; ps->buf = buf; ps->len = len;
     strcpy(ps->standards, "standards.csv");
 

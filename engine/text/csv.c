@@ -7,7 +7,8 @@
  * because a GBK trail byte can be 0x7C '|' or 0x5C and must never split a
  * field. iconv's EINVAL (a character cut at the buffer edge) keeps the
  * tail for the next read; each byte iconv rejects (EILSEQ, or a cut
- * character at the end of the file) becomes 0xFF, a byte that never
+ * character at the end of the file) becomes 0xFF followed by the byte
+ * itself when it is not ASCII (so the quarantine can show it, SPEC §7), a byte that never
  * occurs in UTF-8, so the record it lands in fails hd_utf8_valid() and
  * gets fault ENCODING. Nothing is ever silently replaced.
  *
@@ -217,16 +218,26 @@ static int fill_iconv(hd_csv *c, hd_error *err)
             c->raw_pos = (size_t)(in - c->raw);
             if (rc != (size_t)-1) continue;
             if (e == EILSEQ) {
-                if (c->end >= c->cap) break;
+                /* 0xFF, then the rejected byte itself when it is not
+                 * ASCII, so the quarantine can show its own value
+                 * (SPEC §7); neither byte can be a delimiter, quote or
+                 * line end */
+                if (c->end + 2 > c->cap) break;
+                unsigned char b = (unsigned char)c->raw[c->raw_pos];
                 c->buf[c->end++] = (char)0xFF;
+                if (b >= 0x80) { c->buf[c->end++] = (char)b; produced_total++; }
                 c->raw_pos++;
                 produced_total++;
             } else if (e == EINVAL && c->raw_eof) {
-                /* a character cut by the end of the file */
-                if (c->end >= c->cap) break;
-                c->buf[c->end++] = (char)0xFF;
-                c->raw_pos = c->raw_len;
-                produced_total++;
+                /* a character cut by the end of the file: each of its
+                 * bytes marked as above */
+                if (c->end + 2 * (c->raw_len - c->raw_pos) > c->cap) break;
+                while (c->raw_pos < c->raw_len) {
+                    unsigned char b = (unsigned char)c->raw[c->raw_pos++];
+                    c->buf[c->end++] = (char)0xFF;
+                    if (b >= 0x80) { c->buf[c->end++] = (char)b; produced_total++; }
+                    produced_total++;
+                }
             } else {
                 need_room = e == E2BIG;     /* the caller makes room */
                 break;                      /* EINVAL: read more */

@@ -385,13 +385,16 @@ static int match_fast(const char *s, size_t n, const char *f, size_t fn, ymd_mat
     } else if (fn == 8 && n == 10 && memcmp(f, "%Y-%m-%d", 8) == 0 && s[4] == '-' && s[7] == '-') {
         if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 5, 2)) < 0 || (d = digits_n(s + 8, 2)) < 0)
             return 0;
-    } else if (fn == 4 && n == 6 && memcmp(f, "%Y%m", 4) == 0) {       /* periods */
-        if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 4, 2)) < 0) return 0;
+    } else if (fn == 4 && memcmp(f, "%Y%m", 4) == 0) {       /* periods */
+        /* SPEC §7: exactly YYYYMM; "20261" is no period (a cut "202611"
+         * is as likely as January) */
+        if (n != 6 || (y = digits_n(s, 4)) < 0 || (m = digits_n(s + 4, 2)) < 0) return -1;
         mt->y = y; mt->m = m; mt->d = 0;
         mt->has_m = 1; mt->has_d = 0;
         return 1;
-    } else if (fn == 5 && n == 7 && memcmp(f, "%Y-%m", 5) == 0 && s[4] == '-') {
-        if ((y = digits_n(s, 4)) < 0 || (m = digits_n(s + 5, 2)) < 0) return 0;
+    } else if (fn == 5 && memcmp(f, "%Y-%m", 5) == 0) {
+        /* exactly YYYY-MM: "2026-1" is no period */
+        if (n != 7 || s[4] != '-' || (y = digits_n(s, 4)) < 0 || (m = digits_n(s + 5, 2)) < 0) return -1;
         mt->y = y; mt->m = m; mt->d = 0;
         mt->has_m = 1; mt->has_d = 0;
         return 1;

@@ -30,6 +30,8 @@ typedef struct hd_source_cfg {
     char files_glob[4096];      /* resolved against the job file */
     int line;                   /* line of the section in the job file */
     int format_line;            /* line of its `format` key (messages) */
+    int64_t min_rows;           /* min_rows = N (SPEC §7; default 1): fewer
+                                   data rows over all its files damages it */
 } hd_source_cfg;
 
 typedef struct hd_job {
@@ -73,6 +75,7 @@ typedef void (*hd_log_fn)(void *user, hd_log_level level, const char *event, con
 typedef struct hd_run_opts {
     int threads;                /* worker threads; <= 0: all cores */
     int force;                  /* rebuild an existing complete output */
+    int allow_future_as_of;     /* accept an as_of after today (SPEC §7) */
     hd_log_fn log; void *log_user;
     /* progress: bytes of extracts read so far of total (may be NULL) */
     void (*progress)(void *user, uint64_t done, uint64_t total, uint64_t rows);
@@ -89,6 +92,10 @@ typedef struct hd_run_result {
     uint64_t reasons[HD_FD__COUNT];
     uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
     uint64_t files;
+    uint32_t rejected_files;    /* applicant files rejected whole (SPEC §7) */
+    /* kinds as bits (1 << hd_kind), SPEC §7: with a source in the job,
+     * required by the policy, with a damaged source */
+    uint32_t kinds_checked, kinds_required, kinds_damaged;
 } hd_run_result;
 
 /*

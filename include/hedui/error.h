@@ -90,6 +90,17 @@ typedef enum hd_reason {
     /* applicant rows (docs/decisions.md) */
     HD_R_COUNTY_UNKNOWN,   /* county_code not 6 digits, or no standard for it */
     HD_R_DUPLICATE_MEMBER, /* the same ID twice in one application */
+    /* evidence completeness (SPEC §7; docs/reasons.md) */
+    HD_R_NO_SOURCE,        /* a required kind has no [source] in the job */
+    HD_R_TOO_FEW_ROWS,     /* fewer data rows than the source's min_rows */
+    HD_R_ROWS_DROPPED,     /* rows fell by more than max_rows_drop_pct
+                              against the previous run */
+    HD_R_RECORD_OVERRUN,   /* a record ran past max_line or to the end of
+                              the file inside a quote (LINE_TOO_LONG,
+                              UNBALANCED_QUOTE in an extract) */
+    HD_R_NOT_CSV,          /* UTF-16/UTF-32 BOM, ZIP or OLE signature */
+    HD_R_WRONG_ENCODING,   /* the text is in another encoding than declared */
+    HD_R_NOT_ZSTD,         /* a name ending in .zst without zstd magic */
     HD_R__COUNT
 } hd_reason;
 

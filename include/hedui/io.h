@@ -94,6 +94,17 @@ ssize_t hd_reader_read(hd_reader *r, void *buf, size_t cap, hd_error *err);
  */
 void hd_reader_use_cores(hd_reader *r, hd_cores *c);
 
+/*
+ * Decodes up to n bytes from the start of the input and keeps them: the
+ * next reads return them first, then go on where decoding stopped (SPEC §7
+ * sniffing looks at a file's start without decoding it twice). Call once,
+ * before any other read. *out points at the bytes (valid until they have
+ * all been read back or r is closed), *len is their number (less than n
+ * at the end of the input or at an error, which the next read after them
+ * reports). @return 0, or -1 (out of memory, or called twice).
+ */
+int hd_reader_peek(hd_reader *r, size_t n, const unsigned char **out, size_t *len);
+
 /* Whether the input was zstd-compressed (known after open). */
 int hd_reader_is_zstd(const hd_reader *r);
 /* The fault of the last failed read, HD_RF_NONE if none. */

@@ -76,9 +76,20 @@ typedef struct hd_household {
     uint8_t assistance_type;   /* HD_ASSIST_* */
     uint8_t area_type;         /* HD_AREA_* */
     uint8_t row_rejected;      /* a member row was quarantined */
+    uint8_t flags;             /* HD_HF_* (SPEC §7), set by the batch */
     unsigned char token[32];   /* household token, the 32 bytes of the HMAC
                                   (text: hd_hex or hd_household_token_hex) */
 } hd_household;
+
+/* hd_household.flags: what the batch learnt about a household's evidence
+ * (SPEC §7); hd_judge raises the finding of the same name. */
+enum {
+    HD_HF_EVIDENCE_UNREADABLE = 1,  /* a quarantined extract row carries a
+                                       member's ID or token */
+    HD_HF_ID_SUSPECT = 2,           /* a member's ID ends in 000 in an
+                                       applicant file with spreadsheet damage */
+    HD_HF_APPLICATION_ID_REUSED = 4 /* a later applicant file reused its id */
+};
 
 /* The lower-case hex text of a member's / household's token (SPEC §5), 64
  * characters + NUL, into out[65]; returns out. Reentrant. */

@@ -38,6 +38,12 @@ typedef enum hd_finding {
     HD_FD_NAME_MISMATCH,
     HD_FD_SOURCE_INCOMPLETE,
     HD_FD_APPLICANT_ROW_REJECTED,
+    /* SPEC §7, never below review (docs/reasons.md) */
+    HD_FD_EVIDENCE_UNREADABLE,      /* a quarantined extract row carries a
+                                       member's ID or token */
+    HD_FD_ID_SUSPECT,               /* an ID ending 000 in an applicant file
+                                       with spreadsheet damage */
+    HD_FD_APPLICATION_ID_REUSED,    /* the id was used again in a later file */
     HD_FD__COUNT
 } hd_finding;
 
@@ -49,6 +55,10 @@ const char *hd_finding_label_zh(hd_finding f);
 /* The finding whose code is exactly `name` (case-sensitive), -1 if unknown
  * or NULL. */
 int hd_finding_parse(const char *name);
+
+/* 1 when finding f can never be set below review nor suppressed (SPEC §7
+ * "Never below review"), else 0. */
+int hd_finding_floor(hd_finding f);
 
 typedef enum hd_outcome { HD_OUT_IGNORE = 0, HD_OUT_REVIEW = 1, HD_OUT_INELIGIBLE = 2 } hd_outcome;
 typedef enum hd_verdict { HD_V_ELIGIBLE = 0, HD_V_REVIEW = 1, HD_V_INELIGIBLE = 2 } hd_verdict;
@@ -87,6 +97,10 @@ typedef struct hd_policy {
     char name[128];
     int32_t max_quarantine_pct;         /* [policy] default 5 */
     int32_t max_age_days;               /* [policy] 0 = no staleness check */
+    /* [policy] required_kinds (SPEC §7): bit (1 << hd_kind) per kind a job
+     * must have a source of; default every extract kind */
+    uint32_t required_kinds;
+    int32_t max_rows_drop_pct;          /* [policy] default 50 (SPEC §7) */
     hd_type_policy type[HD_ASSIST__COUNT];
     hd_standard_row *standards; uint32_t nstandards;
     char digest[65];                    /* SHA-256 hex over the policy file
@@ -103,8 +117,10 @@ typedef struct hd_policy {
  * canonical values; yuan carry up to 2 decimals; m² up to 2 decimals.
  * Comments: whole lines starting ';' or '#', or after whitespace + ';'.
  * Unknown sections or keys, a key twice in a section, bad numbers, unknown
- * codes in outcome.CODE, an outcome below review for SOURCE_INCOMPLETE /
- * APPLICANT_ROW_REJECTED, or a bad standards row: HD_ECONFIG with
+ * codes in outcome.CODE, an outcome below review for a never-below-review
+ * code (SOURCE_INCOMPLETE, APPLICANT_ROW_REJECTED, EVIDENCE_UNREADABLE,
+ * ID_SUSPECT, APPLICATION_ID_REUSED; hd_finding_floor), or a bad
+ * standards row: HD_ECONFIG with
  * "PATH:LINE: reason" (PATH is the standards file for its rows). Missing
  * file: HD_ENOINPUT. digest = SHA-256 hex of the policy bytes followed by
  * the standards bytes. Caller frees with hd_policy_free (NULL accepted).

@@ -152,7 +152,8 @@ typedef struct hd_csv_record {
     const char *raw;      /* the record's text as decoded (UTF-8 where valid;
                              invalid bytes of a UTF-8 file kept as they were;
                              in GBK/GB18030 each byte iconv rejects is 0xFF,
-                             which never occurs in UTF-8), without the line
+                             which never occurs in UTF-8, followed by the
+                             byte itself when it is >= 0x80), without the line
                              end; truncated to max_line for long rows (then
                              nfields = 0) */
     size_t raw_len;
