@@ -8,7 +8,7 @@
 #   make bench      benchmarks (bench/)
 
 CC      ?= cc
-PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter check
+PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter check libmicrohttpd jansson gnutls
 BUILD   ?= build
 SHARED  ?= $(abspath ../shared)
 TESTDATA ?= $(SHARED)/testdata
@@ -17,7 +17,7 @@ OPT     ?= -O2
 CFLAGS  ?= -g
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iengine
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
 TESTLIBS := $(shell pkg-config --libs check 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -195,7 +195,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 HD_DEST     = $(DESTDIR)$(PREFIX)
 HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
-HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter 2>/dev/null) -lpthread -lm
+HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
 ifeq ($(SAN),1)
 # a sanitizer build's libhedui.a needs the sanitizer runtimes where it is linked
 HD_PC_LIBS += -fsanitize=address,undefined
@@ -237,8 +237,14 @@ BENCH_ENV = BENCH_HOUSEHOLDS=$(BENCH_HOUSEHOLDS) BENCH_FACTOR=$(BENCH_FACTOR) BE
 	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SCALES=$(BENCH_SCALES) BENCH_DATA=$(BENCH_DATA)
 .PHONY: bench bench-data
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/hedui
+	@$(MAKE) --no-print-directory $(BUILD)/hedui $(BUILD)/bench/ixbench
 	$(BENCH_ENV) python3 bench/bench.py
+
+# the instant check's benchmark client (bench/instant.py): in-process lookup
+# latency and a keep-alive load on 127.0.0.1
+$(BUILD)/bench/ixbench: bench/ixbench.c $(BUILD)/libhedui.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libhedui.a $(LDLIBS)
 bench-data: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
 	$(BENCH_ENV) python3 bench/bench.py --generate

@@ -317,6 +317,13 @@ def main():
              "reproduce: make bench BENCH_HOUSEHOLDS=%d BENCH_FACTOR=%g BENCH_FILES=%d BENCH_SCALES=%s%s%s" % (
                  ROUNDS, H, F, FILES, ",".join(str(s) for s in SCALES), "" if SINGLE else " BENCH_SINGLE=0",
                  (" " + env) if env else ""))
+    if (os.environ.get("BENCH_INSTANT") or "1") != "0":
+        # SPEC §11: index build, lookup latency, serve under load (bench/instant.py)
+        import instant
+        L.append("")
+        L.append("Instant check (SPEC §11) on the %gx set:" % sets[0][0])
+        L.append("")
+        L.append(instant.run(sets[0][2]))
     text = "\n".join(L)
     print(text)
     with open(os.path.join(base_dir(), "results-%s.md" % time.strftime("%Y%m%d-%H%M%S")), "w") as f:

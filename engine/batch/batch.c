@@ -454,16 +454,6 @@ static int cmp_div(const void *a, const void *b)
     return strcmp(((const hd_divcount *)a)->code, ((const hd_divcount *)b)->code);
 }
 
-static void source_damage(hd_run_state *st, int s, hd_reason why, const char *msg)
-{
-    hd_source_state *ss = &st->src[s];
-    if (ss->damage == HD_R_NONE) {
-        ss->damage = why;
-        snprintf(ss->damage_msg, sizeof ss->damage_msg, "%s", msg);
-    }
-    st->damaged = 1;
-}
-
 /* A descriptor that is missing: the message also names the job line that
  * points to it, so that the operator knows which line to fix. */
 static void named_by_job(const hd_job *job, int line, const char *what, int rc, hd_error *err)
@@ -472,51 +462,6 @@ static void named_by_job(const hd_job *job, int line, const char *what, int rc, 
     char msg[sizeof err->message];
     snprintf(msg, sizeof msg, "%s", err->message);
     hd_fail(err, rc, "%s (named by %s:%d, %s)", msg, job->path, line, what);
-}
-
-/* The rows of each source of the previous run (SPEC §7 ROWS_DROPPED; §8
- * "The previous run"): its summary.json, "sources": [{"name": N, ...,
- * "rows": R, ...}, ...] as write_summary writes it (source names are
- * letters, digits, '-', '_' and '.', never escaped). A source the previous
- * run did not have keeps prev_rows = -1. */
-static void previous_rows(hd_run_state *st)
-{
-    for (int s = 0; s < st->job->nsources; s++) st->src[s].prev_rows = -1;
-    if (!*st->job->previous) return;
-    char path[4200];
-    snprintf(path, sizeof path, "%s/summary.json", st->job->previous);
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap + 1);
-    while (b) {
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) break;
-        char *nb = cap < ((size_t)64 << 20) ? realloc(b, cap * 2 + 1) : NULL;
-        if (!nb) { free(b); b = NULL; break; }
-        b = nb; cap *= 2;
-    }
-    fclose(f);
-    if (!b) return;
-    b[n] = 0;
-    char *p = strstr(b, "\"sources\": [");
-    char *end = p ? strstr(p, "\n  ]") : NULL;
-    if (!end && p) end = strchr(p, ']');
-    while (p && end && (p = strstr(p, "{\"name\": \"")) != NULL && p < end) {
-        p += 10;
-        char *q = strchr(p, '"');
-        if (!q) break;
-        char *rows = strstr(q, "\"rows\": ");
-        if (!rows || rows > end) break;
-        long long r = strtoll(rows + 8, NULL, 10);
-        for (int s = 0; s < st->job->nsources; s++)
-            if (strlen(st->job->sources[s].name) == (size_t)(q - p) &&
-                !memcmp(st->job->sources[s].name, p, (size_t)(q - p)))
-                st->src[s].prev_rows = r;
-        p = q;
-    }
-    free(b);
 }
 
 /* ------------------------------------------------------------ output dir */
@@ -715,7 +660,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
              * source like a glob that matches nothing */
             char m[1200];
             snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, err->message);
-            source_damage(&st, i, HD_R_READ_ERROR, m);
+            hd_run_source_damage(&st, i, HD_R_READ_ERROR, m);
             hd_error_clear(err);
             rc = HD_OK;
         }
@@ -856,13 +801,11 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     /* merge in the fixed order */
     for (uint32_t i = 0; i < nres; i++) merge_divisions(&st, &st.results[i]);
     if (st.ndiv) qsort(st.div, st.ndiv, sizeof *st.div, cmp_div);
-    previous_rows(&st);
+    hd_run_previous_rows(&st);
     for (int s = 0; s < job->nsources; s++) {
         hd_source_state *ss = &st.src[s];
-        uint64_t src_rows = 0;
         for (int f = 0; f < ss->nfiles; f++) {
             hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
-            src_rows += r->ledger.rows;
             /* SPEC §7: quarantined rows about a member reach the household */
             for (uint32_t u = 0; u < r->nunread; u++)
                 st.m->households[st.m->members[r->unread[u].member].household].flags |= HD_HF_EVIDENCE_UNREADABLE;
@@ -870,12 +813,6 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
                 logf_(opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage",
                       hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
         }
-        if (ss->nfiles == 0) {
-            char m[1200];
-            snprintf(m, sizeof m, "%s: NO_FILES: no file matches %s", job->sources[s].name, job->sources[s].files_glob);
-            source_damage(&st, s, HD_R_NO_FILES, m);
-        }
-        hd_date newest = HD_DATE_NONE;
         for (int f = 0; f < ss->nfiles; f++) {
             hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
             /* the file's packed records move into the model as they are */
@@ -883,56 +820,19 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             r->rec_arena = NULL;
             free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
             if (rc != HD_OK) goto out;
-            if (r->damage != HD_R_NONE) source_damage(&st, s, r->damage, r->damage_msg);
-            uint64_t pct = (uint64_t)(st.policy->max_quarantine_pct < 0 ? 0 : st.policy->max_quarantine_pct);
-            if (r->damage == HD_R_NONE && r->ledger.rows > 0 &&
-                r->ledger.rows_quarantined * 100 > pct * r->ledger.rows) {
-                r->damage = HD_R_QUARANTINE_RATE;
-                snprintf(r->damage_msg, sizeof r->damage_msg,
-                         "%s: QUARANTINE_RATE: %lu of %lu rows quarantined, over the policy's %lu %%",
-                         r->path, (unsigned long)r->ledger.rows_quarantined,
-                         (unsigned long)r->ledger.rows, (unsigned long)pct);
-                source_damage(&st, s, HD_R_QUARANTINE_RATE, r->damage_msg);
-            }
-            if (r->newest != HD_DATE_NONE && (newest == HD_DATE_NONE || r->newest > newest)) newest = r->newest;
         }
-        if (ss->nfiles > 0 && (int64_t)src_rows < job->sources[s].min_rows) {
-            char m[1200];
-            snprintf(m, sizeof m, "%s: TOO_FEW_ROWS: %lu data rows over %d files, fewer than min_rows = %lld",
-                     job->sources[s].name, (unsigned long)src_rows, ss->nfiles, (long long)job->sources[s].min_rows);
-            source_damage(&st, s, HD_R_TOO_FEW_ROWS, m);
-        }
-        if (ss->prev_rows > 0 && st.policy->max_rows_drop_pct < 100 &&
-            ((int64_t)ss->prev_rows - (int64_t)src_rows) * 100 > (int64_t)st.policy->max_rows_drop_pct * ss->prev_rows) {
-            char m[1200];
-            snprintf(m, sizeof m, "%s: ROWS_DROPPED: %lu data rows against %lld in the previous run, a fall of more than the policy's %d %%",
-                     job->sources[s].name, (unsigned long)src_rows, (long long)ss->prev_rows, st.policy->max_rows_drop_pct);
-            source_damage(&st, s, HD_R_ROWS_DROPPED, m);
-        }
-        if (st.policy->max_age_days > 0 && newest != HD_DATE_NONE &&
-            newest < job->as_of - st.policy->max_age_days) {
-            char d1[11], m[1200];
-            hd_date_format(newest, d1);
-            snprintf(m, sizeof m, "%s: STALE: newest record is of %s, older than the policy's %d days",
-                     job->sources[s].name, d1, st.policy->max_age_days);
-            source_damage(&st, s, HD_R_STALE, m);
-        }
+        hd_run_source_decide(&st, s, st.results);
         if (ss->damage != HD_R_NONE)
             logf_(opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, ss->damage_msg);
     }
 
     /* SPEC §7 "Required kinds": a kind the policy requires and the job has
      * no source of damages the run */
-    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
-        if (!(st.policy->required_kinds & (1u << k))) continue;
-        int have = 0;
-        for (int s = 0; s < job->nsources && !have; s++) have = st.src[s].desc->kind == (hd_kind)k;
-        if (have) continue;
-        st.kinds_missing |= 1u << k;
-        st.damaged = 1;
-        logf_(opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",
-              hd_kind_name((hd_kind)k));
-    }
+    hd_run_kinds_decide(&st);
+    for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
+        if (st.kinds_missing & (1u << k))
+            logf_(opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",
+                  hd_kind_name((hd_kind)k));
 
     logf_(opts, HD_LOG_INFO, "extracts_scanned", "%u extract files read and merged in %.1f s",
           nres - first, mono_s() - t_scan);
@@ -945,28 +845,14 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
         hd_error jerr;
         hd_judgement jj, *j = &jj;
-        if (hd_judge(st.policy, st.m, h, job->as_of, st.damaged, j, &jerr) == HD_OK) {
-            if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
-            continue;
+        int unjudged;
+        if ((rc = hd_judge_household(st.policy, st.m, h, job->as_of, st.damaged, j, &unjudged, &jerr)) != HD_OK) {
+            if (err) *err = jerr;
+            goto out;
         }
-        /* no standard applies: only a household none of whose rows could be
-         * used has no valid county (the loader quarantines rows of a county
-         * without a standard); it cannot be judged, so it goes to review */
-        hd_household *hh = &st.m->households[h];
-        memset(j, 0, sizeof *j);
-        j->findings = 1u << HD_FD_APPLICANT_ROW_REJECTED;
-        if (st.damaged) j->findings |= 1u << HD_FD_SOURCE_INCOMPLETE;
-        /* SPEC §7: what the batch learnt of its evidence still shows */
-        if (hh->flags & HD_HF_EVIDENCE_UNREADABLE) j->findings |= 1u << HD_FD_EVIDENCE_UNREADABLE;
-        if (hh->flags & HD_HF_ID_SUSPECT) j->findings |= 1u << HD_FD_ID_SUSPECT;
-        if (hh->flags & HD_HF_APPLICATION_ID_REUSED) j->findings |= 1u << HD_FD_APPLICATION_ID_REUSED;
-        const hd_type_policy *tp = &st.policy->type[hh->assistance_type];
-        j->verdict = (hd_verdict)tp->outcome[HD_FD_APPLICANT_ROW_REJECTED];
-        if (st.damaged && tp->outcome[HD_FD_SOURCE_INCOMPLETE] > j->verdict)
-            j->verdict = (hd_verdict)tp->outcome[HD_FD_SOURCE_INCOMPLETE];
-        if (!hh->row_rejected)
+        if (unjudged)
             logf_(opts, HD_LOG_WARN, "household_unjudged", "a household of county %s could not be judged (%s): set to REVIEW",
-                  hh->county_code, jerr.message);
+                  st.m->households[h].county_code, jerr.message);
         if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
     }
 

@@ -251,4 +251,15 @@ int hd_part_load_all(hd_run_state *st, const char *set_digest, int nparts, hd_er
 /* Writes manifest.json (and manifest.sig when a signing key is given)
  * listing every file under dir. *signed_out = 1 when signed. */
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);
+/* damage.c — the damage rules of SPEC §4 and §7, shared by the run and the
+ * index builder. hd_run_source_damage gives source s its first damage and
+ * marks the run damaged; hd_run_previous_rows reads each source's rows of
+ * the previous run ([job] previous; -1 where none); hd_run_source_decide
+ * applies every per-source rule to the final per-file results; and
+ * hd_run_kinds_decide marks required kinds without a source (NO_SOURCE). */
+void hd_run_source_damage(hd_run_state *st, int s, hd_reason why, const char *msg);
+void hd_run_previous_rows(hd_run_state *st);
+void hd_run_source_decide(hd_run_state *st, int s, hd_file_result *results);
+void hd_run_kinds_decide(hd_run_state *st);
+
 #endif

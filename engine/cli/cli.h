@@ -81,6 +81,9 @@ int cmd_tokenize(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_lookup(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* Usage text of a command (NULL if unknown). */
 const char *cli_usage_text(const char *cmd);

@@ -66,6 +66,26 @@ static const command commands[] = {
       "Generates a sample province (real Yunnan division codes and standards, synthetic people)\n"
       "in DIR (default ./hedui-demo), makes keys, and runs the batch on it. The last line\n"
       "printed is the audit verify command for the run, ready to paste.\n" },
+    { "index", cmd_index, "hedui index [--force] [--memory MIB] JOB.ini",
+      "Builds the index of the job's sources for instant household checks (SPEC 11) in\n"
+      "OUTPUT/index/<as_of>-<digest>/: every usable row keyed by member token under the\n"
+      "index key, sorted and memory-mappable; names as keyed tokens, no ID numbers; the\n"
+      "sources' damage, the policy and as_of; a signed manifest. --memory: MiB of rows held\n"
+      "before a sorted run is spilled to disk (default 64). Exit 3 when a source was damaged.\n" },
+    { "lookup", cmd_lookup, "hedui lookup --index DIR --key KEY FILE",
+      "Judges the households of FILE (the job's applicants format) against an index with the\n"
+      "index's policy and as_of, through the nightly run's rules; prints one JSON object per\n"
+      "household (county_code, application_id, verdict, reasons, figures, masked evidence).\n"
+      "Exit 3 when a source of the index is damaged, 65 for a truncated or tampered index,\n"
+      "78 for an index built under another key.\n" },
+    { "serve", cmd_serve, "hedui serve --index DIR --key KEY --listen ADDR:PORT --tokens FILE --access-log FILE [--tls-cert F --tls-key F [--client-ca F]] [--body-limit BYTES] [--timeout S]",
+      "Answers instant household checks over HTTP/1.1 + JSON: POST /v1/check (a household and a\n"
+      "purpose: application, recheck or change), GET /v1/health. Bearer tokens per clerk from\n"
+      "FILE (\"<clerk> <county or *> <sha256 hex of the token>\"), limited to the clerk's county.\n"
+      "Without TLS it listens on loopback addresses only. Every check is appended to the access\n"
+      "log (time, client, clerk, purpose, household token, verdict, receipt id; never an ID or a\n"
+      "name). SIGHUP switches to the newest index in DIR without dropping requests; SIGTERM\n"
+      "stops. A truncated or tampered index is refused (65), another key's index too (78).\n" },
     { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)

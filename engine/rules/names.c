@@ -58,3 +58,22 @@ int hd_names_equal(const char *a, size_t an, const char *b, size_t bn)
     free(fb);
     return eq;
 }
+
+char *hd_name_fold(const char *s, size_t n, size_t *out_n)
+{
+    size_t k = 0;
+    utf8proc_uint8_t *f = fold(s ? s : "", s ? n : 0, &k);
+    if (!f) {                       /* not UTF-8: the bytes themselves */
+        f = malloc(n + 1);
+        if (!f) return NULL;
+        if (n) memcpy(f, s, n);
+        k = n;
+    } else {
+        utf8proc_uint8_t *g = realloc(f, k + 1);
+        if (!g) { free(f); return NULL; }
+        f = g;
+    }
+    f[k] = 0;
+    *out_n = k;
+    return (char *)f;
+}

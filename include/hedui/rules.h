@@ -177,6 +177,25 @@ typedef struct hd_judgement {
 int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
              int source_damaged, hd_judgement *out, hd_error *err);
 
+/*
+ * The judgement of household h as every caller makes it (the nightly run,
+ * hedui lookup and serve: one judge): hd_judge; when no standard applies
+ * to the household's county (hd_judge's HD_EDATA), the household cannot be
+ * judged and goes to review with APPLICANT_ROW_REJECTED (and
+ * SOURCE_INCOMPLETE when source_damaged), figures 0. *unjudged = 1 when
+ * that happened to a household none of whose rows was rejected (the run
+ * logs it; err then holds hd_judge's reason).
+ * @return HD_OK; HD_ESOFTWARE (out of range, out of memory).
+ */
+int hd_judge_household(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
+                       int source_damaged, hd_judgement *out, int *unjudged, hd_error *err);
+
+/* The §6 "Names" form of a name: NFKC with the trim-set characters and
+ * separator dots removed (what hd_names_equal compares); text that is not
+ * valid UTF-8 is its bytes. Malloc'd, NUL-terminated, its length in
+ * *out_n; NULL when out of memory. Thread-safe. */
+char *hd_name_fold(const char *s, size_t n, size_t *out_n);
+
 /* 1 if two names are the same under SPEC §6 "Names": equal after NFKC
  * (utf8proc) with the trim-set characters (space, tab, CR, U+00A0, U+200B,
  * U+FEFF, U+3000) and the separator dots U+00B7, U+2022, U+2027, U+30FB,

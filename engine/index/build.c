@@ -1,0 +1,838 @@
+/*
+ * build.c — `hedui index JOB.ini` (SPEC §11): every usable row of every
+ * source keyed by member token under the index key, sorted, in a
+ * memory-mappable table; built by streaming with bounded memory.
+ *
+ *   job -> policy, key (-> index key), descriptors -> every input hashed
+ *   (the index digest names the directory) -> extract files scanned by a
+ *   pool of threads (one file per worker); each worker keeps rows in a
+ *   buffer of at most memory / threads bytes, sorts it by (token, file,
+ *   line) and spills it to a run file when full -> the runs merged (a
+ *   heap over the open runs) into tokens.bin, records.bin, unreadable.bin
+ *   -> meta.ini, policy/, applicants.fmt -> manifest + signature -> rename.
+ *
+ * Determinism: the sort key is total (token, file ordinal, line, kind of
+ * entry), so the files are byte-identical whatever the thread count and
+ * the memory budget.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "batch/internal.h"
+#include "index/internal.h"
+#include "hedui/tools.h"
+#include "util/path.h"
+#include "util/varint.h"
+
+/* ------------------------------------------------------------ entries */
+
+enum { E_RECORD = 0, E_UNREAD = 1 };
+
+typedef struct ent {
+    uint64_t key;                  /* the token's first 8 bytes, big-endian: most
+                                      comparisons end here */
+    unsigned char tok[32];
+    uint32_t file;
+    uint32_t type;                 /* E_RECORD, or E_UNREAD | reason << 8 */
+    uint64_t line;
+    uint64_t off;                  /* into the worker's payload buffer */
+    uint32_t len;
+} ent;
+
+static int ent_cmp(const ent *a, const ent *b)
+{
+    if (a->key != b->key) return a->key < b->key ? -1 : 1;
+    int c = memcmp(a->tok + 8, b->tok + 8, 24);
+    if (c) return c;
+    if (a->file != b->file) return a->file < b->file ? -1 : 1;
+    if (a->line != b->line) return a->line < b->line ? -1 : 1;
+    if (a->type != b->type) return a->type < b->type ? -1 : 1;
+    return 0;
+}
+
+static int ent_pcmp(const void *a, const void *b)
+{
+    return ent_cmp(*(const ent *const *)a, *(const ent *const *)b);
+}
+
+static uint64_t tok_key(const unsigned char *t)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 8; i++) k = k << 8 | t[i];
+    return k;
+}
+
+/* a run file entry: tok, file, type, line, len, payload */
+#define RUN_HEAD (32 + 4 + 4 + 8 + 4)
+
+typedef struct build build;
+
+typedef struct worker_state {
+    build *b;
+    ix_mac *mac;
+    ent *e; size_t ne, cape;
+    ent **ord;                     /* e sorted (by pointer: entries are 56 bytes) */
+    uint8_t *pay; size_t npay, cappay;
+    int rc;
+    /* per file being scanned */
+    int source;
+    uint32_t ordinal;
+    int pos[HD_F__COUNT];
+    hd_file_result *res;
+} worker_state;
+
+struct build {
+    hd_run_state st;               /* job, policy, key, inputs: for the manifest */
+    hd_key ikey;
+    const hd_index_opts *opts;
+    char spilldir[4200];
+    _Atomic uint32_t nspills;
+    pthread_mutex_t mu;
+    char **runs; uint32_t nruns, capruns;
+    /* the workers' last buffers, sorted, merged from memory (not spilled) */
+    worker_state **mem; uint32_t nmem;
+    worker_state *ws; int nws;     /* owned: their buffers live until the merge */
+    /* extract files in the fixed order: ordinal -> result */
+    uint32_t nfiles;
+    int *source_of;                /* per ordinal */
+    hd_file_result *res;           /* per ordinal */
+    _Atomic uint32_t next;
+    size_t budget;                 /* per worker */
+    int rc;
+    hd_error err;
+};
+
+static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
+{
+    if (!o || !o->log) return;
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->log(o->log_user, lv, event, msg);
+}
+
+static int wput(uint8_t *p, size_t n, FILE *f) { return fwrite(p, 1, n, f) == n ? 0 : -1; }
+
+/* Sorts the worker's buffer and writes it as one run file. */
+static int sort_buffer(worker_state *w)
+{
+    ent **o = realloc(w->ord, (w->ne + 1) * sizeof *o);
+    if (!o) return HD_ESOFTWARE;
+    w->ord = o;
+    for (size_t i = 0; i < w->ne; i++) o[i] = &w->e[i];
+    qsort(o, w->ne, sizeof *o, ent_pcmp);
+    return HD_OK;
+}
+
+static int spill(worker_state *w)
+{
+    build *b = w->b;
+    if (w->ne == 0) return HD_OK;
+    if (sort_buffer(w)) return HD_ESOFTWARE;
+    uint32_t k = atomic_fetch_add(&b->nspills, 1);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/run-%06u", b->spilldir, k);
+    FILE *f = fopen(path, "wbx");
+    if (!f) return HD_EIO;
+    static __thread char vbuf[1 << 16];
+    setvbuf(f, vbuf, _IOFBF, sizeof vbuf);
+    int bad = 0;
+    for (size_t i = 0; i < w->ne && !bad; i++) {
+        const ent *e = w->ord[i];
+        uint8_t h[RUN_HEAD];
+        memcpy(h, e->tok, 32);
+        memcpy(h + 32, &e->file, 4);
+        memcpy(h + 36, &e->type, 4);
+        memcpy(h + 40, &e->line, 8);
+        memcpy(h + 48, &e->len, 4);
+        bad = wput(h, sizeof h, f) || (e->len && wput(w->pay + e->off, e->len, f));
+    }
+    if (fclose(f) != 0) bad = 1;
+    if (bad) return HD_EIO;
+    pthread_mutex_lock(&b->mu);
+    if (b->nruns == b->capruns) {
+        uint32_t cap = b->capruns ? b->capruns * 2 : 16;
+        char **r = realloc(b->runs, cap * sizeof *r);
+        if (!r) { pthread_mutex_unlock(&b->mu); return HD_ESOFTWARE; }
+        b->runs = r; b->capruns = cap;
+    }
+    b->runs[b->nruns] = strdup(path);
+    int ok = b->runs[b->nruns] != NULL;
+    if (ok) b->nruns++;
+    pthread_mutex_unlock(&b->mu);
+    w->ne = 0;
+    w->npay = 0;
+    return ok ? HD_OK : HD_ESOFTWARE;
+}
+
+static int add_entry(worker_state *w, const unsigned char tok[32], uint32_t type, uint64_t line,
+                     const uint8_t *pay, size_t len)
+{
+    if ((w->ne + 1) * (sizeof(ent) + sizeof(ent *)) + w->npay + len > w->b->budget && w->ne) {
+        int rc = spill(w);
+        if (rc) return rc;
+    }
+    if (w->ne == w->cape) {
+        size_t cap = w->cape ? w->cape * 2 : w->b->budget / sizeof(ent) / 4 + 16;
+        ent *e = realloc(w->e, cap * sizeof *e);
+        if (!e) return HD_ESOFTWARE;
+        w->e = e; w->cape = cap;
+    }
+    if (w->npay + len > w->cappay) {
+        size_t cap = w->cappay ? w->cappay : w->b->budget;
+        while (cap < w->npay + len) cap *= 2;
+        uint8_t *p = realloc(w->pay, cap);
+        if (!p) return HD_ESOFTWARE;
+        w->pay = p; w->cappay = cap;
+    }
+    ent *e = &w->e[w->ne++];
+    memcpy(e->tok, tok, 32);
+    e->key = tok_key(tok);
+    e->file = w->ordinal;
+    e->type = type;
+    e->line = line;
+    e->off = w->npay;
+    e->len = (uint32_t)len;
+    if (len) memcpy(w->pay + w->npay, pay, len);
+    w->npay += len;
+    return HD_OK;
+}
+
+static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                  hd_record *rec, hd_reason reason, int bad_field)
+{
+    (void)bad_field;
+    worker_state *w = user;
+    int token_form = w->b->st.src[w->source].desc->id_token;
+    unsigned char tok[32];
+    if (reason != HD_R_NONE) {
+        /* SPEC §7: the ID cell of a quarantined row, read alone at its
+         * column's position, whatever the row's first fault */
+        int p = w->pos[HD_F_ID_NUMBER];
+        if (p < 0 || (size_t)p >= row->nfields) return HD_OK;
+        const char *s = row->fields[p].p;
+        size_t n = row->fields[p].n;
+        hd_cell_clean(&s, &n);
+        if (token_form) {
+            char t[65];
+            if (hd_token_normalise(s, n, t) != HD_R_NONE) return HD_OK;
+            ix_token_token(w->mac, t, tok);
+        } else {
+            hd_id id;
+            if (hd_id_normalise(s, n, w->b->st.job->as_of, &id) != HD_R_NONE) return HD_OK;
+            ix_token_id(w->mac, id.s, tok);
+        }
+        return add_entry(w, tok, E_UNREAD | ((uint32_t)reason << 8), row->line, NULL, 0);
+    }
+    const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
+    if (token_form) ix_token_token(w->mac, idv->s, tok);
+    else ix_token_id(w->mac, idv->s, tok);
+    /* the newest data date of the file, for the staleness check (as the run) */
+    hd_date t = HD_DATE_NONE;
+    if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
+    if (t != HD_DATE_NONE && t <= w->b->st.job->as_of && (res->newest == HD_DATE_NONE || t > res->newest))
+        res->newest = t;
+    char name_tok[65];
+    hd_value *nv = &rec->v[HD_F_NAME];
+    if (nv->present && nv->n) {
+        if (ix_token_name(w->mac, nv->s, nv->n, name_tok)) return HD_ESOFTWARE;
+        nv->s = name_tok;
+        nv->n = 32;
+    }
+    rec->source = (uint16_t)w->source;
+    rec->file = w->ordinal;
+    rec->line = row->line;
+    uint8_t buf[8192], *p = buf;
+    size_t max = ix_encode_max(rec);
+    if (max > sizeof buf && !(p = malloc(max))) return HD_ESOFTWARE;
+    size_t n = ix_encode(rec, p);
+    res->ledger.rows_matched++;        /* "matched": kept in the index */
+    int rc = add_entry(w, tok, E_RECORD, row->line, p, n);
+    if (p != buf) free(p);
+    return rc;
+}
+
+static void *scan_worker(void *arg)
+{
+    worker_state *w = arg;
+    build *b = w->b;
+    for (;;) {
+        uint32_t i = atomic_fetch_add(&b->next, 1);
+        if (i >= b->nfiles || w->rc) break;
+        w->source = b->source_of[i];
+        w->ordinal = i;
+        w->res = &b->res[i];
+        for (int f = 0; f < HD_F__COUNT; f++) w->pos[f] = -1;
+        int rc = hd_scan_file(b->st.src[w->source].desc, b->st.job->as_of, w->res, on_row, w, NULL, w->pos);
+        if (rc) w->rc = rc;
+    }
+    if (!w->rc && w->ne) w->rc = sort_buffer(w);     /* merged from memory */
+    return NULL;
+}
+
+/* ------------------------------------------------------------ merge */
+
+typedef struct cursor {
+    FILE *f;
+    worker_state *w; size_t i;     /* a memory run: w->ord[i] */
+    uint8_t head[RUN_HEAD];
+    ent e;
+    uint8_t *pay; size_t cap;
+    int done;
+} cursor;
+
+static int cur_next(cursor *c)
+{
+    if (c->w) {
+        if (c->i == c->w->ne) { c->done = 1; return 0; }
+        c->e = *c->w->ord[c->i++];
+        c->pay = c->w->pay + c->e.off;
+        return 0;
+    }
+    size_t n = fread(c->head, 1, RUN_HEAD, c->f);
+    if (n == 0 && feof(c->f)) { c->done = 1; return 0; }
+    if (n != RUN_HEAD) return -1;
+    memcpy(c->e.tok, c->head, 32);
+    c->e.key = tok_key(c->e.tok);
+    memcpy(&c->e.file, c->head + 32, 4);
+    memcpy(&c->e.type, c->head + 36, 4);
+    memcpy(&c->e.line, c->head + 40, 8);
+    memcpy(&c->e.len, c->head + 48, 4);
+    if (c->e.len > c->cap) {
+        uint8_t *p = realloc(c->pay, c->e.len);
+        if (!p) return -1;
+        c->pay = p; c->cap = c->e.len;
+    }
+    if (c->e.len && fread(c->pay, 1, c->e.len, c->f) != c->e.len) return -1;
+    return 0;
+}
+
+static int heap_less(cursor **h, uint32_t a, uint32_t b) { return ent_cmp(&h[a]->e, &h[b]->e) < 0; }
+
+static void sift_down(cursor **h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && heap_less(h, l, m)) m = l;
+        if (r < n && heap_less(h, r, m)) m = r;
+        if (m == i) return;
+        cursor *t = h[i]; h[i] = h[m]; h[m] = t;
+        i = m;
+    }
+}
+
+static int write_header(FILE *f, const char *magic, uint64_t count, uint64_t payload, const unsigned char digest[32])
+{
+    hd_ix_header h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, magic, 8);
+    h.endian = 0x01020304;
+    h.entry_size = 48;
+    h.count = count;
+    h.payload = payload;
+    memcpy(h.digest, digest, 32);
+    return fseek(f, 0, SEEK_SET) == 0 && fwrite(&h, sizeof h, 1, f) == 1 ? 0 : -1;
+}
+
+static int merge_runs(build *b, const char *dir, const unsigned char digest[32], hd_index_result *res,
+                      hd_error *err)
+{
+    char pt[4400], pr[4400], pu[4400];
+    snprintf(pt, sizeof pt, "%s/tokens.bin", dir);
+    snprintf(pr, sizeof pr, "%s/records.bin", dir);
+    snprintf(pu, sizeof pu, "%s/unreadable.bin", dir);
+    FILE *ft = fopen(pt, "wb"), *fr = fopen(pr, "wb"), *fu = fopen(pu, "wb");
+    uint32_t nc = b->nruns + b->nmem;
+    cursor *cs = calloc(nc + 1, sizeof *cs);
+    cursor **heap = calloc(nc + 1, sizeof *heap);
+    int rc = HD_OK;
+    if (!ft || !fr || !fu) rc = hd_fail(err, HD_EIO, "%s: cannot create the index files: %s", dir, strerror(errno));
+    else if (!cs || !heap) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    unsigned char zero[64] = {0};
+    if (!rc && (fwrite(zero, 64, 1, ft) != 1 || fwrite(zero, 64, 1, fu) != 1))
+        rc = hd_fail(err, HD_EIO, "%s: cannot write: %s", pt, strerror(errno));
+    uint32_t nh = 0;
+    for (uint32_t i = 0; !rc && i < b->nruns; i++) {
+        cs[i].f = fopen(b->runs[i], "rb");
+        if (!cs[i].f || cur_next(&cs[i]))
+            rc = hd_fail(err, HD_EIO, "%s: cannot read a spill file back: %s", b->runs[i], strerror(errno));
+        else if (!cs[i].done) heap[nh++] = &cs[i];
+    }
+    for (uint32_t i = 0; !rc && i < b->nmem; i++) {
+        cursor *c = &cs[b->nruns + i];
+        c->w = b->mem[i];
+        cur_next(c);
+        if (!c->done) heap[nh++] = c;
+    }
+    for (uint32_t i = nh / 2; !rc && i-- > 0;) sift_down(heap, nh, i);
+    hd_ix_slot slot;
+    int have = 0;
+    uint64_t off = 0, ntok = 0, nun = 0;
+    uint8_t lenbuf[10];
+    while (!rc && nh) {
+        cursor *c = heap[0];
+        const ent *e = &c->e;
+        if ((e->type & 0xff) == E_RECORD) {
+            if (!have || memcmp(slot.token, e->tok, 32)) {
+                if (have && fwrite(&slot, sizeof slot, 1, ft) != 1) { rc = HD_EIO; break; }
+                memset(&slot, 0, sizeof slot);
+                memcpy(slot.token, e->tok, 32);
+                slot.off = off;
+                have = 1;
+                ntok++;
+            }
+            size_t ln = (size_t)(hd_varint_put(lenbuf, e->len) - lenbuf);
+            if (fwrite(lenbuf, 1, ln, fr) != ln || fwrite(c->pay, 1, e->len, fr) != e->len) { rc = HD_EIO; break; }
+            off += ln + e->len;
+            slot.count++;
+            slot.len += (uint32_t)(ln + e->len);
+        } else {
+            hd_ix_unread u;
+            memset(&u, 0, sizeof u);
+            memcpy(u.token, e->tok, 32);
+            u.file = e->file;
+            u.reason = e->type >> 8;
+            u.line = e->line;
+            if (fwrite(&u, sizeof u, 1, fu) != 1) { rc = HD_EIO; break; }
+            nun++;
+        }
+        if (cur_next(c)) { rc = hd_fail(err, HD_EIO, "a spill file cannot be read back"); break; }
+        if (c->done) heap[0] = heap[--nh];
+        if (nh) sift_down(heap, nh, 0);
+    }
+    if (rc == HD_EIO && err && !err->message[0]) hd_fail(err, HD_EIO, "%s: cannot write the index: %s", dir, strerror(errno));
+    if (!rc && have && fwrite(&slot, sizeof slot, 1, ft) != 1) rc = hd_fail(err, HD_EIO, "%s: %s", pt, strerror(errno));
+    if (!rc && (write_header(ft, IX_MAGIC_TOKENS, ntok, off, digest) ||
+                write_header(fu, IX_MAGIC_UNREAD, nun, 0, digest)))
+        rc = hd_fail(err, HD_EIO, "%s: cannot write the index header: %s", dir, strerror(errno));
+    if (ft && fclose(ft) && !rc) rc = hd_fail(err, HD_EIO, "%s: %s", pt, strerror(errno));
+    if (fr && fclose(fr) && !rc) rc = hd_fail(err, HD_EIO, "%s: %s", pr, strerror(errno));
+    if (fu && fclose(fu) && !rc) rc = hd_fail(err, HD_EIO, "%s: %s", pu, strerror(errno));
+    for (uint32_t i = 0; cs && i < b->nruns; i++) {
+        if (cs[i].f) fclose(cs[i].f);
+        free(cs[i].pay);
+        unlink(b->runs[i]);
+    }
+    free(cs);
+    free(heap);
+    res->tokens = ntok;
+    res->rows_unreadable_ids = nun;
+    return rc;
+}
+
+/* ------------------------------------------------------------ files */
+
+static int copy_file(const char *from, const char *to, hd_error *err)
+{
+    FILE *a = fopen(from, "rb");
+    if (!a) return hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: %s", from, strerror(errno));
+    FILE *b = fopen(to, "wb");
+    if (!b) { fclose(a); return hd_fail(err, HD_EIO, "%s: %s", to, strerror(errno)); }
+    char buf[65536];
+    size_t n;
+    int bad = 0;
+    while ((n = fread(buf, 1, sizeof buf, a)) > 0)
+        if (fwrite(buf, 1, n, b) != n) { bad = 1; break; }
+    if (ferror(a)) bad = 1;
+    fclose(a);
+    if (fclose(b)) bad = 1;
+    return bad ? hd_fail(err, HD_EIO, "%s: cannot copy to %s", from, to) : HD_OK;
+}
+
+/* One line value of meta.ini: no newline, no leading/trailing space. */
+static void ini_val(FILE *f, const char *k, const char *v)
+{
+    fprintf(f, "%s = ", k);
+    for (const char *p = v; *p; p++) fputc(*p == '\n' || *p == '\r' ? ' ' : *p, f);
+    fputc('\n', f);
+}
+
+static int write_meta(build *b, const char *dir, const char *digest_hex, const char *policy_rel,
+                      hd_error *err)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/meta.ini", dir);
+    FILE *f = fopen(p, "w");
+    if (!f) return hd_fail(err, HD_EIO, "%s: %s", p, strerror(errno));
+    char date[11];
+    hd_date_format(b->st.job->as_of, date);
+    fprintf(f, "; hedui index (SPEC §11): what lookup and serve need besides the tables\n[index]\n");
+    ini_val(f, "format", IX_FORMAT);
+    ini_val(f, "engine", HD_ENGINE_VERSION);
+    ini_val(f, "job", b->st.job->name);
+    ini_val(f, "as_of", date);
+    ini_val(f, "key_id", b->st.key.id);
+    ini_val(f, "index_key_id", b->ikey.id);
+    ini_val(f, "policy", policy_rel);
+    ini_val(f, "policy_digest", b->st.policy->digest);
+    ini_val(f, "digest", digest_hex);
+    fprintf(f, "damaged = %d\nsources = %d\nfiles = %u\n", b->st.damaged, b->st.job->nsources, b->nfiles);
+    for (int s = 0; s < b->st.job->nsources; s++) {
+        hd_source_state *ss = &b->st.src[s];
+        fprintf(f, "\n[source %d]\n", s);
+        ini_val(f, "name", b->st.job->sources[s].name);
+        ini_val(f, "kind", hd_kind_name(ss->desc->kind));
+        fprintf(f, "id_token = %d\n", ss->desc->id_token);
+        ini_val(f, "damage", ss->damage == HD_R_NONE ? "" : hd_reason_name(ss->damage));
+        ini_val(f, "damage_msg", ss->damage_msg);
+    }
+    for (uint32_t i = 0; i < b->nfiles; i++) {
+        fprintf(f, "\n[file %u]\nsource = %d\n", i, b->source_of[i]);
+        ini_val(f, "path", hd_path_rel(b->res[i].path, b->st.job->dir));
+    }
+    return fclose(f) ? hd_fail(err, HD_EIO, "%s: %s", p, strerror(errno)) : HD_OK;
+}
+
+/* ------------------------------------------------------------ build */
+
+/* The sources' damage exactly as the run decides it (batch/damage.c). */
+static void decide_damage(build *b)
+{
+    hd_run_state *st = &b->st;
+    hd_run_previous_rows(st);
+    for (int s = 0; s < st->job->nsources; s++) hd_run_source_decide(st, s, b->res);
+    hd_run_kinds_decide(st);
+}
+
+static int add_input(hd_run_state *st, const char *path, int extract, hd_error *err)
+{
+    hd_input *n = realloc(st->inputs, (st->ninputs + 1) * sizeof *n);
+    if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    st->inputs = n;
+    hd_input *in = &n[st->ninputs];
+    memset(in, 0, sizeof *in);
+    if (!(in->path = strdup(path))) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    in->rel = hd_path_rel(in->path, st->job->dir);
+    in->extract = extract;
+    st->ninputs++;
+    return HD_OK;
+}
+
+struct hash_pool { hd_run_state *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
+
+static void *hash_worker(void *arg)
+{
+    struct hash_pool *hp = arg;
+    for (;;) {
+        uint32_t i = atomic_fetch_add(&hp->next, 1);
+        if (i >= hp->st->ninputs) break;
+        hd_input *in = &hp->st->inputs[i];
+        hd_error e;
+        struct stat sb;
+        int rc = hd_sha256_file(in->path, in->sha256, &e);
+        if (rc == HD_OK && stat(in->path, &sb) == 0) in->bytes = (uint64_t)sb.st_size;
+        if (rc != HD_OK && in->extract) { snprintf(in->sha256, sizeof in->sha256, "unreadable"); rc = HD_OK; }
+        if (rc != HD_OK) {
+            pthread_mutex_lock(&hp->mu);
+            if (hp->rc == HD_OK) { hp->rc = rc; hp->err = e; }
+            pthread_mutex_unlock(&hp->mu);
+        }
+    }
+    return NULL;
+}
+
+static int nthreads(const hd_index_opts *o)
+{
+    int nt = o && o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1) nt = 1;
+    if (nt > 64) nt = 64;
+    return nt;
+}
+
+/* The index digest: engine version, key id, policy digest, as_of and the
+ * sources' input digest (every source descriptor and extract, the
+ * applicants descriptor: relative path and SHA-256, in order). */
+static int hash_inputs(build *b, unsigned char digest[32], char hex[65], hd_error *err)
+{
+    hd_run_state *st = &b->st;
+    struct hash_pool hp;
+    memset(&hp, 0, sizeof hp);
+    hp.st = st;
+    atomic_init(&hp.next, 0);
+    pthread_mutex_init(&hp.mu, NULL);
+    int nt = nthreads(b->opts);
+    pthread_t th[64];
+    int started = 0;
+    for (int i = 0; i < nt; i++)
+        if (pthread_create(&th[i], NULL, hash_worker, &hp) == 0) started++;
+    if (!started) hash_worker(&hp);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    pthread_mutex_destroy(&hp.mu);
+    if (hp.rc != HD_OK) { if (err) *err = hp.err; return hp.rc; }
+    hd_sha256 *h = hd_sha256_new(), *s = hd_sha256_new();
+    if (!h || !s) { hd_sha256_final(h, digest); hd_sha256_final(s, digest); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+    for (uint32_t i = 0; i < st->ninputs; i++) {
+        hd_sha256_update(s, st->inputs[i].rel, strlen(st->inputs[i].rel));
+        hd_sha256_update(s, "\t", 1);
+        hd_sha256_update(s, st->inputs[i].sha256, strlen(st->inputs[i].sha256));
+        hd_sha256_update(s, "\n", 1);
+    }
+    unsigned char sd[32];
+    char shex[65];
+    hd_sha256_final(s, sd);
+    hd_hex(sd, 32, shex);
+    char date[11], head[600];
+    hd_date_format(st->job->as_of, date);
+    int n = snprintf(head, sizeof head, "hedui-index/1\n%s\n%s\n%s\n%s\n%s\n", HD_ENGINE_VERSION, st->key.id,
+                     st->policy->digest, date, shex);
+    hd_sha256_update(h, head, (size_t)n);
+    hd_sha256_final(h, digest);
+    hd_hex(digest, 32, hex);
+    return HD_OK;
+}
+
+static void free_build(build *b)
+{
+    hd_run_state *st = &b->st;
+    if (st->src) {
+        for (int i = 0; i < st->job->nsources; i++) {
+            hd_descriptor_free(st->src[i].desc);
+            hd_path_list_free(st->src[i].files, st->src[i].nfiles);
+        }
+        free(st->src);
+    }
+    for (uint32_t i = 0; i < b->nfiles; i++) hd_file_result_free(&b->res[i]);
+    free(b->res);
+    free(b->source_of);
+    for (uint32_t i = 0; i < b->nruns; i++) { unlink(b->runs[i]); free(b->runs[i]); }
+    for (int i = 0; b->ws && i < b->nws; i++) {
+        free(b->ws[i].e);
+        free(b->ws[i].ord);
+        free(b->ws[i].pay);
+    }
+    free(b->ws);
+    free(b->mem);
+    free(b->runs);
+    if (b->spilldir[0]) hd_rmtree(b->spilldir);
+    for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
+    free(st->inputs);
+    hd_policy_free(st->policy);
+    hd_key_wipe(&st->key);
+    hd_key_wipe(&b->ikey);
+    hd_job_free(st->job);
+    pthread_mutex_destroy(&b->mu);
+}
+
+static hd_date today(void)
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return hd_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_result *res, hd_error *err)
+{
+    build bb, *b = &bb;
+    memset(b, 0, sizeof *b);
+    memset(res, 0, sizeof *res);
+    pthread_mutex_init(&b->mu, NULL);
+    b->opts = opts;
+    hd_run_state *st = &b->st;
+    hd_error_clear(err);
+    umask(077);
+    int rc;
+    if ((rc = hd_job_load(&st->job, job_path, today(), err)) != HD_OK) { pthread_mutex_destroy(&b->mu); return rc; }
+    hd_job *job = st->job;
+    if ((rc = hd_policy_load(&st->policy, job->policy, err)) != HD_OK) goto out;
+    if ((rc = hd_key_load(&st->key, job->key, err)) != HD_OK) goto out;
+    st->have_key = 1;
+    if ((rc = hd_index_key(&st->key, &b->ikey, err)) != HD_OK) goto out;
+    if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
+        rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
+                     job->signing_key, strerror(errno));
+        goto out;
+    }
+    {   /* the applicants descriptor is copied for lookup: it must load */
+        hd_descriptor *ad = NULL;
+        if ((rc = hd_descriptor_load(&ad, job->applicants_format, err)) != HD_OK) goto out;
+        int kind = ad->kind;
+        hd_descriptor_free(ad);
+        if (kind != HD_KIND_APPLICANTS) {
+            rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
+            goto out;
+        }
+    }
+    st->src = calloc((size_t)job->nsources + 1, sizeof *st->src);
+    if (!st->src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    for (int i = 0; i < job->nsources; i++) {
+        if ((rc = hd_descriptor_load(&st->src[i].desc, job->sources[i].format_path, err)) != HD_OK) goto out;
+        if (st->src[i].desc->kind == HD_KIND_APPLICANTS) {
+            rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants", job->path, job->sources[i].name);
+            goto out;
+        }
+    }
+    for (int i = 0; i < job->nsources; i++) {
+        if ((rc = hd_path_glob(job->sources[i].files_glob, &st->src[i].files, &st->src[i].nfiles, err)) != HD_OK) goto out;
+        st->src[i].first_result = b->nfiles;
+        b->nfiles += (uint32_t)st->src[i].nfiles;
+    }
+    b->res = calloc(b->nfiles + 1, sizeof *b->res);
+    b->source_of = calloc(b->nfiles + 1, sizeof *b->source_of);
+    if (!b->res || !b->source_of) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    for (int s = 0; s < job->nsources; s++)
+        for (int f = 0; f < st->src[s].nfiles; f++) {
+            uint32_t r = st->src[s].first_result + (uint32_t)f;
+            b->res[r].path = st->src[s].files[f];
+            b->res[r].source = s;
+            b->res[r].index = r;
+            b->source_of[r] = s;
+        }
+    /* inputs: policy, standards, descriptors, extracts */
+    rc = add_input(st, job->policy, 0, err);
+    if (!rc) rc = add_input(st, st->policy->standards_path, 0, err);
+    if (!rc) rc = add_input(st, job->applicants_format, 0, err);
+    for (int s = 0; !rc && s < job->nsources; s++) rc = add_input(st, job->sources[s].format_path, 0, err);
+    for (uint32_t r = 0; !rc && r < b->nfiles; r++) rc = add_input(st, b->res[r].path, 1, err);
+    unsigned char digest[32];
+    char dhex[65];
+    if (!rc) rc = hash_inputs(b, digest, dhex, err);
+    if (rc) goto out;
+    memcpy(st->input_digest, dhex, 65);
+
+    char date[11], root[4200], tmp[4400];
+    hd_date_format(job->as_of, date);
+    snprintf(root, sizeof root, "%s/index", job->output);
+    snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", root, date, dhex);
+    if (hd_mkdirs(root, 0700) != 0) { rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", root, strerror(errno)); goto out; }
+    struct stat sb;
+    if (stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
+        hd_error verr;
+        int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
+        if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK) {
+            res->reused = 1;
+            logf_(opts, HD_LOG_INFO, "index_exists", "%s exists and verifies; nothing rebuilt (use --force to rebuild)", res->outdir);
+            rc = HD_OK;
+            goto out;
+        }
+        rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force",
+                     res->outdir, verr.message);
+        goto out;
+    }
+    snprintf(tmp, sizeof tmp, "%s/.tmp-%.12s-%ld", root, dhex, (long)getpid());
+    snprintf(b->spilldir, sizeof b->spilldir, "%s/.spill-%.12s-%ld", root, dhex, (long)getpid());
+    hd_rmtree(tmp);
+    hd_rmtree(b->spilldir);
+    if (mkdir(tmp, 0700) != 0 || mkdir(b->spilldir, 0700) != 0) {
+        rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        b->spilldir[0] = 0;
+        goto out;
+    }
+
+    /* scan */
+    int nt = nthreads(opts);
+    if ((uint32_t)nt > b->nfiles) nt = b->nfiles ? (int)b->nfiles : 1;
+    uint64_t mem = opts && opts->memory ? opts->memory : (uint64_t)64 << 20;
+    b->budget = (size_t)(mem / (uint64_t)nt);
+    if (b->budget < 4096) b->budget = 4096;
+    worker_state *ws = calloc((size_t)nt, sizeof *ws);
+    pthread_t *th = calloc((size_t)nt, sizeof *th);
+    if (!ws || !th) { free(ws); free(th); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out_tmp; }
+    int started = 0;
+    for (int i = 0; i < nt; i++) {
+        ws[i].b = b;
+        ws[i].mac = ix_mac_new(&b->ikey);
+        if (!ws[i].mac) rc = HD_ESOFTWARE;
+    }
+    if (!rc) {
+        for (int i = 0; i < nt; i++)
+            if (pthread_create(&th[i], NULL, scan_worker, &ws[i]) == 0) started++;
+        if (!started) scan_worker(&ws[0]);
+        for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    }
+    b->mem = calloc((size_t)nt, sizeof *b->mem);
+    if (!b->mem) rc = HD_ESOFTWARE;
+    for (int i = 0; i < nt; i++) {
+        if (!rc && ws[i].rc) rc = ws[i].rc;
+        ix_mac_free(ws[i].mac);
+        ws[i].mac = NULL;
+        if (!rc && ws[i].ne) b->mem[b->nmem++] = &ws[i];
+    }
+    free(th);
+    b->ws = ws;
+    b->nws = nt;
+    if (rc) {
+        rc = hd_fail(err, rc, rc == HD_EIO ? "%s: cannot write a spill file: %s" : "%s: out of memory while indexing (%s)",
+                     b->spilldir, strerror(errno));
+        goto out_tmp;
+    }
+    res->spills = b->nruns;           /* runs written to disk; the last buffers merge from memory */
+    decide_damage(b);
+    for (int s = 0; s < job->nsources; s++)
+        if (st->src[s].damage != HD_R_NONE)
+            logf_(opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, st->src[s].damage_msg);
+    if ((rc = merge_runs(b, tmp, digest, res, err)) != HD_OK) goto out_tmp;
+
+    /* the policy, byte for byte, with its standards beside it */
+    char pdir[4500], p1[4600], p2[4600];
+    snprintf(pdir, sizeof pdir, "%s/policy", tmp);
+    const char *pbase = strrchr(job->policy, '/');
+    pbase = pbase ? pbase + 1 : job->policy;
+    char polrel[600];
+    snprintf(polrel, sizeof polrel, "policy/%s", pbase);
+    char pol_dir[4096];
+    snprintf(pol_dir, sizeof pol_dir, "%s", job->policy);
+    char *slash = strrchr(pol_dir, '/');
+    if (slash) *slash = 0; else strcpy(pol_dir, ".");
+    const char *srel = hd_path_rel(st->policy->standards_path, pol_dir);
+    if (srel[0] == '/' || strstr(srel, "..")) {
+        rc = hd_fail(err, HD_ECONFIG, "%s: the standards file must lie beside the policy or below it to be copied into the index",
+                     job->policy);
+        goto out_tmp;
+    }
+    snprintf(p1, sizeof p1, "%s/%s", pdir, pbase);
+    snprintf(p2, sizeof p2, "%s/%s", pdir, srel);
+    char p2dir[4600];
+    snprintf(p2dir, sizeof p2dir, "%s", p2);
+    *strrchr(p2dir, '/') = 0;
+    if (hd_mkdirs(p2dir, 0700) != 0) { rc = hd_fail(err, HD_EIO, "%s: %s", p2dir, strerror(errno)); goto out_tmp; }
+    rc = copy_file(job->policy, p1, err);
+    if (!rc) rc = copy_file(st->policy->standards_path, p2, err);
+    snprintf(p1, sizeof p1, "%s/applicants.fmt", tmp);
+    if (!rc) rc = copy_file(job->applicants_format, p1, err);
+    if (!rc) rc = write_meta(b, tmp, dhex, polrel, err);
+    int signed_ = 0;
+    if (!rc) rc = hd_write_manifest(st, tmp, &signed_, err);
+    if (!rc) {
+        int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tfd < 0 || syncfs(tfd) != 0) rc = hd_fail(err, HD_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
+        if (tfd >= 0) close(tfd);
+    }
+    if (!rc) {
+        if (stat(res->outdir, &sb) == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->outdir, RENAME_EXCHANGE) == 0) {
+            hd_rmtree(tmp);
+        } else if (rename(tmp, res->outdir) != 0) {
+            rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
+        }
+    }
+    if (rc) goto out_tmp;
+    res->signed_manifest = signed_;
+    res->damaged = st->damaged;
+    res->files = b->nfiles;
+    for (uint32_t i = 0; i < b->nfiles; i++) {
+        res->rows += b->res[i].ledger.rows;
+        res->rows_indexed += b->res[i].ledger.rows_matched;
+        res->rows_quarantined += b->res[i].ledger.rows_quarantined;
+    }
+    rc = st->damaged ? HD_EDAMAGED : HD_OK;
+    if (st->damaged) hd_fail(err, HD_EDAMAGED, "the index is written, but at least one source is damaged: every household it judges is at least REVIEW (SOURCE_INCOMPLETE)");
+    goto out;
+out_tmp:
+    hd_rmtree(tmp);
+out:
+    free_build(b);
+    return rc;
+}

@@ -1,0 +1,80 @@
+/*
+ * internal.h — what the index's builder (build.c) and reader (lookup.c)
+ * share: the keyed MAC of index tokens, the on-disk layout, the record
+ * codec.
+ *
+ * tokens.bin:     hd_ix_header, then ntokens hd_ix_slot sorted by token
+ * records.bin:    for each slot, count records at [off, off + len): each
+ *                 a LEB128 length then the record (ix_encode)
+ * unreadable.bin: hd_ix_header, then n hd_ix_unread sorted by (token,
+ *                 file, line)
+ * Integers are little-endian (the engine builds on x86-64 and arm64 Linux;
+ * the header records the byte order and a foreign one is refused).
+ */
+#ifndef HEDUI_INDEX_INTERNAL_H
+#define HEDUI_INDEX_INTERNAL_H
+
+#include <stdint.h>
+#include "hedui/index.h"
+
+#define IX_MAGIC_TOKENS "HDIXTOK1"
+#define IX_MAGIC_UNREAD "HDIXUNR1"
+#define IX_FORMAT "hedui-index/1"
+
+typedef struct hd_ix_header {      /* 64 bytes */
+    char magic[8];
+    uint32_t endian;               /* 0x01020304 as written */
+    uint32_t entry_size;           /* sizeof the entries that follow */
+    uint64_t count;                /* entries */
+    uint64_t payload;              /* records.bin's size (tokens.bin), 0 */
+    unsigned char digest[32];      /* the index digest */
+} hd_ix_header;
+
+typedef struct hd_ix_slot {        /* 48 bytes */
+    unsigned char token[32];
+    uint64_t off;                  /* into records.bin */
+    uint32_t count;                /* records */
+    uint32_t len;                  /* bytes */
+} hd_ix_slot;
+
+typedef struct hd_ix_unread {      /* 48 bytes */
+    unsigned char token[32];
+    uint32_t file;                 /* file ordinal in the index (meta.ini) */
+    uint32_t reason;               /* hd_reason of the row's quarantine */
+    uint64_t line;
+} hd_ix_unread;
+
+_Static_assert(sizeof(hd_ix_header) == 64, "header layout");
+_Static_assert(sizeof(hd_ix_slot) == 48, "slot layout");
+_Static_assert(sizeof(hd_ix_unread) == 48, "unreadable layout");
+
+/* HMAC-SHA256 under one key, re-initialised per token (one per thread). */
+typedef struct ix_mac ix_mac;
+ix_mac *ix_mac_new(const hd_key *key);
+void ix_mac_free(ix_mac *m);
+/* HMAC(key, prefix + a + b) */
+void ix_mac_run(ix_mac *m, const char *prefix, const char *a, size_t an, unsigned char out[32]);
+
+/* The index token of a member's ID, of a tokenised source's token cell,
+ * and the hex token of a name (in the §6 Names form; the first 128 bits of
+ * the HMAC as 32 hex digits + NUL; -1 out of memory). */
+void ix_token_id(ix_mac *m, const char *id18, unsigned char out[32]);
+void ix_token_token(ix_mac *m, const char *token64, unsigned char out[32]);
+int ix_token_name(ix_mac *m, const char *s, size_t n, char out[65]);
+
+/* The token a tokenised source carries for a member ID (what `hedui
+ * tokenize` writes): today the member token under the master key. One
+ * function so that per-provider keys (SPEC §8) are a one-line change. */
+void ix_source_token(const hd_key *master, const char *source, const hd_id *id, char out[65]);
+
+/* Record codec: kind, source, file ordinal, line, then each present field
+ * but the ID (field number, then a zigzag varint or length + bytes).
+ * ix_encode writes at most ix_encode_max(rec) bytes into p; ix_decode
+ * fills *rec (strings point into p: not NUL-terminated in the blob, so
+ * they are copied into `strs`, a buffer of at least len bytes + one NUL a
+ * field). */
+size_t ix_encode_max(const hd_record *rec);
+size_t ix_encode(const hd_record *rec, uint8_t *p);
+int ix_decode(const uint8_t *p, size_t len, hd_record *rec, char *strs, size_t strs_cap);
+
+#endif
