@@ -8,7 +8,7 @@
 #   make bench      benchmarks (bench/)
 
 CC      ?= cc
-PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter check libmicrohttpd jansson gnutls
+PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls
 BUILD   ?= build
 SHARED  ?= $(abspath ../shared)
 TESTDATA ?= $(SHARED)/testdata
@@ -17,7 +17,7 @@ OPT     ?= -O2
 CFLAGS  ?= -g
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iengine
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
 TESTLIBS := $(shell pkg-config --libs check 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -195,7 +195,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 HD_DEST     = $(DESTDIR)$(PREFIX)
 HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
-HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
 ifeq ($(SAN),1)
 # a sanitizer build's libhedui.a needs the sanitizer runtimes where it is linked
 HD_PC_LIBS += -fsanitize=address,undefined

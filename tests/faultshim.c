@@ -8,6 +8,8 @@
  *   HEDUI_FAULT_WAFTER=N        succeed for the first N bytes (all such files
  *                               together; the write that crosses N is short),
  *   HEDUI_FAULT_WERRNO=E        then fail with errno E (default ENOSPC).
+ *                               write, pwrite and pwrite64 alike (SQLite
+ *                               writes the register with pwrite64).
  *   HEDUI_FAULT_RPATH=SUFFIX    reads of a file whose path ends with SUFFIX
  *   HEDUI_FAULT_RAFTER=N        fail with EIO from file offset N on.
  *
@@ -43,14 +45,17 @@ static unsigned long long env_ull(const char *name, unsigned long long dflt)
     return s && *s ? strtoull(s, NULL, 10) : dflt;
 }
 
-ssize_t write(int fd, const void *p, size_t n)
+/* How many of n bytes to fd may be written: n, fewer (the write that
+ * crosses WAFTER), or -1 (fail with WERRNO). */
+static long long allowed(int fd, size_t n, int *match)
 {
-    if (!real_write) real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    *match = 0;
     const char *dir = getenv("HEDUI_FAULT_WDIR");
     char path[PATH_MAX];
     if (!dir || !*dir || fd <= 2 || fd_path(fd, path, sizeof path) != 0 ||
         strncmp(path, dir, strlen(dir)) != 0)
-        return real_write(fd, p, n);
+        return (long long)n;
+    *match = 1;
     unsigned long long after = env_ull("HEDUI_FAULT_WAFTER", 0);
     unsigned long long done = __atomic_load_n(&written, __ATOMIC_SEQ_CST);
     if (done >= after) {
@@ -58,9 +63,42 @@ ssize_t write(int fd, const void *p, size_t n)
         return -1;
     }
     if (n > after - done) n = (size_t)(after - done);
-    ssize_t w = real_write(fd, p, n);
-    if (w > 0) __atomic_add_fetch(&written, (unsigned long long)w, __ATOMIC_SEQ_CST);
+    return (long long)n;
+}
+
+static ssize_t counted(ssize_t w, int match)
+{
+    if (w > 0 && match) __atomic_add_fetch(&written, (unsigned long long)w, __ATOMIC_SEQ_CST);
     return w;
+}
+
+ssize_t write(int fd, const void *p, size_t n)
+{
+    if (!real_write) real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    int match;
+    long long k = allowed(fd, n, &match);
+    if (k < 0) return -1;
+    return counted(real_write(fd, p, (size_t)k), match);
+}
+
+ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
+{
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+    if (!real) real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+    int match;
+    long long k = allowed(fd, n, &match);
+    if (k < 0) return -1;
+    return counted(real(fd, p, (size_t)k, off), match);
+}
+
+ssize_t pwrite64(int fd, const void *p, size_t n, off64_t off)
+{
+    static ssize_t (*real)(int, const void *, size_t, off64_t);
+    if (!real) real = (ssize_t (*)(int, const void *, size_t, off64_t))dlsym(RTLD_NEXT, "pwrite64");
+    int match;
+    long long k = allowed(fd, n, &match);
+    if (k < 0) return -1;
+    return counted(real(fd, p, (size_t)k, off), match);
 }
 
 ssize_t read(int fd, void *p, size_t n)

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "register/reg_run.h"
 #include "hedui/ident.h"
 #include "hedui/tools.h"
 #include "util/path.h"
@@ -130,7 +131,12 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
     uint32_t mi = HD_NONE;
     if (token) {
         char t[65];
-        if (hd_token_normalise(s, n, t) == HD_R_NONE) mi = hd_model_find_token(m, t);
+        if (hd_token_normalise(s, n, t) == HD_R_NONE) {
+            /* the provider's tokens under the current, then the previous master (SPEC §8) */
+            const hd_provider_keys *pk = &sj->st->providers[sj->st->src[sj->source].provider];
+            mi = hd_model_find_token(m, pk->map[0], t);
+            if (mi == HD_NONE && pk->map[1] >= 0) mi = hd_model_find_token(m, pk->map[1], t);
+        }
     } else {
         hd_id id;
         if (hd_id_normalise(s, n, sj->as_of, &id) == HD_R_NONE) mi = hd_model_find_id(m, id.s);
@@ -167,10 +173,21 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
     const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
     int token = sj->st->src[sj->source].desc->id_token;
     if (!token && idv->n >= 18 && !memcmp(idv->s + 15, "000", 3)) res->ids_000++;
-    uint32_t mi = token ? hd_model_find_token(m, idv->s) : hd_model_find_id(m, idv->s);
-    /* one token is one ID: continue on the ID's chain so that a person in
-     * two applications gets the record in both */
-    if (token && mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
+    uint32_t mi;
+    if (token) {
+        /* the provider's tokens under the current master's key, then,
+         * during a rotation, under the previous master's (SPEC §8) */
+        const hd_provider_keys *pk = &sj->st->providers[sj->st->src[sj->source].provider];
+        int k = 0;
+        mi = hd_model_find_token(m, pk->map[0], idv->s);
+        if (mi == HD_NONE && pk->map[1] >= 0) { mi = hd_model_find_token(m, pk->map[1], idv->s); k = 1; }
+        if (mi != HD_NONE) res->matched_by_key[k]++;
+        /* one token is one ID: continue on the ID's chain so that a person
+         * in two applications gets the record in both */
+        if (mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
+    } else {
+        mi = hd_model_find_id(m, idv->s);
+    }
     /* the newest data date of the file, for the staleness check */
     hd_date t = HD_DATE_NONE;
     if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
@@ -415,8 +432,14 @@ static int digest_inputs(hd_run_state *st, hd_error *err)
     char date[11];
     hd_date_format(st->job->as_of, date);
     char head[512];
-    int n = snprintf(head, sizeof head, "hedui-input/1\n%s\n%s\n%s\n%s\n", HD_ENGINE_VERSION, date,
-                     st->key.id, st->policy->digest);
+    /* the key ids: the master's, and the previous master's during a
+     * rotation (it changes which tokenised rows join) */
+    int n = snprintf(head, sizeof head, "hedui-input/2\n%s\n%s\n%s%s%s\n%s\n", HD_ENGINE_VERSION, date,
+                     st->key.id, st->key.has_previous ? " previous " : "",
+                     st->key.has_previous ? st->key.previous_id : "", st->policy->digest);
+    /* the register's snapshot (SPEC §9): a new outcome, a new run directory */
+    if (st->reg) n += snprintf(head + n, sizeof head - (size_t)n, "snapshot\t%s\n",
+                               hd_register_snapshot_digest(st->reg->snap));
     hd_sha256_update(h, head, (size_t)n);
     for (uint32_t i = 0; i < st->ninputs; i++) {
         hd_sha256_update(h, st->inputs[i].rel, strlen(st->inputs[i].rel));
@@ -512,6 +535,44 @@ static void clear_stale_tmp(const char *outroot)
     closedir(d);
 }
 
+/* ------------------------------------------------------------ providers */
+
+/* Source s is tokenised: finds or adds its provider (SPEC §8 provider =
+ * NAME) and builds the token maps of its keys, derived from the current
+ * master and, during a rotation, from the previous one. */
+static int provider_maps(hd_run_state *st, int s, hd_error *err)
+{
+    const char *name = st->job->sources[s].provider;
+    for (int p = 0; p < st->nproviders; p++)
+        if (!strcmp(st->providers[p].name, name)) { st->src[s].provider = p; return HD_OK; }
+    hd_provider_keys *np = realloc(st->providers, (size_t)(st->nproviders + 1) * sizeof *np);
+    if (!np) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    st->providers = np;
+    hd_provider_keys *pk = &np[st->nproviders];
+    memset(pk, 0, sizeof *pk);
+    snprintf(pk->name, sizeof pk->name, "%s", name);
+    pk->map[0] = pk->map[1] = -1;
+    char audience[80];
+    snprintf(audience, sizeof audience, "provider:%s", name);
+    hd_key masters[2], dk;
+    int nm = 1 + hd_key_previous(&st->key, &masters[1]);
+    masters[0] = st->key;
+    int rc = HD_OK;
+    for (int k = 0; rc == HD_OK && k < nm; k++) {
+        rc = hd_key_derive(&masters[k], audience, &dk, err);
+        if (rc == HD_OK) {
+            snprintf(pk->id[k], sizeof pk->id[k], "%s", dk.id);
+            rc = hd_model_index_tokens(st->m, &dk, &pk->map[k], err);
+        }
+        hd_key_wipe(&dk);
+    }
+    hd_key_wipe(&masters[0]);
+    hd_key_wipe(&masters[1]);
+    if (rc != HD_OK) return rc;
+    st->src[s].provider = st->nproviders++;
+    return HD_OK;
+}
+
 /* ------------------------------------------------------------ run */
 
 static void free_state(hd_run_state *st)
@@ -537,9 +598,13 @@ static void free_state(hd_run_state *st)
     free(st->order);
     free(st->county_first);
     free(st->changes);
+    hd_reg_free(st);
     hd_model_free(st->m);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);
+    hd_key_wipe(&st->audit_key);
+    hd_key_wipe(&st->text_key);
+    free(st->providers);
     hd_job_free(st->job);
 }
 
@@ -559,12 +624,13 @@ static int load_applicants(hd_run_state *st, hd_error *err)
     const hd_job *job = st->job;
     st->m = hd_model_new();
     if (!st->m) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    int rc = hd_load_applicants(st->m, st->app_desc, st->app_files, st->napp_files, job->as_of, &st->key,
+    int rc = hd_load_applicants(st->m, st->app_desc, st->app_files, st->napp_files, job->as_of, &st->audit_key,
                                 st->policy, st->results, err);
     if (rc == HD_OK) rc = hd_model_index(st->m, err);
-    /* the token index (16 bytes a member) only when an extract is tokenised */
+    /* token indexes (48 bytes a member each) only for the providers of
+     * tokenised extracts: one per provider key, current and previous */
     for (int i = 0; rc == HD_OK && i < job->nsources; i++)
-        if (st->src[i].desc && st->src[i].desc->id_token) rc = hd_model_index_tokens(st->m, err);
+        if (st->src[i].desc && st->src[i].desc->id_token) rc = provider_maps(st, i, err);
     if (rc != HD_OK) return rc;
     for (int i = 0; i < st->napp_files; i++) {
         hd_file_result *r = &st->results[i];
@@ -616,8 +682,10 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             logf_(opts, HD_LOG_WARN, "as_of_old", "as_of %s is more than 62 days before today (%s)", d1, d2);
     }
     if ((rc = hd_policy_load(&st.policy, job->policy, err)) != HD_OK) goto out;
-    if ((rc = hd_key_load(&st.key, job->key, err)) != HD_OK) goto out;
+    if ((rc = hd_key_load_master(&st.key, job->key, err)) != HD_OK) goto out;
     st.have_key = 1;
+    if ((rc = hd_key_derive(&st.key, "audit", &st.audit_key, err)) != HD_OK ||
+        (rc = hd_key_derive(&st.key, "text", &st.text_key, err)) != HD_OK) goto out;
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
         rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
                      job->signing_key, strerror(errno));
@@ -643,6 +711,17 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
             rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
                          job->path, job->sources[i].name);
+            goto out;
+        }
+        st.src[i].provider = -1;
+        if (!st.src[i].desc->id_token && job->sources[i].provider_line) {
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: provider is only for a tokenised source, and %s has id_form = number: remove provider, or give the descriptor of the tokenised files (id_form = token)",
+                         job->path, job->sources[i].provider_line, job->sources[i].format_path);
+            goto out;
+        }
+        if (st.src[i].desc->id_token && !*job->sources[i].provider) {
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
+                         job->path, job->sources[i].line, job->sources[i].name);
             goto out;
         }
     }
@@ -717,6 +796,8 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     } else {
         for (uint32_t r = first; r < nres; r++) scan[nscan++] = r;
     }
+    /* the register, read once, before the input digest that it enters */
+    if (rc == HD_OK) rc = hd_reg_begin(&st, err);
     if (rc == HD_OK) rc = hash_inputs(&st, err);
     char set_digest[65] = "";
     if (rc == HD_OK && mode != MODE_RUN) rc = hd_part_set_digest(&st, set_digest, err);
@@ -754,6 +835,13 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
             free(source_of); free(scan);
             rc = HD_OK;
+            /* a complete run the register lacks (it could not be written
+             * then) is recorded now */
+            const char *base = strrchr(res->outdir, '/');
+            if (!hd_register_has_run(st.reg->path, base ? base + 1 : res->outdir)) {
+                rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
+                if (rc == HD_OK) logf_(opts, HD_LOG_INFO, "register_recorded", "%s recorded in the register %s", res->outdir, st.reg->path);
+            }
             goto out;
         }
         /* a complete-looking output that fails its own manifest may be
@@ -820,6 +908,18 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             r->rec_arena = NULL;
             free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
             if (rc != HD_OK) goto out;
+            if (ss->provider >= 0 && r->ledger.rows_ok > 0 && r->ledger.rows_matched == 0)
+                /* tokens of another key join nothing: say so, as it looks
+                 * like "no applicant has an account there" otherwise */
+                logf_(opts, HD_LOG_WARN, "tokens_unmatched",
+                      "%s: no row joins: 100.00 %% of its %lu usable rows (source %s) match no applicant "
+                      "under provider %s's key %s%s%s%s; was it tokenised with another provider's key, or "
+                      "with a key of another master?", hd_path_rel(r->path, job->dir),
+                      (unsigned long)r->ledger.rows_ok, job->sources[s].name,
+                      st.providers[ss->provider].name, st.providers[ss->provider].id[0],
+                      st.providers[ss->provider].id[1][0] ? " (or " : "",
+                      st.providers[ss->provider].id[1],
+                      st.providers[ss->provider].id[1][0] ? ", of the previous master)" : "");
         }
         hd_run_source_decide(&st, s, st.results);
         if (ss->damage != HD_R_NONE)
@@ -855,6 +955,8 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
                   st.m->households[h].county_code, jerr.message);
         if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
     }
+    /* findings, strength and suppression (the register, SPEC §9) */
+    if ((rc = hd_reg_judge(&st, err)) != HD_OK) goto out;
 
     /* outputs: a private temporary directory, renamed when complete */
     char tmp[4200];
@@ -939,6 +1041,17 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             }
     }
     res->kinds_required = st.policy->required_kinds;
+    for (int f = 0; f < HD_FD__COUNT; f++) res->suppressed += st.reg->suppressed[f];
+    /* the register, once the run directory stands (SPEC §9): a register
+     * that cannot be written fails the run (74, 75, 78), the directory
+     * stays, and the next run or `hedui register rebuild` records it */
+    double t_reg = mono_s();
+    rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
+    if (rc != HD_OK) {
+        logf_(opts, HD_LOG_ERROR, "register_failed", "%s stands, but the register was not written: %s", res->outdir, err ? err->message : "");
+        goto out;
+    }
+    logf_(opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s", st.reg->path, mono_s() - t_reg);
     rc = st.damaged || st.rejected_files ? HD_EDAMAGED : HD_OK;
     if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
     else if (st.rejected_files) hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st.rejected_files);

@@ -50,6 +50,9 @@ typedef struct hd_file_result {
                                      ending in 000 */
     char county[16];              /* applicant file rejected whole: its county */
     hd_date newest;               /* newest data date seen, HD_DATE_NONE */
+    /* a tokenised extract (SPEC §8 rotation): matched rows by the provider
+     * key that made their token, [0] current master's, [1] previous's */
+    uint64_t matched_by_key[2];
     uint64_t bytes_in, bytes_out;
     struct hd_arena *arena;
 } hd_file_result;
@@ -130,7 +133,18 @@ typedef struct hd_source_state {
     hd_reason damage;              /* HD_R_NONE or the first cause */
     char damage_msg[1024];
     int64_t prev_rows;             /* rows in the previous run, -1: none */
+    int provider;                  /* index in hd_run_state.providers for a
+                                      tokenised source (id_form = token), else -1 */
 } hd_source_state;
+
+/* The keys of one provider of tokenised extracts (SPEC §8): derived from
+ * the current master ([0]) and, during a rotation, the previous one ([1]);
+ * only their ids and token maps are kept, never the keys. */
+typedef struct hd_provider_keys {
+    char name[64];
+    char id[2][64];                /* derived key ids; id[1] "" without previous */
+    int map[2];                    /* token maps in the model, -1 none */
+} hd_provider_keys;
 
 /* What the writers keep of a household's judgement besides its figures:
  * 4 bytes instead of the 72 of an hd_judgement (docs/performance.md,
@@ -144,8 +158,12 @@ typedef struct hd_judged {
 typedef struct hd_run_state {
     hd_job *job;
     hd_policy *policy;
-    hd_key key;
+    hd_key key;                    /* the centre's master key (key file) */
     int have_key;
+    /* keys per audience (SPEC §8), derived from key: member and household
+     * tokens of auditor files, text tokens of auditor files */
+    hd_key audit_key, text_key;
+    hd_provider_keys *providers; int nproviders;
     hd_descriptor *app_desc;
     char **app_files; int napp_files;
     hd_source_state *src;          /* job->nsources */
@@ -178,6 +196,9 @@ typedef struct hd_run_state {
      * one change */
     int have_previous;
     hd_change *changes; uint32_t nchanges;
+    /* the register (SPEC §9; engine/register/reg_run.h): snapshot,
+     * findings with their ids, suppression */
+    struct hd_reg_state *reg;
 } hd_run_state;
 
 /* Keeps household h's judgement (h = the number of households kept so

@@ -57,6 +57,7 @@ static const struct part_field { const char *name; size_t off, size; int text; }
     PART_FIELD(ids_000),
     PART_FIELD(id_damage),
     PART_TEXT(county),
+    PART_FIELD(matched_by_key),
 };
 #define NPART_FIELDS (sizeof part_fields / sizeof *part_fields)
 

@@ -80,6 +80,8 @@ int cmd_keygen(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_outcome(int argc, char **argv);
+int cmd_register(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);

@@ -51,13 +51,18 @@ static const command commands[] = {
       "extensions + .fmt is used. --as-of: the date ID birth dates are checked against\n"
       "(default today). --lang: messages in Chinese (zh) or English (en); default zh when\n"
       "LC_ALL, else LC_MESSAGES, else LANG starts with \"zh\".\n" },
-    { "keygen", cmd_keygen, "hedui keygen DIR",
-      "Writes a new pseudonymisation key (DIR/pseudonym.key, 0600) and an Ed25519 signing key\n"
-      "pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644). Never overwrites a key.\n" },
-    { "tokenize", cmd_tokenize, "hedui tokenize --key KEY --format FMT [--as-of YYYY-MM-DD] IN OUT",
+    { "keygen", cmd_keygen, "hedui keygen DIR | hedui keygen --provider NAME --key MASTER OUT",
+      "keygen DIR: writes the centre's master key (DIR/pseudonym.key, 0600) and an Ed25519\n"
+      "signing key pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644).\n"
+      "keygen --provider NAME --key MASTER OUT: writes the provider key file OUT (0600) for the\n"
+      "data provider NAME, derived from the master key file MASTER (HKDF-SHA256, audience\n"
+      "provider:NAME); hand it to that provider for 'hedui tokenize'. Never overwrites a key.\n" },
+    { "tokenize", cmd_tokenize, "hedui tokenize --key PROVIDER-KEY --format FMT [--as-of YYYY-MM-DD] IN OUT",
       "Rewrites an extract so that its ID column holds member tokens and names are dropped:\n"
       "OUT (zstd CSV), OUT.fmt (the descriptor that reads it, id_form = token) and\n"
-      "OUT.rejects.csv (line,reason of rows whose ID was rejected). Exit 65 if any was.\n" },
+      "OUT.rejects.csv (line,reason of rows whose ID was rejected). Exit 65 if any was.\n"
+      "--key takes the provider key file the centre made ('hedui keygen --provider'); the\n"
+      "centre's master key is refused (78).\n" },
     { "audit", cmd_audit, "hedui audit verify [--pubkey PEM] DIR",
       "Checks manifest.sig against the public key (--pubkey, else the bundle's own\n"
       "signing.pub.pem, which proves integrity but not origin) and the size and SHA-256 of\n"
@@ -86,6 +91,19 @@ static const command commands[] = {
       "log (time, client, clerk, purpose, household token, verdict, receipt id; never an ID or a\n"
       "name). SIGHUP switches to the newest index in DIR without dropping requests; SIGTERM\n"
       "stops. A truncated or tampered index is refused (65), another key's index too (78).\n" },
+    { "outcome", cmd_outcome, "hedui outcome import --register DB --by NAME FILE... | outcome list --register DB [FINDING_ID]",
+      "import: reads the findings.csv files county clerks returned (UTF-8, with or without BOM,\n"
+      "GBK or GB18030; outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"
+      "已说明, 有异议; until YYYY-MM-DD or YYYY/M/D) and appends their outcomes to the register\n"
+      "with who (--by), when and the file's SHA-256. All or nothing per file: a bad row (unknown\n"
+      "finding id or outcome word, bad date, a finding of another county) is printed as\n"
+      "FILE:LINE: CODE: message and nothing of its file is stored (exit 65); a file imported\n"
+      "before is refused. Imported files are kept under OUTPUT/outcomes/<sha256>.csv.\n"
+      "list: every outcome in import order (of one finding when FINDING_ID is given).\n" },
+    { "register", cmd_register, "hedui register rebuild [--register DB] OUTPUT",
+      "Rebuilds the register (default OUTPUT/register.db) from every run directory under OUTPUT\n"
+      "that verifies and every outcome file kept under OUTPUT/outcomes/, in as_of then import\n"
+      "order, to the same table contents as the nightly writes. Built beside, then renamed.\n" },
     { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -103,7 +121,7 @@ static void list_commands(FILE *f)
                "Usage:\n", HD_ENGINE_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
     fprintf(f, "  hedui --version\n\n%s\nExit codes: 0 ok, 2 usage, 3 a source damaged, 65 input rejected,\n"
-               "66 input missing, 70 internal error, 74 I/O error, 75 output locked,\n"
+               "66 input missing, 70 internal error, 74 I/O error, 75 output or register locked,\n"
                "78 bad job/descriptor/policy/key.\n"
                "'hedui help COMMAND' shows one command.\n", common_help);
 }

@@ -94,7 +94,7 @@ static void where(const char *outdir)
     if (!outdir[0]) return;
     char county[4200];
     snprintf(county, sizeof county, "%s/county", outdir);
-    unsigned long counties = 0, changes = 0;
+    unsigned long counties = 0, changes = 0, findings = 0;
     DIR *dir = opendir(county);
     if (dir) {
         struct dirent *de;
@@ -102,6 +102,7 @@ static void where(const char *outdir)
             if (de->d_name[0] == '.') continue;
             if (is_file(county, de->d_name, "results.xlsx")) counties++;
             if (is_file(county, de->d_name, "changes.csv")) changes++;
+            if (is_file(county, de->d_name, "findings.csv")) findings++;
         }
         closedir(dir);
     }
@@ -110,6 +111,8 @@ static void where(const char *outdir)
                counties, counties == 1 ? "county" : "counties");
     if (changes)
         printf("  changes           county/<code>/changes.csv (against the previous run)\n");
+    if (findings)
+        printf("  findings          county/<code>/findings.csv (outcomes come back with hedui outcome import)\n");
     if (is_file(outdir, "audit", "report.html"))
         printf("  auditor report    audit/report.html\n");
 }
@@ -173,6 +176,9 @@ static void summary(const hd_run_result *r, int status)
     fmt_count(r->rows_unmatched, e, sizeof e);
     printf("\nRows       %s read in %llu files: %s ok, %s quarantined; extracts: %s matched, %s unmatched\n",
            a, (unsigned long long)r->files, b, c, d, e);
+    if (r->suppressed)
+        printf("Suppressed %llu findings resolved earlier by the counties (false_positive/explained, evidence unchanged)\n",
+               (unsigned long long)r->suppressed);
     /* SPEC §7: every kind checked and not checked */
     printf("Kinds      checked:");
     int any = 0;

@@ -29,9 +29,16 @@ typedef struct hd_source_cfg {
     char format_path[4096];     /* resolved against the job file */
     char files_glob[4096];      /* resolved against the job file */
     int line;                   /* line of the section in the job file */
+    int lead;                   /* strength = lead (SPEC §9): its evidence
+                                   alone never makes a household ineligible */
     int format_line;            /* line of its `format` key (messages) */
     int64_t min_rows;           /* min_rows = N (SPEC §7; default 1): fewer
                                    data rows over all its files damages it */
+    /* provider = NAME (SPEC §8): whose provider key tokenised the source's
+     * extracts (id_form = token): the run joins them through the tokens of
+     * the key derived for "provider:NAME". Default: the source name. */
+    char provider[64];
+    int provider_line;          /* line of provider = in the job file, 0 if not given */
 } hd_source_cfg;
 
 typedef struct hd_job {
@@ -54,6 +61,9 @@ typedef struct hd_job {
      * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
      * frame (level 3, with a checksum) of the same bytes */
     int matches_zstd;
+    /* [job] register: the register database (SPEC §9), resolved against
+     * the job file; "" = OUTPUT/register.db */
+    char register_db[4096];
     hd_source_cfg *sources; int nsources;
     int applicants_format_line; /* line of [job] applicants_format (messages) */
 } hd_job;
@@ -92,6 +102,7 @@ typedef struct hd_run_result {
     uint64_t reasons[HD_FD__COUNT];
     uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
     uint64_t files;
+    uint64_t suppressed;        /* findings suppressed by county outcomes (SPEC §9) */
     uint32_t rejected_files;    /* applicant files rejected whole (SPEC §7) */
     /* kinds as bits (1 << hd_kind), SPEC §7: with a source in the job,
      * required by the policy, with a damaged source */
