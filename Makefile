@@ -4,6 +4,7 @@
 #   make demo       install missing Debian packages, build, run the sample province
 #   make test       install missing Debian packages, build, run every Check suite
 #   make test SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-slurm the scale-out on a real single-node Slurm (as root)
 #   make bench      benchmarks (bench/)
 
 CC      ?= cc
@@ -74,6 +75,15 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 	done; \
 	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+
+# Scale-out on a real single-node Slurm (SPEC §12; scripts/slurm/): as root;
+# installs slurmctld, slurmd, slurm-client and munge when missing, starts them
+# without systemd, runs the driver for N = 1, 2, 4, 7 against `hedui run`, a
+# failing part, and stops every daemon it started.
+.PHONY: test-slurm
+test-slurm: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hedui
+	BUILD=$(BUILD) bash scripts/slurm/test-slurm.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
@@ -244,6 +254,9 @@ install: $(BUILD)/hedui
 	install -m 0644 docs/hedui.1 $(HD_DEST)/share/man/man1/hedui.1
 	install -m 0644 docs/*.md $(HD_DEST)/share/doc/hedui/
 	install -m 0755 scripts/gen-province.py $(HD_DEST)/share/hedui/scripts/gen-province.py
+	install -d $(HD_DEST)/share/hedui/scripts/slurm
+	install -m 0755 scripts/slurm/hedui-slurm scripts/slurm/local-slurm $(HD_DEST)/share/hedui/scripts/slurm/
+	install -m 0644 scripts/slurm/slurm.conf.in $(HD_DEST)/share/hedui/scripts/slurm/
 	find formats policy data -type f -exec sh -c 'install -D -m 0644 "$$1" "$$2/$$1"' sh {} '$(HD_DEST)/share/hedui' \;
 
 # Benchmark: hedui against `zstd -dc` of the same extracts (bench/bench.py,

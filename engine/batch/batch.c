@@ -214,7 +214,8 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
 struct pool {
     hd_run_state *st;
     _Atomic uint32_t next;
-    uint32_t first, count;     /* results[first .. first+count) are extract files */
+    const uint32_t *list;      /* the extract files' result indices */
+    uint32_t count;
     int *source_of;            /* per result */
     uint32_t *sched;           /* results in the order workers take them:
                                   largest file first, so that no worker is
@@ -230,7 +231,7 @@ static void *worker(void *arg)
     for (;;) {
         uint32_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->count) break;
-        uint32_t r = p->sched ? p->sched[i] : p->first + i;
+        uint32_t r = p->sched ? p->sched[i] : p->list[i];
         struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0} };
         for (int f = 0; f < HD_F__COUNT; f++) sj.pos[f] = -1;
         hd_file_result *res = &p->st->results[r];
@@ -268,12 +269,14 @@ static void *progress_thread(void *arg)
     return NULL;
 }
 
-static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *source_of,
+/* Scans the extract files results[list[0..count)) (all of a run's, or a
+ * part's share) into their results. */
+static int scan_extracts(hd_run_state *st, const uint32_t *list, uint32_t count, int *source_of,
                          hd_error *err)
 {
     struct pool p;
     memset(&p, 0, sizeof p);
-    p.st = st; p.first = first; p.count = count; p.source_of = source_of;
+    p.st = st; p.list = list; p.count = count; p.source_of = source_of;
     atomic_init(&p.next, 0);
     atomic_init(&p.shared.bytes_done, 0);
     atomic_init(&p.shared.rows_done, 0);
@@ -296,7 +299,7 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
     if (st->opts && st->opts->progress) {
         for (uint32_t i = 0; i < count; i++) {
             struct stat sb;
-            if (stat(st->results[first + i].path, &sb) == 0) pc.total += (uint64_t)sb.st_size;
+            if (stat(st->results[list[i]].path, &sb) == 0) pc.total += (uint64_t)sb.st_size;
         }
         pthread_mutex_init(&pc.mu, NULL);
         pthread_cond_init(&pc.cv, NULL);
@@ -309,8 +312,8 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
     if (sz && p.sched) {
         for (uint32_t i = 0; i < count; i++) {
             struct stat sb;
-            sz[i].r = first + i;
-            sz[i].size = stat(st->results[first + i].path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+            sz[i].r = list[i];
+            sz[i].size = stat(st->results[list[i]].path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
         }
         for (uint32_t i = 1; i < count; i++) {          /* insertion sort: files are few */
             struct sz x = sz[i];
@@ -378,6 +381,7 @@ static void *hash_worker(void *arg)
         uint32_t i = atomic_fetch_add(&hp->next, 1);
         if (i >= hp->st->ninputs) break;
         hd_input *in = &hp->st->inputs[i];
+        if (in->skip) continue;          /* hashed by a part, not here */
         hd_error e;
         struct stat sb;
         int rc = hd_sha256_file(in->path, in->sha256, &e);
@@ -397,9 +401,7 @@ static void *hash_worker(void *arg)
     return NULL;
 }
 
-/* SHA-256 of every input (in parallel), then the input digest over the
- * engine version, as_of, key id, policy digest and each input's relative
- * path and SHA-256, in order. */
+/* SHA-256 of every input not marked skip (in parallel). */
 static int hash_inputs(hd_run_state *st, hd_error *err)
 {
     struct hash_pool hp;
@@ -418,6 +420,13 @@ static int hash_inputs(hd_run_state *st, hd_error *err)
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     pthread_mutex_destroy(&hp.mu);
     if (hp.rc != HD_OK) { if (err) *err = hp.err; return hp.rc; }
+    return HD_OK;
+}
+
+/* The input digest over the engine version, as_of, key id, policy digest
+ * and each input's relative path and SHA-256, in order. */
+static int digest_inputs(hd_run_state *st, hd_error *err)
+{
     hd_sha256 *h = hd_sha256_new();
     if (!h) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     char date[11];
@@ -614,7 +623,46 @@ static hd_date today(void)
     return hd_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err)
+/* Applicants -> households and members, the join index (and the token
+ * index when an extract is tokenised); an applicant file that cannot be
+ * read to its end flags every household. */
+static int load_applicants(hd_run_state *st, hd_error *err)
+{
+    const hd_job *job = st->job;
+    st->m = hd_model_new();
+    if (!st->m) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    int rc = hd_load_applicants(st->m, st->app_desc, st->app_files, st->napp_files, job->as_of, &st->audit_key,
+                                st->policy, st->results, err);
+    if (rc == HD_OK) rc = hd_model_index(st->m, err);
+    /* token indexes (48 bytes a member each) only for the providers of
+     * tokenised extracts: one per provider key, current and previous */
+    for (int i = 0; rc == HD_OK && i < job->nsources; i++)
+        if (st->src[i].desc && st->src[i].desc->id_token) rc = provider_maps(st, i, err);
+    if (rc != HD_OK) return rc;
+    for (int i = 0; i < st->napp_files; i++) {
+        hd_file_result *r = &st->results[i];
+        if (r->damage != HD_R_NONE) {
+            /* SPEC §7: an applicant file that cannot be read, decoded or
+             * bound is rejected whole; only its county hears of it
+             * (county/<code>/rejected_files.csv), the run exits 3 */
+            st->rejected_files++;
+            logf_(st->opts, HD_LOG_ERROR, "applicants_rejected", "county %s: %s", r->county, r->damage_msg);
+        }
+        if (r->ledger.ids_suspect)
+            logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
+                  hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
+    }
+    logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
+          st->m->nhouseholds, st->m->nmembers, st->napp_files);
+    return HD_OK;
+}
+
+/* What run_job does: the whole batch, one part's scan, or the merge of
+ * the parts (SPEC §12; engine/batch/part.c). */
+enum { MODE_RUN = 0, MODE_PART, MODE_MERGE };
+
+static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int part, int nparts,
+                   hd_run_result *res, hd_error *err)
 {
     hd_run_state st;
     memset(&st, 0, sizeof st);
@@ -754,24 +802,63 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     if (rc == HD_OK && *job->previous) rc = add_input(&st, prev_manifest, 0, err);
     for (uint32_t r = 0; rc == HD_OK && r < nres; r++)
         rc = add_input(&st, st.results[r].path, st.results[r].source >= 0, err);
+    /* the extract files this process scans: all of them, a part's share,
+     * or none (a merge reads the parts' results instead) */
+    uint32_t first = (uint32_t)st.napp_files, *scan = calloc(nres - first + 1, sizeof *scan);
+    uint32_t nscan = 0;
+    if (rc == HD_OK && !scan) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    if (rc == HD_OK && mode != MODE_RUN) {
+        int *part_of = calloc(nres - first + 1, sizeof *part_of);
+        if (!part_of) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+        else hd_part_assign(&st, first, nres - first, mode == MODE_PART ? nparts : 1, part_of);
+        for (uint32_t r = first; rc == HD_OK && r < nres; r++) {
+            int mine = mode == MODE_PART && part_of[r - first] == part;
+            if (mine) scan[nscan++] = r;
+            for (uint32_t i = 0; i < st.ninputs; i++)
+                if (!strcmp(st.inputs[i].path, st.results[r].path)) { st.inputs[i].skip = !mine; break; }
+        }
+        free(part_of);
+    } else {
+        for (uint32_t r = first; r < nres; r++) scan[nscan++] = r;
+    }
     /* the register, read once, before the input digest that it enters */
     if (rc == HD_OK) rc = hd_reg_begin(&st, err);
     if (rc == HD_OK) rc = hash_inputs(&st, err);
-    if (rc != HD_OK) { free(source_of); goto out; }
+    char set_digest[65] = "";
+    if (rc == HD_OK && mode != MODE_RUN) rc = hd_part_set_digest(&st, set_digest, err);
+    if (rc == HD_OK && mode == MODE_RUN) rc = digest_inputs(&st, err);
+    if (rc != HD_OK) { free(source_of); free(scan); goto out; }
+    if (mode == MODE_MERGE) {
+        /* the parts name the run's directory (their files' digests enter
+         * the input digest), and their records need the applicants: take
+         * the lock and load the applicants first */
+        if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); free(scan); goto out; }
+        clear_stale_tmp(job->output);
+        rc = load_applicants(&st, err);
+        double t_parts = mono_s();
+        if (rc == HD_OK) rc = hd_part_load_all(&st, set_digest, nparts, err);
+        if (rc == HD_OK)
+            logf_(opts, HD_LOG_INFO, "parts_read", "the parts' results of %u extract files read in %.1f s",
+                  nres - first, mono_s() - t_parts);
+        if (rc == HD_OK) rc = digest_inputs(&st, err);
+        if (rc != HD_OK) { free(source_of); free(scan); goto out; }
+    }
 
     char date[11];
     hd_date_format(job->as_of, date);
     snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", job->output, date, st.input_digest);
-    if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); goto out; }
-    clear_stale_tmp(job->output);
+    if (mode == MODE_RUN) {
+        if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); free(scan); goto out; }
+        clear_stale_tmp(job->output);
+    }
     struct stat sb;
-    if (stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
+    if (mode != MODE_PART && stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
         hd_error verr;
         int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
         if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK) {
             res->reused = 1;
             logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
-            free(source_of);
+            free(source_of); free(scan);
             rc = HD_OK;
             /* a complete run the register lacks (it could not be written
              * then) is recorded now */
@@ -786,44 +873,44 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         }
         /* a complete-looking output that fails its own manifest may be
          * evidence of tampering: never overwrite it without --force */
-        free(source_of);
+        free(source_of); free(scan);
         rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force to rebuild it",
                      res->outdir, verr.message);
         goto out;
     }
 
-    /* applicants */
-    st.m = hd_model_new();
-    if (!st.m) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    rc = hd_load_applicants(st.m, st.app_desc, st.app_files, st.napp_files, job->as_of, &st.audit_key,
-                            st.policy, st.results, err);
-    if (rc == HD_OK) rc = hd_model_index(st.m, err);
-    /* token indexes (48 bytes a member each) only for the providers of
-     * tokenised extracts: one per provider key, current and previous */
-    for (int i = 0; rc == HD_OK && i < job->nsources; i++)
-        if (st.src[i].desc->id_token) rc = provider_maps(&st, i, err);
-    if (rc != HD_OK) { free(source_of); goto out; }
-    for (int i = 0; i < st.napp_files; i++) {
-        hd_file_result *r = &st.results[i];
-        if (r->damage != HD_R_NONE) {
-            /* SPEC §7: an applicant file that cannot be read, decoded or
-             * bound is rejected whole; only its county hears of it
-             * (county/<code>/rejected_files.csv), the run exits 3 */
-            st.rejected_files++;
-            logf_(opts, HD_LOG_ERROR, "applicants_rejected", "county %s: %s", r->county, r->damage_msg);
-        }
-        if (r->ledger.ids_suspect)
-            logf_(opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
-                  hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
-    }
-    logf_(opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
-          st.m->nhouseholds, st.m->nmembers, st.napp_files);
+    /* applicants (a merge has loaded them) */
+    if (mode != MODE_MERGE && (rc = load_applicants(&st, err)) != HD_OK) { free(source_of); free(scan); goto out; }
 
     /* extracts */
-    uint32_t first = (uint32_t)st.napp_files;
     double t_scan = mono_s();
-    rc = scan_extracts(&st, first, nres - first, source_of, err);
+    rc = scan_extracts(&st, scan, nscan, source_of, err);
     free(source_of);
+    if (rc == HD_OK && mode == MODE_PART) {
+        rc = hd_part_write(&st, set_digest, part, nparts, scan, nscan, res->outdir, sizeof res->outdir, err);
+        if (rc == HD_OK) {
+            logf_(opts, HD_LOG_INFO, "part_written", "part %d of %d: %u extract files read and written in %.1f s",
+                  part, nparts, nscan, mono_s() - t_scan);
+            res->files = nscan;
+            for (uint32_t i = 0; i < nscan; i++) {
+                hd_file_result *r = &st.results[scan[i]];
+                res->rows += r->ledger.rows; res->rows_ok += r->ledger.rows_ok;
+                res->rows_quarantined += r->ledger.rows_quarantined;
+                res->rows_matched += r->ledger.rows_matched; res->rows_unmatched += r->ledger.rows_unmatched;
+                if (r->damage != HD_R_NONE) {
+                    st.damaged = 1;
+                    logf_(opts, HD_LOG_ERROR, "source_damaged", "%s", hd_path_rel(r->damage_msg, job->dir));
+                }
+            }
+            res->damaged = st.damaged;
+            res->households = st.m->nhouseholds;
+            res->members = st.m->nmembers;
+            if (st.damaged) rc = hd_fail(err, HD_EDAMAGED, "part %d of %d written, but a file it read is damaged: the merge will flag every household (SOURCE_INCOMPLETE)", part, nparts);
+        }
+        free(scan);
+        goto out;
+    }
+    free(scan);
     if (rc != HD_OK) goto out;
 
     /* merge in the fixed order */
@@ -1012,4 +1099,29 @@ out:
     if (lockfd >= 0) close(lockfd);
     free_state(&st);
     return rc;
+}
+
+int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err)
+{
+    return run_job(job_path, opts, MODE_RUN, 0, 0, res, err);
+}
+
+int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *opts,
+                hd_run_result *res, hd_error *err)
+{
+    if (nparts < 1 || part < 0 || part >= nparts) {
+        memset(res, 0, sizeof *res);
+        return hd_fail(err, HD_EUSAGE, "part %d of %d: K must be 0 to N-1 and N at least 1", part, nparts);
+    }
+    return run_job(job_path, opts, MODE_PART, part, nparts, res, err);
+}
+
+int hd_merge(const char *job_path, int nparts, const hd_run_opts *opts, hd_run_result *res,
+             hd_error *err)
+{
+    if (nparts < 0) {
+        memset(res, 0, sizeof *res);
+        return hd_fail(err, HD_EUSAGE, "--parts %d: N must be at least 1", nparts);
+    }
+    return run_job(job_path, opts, MODE_MERGE, 0, nparts, res, err);
 }

@@ -88,6 +88,7 @@ int cli_run_job(const char *job_path, int flags, char *outdir);
 
 /* Command entry points: argv[0] is the command word. Return exit codes. */
 int cmd_run(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);

@@ -64,12 +64,22 @@ static const char exit_help[] =
     "    totals.extracts), each with its own invariant.\n"
 
 static const command commands[] = {
-    { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] JOB.ini",
+    { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] [--part K/N] JOB.ini",
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
       "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
       "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged or missing, or\n"
       "an applicant file was rejected. An as_of after today is a config error (78) unless\n"
-      "--allow-future-as-of is given.\n" RUN_FACTS },
+      "--allow-future-as-of is given.\n"
+      "--part K/N: scan only part K (0 to N-1) of N of the extract files (a fixed share,\n"
+      "balanced by size) into OUTPUT/parts/<as_of>-<digest>/part-K-of-N (mode 0600, its\n"
+      "SHA-256 in part-K-of-N.sha256) for 'hedui merge'; exit 3 when a file it read is\n"
+      "damaged (the part is written). Parts may run at once, on several machines.\n" RUN_FACTS },
+    { "merge", cmd_merge, "hedui merge [--force] [--allow-future-as-of] [--parts N] JOB.ini",
+      "Writes the run directory from the N parts of 'hedui run --part K/N': the same bytes\n"
+      "as 'hedui run JOB.ini' for every N. --parts N: the split to merge (default: the N of\n"
+      "the part files present). Exit 66 when a part is missing, 65 when one is damaged (its\n"
+      "SHA-256) or of another job, policy or input, 75 when another run or merge holds the\n"
+      "output directory, 3 as for run; --force and --allow-future-as-of as for run.\n" },
     { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] [--lang zh|en] FILE...",
       "Validates files against a format descriptor without running a batch. Prints\n"
       "FILE:LINE: CODE: message for every bad row, a count per file and one line per reason;\n"

@@ -450,3 +450,73 @@ void hd_model_set_findings(hd_model *m, uint32_t i, uint32_t bits)
 {
     m->stored[i]->findings = bits;
 }
+
+/* ------------------------------------------------------------ images */
+
+/* A bounded varint read for images from outside this process (part files):
+ * 0 when the varint runs past end (NULL: no bound) or over 10 bytes. */
+static int varint_get_bounded(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t x = 0;
+    for (int sh = 0; sh < 70; sh += 7) {
+        if (end && p >= end) return 0;
+        uint8_t b = *p++;
+        x |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) { *pp = p; *out = x; return 1; }
+    }
+    return 0;
+}
+
+/* Walks a stored form's data up to end (NULL: trusted, no bound): the
+ * byte count it takes, or 0 when it is malformed or runs past end. */
+static size_t stored_walk(const uint8_t *data, const uint8_t *end, uint64_t *source, uint64_t *file)
+{
+    const uint8_t *p = data;
+    uint64_t line, mask;
+    if (end && p >= end) return 0;
+    p++;                                              /* kind */
+    if (!varint_get_bounded(&p, end, source) || !varint_get_bounded(&p, end, file) ||
+        !varint_get_bounded(&p, end, &line) || !varint_get_bounded(&p, end, &mask))
+        return 0;
+    if (HD_F__COUNT < 64 && (mask >> HD_F__COUNT)) return 0;
+    for (; mask; mask &= mask - 1) {
+        int f = __builtin_ctzll(mask);
+        uint64_t x;
+        if (!varint_get_bounded(&p, end, &x)) return 0;
+        if (!is_string_field(f) || x < TAG_TEXT) continue;
+        uint64_t len = x - TAG_TEXT;
+        if (end && (len >= (uint64_t)(end - p) || p[len] != 0)) return 0;
+        p += len + 1;
+    }
+    return (size_t)(p - data);
+}
+
+size_t hd_stored_image_size(const hd_stored_record *r)
+{
+    uint64_t s, f;
+    /* packed in this process: well formed, its length is what the walk takes */
+    return sizeof *r + stored_walk(r->data, NULL, &s, &f);
+}
+
+hd_stored_record *hd_stored_image_load(struct hd_arena *a, const void *image, size_t n,
+                                       uint32_t nmembers, uint32_t *source, uint32_t *file,
+                                       unsigned *kind)
+{
+    if (n <= sizeof(hd_stored_record)) return NULL;
+    hd_stored_record hdr;
+    memcpy(&hdr, image, sizeof hdr);
+    if (hdr.member >= nmembers) return NULL;
+    uint64_t s, f;
+    size_t dn = n - sizeof hdr;
+    const uint8_t *data = (const uint8_t *)image + sizeof hdr;
+    if (stored_walk(data, data + dn, &s, &f) != dn) return NULL;
+    if (s > UINT16_MAX || f > UINT32_MAX) return NULL;
+    hd_stored_record *r = hd_arena_alloc4(a, n);
+    if (!r) return NULL;
+    memcpy(r, image, n);
+    *source = (uint32_t)s;
+    *file = (uint32_t)f;
+    *kind = r->data[0];
+    return r;
+}

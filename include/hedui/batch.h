@@ -124,6 +124,40 @@ typedef struct hd_run_result {
 int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err);
 
 /*
+ * Scale-out (SPEC §12): scans part `part` (0-based) of `nparts` of the
+ * job's extract files (a deterministic, size-balanced share: largest file
+ * first to the part with the fewest bytes so far) and writes everything
+ * the merge needs of them (ledgers, damage, quarantined rows, matched
+ * records, their files' SHA-256) atomically to
+ * OUTPUT/parts/<as_of>-<12 hex>/part-K-of-N (mode 0600), with its own
+ * SHA-256 in part-K-of-N.sha256. res->outdir receives the part's path;
+ * res->files and the row counts are the part's. A part with no file is
+ * fine. Parts of one job may run at the same time (on several machines
+ * sharing the output directory). Loads every applicant (the join needs
+ * them): memory as a whole run's applicants plus the part's matched rows.
+ * @return HD_OK, HD_EDAMAGED (written, but a file it read or an applicant
+ *         file is damaged), HD_EUSAGE (part >= nparts or nparts < 1), or
+ *         hd_run's errors.
+ */
+int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *opts,
+                hd_run_result *res, hd_error *err);
+
+/*
+ * Merges the parts written by hd_run_part into the run directory: the
+ * same output as hd_run, byte for byte, whatever the number of parts
+ * (the parts' per-file results go through the same merge, rules and
+ * writers, in the run's file order). nparts 0: the N of the part files
+ * present. Takes the output lock like hd_run.
+ * @return as hd_run, and HD_ENOINPUT when a part is missing, HD_EDATA
+ *         naming the part when one is damaged (SHA-256 or form) or of
+ *         another job, policy, key, date or build, or when the parts do
+ *         not cover the job's extract files exactly once; HD_ETEMPFAIL
+ *         when another run or merge holds the output directory.
+ */
+int hd_merge(const char *job_path, int nparts, const hd_run_opts *opts, hd_run_result *res,
+             hd_error *err);
+
+/*
  * Verifies an output directory (SPEC §1 audit verify): manifest.sig is a
  * valid Ed25519 signature over manifest.json under pub_pem (NULL: the
  * bundle's own signing.pub.pem), and every file listed in manifest.json has
