@@ -4,19 +4,21 @@
 #   make demo       install missing Debian packages, build, run the sample province
 #   make test       install missing Debian packages, build, run every Check suite
 #   make test SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make test-slurm the scale-out on a real single-node Slurm (as root)
 #   make bench      benchmarks (bench/)
 
 CC      ?= cc
-PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter check libmicrohttpd jansson gnutls
+PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls
 BUILD   ?= build
-SHARED  ?= $(abspath ../shared)
-TESTDATA ?= $(SHARED)/testdata
+# The public test vectors the suites read, copied into the repository (each
+# set with its SOURCES.md): no test reads outside it.
+TESTDATA ?= $(CURDIR)/tests/vectors
 
 OPT     ?= -O2
 CFLAGS  ?= -g
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iengine
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
 TESTLIBS := $(shell pkg-config --libs check 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -62,7 +64,7 @@ $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libhedui.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(BUILD)/libhedui.a $(LDLIBS) $(TESTLIBS)
 
-# Every Check suite runs from the repository root with the shared test data.
+# Every Check suite runs from the repository root with tests/vectors.
 test: deps
 	@$(MAKE) --no-print-directory test-unit
 
@@ -73,6 +75,15 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 	done; \
 	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+
+# Scale-out on a real single-node Slurm (SPEC §12; scripts/slurm/): as root;
+# installs slurmctld, slurmd, slurm-client and munge when missing, starts them
+# without systemd, runs the driver for N = 1, 2, 4, 7 against `hedui run`, a
+# failing part, and stops every daemon it started.
+.PHONY: test-slurm
+test-slurm: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hedui
+	BUILD=$(BUILD) bash scripts/slurm/test-slurm.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
@@ -85,6 +96,12 @@ clean:
 #   make fuzz [FUZZ_SECONDS=N]  build the libFuzzer targets of tests/fuzz with
 #                               clang + ASan/UBSan into build-fuzz/ and run each
 #                               for N seconds (default 30); fails on any crash
+#   make fuzz-long [FUZZ_RUNS=N] [FUZZ_MAX_SECONDS=S]
+#                               every target for N executions each (default
+#                               10,000,000: -runs=N), or S seconds each when
+#                               given, whichever ends first; fails on any
+#                               crash; the executions reached are printed
+#                               (docs/reliability.md). Run it with nice -n 19.
 #   make memcheck               every Check suite under valgrind (leaks = errors)
 # The engine is compiled again with clang and the same sanitizers (coverage
 # instrumented), never linked from build/libhedui.a. docs/reliability.md.
@@ -99,7 +116,9 @@ FUZZ_BIN     := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(FUZZ_BUILD)/%.o) $(FUZZ_BUILD)/gen/divisions_data.o
 FUZZ_ARGS    ?= -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 
-.PHONY: fuzz fuzz-deps fuzz-build fuzz-run memcheck memcheck-run
+FUZZ_RUNS    ?= 10000000
+FUZZ_MAX_SECONDS ?=
+.PHONY: fuzz fuzz-deps fuzz-build fuzz-run fuzz-long fuzz-long-run memcheck memcheck-run
 fuzz: deps fuzz-deps
 	@$(MAKE) --no-print-directory fuzz-run
 
@@ -137,8 +156,8 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)
 fuzz-build: $(FUZZ_BIN)
 
 # Each target: its working corpus build-fuzz/corpus/T (grows, kept between
-# runs), the seeds of tests/fuzz/corpus/T and, where they fit, the shared
-# test data; crashes go to build-fuzz/artifacts/T/, the log to build-fuzz/T.log.
+# runs), the seeds of tests/fuzz/corpus/T and, where they fit, the
+# vectors of tests/vectors; crashes go to build-fuzz/artifacts/T/, the log to build-fuzz/T.log.
 fuzz-run: $(FUZZ_BIN)
 	@fail=0; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
@@ -159,6 +178,33 @@ fuzz-run: $(FUZZ_BIN)
 	  fi; \
 	done; \
 	if [ $$fail -ne 0 ]; then echo "make fuzz: FAILED"; exit 1; fi; echo "make fuzz: no crash in $(FUZZ_SECONDS) s per target"
+
+# The same targets, seeds and corpora for a set number of executions each
+# (FUZZ_RUNS); the log of each is build-fuzz/T.long.log.
+fuzz-long: deps fuzz-deps
+	@$(MAKE) --no-print-directory fuzz-long-run
+
+fuzz-long-run: $(FUZZ_BIN)
+	@fail=0; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/artifacts/$$t; \
+	  extra=""; len=""; \
+	  case $$t in \
+	    fuzz_csv) [ -d $(TESTDATA)/csv ] && extra="$(TESTDATA)/csv"; \
+	              [ -d $(TESTDATA)/gb18030/samples ] && extra="$$extra $(TESTDATA)/gb18030/samples";; \
+	    fuzz_zstd) [ -d $(TESTDATA)/zstd ] && extra="$(TESTDATA)/zstd"; len="-max_len=65536";; \
+	  esac; \
+	  echo "== $$t ($(FUZZ_RUNS) runs)"; \
+	  if $(FUZZ_BUILD)/$$t -runs=$(FUZZ_RUNS) $(if $(FUZZ_MAX_SECONDS),-max_total_time=$(FUZZ_MAX_SECONDS)) $(FUZZ_ARGS) $$len \
+	       -artifact_prefix=$(FUZZ_BUILD)/artifacts/$$t/ \
+	       $(FUZZ_BUILD)/corpus/$$t tests/fuzz/corpus/$$t $$extra >$(FUZZ_BUILD)/$$t.long.log 2>&1; then \
+	    grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' $(FUZZ_BUILD)/$$t.long.log | tr '\n' ' '; echo; \
+	  else \
+	    fail=1; echo "$$t: FAILED (crash, leak or timeout): see $(FUZZ_BUILD)/$$t.long.log"; \
+	    grep -E 'ERROR|SUMMARY|invariant|Test unit written' $(FUZZ_BUILD)/$$t.long.log | head -8; \
+	  fi; \
+	done; \
+	if [ $$fail -ne 0 ]; then echo "make fuzz-long: FAILED"; exit 1; fi; \
+	echo "make fuzz-long: no crash (up to $(FUZZ_RUNS) runs$(if $(FUZZ_MAX_SECONDS), or $(FUZZ_MAX_SECONDS) s,) per target)"
 
 # ---------------------------------------------------------------- valgrind
 memcheck: deps
@@ -185,7 +231,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 HD_DEST     = $(DESTDIR)$(PREFIX)
 HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
-HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
 ifeq ($(SAN),1)
 # a sanitizer build's libhedui.a needs the sanitizer runtimes where it is linked
 HD_PC_LIBS += -fsanitize=address,undefined
@@ -208,6 +254,9 @@ install: $(BUILD)/hedui
 	install -m 0644 docs/hedui.1 $(HD_DEST)/share/man/man1/hedui.1
 	install -m 0644 docs/*.md $(HD_DEST)/share/doc/hedui/
 	install -m 0755 scripts/gen-province.py $(HD_DEST)/share/hedui/scripts/gen-province.py
+	install -d $(HD_DEST)/share/hedui/scripts/slurm
+	install -m 0755 scripts/slurm/hedui-slurm scripts/slurm/local-slurm $(HD_DEST)/share/hedui/scripts/slurm/
+	install -m 0644 scripts/slurm/slurm.conf.in $(HD_DEST)/share/hedui/scripts/slurm/
 	find formats policy data -type f -exec sh -c 'install -D -m 0644 "$$1" "$$2/$$1"' sh {} '$(HD_DEST)/share/hedui' \;
 
 # Benchmark: hedui against `zstd -dc` of the same extracts (bench/bench.py,

@@ -24,6 +24,30 @@ void hd_error_clear(hd_error *e)
     if (e) { e->status = HD_OK; e->message[0] = '\0'; }
 }
 
+/* SPEC §8: "When several apply, the first of 2, 78, 66, 75, 65, 74, 3." */
+static int status_rank(int status)
+{
+    switch (status) {
+    case HD_ESOFTWARE: return 0;
+    case HD_EUSAGE: return 1;
+    case HD_ECONFIG: return 2;
+    case HD_ENOINPUT: return 3;
+    case HD_ETEMPFAIL: return 4;
+    case HD_EDATA: return 5;
+    case HD_EIO: return 6;
+    case HD_EDAMAGED: return 7;
+    default: return 8;
+    }
+}
+
+int hd_error_keep_first(hd_error *acc, const hd_error *e)
+{
+    if (e->status != HD_OK &&
+        (acc->status == HD_OK || status_rank(e->status) < status_rank(acc->status)))
+        *acc = *e;
+    return acc->status;
+}
+
 static const char *const reason_names[HD_R__COUNT] = {
     [HD_R_NONE] = "NONE",
     [HD_R_FIELD_COUNT] = "FIELD_COUNT",

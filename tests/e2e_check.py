@@ -69,6 +69,34 @@ for g in summary["files"]:
         fail("%s: rows_quarantined_matched > rows_quarantined" % g["path"])
     if "rows_matched" in g and g["rows_ok"] != g["rows_matched"] + g["rows_unmatched"]:
         fail("%s: rows_ok != rows_matched + rows_unmatched" % g["path"])
+# totals: applicant files and extract files apart (SPEC §8), each with its
+# invariant, and each equal to the generator's own counts summed here
+tot = summary["totals"]
+if tot["files"] != len(summary["files"]):
+    fail("totals.files %s, %d files listed" % (tot["files"], len(summary["files"])))
+for group, keys in (("applicants", ("rows", "rows_ok", "rows_quarantined")),
+                    ("extracts", ("rows", "rows_ok", "rows_quarantined", "rows_matched", "rows_unmatched"))):
+    t = tot.get(group)
+    if t is None:
+        fail("totals has no %s" % group)
+        continue
+    # the population files (applicants, roster, monitor; SPEC §10) are all
+    # in the applicants format and count as applicant files
+    want = [e for e in es["files"].values() if (e["kind"] == "applicants") == (group == "applicants")]
+    if t["files"] != len(want):
+        fail("totals.%s.files %s, expected %d" % (group, t["files"], len(want)))
+    for key in keys:
+        if all(key in e for e in want) and t[key] != sum(e[key] for e in want):
+            fail("totals.%s.%s %s, expected %s" % (group, key, t[key], sum(e[key] for e in want)))
+    if t["rows"] != t["rows_ok"] + t["rows_quarantined"]:
+        fail("totals.%s: rows != rows_ok + rows_quarantined" % group)
+    if group == "extracts":
+        if t["rows_ok"] != t["rows_matched"] + t["rows_unmatched"]:
+            fail("totals.extracts: rows_ok != rows_matched + rows_unmatched")
+        if not 0 <= t["rows_quarantined_matched"] <= t["rows_quarantined"]:
+            fail("totals.extracts: rows_quarantined_matched not within rows_quarantined")
+    elif set(t) != {"files", "rows", "rows_ok", "rows_quarantined"}:
+        fail("totals.applicants has other keys: %s" % sorted(t))
 if summary["unknown_division_codes"] != es["unknown_division_codes"]:
     fail("unknown_division_codes %s, expected %s" % (summary["unknown_division_codes"], es["unknown_division_codes"]))
 if summary["households"] != es["households"] or summary["members"] != es["members"]:
@@ -84,47 +112,18 @@ for p in es.get("planted", []):
         if r is None or r["homes"] != "1":
             fail("co-owned flat: homes should be 1, got %s" % (r and r["homes"]))
 
-# 4. no name and no ID number of an applicant under audit/ or in the log
-ids, names = set(), set()
-for p in (glob.glob(os.path.join(prov, "inbox", "*.csv")) + glob.glob(os.path.join(prov, "roster", "*.csv")) +
-          glob.glob(os.path.join(prov, "monitor", "*.csv"))):
-    with open(p, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            for m in re.findall(r"\d{17}[\dXx]|\d{15}", line):
-                ids.add(m[:17])
-    with open(p, encoding="utf-8-sig", errors="replace") as f:
-        for r in csv.DictReader(f):
-            n = (r.get("姓名") or "").strip()
-            if len(n) >= 2:
-                names.add(n)
-# every string of the auditor files except provider text that may share
-# characters with a short name by chance (an institution 金平…支行 vs a name 金平)
-PROVIDER_TEXT = {"institution", "company", "use"}
-def strings(x, key=None):
-    if isinstance(x, dict):
-        for k, v in x.items():
-            yield k
-            yield from strings(v, k)
-    elif isinstance(x, list):
-        for v in x:
-            yield from strings(v, key)
-    elif isinstance(x, str) and key not in PROVIDER_TEXT:
-        yield x
-texts = []
-for p in glob.glob(os.path.join(out, "audit", "*.jsonl")):
-    with open(p, encoding="utf-8") as f:
-        for line in f:
-            texts.append("\n".join(strings(json.loads(line))))
-if log:
-    texts.append(open(log, encoding="utf-8", errors="replace").read())
-big = "\n".join(texts)
-digits = set(re.findall(r"\d{17}", big))
-leaked = [i for i in ids if i in digits or i in big]
+# 4. no name and no ID number of an applicant in any file under audit/
+# (every string of every file: text fields of records are tokens, SPEC §8)
+# or in the log
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import audit_scan
+nfiles, nids, nnames, leaked, leaked_names = audit_scan.scan(out, prov, [log] if log else [])
+if nfiles == 0 or nids == 0 or nnames == 0:
+    fail("nothing to scan under audit/ (%d files, %d IDs, %d names)" % (nfiles, nids, nnames))
 if leaked:
-    fail("%d applicant ID numbers appear under audit/ or in the log" % len(leaked))
-leaked_names = [n for n in names if n in big]
+    fail("%d applicant ID numbers appear under audit/ or in the log" % leaked)
 if leaked_names:
-    fail("%d applicant names appear under audit/ or in the log" % len(leaked_names))
+    fail("%d applicant names appear under audit/ or in the log" % leaked_names)
 
 for m in fails[:40]:
     print("e2e_check: " + m)

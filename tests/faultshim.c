@@ -8,8 +8,15 @@
  *   HEDUI_FAULT_WAFTER=N        succeed for the first N bytes (all such files
  *                               together; the write that crosses N is short),
  *   HEDUI_FAULT_WERRNO=E        then fail with errno E (default ENOSPC).
+ *                               write, pwrite and pwrite64 alike (SQLite
+ *                               writes the register with pwrite64).
  *   HEDUI_FAULT_RPATH=SUFFIX    reads of a file whose path ends with SUFFIX
  *   HEDUI_FAULT_RAFTER=N        fail with EIO from file offset N on.
+ *   HEDUI_FAULT_RMPATH=SUBSTR   remove(3) of a path containing SUBSTR fails
+ *                               with EPERM (a directory that cannot be removed).
+ *   HEDUI_FAULT_FOPEN=SUFFIX    fopen(3)/fopen64 for writing of a path ending with SUFFIX fails with
+ *                               ENOSPC (libxlsxwriter opens its workbook so, and
+ *                               then prints an "[ERROR]" line on stderr).
  *
  * The path of a descriptor is readlink(/proc/self/fd/N).
  */
@@ -43,14 +50,17 @@ static unsigned long long env_ull(const char *name, unsigned long long dflt)
     return s && *s ? strtoull(s, NULL, 10) : dflt;
 }
 
-ssize_t write(int fd, const void *p, size_t n)
+/* How many of n bytes to fd may be written: n, fewer (the write that
+ * crosses WAFTER), or -1 (fail with WERRNO). */
+static long long allowed(int fd, size_t n, int *match)
 {
-    if (!real_write) real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    *match = 0;
     const char *dir = getenv("HEDUI_FAULT_WDIR");
     char path[PATH_MAX];
     if (!dir || !*dir || fd <= 2 || fd_path(fd, path, sizeof path) != 0 ||
         strncmp(path, dir, strlen(dir)) != 0)
-        return real_write(fd, p, n);
+        return (long long)n;
+    *match = 1;
     unsigned long long after = env_ull("HEDUI_FAULT_WAFTER", 0);
     unsigned long long done = __atomic_load_n(&written, __ATOMIC_SEQ_CST);
     if (done >= after) {
@@ -58,9 +68,42 @@ ssize_t write(int fd, const void *p, size_t n)
         return -1;
     }
     if (n > after - done) n = (size_t)(after - done);
-    ssize_t w = real_write(fd, p, n);
-    if (w > 0) __atomic_add_fetch(&written, (unsigned long long)w, __ATOMIC_SEQ_CST);
+    return (long long)n;
+}
+
+static ssize_t counted(ssize_t w, int match)
+{
+    if (w > 0 && match) __atomic_add_fetch(&written, (unsigned long long)w, __ATOMIC_SEQ_CST);
     return w;
+}
+
+ssize_t write(int fd, const void *p, size_t n)
+{
+    if (!real_write) real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+    int match;
+    long long k = allowed(fd, n, &match);
+    if (k < 0) return -1;
+    return counted(real_write(fd, p, (size_t)k), match);
+}
+
+ssize_t pwrite(int fd, const void *p, size_t n, off_t off)
+{
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+    if (!real) real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT, "pwrite");
+    int match;
+    long long k = allowed(fd, n, &match);
+    if (k < 0) return -1;
+    return counted(real(fd, p, (size_t)k, off), match);
+}
+
+ssize_t pwrite64(int fd, const void *p, size_t n, off64_t off)
+{
+    static ssize_t (*real)(int, const void *, size_t, off64_t);
+    if (!real) real = (ssize_t (*)(int, const void *, size_t, off64_t))dlsym(RTLD_NEXT, "pwrite64");
+    int match;
+    long long k = allowed(fd, n, &match);
+    if (k < 0) return -1;
+    return counted(real(fd, p, (size_t)k, off), match);
 }
 
 ssize_t read(int fd, void *p, size_t n)
@@ -76,4 +119,37 @@ ssize_t read(int fd, void *p, size_t n)
     if (pos < 0 || (unsigned long long)pos >= after) { errno = EIO; return -1; }
     if (n > after - (unsigned long long)pos) n = (size_t)(after - (unsigned long long)pos);
     return real_read(fd, p, n);
+}
+
+int remove(const char *p)
+{
+    static int (*real_remove)(const char *);
+    if (!real_remove) real_remove = (int (*)(const char *))dlsym(RTLD_NEXT, "remove");
+    const char *sub = getenv("HEDUI_FAULT_RMPATH");
+    if (sub && *sub && strstr(p, sub)) { errno = EPERM; return -1; }
+    return real_remove(p);
+}
+
+static int fopen_fails(const char *p, const char *mode)
+{
+    const char *suf = getenv("HEDUI_FAULT_FOPEN");
+    size_t pl = strlen(p), sl = suf ? strlen(suf) : 0;
+    return sl && pl >= sl && strcmp(p + pl - sl, suf) == 0 && strchr(mode, 'w') != NULL;
+}
+
+FILE *fopen(const char *p, const char *mode)
+{
+    static FILE *(*real_fopen)(const char *, const char *);
+    if (!real_fopen) real_fopen = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen");
+    if (fopen_fails(p, mode)) { errno = ENOSPC; return NULL; }
+    return real_fopen(p, mode);
+}
+
+/* minizip (libxlsxwriter's zip writer) opens with fopen64 */
+FILE *fopen64(const char *p, const char *mode)
+{
+    static FILE *(*real_fopen64)(const char *, const char *);
+    if (!real_fopen64) real_fopen64 = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen64");
+    if (fopen_fails(p, mode)) { errno = ENOSPC; return NULL; }
+    return real_fopen64(p, mode);
 }

@@ -357,6 +357,110 @@ START_TEST(policy_bad_values)
 }
 END_TEST
 
+
+/* ------------------------------------------------------------ previous = latest */
+
+static char logbuf[65536];
+static void log_sink(void *user, hd_log_level lv, const char *event, const char *msg)
+{
+    (void)user; (void)lv;
+    size_t n = strlen(logbuf);
+    snprintf(logbuf + n, sizeof logbuf - n, "%s %s\n", event, msg);
+}
+
+/* Runs JOB with as_of AS_OF and previous = latest (written to JOB from
+ * PROV/job.ini); the log lands in logbuf. */
+static int night(const char *pv, const char *as_of, hd_run_result *r, hd_error *e)
+{
+    char job[4300];
+    snprintf(job, sizeof job, "%s/job-night.ini", pv);
+    shf("sed -e 's|^as_of *=.*|as_of = %s|' -e 's|^output *=.*|output = out-nights/\\nprevious = latest|' %s/job.ini > %s",
+        as_of, pv, job);
+    logbuf[0] = '\0';
+    hd_run_opts o = {0};
+    o.threads = 2;
+    o.log = log_sink;
+    int rc = hd_run(job, &o, r, e);
+    if (rc != HD_OK) fprintf(stderr, "hd_run %s: %s\n", job, e->message);
+    return rc;
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+/* OUTPUT/latest's target (static buffer; "" when there is no link). */
+static const char *latest_target(const char *pv)
+{
+    static char t[512];
+    char l[4400];
+    snprintf(l, sizeof l, "%s/out-nights/latest", pv);
+    ssize_t n = readlink(l, t, sizeof t - 1);
+    t[n > 0 ? n : 0] = '\0';
+    return t;
+}
+
+START_TEST(previous_latest_three_nights)
+{
+    char base[] = "/tmp/hedui-nights-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(base));
+    char pv[4200];
+    snprintf(pv, sizeof pv, "%s/prov", base);
+    shf("python3 scripts/gen-province.py %s --households 60 --background-factor 1 --seed 5 >/dev/null 2>&1", pv);
+    shf("rm -rf %s/keys && \"$HEDUI_BIN\" keygen %s/keys >/dev/null", pv, pv);
+    hd_run_result r;
+    hd_error e;
+    char n1[4096], n2[4096], n3[4096];
+
+    /* night 1: no earlier run: a log line, no change report; latest -> night 1 */
+    ck_assert_int_eq(night(pv, "2026-11-28", &r, &e), HD_OK);
+    snprintf(n1, sizeof n1, "%s", r.outdir);
+    ck_assert_msg(strstr(logbuf, "previous_none ") != NULL, "no log line for no previous run: %s", logbuf);
+    ck_assert_int_eq(atoi(capture("find %s -name changes.csv | wc -l", n1)), 0);
+    ck_assert_str_eq(latest_target(pv), base_name(n1));
+
+    /* night 2: previous is night 1; changes.csv per county; latest -> night 2 */
+    ck_assert_int_eq(night(pv, "2026-11-29", &r, &e), HD_OK);
+    snprintf(n2, sizeof n2, "%s", r.outdir);
+    ck_assert_str_ne(n1, n2);
+    char want[4400];
+    snprintf(want, sizeof want, "previous_latest previous = latest: %s\n", n1);
+    ck_assert_msg(strstr(logbuf, want) != NULL, "night 2 did not take night 1: %s", logbuf);
+    ck_assert_int_gt(atoi(capture("find %s -name changes.csv | wc -l", n2)), 0);
+    ck_assert_int_eq(atoi(capture("grep -c '%s/manifest.json' %s/manifest.json", base_name(n1), n2)), 1);
+    ck_assert_str_eq(latest_target(pv), base_name(n2));
+
+    /* night 3: previous is night 2 (the greatest earlier as_of), not night 1 */
+    ck_assert_int_eq(night(pv, "2026-11-30", &r, &e), HD_OK);
+    snprintf(n3, sizeof n3, "%s", r.outdir);
+    snprintf(want, sizeof want, "previous_latest previous = latest: %s\n", n2);
+    ck_assert_msg(strstr(logbuf, want) != NULL, "night 3 did not take night 2: %s", logbuf);
+    ck_assert_str_eq(latest_target(pv), base_name(n3));
+
+    /* night 1 again: later runs are not its previous (same inputs, same
+     * directory: reused), and latest stays at night 3 (a later as_of) */
+    ck_assert_int_eq(night(pv, "2026-11-28", &r, &e), HD_OK);
+    ck_assert_int_eq(r.reused, 1);
+    ck_assert_str_eq(r.outdir, n1);
+    ck_assert_msg(strstr(logbuf, "previous_none ") != NULL, "%s", logbuf);
+    ck_assert_str_eq(latest_target(pv), base_name(n3));
+
+    /* night 2's output no longer verifies: night 3 again takes night 1,
+     * which is a new input (a new directory); latest -> it (same as_of) */
+    shf("f=$(ls %s/county/*/households.csv | head -1) && printf 'x' >> \"$f\"", n2);
+    ck_assert_int_eq(night(pv, "2026-11-30", &r, &e), HD_OK);
+    snprintf(want, sizeof want, "previous_latest previous = latest: %s\n", n1);
+    ck_assert_msg(strstr(logbuf, want) != NULL, "a run that does not verify was taken: %s", logbuf);
+    ck_assert_str_ne(r.outdir, n3);
+    ck_assert_str_eq(latest_target(pv), base_name(r.outdir));
+    /* no temporary link is left */
+    ck_assert_int_eq(atoi(capture("ls -A %s/out-nights | grep -c '^.tmp-' || true", pv)), 0);
+    shf("rm -rf %s", base);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("changes");
@@ -371,6 +475,7 @@ int main(void)
     tc = tcase_create("report");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, change_report_end_to_end);
+    tcase_add_test(tc, previous_latest_three_nights);
     suite_add_tcase(s, tc);
     return td_run(s);
 }

@@ -114,6 +114,9 @@ START_TEST(usage_errors)
     ck_assert_int_eq(hedui("run --progress=sometimes x.ini"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("run --log-format=xml x.ini"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("keygen"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("keygen --provider bank-a out.key"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("keygen --key k.key out.key"), 2); assert_usage_line();
+    ck_assert_int_eq(hedui("keygen --provider bank-a --key k.key"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("tokenize --key k in out"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("tokenize --key k --format f in"), 2); assert_usage_line();
     ck_assert_int_eq(hedui("audit check x"), 2); assert_usage_line();
@@ -135,7 +138,7 @@ START_TEST(version_and_help)
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
         ck_assert_msg(strstr(out_buf, cmds[i]) != NULL, "help lacks %s", cmds[i]);
     ck_assert_int_eq(hedui("help tokenize"), 0);
-    ck_assert_ptr_nonnull(strstr(out_buf, "hedui tokenize --key KEY --format FMT"));
+    ck_assert_ptr_nonnull(strstr(out_buf, "hedui tokenize --key PROVIDER-KEY --format FMT"));
     ck_assert_int_eq(hedui("check --help"), 0);
     ck_assert_ptr_nonnull(strstr(out_buf, "Usage: hedui check"));
     rm_tmp();
@@ -383,9 +386,9 @@ END_TEST
 static void key_bytes(const char *keyfile, unsigned char key[32])
 {
     char *k = td_slurp(keyfile, NULL);
-    const char *h = strstr(k, "key=");
+    const char *h = strstr(k, "\nkey=");
     ck_assert_ptr_nonnull(h);
-    h += 4;
+    h += 5;
     for (int i = 0; i < 32; i++) {
         unsigned v;
         ck_assert_int_eq(sscanf(h + 2 * i, "%2x", &v), 1);
@@ -397,7 +400,7 @@ static void key_bytes(const char *keyfile, unsigned char key[32])
 static void expected_token(const unsigned char key[32], const char *id, char out[65])
 {
     char msg[128];
-    snprintf(msg, sizeof msg, "hedui:v1:member:%s", id);
+    snprintf(msg, sizeof msg, "hedui:v2:member:%s", id);
     unsigned char mac[32];
     unsigned int len = 0;
     ck_assert_ptr_nonnull(HMAC(EVP_sha256(), key, 32, (const unsigned char *)msg, strlen(msg), mac, &len));
@@ -420,12 +423,46 @@ static char *zstd_cat(const char *path)
     return b;
 }
 
+/* keys/pseudonym.key (the master) and keys/bank-a.key, the provider key
+ * file of `hedui keygen --provider bank-a` (SPEC §8), into keyfile. */
+static void provider_key(char *keyfile, size_t cap)
+{
+    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
+    snprintf(keyfile, cap, "%s/keys/bank-a.key", tmpdir);
+    ck_assert_int_eq(hedui("keygen --provider bank-a --key %s/keys/pseudonym.key %s", tmpdir, keyfile), 0);
+    ck_assert_ptr_nonnull(strstr(out_buf, "provider key for bank-a, id d"));
+}
+
 START_TEST(tokenize_bad_rows)
 {
     mk_tmp();
-    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
     char keyfile[512], out[512], p[600];
-    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", tmpdir);
+    provider_key(keyfile, sizeof keyfile);
+    /* the provider key is HKDF-SHA256(master, salt = key id, info =
+     * "hedui:v2:provider:bank-a"): recomputed with the openssl tool */
+    {
+        char master[600], cmd[1200], kid[64] = "", mhex[65] = "", line[200];
+        snprintf(master, sizeof master, "%s/keys/pseudonym.key", tmpdir);
+        FILE *f = fopen(master, "r");
+        ck_assert_ptr_nonnull(f);
+        while (fgets(line, sizeof line, f)) {
+            if (!strncmp(line, "id=", 3)) sscanf(line + 3, "%63s", kid);
+            if (!strncmp(line, "key=", 4)) sscanf(line + 4, "%64s", mhex);
+        }
+        fclose(f);
+        snprintf(cmd, sizeof cmd, "openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:%s "
+                 "-kdfopt salt:%s -kdfopt info:hedui:v2:provider:bank-a HKDF | tr -d ':\n' | tr A-F a-f",
+                 mhex, kid);
+        FILE *pp = popen(cmd, "r");
+        char want[100] = "";
+        ck_assert_ptr_nonnull(fgets(want, sizeof want, pp));
+        pclose(pp);
+        unsigned char pk[32];
+        char got[65];
+        key_bytes(keyfile, pk);
+        for (int i = 0; i < 32; i++) sprintf(got + 2 * i, "%02x", pk[i]);
+        ck_assert_str_eq(got, want);
+    }
     snprintf(out, sizeof out, "%s/bank.csv.zst", tmpdir);
     ck_assert_int_eq(hedui("tokenize --key %s --format " FIX "/deposit.fmt " FIX "/bad.csv %s", keyfile, out), 65);
     ck_assert_ptr_null(strstr(err_buf, "5301"));
@@ -473,9 +510,8 @@ END_TEST
 START_TEST(tokenize_clean_roundtrip)
 {
     mk_tmp();
-    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
     char keyfile[512], out[512], p[600];
-    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", tmpdir);
+    provider_key(keyfile, sizeof keyfile);
     snprintf(out, sizeof out, "%s/clean.tok", tmpdir);
     ck_assert_int_eq(hedui("tokenize --key %s --format " FIX "/deposit.fmt " FIX "/clean.csv %s", keyfile, out), 0);
     ck_assert_int_eq(hedui("check --format %s.fmt %s", out, out), 0);
@@ -495,6 +531,17 @@ START_TEST(tokenize_clean_roundtrip)
     ck_assert_int_eq(hedui("tokenize --key %s --format %s.fmt %s %s/again", keyfile, out, out, tmpdir), 78);
     ck_assert_int_eq(hedui("tokenize --key %s/none.key --format " FIX "/deposit.fmt " FIX "/clean.csv %s/x",
                            tmpdir, tmpdir), 66);
+    /* the centre's master key is refused (78): providers never hold it */
+    ck_assert_int_eq(hedui("tokenize --key %s/keys/pseudonym.key --format " FIX "/deposit.fmt " FIX "/clean.csv %s/y",
+                           tmpdir, tmpdir), 78);
+    ck_assert_msg(strstr(err_buf, "master key") && strstr(err_buf, "keygen --provider"), "%s", err_buf);
+    snprintf(p, sizeof p, "%s/y", tmpdir);
+    ck_assert_int_eq(access(p, F_OK), -1);
+    /* the written descriptor names the provider and its key id */
+    snprintf(p, sizeof p, "%s.fmt", out);
+    fmt = td_slurp(p, NULL);
+    ck_assert_ptr_nonnull(strstr(fmt, "; Tokens of provider bank-a, provider key id d"));
+    free(fmt);
     rm_tmp();
 }
 END_TEST
@@ -502,9 +549,8 @@ END_TEST
 START_TEST(tokenize_positional)
 {
     mk_tmp();
-    ck_assert_int_eq(hedui("keygen %s/keys", tmpdir), 0);
     char fmt[512], in[512], out[512], keyfile[512];
-    snprintf(keyfile, sizeof keyfile, "%s/keys/pseudonym.key", tmpdir);
+    provider_key(keyfile, sizeof keyfile);
     snprintf(fmt, sizeof fmt, "%s/pos.fmt", tmpdir);
     snprintf(in, sizeof in, "%s/pos.txt", tmpdir);
     snprintf(out, sizeof out, "%s/pos.tok", tmpdir);
@@ -677,6 +723,10 @@ START_TEST(audit_verify_malformed)
         "{\"format\": \"hedui-manifest/1\", \"files\": [{\"path\": \"a\", \"bytes\": -1}]}\n",
         "{\"format\": \"hedui-manifest/1\", \"files\": []} trailing\n",
         "[1, 2, 3]\n",
+        "{\"format\": \"hedui-manifest/3\", \"files\": []}\n",            /* unknown version */
+        "{\"format\": \"hedui-manifest/2\", \"keys\": [{\"id\": 1}], \"files\": []}\n",   /* keys: strings only */
+        "{\"format\": \"hedui-manifest/2\", \"keys\": [[]], \"files\": []}\n",
+        "{\"format\": \"hedui-manifest/2\", \"keys\": [], \"keys\": [], \"files\": []}\n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         write_file(p, bad[i]);

@@ -93,6 +93,34 @@ START_TEST(descriptor_date_formats)
 }
 END_TEST
 
+/* SPEC §8: "When several apply, the first of 2, 78, 66, 75, 65, 74, 3":
+ * every pair, in both arrival orders, keeps the earlier one of that list
+ * (written out here, not taken from the engine). */
+START_TEST(exit_code_order_when_several_apply)
+{
+    static const int order[] = { 2, 78, 66, 75, 65, 74, 3 };
+    const int n = (int)(sizeof order / sizeof *order);
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < n; k++) {
+            hd_error acc, e;
+            hd_error_clear(&acc);
+            hd_fail(&e, order[i], "first %d", order[i]);
+            ck_assert_int_eq(hd_error_keep_first(&acc, &e), order[i]);
+            hd_fail(&e, order[k], "second %d", order[k]);
+            int want = order[i < k ? i : k];
+            ck_assert_int_eq(hd_error_keep_first(&acc, &e), want);
+            /* an equal status keeps the first message */
+            char msg[32];
+            snprintf(msg, sizeof msg, "%s %d", i <= k ? "first" : "second", want);
+            ck_assert_str_eq(acc.message, msg);
+        }
+    hd_error acc, ok;
+    hd_error_clear(&acc);
+    hd_error_clear(&ok);
+    ck_assert_int_eq(hd_error_keep_first(&acc, &ok), HD_OK);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -101,6 +129,7 @@ int main(void)
     tcase_add_test(tc, job_repeated_key_refused);
     tcase_add_test(tc, job_distinct_sources_accepted);
     tcase_add_test(tc, descriptor_date_formats);
+    tcase_add_test(tc, exit_code_order_when_several_apply);
     suite_add_tcase(s, tc);
     int rc = td_run(s);
     if (dir[0]) {

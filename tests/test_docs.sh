@@ -185,7 +185,49 @@ else
     bad "docs/formats.md is missing"
 fi
 
-# ------------------------------------------------------------------ (e) outputs and guides named
+# ------------------------------------------------------------------ (e) one wording
+# The exit codes (and the other operator facts of SPEC §8 listed in
+# `hedui help`) are said the same way in `hedui help`, docs/hedui.1 and
+# docs/operator-guide.md: every phrase of help's "Exit codes:" block is in
+# the other two (whitespace, case, markdown and roff markup ignored).
+norm() { tr '\n' ' ' | sed -e 's/\*\*//g' -e 's/`//g' -e 's/\\-/-/g' -e 's/  */ /g' | tr 'A-Z' 'a-z'; }
+if command -v groff >/dev/null 2>&1; then
+    groff -man -Tutf8 -rHY=0 -rLL=2000n docs/hedui.1 2>/dev/null | col -bx | norm >"$tmp/man.norm"
+else
+    norm <docs/hedui.1 >"$tmp/man.norm"
+fi
+norm <docs/operator-guide.md >"$tmp/guide.norm"
+"$HEDUI" help | awk '/^Exit codes:/ {on=1; next} on && /^$/ {exit} on' >"$tmp/exit.txt"
+# one phrase per code: "  66  text" plus continuation lines "      more"
+awk '/^  [0-9]+  / {if (p != "") print p; sub(/^  [0-9]+  +/, ""); p=$0; next}
+     /^      / {sub(/^ +/, ""); p=p " " $0; next}
+     /^  [A-Z]/ {if (p != "") print p; p=""; sub(/^ +/, ""); print; next}
+     END {if (p != "") print p}' "$tmp/exit.txt" >"$tmp/phrases.txt"
+np=0
+while IFS= read -r ph; do
+    ph_n=$(printf '%s' "$ph" | norm | sed 's/ $//')
+    np=$((np + 1))
+    grep -qF -- "$ph_n" "$tmp/man.norm" || bad "docs/hedui.1 does not say (as 'hedui help' does): $ph"
+    grep -qF -- "$ph_n" "$tmp/guide.norm" || bad "docs/operator-guide.md does not say (as 'hedui help' does): $ph"
+done <"$tmp/phrases.txt"
+[ "$np" -ge 10 ] && ok "$np exit-code phrases of 'hedui help' said the same way in hedui.1 and operator-guide.md" \
+    || bad "'hedui help' lists only $np exit-code phrases"
+# the operations of `hedui help run` ("  - " items, continued by 4 spaces)
+"$HEDUI" help run | awk '/^Operations:/ {on=1; next} on && /^$/ {exit} on' |
+    awk '/^  - / {if (p != "") print p; sub(/^  - /, ""); p=$0; next}
+         /^    / {sub(/^ +/, ""); p=p " " $0; next}
+         END {if (p != "") print p}' >"$tmp/ops.txt"
+no=0
+while IFS= read -r ph; do
+    ph_n=$(printf '%s' "$ph" | norm | sed 's/ $//')
+    no=$((no + 1))
+    grep -qF -- "$ph_n" "$tmp/man.norm" || bad "docs/hedui.1 does not say (as 'hedui help run' does): $ph"
+    grep -qF -- "$ph_n" "$tmp/guide.norm" || bad "docs/operator-guide.md does not say (as 'hedui help run' does): $ph"
+done <"$tmp/ops.txt"
+[ "$no" -ge 3 ] && ok "$no operations of 'hedui help run' said the same way in hedui.1 and operator-guide.md" \
+    || bad "'hedui help run' lists only $no operations"
+
+# ------------------------------------------------------------------ (f) outputs and guides named
 # the man page's FILES names every output kind a run writes
 files=$(sed -n '/^\.SH FILES/,/^\.SH /p' docs/hedui.1)
 for f in households.csv members.csv results.xlsx changes.csv report.html households.jsonl matches.jsonl \

@@ -105,7 +105,7 @@ static int run(const char *d) { return run_opts(d, ""); }
 static void household(const char *d, const char *county, const char *app, char *out, size_t cap)
 {
     char cmd[9000];
-    snprintf(cmd, sizeof cmd, "grep -h '^%s,%s,' %s/out/*/county/%s/households.csv", county, app, d, county);
+    snprintf(cmd, sizeof cmd, "grep -h '^%s,%s,' %s/out/[0-9]*/county/%s/households.csv", county, app, d, county);
     FILE *p = popen(cmd, "r");
     ck_assert_ptr_nonnull(p);
     out[0] = 0;
@@ -117,7 +117,7 @@ static void household(const char *d, const char *county, const char *app, char *
 static int eligible(const char *d)
 {
     char cmd[9000];
-    snprintf(cmd, sizeof cmd, "cat %s/out/*/county/*/households.csv | grep -c ',ELIGIBLE,'", d);
+    snprintf(cmd, sizeof cmd, "cat %s/out/[0-9]*/county/*/households.csv | grep -c ',ELIGIBLE,'", d);
     FILE *p = popen(cmd, "r");
     ck_assert_ptr_nonnull(p);
     int n = -1;
@@ -128,7 +128,7 @@ static int eligible(const char *d)
 
 static int grep_out(const char *d, const char *pattern, const char *rel)
 {
-    return shf("grep -q -- '%s' %s/out/*/%s", pattern, d, rel) == 0;
+    return shf("grep -q -- '%s' %s/out/[0-9]*/%s", pattern, d, rel) == 0;
 }
 
 /* bullet 1: a missing [source "vehicle"] section */
@@ -140,7 +140,7 @@ START_TEST(required_kind_without_source_damages_the_run)
     ck_assert_int_eq(run(d), 3);
     ck_assert_int_eq(eligible(d), 0);
     /* P17-car (a K33 car): no vehicle evidence, so REVIEW, not ELIGIBLE */
-    ck_assert_int_eq(shf("grep -hv '^county_code,' %s/out/*/county/*/households.csv | grep -qv SOURCE_INCOMPLETE", d), 1);
+    ck_assert_int_eq(shf("grep -hv '^county_code,' %s/out/[0-9]*/county/*/households.csv | grep -qv SOURCE_INCOMPLETE", d), 1);
     ck_assert(grep_out(d, "\"vehicle\": {\"sources\": \\[\\], \"files\": 0, \"rows\": 0, \"rows_matched\": 0, "
                           "\"required\": true, \"checked\": false, \"damaged\": true, \"damage\": \"NO_SOURCE\"}", "summary.json"));
     ck_assert(grep_out(d, "\"deposit\": {\"sources\": \\[\"bank-a\", \"bank-b\", \"rcc\"\\]", "summary.json"));
@@ -297,7 +297,7 @@ START_TEST(unreadable_applicant_file_harms_only_its_county)
     ck_assert(grep_out(d, "^inbox/530102.csv,WRONG_ENCODING,", "county/530102/rejected_files.csv"));
     ck_assert(grep_out(d, "CSV UTF-8", "county/530102/rejected_files.csv"));
     ck_assert(grep_out(d, "\"damaged\": false", "summary.json"));
-    ck_assert_int_eq(shf("! grep -q SOURCE_INCOMPLETE %s/out/*/county/*/households.csv", d), 0);
+    ck_assert_int_eq(shf("! grep -q SOURCE_INCOMPLETE %s/out/[0-9]*/county/*/households.csv", d), 0);
     ck_assert(eligible(d) > 0);
     ck_assert_int_eq(shf("grep -q '^Rejected   1 applicant files' %s/stdout.txt", d), 0);
 
@@ -307,7 +307,7 @@ START_TEST(unreadable_applicant_file_harms_only_its_county)
     write_file(d2, "inbox/530103.csv", zip, sizeof zip - 1);
     ck_assert_int_eq(run(d2), 3);
     ck_assert(grep_out(d2, "^inbox/530103.csv,NOT_CSV,", "county/530103/rejected_files.csv"));
-    ck_assert_int_eq(shf("! grep -q SOURCE_INCOMPLETE %s/out/*/county/*/households.csv", d2), 0);
+    ck_assert_int_eq(shf("! grep -q SOURCE_INCOMPLETE %s/out/[0-9]*/county/*/households.csv", d2), 0);
     /* hedui check says the same */
     ck_assert_int_eq(shf("'%s' check --format %s/formats/applicants.fmt %s/inbox/530103.csv > %s/check.txt 2>&1",
                          getenv("HEDUI_BIN"), d2, d2, d2), 65);
@@ -412,7 +412,7 @@ START_TEST(quarantine_rows_read_back_to_their_bytes)
     /* the vehicle row, read back from quarantine/vehicle.csv */
     char path[4400];
     snprintf(path, sizeof path, "%s/q.txt", d);
-    ck_assert_int_eq(shf("cat %s/out/*/quarantine/vehicle.csv > %s", d, path), 0);
+    ck_assert_int_eq(shf("cat %s/out/[0-9]*/quarantine/vehicle.csv > %s", d, path), 0);
     size_t len;
     char *q = td_slurp(path, &len);
     char *at = strstr(q, "extracts/vehicle/zz.csv.zst,2,");
@@ -432,7 +432,7 @@ START_TEST(quarantine_rows_read_back_to_their_bytes)
     free(q);
     /* the GBK row: the invalid byte keeps its own value */
     ck_assert(grep_out(d, "\\\\x81", "quarantine/bank-a.csv"));
-    ck_assert_int_eq(shf("! grep -q '\\\\xFF' %s/out/*/quarantine/bank-a.csv", d), 0);
+    ck_assert_int_eq(shf("! grep -q '\\\\xFF' %s/out/[0-9]*/quarantine/bank-a.csv", d), 0);
 }
 END_TEST
 

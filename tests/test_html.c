@@ -193,8 +193,8 @@ static char *expected(void)
         "    for k in ('rows','rows_ok','rows_quarantined','rows_matched','rows_unmatched','header_lines','skipped_lines','blank_lines','trailer_lines'):\n"
         "        if k in f: out.append(('data-file=\"%s\" data-k=\"%s\"'%(q(f['path']),k), str(f[k])))\n"
         "    out.append(('data-file=\"%s\" data-k=\"damage\"'%q(f['path']), f['damage'] or '\\u2014'))\n"
-        "out.append(('id=\"total-files\"', str(s['totals']['files'])))\n"
-        "for k in ('rows','rows_ok','rows_quarantined','rows_matched','rows_unmatched'): out.append(('id=\"total-%s\"'%k, str(s['totals'][k])))\n"
+        "for g,ks in (('applicants',('files','rows','rows_ok','rows_quarantined')),('extracts',('files','rows','rows_ok','rows_quarantined','rows_matched','rows_unmatched'))):\n"
+        "    for k in ks: out.append(('id=\"total-%s-%s\"'%(g,k), str(s['totals'][g][k])))\n"
         "ok={};\n"
         "for f in s['files']:\n"
         "    if f['source']!='applicants': ok[f['source']]=ok.get(f['source'],0)+f['rows_ok']\n"
@@ -302,7 +302,9 @@ END_TEST
 
 /* With [job] previous: the changes section equals county/<code>/changes.csv
  * (rows, verdict, income and assets changes), households by the token
- * computed here from the key (HMAC-SHA256, auditor guide). */
+ * computed here from the master key (the audit key: HKDF-SHA256 of RFC
+ * 5869, one block, salt = key id, info = "hedui:v2:audit"; then HMAC-SHA256,
+ * auditor guide). */
 START_TEST(changes_section)
 {
     province();
@@ -323,12 +325,14 @@ START_TEST(changes_section)
     static const char *const py =
         "import csv,glob,hmac,hashlib,sys\n"
         "d,keyf=sys.argv[1],sys.argv[2]\n"
-        "k=bytes.fromhex([l.split('=',1)[1].strip() for l in open(keyf) if l.startswith('key=')][0])\n"
+        "kf=dict(l.strip().split('=',1) for l in open(keyf) if '=' in l and not l.startswith('#'))\n"
+        "prk=hmac.new(kf['id'].encode(),bytes.fromhex(kf['key']),hashlib.sha256).digest()\n"
+        "k=hmac.new(prk,b'hedui:v2:audit'+bytes([1]),hashlib.sha256).digest()\n"
         "n=v=inc=ast=0; toks=[]\n"
         "for p in sorted(glob.glob(d+'/county/*/changes.csv')):\n"
         "    for r in csv.DictReader(open(p,encoding='utf-8',newline='')):\n"
         "        n+=1; v+=r['verdict_before']!=r['verdict']; inc+=r['income_changed']=='yes'; ast+=r['assets_changed']=='yes'\n"
-        "        toks.append(hmac.new(k,('hedui:v1:household:%s:%s'%(r['county_code'],r['application_id'])).encode(),hashlib.sha256).hexdigest())\n"
+        "        toks.append(hmac.new(k,('hedui:v2:household:%s:%s'%(r['county_code'],r['application_id'])).encode(),hashlib.sha256).hexdigest())\n"
         "print('id=\"changes-count\"\\t%d\\nid=\"changes-verdict\"\\t%d\\nid=\"changes-income\"\\t%d\\nid=\"changes-assets\"\\t%d'%(n,v,inc,ast))\n"
         "for t in toks: print('chg\\t'+t)\n";
     char path[4600];

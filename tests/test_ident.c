@@ -1,9 +1,11 @@
 /*
  * test_ident.c — Check suite for engine/ident (include/hedui/ident.h).
  *
- * Expected values come from the shared fixtures ($HEDUI_TESTDATA):
+ * Expected values come from the public vectors of tests/vectors/:
  * idnumbers/ (GB 11643 vectors), hmac/ (RFC 4231, FIPS 180-2, computed
- * vectors), admin-codes/ (GB/T 2260 lists), and from the openssl command
+ * vectors), from the GB/T 2260 lists of data/admin-codes/ (the same files
+ * the division table is generated from: the test checks the generated table
+ * holds every listed code with its name), and from the openssl command
  * line tool for signatures and tokens. Rows where the project departs from a
  * fixture's verdict are listed in docs/ids.md and asserted here per that
  * decision.
@@ -45,7 +47,8 @@ static void csv_load(csvfile *c, const char *rel)
 {
     memset(c, 0, sizeof *c);
     size_t len;
-    c->buf = td_slurp(td_path(rel), &len);
+    /* data/... is the repository's own copy (the division lists) */
+    c->buf = td_slurp(strncmp(rel, "data/", 5) == 0 ? rel : td_path(rel), &len);
     char *p = c->buf;
     int first = 1;
     while (*p) {
@@ -425,9 +428,9 @@ END_TEST
 
 START_TEST(divisions)
 {
-    const char *files[] = { "admin-codes/yunnan_nbs_2023.csv", "admin-codes/yunnan_mca_201904.csv",
-                            "admin-codes/national_prefectures_nbs_2023.csv",
-                            "admin-codes/yunnan_mca_history_1980_2019.csv" };
+    const char *files[] = { "data/admin-codes/yunnan_nbs_2023.csv", "data/admin-codes/yunnan_mca_201904.csv",
+                            "data/admin-codes/national_prefectures_nbs_2023.csv",
+                            "data/admin-codes/yunnan_mca_history_1980_2019.csv" };
     for (size_t fi = 0; fi < 4; fi++) {
         csvfile c;
         csv_load(&c, files[fi]);
@@ -565,9 +568,9 @@ START_TEST(tokens)
     ck_assert_int_eq(norm(" 530102850315002\r", &id), HD_R_NONE);
     char tok[65], tok2[65];
     hd_token_member(&key, &id, tok);
-    /* independent: the openssl tool over "hedui:v1:member:" + ID */
+    /* independent: the openssl tool over "hedui:v2:member:" + ID */
     const char *want = shell_line(
-        "printf '%s' 'hedui:v1:member:530102198503150026' | openssl dgst -sha256 "
+        "printf '%s' 'hedui:v2:member:530102198503150026' | openssl dgst -sha256 "
         "-mac HMAC -macopt key:test-pepper-0123456789abcdef0123 -r | cut -d' ' -f1");
     ck_assert_uint_eq(strlen(want), 64);
     ck_assert_str_eq(tok, want);
@@ -578,7 +581,7 @@ START_TEST(tokens)
 
     hd_token_household(&key, "530102", "A-2026-0001", tok);
     want = shell_line(
-        "printf '%s' 'hedui:v1:household:530102:A-2026-0001' | openssl dgst -sha256 "
+        "printf '%s' 'hedui:v2:household:530102:A-2026-0001' | openssl dgst -sha256 "
         "-mac HMAC -macopt key:test-pepper-0123456789abcdef0123 -r | cut -d' ' -f1");
     ck_assert_str_eq(tok, want);
 
@@ -589,7 +592,7 @@ START_TEST(tokens)
     hd_token_household(&key, "530102", longid, tok);
     char cmd[1200];
     snprintf(cmd, sizeof cmd,
-             "printf '%%s' 'hedui:v1:household:530102:%s' | openssl dgst -sha256 "
+             "printf '%%s' 'hedui:v2:household:530102:%s' | openssl dgst -sha256 "
              "-mac HMAC -macopt key:test-pepper-0123456789abcdef0123 -r | cut -d' ' -f1", longid);
     ck_assert_str_eq(tok, shell_line(cmd));
 
@@ -624,6 +627,155 @@ START_TEST(tokens)
     const char *g = "29bcb33e45ce20e32ba2180965490c6a1a03e287ff1d5d65b0e3b3ecfb33907g";
     ck_assert_int_eq(hd_token_normalise(g, 64, t), HD_R_ID_FORMAT);
     ck_assert_int_eq(hd_token_normalise("", 0, t), HD_R_ID_FORMAT);
+}
+END_TEST
+
+
+/* ------------------------------------------------------------ keys per audience */
+
+/* RFC 5869 Appendix A, SHA-256 cases (tests/vectors/hkdf/, with its
+ * SOURCES.md), through the function the keys per audience use. */
+START_TEST(hkdf_rfc5869)
+{
+    char *text = td_slurp("tests/vectors/hkdf/rfc5869-sha256.txt", NULL);
+    int cases = 0;
+    char ikm[400] = "", salt[400] = "", info[400] = "", okm[400] = "";
+    unsigned L = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(text, "\n", &save); ; line = strtok_r(NULL, "\n", &save)) {
+        int end = line == NULL;
+        if (!end && line[0] == '#') continue;
+        if (end || !strncmp(line, "case", 4)) {
+            if (L) {
+                unsigned char bi[200], bs[200], bn[200], want[300], got[300];
+                size_t ni = unhex(ikm, bi, sizeof bi), ns = unhex(salt, bs, sizeof bs);
+                size_t nn = unhex(info, bn, sizeof bn), nw = unhex(okm, want, sizeof want);
+                ck_assert_uint_eq(nw, L);
+                ck_assert_int_eq(hd_hkdf_sha256(bi, ni, ns ? bs : NULL, ns, nn ? bn : NULL, nn, got, L), HD_OK);
+                ck_assert_mem_eq(got, want, L);
+                cases++;
+            }
+            L = 0;
+            ikm[0] = salt[0] = info[0] = okm[0] = 0;
+            if (end) break;
+            continue;
+        }
+        char k[16], v[400] = "";
+        if (sscanf(line, "%15s = %399s", k, v) < 1) continue;
+        if (!strcmp(k, "IKM")) strcpy(ikm, v);
+        else if (!strcmp(k, "salt")) strcpy(salt, v);
+        else if (!strcmp(k, "info")) strcpy(info, v);
+        else if (!strcmp(k, "OKM")) strcpy(okm, v);
+        else if (!strcmp(k, "L")) L = (unsigned)atoi(v);
+    }
+    free(text);
+    ck_assert_int_eq(cases, 3);
+    unsigned char o[8200];
+    ck_assert_int_eq(hd_hkdf_sha256((const unsigned char *)"k", 1, NULL, 0, NULL, 0, o, 0), HD_EUSAGE);
+    ck_assert_int_eq(hd_hkdf_sha256((const unsigned char *)"k", 1, NULL, 0, NULL, 0, o, 255 * 32 + 1), HD_EUSAGE);
+    ck_assert_int_eq(hd_hkdf_sha256((const unsigned char *)"k", 1, NULL, 0, NULL, 0, o, 255 * 32), HD_OK);
+}
+END_TEST
+
+#define HEX64 "746573742d7065707065722d3031323334353637383961626364656630313233"
+
+/* hd_key_derive against the openssl tool: HKDF-SHA256 with salt = key id,
+ * info = "hedui:v2:" + audience; the id = "d" + 16 hex of
+ * HMAC(derived, "hedui:v2:key-id"). */
+START_TEST(key_derive)
+{
+    hd_key master, d, d2;
+    memset(&master, 0, sizeof master);
+    strcpy(master.id, "ktest01");
+    memcpy(master.bytes, "test-pepper-0123456789abcdef0123", 32);
+    hd_error err;
+    const char *aud[] = { "audit", "text", "register", "index", "provider:bank-a" };
+    unsigned char seen[5][32];
+    for (int i = 0; i < 5; i++) {
+        ck_assert_int_eq(hd_key_derive(&master, aud[i], &d, &err), HD_OK);
+        char cmd[600], hex[65];
+        snprintf(cmd, sizeof cmd,
+                 "openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt hexkey:" HEX64
+                 " -kdfopt salt:ktest01 -kdfopt info:hedui:v2:%s HKDF | tr -d ':\\n' | tr A-F a-f", aud[i]);
+        hd_hex(d.bytes, 32, hex);
+        ck_assert_str_eq(hex, shell_line(cmd));
+        snprintf(cmd, sizeof cmd,
+                 "printf '%%s' 'hedui:v2:key-id' | openssl dgst -sha256 -mac HMAC -macopt hexkey:%s -r | cut -c1-16",
+                 hex);
+        char want_id[40];
+        snprintf(want_id, sizeof want_id, "d%s", shell_line(cmd));
+        ck_assert_str_eq(d.id, want_id);
+        ck_assert_str_eq(d.audience, aud[i]);
+        ck_assert_str_eq(d.provider, i == 4 ? "bank-a" : "");
+        memcpy(seen[i], d.bytes, 32);
+        for (int j = 0; j < i; j++) ck_assert(memcmp(seen[i], seen[j], 32) != 0);
+        /* the same master and audience: the same key and id */
+        ck_assert_int_eq(hd_key_derive(&master, aud[i], &d2, &err), HD_OK);
+        ck_assert_mem_eq(d.bytes, d2.bytes, 32);
+        ck_assert_str_eq(d.id, d2.id);
+    }
+    /* another key id (the salt) gives another key */
+    hd_key other = master;
+    strcpy(other.id, "ktest02");
+    ck_assert_int_eq(hd_key_derive(&other, "audit", &d2, &err), HD_OK);
+    ck_assert(memcmp(d2.bytes, seen[0], 32) != 0);
+    /* refused: unknown audiences, bad provider names, a derived key as master */
+    const char *bad[] = { "registry", "", "provider:", "provider:a b", "provider:../x", "hedui:v2:audit" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_int_eq(hd_key_derive(&master, bad[i], &d2, &err), HD_EUSAGE);
+    ck_assert_int_eq(hd_key_derive(&d, "audit", &d2, &err), HD_EUSAGE);
+    /* the previous master of a rotation */
+    ck_assert_int_eq(hd_key_previous(&master, &d2), 0);
+    master.has_previous = 1;
+    strcpy(master.previous_id, "kold");
+    memset(master.previous, 7, 32);
+    ck_assert_int_eq(hd_key_previous(&master, &d2), 1);
+    ck_assert_str_eq(d2.id, "kold");
+    ck_assert_int_eq(d2.has_previous, 0);
+    ck_assert_int_eq(hd_key_derive(&d2, "provider:bank-a", &d, &err), HD_OK);
+    ck_assert(memcmp(d.bytes, seen[4], 32) != 0);
+}
+END_TEST
+
+/* Text tokens (SPEC §8): HMAC(text key, "hedui:v2:text:" + field + ":" +
+ * Names form), the Names form computed here by Python's unicodedata. */
+START_TEST(text_tokens)
+{
+    hd_key key;
+    memset(&key, 0, sizeof key);
+    memcpy(key.bytes, "test-pepper-0123456789abcdef0123", 32);
+    /* full-width parentheses, an ideographic space and a middle dot: the
+     * Names form folds and drops them as for NAME_MISMATCH */
+    const char *text = "\xe3\x80\x80\xe6\x9f\x90\xe6\x9f\x90\xe5\x86\x9c\xe8\xb5\x84\xe5\xba\x97"
+                       "\xef\xbc\x88\xe9\x98\xbf\xc2\xb7\xe5\x8d\x9c\xef\xbc\x89 ";
+    char tok[65], tok2[65], cmd[1200];
+    hd_token_text(&key, "company", text, strlen(text), tok);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import hmac,hashlib,unicodedata,sys\n"
+             "s=sys.argv[1]\n"
+             "f=\"\".join(c for c in unicodedata.normalize(\"NFKC\",s) if c not in \" \\t\\r\\u00a0\\u200b\\ufeff\\u3000.\\u00b7\\u2022\\u2027\\u30fb\\uff0e\\uff65\")\n"
+             "print(hmac.new(b\"test-pepper-0123456789abcdef0123\",(\"hedui:v2:text:company:\"+f).encode(),hashlib.sha256).hexdigest())' '%s'",
+             text);
+    ck_assert_str_eq(tok, shell_line(cmd));
+    /* the same text written another way: the same token; the tokener too */
+    const char *plain = "\xe6\x9f\x90\xe6\x9f\x90\xe5\x86\x9c\xe8\xb5\x84\xe5\xba\x97(\xe9\x98\xbf\xe5\x8d\x9c)";
+    hd_token_text(&key, "company", plain, strlen(plain), tok2);
+    ck_assert_str_eq(tok, tok2);
+    hd_tokener *tk = hd_tokener_new(&key);
+    unsigned char b[32];
+    hd_tokener_text(tk, "company", text, strlen(text), b);
+    hd_hex(b, 32, tok2);
+    ck_assert_str_eq(tok, tok2);
+    /* another field: another token */
+    hd_tokener_text(tk, "institution", text, strlen(text), b);
+    hd_hex(b, 32, tok2);
+    ck_assert_str_ne(tok, tok2);
+    /* bytes that are not UTF-8 are taken as they are */
+    hd_tokener_text(tk, "company", "\xff\xfe", 2, b);
+    hd_hex(b, 32, tok2);
+    ck_assert_str_eq(tok2, shell_line("printf 'hedui:v2:text:company:\\377\\376' | openssl dgst -sha256 "
+                                      "-mac HMAC -macopt key:test-pepper-0123456789abcdef0123 -r | cut -d' ' -f1"));
+    hd_tokener_free(tk);
 }
 END_TEST
 
@@ -744,8 +896,6 @@ END_TEST
 
 /* ------------------------------------------------------------ key files */
 
-#define HEX64 "746573742d7065707065722d3031323334353637383961626364656630313233"
-
 START_TEST(key_load)
 {
     make_tmpdir();
@@ -814,6 +964,88 @@ static int file_mode(const char *path)
     ck_assert_int_eq(stat(path, &st), 0);
     return (int)(st.st_mode & 0777);
 }
+
+/* Key files of SPEC §8: provider key files (hd_keygen_provider) and the
+ * previous master of a rotation. */
+START_TEST(key_files_v2)
+{
+    make_tmpdir();
+    char master[400], prov[400], path[400];
+    snprintf(master, sizeof master, "%s/pseudonym.key", tmpdir);
+    snprintf(prov, sizeof prov, "%s/bank-a.key", tmpdir);
+    snprintf(path, sizeof path, "%s/k.key", tmpdir);
+    hd_key key, m, d;
+    hd_error err;
+    write_file(master, "id=ktest01\nkey=" HEX64 "\n", 0600);
+    char id[64];
+    ck_assert_int_eq(hd_keygen_provider(master, "bank-a", prov, id, &err), HD_OK);
+    ck_assert_int_eq(file_mode(prov), 0600);
+    /* it holds the key derived for provider:bank-a, and its id */
+    ck_assert_int_eq(hd_key_load_master(&m, master, &err), HD_OK);
+    ck_assert_int_eq(hd_key_derive(&m, "provider:bank-a", &d, &err), HD_OK);
+    ck_assert_int_eq(hd_key_load_provider(&key, prov, &err), HD_OK);
+    ck_assert_mem_eq(key.bytes, d.bytes, 32);
+    ck_assert_str_eq(key.id, d.id);
+    ck_assert_str_eq(id, d.id);
+    ck_assert_str_eq(key.provider, "bank-a");
+    ck_assert_str_eq(key.audience, "provider:bank-a");
+    char *text = td_slurp(prov, NULL);
+    char keyhex[65];
+    hd_hex(d.bytes, 32, keyhex);
+    ck_assert_ptr_nonnull(strstr(text, keyhex));
+    ck_assert_ptr_null(strstr(text, HEX64));        /* never the master */
+    free(text);
+    /* never overwritten; a bad name is a usage error */
+    ck_assert_int_eq(hd_keygen_provider(master, "bank-a", prov, NULL, &err), HD_ECONFIG);
+    ck_assert_int_eq(hd_keygen_provider(master, "bank a", path, NULL, &err), HD_EUSAGE);
+    ck_assert_int_eq(access(path, F_OK), -1);
+    /* a provider file is not a master, a master not a provider file */
+    ck_assert_int_eq(hd_key_load_master(&key, prov, &err), HD_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "provider key file"));
+    ck_assert_ptr_nonnull(strstr(err.message, "bank-a"));
+    ck_assert_ptr_nonnull(strstr(err.message, "master key"));
+    ck_assert_int_eq(hd_key_load_provider(&key, master, &err), HD_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "master key"));
+    ck_assert_ptr_nonnull(strstr(err.message, "keygen --provider"));
+    /* a provider key made from a provider key: refused */
+    ck_assert_int_eq(hd_keygen_provider(prov, "bank-b", path, NULL, &err), HD_ECONFIG);
+    /* an edited provider file (id not its key's) is refused */
+    text = td_slurp(prov, NULL);
+    char *p = strstr(text, "\nid=d");
+    ck_assert_ptr_nonnull(p);
+    p[5] = p[5] == '0' ? '1' : '0';
+    write_file(path, text, 0600);
+    free(text);
+    ck_assert_int_eq(hd_key_load(&key, path, &err), HD_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "does not belong"));
+
+    /* rotation: previous_id and previous_key */
+    write_file(path, "id=kB\nkey=" HEX64 "\nprevious_id=kA\nprevious_key=" HEX64 "\n", 0600);
+    ck_assert_int_eq(hd_key_load_master(&key, path, &err), HD_OK);
+    ck_assert_int_eq(key.has_previous, 1);
+    ck_assert_str_eq(key.previous_id, "kA");
+    ck_assert_mem_eq(key.previous, "test-pepper-0123456789abcdef0123", 32);
+    /* a previous key of the wrong length, bad hex, or half a pair: refused */
+    write_file(path, "id=kB\nkey=" HEX64 "\nprevious_id=kA\nprevious_key=" HEX64 "00\n", 0600);
+    ck_assert_int_eq(hd_key_load(&key, path, &err), HD_ECONFIG);
+    ck_assert_ptr_nonnull(strstr(err.message, "previous_key must be 64 hex"));
+    ck_assert_ptr_null(strstr(err.message, "7465"));
+    write_file(path, "id=kB\nkey=" HEX64 "\nprevious_id=kA\nprevious_key=7465\n", 0600);
+    ck_assert_int_eq(hd_key_load(&key, path, &err), HD_ECONFIG);
+    write_file(path, "id=kB\nkey=" HEX64 "\nprevious_id=kA\n", 0600);
+    ck_assert_int_eq(hd_key_load(&key, path, &err), HD_ECONFIG);
+    write_file(path, "id=kB\nkey=" HEX64 "\nprevious_key=" HEX64 "\n", 0600);
+    ck_assert_int_eq(hd_key_load(&key, path, &err), HD_ECONFIG);
+    write_file(path, "id=kB\nkey=" HEX64 "\nprevious_id=kB\nprevious_key=" HEX64 "\n", 0600);
+    ck_assert_int_eq(hd_key_load(&key, path, &err), HD_ECONFIG);
+    write_file(path, "id=kB\nkey=" HEX64 "\nprevious_id=kA\nprevious_id=kC\nprevious_key=" HEX64 "\n", 0600);
+    ck_assert_int_eq(hd_key_load(&key, path, &err), HD_ECONFIG);
+    hd_key_wipe(&key);
+    hd_key_wipe(&m);
+    hd_key_wipe(&d);
+    remove_tmpdir();
+}
+END_TEST
 
 START_TEST(keygen_sign_verify)
 {
@@ -957,6 +1189,9 @@ static Suite *ident_suite(void)
 {
     Suite *s = suite_create("ident");
     TCase *t = tcase_create("ids");
+    /* gen_divisions_script runs a shell script: Check's default 4 s is too
+     * short on a loaded machine */
+    tcase_set_timeout(t, 60);
     tcase_add_test(t, public_vectors);
     tcase_add_test(t, upgrade_15_to_18);
     tcase_add_test(t, computed_cases);
@@ -971,6 +1206,10 @@ static Suite *ident_suite(void)
     tcase_add_test(t, hmac_rfc4231);
     tcase_add_test(t, hmac_pseudonyms);
     tcase_add_test(t, tokens);
+    tcase_add_test(t, hkdf_rfc5869);
+    tcase_add_test(t, key_derive);
+    tcase_add_test(t, text_tokens);
+    tcase_add_test(t, key_files_v2);
     tcase_add_test(t, sha256_nist);
     tcase_add_test(t, sha256_boundaries);
     tcase_add_test(t, sha256_file);

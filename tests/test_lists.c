@@ -109,16 +109,17 @@ START_TEST(night_two)
 {
     two_nights(2);
     char *re = county_file(out2, "recheck.csv");
-    /* new first (no register: every finding is new), then by application_id.
-     * R04's vehicle was found on night 1 too: with the register (SPEC §9)
-     * it is `known` since 2026-11-01 — not available in this build. */
+    /* new first, then by application_id. R04's car (the same vehicle row
+     * on both nights, so the same finding id) was recorded in the register
+     * by night 1, whose register night 2 reads ([job] register): it is
+     * `known` since night 1's as_of, 2026-11-01, and comes last. */
     ck_assert_str_eq(re,
         "county_code,application_id,code,code_zh,status,first_seen\n"
         "530102,R01,VEHICLE_NON_EXEMPT,拥有非豁免机动车辆,new,2026-12-01\n"
         "530102,R02,PROPERTY_NON_RESIDENTIAL,拥有非住宅类房产,new,2026-12-01\n"
         "530102,R03,INCOME_OVER_STANDARD,家庭收入超过低保标准,new,2026-12-01\n"
-        "530102,R04,VEHICLE_NON_EXEMPT,拥有非豁免机动车辆,new,2026-12-01\n"
-        "530102,R05,MEMBER_DECEASED,家庭成员已死亡,new,2026-12-01\n");
+        "530102,R05,MEMBER_DECEASED,家庭成员已死亡,new,2026-12-01\n"
+        "530102,R04,VEHICLE_NON_EXEMPT,拥有非豁免机动车辆,known,2026-11-01\n");
     char *di = county_file(out2, "discovery.csv");
     /* R07: 50000 -> 30000 fen, (50000 - 30000) x 100 = 2,000,000 > 30 x 50000;
      * R08: 50000 -> 40000, 1,000,000 is not > 1,500,000: not listed */
@@ -148,7 +149,7 @@ START_TEST(night_two)
     snprintf(sp, sizeof sp, "%s/summary.json", out2);
     char *sum = td_slurp(sp, NULL);
     ck_assert_ptr_nonnull(strstr(sum, "\"recipient\": {\"given\": true, \"files\": 1, \"households\": 9, \"superseded\": 1}"));
-    ck_assert_ptr_nonnull(strstr(sum, "\"recheck\": {\"households\": 5, \"rows\": 5, \"new\": 5, \"known\": 0}"));
+    ck_assert_ptr_nonnull(strstr(sum, "\"recheck\": {\"households\": 5, \"rows\": 5, \"new\": 4, \"known\": 1}"));
     ck_assert_ptr_nonnull(strstr(sum, "\"ELIGIBLE_NOW\": 3, \"MEMBER_DECEASED_NEW\": 1, \"PENSION_STOPPED\": 1, \"INCOME_DROP\": 1"));
     const char *led = strstr(sum, "\"source\": \"roster\", \"rows\": 11, \"rows_ok\": 11, \"rows_quarantined\": 0,");
     ck_assert_ptr_nonnull(led);

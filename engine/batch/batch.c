@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "register/reg_run.h"
 #include "hedui/ident.h"
 #include "hedui/tools.h"
 #include "util/path.h"
@@ -132,7 +133,12 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
     uint32_t mi = HD_NONE;
     if (token) {
         char t[65];
-        if (hd_token_normalise(s, n, t) == HD_R_NONE) mi = hd_model_find_token(m, t);
+        if (hd_token_normalise(s, n, t) == HD_R_NONE) {
+            /* the provider's tokens under the current, then the previous master (SPEC §8) */
+            const hd_provider_keys *pk = &sj->st->providers[sj->st->src[sj->source].provider];
+            mi = hd_model_find_token(m, pk->map[0], t);
+            if (mi == HD_NONE && pk->map[1] >= 0) mi = hd_model_find_token(m, pk->map[1], t);
+        }
     } else {
         hd_id id;
         if (hd_id_normalise(s, n, sj->as_of, &id) == HD_R_NONE) mi = hd_model_find_id(m, id.s);
@@ -169,10 +175,21 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
     const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
     int token = sj->st->src[sj->source].desc->id_token;
     if (!token && idv->n >= 18 && !memcmp(idv->s + 15, "000", 3)) res->ids_000++;
-    uint32_t mi = token ? hd_model_find_token(m, idv->s) : hd_model_find_id(m, idv->s);
-    /* one token is one ID: continue on the ID's chain so that a person in
-     * two applications gets the record in both */
-    if (token && mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
+    uint32_t mi;
+    if (token) {
+        /* the provider's tokens under the current master's key, then,
+         * during a rotation, under the previous master's (SPEC §8) */
+        const hd_provider_keys *pk = &sj->st->providers[sj->st->src[sj->source].provider];
+        int k = 0;
+        mi = hd_model_find_token(m, pk->map[0], idv->s);
+        if (mi == HD_NONE && pk->map[1] >= 0) { mi = hd_model_find_token(m, pk->map[1], idv->s); k = 1; }
+        if (mi != HD_NONE) res->matched_by_key[k]++;
+        /* one token is one ID: continue on the ID's chain so that a person
+         * in two applications gets the record in both */
+        if (mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
+    } else {
+        mi = hd_model_find_id(m, idv->s);
+    }
     /* the newest data date of the file, for the staleness check */
     hd_date t = HD_DATE_NONE;
     if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
@@ -199,7 +216,8 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
 struct pool {
     hd_run_state *st;
     _Atomic uint32_t next;
-    uint32_t first, count;     /* results[first .. first+count) are extract files */
+    const uint32_t *list;      /* the extract files' result indices */
+    uint32_t count;
     int *source_of;            /* per result */
     uint32_t *sched;           /* results in the order workers take them:
                                   largest file first, so that no worker is
@@ -215,7 +233,7 @@ static void *worker(void *arg)
     for (;;) {
         uint32_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->count) break;
-        uint32_t r = p->sched ? p->sched[i] : p->first + i;
+        uint32_t r = p->sched ? p->sched[i] : p->list[i];
         struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0} };
         for (int f = 0; f < HD_F__COUNT; f++) sj.pos[f] = -1;
         hd_file_result *res = &p->st->results[r];
@@ -253,12 +271,14 @@ static void *progress_thread(void *arg)
     return NULL;
 }
 
-static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *source_of,
+/* Scans the extract files results[list[0..count)) (all of a run's, or a
+ * part's share) into their results. */
+static int scan_extracts(hd_run_state *st, const uint32_t *list, uint32_t count, int *source_of,
                          hd_error *err)
 {
     struct pool p;
     memset(&p, 0, sizeof p);
-    p.st = st; p.first = first; p.count = count; p.source_of = source_of;
+    p.st = st; p.list = list; p.count = count; p.source_of = source_of;
     atomic_init(&p.next, 0);
     atomic_init(&p.shared.bytes_done, 0);
     atomic_init(&p.shared.rows_done, 0);
@@ -281,7 +301,7 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
     if (st->opts && st->opts->progress) {
         for (uint32_t i = 0; i < count; i++) {
             struct stat sb;
-            if (stat(st->results[first + i].path, &sb) == 0) pc.total += (uint64_t)sb.st_size;
+            if (stat(st->results[list[i]].path, &sb) == 0) pc.total += (uint64_t)sb.st_size;
         }
         pthread_mutex_init(&pc.mu, NULL);
         pthread_cond_init(&pc.cv, NULL);
@@ -294,8 +314,8 @@ static int scan_extracts(hd_run_state *st, uint32_t first, uint32_t count, int *
     if (sz && p.sched) {
         for (uint32_t i = 0; i < count; i++) {
             struct stat sb;
-            sz[i].r = first + i;
-            sz[i].size = stat(st->results[first + i].path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
+            sz[i].r = list[i];
+            sz[i].size = stat(st->results[list[i]].path, &sb) == 0 ? (uint64_t)sb.st_size : 0;
         }
         for (uint32_t i = 1; i < count; i++) {          /* insertion sort: files are few */
             struct sz x = sz[i];
@@ -363,6 +383,7 @@ static void *hash_worker(void *arg)
         uint32_t i = atomic_fetch_add(&hp->next, 1);
         if (i >= hp->st->ninputs) break;
         hd_input *in = &hp->st->inputs[i];
+        if (in->skip) continue;          /* hashed by a part, not here */
         hd_error e;
         struct stat sb;
         int rc = hd_sha256_file(in->path, in->sha256, &e);
@@ -382,9 +403,7 @@ static void *hash_worker(void *arg)
     return NULL;
 }
 
-/* SHA-256 of every input (in parallel), then the input digest over the
- * engine version, as_of, key id, policy digest and each input's relative
- * path and SHA-256, in order. */
+/* SHA-256 of every input not marked skip (in parallel). */
 static int hash_inputs(hd_run_state *st, hd_error *err)
 {
     struct hash_pool hp;
@@ -403,13 +422,26 @@ static int hash_inputs(hd_run_state *st, hd_error *err)
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     pthread_mutex_destroy(&hp.mu);
     if (hp.rc != HD_OK) { if (err) *err = hp.err; return hp.rc; }
+    return HD_OK;
+}
+
+/* The input digest over the engine version, as_of, key id, policy digest
+ * and each input's relative path and SHA-256, in order. */
+static int digest_inputs(hd_run_state *st, hd_error *err)
+{
     hd_sha256 *h = hd_sha256_new();
     if (!h) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     char date[11];
     hd_date_format(st->job->as_of, date);
     char head[512];
-    int n = snprintf(head, sizeof head, "hedui-input/1\n%s\n%s\n%s\n%s\n", HD_ENGINE_VERSION, date,
-                     st->key.id, st->policy->digest);
+    /* the key ids: the master's, and the previous master's during a
+     * rotation (it changes which tokenised rows join) */
+    int n = snprintf(head, sizeof head, "hedui-input/2\n%s\n%s\n%s%s%s\n%s\n", HD_ENGINE_VERSION, date,
+                     st->key.id, st->key.has_previous ? " previous " : "",
+                     st->key.has_previous ? st->key.previous_id : "", st->policy->digest);
+    /* the register's snapshot (SPEC §9): a new outcome, a new run directory */
+    if (st->reg) n += snprintf(head + n, sizeof head - (size_t)n, "snapshot\t%s\n",
+                               hd_register_snapshot_digest(st->reg->snap));
     hd_sha256_update(h, head, (size_t)n);
     for (uint32_t i = 0; i < st->ninputs; i++) {
         hd_sha256_update(h, st->inputs[i].rel, strlen(st->inputs[i].rel));
@@ -489,6 +521,13 @@ static int lock_output(const char *outroot, int *fd_out, hd_error *err)
     return HD_OK;
 }
 
+/* The replaced output at path could not be removed (errno): 74 naming it. */
+static void left_behind(const char *path, hd_error *e)
+{
+    hd_fail(e, HD_EIO, "%s: cannot remove the output directory --force replaced (it holds personal data; "
+            "remove it by hand, or the next run on this output removes it): %s", path, strerror(errno));
+}
+
 /* Removes what killed runs left (.tmp-* and .old-* directories). Called
  * with the lock held, so no live run owns them. */
 static void clear_stale_tmp(const char *outroot)
@@ -503,6 +542,44 @@ static void clear_stale_tmp(const char *outroot)
         hd_rmtree(p);
     }
     closedir(d);
+}
+
+/* ------------------------------------------------------------ providers */
+
+/* Source s is tokenised: finds or adds its provider (SPEC §8 provider =
+ * NAME) and builds the token maps of its keys, derived from the current
+ * master and, during a rotation, from the previous one. */
+static int provider_maps(hd_run_state *st, int s, hd_error *err)
+{
+    const char *name = st->job->sources[s].provider;
+    for (int p = 0; p < st->nproviders; p++)
+        if (!strcmp(st->providers[p].name, name)) { st->src[s].provider = p; return HD_OK; }
+    hd_provider_keys *np = realloc(st->providers, (size_t)(st->nproviders + 1) * sizeof *np);
+    if (!np) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    st->providers = np;
+    hd_provider_keys *pk = &np[st->nproviders];
+    memset(pk, 0, sizeof *pk);
+    snprintf(pk->name, sizeof pk->name, "%s", name);
+    pk->map[0] = pk->map[1] = -1;
+    char audience[80];
+    snprintf(audience, sizeof audience, "provider:%s", name);
+    hd_key masters[2], dk;
+    int nm = 1 + hd_key_previous(&st->key, &masters[1]);
+    masters[0] = st->key;
+    int rc = HD_OK;
+    for (int k = 0; rc == HD_OK && k < nm; k++) {
+        rc = hd_key_derive(&masters[k], audience, &dk, err);
+        if (rc == HD_OK) {
+            snprintf(pk->id[k], sizeof pk->id[k], "%s", dk.id);
+            rc = hd_model_index_tokens(st->m, &dk, &pk->map[k], err);
+        }
+        hd_key_wipe(&dk);
+    }
+    hd_key_wipe(&masters[0]);
+    hd_key_wipe(&masters[1]);
+    if (rc != HD_OK) return rc;
+    st->src[s].provider = st->nproviders++;
+    return HD_OK;
 }
 
 /* ------------------------------------------------------------ run */
@@ -537,9 +614,13 @@ static void free_state(hd_run_state *st)
     free(st->discovery);
     free(st->recheck_first);
     free(st->discovery_first);
+    hd_reg_free(st);
     hd_model_free(st->m);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);
+    hd_key_wipe(&st->audit_key);
+    hd_key_wipe(&st->text_key);
+    free(st->providers);
     hd_job_free(st->job);
 }
 
@@ -551,7 +632,58 @@ static hd_date today(void)
     return hd_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err)
+/* Applicants -> households and members, the join index (and the token
+ * index when an extract is tokenised); an applicant file that cannot be
+ * read to its end flags every household. */
+static int load_applicants(hd_run_state *st, hd_error *err)
+{
+    const hd_job *job = st->job;
+    st->m = hd_model_new();
+    if (!st->m) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    /* the populations in their order (SPEC §10): an application is judged
+     * in the first one it appears in */
+    int rc = HD_OK;
+    st->tally.taken = hd_strmap_new();
+    if (!st->tally.taken) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    for (int p = 0, at = 0; rc == HD_OK && p < HD_POP__COUNT; at += st->npop_files[p], p++) {
+        if (!st->npop_files[p]) continue;
+        rc = hd_load_population(st->m, st->pop_desc[p], st->app_files + at, st->npop_files[p], job->as_of,
+                                &st->audit_key, st->policy, st->results + at, p, &st->tally, err);
+        if (rc == HD_OK && st->tally.superseded[p])
+            logf_(st->opts, HD_LOG_INFO, "applications_superseded",
+                  "%" PRIu64 " application(s) of the %s population also appear in an earlier population and are judged there",
+                  st->tally.superseded[p], hd_population_name(p));
+    }
+    if (rc == HD_OK) rc = hd_model_index(st->m, err);
+    /* token indexes (48 bytes a member each) only for the providers of
+     * tokenised extracts: one per provider key, current and previous */
+    for (int i = 0; rc == HD_OK && i < job->nsources; i++)
+        if (st->src[i].desc && st->src[i].desc->id_token) rc = provider_maps(st, i, err);
+    if (rc != HD_OK) return rc;
+    for (int i = 0; i < st->napp_files; i++) {
+        hd_file_result *r = &st->results[i];
+        if (r->damage != HD_R_NONE) {
+            /* SPEC §7: an applicant file that cannot be read, decoded or
+             * bound is rejected whole; only its county hears of it
+             * (county/<code>/rejected_files.csv), the run exits 3 */
+            st->rejected_files++;
+            logf_(st->opts, HD_LOG_ERROR, "applicants_rejected", "county %s: %s", r->county, r->damage_msg);
+        }
+        if (r->ledger.ids_suspect)
+            logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
+                  hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
+    }
+    logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
+          st->m->nhouseholds, st->m->nmembers, st->napp_files);
+    return HD_OK;
+}
+
+/* What run_job does: the whole batch, one part's scan, or the merge of
+ * the parts (SPEC §12; engine/batch/part.c). */
+enum { MODE_RUN = 0, MODE_PART, MODE_MERGE };
+
+static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int part, int nparts,
+                   hd_run_result *res, hd_error *err)
 {
     hd_run_state st;
     memset(&st, 0, sizeof st);
@@ -577,47 +709,67 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         if (job->as_of < now - 62)
             logf_(opts, HD_LOG_WARN, "as_of_old", "as_of %s is more than 62 days before today (%s)", d1, d2);
     }
-    if ((rc = hd_policy_load(&st.policy, job->policy, err)) != HD_OK) goto out;
-    if ((rc = hd_key_load(&st.key, job->key, err)) != HD_OK) goto out;
-    st.have_key = 1;
+    /* the configuration is read whole before the run stops on it, so that
+     * when several errors apply the exit code is the first of SPEC §8's
+     * order (78 before 66), whichever file was read first */
+    hd_error cfg, e1;
+    hd_error_clear(&cfg);
+    hd_error_clear(&e1);
+    if (hd_policy_load(&st.policy, job->policy, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    if (hd_key_load_master(&st.key, job->key, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    else {
+        st.have_key = 1;
+        if (hd_key_derive(&st.key, "audit", &st.audit_key, &e1) != HD_OK ||
+            hd_key_derive(&st.key, "text", &st.text_key, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+    }
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
-        rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
-                     job->signing_key, strerror(errno));
-        goto out;
+        hd_fail(&e1, HD_ENOINPUT, "%s: signing key cannot be read: %s", job->signing_key, strerror(errno));
+        hd_error_keep_first(&cfg, &e1);
     }
-    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, err)) != HD_OK) {
-        named_by_job(job, job->applicants_format_line, "applicants_format in [job]", rc, err);
-        goto out;
-    }
-    if (st.app_desc->kind != HD_KIND_APPLICANTS) {
-        rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
-        goto out;
+    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, &e1)) != HD_OK) {
+        named_by_job(job, job->applicants_format_line, "applicants_format in [job]", rc, &e1);
+        hd_error_keep_first(&cfg, &e1);
+    } else if (st.app_desc->kind != HD_KIND_APPLICANTS) {
+        hd_fail(&e1, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
+        hd_error_keep_first(&cfg, &e1);
     }
     st.pop_desc[HD_POP_APPLICANT] = st.app_desc;
     const char *pop_format[HD_POP__COUNT] = { NULL, job->roster_format, job->monitor_format };
     const char *pop_glob[HD_POP__COUNT] = { job->applicants_glob, job->roster_glob, job->monitor_glob };
     for (int p = 1; p < HD_POP__COUNT; p++) {
         if (!*pop_glob[p]) continue;
-        if ((rc = hd_descriptor_load(&st.pop_desc[p], pop_format[p], err)) != HD_OK) goto out;
-        if (st.pop_desc[p]->kind != HD_KIND_APPLICANTS) {
-            rc = hd_fail(err, HD_ECONFIG, "%s: %s must be of kind applicants", pop_format[p],
-                         p == HD_POP_RECIPIENT ? "roster_format" : "monitor_format");
-            goto out;
+        if (hd_descriptor_load(&st.pop_desc[p], pop_format[p], &e1) != HD_OK) {
+            hd_error_keep_first(&cfg, &e1);
+        } else if (st.pop_desc[p]->kind != HD_KIND_APPLICANTS) {
+            hd_fail(&e1, HD_ECONFIG, "%s: %s must be of kind applicants", pop_format[p],
+                    p == HD_POP_RECIPIENT ? "roster_format" : "monitor_format");
+            hd_error_keep_first(&cfg, &e1);
         }
     }
     st.src = calloc((size_t)job->nsources + 1, sizeof *st.src);
     if (!st.src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, err)) != HD_OK) {
+        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, &e1)) != HD_OK) {
             char what[200];
             snprintf(what, sizeof what, "format of [source \"%s\"]", job->sources[i].name);
-            named_by_job(job, job->sources[i].format_line, what, rc, err);
-            goto out;
+            named_by_job(job, job->sources[i].format_line, what, rc, &e1);
+            hd_error_keep_first(&cfg, &e1);
+        } else if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
+            hd_fail(&e1, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
+                    job->path, job->sources[i].name);
+            hd_error_keep_first(&cfg, &e1);
         }
-        if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
-            rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
-                         job->path, job->sources[i].name);
-            goto out;
+        st.src[i].provider = -1;
+        if (!st.src[i].desc) continue;         /* its descriptor's error is kept above */
+        if (!st.src[i].desc->id_token && job->sources[i].provider_line) {
+            hd_fail(&e1, HD_ECONFIG, "%s:%d: provider is only for a tokenised source, and %s has id_form = number: remove provider, or give the descriptor of the tokenised files (id_form = token)",
+                    job->path, job->sources[i].provider_line, job->sources[i].format_path);
+            hd_error_keep_first(&cfg, &e1);
+        }
+        if (st.src[i].desc->id_token && !*job->sources[i].provider) {
+            hd_fail(&e1, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
+                    job->path, job->sources[i].line, job->sources[i].name);
+            hd_error_keep_first(&cfg, &e1);
         }
     }
     /* files */
@@ -625,12 +777,13 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         if (!*pop_glob[p]) continue;
         char **files = NULL;
         int nfiles = 0;
-        if ((rc = hd_path_glob(pop_glob[p], &files, &nfiles, err)) != HD_OK) goto out;
+        if (hd_path_glob(pop_glob[p], &files, &nfiles, &e1) != HD_OK) { hd_error_keep_first(&cfg, &e1); continue; }
         if (nfiles == 0) {
             hd_path_list_free(files, nfiles);
-            rc = hd_fail(err, HD_ENOINPUT, "%s: no %s file matches", pop_glob[p],
-                         p == HD_POP_APPLICANT ? "applicant" : p == HD_POP_RECIPIENT ? "roster" : "monitor");
-            goto out;
+            hd_fail(&e1, HD_ENOINPUT, "%s: no %s file matches", pop_glob[p],
+                    p == HD_POP_APPLICANT ? "applicant" : p == HD_POP_RECIPIENT ? "roster" : "monitor");
+            hd_error_keep_first(&cfg, &e1);
+            continue;
         }
         char **all = realloc(st.app_files, (size_t)(st.napp_files + nfiles) * sizeof *all);
         if (!all) { hd_path_list_free(files, nfiles); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
@@ -642,18 +795,30 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     }
     uint32_t nres = (uint32_t)st.napp_files;
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, err)) != HD_OK) {
-            if (rc != HD_EIO) goto out;
-            /* SPEC §8: a directory that cannot be listed damages its
-             * source like a glob that matches nothing */
-            char m[1200];
-            snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, err->message);
-            hd_run_source_damage(&st, i, HD_R_READ_ERROR, m);
-            hd_error_clear(err);
-            rc = HD_OK;
+        if (hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, &e1) != HD_OK) {
+            if (e1.status != HD_ENOINPUT) {
+                hd_error_keep_first(&cfg, &e1);
+            } else {
+                /* SPEC §8: a directory that cannot be listed damages its
+                 * source like a glob that matches nothing */
+                char m[1200];
+                snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, e1.message);
+                hd_run_source_damage(&st, i, HD_R_READ_ERROR, m);
+            }
         }
         st.src[i].first_result = nres;
         nres += (uint32_t)st.src[i].nfiles;
+    }
+    if (cfg.status != HD_OK) { *err = cfg; rc = cfg.status; goto out; }
+    if (job->previous_latest) {
+        if ((rc = hd_run_resolve_latest(job, job->previous, sizeof job->previous, err)) != HD_OK) goto out;
+        char d[11];
+        hd_date_format(job->as_of, d);
+        if (*job->previous)
+            logf_(opts, HD_LOG_INFO, "previous_latest", "previous = latest: %s", job->previous);
+        else
+            logf_(opts, HD_LOG_INFO, "previous_none", "previous = latest: no run under %s verifies with an as_of before %s; no change report",
+                  job->output, d);
     }
     st.results = calloc(nres + 1, sizeof *st.results);
     int *source_of = calloc(nres + 1, sizeof *source_of);
@@ -690,75 +855,115 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     if (rc == HD_OK && *job->previous) rc = add_input(&st, prev_manifest, 0, err);
     for (uint32_t r = 0; rc == HD_OK && r < nres; r++)
         rc = add_input(&st, st.results[r].path, st.results[r].source >= 0, err);
+    /* the extract files this process scans: all of them, a part's share,
+     * or none (a merge reads the parts' results instead) */
+    uint32_t first = (uint32_t)st.napp_files, *scan = calloc(nres - first + 1, sizeof *scan);
+    uint32_t nscan = 0;
+    if (rc == HD_OK && !scan) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    if (rc == HD_OK && mode != MODE_RUN) {
+        int *part_of = calloc(nres - first + 1, sizeof *part_of);
+        if (!part_of) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+        else hd_part_assign(&st, first, nres - first, mode == MODE_PART ? nparts : 1, part_of);
+        for (uint32_t r = first; rc == HD_OK && r < nres; r++) {
+            int mine = mode == MODE_PART && part_of[r - first] == part;
+            if (mine) scan[nscan++] = r;
+            for (uint32_t i = 0; i < st.ninputs; i++)
+                if (!strcmp(st.inputs[i].path, st.results[r].path)) { st.inputs[i].skip = !mine; break; }
+        }
+        free(part_of);
+    } else {
+        for (uint32_t r = first; r < nres; r++) scan[nscan++] = r;
+    }
+    /* the register, read once, before the input digest that it enters */
+    if (rc == HD_OK) rc = hd_reg_begin(&st, err);
     if (rc == HD_OK) rc = hash_inputs(&st, err);
-    if (rc != HD_OK) { free(source_of); goto out; }
+    char set_digest[65] = "";
+    if (rc == HD_OK && mode != MODE_RUN) rc = hd_part_set_digest(&st, set_digest, err);
+    if (rc == HD_OK && mode == MODE_RUN) rc = digest_inputs(&st, err);
+    if (rc != HD_OK) { free(source_of); free(scan); goto out; }
+    if (mode == MODE_MERGE) {
+        /* the parts name the run's directory (their files' digests enter
+         * the input digest), and their records need the applicants: take
+         * the lock and load the applicants first */
+        if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); free(scan); goto out; }
+        clear_stale_tmp(job->output);
+        rc = load_applicants(&st, err);
+        double t_parts = mono_s();
+        if (rc == HD_OK) rc = hd_part_load_all(&st, set_digest, nparts, err);
+        if (rc == HD_OK)
+            logf_(opts, HD_LOG_INFO, "parts_read", "the parts' results of %u extract files read in %.1f s",
+                  nres - first, mono_s() - t_parts);
+        if (rc == HD_OK) rc = digest_inputs(&st, err);
+        if (rc != HD_OK) { free(source_of); free(scan); goto out; }
+    }
 
     char date[11];
     hd_date_format(job->as_of, date);
     snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", job->output, date, st.input_digest);
-    if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); goto out; }
-    clear_stale_tmp(job->output);
+    if (mode == MODE_RUN) {
+        if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); free(scan); goto out; }
+        clear_stale_tmp(job->output);
+    }
     struct stat sb;
-    if (stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
+    if (mode != MODE_PART && stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
         hd_error verr;
         int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
         if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK) {
             res->reused = 1;
             logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
-            free(source_of);
+            free(source_of); free(scan);
             rc = HD_OK;
+            /* a complete run the register lacks (it could not be written
+             * then) is recorded now */
+            const char *base = strrchr(res->outdir, '/');
+            if (!hd_register_has_run(st.reg->path, base ? base + 1 : res->outdir)) {
+                rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
+                if (rc == HD_OK) logf_(opts, HD_LOG_INFO, "register_recorded", "%s recorded in the register %s", res->outdir, st.reg->path);
+            }
+            /* complete: OUTPUT/latest points to it, as after a new run */
+            if (rc == HD_OK) rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err);
             goto out;
         }
         /* a complete-looking output that fails its own manifest may be
          * evidence of tampering: never overwrite it without --force */
-        free(source_of);
+        free(source_of); free(scan);
         rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force to rebuild it",
                      res->outdir, verr.message);
         goto out;
     }
 
-    /* applicants */
-    st.m = hd_model_new();
-    if (!st.m) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    /* the populations in their order (SPEC §10): an application is judged
-     * in the first one it appears in */
-    st.tally.taken = hd_strmap_new();
-    if (!st.tally.taken) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-    for (int p = 0, at = 0; rc == HD_OK && p < HD_POP__COUNT; at += st.npop_files[p], p++) {
-        if (!st.npop_files[p]) continue;
-        rc = hd_load_population(st.m, st.pop_desc[p], st.app_files + at, st.npop_files[p], job->as_of,
-                                &st.key, st.policy, st.results + at, p, &st.tally, err);
-        if (rc == HD_OK && st.tally.superseded[p])
-            logf_(opts, HD_LOG_INFO, "applications_superseded",
-                  "%" PRIu64 " application(s) of the %s population also appear in an earlier population and are judged there",
-                  st.tally.superseded[p], hd_population_name(p));
-    }
-    if (rc == HD_OK) rc = hd_model_index(st.m, err);
-    /* the token index (16 bytes a member) only when an extract is tokenised */
-    for (int i = 0; rc == HD_OK && i < job->nsources; i++)
-        if (st.src[i].desc && st.src[i].desc->id_token) rc = hd_model_index_tokens(st.m, err);
-    if (rc != HD_OK) { free(source_of); goto out; }
-    for (int i = 0; i < st.napp_files; i++) {
-        hd_file_result *r = &st.results[i];
-        if (r->damage != HD_R_NONE) {
-            /* SPEC §7: an applicant file that cannot be read, decoded or
-             * bound is rejected whole; only its county hears of it
-             * (county/<code>/rejected_files.csv), the run exits 3 */
-            st.rejected_files++;
-            logf_(opts, HD_LOG_ERROR, "applicants_rejected", "county %s: %s", r->county, r->damage_msg);
-        }
-        if (r->ledger.ids_suspect)
-            logf_(opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
-                  hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
-    }
-    logf_(opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
-          st.m->nhouseholds, st.m->nmembers, st.napp_files);
+    /* applicants (a merge has loaded them) */
+    if (mode != MODE_MERGE && (rc = load_applicants(&st, err)) != HD_OK) { free(source_of); free(scan); goto out; }
 
     /* extracts */
-    uint32_t first = (uint32_t)st.napp_files;
     double t_scan = mono_s();
-    rc = scan_extracts(&st, first, nres - first, source_of, err);
+    rc = scan_extracts(&st, scan, nscan, source_of, err);
     free(source_of);
+    if (rc == HD_OK && mode == MODE_PART) {
+        rc = hd_part_write(&st, set_digest, part, nparts, scan, nscan, res->outdir, sizeof res->outdir, err);
+        if (rc == HD_OK) {
+            logf_(opts, HD_LOG_INFO, "part_written", "part %d of %d: %u extract files read and written in %.1f s",
+                  part, nparts, nscan, mono_s() - t_scan);
+            res->files = nscan;
+            for (uint32_t i = 0; i < nscan; i++) {
+                hd_file_result *r = &st.results[scan[i]];
+                res->rows += r->ledger.rows; res->rows_ok += r->ledger.rows_ok;
+                res->rows_quarantined += r->ledger.rows_quarantined;
+                res->rows_matched += r->ledger.rows_matched; res->rows_unmatched += r->ledger.rows_unmatched;
+                if (r->damage != HD_R_NONE) {
+                    st.damaged = 1;
+                    logf_(opts, HD_LOG_ERROR, "source_damaged", "%s", hd_path_rel(r->damage_msg, job->dir));
+                }
+            }
+            res->damaged = st.damaged;
+            res->households = st.m->nhouseholds;
+            res->members = st.m->nmembers;
+            if (st.damaged) rc = hd_fail(err, HD_EDAMAGED, "part %d of %d written, but a file it read is damaged: the merge will flag every household (SOURCE_INCOMPLETE)", part, nparts);
+        }
+        free(scan);
+        goto out;
+    }
+    free(scan);
     if (rc != HD_OK) goto out;
 
     /* merge in the fixed order */
@@ -783,6 +988,18 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             r->rec_arena = NULL;
             free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
             if (rc != HD_OK) goto out;
+            if (ss->provider >= 0 && r->ledger.rows_ok > 0 && r->ledger.rows_matched == 0)
+                /* tokens of another key join nothing: say so, as it looks
+                 * like "no applicant has an account there" otherwise */
+                logf_(opts, HD_LOG_WARN, "tokens_unmatched",
+                      "%s: no row joins: 100.00 %% of its %lu usable rows (source %s) match no applicant "
+                      "under provider %s's key %s%s%s%s; was it tokenised with another provider's key, or "
+                      "with a key of another master?", hd_path_rel(r->path, job->dir),
+                      (unsigned long)r->ledger.rows_ok, job->sources[s].name,
+                      st.providers[ss->provider].name, st.providers[ss->provider].id[0],
+                      st.providers[ss->provider].id[1][0] ? " (or " : "",
+                      st.providers[ss->provider].id[1],
+                      st.providers[ss->provider].id[1][0] ? ", of the previous master)" : "");
         }
         hd_run_source_decide(&st, s, st.results);
         if (ss->damage != HD_R_NONE)
@@ -818,6 +1035,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
                   st.m->households[h].county_code, jerr.message);
         if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
     }
+    /* findings, strength and suppression (the register, SPEC §9) */
+    if ((rc = hd_reg_judge(&st, err)) != HD_OK) goto out;
 
     /* outputs: a private temporary directory, renamed when complete */
     char tmp[4200];
@@ -828,6 +1047,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         goto out;
     }
     int signed_ = 0;
+    hd_error leftover;                  /* the replaced output that could not be removed */
+    hd_error_clear(&leftover);
     logf_(opts, HD_LOG_INFO, "households_judged", "%u households judged in %.1f s",
           st.m->nhouseholds, mono_s() - t_rules);
     double t_out = mono_s();
@@ -854,7 +1075,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
          * the filesystem cannot exchange, the old one is moved aside first */
         int exists = stat(res->outdir, &sb) == 0;
         if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->outdir, RENAME_EXCHANGE) == 0) {
-            hd_rmtree(tmp);                     /* now holds the old output */
+            /* tmp now holds the old output */
+            if (hd_rmtree(tmp) != 0) left_behind(tmp, &leftover);
         } else {
             char old[4300];
             int moved = 0;
@@ -866,7 +1088,7 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             }
             if (rc == HD_OK && rename(tmp, res->outdir) != 0)
                 rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
-            if (rc == HD_OK && moved) hd_rmtree(old);
+            if (rc == HD_OK && moved && hd_rmtree(old) != 0) left_behind(old, &leftover);
         }
         if (rc == HD_OK) {
             int dfd = open(job->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -874,6 +1096,11 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
         }
     }
     if (rc != HD_OK) { hd_rmtree(tmp); goto out; }
+    /* the run is complete: OUTPUT/latest points to it (SPEC §8) */
+    if ((rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err)) != HD_OK) goto out;
+    /* nothing left behind: the directory --force replaced holds personal
+     * data; when it stays, the run says where and fails (SPEC §8) */
+    if (leftover.status != HD_OK) { *err = leftover; rc = leftover.status; goto out; }
     res->signed_manifest = signed_;
     if (!signed_)
         logf_(opts, HD_LOG_WARN, "manifest_unsigned", "no signing_key in the job: manifest.json is not signed");
@@ -889,10 +1116,15 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
     }
     for (uint32_t i = 0; i < nres; i++) {
         hd_ledger *l = &st.results[i].ledger;
+        if (st.results[i].source < 0) {
+            res->app_files++;
+            res->app_rows += l->rows; res->app_rows_ok += l->rows_ok; res->app_rows_quarantined += l->rows_quarantined;
+            continue;
+        }
+        res->files++;
         res->rows += l->rows; res->rows_ok += l->rows_ok; res->rows_quarantined += l->rows_quarantined;
         res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
     }
-    res->files = nres;
     hd_list_counts lc;
     hd_list_counts_of(&st, UINT32_MAX, &lc);
     for (int p = 0; p < HD_POP__COUNT; p++) {
@@ -926,6 +1158,17 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
             }
     }
     res->kinds_required = st.policy->required_kinds;
+    for (int f = 0; f < HD_FD__COUNT; f++) res->suppressed += st.reg->suppressed[f];
+    /* the register, once the run directory stands (SPEC §9): a register
+     * that cannot be written fails the run (74, 75, 78), the directory
+     * stays, and the next run or `hedui register rebuild` records it */
+    double t_reg = mono_s();
+    rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
+    if (rc != HD_OK) {
+        logf_(opts, HD_LOG_ERROR, "register_failed", "%s stands, but the register was not written: %s", res->outdir, err ? err->message : "");
+        goto out;
+    }
+    logf_(opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s", st.reg->path, mono_s() - t_reg);
     rc = st.damaged || st.rejected_files ? HD_EDAMAGED : HD_OK;
     if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
     else if (st.rejected_files) hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st.rejected_files);
@@ -933,6 +1176,31 @@ out:
     if (lockfd >= 0) close(lockfd);
     free_state(&st);
     return rc;
+}
+
+int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err)
+{
+    return run_job(job_path, opts, MODE_RUN, 0, 0, res, err);
+}
+
+int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *opts,
+                hd_run_result *res, hd_error *err)
+{
+    if (nparts < 1 || part < 0 || part >= nparts) {
+        memset(res, 0, sizeof *res);
+        return hd_fail(err, HD_EUSAGE, "part %d of %d: K must be 0 to N-1 and N at least 1", part, nparts);
+    }
+    return run_job(job_path, opts, MODE_PART, part, nparts, res, err);
+}
+
+int hd_merge(const char *job_path, int nparts, const hd_run_opts *opts, hd_run_result *res,
+             hd_error *err)
+{
+    if (nparts < 0) {
+        memset(res, 0, sizeof *res);
+        return hd_fail(err, HD_EUSAGE, "--parts %d: N must be at least 1", nparts);
+    }
+    return run_job(job_path, opts, MODE_MERGE, 0, nparts, res, err);
 }
 
 void hd_run_result_free(hd_run_result *res)

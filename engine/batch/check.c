@@ -597,7 +597,7 @@ int hd_check_file_ex(const char *fmt_path, const char *file, hd_date as_of, hd_l
     struct stat st;
     if (stat(file, &st) != 0) {
         int e = errno;
-        return hd_fail(err, e == ENOENT || e == ENOTDIR ? HD_ENOINPUT : HD_EIO,
+        return hd_fail(err, HD_ENOINPUT,
                        "%s: cannot open: %s", file, strerror(e));
     }
     if (S_ISDIR(st.st_mode)) return hd_fail(err, HD_ENOINPUT, "%s: is a directory, not a file", file);

@@ -54,6 +54,9 @@ typedef struct hd_file_result {
                                      ending in 000 */
     char county[16];              /* applicant file rejected whole: its county */
     hd_date newest;               /* newest data date seen, HD_DATE_NONE */
+    /* a tokenised extract (SPEC §8 rotation): matched rows by the provider
+     * key that made their token, [0] current master's, [1] previous's */
+    uint64_t matched_by_key[2];
     uint64_t bytes_in, bytes_out;
     struct hd_arena *arena;
 } hd_file_result;
@@ -169,6 +172,9 @@ typedef struct hd_input {          /* an input file for the manifest */
                                       could not be read (its source is damaged) */
     uint64_t bytes;
     int extract;
+    int skip;                      /* not hashed by this process: another
+                                      part's file, or every extract of a
+                                      merge (the parts carry their digests) */
 } hd_input;
 
 typedef struct hd_source_state {
@@ -178,7 +184,18 @@ typedef struct hd_source_state {
     hd_reason damage;              /* HD_R_NONE or the first cause */
     char damage_msg[1024];
     int64_t prev_rows;             /* rows in the previous run, -1: none */
+    int provider;                  /* index in hd_run_state.providers for a
+                                      tokenised source (id_form = token), else -1 */
 } hd_source_state;
+
+/* The keys of one provider of tokenised extracts (SPEC §8): derived from
+ * the current master ([0]) and, during a rotation, the previous one ([1]);
+ * only their ids and token maps are kept, never the keys. */
+typedef struct hd_provider_keys {
+    char name[64];
+    char id[2][64];                /* derived key ids; id[1] "" without previous */
+    int map[2];                    /* token maps in the model, -1 none */
+} hd_provider_keys;
 
 /* What the writers keep of a household's judgement besides its figures:
  * 4 bytes instead of the 72 of an hd_judgement (docs/performance.md,
@@ -192,8 +209,12 @@ typedef struct hd_judged {
 typedef struct hd_run_state {
     hd_job *job;
     hd_policy *policy;
-    hd_key key;
+    hd_key key;                    /* the centre's master key (key file) */
     int have_key;
+    /* keys per audience (SPEC §8), derived from key: member and household
+     * tokens of auditor files, text tokens of auditor files */
+    hd_key audit_key, text_key;
+    hd_provider_keys *providers; int nproviders;
     hd_descriptor *app_desc;
     /* the population files (SPEC §10): applicants, then roster, then
      * monitor; results[0 .. napp_files) are theirs, npop_files[p] of
@@ -241,6 +262,9 @@ typedef struct hd_run_state {
     hd_discovery_row *discovery; uint32_t ndiscovery;
     uint32_t *recheck_first, *discovery_first;
     int lists_changes;             /* major changes were looked for */
+    /* the register (SPEC §9; engine/register/reg_run.h): snapshot,
+     * findings with their ids, suppression */
+    struct hd_reg_state *reg;
 } hd_run_state;
 
 /* Keeps household h's judgement (h = the number of households kept so
@@ -268,6 +292,12 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
  * st->order. Without previous: have_previous = 0. HD_ECONFIG when the
  * previous output does not verify or cannot be read. */
 int hd_compute_changes(hd_run_state *st, hd_error *err);
+/* Reads one county/<code>/households.csv of a previous run exactly as the
+ * change report does (the previous-run reader; tests/fuzz/fuzz_previous.c):
+ * *households = the households kept (the first of a repeated county code and
+ * application id). @return HD_OK, HD_ECONFIG "previous: PATH:LINE: reason",
+ * HD_ESOFTWARE. */
+int hd_changes_read_households(const char *path, uint32_t *households, hd_error *err);
 /* county/<code>/changes.csv of county c (header only when none changed;
  * the counties of county/unknown/ share one file, written for the first
  * of them). Nothing without previous. HD_EIO on a write error. */
@@ -301,6 +331,55 @@ void hd_list_counts_of(const hd_run_state *st, uint32_t c, hd_list_counts *out);
  * with a roster or a monitor) of county c; the counties of
  * county/unknown/ share one file. HD_EIO on a write error. */
 int hd_write_lists(hd_run_state *st, const char *dir, uint32_t c, hd_error *err);
+/* `[job] previous = latest` (batch/latest.c, SPEC §8): the run directory
+ * OUTPUT/<as_of>-<digest> that verifies, whose manifest's as_of is before
+ * job->as_of, with the greatest as_of and of those the name that sorts
+ * last, into out; "" when there is none (or no OUTPUT yet). HD_ENOINPUT
+ * when OUTPUT cannot be listed. */
+int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
+/* Points OUTPUT/latest at the run directory outdir (a relative symlink,
+ * replaced atomically by rename), unless it points to an existing run
+ * whose as_of is later than as_of. HD_EIO naming the link. */
+int hd_run_point_latest(const char *outroot, const char *outdir, hd_date as_of, hd_error *err);
+/* ------------------------------------------------------------ part.c
+ * Scale-out (SPEC §12): `hedui run --part K/N` scans a share of the
+ * extract files into one part file; `hedui merge` reads the N parts back
+ * into the run's per-file results and goes on as `hedui run` does. */
+
+/* Deterministic, size-balanced assignment of the extract files
+ * results[first .. first+count) to nparts parts: largest first (ties by
+ * result index) to the part with the fewest bytes so far (ties: lowest
+ * part). part_of[i] receives the part of results[first + i]. A file that
+ * cannot be stat()ed counts as 0 bytes. */
+void hd_part_assign(const hd_run_state *st, uint32_t first, uint32_t count, int nparts,
+                    int *part_of);
+
+/* The digest that names the parts directory and that every part and the
+ * merge must agree on: as the input digest, but over the extracts' paths
+ * only (each part hashes only the files it reads). Needs every
+ * non-extract input hashed. */
+int hd_part_set_digest(const hd_run_state *st, char out[65], hd_error *err);
+
+/* OUTPUT/parts/<as_of>-<12 hex of the set digest> into out. */
+void hd_part_dir(const hd_run_state *st, const char *set_digest, char *out, size_t cap);
+
+/* Writes part k of n: the results of the extract files list[0..count)
+ * (scanned), their inputs' SHA-256 and sizes, atomically (temporary
+ * name, fsync, rename) as DIR/part-K-of-N, mode 0600, with its SHA-256 in
+ * DIR/part-K-of-N.sha256 (sha256sum format). path_out (cap bytes)
+ * receives the part's path. HD_EIO naming the file. */
+int hd_part_write(hd_run_state *st, const char *set_digest, int k, int n, const uint32_t *list,
+                  uint32_t count, char *path_out, size_t cap, hd_error *err);
+
+/* Reads the parts of the run into st: every extract result's ledger,
+ * damage, quarantine, records, divisions, newest date and sizes, and its
+ * input's SHA-256 and size. nparts 0: the N of the part files found (one
+ * N only). Needs st->m loaded (records are checked against its members).
+ * HD_ENOINPUT when a part is missing; HD_EDATA naming the part when one is
+ * damaged (its SHA-256 or its form), of another job, policy, key, date
+ * or build, or when the parts do not cover every extract exactly once. */
+int hd_part_load_all(hd_run_state *st, const char *set_digest, int nparts, hd_error *err);
+
 /* Writes manifest.json (and manifest.sig when a signing key is given)
  * listing every file under dir. *signed_out = 1 when signed. */
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);

@@ -81,8 +81,11 @@ static int handler(void *user, const char *section, const char *key, const char 
             else if (!strcmp(v, "none")) j->matches_zstd = 0;
             else return BAD("%s:%d: matches_compression must be none or zstd", j->path, line);
         }
+        else if (!strcmp(key, "register")) return set_path(j, j->register_db, v, line, key, err);
         else if (!strcmp(key, "previous")) {
             L->previous_line = line;
+            /* `latest`: the newest earlier run of output, chosen by hd_run */
+            if (!strcmp(v, "latest")) { j->previous_latest = 1; return 1; }
             return set_path(j, j->previous, v, line, key, err);
         }
         else return BAD("%s:%d: unknown key '%s' in [job]", j->path, line, key);
@@ -113,12 +116,31 @@ static int handler(void *user, const char *section, const char *key, const char 
             return set_path(j, s->format_path, v, line, key, err);
         }
         if (!strcmp(key, "files")) return set_path(j, s->files_glob, v, line, key, err);
+        if (!strcmp(key, "strength")) {
+            if (!strcmp(v, "lead")) s->lead = 1;
+            else if (!strcmp(v, "verified")) s->lead = 0;
+            else return BAD("%s:%d: strength must be verified or lead", j->path, line);
+            return 1;
+        }
         if (!strcmp(key, "min_rows")) {
             char *end = NULL;
             long long x = strtoll(v, &end, 10);
             if (!*v || *end || x < 0 || x > (long long)1e15 || *v == '+' || *v == '-' || *v == ' ')
                 return BAD("%s:%d: min_rows must be a whole number of rows (0 or more)", j->path, line);
             s->min_rows = x;
+            return 1;
+        }
+        if (!strcmp(key, "provider")) {
+            size_t n = strlen(v);
+            int ok = n > 0 && n < sizeof s->provider;
+            for (const char *p = v; ok && *p; p++)
+                ok = *p == '-' || *p == '_' || *p == '.' || (*p >= '0' && *p <= '9') ||
+                     (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
+            if (!ok)
+                return BAD("%s:%d: provider must be 1 to 63 letters, digits, '-', '_' or '.' (the NAME of hedui keygen --provider NAME)",
+                           j->path, line);
+            strcpy(s->provider, v);
+            s->provider_line = line;
             return 1;
         }
         return BAD("%s:%d: unknown key '%s' in [source \"%s\"]", j->path, line, key, name);
@@ -182,6 +204,10 @@ int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err)
             hd_job_free(j);
             return HD_ECONFIG;
         }
+        /* default provider: the source name, when it can name one (a
+         * tokenised source with a longer name is refused by the run) */
+        if (!*j->sources[i].provider && strlen(j->sources[i].name) < sizeof j->sources[i].provider)
+            strcpy(j->sources[i].provider, j->sources[i].name);
     }
     *out = j;
     return HD_OK;

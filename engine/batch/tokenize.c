@@ -1,7 +1,10 @@
 /*
- * tokenize.c — `hedui tokenize` (SPEC §1, §6 "tokenize"): a data provider
- * rewrites an extract so that it carries member tokens instead of ID
- * numbers and no names, and sends that instead of raw IDs.
+ * tokenize.c — `hedui tokenize` (SPEC §1, §6 "tokenize", §8): a data
+ * provider rewrites an extract so that it carries member tokens instead of
+ * ID numbers and no names, and sends that instead of raw IDs. The tokens are
+ * made with the provider's own key (a provider key file of `hedui keygen
+ * --provider`), never the centre's master key, so they are unlinkable to
+ * the tokens of auditor files.
  *
  * The input is read by the one scanner (hd_scan_file), so a row is judged
  * exactly as the batch would judge it. A row whose ID is usable is written
@@ -32,6 +35,7 @@
 
 typedef struct tok_ctx {
     const hd_descriptor *d;
+    const hd_key *key;                   /* the provider key (its id and name) */
     hd_tokener *tk;                      /* keyed once for every row */
     int pos[HD_F__COUNT];
     hd_fid cols[HD_F__COUNT]; int ncols;
@@ -151,8 +155,11 @@ static int write_fmt(const tok_ctx *t, const char *path, const char *out_name, h
     if (rc != HD_OK) return rc;
     const char *base = strrchr(out_name, '/');
     base = base ? base + 1 : out_name;
-    hd_out_printf(o, "; Written by hedui tokenize %s: reads %s (member tokens, no names).\n",
-                  HD_ENGINE_VERSION, base);
+    hd_out_printf(o, "; Written by hedui tokenize %s: reads %s (member tokens, no names).\n"
+                     "; Tokens of provider %s, provider key id %s: in the centre's job, the\n"
+                     "; source that reads this file sets provider = %s (or is named %s).\n",
+                  HD_ENGINE_VERSION, base, t->key->provider, t->key->id, t->key->provider,
+                  t->key->provider);
     hd_out_printf(o, "[format]\nkind      = %s\nencoding  = utf-8\ndelimiter = comma\n"
                      "quote     = \"\nheader    = yes\nskip      = 0\ntrailer   = none\n"
                      "id_form   = token\n", hd_kind_name(d->kind));
@@ -201,7 +208,7 @@ int hd_tokenize_file(const char *key_path, const char *fmt_path, const char *in,
     struct stat st;
     if (stat(in, &st) != 0) {
         int e = errno;
-        return hd_fail(err, e == ENOENT || e == ENOTDIR ? HD_ENOINPUT : HD_EIO,
+        return hd_fail(err, HD_ENOINPUT,
                        "%s: cannot open: %s", in, strerror(e));
     }
     if (S_ISDIR(st.st_mode)) return hd_fail(err, HD_ENOINPUT, "%s: is a directory, not a file", in);
@@ -217,7 +224,7 @@ int hd_tokenize_file(const char *key_path, const char *fmt_path, const char *in,
     if (strcmp(in, out) == 0) return hd_fail(err, HD_EUSAGE, "%s: OUT must differ from IN", out);
 
     hd_key key;
-    int rc = hd_key_load(&key, key_path, err);
+    int rc = hd_key_load_provider(&key, key_path, err);
     if (rc != HD_OK) return rc;
     hd_descriptor *d = NULL;
     rc = hd_descriptor_load(&d, fmt_path, err);
@@ -232,6 +239,7 @@ int hd_tokenize_file(const char *key_path, const char *fmt_path, const char *in,
     tok_ctx t;
     memset(&t, 0, sizeof t);
     t.d = d;
+    t.key = &key;
     t.res = res;
     t.tk = hd_tokener_new(&key);
     if (!t.tk) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto done; }

@@ -10,6 +10,7 @@
 #ifndef HEDUI_CLI_H
 #define HEDUI_CLI_H
 
+#include <stdio.h>
 #include "hedui/batch.h"
 #include "hedui/tools.h"
 
@@ -60,6 +61,19 @@ void cli_log(hd_log_level lv, const char *event, const char *fmt, ...)
 /* Adapter for hd_run_opts.log. */
 void cli_log_sink(void *user, hd_log_level lv, const char *event, const char *msg);
 
+/* Only hedui writes to stderr (SPEC §8): from here on, what a library
+ * prints to stderr (libxlsxwriter's "[ERROR][file:line]: ..." lines) is
+ * caught line by line and passed through the logger (event "library",
+ * level error for "[ERROR]", else warning; dropped under -q), so that
+ * --log-format=json gives one JSON object per line. hedui's own lines go
+ * to the real stderr (cli_stderr()). Call once, first thing in main. */
+void cli_stderr_capture(void);
+/* Passes on a library line left without its newline and puts stderr
+ * back; call before exit. */
+void cli_stderr_release(void);
+/* The real stderr, for hedui's own lines (the progress bar). */
+FILE *cli_stderr(void);
+
 /* Today's date (local time) as hd_date. */
 hd_date cli_today(void);
 /* "YYYY-MM-DD" -> hd_date; 0 ok, -1 not a real date. */
@@ -74,11 +88,14 @@ int cli_run_job(const char *job_path, int flags, char *outdir);
 
 /* Command entry points: argv[0] is the command word. Return exit codes. */
 int cmd_run(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_outcome(int argc, char **argv);
+int cmd_register(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_lookup(int argc, char **argv);

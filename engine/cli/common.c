@@ -7,15 +7,24 @@
  * Both go to stderr; stdout is left to each command's own output.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "cli/cli.h"
 
 cli_opts g_cli = { 0, 0, CLI_PROGRESS_AUTO, 0, "hedui" };
 volatile int g_cli_bar_shown = 0;
+
+static FILE *g_err;                     /* the real stderr, once captured */
+
+FILE *cli_stderr(void)
+{
+    return g_err ? g_err : stderr;
+}
 
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
@@ -24,8 +33,10 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (cmd && *cmd) fprintf(stderr, "hedui: %s (see 'hedui help %s')\n", msg, cmd);
-    else fprintf(stderr, "hedui: %s (see 'hedui help')\n", msg);
+    FILE *err = cli_stderr();
+    if (cmd && *cmd) fprintf(err, "hedui: %s (see 'hedui help %s')\n", msg, cmd);
+    else fprintf(err, "hedui: %s (see 'hedui help')\n", msg);
+    fflush(err);
     return HD_EUSAGE;
 }
 
@@ -57,7 +68,9 @@ static void emit(hd_log_level lv, const char *event, const char *msg)
 {
     if (lv == HD_LOG_DEBUG) return;
     if (lv == HD_LOG_INFO && g_cli.quiet) return;
-    if (g_cli_bar_shown) { fputs("\r\033[K", stderr); g_cli_bar_shown = 0; }
+    FILE *err = cli_stderr();
+    flockfile(err);                      /* one line at a time from any thread */
+    if (g_cli_bar_shown) { fputs("\r\033[K", err); g_cli_bar_shown = 0; }
     if (g_cli.log_json) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
@@ -65,18 +78,79 @@ static void emit(hd_log_level lv, const char *event, const char *msg)
         gmtime_r(&ts.tv_sec, &tm);
         char t[64];
         strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%S", &tm);
-        fprintf(stderr, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":", t,
+        fprintf(err, "{\"time\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":", t,
                 ts.tv_nsec / 1000000, level_name(lv));
-        json_str(stderr, event && *event ? event : "message");
-        fputs(",\"msg\":", stderr);
-        json_str(stderr, msg);
-        fputs("}\n", stderr);
+        json_str(err, event && *event ? event : "message");
+        fputs(",\"msg\":", err);
+        json_str(err, msg);
+        fputs("}\n", err);
     } else if (lv == HD_LOG_ERROR) {
-        fprintf(stderr, "hedui: %s\n", msg);
+        fprintf(err, "hedui: %s\n", msg);
     } else {
-        fprintf(stderr, "hedui: %s: %s\n", level_name(lv), msg);
+        fprintf(err, "hedui: %s: %s\n", level_name(lv), msg);
     }
-    fflush(stderr);
+    fflush(err);
+    funlockfile(err);
+}
+
+/* ------------------------------------------------------------ library output */
+
+static pthread_mutex_t lib_mu = PTHREAD_MUTEX_INITIALIZER;
+static char lib_line[2048];
+static size_t lib_len;
+
+/* One whole line a library printed: through the logger. Called with
+ * lib_mu held. */
+static void lib_flush(void)
+{
+    while (lib_len && (lib_line[lib_len - 1] == '\r' || lib_line[lib_len - 1] == ' ')) lib_len--;
+    lib_line[lib_len] = '\0';
+    if (lib_len && !g_cli.quiet)
+        emit(strncmp(lib_line, "[ERROR]", 7) == 0 ? HD_LOG_ERROR : HD_LOG_WARN, "library", lib_line);
+    lib_len = 0;
+}
+
+static ssize_t lib_write(void *cookie, const char *buf, size_t n)
+{
+    (void)cookie;
+    pthread_mutex_lock(&lib_mu);
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') { lib_flush(); continue; }
+        if (lib_len < sizeof lib_line - 1) lib_line[lib_len++] = buf[i];   /* a longer line is cut */
+    }
+    pthread_mutex_unlock(&lib_mu);
+    return (ssize_t)n;
+}
+
+void cli_stderr_capture(void)
+{
+    if (g_err) return;
+    int fd = dup(STDERR_FILENO);
+    if (fd < 0) return;                                  /* no stderr: nothing to guard */
+    FILE *real = fdopen(fd, "w");
+    if (!real) { close(fd); return; }
+    cookie_io_functions_t io = { .read = NULL, .write = lib_write, .seek = NULL, .close = NULL };
+    FILE *lib = fopencookie(NULL, "w", io);
+    if (!lib) { fclose(real); return; }
+    setvbuf(lib, NULL, _IONBF, 0);
+    g_err = real;
+    /* libraries print with fprintf(stderr, ...): the stream they see is
+     * now the catcher; hedui's own lines go to the real one */
+    stderr = lib;
+}
+
+void cli_stderr_release(void)
+{
+    if (!g_err) return;
+    FILE *lib = stderr;
+    fflush(lib);
+    pthread_mutex_lock(&lib_mu);
+    if (lib_len) lib_flush();
+    pthread_mutex_unlock(&lib_mu);
+    fflush(g_err);
+    stderr = g_err;
+    g_err = NULL;
+    fclose(lib);
 }
 
 int cli_fail(const hd_error *e)

@@ -37,7 +37,7 @@ int cmd_lookup(int argc, char **argv)
     hd_error_clear(&err);
     hd_key key;
     hd_ix *ix = NULL;
-    if ((rc = hd_key_load(&key, lo.key, &err)) != HD_OK) { free(pos); return cli_fail(&err); }
+    if ((rc = hd_key_load_master(&key, lo.key, &err)) != HD_OK) { free(pos); return cli_fail(&err); }
     rc = hd_ix_open(&ix, lo.index, &key, &err);
     hd_key_wipe(&key);
     if (rc != HD_OK) { free(pos); return cli_fail(&err); }

@@ -27,13 +27,59 @@ static const char common_help[] =
     "                          progress bar on stderr (auto: when stderr is a terminal)\n"
     "  --log-format=text|json  messages on stderr as text or one JSON object per line\n";
 
+/* The exit codes, said the same way in docs/operator-guide.md and
+ * docs/hedui.1 (tests/test_docs.sh compares them). One code a line; a
+ * line that starts with spaces continues the one above. */
+static const char exit_help[] =
+    "Exit codes:\n"
+    "  0   success\n"
+    "  2   usage error\n"
+    "  3   the batch completed, but a source was damaged or incomplete\n"
+    "  65  input rejected\n"
+    "  66  a job, descriptor, policy, standards or key file is missing or cannot be read,\n"
+    "      or no applicant file matches (the message gives the path and the reason)\n"
+    "  70  internal error or out of memory\n"
+    "  74  an output cannot be written (disk full, not writable, or --force cannot remove\n"
+    "      the directory it replaced)\n"
+    "  75  the output directory, or the register, is locked by another run\n"
+    "  78  bad job, descriptor, policy or key\n"
+    "  When several apply: the first of 2, 78, 66, 75, 65, 74, 3.\n";
+
+/* Operations of `hedui run` (SPEC §8), said the same way in
+ * docs/operator-guide.md and docs/hedui.1 (tests/test_docs.sh compares
+ * every "  - " item, continuation lines indented by four spaces). */
+#define RUN_FACTS \
+    "\nOperations:\n" \
+    "  - previous = latest: the newest earlier run under the output that verifies (its as_of\n" \
+    "    before this run's; of the same as_of, the name that sorts last); none: no change\n" \
+    "    report, a log line says so.\n" \
+    "  - A complete run points OUTPUT/latest to its directory (a symlink replaced atomically),\n" \
+    "    unless it points to a run with a later as_of.\n" \
+    "  - --force that cannot remove the directory it replaced exits 74 naming it (it holds\n" \
+    "    personal data).\n" \
+    "  - Only hedui writes to stderr: lines of libraries (libxlsxwriter's [ERROR] lines\n" \
+    "    included) pass through its logger, so --log-format=json gives one JSON object per\n" \
+    "    line, always, and -q silences them.\n" \
+    "  - summary.json totals count applicant files and extract files apart (totals.applicants,\n" \
+    "    totals.extracts), each with its own invariant.\n"
+
 static const command commands[] = {
-    { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] JOB.ini",
+    { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] [--part K/N] JOB.ini",
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
       "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
       "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged or missing, or\n"
       "an applicant file was rejected. An as_of after today is a config error (78) unless\n"
-      "--allow-future-as-of is given.\n" },
+      "--allow-future-as-of is given.\n"
+      "--part K/N: scan only part K (0 to N-1) of N of the extract files (a fixed share,\n"
+      "balanced by size) into OUTPUT/parts/<as_of>-<digest>/part-K-of-N (mode 0600, its\n"
+      "SHA-256 in part-K-of-N.sha256) for 'hedui merge'; exit 3 when a file it read is\n"
+      "damaged (the part is written). Parts may run at once, on several machines.\n" RUN_FACTS },
+    { "merge", cmd_merge, "hedui merge [--force] [--allow-future-as-of] [--parts N] JOB.ini",
+      "Writes the run directory from the N parts of 'hedui run --part K/N': the same bytes\n"
+      "as 'hedui run JOB.ini' for every N. --parts N: the split to merge (default: the N of\n"
+      "the part files present). Exit 66 when a part is missing, 65 when one is damaged (its\n"
+      "SHA-256) or of another job, policy or input, 75 when another run or merge holds the\n"
+      "output directory, 3 as for run; --force and --allow-future-as-of as for run.\n" },
     { "check", cmd_check, "hedui check [--format FMT] [--as-of YYYY-MM-DD] [--lang zh|en] FILE...",
       "Validates files against a format descriptor without running a batch. Prints\n"
       "FILE:LINE: CODE: message for every bad row, a count per file and one line per reason;\n"
@@ -41,13 +87,18 @@ static const command commands[] = {
       "extensions + .fmt is used. --as-of: the date ID birth dates are checked against\n"
       "(default today). --lang: messages in Chinese (zh) or English (en); default zh when\n"
       "LC_ALL, else LC_MESSAGES, else LANG starts with \"zh\".\n" },
-    { "keygen", cmd_keygen, "hedui keygen DIR",
-      "Writes a new pseudonymisation key (DIR/pseudonym.key, 0600) and an Ed25519 signing key\n"
-      "pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644). Never overwrites a key.\n" },
-    { "tokenize", cmd_tokenize, "hedui tokenize --key KEY --format FMT [--as-of YYYY-MM-DD] IN OUT",
+    { "keygen", cmd_keygen, "hedui keygen DIR | hedui keygen --provider NAME --key MASTER OUT",
+      "keygen DIR: writes the centre's master key (DIR/pseudonym.key, 0600) and an Ed25519\n"
+      "signing key pair (DIR/signing.pem 0600, DIR/signing.pub.pem 0644).\n"
+      "keygen --provider NAME --key MASTER OUT: writes the provider key file OUT (0600) for the\n"
+      "data provider NAME, derived from the master key file MASTER (HKDF-SHA256, audience\n"
+      "provider:NAME); hand it to that provider for 'hedui tokenize'. Never overwrites a key.\n" },
+    { "tokenize", cmd_tokenize, "hedui tokenize --key PROVIDER-KEY --format FMT [--as-of YYYY-MM-DD] IN OUT",
       "Rewrites an extract so that its ID column holds member tokens and names are dropped:\n"
       "OUT (zstd CSV), OUT.fmt (the descriptor that reads it, id_form = token) and\n"
-      "OUT.rejects.csv (line,reason of rows whose ID was rejected). Exit 65 if any was.\n" },
+      "OUT.rejects.csv (line,reason of rows whose ID was rejected). Exit 65 if any was.\n"
+      "--key takes the provider key file the centre made ('hedui keygen --provider'); the\n"
+      "centre's master key is refused (78).\n" },
     { "audit", cmd_audit, "hedui audit verify [--pubkey PEM] DIR",
       "Checks manifest.sig against the public key (--pubkey, else the bundle's own\n"
       "signing.pub.pem, which proves integrity but not origin) and the size and SHA-256 of\n"
@@ -76,6 +127,19 @@ static const command commands[] = {
       "log (time, client, clerk, purpose, household token, verdict, receipt id; never an ID or a\n"
       "name). SIGHUP switches to the newest index in DIR without dropping requests; SIGTERM\n"
       "stops. A truncated or tampered index is refused (65), another key's index too (78).\n" },
+    { "outcome", cmd_outcome, "hedui outcome import --register DB --by NAME FILE... | outcome list --register DB [FINDING_ID]",
+      "import: reads the findings.csv files county clerks returned (UTF-8, with or without BOM,\n"
+      "GBK or GB18030; outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"
+      "已说明, 有异议; until YYYY-MM-DD or YYYY/M/D) and appends their outcomes to the register\n"
+      "with who (--by), when and the file's SHA-256. All or nothing per file: a bad row (unknown\n"
+      "finding id or outcome word, bad date, a finding of another county) is printed as\n"
+      "FILE:LINE: CODE: message and nothing of its file is stored (exit 65); a file imported\n"
+      "before is refused. Imported files are kept under OUTPUT/outcomes/<sha256>.csv.\n"
+      "list: every outcome in import order (of one finding when FINDING_ID is given).\n" },
+    { "register", cmd_register, "hedui register rebuild [--register DB] OUTPUT",
+      "Rebuilds the register (default OUTPUT/register.db) from every run directory under OUTPUT\n"
+      "that verifies and every outcome file kept under OUTPUT/outcomes/, in as_of then import\n"
+      "order, to the same table contents as the nightly writes. Built beside, then renamed.\n" },
     { "help", cmd_help, "hedui help [COMMAND]", "Lists the commands, or shows one command's usage.\n" },
 };
 #define NCOMMANDS (sizeof commands / sizeof *commands)
@@ -92,10 +156,7 @@ static void list_commands(FILE *f)
     fprintf(f, "hedui %s - household economic status verification (居民家庭经济状况核对)\n\n"
                "Usage:\n", HD_ENGINE_VERSION);
     for (size_t i = 0; i < NCOMMANDS; i++) fprintf(f, "  %s\n", commands[i].usage);
-    fprintf(f, "  hedui --version\n\n%s\nExit codes: 0 ok, 2 usage, 3 a source damaged, 65 input rejected,\n"
-               "66 input missing, 70 internal error, 74 I/O error, 75 output locked,\n"
-               "78 bad job/descriptor/policy/key.\n"
-               "'hedui help COMMAND' shows one command.\n", common_help);
+    fprintf(f, "  hedui --version\n\n%s\n%s\n'hedui help COMMAND' shows one command.\n", common_help, exit_help);
 }
 
 int cmd_help(int argc, char **argv)
@@ -117,7 +178,18 @@ int cmd_help(int argc, char **argv)
     return cli_usage("", "unknown command '%s'", name);
 }
 
+static int hedui_main(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    /* only hedui writes to stderr: library lines through the logger */
+    cli_stderr_capture();
+    int rc = hedui_main(argc, argv);
+    cli_stderr_release();
+    return rc;
+}
+
+static int hedui_main(int argc, char **argv)
 {
     g_cli.argv0 = argv[0];
     /* a file-size limit (ulimit -f) must be a write error (EFBIG, exit 74)

@@ -1,6 +1,8 @@
 /*
- * run.c — `hedui run [--force] JOB.ini`: the nightly batch (SPEC §1, §5).
- * Thin: options -> hd_run -> a summary table on stdout. The progress bar
+ * run.c — `hedui run [--force] [--part K/N] JOB.ini`: the nightly batch
+ * (SPEC §1, §5), or one part of it, and `hedui merge [--force] [--parts N]
+ * JOB.ini`, which writes the run from the parts (SPEC §12).
+ * Thin: options -> hd_run / hd_run_part / hd_merge -> a summary table on stdout. The progress bar
  * (stderr, when it is a terminal or --progress=always) shows bytes of
  * extracts read of the total, rows per second and an estimate of the time
  * left, redrawn at most five times a second, and is cleared at the end.
@@ -58,8 +60,9 @@ static void on_progress(void *user, uint64_t done, uint64_t total, uint64_t rows
     for (int i = 0; i < 30; i++) bar[i] = i < fill ? '#' : '-';
     bar[30] = 0;
     double rate = el > 0 ? (double)rows / el : 0;
-    fprintf(stderr, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
-    fflush(stderr);
+    FILE *err = cli_stderr();
+    fprintf(err, "\r\033[K[%s] %3d%%  %s of %s  %.0f rows/s  ETA %s", bar, pct, d, tot, rate, eta);
+    fflush(err);
     p->drawn = 1;
     g_cli_bar_shown = 1;
     pthread_mutex_unlock(&p->mu);
@@ -92,7 +95,7 @@ static void where(const char *outdir)
     if (!outdir[0]) return;
     char county[4200];
     snprintf(county, sizeof county, "%s/county", outdir);
-    unsigned long counties = 0, changes = 0;
+    unsigned long counties = 0, changes = 0, findings = 0;
     DIR *dir = opendir(county);
     if (dir) {
         struct dirent *de;
@@ -100,6 +103,7 @@ static void where(const char *outdir)
             if (de->d_name[0] == '.') continue;
             if (is_file(county, de->d_name, "results.xlsx")) counties++;
             if (is_file(county, de->d_name, "changes.csv")) changes++;
+            if (is_file(county, de->d_name, "findings.csv")) findings++;
         }
         closedir(dir);
     }
@@ -108,8 +112,26 @@ static void where(const char *outdir)
                counties, counties == 1 ? "county" : "counties");
     if (changes)
         printf("  changes           county/<code>/changes.csv (against the previous run)\n");
+    if (findings)
+        printf("  findings          county/<code>/findings.csv (outcomes come back with hedui outcome import)\n");
     if (is_file(outdir, "audit", "report.html"))
         printf("  auditor report    audit/report.html\n");
+}
+
+static void part_summary(const hd_run_result *r, int status, int k, int n)
+{
+    char a[32], b[32], c[32], d[32];
+    printf("hedui run --part %d/%d: %s\n", k, n, status == HD_EDAMAGED ? "written, with a damaged file" : "written");
+    fmt_count(r->rows, a, sizeof a);
+    fmt_count(r->rows_quarantined, b, sizeof b);
+    fmt_count(r->rows_matched, c, sizeof c);
+    fmt_count(r->rows_unmatched, d, sizeof d);
+    printf("\nRows       %s read in %llu extract files: %s quarantined, %s matched, %s unmatched\n",
+           a, (unsigned long long)r->files, b, c, d);
+    printf("Damaged    %s\n", r->damaged ? "yes (the merge will set every household to at least REVIEW)" : "no");
+    printf("Part       %s (+ .sha256)\n", r->outdir);
+    printf("Next       hedui merge JOB.ini, once every part of %d is written\n", n);
+    fflush(stdout);
 }
 
 static void summary(const hd_run_result *r, int status)
@@ -173,13 +195,21 @@ static void summary(const hd_run_result *r, int status)
                    (unsigned long long)c->discovery);
         }
     }
+    fmt_count(r->app_rows, a, sizeof a);
+    fmt_count(r->app_rows_ok, b, sizeof b);
+    fmt_count(r->app_rows_quarantined, c, sizeof c);
+    printf("\nApplicants %s rows in %llu files: %s ok, %s quarantined\n",
+           a, (unsigned long long)r->app_files, b, c);
     fmt_count(r->rows, a, sizeof a);
     fmt_count(r->rows_ok, b, sizeof b);
     fmt_count(r->rows_quarantined, c, sizeof c);
     fmt_count(r->rows_matched, d, sizeof d);
     fmt_count(r->rows_unmatched, e, sizeof e);
-    printf("\nRows       %s read in %llu files: %s ok, %s quarantined; extracts: %s matched, %s unmatched\n",
-           a, (unsigned long long)r->files, b, c, d, e);
+    printf("Extracts   %s rows in %llu files: %s ok (%s matched, %s unmatched), %s quarantined\n",
+           a, (unsigned long long)r->files, b, d, e, c);
+    if (r->suppressed)
+        printf("Suppressed %llu findings resolved earlier by the counties (false_positive/explained, evidence unchanged)\n",
+               (unsigned long long)r->suppressed);
     /* SPEC §7: every kind checked and not checked */
     printf("Kinds      checked:");
     int any = 0;
@@ -205,7 +235,9 @@ static void summary(const hd_run_result *r, int status)
     fflush(stdout);
 }
 
-int cli_run_job(const char *job_path, int flags, char *outdir)
+enum { RUN_WHOLE = 0, RUN_PART, RUN_MERGE };
+
+static int run_with(const char *job_path, int flags, int mode, int k, int n, char *outdir)
 {
     int force = flags & CLI_RUN_FORCE;
     hd_run_opts o;
@@ -232,41 +264,95 @@ int cli_run_job(const char *job_path, int flags, char *outdir)
     hd_error err;
     hd_error_clear(&err);
     double t0 = now_s();
-    int rc = hd_run(job_path, &o, &r, &err);
-    if (g_cli_bar_shown) { fputs("\r\033[K", stderr); fflush(stderr); g_cli_bar_shown = 0; }
+    int rc = mode == RUN_PART ? hd_run_part(job_path, k, n, &o, &r, &err)
+           : mode == RUN_MERGE ? hd_merge(job_path, n, &o, &r, &err)
+           : hd_run(job_path, &o, &r, &err);
+    if (g_cli_bar_shown) { fputs("\r\033[K", cli_stderr()); fflush(cli_stderr()); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
     if (rc != HD_OK && rc != HD_EDAMAGED) { hd_run_result_free(&r); return cli_fail(&err); }
     cli_log(HD_LOG_INFO, "run_done", "run took %.1f s with %d thread%s", now_s() - t0, o.threads,
             o.threads == 1 ? "" : "s");
     if (rc == HD_EDAMAGED && err.message[0]) cli_log(HD_LOG_WARN, "source_damaged", "%s", err.message);
-    if (!g_cli.quiet) summary(&r, rc);
+    if (!g_cli.quiet) {
+        if (mode == RUN_PART) part_summary(&r, rc, k, n);
+        else summary(&r, rc);
+    }
     if (outdir) snprintf(outdir, 4096, "%s", r.outdir);
     hd_run_result_free(&r);
     return rc;
 }
 
-enum { OPT_FORCE = 1, OPT_FUTURE };
+int cli_run_job(const char *job_path, int flags, char *outdir)
+{
+    return run_with(job_path, flags, RUN_WHOLE, 0, 0, outdir);
+}
+
+enum { OPT_FORCE = 1, OPT_FUTURE, OPT_PART, OPT_PARTS };
+
+struct run_args { int flags, part, k, n; const char *cmd; };
+
+/* A whole number 0 .. 1000000 at s, up to the end or stop; -1 if not. */
+static long whole(const char *s, const char *stop)
+{
+    long x = 0;
+    if (s == stop) return -1;
+    for (; s < stop; s++) {
+        if (*s < '0' || *s > '9' || x > 1000000) return -1;
+        x = x * 10 + (*s - '0');
+    }
+    return x > 1000000 ? -1 : x;
+}
 
 static int on_opt(void *user, int id, const char *arg)
 {
-    (void)arg;
-    if (id == OPT_FORCE) *(int *)user |= CLI_RUN_FORCE;
-    if (id == OPT_FUTURE) *(int *)user |= CLI_RUN_ALLOW_FUTURE;
+    struct run_args *a = user;
+    if (id == OPT_FORCE) a->flags |= CLI_RUN_FORCE;
+    if (id == OPT_FUTURE) a->flags |= CLI_RUN_ALLOW_FUTURE;
+    if (id == OPT_PART) {
+        const char *slash = strchr(arg, '/');
+        long k = slash ? whole(arg, slash) : -1, n = slash ? whole(slash + 1, slash + strlen(slash)) : -1;
+        if (k < 0 || n < 0)
+            return cli_usage(a->cmd, "--part %s: expected K/N (part K of N, K from 0)", arg);
+        if (n < 1 || k >= n)
+            return cli_usage(a->cmd, "--part %s: K must be 0 to N-1 and N at least 1", arg);
+        a->part = 1; a->k = (int)k; a->n = (int)n;
+    }
+    if (id == OPT_PARTS) {
+        long n = whole(arg, arg + strlen(arg));
+        if (n < 1) return cli_usage(a->cmd, "--parts %s: expected a number of parts, at least 1", arg);
+        a->n = (int)n;
+    }
     return 0;
+}
+
+static int run_cmd(const char *cmd, int argc, char **argv, const cli_optdef *defs, int merge)
+{
+    struct run_args a = { 0, 0, 0, 0, cmd };
+    int npos = 0;
+    char **pos = calloc((size_t)argc + 1, sizeof *pos);
+    if (!pos) return HD_ESOFTWARE;
+    int rc = cli_parse(cmd, argc, argv, defs, on_opt, &a, pos, &npos);
+    if (rc == 0 && npos != 1)
+        rc = npos ? cli_usage(cmd, "%s takes one job file, not %d arguments", cmd, npos)
+                  : cli_usage(cmd, "missing JOB.ini");
+    if (rc == 0 && a.part && (a.flags & CLI_RUN_FORCE))
+        rc = cli_usage(cmd, "--force rebuilds a run directory: give it to hedui merge, not to a part");
+    if (rc == 0)
+        rc = run_with(pos[0], a.flags, merge ? RUN_MERGE : a.part ? RUN_PART : RUN_WHOLE, a.k, a.n, NULL);
+    free(pos);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
 {
-    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE },
-                                       { "--allow-future-as-of", 0, OPT_FUTURE }, { NULL, 0, 0 } };
-    int force = 0, npos = 0;
-    char **pos = calloc((size_t)argc + 1, sizeof *pos);
-    if (!pos) return HD_ESOFTWARE;
-    int rc = cli_parse("run", argc, argv, defs, on_opt, &force, pos, &npos);
-    if (rc == 0 && npos != 1)
-        rc = npos ? cli_usage("run", "run takes one job file, not %d arguments", npos)
-                  : cli_usage("run", "missing JOB.ini");
-    if (rc == 0) rc = cli_run_job(pos[0], force, NULL);
-    free(pos);
-    return rc;
+    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { "--allow-future-as-of", 0, OPT_FUTURE },
+                                       { "--part", 1, OPT_PART }, { NULL, 0, 0 } };
+    return run_cmd("run", argc, argv, defs, 0);
+}
+
+int cmd_merge(int argc, char **argv)
+{
+    static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { "--allow-future-as-of", 0, OPT_FUTURE },
+                                       { "--parts", 1, OPT_PARTS }, { NULL, 0, 0 } };
+    return run_cmd("merge", argc, argv, defs, 1);
 }

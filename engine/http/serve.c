@@ -575,7 +575,7 @@ int hd_serve_start(hd_server **out, const hd_serve_opts *opts, hd_error *err)
         if (opts->client_ca && !(s->ca = slurp(opts->client_ca, err, &rc))) goto fail;
         s->mtls = opts->client_ca != NULL;
     }
-    if ((rc = hd_key_load(&s->key, opts->key, err)) != HD_OK) goto fail;
+    if ((rc = hd_key_load_master(&s->key, opts->key, err)) != HD_OK) goto fail;
     if ((rc = load_tokens(s, err)) != HD_OK) goto fail;
     if ((rc = hd_serve_reload(s, err)) != HD_OK) goto fail;
     s->log_fd = open(opts->access_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

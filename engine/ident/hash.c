@@ -1,6 +1,7 @@
 /*
  * hash.c — HMAC-SHA256 (RFC 2104 / FIPS 198-1), pseudonym tokens
- * (SPEC §5), streaming SHA-256 (FIPS 180-4) and hex, all through OpenSSL 3.
+ * (SPEC §5, §8: "hedui:v2:" member, household and text tokens), HKDF-SHA256
+ * (RFC 5869), streaming SHA-256 (FIPS 180-4) and hex, all through OpenSSL 3.
  * See include/hedui/ident.h.
  *
  * No state is kept between calls: every function is reentrant.
@@ -14,8 +15,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/kdf.h>
 #include <openssl/params.h>
 #include "hedui/ident.h"
+#include "hedui/text.h"
 
 void hd_hex(const unsigned char *p, size_t n, char *out)
 {
@@ -77,7 +80,7 @@ static void hmac_parts(const hd_key *key, const char *const parts[], const size_
 
 void hd_token_member_bytes(const hd_key *key, const hd_id *id, unsigned char out[32])
 {
-    static const char prefix[] = "hedui:v1:member:";
+    static const char prefix[] = "hedui:v2:member:";
     const char *parts[2] = { prefix, id->s };
     const size_t lens[2] = { sizeof prefix - 1, strnlen(id->s, 18) };
     hmac_parts(key, parts, lens, 2, out);
@@ -93,7 +96,7 @@ void hd_token_member(const hd_key *key, const hd_id *id, char out[65])
 void hd_token_household_bytes(const hd_key *key, const char *county_code,
                               const char *application_id, unsigned char out[32])
 {
-    static const char prefix[] = "hedui:v1:household:";
+    static const char prefix[] = "hedui:v2:household:";
     const char *parts[4] = { prefix, county_code, ":", application_id };
     const size_t lens[4] = { sizeof prefix - 1, strlen(county_code), 1, strlen(application_id) };
     hmac_parts(key, parts, lens, 4, out);
@@ -105,6 +108,58 @@ void hd_token_household(const hd_key *key, const char *county_code,
     unsigned char mac[32];
     hd_token_household_bytes(key, county_code, application_id, mac);
     hd_hex(mac, 32, out);
+}
+
+/* The text of a text token: the Names form, or the bytes as they are when
+ * they are not UTF-8. *owned is what the caller frees (may be NULL). */
+static const char *text_form(const char *s, size_t n, size_t *out_n, char **owned)
+{
+    *owned = NULL;
+    if (n && !hd_utf8_valid(s, n)) { *out_n = n; return s; }
+    *owned = hd_name_fold(s, n, out_n);
+    if (!*owned) abort();               /* valid UTF-8: only memory can fail */
+    return *owned;
+}
+
+void hd_token_text(const hd_key *key, const char *field, const char *s, size_t n, char out[65])
+{
+    static const char prefix[] = "hedui:v2:text:";
+    char *owned;
+    size_t tn;
+    const char *t = text_form(s, n, &tn, &owned);
+    const char *parts[4] = { prefix, field, ":", t };
+    const size_t lens[4] = { sizeof prefix - 1, strlen(field), 1, tn };
+    unsigned char mac[32];
+    hmac_parts(key, parts, lens, 4, mac);
+    free(owned);
+    hd_hex(mac, 32, out);
+}
+
+/* ------------------------------------------------------------ HKDF */
+
+int hd_hkdf_sha256(const unsigned char *ikm, size_t ikm_len,
+                   const unsigned char *salt, size_t salt_len,
+                   const unsigned char *info, size_t info_len,
+                   unsigned char *out, size_t out_len)
+{
+    if (out_len == 0 || out_len > 255 * 32) return HD_EUSAGE;
+    static unsigned char empty[1];
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+    EVP_KDF_free(kdf);                  /* the context keeps its own reference */
+    if (!ctx) return HD_ESOFTWARE;
+    char digest[] = "SHA256";
+    OSSL_PARAM params[5], *p = params;
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(ikm_len ? ikm : empty), ikm_len);
+    /* no salt: RFC 5869 uses HashLen zeros, which is what OpenSSL does
+     * when the parameter is absent */
+    if (salt_len) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+    if (info_len) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+    *p = OSSL_PARAM_construct_end();
+    int ok = EVP_KDF_derive(ctx, out, out_len, params) == 1;
+    EVP_KDF_CTX_free(ctx);
+    return ok ? HD_OK : HD_ESOFTWARE;
 }
 
 /* ------------------------------------------------------------ token maker */
@@ -146,7 +201,7 @@ static void tokener_parts(hd_tokener *t, const char *const parts[], const size_t
 
 void hd_tokener_member(hd_tokener *t, const hd_id *id, unsigned char out[32])
 {
-    static const char prefix[] = "hedui:v1:member:";
+    static const char prefix[] = "hedui:v2:member:";
     const char *parts[2] = { prefix, id->s };
     const size_t lens[2] = { sizeof prefix - 1, strnlen(id->s, 18) };
     tokener_parts(t, parts, lens, 2, out);
@@ -155,10 +210,23 @@ void hd_tokener_member(hd_tokener *t, const hd_id *id, unsigned char out[32])
 void hd_tokener_household(hd_tokener *t, const char *county_code,
                           const char *application_id, unsigned char out[32])
 {
-    static const char prefix[] = "hedui:v1:household:";
+    static const char prefix[] = "hedui:v2:household:";
     const char *parts[4] = { prefix, county_code, ":", application_id };
     const size_t lens[4] = { sizeof prefix - 1, strlen(county_code), 1, strlen(application_id) };
     tokener_parts(t, parts, lens, 4, out);
+}
+
+void hd_tokener_text(hd_tokener *t, const char *field, const char *s, size_t n,
+                     unsigned char out[32])
+{
+    static const char prefix[] = "hedui:v2:text:";
+    char *owned;
+    size_t tn;
+    const char *x = text_form(s, n, &tn, &owned);
+    const char *parts[4] = { prefix, field, ":", x };
+    const size_t lens[4] = { sizeof prefix - 1, strlen(field), 1, tn };
+    tokener_parts(t, parts, lens, 4, out);
+    free(owned);
 }
 
 void hd_tokener_free(hd_tokener *t)
@@ -241,8 +309,7 @@ int hd_sha256_file(const char *path, char hex[65], hd_error *err)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return hd_fail(err, e == ENOENT || e == ENOTDIR ? HD_ENOINPUT : HD_EIO,
-                       "%s: cannot open: %s", path, strerror(e));
+        return hd_fail(err, HD_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
     hd_sha256 *h = hd_sha256_new();
     if (h == NULL) {
@@ -259,7 +326,7 @@ int hd_sha256_file(const char *path, char hex[65], hd_error *err)
             unsigned char junk[32];
             hd_sha256_final(h, junk);
             close(fd);
-            return hd_fail(err, HD_EIO, "%s: read error: %s", path, strerror(e));
+            return hd_fail(err, HD_ENOINPUT, "%s: read error: %s", path, strerror(e));
         }
         hd_sha256_update(h, buf, (size_t)r);
     }

@@ -648,7 +648,7 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
     if ((rc = hd_job_load(&st->job, job_path, today(), err)) != HD_OK) { pthread_mutex_destroy(&b->mu); return rc; }
     hd_job *job = st->job;
     if ((rc = hd_policy_load(&st->policy, job->policy, err)) != HD_OK) goto out;
-    if ((rc = hd_key_load(&st->key, job->key, err)) != HD_OK) goto out;
+    if ((rc = hd_key_load_master(&st->key, job->key, err)) != HD_OK) goto out;
     st->have_key = 1;
     if ((rc = hd_index_key(&st->key, &b->ikey, err)) != HD_OK) goto out;
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {

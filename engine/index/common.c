@@ -6,7 +6,6 @@
 #include <string.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 #include <openssl/params.h>
 #include "hedui/rules.h"
 #include "index/internal.h"
@@ -16,30 +15,21 @@
  * HKDF-SHA256, salt = key id, info = "hedui:v2:index"). */
 int hd_index_key(const hd_key *master, hd_key *out, hd_error *err)
 {
-    memset(out, 0, sizeof *out);
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
-    EVP_KDF_free(kdf);
-    char digest[] = "SHA256";
-    char info[] = "hedui:v2:index";
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)master->bytes, sizeof master->bytes),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)master->id, strlen(master->id)),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, sizeof info - 1),
-        OSSL_PARAM_construct_end()
-    };
-    int ok = ctx && EVP_KDF_derive(ctx, out->bytes, sizeof out->bytes, params) > 0;
-    EVP_KDF_CTX_free(ctx);
-    if (!ok) return hd_fail(err, HD_ESOFTWARE, "cannot derive the index key (OpenSSL HKDF)");
-    snprintf(out->id, sizeof out->id, "%.50s/index", master->id);
-    return HD_OK;
+    return hd_key_derive(master, "index", out, err);
 }
 
+/* The token a tokenised source carries for a member: the member token under
+ * its provider's key (SPEC §8, "provider:<name>"). The index knows its
+ * sources by name, and a source's provider is its name unless the job says
+ * otherwise (docs/decisions.md). */
 void ix_source_token(const hd_key *master, const char *source, const hd_id *id, char out[65])
 {
-    (void)source;
-    hd_token_member(master, id, out);
+    char audience[80];
+    hd_key pk;
+    snprintf(audience, sizeof audience, "provider:%s", source);
+    if (hd_key_derive(master, audience, &pk, NULL) != HD_OK) { out[0] = 0; return; }
+    hd_token_member(&pk, id, out);
+    hd_key_wipe(&pk);
 }
 
 struct ix_mac { EVP_MAC_CTX *ctx; };
@@ -93,11 +83,14 @@ void ix_token_token(ix_mac *m, const char *token64, unsigned char out[32])
 
 int ix_token_name(ix_mac *m, const char *s, size_t n, char out[65])
 {
-    size_t k;
-    char *f = hd_name_fold(s, n, &k);
-    if (!f) return -1;
+    /* the Names form; text that is not UTF-8 as its bytes (as hd_token_text) */
+    size_t k = n;
+    char *f = NULL;
+    if (!n || hd_utf8_valid(s, n)) {
+        if (!(f = hd_name_fold(s, n, &k))) return -1;
+    }
     unsigned char t[32];
-    ix_mac_run(m, "hedui:v2:text:name:", f, k, t);
+    ix_mac_run(m, "hedui:v2:text:name:", f ? f : s, k, t);
     free(f);
     hd_hex(t, 16, out);           /* 128 bits: names are only compared for equality */
     return 0;

@@ -28,7 +28,7 @@ typedef struct ix_map { void *p; size_t n; } ix_map;
 
 struct hd_ix {
     char dir[4096];
-    hd_key master, ikey;
+    hd_key master, ikey, akey;       /* akey: the audit key of the run's household and member tokens */
     char format[64], key_id[64], policy_rel[600], policy_digest[65], digest[65];
     hd_date as_of;
     int have_as_of;
@@ -237,6 +237,7 @@ int hd_ix_open(hd_ix **out, const char *dir, const hd_key *master, hd_error *err
         goto fail;
     }
     if ((rc = hd_index_key(master, &ix->ikey, err)) != HD_OK) goto fail;
+    if ((rc = hd_key_derive(master, "audit", &ix->akey, err)) != HD_OK) goto fail;
     snprintf(p, sizeof p, "%s/%s", dir, ix->policy_rel);
     if ((rc = hd_policy_load(&ix->policy, p, err)) != HD_OK) goto fail;
     if (strcmp(ix->policy->digest, ix->policy_digest)) {
@@ -293,6 +294,7 @@ void hd_ix_close(hd_ix *ix)
     hd_descriptor_free(ix->check_desc);
     hd_key_wipe(&ix->master);
     hd_key_wipe(&ix->ikey);
+    hd_key_wipe(&ix->akey);
     free(ix);
 }
 
@@ -471,7 +473,6 @@ static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, v
                     if (s && collect(ix, s, mi, &pv, &np, &cap)) { rc = hd_fail(err, HD_EDATA, "%s: a record is out of range", ix->dir); break; }
                     find_unread(ix, tok, &nu);
                     unread += nu;
-                    break;    /* one token for every tokenised source today (ix_source_token) */
                 }
             }
             /* names are compared in their keyed form: the index holds only that */
@@ -582,7 +583,7 @@ int hd_ix_lookup_file(hd_ix *ix, const char *path, FILE *out, hd_error *err)
     res.path = path;
     res.source = -1;
     char *files[1] = { (char *)path };
-    int rc = hd_load_applicants(m, ix->app_desc, files, 1, ix->as_of, &ix->master, ix->policy, &res, err);
+    int rc = hd_load_applicants(m, ix->app_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, err);
     if (rc == HD_OK) rc = hd_model_index(m, err);
     int fdam = res.damage != HD_R_NONE;
     if (rc == HD_OK) rc = judge_model(ix, m, fdam, emit_file, out, err);
@@ -654,7 +655,7 @@ int hd_ix_check(hd_ix *ix, const hd_ix_household *hh, char **json, char token[65
     res.source = -1;
     char *files[1] = { path };
     int rc = m ? HD_OK : hd_fail(err, HD_ESOFTWARE, "out of memory");
-    if (rc == HD_OK) rc = hd_load_applicants(m, ix->check_desc, files, 1, ix->as_of, &ix->master, ix->policy, &res, err);
+    if (rc == HD_OK) rc = hd_load_applicants(m, ix->check_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, err);
     close(fd);
     if (rc == HD_OK && res.damage != HD_R_NONE)
         rc = hd_fail(err, HD_EDATA, "the household cannot be read: %s", hd_reason_name(res.damage));

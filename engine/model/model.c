@@ -27,7 +27,11 @@
 #include "util/varint.h"
 
 struct slot { uint32_t hash; uint32_t member; };   /* hash: low half of XXH3-64 */
-struct hd_index { struct slot *slots; uint64_t size; int by_token; };
+struct hd_index {
+    struct slot *slots; uint64_t size;
+    unsigned char (*tok)[32];     /* token join: each member's token under
+                                     the map's key (NULL: the ID join) */
+};
 
 /* The first slot of hash h: its high bits scaled to the size. */
 static uint64_t home(const hd_index *x, uint64_t h)
@@ -51,7 +55,11 @@ hd_model *hd_model_new(void)
 
 static void index_free(hd_index *x)
 {
-    if (x) { free(x->slots); free(x); }
+    if (x) {
+        free(x->slots);
+        free(x->tok);                   /* tokens are not secrets, but not kept either */
+        free(x);
+    }
 }
 
 void hd_model_free(hd_model *m)
@@ -61,7 +69,8 @@ void hd_model_free(hd_model *m)
     free(m->members);
     free(m->stored);
     index_free(m->by_id);
-    index_free(m->by_token);
+    for (int i = 0; i < m->ntoken_maps; i++) index_free(m->token_maps[i]);
+    free(m->token_maps);
     hd_arena_free(m->arena);
     free(m);
 }
@@ -71,10 +80,11 @@ const char *hd_model_strdup(hd_model *m, const char *s, size_t n)
     return hd_arena_strndup(m->arena, s ? s : "", s ? n : 0);
 }
 
-/* The key of member i: its 18-character ID, or the 32 bytes of its token. */
-static const char *member_key(const hd_model *m, uint32_t i, int by_token, size_t *n)
+/* The key of member i in index x: its 18-character ID, or the 32 bytes of
+ * its token under the map's key. */
+static const char *member_key(const hd_model *m, const hd_index *x, uint32_t i, size_t *n)
 {
-    if (by_token) { *n = 32; return (const char *)m->members[i].token; }
+    if (x->tok) { *n = 32; return (const char *)x->tok[i]; }
     *n = 18;
     return m->members[i].id.s;
 }
@@ -101,13 +111,13 @@ static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key
         if (s->member == HD_NONE) return HD_NONE;
         if (s->hash == hh) {
             size_t kn;
-            const char *k = member_key(m, s->member, x->by_token, &kn);
+            const char *k = member_key(m, x, s->member, &kn);
             if (kn == n && memcmp(k, key, n) == 0) return s->member;
         }
     }
 }
 
-static hd_index *index_build(hd_model *m, int by_token, hd_error *err)
+static hd_index *index_build(hd_model *m, unsigned char (*tok)[32], hd_error *err)
 {
     uint64_t size = 2 * (uint64_t)m->nmembers + 2;
     if (size < 16) size = 16;
@@ -117,16 +127,16 @@ static hd_index *index_build(hd_model *m, int by_token, hd_error *err)
     if (!x->slots) { free(x); goto oom; }
     for (uint64_t i = 0; i < size; i++) x->slots[i].member = HD_NONE;
     x->size = size;
-    x->by_token = by_token;
+    x->tok = tok;
     /* members with one key form a chain in member order: remember the
      * chain's tail per slot while building */
     uint32_t *tail = malloc(size * sizeof *tail);
-    if (!tail) { index_free(x); goto oom; }
+    if (!tail) { x->tok = NULL; index_free(x); goto oom; }
     for (uint32_t i = 0; i < m->nmembers; i++) {
         hd_member *mb = &m->members[i];
         if (mb->rejected != HD_R_NONE) continue;
         size_t n;
-        const char *k = member_key(m, i, by_token, &n);
+        const char *k = member_key(m, x, i, &n);
         uint64_t h = XXH3_64bits(k, n);
         uint32_t hh = (uint32_t)h;
         for (uint64_t j = home(x, h);; j = next_slot(x, j)) {
@@ -136,8 +146,8 @@ static hd_index *index_build(hd_model *m, int by_token, hd_error *err)
                 break;
             }
             size_t kn;
-            if (s->hash == hh && memcmp(member_key(m, s->member, by_token, &kn), k, n) == 0) {
-                if (!by_token) m->members[tail[j]].next_same_id = i;
+            if (s->hash == hh && memcmp(member_key(m, x, s->member, &kn), k, n) == 0) {
+                if (!tok) m->members[tail[j]].next_same_id = i;
                 tail[j] = i;
                 break;
             }
@@ -163,9 +173,11 @@ int hd_model_index(hd_model *m, hd_error *err)
     }
     for (uint32_t i = 0; i < m->nmembers; i++) m->members[i].next_same_id = HD_NONE;
     index_free(m->by_id);
-    index_free(m->by_token);
-    m->by_token = NULL;
-    m->by_id = index_build(m, 0, err);
+    for (int i = 0; i < m->ntoken_maps; i++) index_free(m->token_maps[i]);
+    free(m->token_maps);
+    m->token_maps = NULL;
+    m->ntoken_maps = 0;
+    m->by_id = index_build(m, NULL, err);
     if (!m->by_id) return HD_ESOFTWARE;
     /* DUPLICATE_APPLICATION: one ID in two or more households of the
      * applicant and recipient populations (monitored ones take no part) */
@@ -194,11 +206,27 @@ uint32_t hd_model_find_id(const hd_model *m, const char *id18)
     return index_find(m, m->by_id, id18, 18);
 }
 
-int hd_model_index_tokens(hd_model *m, hd_error *err)
+int hd_model_index_tokens(hd_model *m, const hd_key *key, int *map, hd_error *err)
 {
-    if (m->by_token) return HD_OK;
-    m->by_token = index_build(m, 1, err);
-    return m->by_token ? HD_OK : HD_ESOFTWARE;
+    *map = -1;
+    hd_index **maps = realloc(m->token_maps, (size_t)(m->ntoken_maps + 1) * sizeof *maps);
+    if (!maps) return hd_fail(err, HD_ESOFTWARE, "out of memory building a token index");
+    m->token_maps = maps;
+    unsigned char (*tok)[32] = calloc((size_t)m->nmembers + 1, sizeof *tok);
+    hd_tokener *tk = hd_tokener_new(key);
+    if (!tok || !tk) {
+        free(tok);
+        hd_tokener_free(tk);
+        return hd_fail(err, HD_ESOFTWARE, "out of memory building a token index");
+    }
+    for (uint32_t i = 0; i < m->nmembers; i++)
+        if (m->members[i].rejected == HD_R_NONE) hd_tokener_member(tk, &m->members[i].id, tok[i]);
+    hd_tokener_free(tk);
+    hd_index *x = index_build(m, tok, err);
+    if (!x) { free(tok); return HD_ESOFTWARE; }
+    *map = m->ntoken_maps;
+    m->token_maps[m->ntoken_maps++] = x;
+    return HD_OK;
 }
 
 static int hexval(char c)
@@ -208,16 +236,16 @@ static int hexval(char c)
     return -1;
 }
 
-uint32_t hd_model_find_token(const hd_model *m, const char *token64)
+uint32_t hd_model_find_token(const hd_model *m, int map, const char *token64)
 {
-    if (!m->by_token || !token64) return HD_NONE;
+    if (map < 0 || map >= m->ntoken_maps || !token64) return HD_NONE;
     unsigned char raw[32];
     for (int i = 0; i < 32; i++) {
         int hi = hexval(token64[2 * i]), lo = hi < 0 ? -1 : hexval(token64[2 * i + 1]);
         if (lo < 0) return HD_NONE;      /* not 64 lower-case hex digits */
         raw[i] = (unsigned char)(hi << 4 | lo);
     }
-    return index_find(m, m->by_token, (const char *)raw, 32);
+    return index_find(m, m->token_maps[map], (const char *)raw, 32);
 }
 
 /* ------------------------------------------------------------ records */
@@ -440,4 +468,74 @@ const char *hd_population_label_zh(int pop)
 {
     static const char *const n[HD_POP__COUNT] = { "申请", "在保", "监测" };
     return pop >= 0 && pop < HD_POP__COUNT ? n[pop] : "未知";
+}
+
+/* ------------------------------------------------------------ images */
+
+/* A bounded varint read for images from outside this process (part files):
+ * 0 when the varint runs past end (NULL: no bound) or over 10 bytes. */
+static int varint_get_bounded(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t x = 0;
+    for (int sh = 0; sh < 70; sh += 7) {
+        if (end && p >= end) return 0;
+        uint8_t b = *p++;
+        x |= (uint64_t)(b & 0x7f) << sh;
+        if (!(b & 0x80)) { *pp = p; *out = x; return 1; }
+    }
+    return 0;
+}
+
+/* Walks a stored form's data up to end (NULL: trusted, no bound): the
+ * byte count it takes, or 0 when it is malformed or runs past end. */
+static size_t stored_walk(const uint8_t *data, const uint8_t *end, uint64_t *source, uint64_t *file)
+{
+    const uint8_t *p = data;
+    uint64_t line, mask;
+    if (end && p >= end) return 0;
+    p++;                                              /* kind */
+    if (!varint_get_bounded(&p, end, source) || !varint_get_bounded(&p, end, file) ||
+        !varint_get_bounded(&p, end, &line) || !varint_get_bounded(&p, end, &mask))
+        return 0;
+    if (HD_F__COUNT < 64 && (mask >> HD_F__COUNT)) return 0;
+    for (; mask; mask &= mask - 1) {
+        int f = __builtin_ctzll(mask);
+        uint64_t x;
+        if (!varint_get_bounded(&p, end, &x)) return 0;
+        if (!is_string_field(f) || x < TAG_TEXT) continue;
+        uint64_t len = x - TAG_TEXT;
+        if (end && (len >= (uint64_t)(end - p) || p[len] != 0)) return 0;
+        p += len + 1;
+    }
+    return (size_t)(p - data);
+}
+
+size_t hd_stored_image_size(const hd_stored_record *r)
+{
+    uint64_t s, f;
+    /* packed in this process: well formed, its length is what the walk takes */
+    return sizeof *r + stored_walk(r->data, NULL, &s, &f);
+}
+
+hd_stored_record *hd_stored_image_load(struct hd_arena *a, const void *image, size_t n,
+                                       uint32_t nmembers, uint32_t *source, uint32_t *file,
+                                       unsigned *kind)
+{
+    if (n <= sizeof(hd_stored_record)) return NULL;
+    hd_stored_record hdr;
+    memcpy(&hdr, image, sizeof hdr);
+    if (hdr.member >= nmembers) return NULL;
+    uint64_t s, f;
+    size_t dn = n - sizeof hdr;
+    const uint8_t *data = (const uint8_t *)image + sizeof hdr;
+    if (stored_walk(data, data + dn, &s, &f) != dn) return NULL;
+    if (s > UINT16_MAX || f > UINT32_MAX) return NULL;
+    hd_stored_record *r = hd_arena_alloc4(a, n);
+    if (!r) return NULL;
+    memcpy(r, image, n);
+    *source = (uint32_t)s;
+    *file = (uint32_t)f;
+    *kind = r->data[0];
+    return r;
 }

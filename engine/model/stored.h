@@ -29,4 +29,17 @@ hd_stored_record *hd_model_pack(const hd_model *m, struct hd_arena *a, const hd_
 int hd_model_adopt(hd_model *m, struct hd_arena *a, hd_stored_record *const *recs, uint32_t n,
                    hd_error *err);
 
+/* The bytes of r's image (its header and packed data, as in memory): what a
+ * part file (engine/batch/part.c) carries of a matched record. */
+size_t hd_stored_image_size(const hd_stored_record *r);
+
+/* Copies an image of n bytes (from a part file: untrusted) into a, after
+ * checking that it is one well-formed stored record of a member below
+ * nmembers whose packed data takes exactly the n bytes; *source, *file and
+ * *kind receive its source, file index and record kind for the caller to
+ * check. NULL when malformed or out of memory. */
+hd_stored_record *hd_stored_image_load(struct hd_arena *a, const void *image, size_t n,
+                                       uint32_t nmembers, uint32_t *source, uint32_t *file,
+                                       unsigned *kind);
+
 #endif

@@ -181,6 +181,19 @@ done:
     return rc;
 }
 
+int hd_changes_read_households(const char *path, uint32_t *households, hd_error *err)
+{
+    *households = 0;
+    struct hd_previous p = {0};
+    p.map = hd_strmap_new();
+    if (!p.map) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    int rc = read_households(&p, path, path, err);
+    if (!rc) *households = p.n;
+    hd_strmap_free(p.map);
+    free(p.hh);
+    return rc;
+}
+
 static void verify_fail(void *user, const char *msg)
 {
     char *first = user;

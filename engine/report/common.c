@@ -8,6 +8,7 @@
 #include <string.h>
 #include "hedui/tools.h"
 #include "report/common.h"
+#include "register/reg_run.h"
 #include "util/path.h"
 
 /* A county code safe as a directory name: digits and letters only. */
@@ -187,6 +188,19 @@ uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_
         bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
     if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
         bits |= 1u << HD_FD_APPLICANT_ROW_REJECTED;
+    /* a finding suppressed by a county's outcome (the register, SPEC §9)
+     * is shown apart in the evidence, not among the member's findings */
+    uint32_t mi = (uint32_t)(mb - st->m->members);
+    for (int f = 0; st->reg && f < HD_FD__COUNT; f++) {
+        if (!(bits & (1u << f))) continue;
+        int all = 1, any = 0;
+        for (uint32_t k = 0; k < mb->nrecords && all; k++) {
+            if (!(hd_model_findings(st->m, mb->records[k]) & (1u << f))) continue;
+            any = 1;
+            all = hd_reg_record_suppressed(st, mb->records[k], f) != NULL;
+        }
+        if ((any && all) || (!any && hd_reg_member_suppressed(st, mi, f))) bits &= ~(1u << f);
+    }
     return bits;
 }
 
@@ -199,11 +213,33 @@ size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *m
         if (!hd_model_findings(m, mb->records[k])) continue;   /* most records */
         hd_record r;
         hd_model_record(m, mb->records[k], &r);
-        char one[1024], f[512];
+        char one[1024], f[512], sup[600] = "";
         hd_report_evidence_lang(st, &r, zh, one, sizeof one);
-        hd_report_findings_text(r.findings, zh, zh ? "、" : "+", f, sizeof f);
-        int n = zh ? snprintf(ev + used, cap - used, "%s%s：%s", used ? "；\n" : "", f, one)
-                   : snprintf(ev + used, cap - used, "%s%s: %s", used ? " | " : "", f, one);
+        /* findings suppressed by a county's outcome (the register, SPEC §9)
+         * are named apart: "[suppressed CODE (false_positive 2026-11-29)]" */
+        uint32_t shown = r.findings;
+        size_t sl = 0;
+        for (int c = 0; st->reg && c < HD_FD__COUNT; c++) {
+            const hd_reg_finding *s = (r.findings & (1u << c)) ? hd_reg_record_suppressed(st, mb->records[k], c) : NULL;
+            if (!s) continue;
+            shown &= ~(1u << c);
+            char t[300];
+            if (zh) {
+                char d[11];
+                hd_date_format(s->by->imported, d);
+                snprintf(t, sizeof t, "已按核查结果不计：%s（%s %s）", hd_finding_label_zh((hd_finding)c),
+                         hd_outcome_label_zh(s->by->outcome), d);
+            } else {
+                hd_reg_suppressed_text(s, t, sizeof t);
+            }
+            int w = snprintf(sup + sl, sizeof sup - sl, "%s%s", sl ? (zh ? "、" : ", ") : "", t);
+            if (w > 0 && (size_t)w < sizeof sup - sl) sl += (size_t)w;
+        }
+        hd_report_findings_text(shown, zh, zh ? "、" : "+", f, sizeof f);
+        char prefix[1200];
+        snprintf(prefix, sizeof prefix, "%s%s%s%s%s", f, *f && *sup ? " " : "", *sup ? "[" : "", sup, *sup ? "]" : "");
+        int n = zh ? snprintf(ev + used, cap - used, "%s%s：%s", used ? "；\n" : "", prefix, one)
+                   : snprintf(ev + used, cap - used, "%s%s: %s", used ? " | " : "", prefix, one);
         if (n < 0 || (size_t)n >= cap - used) { ev[used] = 0; break; }
         used += (size_t)n;
     }

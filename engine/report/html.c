@@ -568,7 +568,8 @@ static void ledger_section(hd_out *o, const page *pg)
                   "<th class=\"n\">ok</th><th class=\"n\">quarantined</th><th class=\"n\">matched</th><th class=\"n\">unmatched</th>"
                   "<th class=\"n\">header</th><th class=\"n\">skipped</th><th class=\"n\">blank</th><th class=\"n\">trailer</th>"
                   "<th>damage</th><th>quarantined by reason</th></tr></thead>\n<tbody>\n");
-    uint64_t t[5] = {0};
+    uint64_t t[2][5] = {{0}};          /* applicants, extracts (summary.json totals) */
+    uint32_t tf[2] = {0};
     for (uint32_t i = 0; i < st->nresults; i++) {
         const hd_file_result *r = &st->results[i];
         const hd_ledger *l = &r->ledger;
@@ -606,14 +607,23 @@ static void ledger_section(hd_out *o, const page *pg)
             first = 0;
         }
         hd_out_str(o, "</td></tr>\n");
-        t[0] += l->rows; t[1] += l->rows_ok; t[2] += l->rows_quarantined;
-        t[3] += l->rows_matched; t[4] += l->rows_unmatched;
+        int k = r->source >= 0;
+        tf[k]++;
+        t[k][0] += l->rows; t[k][1] += l->rows_ok; t[k][2] += l->rows_quarantined;
+        t[k][3] += l->rows_matched; t[k][4] += l->rows_unmatched;
     }
-    hd_out_printf(o, "</tbody>\n<tfoot><tr><th>total (<span id=\"total-files\">%u</span> files)</th><th></th>"
-                  "<th class=\"n\" id=\"total-rows\">%" PRIu64 "</th><th class=\"n\" id=\"total-rows_ok\">%" PRIu64 "</th>"
-                  "<th class=\"n\" id=\"total-rows_quarantined\">%" PRIu64 "</th><th class=\"n\" id=\"total-rows_matched\">%" PRIu64
-                  "</th><th class=\"n\" id=\"total-rows_unmatched\">%" PRIu64 "</th><th colspan=\"6\"></th></tr></tfoot>\n</table></div>\n",
-                  st->nresults, t[0], t[1], t[2], t[3], t[4]);
+    /* two totals, as summary.json's: applicant rows and extract rows are
+     * not added together (SPEC §8) */
+    hd_out_printf(o, "</tbody>\n<tfoot><tr><th>applicants total (<span id=\"total-applicants-files\">%u</span> files)</th><th></th>"
+                  "<th class=\"n\" id=\"total-applicants-rows\">%" PRIu64 "</th><th class=\"n\" id=\"total-applicants-rows_ok\">%" PRIu64 "</th>"
+                  "<th class=\"n\" id=\"total-applicants-rows_quarantined\">%" PRIu64 "</th>"
+                  "<th class=\"n\">\xE2\x80\x94</th><th class=\"n\">\xE2\x80\x94</th><th colspan=\"6\"></th></tr>\n",
+                  tf[0], t[0][0], t[0][1], t[0][2]);
+    hd_out_printf(o, "<tr><th>extracts total (<span id=\"total-extracts-files\">%u</span> files)</th><th></th>"
+                  "<th class=\"n\" id=\"total-extracts-rows\">%" PRIu64 "</th><th class=\"n\" id=\"total-extracts-rows_ok\">%" PRIu64 "</th>"
+                  "<th class=\"n\" id=\"total-extracts-rows_quarantined\">%" PRIu64 "</th><th class=\"n\" id=\"total-extracts-rows_matched\">%" PRIu64
+                  "</th><th class=\"n\" id=\"total-extracts-rows_unmatched\">%" PRIu64 "</th><th colspan=\"6\"></th></tr></tfoot>\n</table></div>\n",
+                  tf[1], t[1][0], t[1][1], t[1][2], t[1][3], t[1][4]);
 }
 
 static void sources_section(hd_out *o, const page *pg)

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include "batch/internal.h"
 #include "report/common.h"
+#include "register/reg_run.h"
 #include "report/out.h"
 #include "util/path.h"
 
@@ -51,13 +52,27 @@ const char *hd_trigger_label_zh(int t)
 
 int hd_finding_known(const hd_run_state *st, uint32_t h, int f, hd_date *first_seen)
 {
-    (void)h; (void)f;
-    /* The register (SPEC §9) is not part of this build: there is no
-     * snapshot to ask, so no finding can be known from an earlier run.
-     * When it is, this function compares the finding ids of (h, f) with
-     * the snapshot's, and nothing else changes. */
+    /* SPEC §10: `known` when the register's snapshot (read once at the
+     * start of the run, SPEC §9) holds the same finding id from an earlier
+     * run. A reason backed by several finding ids (two cars) is known only
+     * when every one of them is, since the latest of their first
+     * appearances: a new piece of evidence makes the reason new. */
     *first_seen = st->job->as_of;
-    return 0;
+    const hd_reg_state *rs = st->reg;
+    if (!rs || !rs->snap || !rs->first || h >= st->m->nhouseholds) return 0;
+    int any = 0;
+    hd_date latest = HD_DATE_NONE;
+    for (uint32_t i = rs->first[h]; i < rs->first[h + 1]; i++) {
+        const hd_reg_finding *x = &rs->f[i];
+        if (x->code != (uint8_t)f || x->suppressed) continue;
+        hd_date d = hd_register_snapshot_first_seen(rs->snap, x->id);
+        if (d == HD_DATE_NONE) return 0;
+        any = 1;
+        if (latest == HD_DATE_NONE || d > latest) latest = d;
+    }
+    if (!any) return 0;
+    *first_seen = latest;
+    return 1;
 }
 
 /* ------------------------------------------------------------ previous run */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "batch/internal.h"
 #include "report/out.h"
+#include "register/reg_run.h"
 
 static char **g_list;          /* nftw has no user pointer: guarded by g_mu */
 static size_t g_n, g_cap, g_root;
@@ -46,6 +47,48 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* "keys" (SPEC §8): the id of every key the run used: the master (and the
+ * previous master during a rotation), then each derived key by audience,
+ * "master" naming the master key it was derived from. Ids only: a key id
+ * tells which key, never the key. */
+static void key_line(hd_out *o, const char *audience, const char *id, const char *master, int *first)
+{
+    hd_out_str(o, *first ? "\n    {\"audience\": " : ",\n    {\"audience\": ");
+    *first = 0;
+    hd_out_json_str(o, audience);
+    hd_out_str(o, ", \"id\": ");
+    hd_out_json_str(o, id);
+    if (master) {
+        hd_out_str(o, ", \"master\": ");
+        hd_out_json_str(o, master);
+    }
+    hd_out_str(o, "}");
+}
+
+static void keys_json(hd_out *o, const hd_run_state *st)
+{
+    int first = 1;
+    hd_out_str(o, ",\n  \"keys\": [");
+    key_line(o, "master", st->key.id, NULL, &first);
+    if (st->key.has_previous) key_line(o, "previous master", st->key.previous_id, NULL, &first);
+    key_line(o, st->audit_key.audience, st->audit_key.id, st->key.id, &first);
+    key_line(o, st->text_key.audience, st->text_key.id, st->key.id, &first);
+    if (st->reg) {                /* the register's finding ids (SPEC §9) */
+        hd_key rk;
+        if (hd_key_derive(&st->key, "register", &rk, NULL) == HD_OK)
+            key_line(o, rk.audience, rk.id, st->key.id, &first);
+        hd_key_wipe(&rk);
+    }
+    for (int p = 0; p < st->nproviders; p++) {
+        char audience[80];
+        snprintf(audience, sizeof audience, "provider:%s", st->providers[p].name);
+        key_line(o, audience, st->providers[p].id[0], st->key.id, &first);
+        if (st->providers[p].id[1][0])
+            key_line(o, audience, st->providers[p].id[1], st->key.previous_id, &first);
+    }
+    hd_out_str(o, "\n  ]");
+}
+
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err)
 {
     *signed_out = 0;
@@ -67,12 +110,16 @@ int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_err
     if (!rc) {
         char date[11];
         hd_date_format(st->job->as_of, date);
-        hd_out_str(o, "{\n  \"format\": \"hedui-manifest/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
+        hd_out_str(o, "{\n  \"format\": \"hedui-manifest/2\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
         hd_out_json_str(o, st->job->name);
         hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
         hd_out_json_str(o, st->policy->name);
         hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
         hd_out_json_str(o, st->key.id);
+        keys_json(o, st);
+        if (st->reg)      /* the register's snapshot and the outcomes applied (SPEC §9) */
+            hd_out_printf(o, ",\n  \"register_snapshot\": \"%s\",\n  \"outcomes_applied\": \"%s\"",
+                          hd_register_snapshot_digest(st->reg->snap), st->reg->outcomes_digest);
         hd_out_str(o, ",\n  \"inputs\": [\n");
         uint32_t last = 0;
         for (uint32_t i = 0; i < st->ninputs; i++)

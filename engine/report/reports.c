@@ -21,11 +21,14 @@
 #include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
+#include "register/reg_run.h"
 #include "util/path.h"
 
 /* ---------------------------------------------------------------- helpers */
 
-static void json_findings(hd_out *o, uint32_t bits)
+/* The codes of a bit set as a JSON array, sorted by code; zh: their
+ * Chinese labels instead, in the same order (as households.csv). */
+static void json_findings_lang(hd_out *o, uint32_t bits, int zh)
 {
     const char *names[HD_FD__COUNT];
     int n = 0;
@@ -35,9 +38,14 @@ static void json_findings(hd_out *o, uint32_t bits)
     hd_out_str(o, "[");
     for (int i = 0; i < n; i++) {
         if (i) hd_out_str(o, ",");
-        hd_out_json_str(o, names[i]);
+        hd_out_json_str(o, zh ? hd_finding_label_zh((hd_finding)hd_finding_parse(names[i])) : names[i]);
     }
     hd_out_str(o, "]");
+}
+
+static void json_findings(hd_out *o, uint32_t bits)
+{
+    json_findings_lang(o, bits, 0);
 }
 
 static void mask_last4(const char *s, size_t n, char *out, size_t cap)
@@ -133,8 +141,12 @@ static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_i64(o, hh->nmembers);
     hd_out_str(o, ",\"verdict\":");
     hd_out_json_str(o, hd_verdict_name(j->verdict));
+    hd_out_str(o, ",\"verdict_zh\":");
+    hd_out_json_str(o, hd_verdict_label_zh(j->verdict));
     hd_out_str(o, ",\"reasons\":");
     json_findings(o, j->findings);
+    hd_out_str(o, ",\"reasons_zh\":");
+    json_findings_lang(o, j->findings, 1);
     /* integers without printf: the same digits as %d / PRId64 */
     hd_out_str(o, ",\"standard_fen\":");          hd_out_i64(o, j->standard_fen);
     hd_out_str(o, ",\"household_income_fen\":");  hd_out_i64(o, j->household_income_fen);
@@ -150,7 +162,19 @@ static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_str(o, "}\n");
 }
 
-static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
+/* A region_code that is a division code (1 to 12 ASCII digits) is a code;
+ * anything else in it is free text. */
+static int is_digit_code(const char *s, size_t n)
+{
+    if (n == 0 || n > 12) return 0;
+    for (size_t i = 0; i < n; i++) if (s[i] < '0' || s[i] > '9') return 0;
+    return 1;
+}
+
+/* One matched record. Auditor files carry no free text from a record
+ * (SPEC §8): a text field (company, institution, use, a region_code that
+ * is not a code) is written as its text token under the text key (tk). */
+static void match_json(hd_out *o, const hd_run_state *st, hd_tokener *tk, const hd_record *r)
 {
     const hd_model *m = st->m;
     const hd_member *mb = &m->members[r->member];
@@ -184,7 +208,15 @@ static void match_json(hd_out *o, const hd_run_state *st, const hd_record *r)
             hd_out_json_str(o, buf);
             break;
         case HD_T_TEXT:
-            hd_out_json(o, v->s, v->n);
+            if (f == HD_F_REGION_CODE && is_digit_code(v->s, v->n)) {
+                hd_out_json(o, v->s, v->n);
+            } else {
+                unsigned char mac[32];
+                char hex[65];
+                hd_tokener_text(tk, hd_field_name((hd_fid)f), v->s, v->n, mac);
+                hd_hex(mac, 32, hex);
+                hd_out_json_str(o, hex);
+            }
             break;
         case HD_T_ENUM: {
             const char *const *vals = hd_field_values((hd_kind)r->kind, (hd_fid)f);
@@ -259,6 +291,37 @@ static void quarantine_rows(hd_out *o, const hd_run_state *st, const hd_file_res
 }
 
 /* ---------------------------------------------------------------- summary */
+
+/* Quarantined rows of an extract whose ID matched an applicant member
+ * (SPEC §7, §8 `rows_quarantined_matched`), from the per-file ledger. */
+static uint64_t ledger_rows_quarantined_matched(const hd_ledger *l)
+{
+    return l->rows_quarantined_matched;
+}
+
+/* summary.json totals (SPEC §8): applicant files and extract files apart,
+ * each with its own invariant (rows = rows_ok + rows_quarantined; for the
+ * extracts also rows_ok = rows_matched + rows_unmatched and
+ * rows_quarantined_matched <= rows_quarantined). */
+typedef struct ledger_totals {
+    uint32_t app_files, ext_files;
+    uint64_t app[3];     /* rows, rows_ok, rows_quarantined */
+    uint64_t ext[6];     /* rows, rows_ok, rows_quarantined, rows_quarantined_matched, rows_matched, rows_unmatched */
+} ledger_totals;
+
+static void totals_add(ledger_totals *t, const hd_file_result *r)
+{
+    const hd_ledger *l = &r->ledger;
+    if (r->source < 0) {
+        t->app_files++;
+        t->app[0] += l->rows; t->app[1] += l->rows_ok; t->app[2] += l->rows_quarantined;
+    } else {
+        t->ext_files++;
+        t->ext[0] += l->rows; t->ext[1] += l->rows_ok; t->ext[2] += l->rows_quarantined;
+        t->ext[3] += ledger_rows_quarantined_matched(l);
+        t->ext[4] += l->rows_matched; t->ext[5] += l->rows_unmatched;
+    }
+}
 
 static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result *r, int applicants)
 {
@@ -349,7 +412,9 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     hd_out_str(o, "  \"reasons\": {");
     for (int i = 0; i < n; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i], reasons[hd_finding_parse(names[i])]);
-    hd_out_str(o, "},\n  \"counties\": {");
+    hd_out_str(o, "},\n");
+    hd_reg_summary_json(st, o);
+    hd_out_str(o, "  \"counties\": {");
     for (uint32_t c = 0; c < ncounties; c++) {
         uint64_t v[3] = {0}, hh = 0;
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
@@ -387,6 +452,23 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
         hd_out_str(o, ", \"damage_message\": ");
         if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
         else hd_out_json_str(o, hd_path_rel(ss->damage_msg, st->job->dir));
+        if (ss->provider >= 0) {
+            /* a tokenised source (SPEC §8): its provider and its matched
+             * rows per provider key id (current master's, previous's) */
+            const hd_provider_keys *pk = &st->providers[ss->provider];
+            uint64_t by[2] = {0, 0};
+            for (int f = 0; f < ss->nfiles; f++)
+                for (int k = 0; k < 2; k++) by[k] += st->results[ss->first_result + (uint32_t)f].matched_by_key[k];
+            hd_out_str(o, ", \"provider\": ");
+            hd_out_json_str(o, pk->name);
+            hd_out_str(o, ", \"rows_matched_by_key\": {");
+            for (int k = 0; k < 2 && pk->id[k][0]; k++) {
+                if (k) hd_out_str(o, ", ");
+                hd_out_json_str(o, pk->id[k]);
+                hd_out_printf(o, ": %" PRIu64, by[k]);
+            }
+            hd_out_str(o, "}");
+        }
         hd_out_str(o, "}");
     }
     hd_out_str(o, st->job->nsources ? "\n  ],\n" : "],\n");
@@ -419,17 +501,21 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     }
     hd_out_str(o, "\n  },\n");
     hd_out_str(o, "  \"files\": [\n");
-    uint64_t t[5] = {0};
+    ledger_totals t;
+    memset(&t, 0, sizeof t);
     for (uint32_t i = 0; i < st->nresults; i++) {
         const hd_file_result *r = &st->results[i];
         ledger_json(o, st, r, r->source < 0);
         hd_out_str(o, i + 1 < st->nresults ? ",\n" : "\n");
-        t[0] += r->ledger.rows; t[1] += r->ledger.rows_ok; t[2] += r->ledger.rows_quarantined;
-        t[3] += r->ledger.rows_matched; t[4] += r->ledger.rows_unmatched;
+        totals_add(&t, r);
     }
-    hd_out_printf(o, "  ],\n  \"totals\": {\"files\": %u, \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64
-                  ", \"rows_quarantined\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64 "},\n",
-                  st->nresults, t[0], t[1], t[2], t[3], t[4]);
+    hd_out_printf(o, "  ],\n  \"totals\": {\"files\": %u,\n"
+                  "    \"applicants\": {\"files\": %u, \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64
+                  ", \"rows_quarantined\": %" PRIu64 "},\n", st->nresults, t.app_files, t.app[0], t.app[1], t.app[2]);
+    hd_out_printf(o, "    \"extracts\": {\"files\": %u, \"rows\": %" PRIu64 ", \"rows_ok\": %" PRIu64
+                  ", \"rows_quarantined\": %" PRIu64 ", \"rows_quarantined_matched\": %" PRIu64
+                  ", \"rows_matched\": %" PRIu64 ", \"rows_unmatched\": %" PRIu64 "}},\n",
+                  t.ext_files, t.ext[0], t.ext[1], t.ext[2], t.ext[3], t.ext[4], t.ext[5]);
     hd_out_str(o, "  \"unknown_division_codes\": {");
     for (uint32_t i = 0; i < st->ndiv; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", st->div[i].code, st->div[i].n);
@@ -519,7 +605,8 @@ oom:
  * files of that directory are what the single-threaded writer left.
  */
 
-enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML, T_LISTS };
+enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML,
+                 T_FINDINGS, T_REGISTER, T_LISTS };
 
 typedef struct task {
     enum task_kind kind;
@@ -573,13 +660,16 @@ static int matches_jsonl(hd_run_state *st, const char *dir, hd_error *err)
 {
     hd_out *o;
     int z = st->job->matches_zstd;
+    hd_tokener *tk = hd_tokener_new(&st->text_key);
+    if (!tk) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     int rc = open_in_z(&o, dir, z ? "audit/matches.jsonl.zst" : "audit/matches.jsonl", z, err);
-    if (rc) return rc;
+    if (rc) { hd_tokener_free(tk); return rc; }
     for (uint32_t i = 0, n = hd_model_nrecords(st->m); i < n; i++) {
         hd_record r;                      /* one at a time: records are stored compactly */
         hd_model_record(st->m, i, &r);
-        match_json(o, st, &r);
+        match_json(o, st, tk, &r);
     }
+    hd_tokener_free(tk);
     return hd_out_close(o, err);
 }
 
@@ -669,6 +759,7 @@ static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, u
     case T_CHANGES: return hd_write_changes(st, dir, c, err);
     case T_XLSX: return hd_write_xlsx_county(st, dir, c, err);
     case T_LISTS: return hd_write_lists(st, dir, c, err);
+    case T_FINDINGS: return hd_reg_write_county(st, dir, c, err);
     default: return HD_ESOFTWARE;
     }
 }
@@ -681,6 +772,7 @@ static int run_task(hd_run_state *st, const char *dir, task *t)
     case T_QUARANTINE: return quarantine_all(st, dir, &t->err);
     case T_SUMMARY: return write_summary(st, dir, st->counties, st->ncounties, &t->err);
     case T_HTML: return hd_write_html(st, dir, &t->err);
+    case T_REGISTER: return hd_reg_write_run(st, dir, &t->err);
     default: break;
     }
     if (t->county != UNKNOWN_GROUP) return county_task(st, dir, t->kind, t->county, &t->err);
@@ -743,17 +835,17 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
     if (rc) return rc;
     const hd_model *m = st->m;
     uint32_t nc = st->ncounties;
-    task *t = calloc((size_t)nc * 4 + 8, sizeof *t);
-    uint32_t *sched = malloc(((size_t)nc * 4 + 8) * sizeof *sched);
+    task *t = calloc((size_t)nc * 5 + 8, sizeof *t);
+    uint32_t *sched = malloc(((size_t)nc * 5 + 8) * sizeof *sched);
     if (!t || !sched) { free(t); free(sched); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
     uint32_t n = 0;
     /* costs: rough units of work, from a profile at 100,000 households
      * (a member's row in a workbook costs about 15 times its CSV row) */
     #define ADD(K, C, COST) do { t[n].kind = (K); t[n].county = (C); t[n].cost = (COST); n++; } while (0)
-    enum task_kind per_county[4] = { T_COUNTY_CSV, T_CHANGES, T_XLSX, T_LISTS };
-    static const uint64_t per_member[4] = { 2, 0, 30, 0 };
+    enum task_kind per_county[5] = { T_COUNTY_CSV, T_CHANGES, T_XLSX, T_FINDINGS, T_LISTS };
+    static const uint64_t per_member[5] = { 2, 0, 30, 1, 0 };
     int lists = st->npop_files[HD_POP_RECIPIENT] || st->npop_files[HD_POP_MONITORED];
-    for (int k = 0; k < 4; k++) {
+    for (int k = 0; k < 5; k++) {
         if (per_county[k] == T_CHANGES && !st->have_previous) continue;
         if (per_county[k] == T_LISTS && !lists) continue;
         int unknown_added = 0;
@@ -776,6 +868,7 @@ int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
         }
     }
     ADD(T_HTML, 0, 1000 + (uint64_t)m->nhouseholds / 8);
+    ADD(T_REGISTER, 0, 1000 + 2 * (uint64_t)m->nhouseholds);
     #undef ADD
     for (uint32_t i = 0; i < n; i++) sched[i] = i;
     int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);

@@ -201,10 +201,28 @@ static int array(jscan *j, int keep)
     return lit(j, ']');
 }
 
+/* "keys" (hedui-manifest/2): an array of flat objects of strings. */
+static int keys_array(jscan *j)
+{
+    if (!lit(j, '[')) return 0;
+    if (lit(j, ']')) return 1;
+    do {
+        if (!lit(j, '{')) return 0;
+        if (!lit(j, '}')) {
+            do {
+                char k[64], v[256];
+                if (!str(j, k, sizeof k) || !lit(j, ':') || !str(j, v, sizeof v)) return 0;
+            } while (lit(j, ','));
+            if (!lit(j, '}')) return 0;
+        }
+    } while (lit(j, ','));
+    return lit(j, ']');
+}
+
 static int manifest(jscan *j)
 {
     if (!lit(j, '{')) return 0;
-    int have_inputs = 0;
+    int have_inputs = 0, have_keys = 0;
     do {
         char k[64];
         if (!str(j, k, sizeof k) || !lit(j, ':')) return 0;
@@ -216,6 +234,9 @@ static int manifest(jscan *j)
         } else if (!strcmp(k, "inputs")) {
             if (have_inputs || !array(j, 0)) return 0;
             have_inputs = 1;
+        } else if (!strcmp(k, "keys")) {
+            if (have_keys || !keys_array(j)) return 0;
+            have_keys = 1;
         } else if (!skip_value(j, 4096)) {
             return 0;
         }
@@ -251,7 +272,9 @@ static int read_all(const char *path, size_t max, char **out, size_t *len, hd_er
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         int e = errno;
-        return hd_fail(err, e == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: cannot open: %s", path, strerror(e));
+        /* a symbolic link where a manifest should be is rejected (data);
+         * any other failure to read an input is 66 (SPEC §8) */
+        return hd_fail(err, e == ELOOP ? HD_EDATA : HD_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -277,7 +300,7 @@ static int read_all(const char *path, size_t max, char **out, size_t *len, hd_er
             int e = errno;
             close(fd);
             free(b);
-            return hd_fail(err, HD_EIO, "%s: cannot read: %s", path, strerror(e));
+            return hd_fail(err, HD_ENOINPUT, "%s: cannot read: %s", path, strerror(e));
         }
         if (r == 0) break;
         n += (size_t)r;
@@ -417,11 +440,12 @@ int hd_audit_verify_ex(const char *dir, const char *pub_pem, int flags,
     hd_strmap *listed = NULL;
     if (j.oom) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     if (!ok || !j.have_files) {
-        failf(&v, "manifest.json: malformed (not the hedui-manifest/1 layout near byte %ld)", (long)(j.p - m));
+        failf(&v, "manifest.json: malformed (not the hedui-manifest layout near byte %ld)", (long)(j.p - m));
         goto finish;
     }
-    if (strcmp(j.format, "hedui-manifest/1") != 0) {
-        failf(&v, "manifest.json: format is not hedui-manifest/1");
+    /* /2 (keys per audience, SPEC §8) adds "keys"; /1 bundles stay verifiable */
+    if (strcmp(j.format, "hedui-manifest/2") != 0 && strcmp(j.format, "hedui-manifest/1") != 0) {
+        failf(&v, "manifest.json: format is not hedui-manifest/2 (or /1)");
         goto finish;
     }
     listed = hd_strmap_new();

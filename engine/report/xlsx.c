@@ -35,6 +35,7 @@
 #include "batch/internal.h"
 #include "report/common.h"
 #include "report/out.h"
+#include "register/reg_run.h"
 #include "util/path.h"
 
 #define DISCLAIMER_ZH "本核对结果为推荐意见，仅供社会救助审核确认使用；最终认定以入户调查、民主评议和公示结果为准。"
@@ -508,6 +509,38 @@ static void list_sheets(xw *x, lxw_worksheet *rs, lxw_worksheet *ds, const hd_ru
     }
 }
 
+/* ---------------------------------------------------------------- 核查结果
+ * The register's findings of the county (SPEC §9): the rows and columns of
+ * county/<code>/findings.csv (engine/register/findings.c gives both), so a
+ * clerk can fill outcome, note and until in the workbook as in the CSV. */
+
+static const col fd_cols[] = {
+    { "线索编号", "finding_id", 36, C_PAGE1 }, { "申请编号", "application_id", 22, C_PAGE1 },
+    { "成员序号", "member_no", 6, C_PAGE1 }, { "原因代码", "code", 26, 0 }, { "原因", "code_zh", 24, C_PAGE1 | C_WRAP },
+    { "数据来源", "source", 12, C_PAGE1 }, { "证据", "evidence", 60, C_PAGE1 | C_WRAP },
+    { "证据强度", "strength", 10, C_PAGE1 }, { "核查结果", "outcome", 14, C_PAGE1 }, { "备注", "note", 24, C_PAGE1 },
+    { "截止日期", "until", 12, C_PAGE1 }, { "状态", "status", 12, 0 }, { "状态说明", "status_detail", 36, C_WRAP },
+};
+#define NFD ((int)(sizeof fd_cols / sizeof *fd_cols))
+
+static void findings_row_xlsx(void *user, uint32_t row, const char *const cells[13])
+{
+    sheet_t *s = user;
+    (void)row;
+    for (int k = 0; k < NFD; k++) put_str(s, k, cells[k], (fd_cols[k].flags & C_WRAP) ? s->x->wrap : s->x->text);
+    s->row++;
+}
+
+static void findings_sheet(xw *x, const hd_run_state *st, uint32_t c)
+{
+    lxw_worksheet *ws = sheet(x, "核查结果");
+    if (!ws || x->err != LXW_NO_ERROR) return;
+    sheet_t s;
+    sheet_begin(&s, x, ws, fd_cols, NFD);
+    hd_reg_county_rows(st, c, findings_row_xlsx, &s);
+    sheet_end(&s);
+}
+
 int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *code = st->counties[c];
@@ -567,6 +600,7 @@ int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error
             sheet_end(&ch);
         }
         list_sheets(&x, rs, ds, st, c);
+        if (st->reg && st->reg->first) findings_sheet(&x, st, c);
     }
     lxw_error e = workbook_close(x.wb);      /* frees the workbook */
     int rc = HD_OK;

@@ -493,8 +493,7 @@ static int slurp(const char *path, char **out, size_t *len, hd_error *err)
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;
-        return hd_fail(err, e == ENOENT || e == ENOTDIR || e == EACCES ? HD_ENOINPUT : HD_EIO,
-                       "%s: cannot open: %s", path, strerror(e));
+        return hd_fail(err, HD_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
     }
     size_t cap = 8192, n = 0;
     char *b = malloc(cap + 1);
@@ -513,9 +512,9 @@ static int slurp(const char *path, char **out, size_t *len, hd_error *err)
         n += r;
         if (r == 0) break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f) ? errno : 0;
     fclose(f);
-    if (bad) { free(b); return hd_fail(err, HD_EIO, "%s: read error", path); }
+    if (bad) { free(b); return hd_fail(err, HD_ENOINPUT, "%s: read error: %s", path, strerror(bad)); }
     b[n] = '\0';
     *out = b; *len = n;
     return HD_OK;

@@ -13,13 +13,16 @@ struct ctx {
     void *user;
     hd_error *err;
     int failed;
+    int read_errno;              /* a read error ends the stream early */
 };
 
 static char *read_line(char *buf, int size, void *stream)
 {
     struct ctx *c = stream;
+    errno = 0;
     char *r = fgets(buf, size, c->f);
     if (r) c->line++;
+    else if (ferror(c->f)) c->read_errno = errno ? errno : EIO;
     return r;
 }
 
@@ -45,6 +48,10 @@ int hd_ini_parse(const char *path, hd_ini_handler h, void *user, hd_error *err)
     hd_error_clear(err);
     int r = ini_parse_stream(read_line, &c, on_key, &c);
     fclose(c.f);
+    /* a file that opens but cannot be read (a directory, an I/O error) is
+     * an input that cannot be read: 66 with the reason (SPEC §8) */
+    if (c.read_errno && !c.failed)
+        return hd_fail(err, HD_ENOINPUT, "%s: cannot read: %s", path, strerror(c.read_errno));
     if (c.failed) {
         if (err && err->status == HD_OK) hd_fail(err, HD_ECONFIG, "%s:%d: rejected", path, c.line);
         return err ? err->status : HD_ECONFIG;

@@ -14,7 +14,9 @@ typedef int (*hd_ini_handler)(void *user, const char *section, const char *key,
                               const char *value, int line, hd_error *err);
 
 /*
- * Parses path. Missing file: HD_ENOINPUT "PATH: cannot open: ...";
+ * Parses path. Missing file: HD_ENOINPUT "PATH: cannot open: ..."; a file
+ * that cannot be read (a directory, an I/O error): HD_ENOINPUT "PATH: cannot
+ * read: ...";
  * syntax error: HD_ECONFIG "PATH:LINE: syntax error"; a handler failure:
  * its own error (status HD_ECONFIG unless it set another).
  */

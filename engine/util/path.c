@@ -22,13 +22,35 @@ static int cmp(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* glob(3)'s error callback has no user pointer: the directory that could
+ * not be listed and the system's reason are kept per thread. */
+static _Thread_local char glob_err_path[1024];
+static _Thread_local int glob_err_no;
+
+static int on_glob_error(const char *epath, int eerrno)
+{
+    snprintf(glob_err_path, sizeof glob_err_path, "%s", epath);
+    glob_err_no = eerrno;
+    return 1;                                   /* stop: GLOB_ERR */
+}
+
 int hd_path_glob(const char *pattern, char ***out, int *n, hd_error *err)
 {
     glob_t g;
     *out = NULL; *n = 0;
-    int r = glob(pattern, GLOB_ERR, NULL, &g);
+    glob_err_path[0] = '\0';
+    glob_err_no = 0;
+    int r = glob(pattern, GLOB_ERR, on_glob_error, &g);
     if (r == GLOB_NOMATCH) { globfree(&g); return HD_OK; }
-    if (r != 0) { globfree(&g); return hd_fail(err, HD_EIO, "%s: cannot list files", pattern); }
+    if (r == GLOB_NOSPACE) { globfree(&g); return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", pattern); }
+    if (r != 0) {
+        globfree(&g);
+        /* reading, never writing: 66 with the directory and the reason */
+        if (glob_err_no)
+            return hd_fail(err, HD_ENOINPUT, "%s: cannot list files: %s: %s", pattern,
+                           glob_err_path, strerror(glob_err_no));
+        return hd_fail(err, HD_ENOINPUT, "%s: cannot list files", pattern);
+    }
     char **list = calloc(g.gl_pathc ? g.gl_pathc : 1, sizeof *list);
     int k = 0;
     for (size_t i = 0; list && i < g.gl_pathc; i++) {

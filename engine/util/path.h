@@ -8,7 +8,8 @@ int hd_path_join(char *dst, size_t cap, const char *dir, const char *rel);
 /* Sorted list of paths matching a glob pattern (directories included: a
  * directory where a file was expected is a file that cannot be read) (malloc'd array of
  * malloc'd strings; *n count). No match is not an error (*n = 0).
- * HD_EIO on a glob error. Free with hd_path_list_free. */
+ * HD_ENOINPUT on a directory that cannot be listed ("PATTERN: cannot list
+ * files: DIR: reason"). Free with hd_path_list_free. */
 int hd_path_glob(const char *pattern, char ***out, int *n, hd_error *err);
 void hd_path_list_free(char **list, int n);
 /* Path of `path` relative to `base` dir when it lies under it, else path. */

@@ -29,9 +29,16 @@ typedef struct hd_source_cfg {
     char format_path[4096];     /* resolved against the job file */
     char files_glob[4096];      /* resolved against the job file */
     int line;                   /* line of the section in the job file */
+    int lead;                   /* strength = lead (SPEC §9): its evidence
+                                   alone never makes a household ineligible */
     int format_line;            /* line of its `format` key (messages) */
     int64_t min_rows;           /* min_rows = N (SPEC §7; default 1): fewer
                                    data rows over all its files damages it */
+    /* provider = NAME (SPEC §8): whose provider key tokenised the source's
+     * extracts (id_form = token): the run joins them through the tokens of
+     * the key derived for "provider:NAME". Default: the source name. */
+    char provider[64];
+    int provider_line;          /* line of provider = in the job file, 0 if not given */
 } hd_source_cfg;
 
 typedef struct hd_job {
@@ -50,6 +57,9 @@ typedef struct hd_job {
      * docs/changes.md); resolved against the job file, "" when not given.
      * hd_job_load checks that it holds a hedui manifest.json. */
     char previous[4096];
+    /* [job] previous = latest: previous is "" after hd_job_load and is
+     * chosen by hd_run among the run directories of output (SPEC §8) */
+    int previous_latest;
     /* [job] matches_compression = none | zstd (default none): with zstd,
      * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
      * frame (level 3, with a checksum) of the same bytes */
@@ -59,6 +69,9 @@ typedef struct hd_job {
      * monitor_format (default: applicants_format); "" when not given */
     char roster_glob[4096], roster_format[4096];
     char monitor_glob[4096], monitor_format[4096];
+    /* [job] register: the register database (SPEC §9), resolved against
+     * the job file; "" = OUTPUT/register.db */
+    char register_db[4096];
     hd_source_cfg *sources; int nsources;
     int applicants_format_line; /* line of [job] applicants_format (messages) */
 } hd_job;
@@ -103,8 +116,11 @@ typedef struct hd_run_result {
     uint64_t households, members;
     uint64_t verdicts[3];       /* by hd_verdict */
     uint64_t reasons[HD_FD__COUNT];
-    uint64_t rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;
-    uint64_t files;
+    /* the row ledgers summed, applicant files and extract files apart
+     * (summary.json totals, SPEC §8) */
+    uint64_t app_files, app_rows, app_rows_ok, app_rows_quarantined;
+    uint64_t files, rows, rows_ok, rows_quarantined, rows_matched, rows_unmatched;   /* extracts */
+    uint64_t suppressed;        /* findings suppressed by county outcomes (SPEC §9) */
     /* SPEC §10: households per population, applications judged in an
      * earlier population, and the lists; lists = 1 when the job gives a
      * roster or a monitor. counties: per county in code order (malloc'd,
@@ -133,6 +149,40 @@ void hd_run_result_free(hd_run_result *res);
  *         HD_ESOFTWARE. *res is filled as far as the run got.
  */
 int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err);
+
+/*
+ * Scale-out (SPEC §12): scans part `part` (0-based) of `nparts` of the
+ * job's extract files (a deterministic, size-balanced share: largest file
+ * first to the part with the fewest bytes so far) and writes everything
+ * the merge needs of them (ledgers, damage, quarantined rows, matched
+ * records, their files' SHA-256) atomically to
+ * OUTPUT/parts/<as_of>-<12 hex>/part-K-of-N (mode 0600), with its own
+ * SHA-256 in part-K-of-N.sha256. res->outdir receives the part's path;
+ * res->files and the row counts are the part's. A part with no file is
+ * fine. Parts of one job may run at the same time (on several machines
+ * sharing the output directory). Loads every applicant (the join needs
+ * them): memory as a whole run's applicants plus the part's matched rows.
+ * @return HD_OK, HD_EDAMAGED (written, but a file it read or an applicant
+ *         file is damaged), HD_EUSAGE (part >= nparts or nparts < 1), or
+ *         hd_run's errors.
+ */
+int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *opts,
+                hd_run_result *res, hd_error *err);
+
+/*
+ * Merges the parts written by hd_run_part into the run directory: the
+ * same output as hd_run, byte for byte, whatever the number of parts
+ * (the parts' per-file results go through the same merge, rules and
+ * writers, in the run's file order). nparts 0: the N of the part files
+ * present. Takes the output lock like hd_run.
+ * @return as hd_run, and HD_ENOINPUT when a part is missing, HD_EDATA
+ *         naming the part when one is damaged (SHA-256 or form) or of
+ *         another job, policy, key, date or build, or when the parts do
+ *         not cover the job's extract files exactly once; HD_ETEMPFAIL
+ *         when another run or merge holds the output directory.
+ */
+int hd_merge(const char *job_path, int nparts, const hd_run_opts *opts, hd_run_result *res,
+             hd_error *err);
 
 /*
  * Verifies an output directory (SPEC §1 audit verify): manifest.sig is a

@@ -50,6 +50,15 @@ int hd_fail(hd_error *e, int status, const char *fmt, ...)
 void hd_error_clear(hd_error *e);
 
 /*
+ * When several errors apply, which one the process reports (SPEC §8): the
+ * first of 2, 78, 66, 75, 65, 74, 3 (HD_ESOFTWARE, an internal failure,
+ * before all of them). Copies *e into *acc when acc holds no error yet or e
+ * comes before it in that order; an HD_OK e changes nothing.
+ * @return acc->status after the call.
+ */
+int hd_error_keep_first(hd_error *acc, const hd_error *e);
+
+/*
  * Row reason codes (SPEC §6): why a row was quarantined, or (for
  * HEADER_MISMATCH, TRAILER_COUNT, TRUNCATED, READ_ERROR, QUARANTINE_RATE,
  * NO_FILES, STALE) why a source is damaged. Stable names, printed in

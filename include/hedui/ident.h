@@ -1,7 +1,8 @@
 /*
  * hedui/ident.h — resident ID numbers (GB 11643-1999), GB/T 2260 division
  * codes, pseudonym tokens (HMAC-SHA256, RFC 2104 via OpenSSL), masking,
- * key files, SHA-256 and Ed25519 signatures (OpenSSL EVP).
+ * key files and keys per audience (HKDF-SHA256, RFC 5869), SHA-256 and
+ * Ed25519 signatures (OpenSSL EVP).
  *
  * Thread-safety: all functions are reentrant; hd_key is read-only after
  * loading and may be shared between threads.
@@ -78,25 +79,111 @@ void hd_account_mask(const char *s, size_t n, char *out, size_t cap);
 
 /* ---------------------------------------------------------------- keys */
 
-/* The pseudonymisation key (SPEC §1 keygen): id + 32 bytes. */
+/*
+ * A key (SPEC §8 "Keys per audience"): the centre's master key, or a key
+ * derived from it for one audience.
+ *
+ *   master key file (pseudonym.key, `hedui keygen DIR`): id= and key=, and
+ *     during a rotation previous_id= and previous_key= (the master before);
+ *   provider key file (`hedui keygen --provider NAME --key MASTER OUT`):
+ *     id=, provider=NAME and key= (the derived provider:NAME key);
+ *   derived keys (hd_key_derive) live in memory only: audit, text,
+ *     register, index, provider:NAME.
+ *
+ * A derived key's id is "d" + the first 16 hex digits of
+ * HMAC-SHA256(derived key, "hedui:v2:key-id"): it names the key without
+ * revealing it, the same key always has the same id, and a provider key
+ * file whose id does not fit its key is refused.
+ */
 typedef struct hd_key {
-    char id[64];               /* key id, printable ASCII */
+    char id[64];               /* key id, printable ASCII without spaces */
     unsigned char bytes[32];
+    char audience[80];         /* "" for a master key; "audit", "text",
+                                  "register", "index" or "provider:NAME" */
+    char provider[64];         /* NAME of a provider key, else "" */
+    int has_previous;          /* master key file with previous_id/_key */
+    char previous_id[64];
+    unsigned char previous[32];
 } hd_key;
 
 /*
- * Loads a pseudonym.key file ("id=<key id>" and "key=<64 hex>" lines).
+ * Loads a key file: a master key file or a provider key file (above).
  * Refuses a file readable by group or others (HD_ECONFIG, message gives
  * "chmod 600 PATH"), wrong length, bad hex or missing id (HD_ECONFIG).
  * Never puts key material in the message.
- * Also accepted: the lines in either order, CRLF, blank lines and `#`
+ * Also accepted: the lines in any order, CRLF, blank lines and `#`
  * comment lines, upper-case hex; refused (HD_ECONFIG): any other line, a
- * repeated id/key line, an id that is empty, over 63 characters or not
- * printable ASCII without spaces, a file over 4096 bytes or not regular.
- * @return HD_OK; HD_ENOINPUT (file missing), HD_EIO (cannot read),
- *         HD_ECONFIG. On failure *key is wiped. err may be NULL.
+ * repeated line, an id that is empty, over 63 characters or not
+ * printable ASCII without spaces, a file over 4096 bytes or not regular;
+ * previous_id= without previous_key= or the other way round, a
+ * previous_key that is not 64 hex digits, a previous_id equal to id,
+ * previous lines in a provider key file, a provider name outside
+ * [A-Za-z0-9._-] or over 63 characters, a provider key file whose id is
+ * not its key's id (hand-edited or damaged).
+ * @return HD_OK; HD_ENOINPUT (missing, not a regular file or cannot be
+ *         read, with the system's reason: SPEC §8), HD_ECONFIG. On failure
+ *         *key is wiped. err may be NULL.
  */
 int hd_key_load(hd_key *key, const char *path, hd_error *err);
+
+/*
+ * hd_key_load, and refuses a provider key file (HD_ECONFIG, the message
+ * says that the centre's master key file, pseudonym.key of `hedui keygen
+ * DIR`, is needed and that a provider key file is only for `hedui
+ * tokenize`). For `hedui run` and every centre-side tool (the register,
+ * the index). @return as hd_key_load.
+ */
+int hd_key_load_master(hd_key *key, const char *path, hd_error *err);
+
+/*
+ * hd_key_load, and refuses a master key file (HD_ECONFIG: a data provider
+ * never holds the master key; the message says to ask the centre for a
+ * provider key file). For `hedui tokenize`. @return as hd_key_load.
+ */
+int hd_key_load_provider(hd_key *key, const char *path, hd_error *err);
+
+/*
+ * HKDF-SHA256 (RFC 5869: extract then expand) through OpenSSL's EVP_KDF
+ * "HKDF": out_len bytes of output keying material from ikm, salt and info.
+ * salt may be NULL with salt_len 0 (RFC 5869: a string of HashLen zeros),
+ * info NULL with info_len 0.
+ * @return HD_OK; HD_EUSAGE when out_len is 0 or over 255 * 32 (RFC 5869
+ *         §2.3); HD_ESOFTWARE when OpenSSL has no HKDF. Reentrant.
+ */
+int hd_hkdf_sha256(const unsigned char *ikm, size_t ikm_len,
+                   const unsigned char *salt, size_t salt_len,
+                   const unsigned char *info, size_t info_len,
+                   unsigned char *out, size_t out_len);
+
+/*
+ * The key of one audience (SPEC §8): HKDF-SHA256 with ikm = the master's
+ * 32 bytes, salt = the master's key id (its ASCII bytes, no NUL), info =
+ * "hedui:v2:" + audience, 32 bytes. Audiences: "audit" (member and
+ * household tokens of auditor files), "text" (text tokens of auditor
+ * files), "register" (finding ids, §9), "index" (§11) and "provider:NAME"
+ * (NAME: 1-63 of [A-Za-z0-9._-], a data provider's tokens).
+ * *out receives the derived key: bytes, id (see hd_key), audience, and for
+ * a provider audience provider = NAME; no previous.
+ * Example (the register's finding ids):
+ *     hd_key master, reg;
+ *     hd_key_load_master(&master, job->key, err);
+ *     hd_key_derive(&master, "register", &reg, err);
+ *     ... HMAC with reg.bytes; record reg.id with the findings ...
+ *     hd_key_wipe(&reg); hd_key_wipe(&master);
+ * To derive under the previous master of a rotation: hd_key_previous().
+ * @return HD_OK; HD_EUSAGE (master is not a master key, or an unknown
+ *         audience); HD_ESOFTWARE (OpenSSL). err may be NULL. Reentrant.
+ */
+int hd_key_derive(const hd_key *master, const char *audience, hd_key *out, hd_error *err);
+
+/*
+ * The previous master of a key file in rotation (previous_id=,
+ * previous_key=) as a master key of its own in *out (no previous).
+ * @return 1 and *out set when master has a previous key; 0 (and *out
+ *         wiped) when it has none.
+ */
+int hd_key_previous(const hd_key *master, hd_key *out);
+
 /* Wipes key material (OPENSSL_cleanse). */
 void hd_key_wipe(hd_key *key);
 
@@ -116,6 +203,23 @@ void hd_key_wipe(hd_key *key);
  */
 int hd_keygen(const char *dir, hd_error *err);
 
+/*
+ * keygen --provider NAME --key MASTER OUT (SPEC §8): writes the provider
+ * key file OUT (mode 0600, created with O_EXCL: never overwritten) holding
+ * the key derived from the master key file for audience "provider:NAME"
+ * (of the current master, key=, not of a previous one): lines
+ * "id=<derived key id>", "provider=NAME", "key=<64 hex>" after comment
+ * lines naming the provider and the master's key id. The centre hands it
+ * to that data provider for `hedui tokenize`. If id_out is not NULL it
+ * receives the derived key's id.
+ * @return HD_OK; HD_ENOINPUT/HD_EIO (master unreadable); HD_ECONFIG
+ *         (master is not a master key file or is unusable, OUT exists);
+ *         HD_EUSAGE (bad NAME); HD_EIO (cannot write OUT: nothing left
+ *         behind). err may be NULL.
+ */
+int hd_keygen_provider(const char *master_path, const char *provider, const char *out_path,
+                       char id_out[64], hd_error *err);
+
 /* HMAC-SHA256(key, data) into out[32] (RFC 2104 / FIPS 198-1, OpenSSL
  * HMAC()). A key longer than 64 bytes is hashed first, as RFC 2104 says;
  * key may be NULL when key_len is 0, data NULL when n is 0. Cannot fail
@@ -123,13 +227,27 @@ int hd_keygen(const char *dir, hd_error *err);
 void hd_hmac_sha256(const unsigned char *key, size_t key_len,
                     const void *data, size_t n, unsigned char out[32]);
 
-/* Member token = lower-case hex HMAC-SHA256(key, "hedui:v1:member:" + ID),
- * written with NUL into out[65] (SPEC §5). */
+/* Member token = lower-case hex HMAC-SHA256(key, "hedui:v2:member:" + ID),
+ * written with NUL into out[65] (SPEC §5, §8). key is a derived key: the
+ * "audit" key for auditor files, a "provider:NAME" key for a provider's
+ * tokenised extract. */
 void hd_token_member(const hd_key *key, const hd_id *id, char out[65]);
-/* Household token = HMAC-SHA256(key, "hedui:v1:household:" + county_code
- * + ":" + application_id), lower-case hex + NUL in out[65]. */
+/* Household token = HMAC-SHA256(key, "hedui:v2:household:" + county_code
+ * + ":" + application_id), lower-case hex + NUL in out[65]; key: the
+ * "audit" key. */
 void hd_token_household(const hd_key *key, const char *county_code,
                         const char *application_id, char out[65]);
+
+/*
+ * Text token of an auditor file (SPEC §8 "Auditor files carry no free
+ * text"): lower-case hex HMAC-SHA256(key, "hedui:v2:text:" + field + ":" +
+ * the text in the §6 Names form (hd_name_fold: NFKC, trim set and name
+ * separator dots removed; text that is not UTF-8 is taken as its bytes)),
+ * with NUL into out[65]. key: the "text" key. field: the canonical field
+ * name ("company", "institution", ...). Aborts only when memory runs out.
+ */
+void hd_token_text(const hd_key *key, const char *field, const char *s, size_t n,
+                   char out[65]);
 
 /* The same tokens as their 32 bytes (the HMAC itself, before hex): what
  * the model keeps per member and household (half the size of the text). */
@@ -154,6 +272,9 @@ hd_tokener *hd_tokener_new(const hd_key *key);
 void hd_tokener_member(hd_tokener *t, const hd_id *id, unsigned char out[32]);
 void hd_tokener_household(hd_tokener *t, const char *county_code,
                           const char *application_id, unsigned char out[32]);
+/* The text token of hd_token_text() under the object's key, 32 bytes. */
+void hd_tokener_text(hd_tokener *t, const char *field, const char *s, size_t n,
+                     unsigned char out[32]);
 void hd_tokener_free(hd_tokener *t);
 
 /* A token cell: 64 hex digits (upper case lowered) -> out[65]; else
@@ -169,8 +290,10 @@ hd_sha256 *hd_sha256_new(void);
 void hd_sha256_update(hd_sha256 *h, const void *p, size_t n);
 /* Finishes into out[32] and frees h. */
 void hd_sha256_final(hd_sha256 *h, unsigned char out[32]);
-/* SHA-256 of a whole file as 64 lower-case hex + NUL. HD_EIO/HD_ENOINPUT
- * (HD_ENOINPUT when the file does not exist, HD_ESOFTWARE out of memory). */
+/* SHA-256 of a whole file as 64 lower-case hex + NUL.
+ * @return HD_OK; HD_ENOINPUT when the file cannot be opened or read (with
+ *         the system's reason; reading is never 74, SPEC §8); HD_ESOFTWARE
+ *         out of memory. */
 int hd_sha256_file(const char *path, char hex[65], hd_error *err);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void hd_hex(const unsigned char *p, size_t n, char *out);

@@ -120,8 +120,9 @@ typedef struct hd_model {
     hd_member *members;       uint32_t nmembers, capmembers;
     hd_stored_record **stored; uint32_t nrecords, caprecords;   /* use hd_model_record */
     hd_index *by_id;          /* normalised ID -> first member */
-    hd_index *by_token;       /* member token -> first member; NULL unless
-                                 hd_model_index_tokens was called */
+    hd_index **token_maps;    /* provider token -> first member, one map per
+                                 provider key (hd_model_index_tokens) */
+    int ntoken_maps;
     struct hd_arena *arena;   /* owns strings */
 } hd_model;
 
@@ -140,17 +141,22 @@ const char *hd_model_strdup(hd_model *m, const char *s, size_t n);
  * member and household arrays to fit. HD_ESOFTWARE on out of memory. */
 int hd_model_index(hd_model *m, hd_error *err);
 
-/* Builds the token join index (another 16 bytes a member), after
- * hd_model_index. Only needed when some extract is tokenised (id_form =
- * token): without it hd_model_find_token finds nothing. Not thread-safe.
- * HD_ESOFTWARE on out of memory. */
-int hd_model_index_tokens(hd_model *m, hd_error *err);
+/*
+ * Builds a token join index for extracts tokenised with `key` (a
+ * provider's derived key, SPEC §8; after hd_model_index): each usable
+ * member's token HMAC-SHA256(key, "hedui:v2:member:" + ID) and a table over
+ * them, 48 bytes a member. Its number goes to *map for
+ * hd_model_find_token (0, 1, ... in the order of the calls). The members'
+ * own token (the audit token) is not used for any join. Not thread-safe.
+ * @return HD_OK; HD_ESOFTWARE on out of memory (*map = -1).
+ */
+int hd_model_index_tokens(hd_model *m, const hd_key *key, int *map, hd_error *err);
 
-/* First usable member with this normalised ID / token (64 hex digits,
- * lower case, as hd_token_normalise gives), or HD_NONE; follow
- * members[i].next_same_id for the others. Thread-safe. */
+/* First usable member with this normalised ID, or with this token (64
+ * hex digits, lower case, as hd_token_normalise gives) in token map `map`,
+ * or HD_NONE; follow members[i].next_same_id for the others. Thread-safe. */
 uint32_t hd_model_find_id(const hd_model *m, const char *id18);
-uint32_t hd_model_find_token(const hd_model *m, const char *token64);
+uint32_t hd_model_find_token(const hd_model *m, int map, const char *token64);
 
 /* Appends a copy of rec as record number hd_model_nrecords(m) and to its
  * member's list; rec->member must be set. Only present fields are kept;

@@ -206,11 +206,6 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
 int hd_judge_household(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
                        int source_damaged, hd_judgement *out, int *unjudged, hd_error *err);
 
-/* The §6 "Names" form of a name: NFKC with the trim-set characters and
- * separator dots removed (what hd_names_equal compares); text that is not
- * valid UTF-8 is its bytes. Malloc'd, NUL-terminated, its length in
- * *out_n; NULL when out of memory. Thread-safe. */
-char *hd_name_fold(const char *s, size_t n, size_t *out_n);
 
 /* 1 if two names are the same under SPEC §6 "Names": equal after NFKC
  * (utf8proc) with the trim-set characters (space, tab, CR, U+00A0, U+200B,

@@ -109,6 +109,18 @@ hd_reason hd_parse_date_mask(const char *s, size_t n, unsigned mask, const char 
 hd_reason hd_parse_period_mask(const char *s, size_t n, unsigned mask, const char *formats,
                                int32_t *period);
 
+/*
+ * The Names form of SPEC §6 "Names": Unicode NFKC (utf8proc) of s[0..n)
+ * with the trim set (space, tab, CR, U+00A0, U+200B, U+FEFF, U+3000) and
+ * the separator dots of minority names (U+00B7, U+2022, U+2027, U+30FB,
+ * U+FF0E, U+FF65, '.') removed wherever they stand. Used for NAME_MISMATCH
+ * and for the text tokens of auditor files (SPEC §8).
+ * @return a malloc'd, NUL-terminated string (the caller frees it) and its
+ *         length in *out_n; NULL when s is not valid UTF-8 or memory runs
+ *         out. s may be NULL when n is 0. Reentrant.
+ */
+char *hd_name_fold(const char *s, size_t n, size_t *out_n);
+
 /* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
 int hd_utf8_valid(const char *s, size_t n);
 

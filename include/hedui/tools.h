@@ -146,7 +146,7 @@ typedef struct hd_tokenize_result {
  *                    of canonical field names, then one row per usable row
  *                    holding the original cells of every mapped column in
  *                    [columns] order except `name`, the ID cell replaced by
- *                    the member token HMAC-SHA256(key, "hedui:v1:member:" +
+ *                    the member token HMAC-SHA256(provider key, "hedui:v2:member:" +
  *                    normalised ID) in lower-case hex. Unmapped columns are
  *                    dropped (they may hold personal data the engine never
  *                    reads; see docs/commands.md).
@@ -163,13 +163,17 @@ typedef struct hd_tokenize_result {
  * the whole input was read; an input that is damaged (unreadable, cut,
  * header or trailer disagreeing) leaves none of them.
  *
- * @param key_path  pseudonym.key (SPEC §1 keygen)
+ * @param key_path  the provider key file the centre made for this provider
+ *                  (`hedui keygen --provider NAME --key MASTER OUT`, SPEC
+ *                  §8); tokens are HMAC-SHA256(its key, "hedui:v2:member:"
+ *                  + normalised ID). The centre's master key is refused
+ *                  (HD_ECONFIG): a provider never holds it.
  * @param as_of     date for the ID birth-date check (normally today)
  * @param res       receives the counts (required)
  * @return HD_OK (no row rejected); HD_EDATA (rows rejected: the outputs are
  *         complete; or the input is damaged: no outputs); HD_ENOINPUT
  *         (input, key or descriptor missing); HD_ECONFIG (bad descriptor,
- *         id_form = token already, bad key); HD_EIO (cannot write);
+ *         id_form = token already, bad key, a master key); HD_EIO (cannot write);
  *         HD_ESOFTWARE. err names the cause in one line.
  */
 int hd_tokenize_file(const char *key_path, const char *fmt_path, const char *in,

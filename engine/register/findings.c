@@ -1,0 +1,829 @@
+/*
+ * findings.c — the register's part in a run (SPEC §9): every finding of
+ * every household with its finding id, evidence digest and strength, the
+ * suppression of resolved findings whose evidence did not change, and the
+ * files the run writes for the register (register/{run,households,findings}.csv) and for the
+ * counties (county/<code>/findings.csv). docs/register.md gives the rules
+ * in prose; this file is their one implementation.
+ *
+ * What one finding is (docs/register.md "Findings"):
+ *   - record-level codes (VEHICLE_NON_EXEMPT, PROPERTY_NON_RESIDENTIAL,
+ *     BUSINESS_ROLE, FUND_CONTRIBUTING, MEMBER_DECEASED, NAME_MISMATCH): one
+ *     per (member, source, record key) among the records that are its
+ *     evidence;
+ *   - DUPLICATE_APPLICATION: one per member whose ID is in another
+ *     application;
+ *   - the household-level codes (INCOME_OVER_STANDARD, ASSETS_OVER_LIMIT,
+ *     PROPERTY_MULTIPLE_HOMES, PROPERTY_AREA_OVER, SOURCE_INCOMPLETE,
+ *     APPLICANT_ROW_REJECTED, and any code added later): one per household.
+ *
+ * Evidence digest: SHA-256 over "hedui-evidence/1", the code, the figures
+ * the check compared (household-level codes) and the SHA-256 of each
+ * evidence record's canonical form, in which the ID is the member token and
+ * every text or identifier field (name, institution, account, plate,
+ * cert_no, company, credit_code, ...) is an HMAC under the register key,
+ * so that no digest can be reversed by enumerating IDs, names or accounts.
+ * File names and line numbers are not in it: a record that moves to
+ * another line or another night's file is the same evidence.
+ *
+ * Reentrancy: runs on the batch's thread, between the rules and the
+ * writers; the writers read the result from many threads.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "register/reg_run.h"
+#include "register/reg_db.h"
+#include "report/common.h"
+#include "util/path.h"
+
+#define BIT(f) (1u << (f))
+
+/* Codes SPEC §7 says are never below review and never suppressed; by name,
+ * so that codes added by other parts of hedui are covered when they land. */
+static int never_suppressed(int code)
+{
+    static const char *const names[] = { "SOURCE_INCOMPLETE", "APPLICANT_ROW_REJECTED", "EVIDENCE_UNREADABLE",
+                                         "ID_SUSPECT", "APPLICATION_ID_REUSED", NULL };
+    const char *n = hd_finding_name((hd_finding)code);
+    for (int i = 0; names[i]; i++) if (!strcmp(n, names[i])) return 1;
+    return 0;
+}
+
+enum level { L_HOUSEHOLD = 0, L_MEMBER, L_RECORD };
+
+static enum level level_of(int code)
+{
+    switch (code) {
+    case HD_FD_VEHICLE_NON_EXEMPT: case HD_FD_PROPERTY_NON_RESIDENTIAL: case HD_FD_BUSINESS_ROLE:
+    case HD_FD_FUND_CONTRIBUTING: case HD_FD_MEMBER_DECEASED: case HD_FD_NAME_MISMATCH:
+        return L_RECORD;
+    case HD_FD_DUPLICATE_APPLICATION:
+        return L_MEMBER;
+    default:
+        return L_HOUSEHOLD;
+    }
+}
+
+/* ------------------------------------------------------------ begin */
+
+int hd_reg_begin(hd_run_state *st, hd_error *err)
+{
+    hd_reg_state *r = calloc(1, sizeof *r);
+    if (!r) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    st->reg = r;
+    if (*st->job->register_db) snprintf(r->path, sizeof r->path, "%s", st->job->register_db);
+    else snprintf(r->path, sizeof r->path, "%s/register.db", st->job->output);
+    hd_register_key(&st->key, r->key);
+    return hd_register_snapshot_load(r->path, st->job->as_of, &r->snap, err);
+}
+
+void hd_reg_free(hd_run_state *st)
+{
+    hd_reg_state *r = st->reg;
+    if (!r) return;
+    hd_register_snapshot_free(r->snap);
+    free(r->f);
+    free(r->first);
+    free(r->sup);
+    memset(r->key, 0, sizeof r->key);
+    free(r);
+    st->reg = NULL;
+}
+
+/* ------------------------------------------------------------ digests */
+
+static void keyed_hex(const hd_reg_state *r, const char *field, const char *s, size_t n, char out[65])
+{
+    char buf[600];
+    int k = snprintf(buf, sizeof buf, "hedui:v2:evidence:%s:", field);
+    size_t len = (size_t)k;
+    unsigned char mac[32];
+    if (len + n <= sizeof buf) {
+        memcpy(buf + len, s, n);
+        hd_hmac_sha256(r->key, 32, buf, len + n, mac);
+    } else {
+        char *b = malloc(len + n);
+        if (!b) abort();
+        memcpy(b, buf, len);
+        memcpy(b + len, s, n);
+        hd_hmac_sha256(r->key, 32, b, len + n, mac);
+        free(b);
+    }
+    hd_hex(mac, 32, out);
+}
+
+/* SHA-256 (hex) of a record's canonical form (see the top). */
+static void record_digest(const hd_run_state *st, const hd_record *rec, char out[65])
+{
+    const hd_reg_state *r = st->reg;
+    hd_sha256 *h = hd_sha256_new();
+    if (!h) abort();
+    char line[700], hex[65];
+    int n = snprintf(line, sizeof line, "source=%s\nkind=%s\n", st->job->sources[rec->source].name,
+                     hd_kind_name((hd_kind)rec->kind));
+    hd_sha256_update(h, line, (size_t)n);
+    for (int f = 0; f < HD_F__COUNT; f++) {
+        const hd_value *v = &rec->v[f];
+        if (!v->present) continue;
+        const char *name = hd_field_name((hd_fid)f);
+        switch (hd_field_type((hd_fid)f)) {
+        case HD_T_ID:
+            n = snprintf(line, sizeof line, "member=%s\n",
+                         hd_member_token_hex(&st->m->members[rec->member], hex));
+            break;
+        case HD_T_TEXT: case HD_T_CODE:
+            keyed_hex(r, name, v->s ? v->s : "", v->s ? v->n : 0, hex);
+            n = snprintf(line, sizeof line, "%s=%s\n", name, hex);
+            break;
+        case HD_T_ENUM: {
+            const char *const *vals = hd_field_values((hd_kind)rec->kind, (hd_fid)f);
+            n = snprintf(line, sizeof line, "%s=%s\n", name, vals ? vals[v->i] : "?");
+            break;
+        }
+        default:
+            n = snprintf(line, sizeof line, "%s=%" PRId64 "\n", name, v->i);
+            break;
+        }
+        hd_sha256_update(h, line, (size_t)n);
+    }
+    unsigned char d[32];
+    hd_sha256_final(h, d);
+    hd_hex(d, 32, out);
+}
+
+/* The record's identity for its kind (docs/register.md "Record keys"). */
+static void record_key(const hd_run_state *st, const hd_record *rec, char *out, size_t cap)
+{
+    const hd_value *v = rec->v;
+    char hex[65];
+    switch ((hd_kind)rec->kind) {
+    case HD_KIND_DEPOSIT:
+        if (v[HD_F_ACCOUNT].present) { snprintf(out, cap, "%.*s", (int)v[HD_F_ACCOUNT].n, v[HD_F_ACCOUNT].s); return; }
+        break;
+    case HD_KIND_VEHICLE:
+        if (v[HD_F_PLATE].present) { snprintf(out, cap, "%.*s", (int)v[HD_F_PLATE].n, v[HD_F_PLATE].s); return; }
+        break;
+    case HD_KIND_PROPERTY:
+        if (v[HD_F_CERT_NO].present) { snprintf(out, cap, "%.*s", (int)v[HD_F_CERT_NO].n, v[HD_F_CERT_NO].s); return; }
+        break;
+    case HD_KIND_BUSINESS:
+        if (v[HD_F_CREDIT_CODE].present) { snprintf(out, cap, "%.*s", (int)v[HD_F_CREDIT_CODE].n, v[HD_F_CREDIT_CODE].s); return; }
+        if (v[HD_F_COMPANY].present) {
+            keyed_hex(st->reg, "company", v[HD_F_COMPANY].s, v[HD_F_COMPANY].n, hex);
+            snprintf(out, cap, "company:%s", hex);
+            return;
+        }
+        break;
+    case HD_KIND_INCOME: case HD_KIND_PENSION: case HD_KIND_FUND:
+        if (v[HD_F_PERIOD].present) {
+            int32_t p = (int32_t)v[HD_F_PERIOD].i;
+            if (p % 100) snprintf(out, cap, "%04d-%02d", p / 100, p % 100);
+            else snprintf(out, cap, "%04d", p / 100);
+            return;
+        }
+        break;
+    default:
+        break;
+    }
+    record_digest(st, rec, hex);
+    snprintf(out, cap, "%s", hex);
+}
+
+/* ------------------------------------------------------------ judging */
+
+typedef struct cand {
+    uint32_t member, record;
+    uint16_t source;
+    uint8_t lead;
+    char id[33];
+    char rdigest[65];            /* the record's digest, "" for none */
+} cand;
+
+static int cmp_cand(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    if (c) return c;
+    return x->record < y->record ? -1 : x->record > y->record;
+}
+
+static int push(hd_reg_state *r, const hd_reg_finding *f)
+{
+    if (r->nf == r->capf) {
+        uint32_t cap = r->capf ? r->capf * 2 : 1024;
+        hd_reg_finding *n = realloc(r->f, (size_t)cap * sizeof *n);
+        if (!n) return -1;
+        r->f = n; r->capf = cap;
+    }
+    r->f[r->nf++] = *f;
+    return 0;
+}
+
+static int add_sup(hd_reg_state *r, uint32_t record, uint32_t finding)
+{
+    if (r->nsup == r->capsup) {
+        uint32_t cap = r->capsup ? r->capsup * 2 : 256;
+        struct hd_reg_sup *n = realloc(r->sup, (size_t)cap * sizeof *n);
+        if (!n) return -1;
+        r->sup = n; r->capsup = cap;
+    }
+    r->sup[r->nsup].record = record;
+    r->sup[r->nsup].finding = finding;
+    r->nsup++;
+    return 0;
+}
+
+static int cmp_sup(const void *a, const void *b)
+{
+    const struct hd_reg_sup *x = a, *y = b;
+    if (x->record != y->record) return x->record < y->record ? -1 : 1;
+    return x->finding < y->finding ? -1 : x->finding > y->finding;
+}
+
+const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t record, int code)
+{
+    const hd_reg_state *r = st->reg;
+    if (!r || !r->nsup) return NULL;
+    /* lower bound of record */
+    uint32_t lo = 0, hi = r->nsup;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (r->sup[mid].record < record) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < r->nsup && r->sup[lo].record == record; lo++)
+        if (r->f[r->sup[lo].finding].code == code) return &r->f[r->sup[lo].finding];
+    return NULL;
+}
+
+const hd_reg_finding *hd_reg_member_suppressed(const hd_run_state *st, uint32_t member, int code)
+{
+    const hd_reg_state *r = st->reg;
+    if (!r || !r->first) return NULL;
+    uint32_t h = st->m->members[member].household;
+    for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++)
+        if (r->f[i].member == member && r->f[i].code == code && r->f[i].suppressed) return &r->f[i];
+    return NULL;
+}
+
+void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap)
+{
+    char d[11], u[11] = "";
+    hd_date_format(f->by->imported, d);
+    if (f->by->until != HD_DATE_NONE) hd_date_format(f->by->until, u);
+    snprintf(out, cap, "suppressed %s (%s %s%s%s)", hd_finding_name((hd_finding)f->code),
+             hd_outcome_name(f->by->outcome), d, *u ? " until " : "", u);
+}
+
+/* The figures a household-level check compared. */
+static int figures_line(const hd_run_state *st, uint32_t h, int code, const hd_judgement *j, char *out, size_t cap)
+{
+    const hd_household *hh = &st->m->households[h];
+    switch (code) {
+    case HD_FD_INCOME_OVER_STANDARD:
+        return snprintf(out, cap, "income=%" PRId64 " standard=%" PRId64 " members=%u\n",
+                        j->household_income_fen, j->standard_fen, hh->nmembers);
+    case HD_FD_ASSETS_OVER_LIMIT:
+        return snprintf(out, cap, "assets=%" PRId64 " standard=%" PRId64 " members=%u\n",
+                        j->assets_fen, j->standard_fen, hh->nmembers);
+    case HD_FD_PROPERTY_MULTIPLE_HOMES:
+        return snprintf(out, cap, "homes=%d\n", j->homes);
+    case HD_FD_PROPERTY_AREA_OVER:
+        return snprintf(out, cap, "area=%" PRId64 " members=%u\n", j->residential_area, hh->nmembers);
+    case HD_FD_SOURCE_INCOMPLETE: {
+        size_t k = 0;
+        for (int s = 0; s < st->job->nsources && k < cap; s++)
+            if (st->src[s].damage != HD_R_NONE)
+                k += (size_t)snprintf(out + k, cap - k, "damaged=%s:%s\n", st->job->sources[s].name,
+                                      hd_reason_name(st->src[s].damage));
+        return (int)(k < cap ? k : cap - 1);
+    }
+    case HD_FD_APPLICANT_ROW_REJECTED: {
+        size_t k = 0;
+        for (uint32_t i = 0; i < hh->nmembers && k < cap; i++) {
+            const hd_member *mb = &st->m->members[hh->first_member + i];
+            k += (size_t)snprintf(out + k, cap - k, "member=%s:%s\n", mb->member_no ? mb->member_no : "",
+                                  hd_reason_name(mb->rejected));
+        }
+        return (int)(k < cap ? k : cap - 1);
+    }
+    default:
+        return snprintf(out, cap, "members=%u\n", hh->nmembers);
+    }
+}
+
+/* The findings household h would raise without the records of lead
+ * sources (SPEC §9 "Strength"): judged again with them hidden, then once
+ * more as it was, so that the records' evidence bits are what the real
+ * judgement left. */
+static int verified_findings(hd_run_state *st, uint32_t h, const uint8_t *lead, uint32_t *bits, hd_error *err)
+{
+    hd_model *m = st->m;
+    hd_household *hh = &m->households[h];
+    int any = 0;
+    hd_record rec;
+    for (uint32_t i = 0; i < hh->nmembers && !any; i++) {
+        hd_member *mb = &m->members[hh->first_member + i];
+        for (uint32_t k = 0; k < mb->nrecords && !any; k++) {
+            hd_model_record(m, mb->records[k], &rec);
+            any = lead[rec.source];
+        }
+    }
+    hd_judgement j;
+    hd_run_judgement(st, h, &j);
+    if (!any) { *bits = j.findings; return HD_OK; }
+    uint32_t **saved = calloc(hh->nmembers, sizeof *saved);
+    uint32_t *savedn = calloc(hh->nmembers, sizeof *savedn);
+    uint32_t **kept = calloc(hh->nmembers, sizeof *kept);
+    int rc = saved && savedn && kept ? HD_OK : hd_fail(err, HD_ESOFTWARE, "out of memory");
+    for (uint32_t i = 0; rc == HD_OK && i < hh->nmembers; i++) {
+        hd_member *mb = &m->members[hh->first_member + i];
+        saved[i] = mb->records; savedn[i] = mb->nrecords;
+        kept[i] = malloc(((size_t)mb->nrecords + 1) * sizeof **kept);
+        if (!kept[i]) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+        uint32_t n = 0;
+        for (uint32_t k = 0; k < mb->nrecords; k++) {
+            hd_model_record(m, mb->records[k], &rec);
+            if (!lead[rec.source]) kept[i][n++] = mb->records[k];
+        }
+    }
+    if (rc == HD_OK) {
+        for (uint32_t i = 0; i < hh->nmembers; i++) {
+            hd_member *mb = &m->members[hh->first_member + i];
+            uint32_t n = 0;
+            for (uint32_t k = 0; k < savedn[i]; k++) {
+                hd_model_record(m, saved[i][k], &rec);
+                if (!lead[rec.source]) n++;
+            }
+            mb->records = kept[i]; mb->nrecords = n;
+        }
+        hd_judgement v;
+        hd_error je;
+        *bits = hd_judge(st->policy, m, h, st->job->as_of, st->damaged, &v, &je) == HD_OK ? v.findings : j.findings;
+        for (uint32_t i = 0; i < hh->nmembers; i++) {
+            hd_member *mb = &m->members[hh->first_member + i];
+            mb->records = saved[i]; mb->nrecords = savedn[i];
+        }
+        hd_judge(st->policy, m, h, st->job->as_of, st->damaged, &v, &je);
+    }
+    for (uint32_t i = 0; kept && i < hh->nmembers; i++) free(kept[i]);
+    free(saved); free(savedn); free(kept);
+    return rc;
+}
+
+/* A household in output order: by county code, model order within it. */
+typedef struct out_pos { const char *county; uint32_t h; } out_pos;
+static int cmp_output_order(const void *a, const void *b)
+{
+    const out_pos *x = a, *y = b;
+    int c = strcmp(x->county, y->county);
+    return c ? c : (x->h > y->h) - (x->h < y->h);
+}
+
+int hd_reg_judge(hd_run_state *st, hd_error *err)
+{
+    hd_reg_state *r = st->reg;
+    hd_model *m = st->m;
+    uint32_t nh = m->nhouseholds;
+    r->first = calloc((size_t)nh + 1, sizeof *r->first);
+    uint8_t *lead = calloc((size_t)st->job->nsources + 1, 1);
+    if (!r->first || !lead) { free(lead); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+    int any_lead = 0;
+    for (int s = 0; s < st->job->nsources; s++) any_lead |= (lead[s] = (uint8_t)st->job->sources[s].lead);
+    hd_sha256 *applied = hd_sha256_new();
+    cand *c = NULL;
+    size_t capc = 0;
+    int rc = applied ? HD_OK : hd_fail(err, HD_ESOFTWARE, "out of memory");
+    hd_record rec;
+    char htok[65], mtok[65], key[600];
+    for (uint32_t h = 0; rc == HD_OK && h < nh; h++) {
+        r->first[h] = r->nf;
+        hd_judgement j;
+        hd_run_judgement(st, h, &j);
+        if (!j.findings) continue;
+        hd_household *hh = &m->households[h];
+        const hd_type_policy *tp = &st->policy->type[hh->assistance_type];
+        uint32_t verified = j.findings;
+        if (any_lead && (rc = verified_findings(st, h, lead, &verified, err)) != HD_OK) break;
+        hd_household_token_hex(hh, htok);
+        uint32_t counted = 0;
+        int verdict = HD_V_ELIGIBLE;
+        for (int code = 0; code < HD_FD__COUNT && rc == HD_OK; code++) {
+            if (!(j.findings & BIT(code))) continue;
+            const char *cname = hd_finding_name((hd_finding)code);
+            enum level lv = level_of(code);
+            size_t nc = 0;
+            /* candidates: one per record / member / the household */
+            for (uint32_t i = 0; lv != L_HOUSEHOLD && i < hh->nmembers; i++) {
+                uint32_t mi = hh->first_member + i;
+                hd_member *mb = &m->members[mi];
+                if (mb->rejected != HD_R_NONE) continue;
+                if (lv == L_MEMBER) {
+                    if (!mb->duplicate) continue;
+                    if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
+                    cand *x = &c[nc++];
+                    memset(x, 0, sizeof *x);
+                    x->member = mi; x->record = HD_NONE; x->source = UINT16_MAX;
+                    hd_finding_id(r->key, htok, cname, hd_member_token_hex(mb, mtok), NULL, NULL, x->id);
+                    continue;
+                }
+                for (uint32_t k = 0; k < mb->nrecords; k++) {
+                    if (!(hd_model_findings(m, mb->records[k]) & BIT(code))) continue;
+                    hd_model_record(m, mb->records[k], &rec);
+                    if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
+                    cand *x = &c[nc++];
+                    memset(x, 0, sizeof *x);
+                    x->member = mi; x->record = mb->records[k]; x->source = rec.source;
+                    x->lead = lead[rec.source];
+                    record_key(st, &rec, key, sizeof key);
+                    hd_finding_id(r->key, htok, cname, hd_member_token_hex(mb, mtok),
+                                  st->job->sources[rec.source].name, key, x->id);
+                    record_digest(st, &rec, x->rdigest);
+                }
+            }
+            if (rc != HD_OK) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+            if (nc == 0) lv = L_HOUSEHOLD;    /* no evidence record: the household's */
+            if (lv == L_HOUSEHOLD) {
+                if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; } c = n; }
+                cand *x = &c[0];
+                memset(x, 0, sizeof *x);
+                x->member = HD_NONE; x->record = HD_NONE; x->source = UINT16_MAX;
+                x->lead = !(verified & BIT(code));
+                hd_finding_id(r->key, htok, cname, NULL, NULL, NULL, x->id);
+                nc = 1;
+            }
+            qsort(c, nc, sizeof *c, cmp_cand);
+            for (size_t a = 0; a < nc;) {
+                size_t b = a + 1;
+                while (b < nc && !strcmp(c[a].id, c[b].id)) b++;
+                hd_reg_finding f;
+                memset(&f, 0, sizeof f);
+                f.household = h; f.member = c[a].member; f.record = c[a].record; f.source = c[a].source;
+                f.code = (uint8_t)code;
+                memcpy(f.id, c[a].id, 33);
+                /* the digest over the evidence */
+                hd_sha256 *d = hd_sha256_new();
+                if (!d) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+                char line[4096];
+                int n = snprintf(line, sizeof line, "hedui-evidence/1\n%s\n", cname);
+                hd_sha256_update(d, line, (size_t)n);
+                f.lead = 1;
+                for (size_t k = a; k < b; k++) f.lead &= c[k].lead;
+                if (lv == L_HOUSEHOLD) {
+                    f.lead = c[a].lead;
+                    n = figures_line(st, h, code, &j, line, sizeof line);
+                    hd_sha256_update(d, line, (size_t)n);
+                    /* every record that is its evidence */
+                    for (uint32_t i = 0; i < hh->nmembers; i++) {
+                        const hd_member *mb = &m->members[hh->first_member + i];
+                        for (uint32_t k = 0; k < mb->nrecords; k++) {
+                            if (!(hd_model_findings(m, mb->records[k]) & BIT(code))) continue;
+                            hd_model_record(m, mb->records[k], &rec);
+                            if (f.record == HD_NONE) f.record = mb->records[k];
+                            char rd[65];
+                            record_digest(st, &rec, rd);
+                            n = snprintf(line, sizeof line, "%s\n", rd);
+                            hd_sha256_update(d, line, (size_t)n);
+                        }
+                    }
+                    f.record = HD_NONE;
+                } else if (lv == L_MEMBER) {
+                    n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&m->members[f.member], mtok));
+                    hd_sha256_update(d, line, (size_t)n);
+                    f.lead = 0;
+                } else {
+                    for (size_t k = a; k < b; k++) {
+                        n = snprintf(line, sizeof line, "%s\n", c[k].rdigest);
+                        hd_sha256_update(d, line, (size_t)n);
+                    }
+                }
+                unsigned char dg[32];
+                hd_sha256_final(d, dg);
+                hd_hex(dg, 32, f.digest);
+                int out = tp->outcome[code];
+                if (f.lead && out == HD_OUT_INELIGIBLE) out = HD_OUT_REVIEW;
+                f.outcome = (uint8_t)out;
+                const hd_register_outcome *oc = hd_register_snapshot_outcome(r->snap, f.id);
+                if (oc && !never_suppressed(code) &&
+                    (oc->outcome == HD_OC_FALSE_POSITIVE || oc->outcome == HD_OC_EXPLAINED) &&
+                    (oc->until == HD_DATE_NONE || oc->until >= st->job->as_of) &&
+                    !strcmp(oc->evidence_digest, f.digest)) {
+                    f.suppressed = 1;
+                    f.by = oc;
+                    r->suppressed[code]++;
+                } else {
+                    counted |= BIT(code);
+                    if (out > verdict) verdict = out;
+                }
+                if (push(r, &f) != 0) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+                if (f.suppressed) {
+                    /* its evidence records, for members.csv */
+                    for (uint32_t i = 0; i < hh->nmembers && rc == HD_OK; i++) {
+                        const hd_member *mb = &m->members[hh->first_member + i];
+                        if (lv != L_HOUSEHOLD && hh->first_member + i != f.member) continue;
+                        for (uint32_t k = 0; k < mb->nrecords; k++) {
+                            uint32_t ri = mb->records[k];
+                            if (!(hd_model_findings(m, ri) & BIT(code))) continue;
+                            int mine = lv == L_HOUSEHOLD;
+                            for (size_t q = a; q < b && !mine; q++) mine = c[q].record == ri;
+                            if (!mine) continue;
+                            if (add_sup(r, ri, r->nf - 1) != 0) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+                        }
+                    }
+                }
+                a = b;
+            }
+        }
+        if (rc != HD_OK) break;
+        /* a damaged source or a lost row never lets a household be eligible */
+        if ((counted & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) && verdict < HD_V_REVIEW)
+            verdict = HD_V_REVIEW;
+        st->judg[h].findings = (uint16_t)counted;
+        st->judg[h].verdict = (uint8_t)verdict;
+    }
+    r->first[nh] = r->nf;
+    if (r->nsup) qsort(r->sup, r->nsup, sizeof *r->sup, cmp_sup);
+    /* the applied outcomes in output order (docs/register.md): households
+     * by county code, model order within a county (as report/reports.c's
+     * output_order), each household's findings as pushed */
+    out_pos *ord = rc == HD_OK ? malloc(((size_t)nh + 1) * sizeof *ord) : NULL;
+    if (rc == HD_OK && !ord) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    if (rc == HD_OK) {
+        for (uint32_t h = 0; h < nh; h++) { ord[h].county = m->households[h].county_code; ord[h].h = h; }
+        qsort(ord, nh, sizeof *ord, cmp_output_order);
+        for (uint32_t p = 0; p < nh; p++)
+            for (uint32_t i = r->first[ord[p].h]; i < r->first[ord[p].h + 1]; i++) {
+                const hd_reg_finding *x = &r->f[i];
+                if (!x->suppressed || !x->by) continue;
+                char u[11] = "", line[256];
+                if (x->by->until != HD_DATE_NONE) hd_date_format(x->by->until, u);
+                int n = snprintf(line, sizeof line, "%s\t%lld\t%lld\t%s\t%s\n", x->id, (long long)x->by->file_seq,
+                                 (long long)x->by->line, hd_outcome_name(x->by->outcome), u);
+                hd_sha256_update(applied, line, (size_t)n);
+            }
+    }
+    free(ord);
+    unsigned char dg[32];
+    hd_sha256_final(applied, dg);
+    hd_hex(dg, 32, r->outcomes_digest);
+    free(c);
+    free(lead);
+    return rc;
+}
+
+/* ------------------------------------------------------------ writers */
+
+static const char *const county_header[] = {
+    "finding_id", "application_id", "member_no", "code", "code_zh", "source", "evidence", "strength",
+    "outcome", "note", "until", "status", "status_detail"
+};
+
+const char *const *hd_reg_county_header(void) { return county_header; }
+
+static const char *outcome_word(int o) { return o == HD_OUT_INELIGIBLE ? "ineligible" : o == HD_OUT_REVIEW ? "review" : "ignore"; }
+
+/* The evidence text of a finding (masked like members.csv). */
+static void evidence_text(const hd_run_state *st, const hd_reg_finding *f, char *out, size_t cap)
+{
+    hd_judgement j;
+    hd_run_judgement(st, f->household, &j);
+    hd_record rec;
+    out[0] = '\0';
+    size_t used = 0;
+    char y1[32], y2[32];
+    switch (f->code) {
+    case HD_FD_INCOME_OVER_STANDARD:
+        hd_report_yuan(j.household_income_fen, y1, sizeof y1); hd_report_yuan(j.standard_fen, y2, sizeof y2);
+        used = (size_t)snprintf(out, cap, "household income %s yuan/month, standard %s yuan x %u members",
+                                y1, y2, st->m->households[f->household].nmembers);
+        break;
+    case HD_FD_ASSETS_OVER_LIMIT:
+        hd_report_yuan(j.assets_fen, y1, sizeof y1);
+        used = (size_t)snprintf(out, cap, "financial assets %s yuan", y1);
+        break;
+    case HD_FD_PROPERTY_MULTIPLE_HOMES:
+        used = (size_t)snprintf(out, cap, "%d homes", j.homes);
+        break;
+    default:
+        break;
+    }
+    if (used >= cap) { out[cap - 1] = '\0'; return; }
+    /* the evidence records: this finding's own, or every one of its
+     * code in the household (household-level findings) */
+    if (f->record != HD_NONE) {
+        hd_model_record(st->m, f->record, &rec);
+        char one[1024];
+        hd_report_evidence(st, &rec, one, sizeof one);
+        snprintf(out + used, cap - used, "%s%s", used ? " | " : "", one);
+        return;
+    }
+    const hd_household *hh = &st->m->households[f->household];
+    for (uint32_t i = 0; i < hh->nmembers; i++) {
+        const hd_member *mb = &st->m->members[hh->first_member + i];
+        for (uint32_t k = 0; k < mb->nrecords; k++) {
+            uint32_t ri = mb->records[k];
+            if (!(hd_model_findings(st->m, ri) & BIT(f->code))) continue;
+            hd_model_record(st->m, ri, &rec);
+            char one[1024];
+            hd_report_evidence(st, &rec, one, sizeof one);
+            int n = snprintf(out + used, cap - used, "%s%s", used ? " | " : "", one);
+            if (n < 0 || (size_t)n >= cap - used) { out[used] = '\0'; return; }
+            used += (size_t)n;
+        }
+    }
+}
+
+static void status_detail(const hd_reg_finding *f, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (!f->suppressed) return;
+    char d[11], u[11] = "";
+    hd_date_format(f->by->imported, d);
+    if (f->by->until != HD_DATE_NONE) hd_date_format(f->by->until, u);
+    snprintf(out, cap, "%s %s%s%s", hd_outcome_name(f->by->outcome), d, *u ? " until " : "", u);
+}
+
+/* Rows of county c in findings.csv order: the raised findings of the
+ * households that are not ELIGIBLE, then every suppressed finding. */
+void hd_reg_county_rows(const hd_run_state *st, uint32_t c, hd_reg_row_fn fn, void *user)
+{
+    const hd_reg_state *r = st->reg;
+    uint32_t row = 0;
+    char ev[8192], detail[128], fid[40];
+    for (int pass = 0; pass < 2; pass++)
+        for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
+            uint32_t h = st->order[p];
+            if (pass == 0 && st->judg[h].verdict == HD_V_ELIGIBLE) continue;
+            for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
+                const hd_reg_finding *f = &r->f[i];
+                if (f->suppressed != pass) continue;
+                const hd_household *hh = &st->m->households[h];
+                snprintf(fid, sizeof fid, "f%s", f->id);
+                evidence_text(st, f, ev, sizeof ev);
+                status_detail(f, detail, sizeof detail);
+                const char *cells[13] = {
+                    fid, hh->application_id,
+                    f->member != HD_NONE ? st->m->members[f->member].member_no : "",
+                    hd_finding_name((hd_finding)f->code), hd_finding_label_zh((hd_finding)f->code),
+                    f->source != UINT16_MAX ? st->job->sources[f->source].name : "",
+                    ev, f->lead ? "lead" : "verified", "", "", "",
+                    f->suppressed ? "suppressed" : "raised", detail
+                };
+                fn(user, row++, cells);
+            }
+        }
+}
+
+static void csv_row(void *user, uint32_t row, const char *const cells[13])
+{
+    (void)row;
+    hd_out *o = user;
+    for (int i = 0; i < 13; i++) hd_out_csv_str(o, cells[i], i == 0);
+    hd_out_str(o, "\n");
+}
+
+int hd_reg_write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+{
+    const char *cd = hd_report_county_dir(st->counties[c]);
+    int unk = !strcmp(cd, "unknown");
+    if (unk)      /* county/unknown/: written once, for the first such county */
+        for (uint32_t k = 0; k < c; k++)
+            if (!strcmp(hd_report_county_dir(st->counties[k]), "unknown")) return HD_OK;
+    char path[4400];
+    snprintf(path, sizeof path, "%s/county/%s", dir, cd);
+    if (hd_mkdirs(path, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create", path);
+    snprintf(path, sizeof path, "%s/county/%s/findings.csv", dir, cd);
+    hd_out *o;
+    int rc = hd_out_open(&o, path, err);
+    if (rc) return rc;
+    for (int i = 0; i < 13; i++) hd_out_csv_str(o, county_header[i], i == 0);
+    hd_out_str(o, "\n");
+    for (uint32_t k = c; k < st->ncounties; k++) {
+        if (k != c && !(unk && !strcmp(hd_report_county_dir(st->counties[k]), "unknown"))) continue;
+        hd_reg_county_rows(st, k, csv_row, o);
+        if (!unk) break;
+    }
+    return hd_out_close(o, err);
+}
+
+int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
+{
+    const hd_reg_state *r = st->reg;
+    char path[4400], date[11], run[64], tok[65], codes[1024];
+    snprintf(path, sizeof path, "%s/register", dir);
+    if (hd_mkdirs(path, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create", path);
+    hd_date_format(st->job->as_of, date);
+    snprintf(run, sizeof run, "%s-%.12s", date, st->input_digest);
+    hd_out *o;
+    snprintf(path, sizeof path, "%s/register/run.csv", dir);
+    int rc = hd_out_open(&o, path, err);
+    if (rc) return rc;
+    hd_out_str(o, hd_reg_run_header());
+    hd_out_printf(o, "%s,%s,%s,%s,", run, date, st->input_digest, st->policy->digest);
+    hd_out_csv_str(o, st->key.id, 1);
+    hd_out_printf(o, ",%s,%s,%u,%u\n", hd_register_snapshot_digest(r->snap), r->outcomes_digest,
+                  st->m->nhouseholds, r->nf);
+    if ((rc = hd_out_close(o, err))) return rc;
+
+    snprintf(path, sizeof path, "%s/register/households.csv", dir);
+    if ((rc = hd_out_open(&o, path, err))) return rc;
+    hd_out_str(o, hd_reg_households_header());
+    for (uint32_t p = 0; p < st->m->nhouseholds; p++) {
+        uint32_t h = st->order[p];
+        const hd_household *hh = &st->m->households[h];
+        hd_judgement j;
+        hd_run_judgement(st, h, &j);
+        hd_report_findings_text(j.findings, 0, ";", codes, sizeof codes);
+        hd_out_csv_str(o, hd_household_token_hex(hh, tok), 1);
+        hd_out_csv_str(o, hh->county_code, 0);
+        hd_out_csv_str(o, hh->application_id, 0);
+        hd_out_csv_str(o, hd_population_name(hh->population), 0);
+        hd_out_csv_str(o, hd_verdict_name(j.verdict), 0);
+        hd_out_csv_str(o, codes, 0);
+        hd_out_printf(o, ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%" PRId64 ",%d,%" PRId64 ",%d,%d\n",
+                      j.standard_fen, j.household_income_fen, j.income_per_capita_fen, j.assets_fen,
+                      j.assets_per_capita_fen, j.homes, j.residential_area, j.vehicles, j.businesses);
+    }
+    if ((rc = hd_out_close(o, err))) return rc;
+
+    snprintf(path, sizeof path, "%s/register/findings.csv", dir);
+    if ((rc = hd_out_open(&o, path, err))) return rc;
+    hd_out_str(o, hd_reg_findings_header());
+    for (uint32_t p = 0; p < st->m->nhouseholds; p++) {
+        uint32_t h = st->order[p];
+        const hd_household *hh = &st->m->households[h];
+        for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
+            const hd_reg_finding *f = &r->f[i];
+            hd_out_csv_str(o, f->id, 1);
+            hd_out_csv_str(o, hd_household_token_hex(hh, tok), 0);
+            hd_out_csv_str(o, hh->county_code, 0);
+            hd_out_csv_str(o, hh->application_id, 0);
+            hd_out_csv_str(o, f->member != HD_NONE ? st->m->members[f->member].member_no : "-", 0);
+            hd_out_csv_str(o, hd_finding_name((hd_finding)f->code), 0);
+            hd_out_csv_str(o, f->member != HD_NONE ? hd_member_token_hex(&st->m->members[f->member], tok) : "-", 0);
+            hd_out_csv_str(o, f->source != UINT16_MAX ? st->job->sources[f->source].name : "-", 0);
+            hd_out_csv_str(o, f->lead ? "lead" : "verified", 0);
+            hd_out_csv_str(o, outcome_word(f->outcome), 0);
+            hd_out_csv_str(o, f->suppressed ? "suppressed" : "raised", 0);
+            hd_out_csv_str(o, f->digest, 0);
+            hd_out_str(o, "\n");
+        }
+    }
+    if ((rc = hd_out_close(o, err))) return rc;
+
+    /* audit/findings.jsonl: the same findings for auditors, tokens only
+     * (no application id), with strength and suppression */
+    snprintf(path, sizeof path, "%s/audit", dir);
+    if (hd_mkdirs(path, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create", path);
+    snprintf(path, sizeof path, "%s/audit/findings.jsonl", dir);
+    if ((rc = hd_out_open(&o, path, err))) return rc;
+    for (uint32_t p = 0; p < st->m->nhouseholds; p++) {
+        uint32_t h = st->order[p];
+        for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
+            const hd_reg_finding *f = &r->f[i];
+            hd_out_str(o, "{\"finding_id\":");
+            hd_out_json_str(o, f->id);
+            hd_out_str(o, ",\"household\":");
+            hd_out_json_str(o, hd_household_token_hex(&st->m->households[h], tok));
+            hd_out_str(o, ",\"code\":");
+            hd_out_json_str(o, hd_finding_name((hd_finding)f->code));
+            hd_out_str(o, ",\"member\":");
+            if (f->member != HD_NONE) hd_out_json_str(o, hd_member_token_hex(&st->m->members[f->member], tok));
+            else hd_out_str(o, "null");
+            hd_out_str(o, ",\"source\":");
+            if (f->source != UINT16_MAX) hd_out_json_str(o, st->job->sources[f->source].name);
+            else hd_out_str(o, "null");
+            hd_out_printf(o, ",\"strength\":\"%s\",\"outcome\":\"%s\",\"state\":\"%s\",\"evidence_digest\":\"%s\",\"suppressed_by\":",
+                          f->lead ? "lead" : "verified", outcome_word(f->outcome), f->suppressed ? "suppressed" : "raised",
+                          f->digest);
+            if (!f->suppressed) hd_out_str(o, "null}\n");
+            else {
+                char d[11], u[11] = "";
+                hd_date_format(f->by->imported, d);
+                if (f->by->until != HD_DATE_NONE) hd_date_format(f->by->until, u);
+                hd_out_printf(o, "{\"outcome\":\"%s\",\"imported\":\"%s\",\"until\":%s%s%s}}\n",
+                              hd_outcome_name(f->by->outcome), d, *u ? "\"" : "null", u, *u ? "\"" : "");
+            }
+        }
+    }
+    return hd_out_close(o, err);
+}
+
+void hd_reg_summary_json(const hd_run_state *st, hd_out *o)
+{
+    const hd_reg_state *r = st->reg;
+    const char *names[HD_FD__COUNT];
+    int n = 0;
+    for (int f = 0; f < HD_FD__COUNT; f++) names[n++] = hd_finding_name((hd_finding)f);
+    qsort(names, (size_t)n, sizeof *names, hd_report_cmp_str);
+    hd_out_str(o, "  \"suppressed\": {");
+    int first = 1;
+    for (int i = 0; i < n; i++) {
+        uint64_t k = r ? r->suppressed[hd_finding_parse(names[i])] : 0;
+        if (!k) continue;
+        hd_out_printf(o, "%s\"%s\": %" PRIu64, first ? "" : ", ", names[i], k);
+        first = 0;
+    }
+    hd_out_str(o, "},\n");
+}

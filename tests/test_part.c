@@ -1,0 +1,296 @@
+/*
+ * test_part.c — the scale-out of SPEC §12 without a scheduler: `hedui run
+ * --part K/N` for every K, then `hedui merge`, against `hedui run` on the
+ * same generated province (scripts/gen-province.py).
+ *
+ * The reference is the whole run's own directory: the merged directory
+ * must be the same files with the same bytes (diff -r, which also reports
+ * a file only one side has) for N = 1, 2, 4, 7 and an N larger than the
+ * number of extract files, also with a damaged extract. Then the bad
+ * inputs: a missing part (66), a changed or cut part (65), a part of
+ * another job (65), two merges at once (75), K >= N and N < 1 (2); the
+ * part files' mode and what they hold of ID numbers.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "testutil.h"
+#include "hedui/batch.h"
+
+static char prov[4096];            /* the generated province */
+static char hedui[4096];           /* the hedui binary */
+
+/* Runs a shell command made from fmt; returns its exit status. */
+static int shf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int shf(const char *fmt, ...)
+{
+    char cmd[16384];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128;
+}
+
+/* Made once, in the runner's process (an unchecked fixture), so that every
+ * test (a forked child) shares it. */
+static void province(void)
+{
+    if (prov[0]) return;
+    const char *bin = getenv("HEDUI_BIN");
+    /* absolute: the tests run it from inside the province */
+    ck_assert_msg(realpath(bin && *bin ? bin : "build/hedui", hedui) != NULL, "no hedui binary (HEDUI_BIN)");
+    snprintf(prov, sizeof prov, "/tmp/hedui-part-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(prov));
+    ck_assert_int_eq(shf("python3 scripts/gen-province.py %s --households 200 --background-factor 3 --seed 16 >/dev/null 2>&1", prov), 0);
+    ck_assert_int_eq(shf("rmdir %s/keys 2>/dev/null; %s keygen %s/keys >/dev/null", prov, hedui, prov), 0);
+    /* the reference: the whole run, moved out of the output directory */
+    ck_assert_int_eq(shf("cd %s && %s -q run job.ini && mv out/2026-* ref && rm -rf out", prov, hedui), 0);
+}
+
+/* Every part of n, then the merge; returns the merge's exit status. */
+static int split_and_merge(const char *dir, int n, int want_part)
+{
+    for (int k = 0; k < n; k++) {
+        int rc = shf("cd %s && %s -q -j 2 run --part %d/%d job.ini", dir, hedui, k, n);
+        if (rc != 0 && rc != want_part) return 1000 + rc;
+    }
+    return shf("cd %s && %s -q merge job.ini 2>/dev/null", dir, hedui);
+}
+
+START_TEST(merged_run_is_byte_identical_for_every_n)
+{
+    province();
+    int ns[] = { 1, 2, 4, 7, 40 };         /* 40: more parts than extract files */
+    int files = shf("test $(ls %s/extracts/*/* | wc -l) -lt 40", prov);
+    ck_assert_msg(files == 0, "the province has 40 extract files or more: N = 40 would not leave a part empty");
+    for (size_t i = 0; i < sizeof ns / sizeof *ns; i++) {
+        ck_assert_int_eq(shf("rm -rf %s/out", prov), 0);
+        ck_assert_int_eq(split_and_merge(prov, ns[i], 0), 0);
+        ck_assert_msg(shf("diff -r %s/ref %s/out/2026-* >/dev/null", prov, prov) == 0,
+                      "merge of %d parts differs from hedui run", ns[i]);
+        /* exactly the run directory and the parts beside it (besides the
+         * register's files and the latest link) */
+        ck_assert_int_eq(shf("test $(find %s/out -mindepth 1 -maxdepth 1 -type d | wc -l) -eq 2 && test -d %s/out/parts",
+                             prov, prov), 0);
+    }
+    /* the parts of N = 40: one file per part at most, empty parts written */
+    ck_assert_int_eq(shf("test $(ls %s/out/parts/*/part-*-of-40 | wc -l) -eq 40", prov), 0);
+    ck_assert_int_eq(shf("grep -al '^files 0$' %s/out/parts/*/part-*-of-40 >/dev/null", prov), 0);
+}
+END_TEST
+
+START_TEST(damaged_extract_merges_to_the_same_damaged_run)
+{
+    province();
+    char d[4200];
+    snprintf(d, sizeof d, "%s-damaged", prov);
+    /* a copy whose first bank-a file is a directory: unreadable */
+    ck_assert_int_eq(shf("rm -rf %s && mkdir %s && cd %s && cp -r inbox roster monitor extracts formats policy keys job.ini %s/ && "
+                         "f=$(ls %s/extracts/bank-a/* | head -1) && rm \"$f\" && mkdir \"$f\"", d, d, prov, d, d), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run job.ini 2>/dev/null", d, hedui), 3);
+    ck_assert_int_eq(shf("cd %s && mv out/2026-* ref && rm -rf out", d), 0);
+    /* the part that reads it exits 3, the others 0; the merge exits 3 */
+    int damaged_parts = 0;
+    for (int k = 0; k < 4; k++) {
+        int rc = shf("cd %s && %s -q run --part %d/4 job.ini 2>/dev/null", d, hedui, k);
+        ck_assert_msg(rc == 0 || rc == 3, "part %d exit %d", k, rc);
+        damaged_parts += rc == 3;
+    }
+    ck_assert_int_eq(damaged_parts, 1);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>/dev/null", d, hedui), 3);
+    ck_assert_msg(shf("diff -r %s/ref %s/out/2026-* >/dev/null", d, d) == 0, "damaged merge differs from hedui run");
+    shf("rm -rf %s", d);
+}
+END_TEST
+
+static void parts4(void)
+{
+    ck_assert_int_eq(shf("rm -rf %s/out", prov), 0);
+    for (int k = 0; k < 4; k++)
+        ck_assert_int_eq(shf("cd %s && %s -q run --part %d/4 job.ini", prov, hedui, k), 0);
+}
+
+START_TEST(missing_part_is_66)
+{
+    province();
+    parts4();
+    ck_assert_int_eq(shf("rm %s/out/parts/*/part-2-of-4", prov), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 66);
+    ck_assert_int_eq(shf("grep -q 'part-2-of-4: part 2 of 4 is missing' %s/err.txt", prov), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge --parts 4 job.ini 2>/dev/null", prov, hedui), 66);
+    /* nothing at all */
+    ck_assert_int_eq(shf("rm -rf %s/out", prov), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>/dev/null", prov, hedui), 66);
+    ck_assert_int_eq(shf("test ! -e %s/out/2026-*", prov), 0);
+}
+END_TEST
+
+START_TEST(damaged_part_is_65)
+{
+    province();
+    parts4();
+    /* one changed byte in the body */
+    ck_assert_int_eq(shf("cd %s/out/parts/* && printf 'Z' | dd of=part-1-of-4 bs=1 seek=$(($(stat -c %%s part-1-of-4) - 5)) conv=notrunc 2>/dev/null", prov), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'part-1-of-4: damaged part' %s/err.txt", prov), 0);
+    /* cut short */
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 1/4 job.ini && truncate -s -3 out/parts/*/part-3-of-4", prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'part-3-of-4: damaged part' %s/err.txt", prov), 0);
+    /* cut short with its sidecar made to agree: the body does not read */
+    ck_assert_int_eq(shf("cd %s/out/parts/* && echo \"$(sha256sum < part-3-of-4 | cut -c1-64)  part-3-of-4\" > part-3-of-4.sha256", prov), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'part-3-of-4: damaged part' %s/err.txt", prov), 0);
+    /* without its sidecar */
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 3/4 job.ini && rm out/parts/*/part-0-of-4.sha256", prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>/dev/null", prov, hedui), 65);
+    ck_assert_int_eq(shf("test ! -e %s/out/2026-*", prov), 0);
+    /* whole again: merges */
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 0/4 job.ini && %s -q merge job.ini", prov, hedui, hedui), 0);
+    ck_assert_int_eq(shf("diff -r %s/ref %s/out/2026-* >/dev/null", prov, prov), 0);
+}
+END_TEST
+
+START_TEST(part_of_another_job_is_65)
+{
+    province();
+    char d[4200];
+    snprintf(d, sizeof d, "%s-other", prov);
+    /* the same inputs, another job name: another job digest */
+    ck_assert_int_eq(shf("rm -rf %s && mkdir %s && cd %s && cp -r inbox roster monitor extracts formats policy keys %s/ && "
+                         "sed 's/^name *=.*/name = another-job/' job.ini > %s/job.ini", d, d, prov, d, d), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 1/4 job.ini", d, hedui), 0);
+    parts4();
+    ck_assert_int_eq(shf("cp %s/out/parts/*/part-1-of-4 %s/out/parts/*/part-1-of-4.sha256 %s/out/parts/*/", d, d, prov), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'part-1-of-4: foreign part: of another job' %s/err.txt", prov), 0);
+    /* a part of another split renamed into this one */
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 1/2 job.ini && cd out/parts/* && mv part-1-of-2 part-1-of-4 && "
+                         "sed 's/part-1-of-2/part-1-of-4/' part-1-of-2.sha256 > part-1-of-4.sha256 && rm part-1-of-2.sha256",
+                         prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'part-1-of-4: foreign part' %s/err.txt", prov), 0);
+    ck_assert_int_eq(shf("test ! -e %s/out/2026-*", prov), 0);
+    shf("rm -rf %s", d);
+}
+END_TEST
+
+START_TEST(two_merges_at_once_is_75)
+{
+    province();
+    parts4();
+    char lock[4300];
+    snprintf(lock, sizeof lock, "%s/out/.hedui.lock", prov);
+    int fd = open(lock, O_RDWR | O_CREAT, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), 0);      /* as a merge holds it */
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>/dev/null", prov, hedui), 75);
+    close(fd);
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini", prov, hedui), 0);
+}
+END_TEST
+
+START_TEST(bad_part_numbers_are_usage_errors)
+{
+    province();
+    const char *bad[] = { "4/4", "5/4", "0/0", "-1/4", "1", "a/b", "1/", "/2" };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        ck_assert_msg(shf("cd %s && %s -q run --part %s job.ini 2>/dev/null", prov, hedui, bad[i]) == 2,
+                      "--part %s is not a usage error", bad[i]);
+    ck_assert_int_eq(shf("cd %s && %s -q merge --parts 0 job.ini 2>/dev/null", prov, hedui), 2);
+    ck_assert_int_eq(shf("cd %s && %s -q run --force --part 0/2 job.ini 2>/dev/null", prov, hedui), 2);
+    /* the library says the same */
+    hd_run_result r;
+    hd_error e;
+    char job[4300];
+    snprintf(job, sizeof job, "%s/job.ini", prov);
+    ck_assert_int_eq(hd_run_part(job, 3, 3, NULL, &r, &e), HD_EUSAGE);
+    ck_assert_int_eq(hd_run_part(job, 0, 0, NULL, &r, &e), HD_EUSAGE);
+}
+END_TEST
+
+START_TEST(part_files_are_private_and_hold_no_id_beyond_quarantine)
+{
+    province();
+    parts4();
+    ck_assert_int_eq(shf("cd %s/out/parts/* && for f in part-*; do test \"$(stat -c %%a \"$f\")\" = 600 || exit 1; done && "
+                         "test \"$(stat -c %%a .)\" = 700 && sha256sum -c --quiet part-*.sha256", prov), 0);
+    /* every 18-character ID number of the applicant lists found in a part
+     * must be in the run's quarantine files (kept raw there) */
+    ck_assert_int_eq(shf("cd %s && python3 - <<'EOF'\n"
+                         "import glob, re, sys\n"
+                         "ids = set()\n"
+                         "for f in glob.glob('inbox/*.csv'):\n"
+                         "    ids.update(re.findall(rb'(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])', open(f, 'rb').read()))\n"
+                         "parts = b''.join(open(f, 'rb').read() for f in glob.glob('out/parts/*/part-*-of-4'))\n"
+                         "quar = b''.join(open(f, 'rb').read() for f in glob.glob('ref/quarantine/*.csv'))\n"
+                         "assert len(ids) > 300, len(ids)\n"
+                         "bad = [i for i in ids if i in parts and i not in quar]\n"
+                         "sys.exit(1 if bad else 0)\n"
+                         "EOF", prov), 0);
+}
+END_TEST
+
+/* A part changed anywhere and its sidecar made to agree (the digest no
+ * longer protects it): the merge reads it with bounds and checks every
+ * record and that every file's row ledger adds up, so it refuses it (65)
+ * or, where the change is in a count outside the ledger's sums, a date or a
+ * message, merges it; never a crash, a sanitizer report or an internal
+ * error (a fifth of the changes at least are refused: most bytes are
+ * matched records, whose values and texts still read when changed).
+ * 30 offsets spread over the body, from a fixed seed. */
+START_TEST(part_changed_with_its_digest_never_crashes_the_merge)
+{
+    province();
+    parts4();
+    ck_assert_int_eq(shf("cd %s && python3 - %s <<'EOF'\n"
+                         "import glob, hashlib, os, random, subprocess, sys\n"
+                         "hedui = sys.argv[1]\n"
+                         "part = sorted(glob.glob('out/parts/*/part-1-of-4'))[0]\n"
+                         "orig = open(part, 'rb').read()\n"
+                         "body = orig.index(b'\\n\\n') + 2\n"
+                         "rng = random.Random(16)\n"
+                         "seen = {}\n"
+                         "for i in range(30):\n"
+                         "    off = body + (len(orig) - body) * i // 30 + rng.randrange(0, 8)\n"
+                         "    data = bytearray(orig); data[min(off, len(orig) - 1)] ^= 1 << rng.randrange(8)\n"
+                         "    open(part, 'wb').write(data)\n"
+                         "    open(part + '.sha256', 'w').write(hashlib.sha256(data).hexdigest() + '  part-1-of-4\\n')\n"
+                         "    for d in glob.glob('out/2026-*'): subprocess.run(['rm', '-rf', d])\n"
+                         "    rc = subprocess.run([hedui, '-q', 'merge', 'job.ini'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode\n"
+                         "    seen[rc] = seen.get(rc, 0) + 1\n"
+                         "    if rc not in (0, 3, 65): print('offset', off, 'exit', rc); sys.exit(1)\n"
+                         "open(part, 'wb').write(orig)\n"
+                         "open(part + '.sha256', 'w').write(hashlib.sha256(orig).hexdigest() + '  part-1-of-4\\n')\n"
+                         "sys.exit(0 if seen.get(65, 0) >= 6 else 2)\n"
+                         "EOF", prov, hedui), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("part");
+    TCase *tc = tcase_create("part");
+    tcase_set_timeout(tc, 600);
+    tcase_add_unchecked_fixture(tc, province, NULL);
+    tcase_add_test(tc, merged_run_is_byte_identical_for_every_n);
+    tcase_add_test(tc, damaged_extract_merges_to_the_same_damaged_run);
+    tcase_add_test(tc, missing_part_is_66);
+    tcase_add_test(tc, damaged_part_is_65);
+    tcase_add_test(tc, part_of_another_job_is_65);
+    tcase_add_test(tc, two_merges_at_once_is_75);
+    tcase_add_test(tc, bad_part_numbers_are_usage_errors);
+    tcase_add_test(tc, part_files_are_private_and_hold_no_id_beyond_quarantine);
+    tcase_add_test(tc, part_changed_with_its_digest_never_crashes_the_merge);
+    suite_add_tcase(s, tc);
+    int rc = td_run(s);
+    if (prov[0]) shf("rm -rf %s", prov);
+    return rc;
+}
