@@ -484,7 +484,7 @@ static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, v
         }
         if (rc) break;
         /* the run's record order: source and file order, then line */
-        qsort(pv, np, sizeof *pv, pending_cmp);
+        if (np > 1) qsort(pv, np, sizeof *pv, pending_cmp);
         uint32_t first_rec = hd_model_nrecords(m);
         for (uint32_t k = 0; k < np && rc == HD_OK; k++) {
             if (strs_cap < (size_t)pv[k].len + HD_F__COUNT + 1) {

@@ -518,6 +518,34 @@ size_t hd_stored_image_size(const hd_stored_record *r)
     return sizeof *r + stored_walk(r->data, NULL, &s, &f);
 }
 
+/* An image that walked well (stored_walk): its kind is a record kind and
+ * every enum field's code is an index in its field's value list, so that
+ * the writers can look the codes up (a part file is untrusted). */
+static int enums_in_range(const uint8_t *data)
+{
+    const uint8_t *p = data;
+    unsigned kind = *p++;
+    if (kind <= HD_KIND_APPLICANTS || kind >= HD_KIND__COUNT) return 0;
+    (void)hd_varint_get(&p); (void)hd_varint_get(&p); (void)hd_varint_get(&p);   /* source, file, line */
+    uint64_t mask = hd_varint_get(&p);
+    for (; mask; mask &= mask - 1) {
+        int f = __builtin_ctzll(mask);
+        uint64_t x = hd_varint_get(&p);
+        if (is_string_field(f)) {
+            if (x >= TAG_TEXT) p += x - TAG_TEXT + 1;
+            continue;
+        }
+        if (hd_field_type((hd_fid)f) != HD_T_ENUM) continue;
+        const char *const *vals = hd_field_values((hd_kind)kind, (hd_fid)f);
+        int64_t code = hd_unzigzag(x);
+        if (!vals || code < 0) return 0;
+        for (int64_t i = 0; i < code; i++)
+            if (!vals[i]) return 0;
+        if (!vals[code]) return 0;
+    }
+    return 1;
+}
+
 hd_stored_record *hd_stored_image_load(struct hd_arena *a, const void *image, size_t n,
                                        uint32_t nmembers, uint32_t *source, uint32_t *file,
                                        unsigned *kind)
@@ -531,6 +559,7 @@ hd_stored_record *hd_stored_image_load(struct hd_arena *a, const void *image, si
     const uint8_t *data = (const uint8_t *)image + sizeof hdr;
     if (stored_walk(data, data + dn, &s, &f) != dn) return NULL;
     if (s > UINT16_MAX || f > UINT32_MAX) return NULL;
+    if (!enums_in_range(data)) return NULL;
     hd_stored_record *r = hd_arena_alloc4(a, n);
     if (!r) return NULL;
     memcpy(r, image, n);

@@ -68,7 +68,8 @@ for n in 1 2 4 7; do
     scripts/slurm/hedui-slurm -n "$n" --hedui "$HEDUI" "$prov/job.ini" >"$work/driver-$n.out" 2>&1
     rc=$?
     if [ $rc -ne 0 ]; then bad "N=$n: driver exit $rc"; sed 's/^/     /' "$work/driver-$n.out"; continue; fi
-    runs=$(ls "$prov/out" | grep -v '^parts$')
+    # the run directories (<as_of>-<digest>), not parts/, the register's files or latest
+    runs=$(ls "$prov/out" | grep -E '^[0-9]{4}-[0-9]{2}-[0-9]{2}-')
     if [ "$(echo "$runs" | wc -l)" -eq 1 ] && diff -r "$work/ref" "$prov/out/$runs" >"$work/diff-$n.out" 2>&1; then
         ok "N=$n ($nfiles extract files): merged run directory equals hedui run's, byte for byte ($(( $(date +%s) - t )) s)"
     else
