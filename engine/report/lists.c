@@ -466,10 +466,13 @@ int hd_compute_lists(hd_run_state *st, hd_error *err)
                     r->income_pc = j.income_per_capita_fen;
                 }
         }
-        qsort_r(st->recheck + st->recheck_first[c], st->nrecheck - st->recheck_first[c],
-              sizeof *st->recheck, cmp_recheck, st);
-        qsort_r(st->discovery + st->discovery_first[c], st->ndiscovery - st->discovery_first[c],
-              sizeof *st->discovery, cmp_discovery, st);
+        /* (a county without rows may have no array at all: qsort of NULL is undefined) */
+        if (st->nrecheck - st->recheck_first[c] > 1)
+            qsort_r(st->recheck + st->recheck_first[c], st->nrecheck - st->recheck_first[c],
+                    sizeof *st->recheck, cmp_recheck, st);
+        if (st->ndiscovery - st->discovery_first[c] > 1)
+            qsort_r(st->discovery + st->discovery_first[c], st->ndiscovery - st->discovery_first[c],
+                    sizeof *st->discovery, cmp_discovery, st);
     }
     st->recheck_first[nc] = st->nrecheck;
     st->discovery_first[nc] = st->ndiscovery;
