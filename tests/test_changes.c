@@ -68,6 +68,7 @@ static int run(const char *job, hd_run_result *r, hd_error *e)
     hd_run_opts o = {0};
     o.threads = 2;
     int rc = hd_run(job, &o, r, e);
+    hd_run_result_free(r);            /* the per-county counts are not used here */
     if (rc != HD_OK && rc != HD_EDAMAGED) fprintf(stderr, "hd_run %s: %s\n", job, e->message);
     return rc;
 }
@@ -381,6 +382,7 @@ static int night(const char *pv, const char *as_of, hd_run_result *r, hd_error *
     o.threads = 2;
     o.log = log_sink;
     int rc = hd_run(job, &o, r, e);
+    hd_run_result_free(r);            /* the per-county counts are not used here */
     if (rc != HD_OK) fprintf(stderr, "hd_run %s: %s\n", job, e->message);
     return rc;
 }

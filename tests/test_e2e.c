@@ -72,6 +72,7 @@ static int run(const char *job, int threads, int force, hd_run_result *r)
     logf_ = fopen(logpath, "a");
     hd_error e;
     int rc = hd_run(job, &o, r, &e);
+    hd_run_result_free(r);            /* the per-county counts are not used here */
     if (rc != HD_OK && rc != HD_EDAMAGED) fprintf(stderr, "hd_run: %s\n", e.message);
     fclose(logf_);
     logf_ = NULL;

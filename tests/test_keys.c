@@ -62,7 +62,9 @@ static int run(const char *job, hd_run_result *r, hd_error *e)
     o.log = log_sink;
     loglen = 0;
     logbuf[0] = 0;
-    return hd_run(job, &o, r, e);
+    int rc = hd_run(job, &o, r, e);
+    hd_run_result_free(r);            /* the per-county counts are not used here */
+    return rc;
 }
 
 /* A 120-household province with keys/pseudonym.key (master A), and the

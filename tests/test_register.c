@@ -78,6 +78,7 @@ static int run(const char *jobpath, hd_run_result *r, hd_error *e)
     hd_run_opts o = { 0 };
     o.threads = 2;
     int rc = hd_run(jobpath, &o, r, e);
+    hd_run_result_free(r);            /* the per-county counts are not used here */
     if (rc != HD_OK && rc != HD_EDAMAGED) fprintf(stderr, "hd_run: %s\n", e->message);
     return rc;
 }
