@@ -403,15 +403,17 @@ static void *hash_worker(void *arg)
     return NULL;
 }
 
-/* SHA-256 of every input not marked skip (in parallel). */
-static int hash_inputs(hd_run_state *st, hd_error *err)
+/* SHA-256 of every input not marked skip, on `threads` threads (0: the
+ * run's -j, else the cores); shared with the index builder (internal.h). */
+int hd_run_hash_inputs(hd_run_state *st, int threads, hd_error *err)
 {
     struct hash_pool hp;
     memset(&hp, 0, sizeof hp);
     hp.st = st;
     atomic_init(&hp.next, 0);
     pthread_mutex_init(&hp.mu, NULL);
-    int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int nt = threads > 0 ? threads
+           : st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     if (nt < 1) nt = 1;
     if (nt > 64) nt = 64;
     pthread_t th[64];
@@ -876,7 +878,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     }
     /* the register, read once, before the input digest that it enters */
     if (rc == HD_OK) rc = hd_reg_begin(&st, err);
-    if (rc == HD_OK) rc = hash_inputs(&st, err);
+    if (rc == HD_OK) rc = hd_run_hash_inputs(&st, 0, err);
     char set_digest[65] = "";
     if (rc == HD_OK && mode != MODE_RUN) rc = hd_part_set_digest(&st, set_digest, err);
     if (rc == HD_OK && mode == MODE_RUN) rc = digest_inputs(&st, err);

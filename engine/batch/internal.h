@@ -383,6 +383,12 @@ int hd_part_load_all(hd_run_state *st, const char *set_digest, int nparts, hd_er
 /* Writes manifest.json (and manifest.sig when a signing key is given)
  * listing every file under dir. *signed_out = 1 when signed. */
 int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err);
+/* batch.c: SHA-256 (and size) of every input of st not marked skip, on
+ * `threads` threads (0: the run's -j, else the cores); an extract that
+ * cannot be read gets the digest "unreadable" (its source is damaged when
+ * it is scanned). Used by the run and the index builder. */
+int hd_run_hash_inputs(hd_run_state *st, int threads, hd_error *err);
+
 /* damage.c — the damage rules of SPEC §4 and §7, shared by the run and the
  * index builder. hd_run_source_damage gives source s its first damage and
  * marks the run damaged; hd_run_previous_rows reads each source's rows of

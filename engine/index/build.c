@@ -521,29 +521,6 @@ static int add_input(hd_run_state *st, const char *path, int extract, hd_error *
     return HD_OK;
 }
 
-struct hash_pool { hd_run_state *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
-
-static void *hash_worker(void *arg)
-{
-    struct hash_pool *hp = arg;
-    for (;;) {
-        uint32_t i = atomic_fetch_add(&hp->next, 1);
-        if (i >= hp->st->ninputs) break;
-        hd_input *in = &hp->st->inputs[i];
-        hd_error e;
-        struct stat sb;
-        int rc = hd_sha256_file(in->path, in->sha256, &e);
-        if (rc == HD_OK && stat(in->path, &sb) == 0) in->bytes = (uint64_t)sb.st_size;
-        if (rc != HD_OK && in->extract) { snprintf(in->sha256, sizeof in->sha256, "unreadable"); rc = HD_OK; }
-        if (rc != HD_OK) {
-            pthread_mutex_lock(&hp->mu);
-            if (hp->rc == HD_OK) { hp->rc = rc; hp->err = e; }
-            pthread_mutex_unlock(&hp->mu);
-        }
-    }
-    return NULL;
-}
-
 static int nthreads(const hd_index_opts *o)
 {
     int nt = o && o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -558,20 +535,8 @@ static int nthreads(const hd_index_opts *o)
 static int hash_inputs(build *b, unsigned char digest[32], char hex[65], hd_error *err)
 {
     hd_run_state *st = &b->st;
-    struct hash_pool hp;
-    memset(&hp, 0, sizeof hp);
-    hp.st = st;
-    atomic_init(&hp.next, 0);
-    pthread_mutex_init(&hp.mu, NULL);
-    int nt = nthreads(b->opts);
-    pthread_t th[64];
-    int started = 0;
-    for (int i = 0; i < nt; i++)
-        if (pthread_create(&th[i], NULL, hash_worker, &hp) == 0) started++;
-    if (!started) hash_worker(&hp);
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-    pthread_mutex_destroy(&hp.mu);
-    if (hp.rc != HD_OK) { if (err) *err = hp.err; return hp.rc; }
+    int rc = hd_run_hash_inputs(st, nthreads(b->opts), err);
+    if (rc != HD_OK) return rc;
     hd_sha256 *h = hd_sha256_new(), *s = hd_sha256_new();
     if (!h || !s) { hd_sha256_final(h, digest); hd_sha256_final(s, digest); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
     for (uint32_t i = 0; i < st->ninputs; i++) {
