@@ -30,7 +30,6 @@
 #include "hedui/tools.h"
 #include "util/path.h"
 #include "util/strmap.h"
-#include "util/varint.h"
 
 static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -43,62 +42,6 @@ static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, cons
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     o->log(o->log_user, lv, event, msg);
-}
-
-/* ------------------------------------------------------------ judgements */
-
-_Static_assert(HD_FD__COUNT <= 16, "hd_judged.findings holds every finding");
-
-static uint8_t *jput(uint8_t *p, int64_t v) { return hd_varint_put(p, hd_zigzag(v)); }
-static int64_t jget(const uint8_t **pp) { return hd_unzigzag(hd_varint_get(pp)); }
-
-int hd_run_keep_judgement(hd_run_state *st, uint32_t h, const hd_judgement *j, hd_error *err)
-{
-    enum { MAX = 9 * 10 };             /* nine varints of at most 10 bytes */
-    if (st->capfigures - st->nfigures < MAX) {
-        size_t cap = st->capfigures ? st->capfigures * 2 : 65536;
-        uint8_t *p = realloc(st->figures, cap);
-        if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-        st->figures = p; st->capfigures = cap;
-    }
-    if (st->nfigures > UINT32_MAX)
-        return hd_fail(err, HD_ESOFTWARE, "too many households for the judgement store");
-    st->judg[h].findings = (uint16_t)j->findings;
-    st->judg[h].verdict = (uint8_t)j->verdict;
-    st->figures_at[h] = (uint32_t)st->nfigures;
-    uint8_t *p = st->figures + st->nfigures;
-    p = jput(p, j->standard_fen);
-    p = jput(p, j->household_income_fen);
-    p = jput(p, j->income_per_capita_fen);
-    p = jput(p, j->assets_fen);
-    p = jput(p, j->assets_per_capita_fen);
-    p = jput(p, j->homes);
-    p = jput(p, j->residential_area);
-    p = jput(p, j->vehicles);
-    p = jput(p, j->businesses);
-    st->nfigures = (size_t)(p - st->figures);
-    if (h + 1 == st->m->nhouseholds && st->nfigures < st->capfigures) {
-        /* the last one: give back the doubling's spare room */
-        uint8_t *q = realloc(st->figures, st->nfigures ? st->nfigures : 1);
-        if (q) { st->figures = q; st->capfigures = st->nfigures ? st->nfigures : 1; }
-    }
-    return HD_OK;
-}
-
-void hd_run_judgement(const hd_run_state *st, uint32_t h, hd_judgement *out)
-{
-    const uint8_t *p = st->figures + st->figures_at[h];
-    out->findings = st->judg[h].findings;
-    out->verdict = (hd_verdict)st->judg[h].verdict;
-    out->standard_fen = jget(&p);
-    out->household_income_fen = jget(&p);
-    out->income_per_capita_fen = jget(&p);
-    out->assets_fen = jget(&p);
-    out->assets_per_capita_fen = jget(&p);
-    out->homes = (int32_t)jget(&p);
-    out->residential_area = jget(&p);
-    out->vehicles = (int32_t)jget(&p);
-    out->businesses = (int32_t)jget(&p);
 }
 
 /* ------------------------------------------------------------ extracts */
@@ -603,9 +546,7 @@ static void free_state(hd_run_state *st)
     hd_strmap_free(st->tally.taken);
     for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
     free(st->inputs);
-    free(st->judg);
-    free(st->figures);
-    free(st->figures_at);
+    hd_judgements_free(&st->judgements);
     free(st->div);
     free(st->counties);
     free(st->order);
@@ -1021,9 +962,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
 
     /* rules */
     double t_rules = mono_s();
-    st.judg = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.judg);
-    st.figures_at = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.figures_at);
-    if (!st.judg || !st.figures_at) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    if ((rc = hd_judgements_init(&st.judgements, st.m->nhouseholds, err)) != HD_OK) goto out;
     for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
         hd_error jerr;
         hd_judgement jj, *j = &jj;
@@ -1035,7 +974,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         if (unjudged)
             logf_(opts, HD_LOG_WARN, "household_unjudged", "a household of county %s could not be judged (%s): set to REVIEW",
                   st.m->households[h].county_code, jerr.message);
-        if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
+        if ((rc = hd_judgements_keep(&st.judgements, h, j, err)) != HD_OK) goto out;
     }
     /* findings, strength and suppression (the register, SPEC §9) */
     if ((rc = hd_reg_judge(&st, err)) != HD_OK) goto out;
@@ -1112,9 +1051,9 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     res->households = st.m->nhouseholds;
     res->members = st.m->nmembers;
     for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
-        res->verdicts[st.judg[h].verdict]++;
+        res->verdicts[st.judgements.kept[h].verdict]++;
         for (int f = 0; f < HD_FD__COUNT; f++)
-            if (st.judg[h].findings & (1u << f)) res->reasons[f]++;
+            if (st.judgements.kept[h].findings & (1u << f)) res->reasons[f]++;
     }
     for (uint32_t i = 0; i < nres; i++) {
         hd_ledger *l = &st.results[i].ledger;

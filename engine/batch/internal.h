@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include "hedui/batch.h"
 #include "model/stored.h"
+#include "rules/judgements.h"
 #include "util/arena.h"
 
 typedef struct hd_qrow {          /* one quarantined row */
@@ -197,15 +198,6 @@ typedef struct hd_provider_keys {
     int map[2];                    /* token maps in the model, -1 none */
 } hd_provider_keys;
 
-/* What the writers keep of a household's judgement besides its figures:
- * 4 bytes instead of the 72 of an hd_judgement (docs/performance.md,
- * "Memory at province scale"). */
-typedef struct hd_judged {
-    uint16_t findings;             /* hd_judgement.findings */
-    uint8_t verdict;               /* hd_verdict */
-    uint8_t unused;
-} hd_judged;
-
 typedef struct hd_run_state {
     hd_job *job;
     hd_policy *policy;
@@ -228,13 +220,8 @@ typedef struct hd_run_state {
     hd_model *m;
     hd_file_result *results;       /* applicant files, then each source's files */
     uint32_t nresults;
-    hd_judged *judg;               /* per household: verdict and findings */
-    /* per household, the figures of its hd_judgement (standard, income,
-     * assets, homes, ...) as zigzag LEB128 varints, about 20 bytes instead
-     * of 64: household h's start at figures[figures_at[h]]; read with
-     * hd_run_judgement */
-    uint8_t *figures; size_t nfigures, capfigures;
-    uint32_t *figures_at;
+    hd_judgements judgements;      /* per household, its judgement
+                                      (rules/judgements.h) */
     int damaged;                   /* a source damaged: SOURCE_INCOMPLETE */
     int rejected_files;            /* applicant files rejected whole (exit 3) */
     uint32_t kinds_missing;        /* required kinds without a source (bits) */
@@ -266,13 +253,6 @@ typedef struct hd_run_state {
      * findings with their ids, suppression */
     struct hd_reg_state *reg;
 } hd_run_state;
-
-/* Keeps household h's judgement (h = the number of households kept so
- * far: call in household order). HD_ESOFTWARE on out of memory or beyond
- * 4 GiB of figures. */
-int hd_run_keep_judgement(hd_run_state *st, uint32_t h, const hd_judgement *j, hd_error *err);
-/* The judgement of household h, as kept, into *out. Reentrant. */
-void hd_run_judgement(const hd_run_state *st, uint32_t h, hd_judgement *out);
 
 /* Writes every output file of SPEC §5 except manifest.json/.sig into dir
  * (which exists), on up to opts->threads threads (one file or one county's

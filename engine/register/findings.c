@@ -331,7 +331,7 @@ static int verified_findings(hd_run_state *st, uint32_t h, const uint8_t *lead, 
         }
     }
     hd_judgement j;
-    hd_run_judgement(st, h, &j);
+    hd_judgements_get(&st->judgements, h, &j);
     if (!any) { *bits = j.findings; return HD_OK; }
     uint32_t **saved = calloc(hh->nmembers, sizeof *saved);
     uint32_t *savedn = calloc(hh->nmembers, sizeof *savedn);
@@ -400,7 +400,7 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
     for (uint32_t h = 0; rc == HD_OK && h < nh; h++) {
         r->first[h] = r->nf;
         hd_judgement j;
-        hd_run_judgement(st, h, &j);
+        hd_judgements_get(&st->judgements, h, &j);
         if (!j.findings) continue;
         hd_household *hh = &m->households[h];
         const hd_type_policy *tp = &st->policy->type[hh->assistance_type];
@@ -539,8 +539,8 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
         /* a damaged source or a lost row never lets a household be eligible */
         if ((counted & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) && verdict < HD_V_REVIEW)
             verdict = HD_V_REVIEW;
-        st->judg[h].findings = (uint16_t)counted;
-        st->judg[h].verdict = (uint8_t)verdict;
+        st->judgements.kept[h].findings = (uint16_t)counted;
+        st->judgements.kept[h].verdict = (uint8_t)verdict;
     }
     r->first[nh] = r->nf;
     if (r->nsup) qsort(r->sup, r->nsup, sizeof *r->sup, cmp_sup);
@@ -587,7 +587,7 @@ static const char *outcome_word(int o) { return o == HD_OUT_INELIGIBLE ? "inelig
 static void evidence_text(const hd_run_state *st, const hd_reg_finding *f, char *out, size_t cap)
 {
     hd_judgement j;
-    hd_run_judgement(st, f->household, &j);
+    hd_judgements_get(&st->judgements, f->household, &j);
     hd_record rec;
     out[0] = '\0';
     size_t used = 0;
@@ -654,7 +654,7 @@ void hd_reg_county_rows(const hd_run_state *st, uint32_t c, hd_reg_row_fn fn, vo
     for (int pass = 0; pass < 2; pass++)
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
             uint32_t h = st->order[p];
-            if (pass == 0 && st->judg[h].verdict == HD_V_ELIGIBLE) continue;
+            if (pass == 0 && st->judgements.kept[h].verdict == HD_V_ELIGIBLE) continue;
             for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
                 const hd_reg_finding *f = &r->f[i];
                 if (f->suppressed != pass) continue;
@@ -733,7 +733,7 @@ int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
         uint32_t h = st->order[p];
         const hd_household *hh = &st->m->households[h];
         hd_judgement j;
-        hd_run_judgement(st, h, &j);
+        hd_judgements_get(&st->judgements, h, &j);
         hd_report_findings_text(j.findings, 0, ";", codes, sizeof codes);
         hd_out_csv_str(o, hd_household_token_hex(hh, tok), 1);
         hd_out_csv_str(o, hh->county_code, 0);

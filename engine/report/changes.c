@@ -253,7 +253,7 @@ static void change_row(hd_out *o, const hd_run_state *st, const hd_change *c)
     hd_out_csv_str(o, hh->county_code, 1);
     hd_out_csv_str(o, hh->application_id, 0);
     hd_out_csv_str(o, hd_verdict_name((hd_verdict)c->verdict_before), 0);
-    hd_out_csv_str(o, hd_verdict_name(st->judg[c->household].verdict), 0);
+    hd_out_csv_str(o, hd_verdict_name(st->judgements.kept[c->household].verdict), 0);
     hd_out_csv_str(o, a, 0);
     hd_out_csv_str(o, g, 0);
     hd_out_csv_str(o, az, 0);
@@ -312,7 +312,7 @@ int hd_compute_changes(hd_run_state *st, hd_error *err)
         if (k == UINT32_MAX) continue;           /* new household: not a change */
         const struct prev_hh *b = &p.hh[k];
         hd_judgement jj, *j = &jj;
-        hd_run_judgement(st, h, j);
+        hd_judgements_get(&st->judgements, h, j);
         const hd_type_policy *tp = &st->policy->type[hd_judging_type(hh)];
         hd_change c = {0};
         c.household = h;

@@ -182,11 +182,11 @@ static int unread_text(void *user, const hd_file_result *r, const struct hd_unre
 uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_member *mb)
 {
     uint32_t bits = records_findings(st->m, mb);
-    if ((st->judg[h].findings & (1u << HD_FD_EVIDENCE_UNREADABLE)) && each_unread(st, mb, NULL, NULL))
+    if ((st->judgements.kept[h].findings & (1u << HD_FD_EVIDENCE_UNREADABLE)) && each_unread(st, mb, NULL, NULL))
         bits |= 1u << HD_FD_EVIDENCE_UNREADABLE;
-    if (mb->duplicate && (st->judg[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
+    if (mb->duplicate && (st->judgements.kept[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
         bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
-    if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
+    if (mb->rejected != HD_R_NONE && (st->judgements.kept[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
         bits |= 1u << HD_FD_APPLICANT_ROW_REJECTED;
     /* a finding suppressed by a county's outcome (the register, SPEC §9)
      * is shown apart in the evidence, not among the member's findings */

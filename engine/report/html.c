@@ -356,7 +356,7 @@ static void review_first_section(hd_out *o, const page *pg)
     if (!p) { hd_out_str(o, "<p>out of memory</p>\n"); return; }
     size_t n = 0;
     for (uint32_t i = 0; i < m->nhouseholds; i++) {
-        const hd_judged *j = &st->judg[st->order[i]];
+        const hd_judged *j = &st->judgements.kept[st->order[i]];
         if (j->verdict == HD_V_ELIGIBLE) continue;
         p[n].pos = i;
         p[n].verdict = (uint8_t)j->verdict;
@@ -375,7 +375,7 @@ static void review_first_section(hd_out *o, const page *pg)
                       "verdict</th><th>\xE5\x8E\x9F\xE5\x9B\xA0 reasons</th></tr></thead>\n<tbody>\n");
         for (size_t i = 0; i < show; i++) {
             uint32_t h = st->order[p[i].pos];
-            const hd_judged *j = &st->judg[h];
+            const hd_judged *j = &st->judgements.kept[h];
             char tok[65];
             hd_household_token_hex(&m->households[h], tok);
             hd_out_printf(o, "<tr data-first=\"%s\"><td class=\"n\">%zu</td><td class=\"mono\" title=\"%s\">%.16s\xE2\x80\xA6</td><td>",
@@ -415,7 +415,7 @@ static void counties_section(hd_out *o, const page *pg)
     for (uint32_t c = 0; c < nc; c++) {
         r[c].c = c;
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
-            r[c].v[st->judg[st->order[p]].verdict]++;
+            r[c].v[st->judgements.kept[st->order[p]].verdict]++;
             r[c].v[3]++;
         }
         if (r[c].v[3] > max) max = r[c].v[3];
@@ -475,7 +475,7 @@ static void reasons_section(hd_out *o, const page *pg)
     uint64_t count[HD_FD__COUNT] = {0}, max = 0;
     for (uint32_t h = 0; h < m->nhouseholds; h++)
         for (int f = 0; f < HD_FD__COUNT; f++)
-            if (st->judg[h].findings & (1u << f)) count[f]++;
+            if (st->judgements.kept[h].findings & (1u << f)) count[f]++;
     for (int f = 0; f < HD_FD__COUNT; f++) if (count[f] > max) max = count[f];
     hd_finding ord[HD_FD__COUNT];
     int n = sorted_findings((1u << HD_FD__COUNT) - 1, ord);
@@ -708,7 +708,7 @@ static void flagged_section(hd_out *o, const page *pg)
                   "<th>\xE5\x8E\x9F\xE5\x9B\xA0 reasons</th></tr></thead>\n<tbody>\n");
     for (uint32_t p = 0; p < m->nhouseholds; p++) {
         uint32_t h = st->order[p];
-        const hd_judged *j = &st->judg[h];
+        const hd_judged *j = &st->judgements.kept[h];
         if (j->verdict == HD_V_ELIGIBLE) continue;
         char tok[65];
         hd_household_token_hex(&m->households[h], tok);
@@ -745,7 +745,7 @@ static void changes_section(hd_out *o, const page *pg)
     uint64_t verdict_changed = 0, income = 0, assets = 0;
     for (uint32_t i = 0; i < st->nchanges; i++) {
         const hd_change *c = &st->changes[i];
-        if (c->verdict_before != (uint8_t)st->judg[c->household].verdict) verdict_changed++;
+        if (c->verdict_before != (uint8_t)st->judgements.kept[c->household].verdict) verdict_changed++;
         income += c->income_changed;
         assets += c->assets_changed;
     }
@@ -774,7 +774,7 @@ static void changes_section(hd_out *o, const page *pg)
         hd_out_str(o, "</td><td>");
         verdict_span(o, c->verdict_before <= HD_V_INELIGIBLE ? (hd_verdict)c->verdict_before : HD_V_REVIEW);
         hd_out_str(o, "</td><td>");
-        verdict_span(o, st->judg[c->household].verdict);
+        verdict_span(o, st->judgements.kept[c->household].verdict);
         hd_out_str(o, "</td><td>");
         findings_list(o, c->appeared);
         hd_out_str(o, "</td><td>");
@@ -916,7 +916,7 @@ int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
     if (rc) return rc;
     const hd_model *m = st->m;
     page pg = { .st = st };
-    for (uint32_t h = 0; h < m->nhouseholds; h++) pg.verdicts[st->judg[h].verdict]++;
+    for (uint32_t h = 0; h < m->nhouseholds; h++) pg.verdicts[st->judgements.kept[h].verdict]++;
     pg.flagged = pg.verdicts[HD_V_REVIEW] + pg.verdicts[HD_V_INELIGIBLE];
     header(o, &pg);
     hd_out_str(o, "<p class=\"note\">\xE7\x9B\xAE\xE5\xBD\x95 Contents:");

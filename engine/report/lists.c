@@ -423,7 +423,7 @@ int hd_compute_lists(hd_run_state *st, hd_error *err)
             uint32_t h = st->order[p];
             const hd_household *hh = &m->households[h];
             hd_judgement j;
-            hd_run_judgement(st, h, &j);
+            hd_judgements_get(&st->judgements, h, &j);
             if (hh->population == HD_POP_RECIPIENT && j.verdict != HD_V_ELIGIBLE)
                 for (int f = 0; f < HD_FD__COUNT; f++) {
                     if (!(j.findings & (1u << f))) continue;

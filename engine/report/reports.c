@@ -68,7 +68,7 @@ static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
-    hd_run_judgement(st, h, j);
+    hd_judgements_get(&st->judgements, h, j);
     char codes[1024], zh[2048];
     hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
     hd_report_findings_text(j->findings, 1, ";", zh, sizeof zh);
@@ -127,7 +127,7 @@ static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
-    hd_run_judgement(st, h, j);
+    hd_judgements_get(&st->judgements, h, j);
     char tok[65];
     hd_out_str(o, "{\"household\":");
     hd_out_json_str(o, hd_household_token_hex(hh, tok));
@@ -372,9 +372,9 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     hd_date_format(st->job->as_of, date);
     uint64_t verdicts[3] = {0}, reasons[HD_FD__COUNT] = {0};
     for (uint32_t h = 0; h < m->nhouseholds; h++) {
-        verdicts[st->judg[h].verdict]++;
+        verdicts[st->judgements.kept[h].verdict]++;
         for (int f = 0; f < HD_FD__COUNT; f++)
-            if (st->judg[h].findings & (1u << f)) reasons[f]++;
+            if (st->judgements.kept[h].findings & (1u << f)) reasons[f]++;
     }
     hd_out_str(o, "{\n  \"format\": \"hedui-summary/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
     hd_out_json_str(o, st->job->name);
@@ -418,7 +418,7 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     for (uint32_t c = 0; c < ncounties; c++) {
         uint64_t v[3] = {0}, hh = 0;
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
-            v[st->judg[st->order[p]].verdict]++;
+            v[st->judgements.kept[st->order[p]].verdict]++;
             hh++;
         }
         hd_out_str(o, c ? ",\n    " : "\n    ");

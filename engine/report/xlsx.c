@@ -239,7 +239,7 @@ static void household_row(sheet_t *s, const hd_run_state *st, uint32_t h)
     xw *x = s->x;
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
-    hd_run_judgement(st, h, j);
+    hd_judgements_get(&st->judgements, h, j);
     char codes[1024], zh[2048];
     hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
     hd_report_findings_text(j->findings, 1, "；\n", zh, sizeof zh);
@@ -348,7 +348,7 @@ static void change_row(sheet_t *s, const hd_run_state *st, const hd_change *ch)
 {
     xw *x = s->x;
     const hd_household *hh = &st->m->households[ch->household];
-    const hd_judged *j = &st->judg[ch->household];
+    const hd_judged *j = &st->judgements.kept[ch->household];
     char app[2048], gone[2048];
     hd_report_findings_text(ch->appeared, 1, "；\n", app, sizeof app);
     hd_report_findings_text(ch->gone, 1, "；\n", gone, sizeof gone);
