@@ -47,7 +47,7 @@ static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, cons
 /* ------------------------------------------------------------ extracts */
 
 struct scan_job {
-    hd_run_state *st;
+    hd_results *st;
     int source;
     hd_date as_of;
     int pos[HD_F__COUNT];          /* bound columns of the file */
@@ -157,7 +157,7 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
 }
 
 struct pool {
-    hd_run_state *st;
+    hd_results *st;
     _Atomic uint32_t next;
     const uint32_t *list;      /* the extract files' result indices */
     uint32_t count;
@@ -216,7 +216,7 @@ static void *progress_thread(void *arg)
 
 /* Scans the extract files results[list[0..count)) (all of a run's, or a
  * part's share) into their results. */
-static int scan_extracts(hd_run_state *st, const uint32_t *list, uint32_t count, int *source_of,
+static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, int *source_of,
                          hd_error *err)
 {
     struct pool p;
@@ -300,7 +300,7 @@ static int scan_extracts(hd_run_state *st, const uint32_t *list, uint32_t count,
 
 /* ------------------------------------------------------------ inputs */
 
-static int add_input(hd_run_state *st, const char *path, int extract, hd_error *err)
+static int add_input(hd_results *st, const char *path, int extract, hd_error *err)
 {
     for (uint32_t i = 0; i < st->ninputs; i++)
         if (!strcmp(st->inputs[i].path, path)) return HD_OK;
@@ -317,7 +317,7 @@ static int add_input(hd_run_state *st, const char *path, int extract, hd_error *
     return HD_OK;
 }
 
-struct hash_pool { hd_run_state *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
+struct hash_pool { hd_results *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
 
 static void *hash_worker(void *arg)
 {
@@ -348,7 +348,7 @@ static void *hash_worker(void *arg)
 
 /* SHA-256 of every input not marked skip, on `threads` threads (0: the
  * run's -j, else the cores); shared with the index builder (internal.h). */
-int hd_run_hash_inputs(hd_run_state *st, int threads, hd_error *err)
+int hd_run_hash_inputs(hd_results *st, int threads, hd_error *err)
 {
     struct hash_pool hp;
     memset(&hp, 0, sizeof hp);
@@ -372,7 +372,7 @@ int hd_run_hash_inputs(hd_run_state *st, int threads, hd_error *err)
 
 /* The input digest over the engine version, as_of, key id, policy digest
  * and each input's relative path and SHA-256, in order. */
-static int digest_inputs(hd_run_state *st, hd_error *err)
+static int digest_inputs(hd_results *st, hd_error *err)
 {
     hd_sha256 *h = hd_sha256_new();
     if (!h) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -402,7 +402,7 @@ static int digest_inputs(hd_run_state *st, hd_error *err)
 
 /* ------------------------------------------------------------ merge */
 
-static void merge_divisions(hd_run_state *st, const hd_file_result *r)
+static void merge_divisions(hd_results *st, const hd_file_result *r)
 {
     for (uint32_t i = 0; i < r->ndiv; i++) {
         uint32_t j = 0;
@@ -494,7 +494,7 @@ static void clear_stale_tmp(const char *outroot)
 /* Source s is tokenised: finds or adds its provider (SPEC §8 provider =
  * NAME) and builds the token maps of its keys, derived from the current
  * master and, during a rotation, from the previous one. */
-static int provider_maps(hd_run_state *st, int s, hd_error *err)
+static int provider_maps(hd_results *st, int s, hd_error *err)
 {
     const char *name = st->job->sources[s].provider;
     for (int p = 0; p < st->nproviders; p++)
@@ -529,7 +529,7 @@ static int provider_maps(hd_run_state *st, int s, hd_error *err)
 
 /* ------------------------------------------------------------ run */
 
-static void free_state(hd_run_state *st)
+static void free_state(hd_results *st)
 {
     if (st->src) {
         for (int i = 0; i < st->job->nsources; i++) {
@@ -578,7 +578,7 @@ static hd_date today(void)
 /* Applicants -> households and members, the join index (and the token
  * index when an extract is tokenised); an applicant file that cannot be
  * read to its end flags every household. */
-static int load_applicants(hd_run_state *st, hd_error *err)
+static int load_applicants(hd_results *st, hd_error *err)
 {
     const hd_job *job = st->job;
     st->m = hd_model_new();
@@ -628,7 +628,7 @@ enum { MODE_RUN = 0, MODE_PART, MODE_MERGE };
 static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int part, int nparts,
                    hd_run_result *res, hd_error *err)
 {
-    hd_run_state st;
+    hd_results st;
     memset(&st, 0, sizeof st);
     memset(res, 0, sizeof *res);
     st.opts = opts;
@@ -978,6 +978,12 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     }
     /* findings, strength and suppression (the register, SPEC §9) */
     if ((rc = hd_reg_judge(&st, err)) != HD_OK) goto out;
+    /* the rest of the finished run, before any file is written: the
+     * output order, the change report (the workbooks and report.html show
+     * it) and re-check and discovery (SPEC §10) */
+    if ((rc = hd_results_order(&st, err)) != HD_OK) goto out;
+    if ((rc = hd_compute_changes(&st, err)) != HD_OK) goto out;
+    if ((rc = hd_compute_lists(&st, err)) != HD_OK) goto out;
 
     /* outputs: a private temporary directory, renamed when complete */
     char tmp[4200];

@@ -63,7 +63,7 @@ static const struct part_field { const char *name; size_t off, size; int text; }
 
 /* ------------------------------------------------------------ assignment */
 
-void hd_part_assign(const hd_run_state *st, uint32_t first, uint32_t count, int nparts,
+void hd_part_assign(const hd_results *st, uint32_t first, uint32_t count, int nparts,
                     int *part_of)
 {
     if (nparts < 1) nparts = 1;
@@ -102,7 +102,7 @@ void hd_part_assign(const hd_run_state *st, uint32_t first, uint32_t count, int 
 
 /* ------------------------------------------------------------ digests */
 
-int hd_part_set_digest(const hd_run_state *st, char out[65], hd_error *err)
+int hd_part_set_digest(const hd_results *st, char out[65], hd_error *err)
 {
     hd_sha256 *h = hd_sha256_new();
     if (!h) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -152,14 +152,14 @@ static void layout_digest(char out[65])
     hd_hex(d, 32, out);
 }
 
-void hd_part_dir(const hd_run_state *st, const char *set_digest, char *out, size_t cap)
+void hd_part_dir(const hd_results *st, const char *set_digest, char *out, size_t cap)
 {
     char date[11];
     hd_date_format(st->job->as_of, date);
     snprintf(out, cap, "%s/parts/%s-%.12s", st->job->output, date, set_digest);
 }
 
-static const hd_input *input_of(const hd_run_state *st, const char *path)
+static const hd_input *input_of(const hd_results *st, const char *path)
 {
     for (uint32_t i = 0; i < st->ninputs; i++)
         if (!strcmp(st->inputs[i].path, path)) return &st->inputs[i];
@@ -180,7 +180,7 @@ static void put_u32(pw *w, uint32_t x) { put(w, &x, sizeof x); }
 static void put_u64(pw *w, uint64_t x) { put(w, &x, sizeof x); }
 static void put_str(pw *w, const char *s, size_t n) { put_u32(w, (uint32_t)n); put(w, s, n); }
 
-static void put_result(pw *w, const hd_run_state *st, uint32_t r)
+static void put_result(pw *w, const hd_results *st, uint32_t r)
 {
     const hd_file_result *res = &st->results[r];
     const hd_input *in = input_of(st, res->path);
@@ -238,7 +238,7 @@ static int write_sidecar(const char *path, const char *tmp, const char *text, hd
     return HD_OK;
 }
 
-int hd_part_write(hd_run_state *st, const char *set_digest, int k, int n, const uint32_t *list,
+int hd_part_write(hd_results *st, const char *set_digest, int k, int n, const uint32_t *list,
                   uint32_t count, char *path_out, size_t cap, hd_error *err)
 {
     char dir[4200], path[4400], tmp[4600], side[4500], stmp[4700], host[128] = "";
@@ -359,7 +359,7 @@ static int covered_here(const uint8_t *covered, uint32_t i) { return covered[i] 
 
 /* Reads the file results of part k of n into st; covered[r - first] is
  * set for every result it holds. */
-static int load_part(hd_run_state *st, const char *dir, const char *set_digest, int k, int n,
+static int load_part(hd_results *st, const char *dir, const char *set_digest, int k, int n,
                      uint8_t *covered, hd_error *err)
 {
     char path[4400], side[4500], name[64];
@@ -553,7 +553,7 @@ static int load_part(hd_run_state *st, const char *dir, const char *set_digest, 
     return rc;
 }
 
-int hd_part_load_all(hd_run_state *st, const char *set_digest, int nparts, hd_error *err)
+int hd_part_load_all(hd_results *st, const char *set_digest, int nparts, hd_error *err)
 {
     char dir[4200];
     hd_part_dir(st, set_digest, dir, sizeof dir);

@@ -11,18 +11,6 @@
 #include <zstd.h>
 #include "batch/internal.h"
 
-void hd_file_result_free(hd_file_result *r)
-{
-    if (!r) return;
-    free(r->q);
-    free(r->recs);
-    free(r->div);
-    free(r->unread);
-    hd_arena_free(r->arena);
-    hd_arena_free(r->rec_arena);
-    memset(r, 0, sizeof *r);
-}
-
 int hd_file_result_quarantine(hd_file_result *r, uint64_t line, hd_reason why, int field,
                               const char *raw, size_t raw_len)
 {

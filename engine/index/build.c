@@ -27,7 +27,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "batch/internal.h"
+#include "batch/stages.h"
+#include "report/report.h"
 #include "index/internal.h"
 #include "hedui/tools.h"
 #include "util/path.h"
@@ -91,7 +92,7 @@ typedef struct worker_state {
 } worker_state;
 
 struct build {
-    hd_run_state st;               /* job, policy, key, inputs: for the manifest */
+    hd_results st;               /* job, policy, key, inputs: for the manifest */
     hd_key ikey;
     const hd_index_opts *opts;
     char spilldir[4200];
@@ -501,13 +502,13 @@ static int write_meta(build *b, const char *dir, const char *digest_hex, const c
 /* The sources' damage exactly as the run decides it (batch/damage.c). */
 static void decide_damage(build *b)
 {
-    hd_run_state *st = &b->st;
+    hd_results *st = &b->st;
     hd_run_previous_rows(st);
     for (int s = 0; s < st->job->nsources; s++) hd_run_source_decide(st, s, b->res);
     hd_run_kinds_decide(st);
 }
 
-static int add_input(hd_run_state *st, const char *path, int extract, hd_error *err)
+static int add_input(hd_results *st, const char *path, int extract, hd_error *err)
 {
     hd_input *n = realloc(st->inputs, (st->ninputs + 1) * sizeof *n);
     if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -534,7 +535,7 @@ static int nthreads(const hd_index_opts *o)
  * applicants descriptor: relative path and SHA-256, in order). */
 static int hash_inputs(build *b, unsigned char digest[32], char hex[65], hd_error *err)
 {
-    hd_run_state *st = &b->st;
+    hd_results *st = &b->st;
     int rc = hd_run_hash_inputs(st, nthreads(b->opts), err);
     if (rc != HD_OK) return rc;
     hd_sha256 *h = hd_sha256_new(), *s = hd_sha256_new();
@@ -561,7 +562,7 @@ static int hash_inputs(build *b, unsigned char digest[32], char hex[65], hd_erro
 
 static void free_build(build *b)
 {
-    hd_run_state *st = &b->st;
+    hd_results *st = &b->st;
     if (st->src) {
         for (int i = 0; i < st->job->nsources; i++) {
             hd_descriptor_free(st->src[i].desc);
@@ -606,7 +607,7 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
     memset(res, 0, sizeof *res);
     pthread_mutex_init(&b->mu, NULL);
     b->opts = opts;
-    hd_run_state *st = &b->st;
+    hd_results *st = &b->st;
     hd_error_clear(err);
     umask(077);
     int rc;

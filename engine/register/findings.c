@@ -68,7 +68,7 @@ static enum level level_of(int code)
 
 /* ------------------------------------------------------------ begin */
 
-int hd_reg_begin(hd_run_state *st, hd_error *err)
+int hd_reg_begin(hd_results *st, hd_error *err)
 {
     hd_reg_state *r = calloc(1, sizeof *r);
     if (!r) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -79,7 +79,7 @@ int hd_reg_begin(hd_run_state *st, hd_error *err)
     return hd_register_snapshot_load(r->path, st->job->as_of, &r->snap, err);
 }
 
-void hd_reg_free(hd_run_state *st)
+void hd_reg_free(hd_results *st)
 {
     hd_reg_state *r = st->reg;
     if (!r) return;
@@ -115,7 +115,7 @@ static void keyed_hex(const hd_reg_state *r, const char *field, const char *s, s
 }
 
 /* SHA-256 (hex) of a record's canonical form (see the top). */
-static void record_digest(const hd_run_state *st, const hd_record *rec, char out[65])
+static void record_digest(const hd_results *st, const hd_record *rec, char out[65])
 {
     const hd_reg_state *r = st->reg;
     hd_sha256 *h = hd_sha256_new();
@@ -154,7 +154,7 @@ static void record_digest(const hd_run_state *st, const hd_record *rec, char out
 }
 
 /* The record's identity for its kind (docs/register.md "Record keys"). */
-static void record_key(const hd_run_state *st, const hd_record *rec, char *out, size_t cap)
+static void record_key(const hd_results *st, const hd_record *rec, char *out, size_t cap)
 {
     const hd_value *v = rec->v;
     char hex[65];
@@ -242,7 +242,7 @@ static int cmp_sup(const void *a, const void *b)
     return x->finding < y->finding ? -1 : x->finding > y->finding;
 }
 
-const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t record, int code)
+const hd_reg_finding *hd_reg_record_suppressed(const hd_results *st, uint32_t record, int code)
 {
     const hd_reg_state *r = st->reg;
     if (!r || !r->nsup) return NULL;
@@ -257,7 +257,7 @@ const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t 
     return NULL;
 }
 
-const hd_reg_finding *hd_reg_member_suppressed(const hd_run_state *st, uint32_t member, int code)
+const hd_reg_finding *hd_reg_member_suppressed(const hd_results *st, uint32_t member, int code)
 {
     const hd_reg_state *r = st->reg;
     if (!r || !r->first) return NULL;
@@ -277,7 +277,7 @@ void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap)
 }
 
 /* The figures a household-level check compared. */
-static int figures_line(const hd_run_state *st, uint32_t h, int code, const hd_judgement *j, char *out, size_t cap)
+static int figures_line(const hd_results *st, uint32_t h, int code, const hd_judgement *j, char *out, size_t cap)
 {
     const hd_household *hh = &st->m->households[h];
     switch (code) {
@@ -317,7 +317,7 @@ static int figures_line(const hd_run_state *st, uint32_t h, int code, const hd_j
  * sources (SPEC §9 "Strength"): judged again with them hidden, then once
  * more as it was, so that the records' evidence bits are what the real
  * judgement left. */
-static int verified_findings(hd_run_state *st, uint32_t h, const uint8_t *lead, uint32_t *bits, hd_error *err)
+static int verified_findings(const hd_results *st, uint32_t h, const uint8_t *lead, uint32_t *bits, hd_error *err)
 {
     hd_model *m = st->m;
     hd_household *hh = &m->households[h];
@@ -381,7 +381,7 @@ static int cmp_output_order(const void *a, const void *b)
     return c ? c : (x->h > y->h) - (x->h < y->h);
 }
 
-int hd_reg_judge(hd_run_state *st, hd_error *err)
+int hd_reg_judge(hd_results *st, hd_error *err)
 {
     hd_reg_state *r = st->reg;
     hd_model *m = st->m;
@@ -584,7 +584,7 @@ const char *const *hd_reg_county_header(void) { return county_header; }
 static const char *outcome_word(int o) { return o == HD_OUT_INELIGIBLE ? "ineligible" : o == HD_OUT_REVIEW ? "review" : "ignore"; }
 
 /* The evidence text of a finding (masked like members.csv). */
-static void evidence_text(const hd_run_state *st, const hd_reg_finding *f, char *out, size_t cap)
+static void evidence_text(const hd_results *st, const hd_reg_finding *f, char *out, size_t cap)
 {
     hd_judgement j;
     hd_judgements_get(&st->judgements, f->household, &j);
@@ -646,7 +646,7 @@ static void status_detail(const hd_reg_finding *f, char *out, size_t cap)
 
 /* Rows of county c in findings.csv order: the raised findings of the
  * households that are not ELIGIBLE, then every suppressed finding. */
-void hd_reg_county_rows(const hd_run_state *st, uint32_t c, hd_reg_row_fn fn, void *user)
+void hd_reg_county_rows(const hd_results *st, uint32_t c, hd_reg_row_fn fn, void *user)
 {
     const hd_reg_state *r = st->reg;
     uint32_t row = 0;
@@ -683,7 +683,7 @@ static void csv_row(void *user, uint32_t row, const char *const cells[13])
     hd_out_str(o, "\n");
 }
 
-int hd_reg_write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+int hd_reg_write_county(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *cd = hd_report_county_dir(st->counties[c]);
     int unk = !strcmp(cd, "unknown");
@@ -707,7 +707,7 @@ int hd_reg_write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error 
     return hd_out_close(o, err);
 }
 
-int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
+int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
 {
     const hd_reg_state *r = st->reg;
     char path[4400], date[11], run[64], tok[65], codes[1024];
@@ -810,7 +810,7 @@ int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
     return hd_out_close(o, err);
 }
 
-void hd_reg_summary_json(const hd_run_state *st, hd_out *o)
+void hd_reg_summary_json(const hd_results *st, hd_out *o)
 {
     const hd_reg_state *r = st->reg;
     const char *names[HD_FD__COUNT];

@@ -62,7 +62,7 @@ static uint32_t records_findings(const hd_model *m, const hd_member *mb)
 /* A short, clerk-readable description of a record, with the source, file
  * and line. Money in yuan. In Chinese (zh) the field names and the
  * canonical values are their Chinese labels (hd_field_value_label_zh). */
-void hd_report_evidence_lang(const hd_run_state *st, const hd_record *r, int zh, char *out, size_t cap)
+void hd_report_evidence_lang(const hd_results *st, const hd_record *r, int zh, char *out, size_t cap)
 {
     const hd_value *v = r->v;
     char a[64] = "", b[64] = "";
@@ -139,7 +139,7 @@ void hd_report_evidence_lang(const hd_run_state *st, const hd_record *r, int zh,
 #undef PERIOD
 }
 
-void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap)
+void hd_report_evidence(const hd_results *st, const hd_record *r, char *out, size_t cap)
 {
     hd_report_evidence_lang(st, r, 0, out, cap);
 }
@@ -147,7 +147,7 @@ void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, s
 /* Calls fn for each quarantined extract row whose ID is member mb's
  * (SPEC §7 EVIDENCE_UNREADABLE), in result (source, file) and line order;
  * only when its household carries the flag, so the scan is rare. */
-static int each_unread(const hd_run_state *st, const hd_member *mb,
+static int each_unread(const hd_results *st, const hd_member *mb,
                        int (*fn)(void *, const hd_file_result *, const struct hd_unread *), void *user)
 {
     const hd_model *m = st->m;
@@ -165,7 +165,7 @@ static int each_unread(const hd_run_state *st, const hd_member *mb,
     return n;
 }
 
-struct unread_ev { const hd_run_state *st; char *ev; size_t cap, used; };
+struct unread_ev { const hd_results *st; char *ev; size_t cap, used; };
 
 static int unread_text(void *user, const hd_file_result *r, const struct hd_unread *u)
 {
@@ -179,7 +179,7 @@ static int unread_text(void *user, const hd_file_result *r, const struct hd_unre
     return 0;
 }
 
-uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_member *mb)
+uint32_t hd_report_member_findings(const hd_results *st, uint32_t h, const hd_member *mb)
 {
     uint32_t bits = records_findings(st->m, mb);
     if ((st->judgements.kept[h].findings & (1u << HD_FD_EVIDENCE_UNREADABLE)) && each_unread(st, mb, NULL, NULL))
@@ -204,7 +204,7 @@ uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_
     return bits;
 }
 
-size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *mb, int zh, char *ev, size_t cap)
+size_t hd_report_member_evidence_lang(const hd_results *st, const hd_member *mb, int zh, char *ev, size_t cap)
 {
     const hd_model *m = st->m;
     size_t used = 0;
@@ -254,7 +254,7 @@ const char *hd_report_population_source(int population)
     return population == HD_POP_RECIPIENT ? "roster" : population == HD_POP_MONITORED ? "monitor" : "applicants";
 }
 
-size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap)
+size_t hd_report_member_evidence(const hd_results *st, const hd_member *mb, char *ev, size_t cap)
 {
     return hd_report_member_evidence_lang(st, mb, 0, ev, cap);
 }
@@ -272,7 +272,7 @@ void hd_report_id_masked(const hd_member *mb, char out[19])
     if (mb->rejected == HD_R_NONE || (mb->parsed & HD_MP_ID)) hd_id_mask(&mb->id, out);
 }
 
-void hd_report_row_status_zh(const hd_run_state *st, const hd_member *mb, char *out, size_t cap)
+void hd_report_row_status_zh(const hd_results *st, const hd_member *mb, char *out, size_t cap)
 {
     if (mb->rejected == HD_R_NONE) { snprintf(out, cap, "正常"); return; }
     int field = mb->rejected_field ? mb->rejected_field - 1 : -1;

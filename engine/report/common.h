@@ -8,7 +8,7 @@
 #define HEDUI_REPORT_COMMON_H
 #include <stddef.h>
 #include <stdint.h>
-#include "batch/internal.h"
+#include "report/report.h"
 
 /* The county code as a directory name when it is letters and digits (at
  * most 32), else "unknown" (docs/decisions.md). */
@@ -22,23 +22,23 @@ void hd_report_findings_text(uint32_t bits, int zh, const char *sep, char *out, 
 void hd_report_yuan(int64_t fen, char *out, size_t cap);
 /* One record as evidence: source, file:line, kind and its fields (money in
  * yuan, account masked to the last four). */
-void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap);
+void hd_report_evidence(const hd_results *st, const hd_record *r, char *out, size_t cap);
 /* The same in Chinese when zh (field names and canonical values as their
  * Chinese labels: "存款（来源 bank-a，data/bank.csv 第12行） 产品：活期 …"). */
-void hd_report_evidence_lang(const hd_run_state *st, const hd_record *r, int zh, char *out, size_t cap);
+void hd_report_evidence_lang(const hd_results *st, const hd_record *r, int zh, char *out, size_t cap);
 /* The findings of member mb of household h: those its records are evidence
  * of, DUPLICATE_APPLICATION for a duplicate, APPLICANT_ROW_REJECTED for a
  * rejected row (when the household has them). */
-uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_member *mb);
+uint32_t hd_report_member_findings(const hd_results *st, uint32_t h, const hd_member *mb);
 /* Every record of mb that supports a finding, as "CODES: evidence"
  * joined by " | "; returns the length written. */
-size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap);
+size_t hd_report_member_evidence(const hd_results *st, const hd_member *mb, char *ev, size_t cap);
 /* The name a population's files go by in summary.json and quarantine/
  * (the job key that gives them): "applicants", "roster", "monitor". */
 const char *hd_report_population_source(int population);
 /* The same in Chinese when zh: "LABEL、LABEL：evidence" joined by "；" and a
  * line break. */
-size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *mb, int zh, char *ev, size_t cap);
+size_t hd_report_member_evidence_lang(const hd_results *st, const hd_member *mb, int zh, char *ev, size_t cap);
 /* A member's relation (its Chinese label when zh); "" for a rejected row
  * whose relation cell did not map. */
 const char *hd_report_relation(const hd_member *mb, int zh);
@@ -47,5 +47,5 @@ const char *hd_report_relation(const hd_member *mb, int zh);
 void hd_report_id_masked(const hd_member *mb, char out[19]);
 /* A member row's status for a clerk: "正常", or "第N行：" and the Chinese
  * advice of `hedui check --lang zh` naming the column at fault. */
-void hd_report_row_status_zh(const hd_run_state *st, const hd_member *mb, char *out, size_t cap);
+void hd_report_row_status_zh(const hd_results *st, const hd_member *mb, char *out, size_t cap);
 #endif

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
@@ -230,14 +230,14 @@ static unsigned stack(hd_out *o, unsigned x, unsigned y, unsigned h, unsigned wi
 
 /* What every section gets: the run and the counts computed once. */
 typedef struct page {
-    const hd_run_state *st;
+    const hd_results *st;
     uint64_t verdicts[3];
     uint64_t flagged;
 } page;
 
 static void header(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     char date[11];
     hd_date_format(st->job->as_of, date);
@@ -309,7 +309,7 @@ static void header(hd_out *o, const page *pg)
 /* The run's identity: job, as_of, policy, digests (what an auditor cites). */
 static void run_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     char date[11];
     hd_date_format(st->job->as_of, date);
     hd_out_str(o, "<table class=\"kv\" id=\"run\">\n<tr><td>job</td><td id=\"job\">");
@@ -350,7 +350,7 @@ static int prio_cmp(const void *a, const void *b)
 
 static void review_first_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     prio *p = malloc(((size_t)pg->flagged + 1) * sizeof *p);
     if (!p) { hd_out_str(o, "<p>out of memory</p>\n"); return; }
@@ -407,7 +407,7 @@ static int county_cmp(const void *a, const void *b)
 
 static void counties_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     uint32_t nc = st->ncounties;
     county_row *r = calloc((size_t)nc + 1, sizeof *r);
     uint64_t max = 0;
@@ -470,7 +470,7 @@ static void counties_section(hd_out *o, const page *pg)
 
 static void reasons_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     uint64_t count[HD_FD__COUNT] = {0}, max = 0;
     for (uint32_t h = 0; h < m->nhouseholds; h++)
@@ -526,7 +526,7 @@ static void ledger_cell(hd_out *o, const char *file, const char *k, uint64_t v)
 
 static void ledger_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     hd_out_str(o, "<p class=\"note\">Per file: rows = ok + quarantined; "
                   "for extracts ok = matched + unmatched (a row is matched when its ID or token is an applicant member's). "
                   "Header, skipped, blank and trailer lines are counted apart. Quarantined rows are in "
@@ -628,7 +628,7 @@ static void ledger_section(hd_out *o, const page *pg)
 
 static void sources_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     int ns = st->job->nsources;
     hd_out_str(o, "<p class=\"note\">Match rate = matched rows / usable "
                   "(ok) rows of the source's files. Most rows of a full extract belong to people who did not apply, so a low "
@@ -690,7 +690,7 @@ static void sources_section(hd_out *o, const page *pg)
 
 static void flagged_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     uint64_t flagged = pg->flagged;
     hd_out_printf(o, "<p class=\"note\"><span id=\"flagged-total\">%"
@@ -740,7 +740,7 @@ static void findings_list(hd_out *o, uint32_t bits)
 
 static void changes_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     uint64_t verdict_changed = 0, income = 0, assets = 0;
     for (uint32_t i = 0; i < st->nchanges; i++) {
@@ -790,7 +790,7 @@ static void changes_section(hd_out *o, const page *pg)
  * discovery.csv carry application ids, which this page does not). */
 static void lists_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     hd_list_counts all;
     hd_list_counts_of(st, UINT32_MAX, &all);
     hd_out_printf(o, "<p class=\"note\">Households per population: "
@@ -839,7 +839,7 @@ static const char *const script =
 
 /* SPEC §7: every kind of evidence, checked or not (a required kind that is
  * not checked damaged the run: NO_SOURCE). */
-static int kind_checked(const hd_run_state *st, int k)
+static int kind_checked(const hd_results *st, int k)
 {
     for (int s = 0; s < st->job->nsources; s++)
         if (st->src[s].desc->kind == (hd_kind)k) return 1;
@@ -848,7 +848,7 @@ static int kind_checked(const hd_run_state *st, int k)
 
 static void kinds_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     for (int pass = 1; pass >= 0; pass--) {
         hd_out_str(o, pass ? "<p id=\"kinds\"><b>\xE5\xB7\xB2\xE6\xA0\xB8\xE5\xAF\xB9 Kinds checked:</b>"
                            : "<p id=\"kinds-not\"><b>\xE6\x9C\xAA\xE6\xA0\xB8\xE5\xAF\xB9 Not checked:</b>");
@@ -905,7 +905,7 @@ static const section sections[] = {
 };
 #define NSECTIONS ((int)(sizeof sections / sizeof *sections))
 
-int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
+int hd_write_html(const hd_results *st, const char *dir, hd_error *err)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/audit", dir);       /* this task may be the first in audit/ */

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "report/common.h"
 #include "register/reg_run.h"
 #include "report/out.h"
@@ -50,7 +50,7 @@ const char *hd_trigger_label_zh(int t)
 
 /* ------------------------------------------------------------ register */
 
-int hd_finding_known(const hd_run_state *st, uint32_t h, int f, hd_date *first_seen)
+int hd_finding_known(const hd_results *st, uint32_t h, int f, hd_date *first_seen)
 {
     /* SPEC §10: `known` when the register's snapshot (read once at the
      * start of the run, SPEC §9) holds the same finding id from an earlier
@@ -291,7 +291,7 @@ static int read_prev_matches(const char *dir, const struct tokmember *tm, size_t
 struct now_member { int32_t pen_period; uint8_t pen_active, dead; };
 
 /* This run's view of member i, by the same rules as the previous one. */
-static struct now_member now_member(const hd_run_state *st, uint32_t i)
+static struct now_member now_member(const hd_results *st, uint32_t i)
 {
     struct now_member x = { -1, 0, 0 };
     const hd_member *mb = &st->m->members[i];
@@ -316,7 +316,7 @@ static struct now_member now_member(const hd_run_state *st, uint32_t i)
 
 static int cmp_recheck(const void *a, const void *b, void *arg)
 {
-    const hd_run_state *sort_st = arg;
+    const hd_results *sort_st = arg;
     const hd_recheck_row *x = a, *y = b;
     if (x->known != y->known) return x->known - y->known;
     int c = strcmp(sort_st->m->households[x->household].application_id,
@@ -329,7 +329,7 @@ static int cmp_recheck(const void *a, const void *b, void *arg)
 
 static int cmp_discovery(const void *a, const void *b, void *arg)
 {
-    const hd_run_state *sort_st = arg;
+    const hd_results *sort_st = arg;
     const hd_discovery_row *x = a, *y = b;
     if (x->trigger != y->trigger) return x->trigger - y->trigger;
     if (x->income_pc != y->income_pc) return x->income_pc < y->income_pc ? -1 : 1;
@@ -339,7 +339,7 @@ static int cmp_discovery(const void *a, const void *b, void *arg)
     return x->household < y->household ? -1 : x->household > y->household;
 }
 
-static int has_population(const hd_run_state *st, int p) { return st->npop_files[p] > 0; }
+static int has_population(const hd_results *st, int p) { return st->npop_files[p] > 0; }
 
 static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 {
@@ -353,7 +353,7 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
     return 0;
 }
 
-int hd_compute_lists(hd_run_state *st, hd_error *err)
+int hd_compute_lists(hd_results *st, hd_error *err)
 {
     const hd_model *m = st->m;
     uint32_t nc = st->ncounties;
@@ -486,7 +486,7 @@ static const char *const recheck_header = "county_code,application_id,code,code_
 static const char *const discovery_header =
     "county_code,application_id,population,trigger,trigger_zh,income_per_capita_fen\n";
 
-static void recheck_rows(hd_out *o, const hd_run_state *st, uint32_t c)
+static void recheck_rows(hd_out *o, const hd_results *st, uint32_t c)
 {
     for (uint32_t i = st->recheck_first[c]; i < st->recheck_first[c + 1]; i++) {
         const hd_recheck_row *r = &st->recheck[i];
@@ -503,7 +503,7 @@ static void recheck_rows(hd_out *o, const hd_run_state *st, uint32_t c)
     }
 }
 
-static void discovery_rows(hd_out *o, const hd_run_state *st, uint32_t c)
+static void discovery_rows(hd_out *o, const hd_results *st, uint32_t c)
 {
     for (uint32_t i = st->discovery_first[c]; i < st->discovery_first[c + 1]; i++) {
         const hd_discovery_row *r = &st->discovery[i];
@@ -518,7 +518,7 @@ static void discovery_rows(hd_out *o, const hd_run_state *st, uint32_t c)
     }
 }
 
-static int write_one(hd_run_state *st, const char *dir, uint32_t c, int discovery, hd_error *err)
+static int write_one(const hd_results *st, const char *dir, uint32_t c, int discovery, hd_error *err)
 {
     const char *cd = hd_report_county_dir(st->counties[c]);
     int unk = !strcmp(cd, "unknown");
@@ -540,7 +540,7 @@ static int write_one(hd_run_state *st, const char *dir, uint32_t c, int discover
     return hd_out_close(o, err);
 }
 
-int hd_write_lists(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+int hd_write_lists(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *cd = hd_report_county_dir(st->counties[c]);
     if (!strcmp(cd, "unknown"))
@@ -575,7 +575,7 @@ static uint64_t distinct(const void *rows, uint32_t n, size_t stride)
     return k;
 }
 
-void hd_list_counts_of(const hd_run_state *st, uint32_t c, hd_list_counts *out)
+void hd_list_counts_of(const hd_results *st, uint32_t c, hd_list_counts *out)
 {
     memset(out, 0, sizeof *out);
     uint32_t c0 = c == UINT32_MAX ? 0 : c, c1 = c == UINT32_MAX ? st->ncounties : c + 1;

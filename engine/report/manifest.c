@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "report/out.h"
 #include "register/reg_run.h"
 
@@ -65,7 +65,7 @@ static void key_line(hd_out *o, const char *audience, const char *id, const char
     hd_out_str(o, "}");
 }
 
-static void keys_json(hd_out *o, const hd_run_state *st)
+static void keys_json(hd_out *o, const hd_results *st)
 {
     int first = 1;
     hd_out_str(o, ",\n  \"keys\": [");
@@ -89,7 +89,7 @@ static void keys_json(hd_out *o, const hd_run_state *st)
     hd_out_str(o, "\n  ]");
 }
 
-int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err)
+int hd_write_manifest(const hd_results *st, const char *dir, int *signed_out, hd_error *err)
 {
     *signed_out = 0;
     pthread_mutex_lock(&g_mu);

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
@@ -64,7 +64,7 @@ static const char *const mb_header =
     "county_code,application_id,member_no,id_number_masked,name,relation,row_status,"
     "findings,evidence\n";
 
-static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
+static void household_row(hd_out *o, const hd_results *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
@@ -94,7 +94,7 @@ static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_str(o, "\n");
 }
 
-static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
+static void member_rows(hd_out *o, const hd_results *st, uint32_t h)
 {
     const hd_model *m = st->m;
     const hd_household *hh = &m->households[h];
@@ -123,7 +123,7 @@ static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
 
 /* ---------------------------------------------------------------- audit */
 
-static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
+static void household_json(hd_out *o, const hd_results *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
@@ -174,7 +174,7 @@ static int is_digit_code(const char *s, size_t n)
 /* One matched record. Auditor files carry no free text from a record
  * (SPEC §8): a text field (company, institution, use, a region_code that
  * is not a code) is written as its text token under the text key (tk). */
-static void match_json(hd_out *o, const hd_run_state *st, hd_tokener *tk, const hd_record *r)
+static void match_json(hd_out *o, const hd_results *st, hd_tokener *tk, const hd_record *r)
 {
     const hd_model *m = st->m;
     const hd_member *mb = &m->members[r->member];
@@ -243,7 +243,7 @@ static void match_json(hd_out *o, const hd_run_state *st, hd_tokener *tk, const 
 
 /* ---------------------------------------------------------------- quarantine */
 
-static void quarantine_rows(hd_out *o, const hd_run_state *st, const hd_file_result *r)
+static void quarantine_rows(hd_out *o, const hd_results *st, const hd_file_result *r)
 {
     const char *file = hd_path_rel(r->path, st->job->dir);
     const hd_descriptor *d = r->source < 0 ? st->pop_desc[r->population] : st->src[r->source].desc;
@@ -323,7 +323,7 @@ static void totals_add(ledger_totals *t, const hd_file_result *r)
     }
 }
 
-static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result *r, int applicants)
+static void ledger_json(hd_out *o, const hd_results *st, const hd_file_result *r, int applicants)
 {
     const hd_ledger *l = &r->ledger;
     hd_out_str(o, "    {\"path\": ");
@@ -359,7 +359,7 @@ static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result 
     hd_out_printf(o, ", \"bytes\": %" PRIu64 ", \"bytes_decoded\": %" PRIu64 "}", r->bytes_in, r->bytes_out);
 }
 
-static int write_summary(hd_run_state *st, const char *dir, char **counties, uint32_t ncounties,
+static int write_summary(const hd_results *st, const char *dir, char **counties, uint32_t ncounties,
                          hd_error *err)
 {
     char path[4400];
@@ -542,49 +542,6 @@ static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
     return open_in_z(o, dir, rel, 0, err);
 }
 
-/* Sorts counties and households into output order (see hd_run_state). */
-static int output_order(hd_run_state *st, hd_error *err)
-{
-    const hd_model *m = st->m;
-    char **counties = malloc(((size_t)m->nhouseholds + 1) * sizeof *counties);
-    uint32_t *order = malloc(((size_t)m->nhouseholds + 1) * sizeof *order);
-    uint32_t *rank = malloc(((size_t)m->nhouseholds + 1) * sizeof *rank);
-    uint32_t *start = NULL;
-    if (!counties || !order || !rank) goto oom;
-    uint32_t nc = 0;
-    for (uint32_t h = 0; h < m->nhouseholds; h++) counties[nc++] = (char *)m->households[h].county_code;
-    qsort(counties, nc, sizeof *counties, hd_report_cmp_str);
-    uint32_t u = 0;
-    for (uint32_t i = 0; i < nc; i++)
-        if (u == 0 || strcmp(counties[u - 1], counties[i])) counties[u++] = counties[i];
-    nc = u;
-    start = calloc(nc + 2, sizeof *start);
-    if (!start) goto oom;
-    /* counting sort by county rank keeps household order within a county */
-    for (uint32_t h = 0; h < m->nhouseholds; h++) {
-        const char *key = m->households[h].county_code;
-        char **hit = bsearch(&key, counties, nc, sizeof *counties, hd_report_cmp_str);
-        rank[h] = (uint32_t)(hit - counties);
-        start[rank[h] + 1]++;
-    }
-    for (uint32_t c = 0; c < nc; c++) start[c + 1] += start[c];
-    uint32_t *fill = rank;              /* reuse: rank[h] -> position */
-    uint32_t *cursor = malloc((nc + 1) * sizeof *cursor);
-    if (!cursor) goto oom;
-    memcpy(cursor, start, (nc + 1) * sizeof *cursor);
-    for (uint32_t h = 0; h < m->nhouseholds; h++) order[cursor[fill[h]]++] = h;
-    free(cursor);
-    free(rank);
-    st->counties = counties;
-    st->ncounties = nc;
-    st->order = order;
-    st->county_first = start;
-    return HD_OK;
-oom:
-    free(counties); free(order); free(rank); free(start);
-    return hd_fail(err, HD_ESOFTWARE, "out of memory");
-}
-
 /* ---------------------------------------------------------------- tasks
  *
  * Every output file (or, per county, every county's file of one kind) is a
@@ -618,13 +575,13 @@ typedef struct task {
 
 #define UNKNOWN_GROUP UINT32_MAX
 
-static int is_unknown(const hd_run_state *st, uint32_t c)
+static int is_unknown(const hd_results *st, uint32_t c)
 {
     return !strcmp(hd_report_county_dir(st->counties[c]), "unknown");
 }
 
 /* county/<code>/households.csv and members.csv of county c. */
-static int county_csv(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+static int county_csv(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     char rel[256];
     hd_out *ho = NULL, *mo = NULL;
@@ -645,7 +602,7 @@ static int county_csv(hd_run_state *st, const char *dir, uint32_t c, hd_error *e
     return rc ? rc : rc2;
 }
 
-static int households_jsonl(hd_run_state *st, const char *dir, hd_error *err)
+static int households_jsonl(const hd_results *st, const char *dir, hd_error *err)
 {
     hd_out *o;
     int rc = open_in(&o, dir, "audit/households.jsonl", err);
@@ -656,7 +613,7 @@ static int households_jsonl(hd_run_state *st, const char *dir, hd_error *err)
 
 /* audit/matches.jsonl, or audit/matches.jsonl.zst ([job]
  * matches_compression = zstd): the same lines, one zstd frame. */
-static int matches_jsonl(hd_run_state *st, const char *dir, hd_error *err)
+static int matches_jsonl(const hd_results *st, const char *dir, hd_error *err)
 {
     hd_out *o;
     int z = st->job->matches_zstd;
@@ -683,7 +640,7 @@ static int cmp_rejected(const void *a, const void *b)
 /* SPEC §7: county/<code>/rejected_files.csv for each county with an
  * applicant file rejected whole (file, reason, message in Chinese and
  * English, what to do), counties in code order, files in path order. */
-static int rejected_files(hd_run_state *st, const char *dir, hd_error *err)
+static int rejected_files(const hd_results *st, const char *dir, hd_error *err)
 {
     const hd_file_result **rf = calloc((size_t)st->napp_files + 1, sizeof *rf);
     if (!rf) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -720,7 +677,7 @@ static int rejected_files(hd_run_state *st, const char *dir, hd_error *err)
 
 /* quarantine/applicants.csv, then quarantine/<source>.csv of each source;
  * and the counties' rejected_files.csv. */
-static int quarantine_all(hd_run_state *st, const char *dir, hd_error *err)
+static int quarantine_all(const hd_results *st, const char *dir, hd_error *err)
 {
     int rrc = rejected_files(st, dir, err);
     if (rrc != HD_OK) return rrc;
@@ -752,7 +709,7 @@ static int quarantine_all(hd_run_state *st, const char *dir, hd_error *err)
     return rc;
 }
 
-static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, uint32_t c, hd_error *err)
+static int county_task(const hd_results *st, const char *dir, enum task_kind kind, uint32_t c, hd_error *err)
 {
     switch (kind) {
     case T_COUNTY_CSV: return county_csv(st, dir, c, err);
@@ -764,7 +721,7 @@ static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, u
     }
 }
 
-static int run_task(hd_run_state *st, const char *dir, task *t)
+static int run_task(const hd_results *st, const char *dir, task *t)
 {
     switch (t->kind) {
     case T_HOUSEHOLDS_JSONL: return households_jsonl(st, dir, &t->err);
@@ -785,7 +742,7 @@ static int run_task(hd_run_state *st, const char *dir, task *t)
 }
 
 typedef struct pool {
-    hd_run_state *st;
+    const hd_results *st;
     const char *dir;
     task *t;
     const uint32_t *sched;        /* task indices in the order they are started */
@@ -821,18 +778,9 @@ static int cmp_sched(const void *a, const void *b, void *arg)
     return x < y ? -1 : x > y;
 }
 
-int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
+int hd_write_reports(const hd_results *st, const char *dir, hd_error *err)
 {
-    int rc = output_order(st, err);
-    if (rc) return rc;
-    /* the change report is read before any file is written: the workbooks
-     * and report.html show it */
-    rc = hd_compute_changes(st, err);
-    if (rc) return rc;
-    /* re-check and discovery (SPEC §10), shown by the workbooks, the
-     * summary and report.html */
-    rc = hd_compute_lists(st, err);
-    if (rc) return rc;
+    int rc;
     const hd_model *m = st->m;
     uint32_t nc = st->ncounties;
     task *t = calloc((size_t)nc * 5 + 8, sizeof *t);
