@@ -7,6 +7,7 @@
  * 70 internal, 74 I/O, 75 output locked, 78 configuration.
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,10 @@ int main(int argc, char **argv)
 static int hedui_main(int argc, char **argv)
 {
     g_cli.argv0 = argv[0];
+    /* OpenBSD's habit: whatever the library or a library under it creates
+     * is the operator's only (outputs, the register, the index, keys);
+     * set here, once, not by the library, which is reentrant */
+    umask(077);
     /* a file-size limit (ulimit -f) must be a write error (EFBIG, exit 74)
      * with a message, not a silent death; a closed pipe likewise (EPIPE) */
     signal(SIGXFSZ, SIG_IGN);
