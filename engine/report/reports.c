@@ -359,23 +359,14 @@ static void ledger_json(hd_out *o, const hd_results *st, const hd_file_result *r
     hd_out_printf(o, ", \"bytes\": %" PRIu64 ", \"bytes_decoded\": %" PRIu64 "}", r->bytes_in, r->bytes_out);
 }
 
-static int write_summary(const hd_results *st, const char *dir, char **counties, uint32_t ncounties,
-                         hd_error *err)
+/* summary.json: the run's identity and verdict counts. */
+static void summary_head(hd_out *o, const hd_results *st)
 {
-    char path[4400];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    hd_out *o;
-    int rc = hd_out_open(&o, path, err);
-    if (rc) return rc;
     const hd_model *m = st->m;
     char date[11];
     hd_date_format(st->job->as_of, date);
-    uint64_t verdicts[3] = {0}, reasons[HD_FD__COUNT] = {0};
-    for (uint32_t h = 0; h < m->nhouseholds; h++) {
-        verdicts[st->judgements.kept[h].verdict]++;
-        for (int f = 0; f < HD_FD__COUNT; f++)
-            if (st->judgements.kept[h].findings & (1u << f)) reasons[f]++;
-    }
+    uint64_t verdicts[3] = {0};
+    for (uint32_t h = 0; h < m->nhouseholds; h++) verdicts[st->judgements.kept[h].verdict]++;
     hd_out_str(o, "{\n  \"format\": \"hedui-summary/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
     hd_out_json_str(o, st->job->name);
     hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
@@ -386,7 +377,11 @@ static int write_summary(const hd_results *st, const char *dir, char **counties,
                   st->damaged ? "true" : "false", m->nhouseholds, m->nmembers);
     hd_out_printf(o, "  \"verdicts\": {\"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64 ", \"INELIGIBLE\": %" PRIu64 "},\n",
                   verdicts[0], verdicts[1], verdicts[2]);
-    /* populations and lists (SPEC §10) */
+}
+
+/* summary.json: populations and lists (SPEC §10). */
+static void summary_lists(hd_out *o, const hd_results *st)
+{
     hd_list_counts lc;
     hd_list_counts_of(st, UINT32_MAX, &lc);
     hd_out_str(o, "  \"populations\": {");
@@ -404,7 +399,15 @@ static int write_summary(const hd_results *st, const char *dir, char **counties,
     for (int t = 0; t < HD_TRIG__COUNT; t++)
         hd_out_printf(o, ", \"%s\": %" PRIu64, hd_trigger_name(t), lc.triggers[t]);
     hd_out_str(o, "},\n");
-    /* reasons sorted by code */
+}
+
+/* summary.json: the households of every finding, sorted by code. */
+static void summary_reasons(hd_out *o, const hd_results *st)
+{
+    uint64_t reasons[HD_FD__COUNT] = {0};
+    for (uint32_t h = 0; h < st->m->nhouseholds; h++)
+        for (int f = 0; f < HD_FD__COUNT; f++)
+            if (st->judgements.kept[h].findings & (1u << f)) reasons[f]++;
     const char *names[HD_FD__COUNT];
     int n = 0;
     for (int f = 0; f < HD_FD__COUNT; f++) names[n++] = hd_finding_name((hd_finding)f);
@@ -413,7 +416,11 @@ static int write_summary(const hd_results *st, const char *dir, char **counties,
     for (int i = 0; i < n; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i], reasons[hd_finding_parse(names[i])]);
     hd_out_str(o, "},\n");
-    hd_reg_summary_json(st, o);
+}
+
+/* summary.json: per county, verdicts, populations and lists. */
+static void summary_counties(hd_out *o, const hd_results *st, char **counties, uint32_t ncounties)
+{
     hd_out_str(o, "  \"counties\": {");
     for (uint32_t c = 0; c < ncounties; c++) {
         uint64_t v[3] = {0}, hh = 0;
@@ -433,46 +440,61 @@ static int write_summary(const hd_results *st, const char *dir, char **counties,
                       cc.households[HD_POP_MONITORED], cc.recheck_households, cc.discovery_households);
     }
     hd_out_str(o, ncounties ? "\n  },\n" : "},\n");
-    hd_out_str(o, "  \"sources\": [");
-    for (int s = 0; s < st->job->nsources; s++) {
-        const hd_source_state *ss = &st->src[s];
-        uint64_t rows = 0, matched = 0;
-        for (int f = 0; f < ss->nfiles; f++) {
-            rows += st->results[ss->first_result + (uint32_t)f].ledger.rows;
-            matched += st->results[ss->first_result + (uint32_t)f].ledger.rows_matched;
-        }
-        hd_out_str(o, s ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        hd_out_json_str(o, st->job->sources[s].name);
-        hd_out_str(o, ", \"kind\": ");
-        hd_out_json_str(o, hd_kind_name(ss->desc->kind));
-        hd_out_printf(o, ", \"files\": %d, \"rows\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"damaged\": %s, \"damage\": ",
-                      ss->nfiles, rows, matched, ss->damage != HD_R_NONE ? "true" : "false");
-        if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
-        else hd_out_json_str(o, hd_reason_name(ss->damage));
-        hd_out_str(o, ", \"damage_message\": ");
-        if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
-        else hd_out_json_str(o, hd_path_rel(ss->damage_msg, st->job->dir));
-        if (ss->provider >= 0) {
-            /* a tokenised source (SPEC §8): its provider and its matched
-             * rows per provider key id (current master's, previous's) */
-            const hd_provider_keys *pk = &st->providers[ss->provider];
-            uint64_t by[2] = {0, 0};
-            for (int f = 0; f < ss->nfiles; f++)
-                for (int k = 0; k < 2; k++) by[k] += st->results[ss->first_result + (uint32_t)f].matched_by_key[k];
-            hd_out_str(o, ", \"provider\": ");
-            hd_out_json_str(o, pk->name);
-            hd_out_str(o, ", \"rows_matched_by_key\": {");
-            for (int k = 0; k < 2 && pk->id[k][0]; k++) {
-                if (k) hd_out_str(o, ", ");
-                hd_out_json_str(o, pk->id[k]);
-                hd_out_printf(o, ": %" PRIu64, by[k]);
-            }
-            hd_out_str(o, "}");
+}
+
+/* summary.json: source s, its files, rows, damage and provider. */
+static void summary_source(hd_out *o, const hd_results *st, int s)
+{
+    const hd_source_state *ss = &st->src[s];
+    uint64_t rows = 0, matched = 0;
+    for (int f = 0; f < ss->nfiles; f++) {
+        rows += st->results[ss->first_result + (uint32_t)f].ledger.rows;
+        matched += st->results[ss->first_result + (uint32_t)f].ledger.rows_matched;
+    }
+    hd_out_str(o, s ? ",\n    {\"name\": " : "\n    {\"name\": ");
+    hd_out_json_str(o, st->job->sources[s].name);
+    hd_out_str(o, ", \"kind\": ");
+    hd_out_json_str(o, hd_kind_name(ss->desc->kind));
+    hd_out_printf(o, ", \"files\": %d, \"rows\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"damaged\": %s, \"damage\": ",
+                  ss->nfiles, rows, matched, ss->damage != HD_R_NONE ? "true" : "false");
+    if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
+    else hd_out_json_str(o, hd_reason_name(ss->damage));
+    hd_out_str(o, ", \"damage_message\": ");
+    if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
+    else hd_out_json_str(o, hd_path_rel(ss->damage_msg, st->job->dir));
+    if (ss->provider >= 0) {
+        /* a tokenised source (SPEC §8): its provider and its matched
+         * rows per provider key id (current master's, previous's) */
+        const hd_provider_keys *pk = &st->providers[ss->provider];
+        uint64_t by[2] = {0, 0};
+        for (int f = 0; f < ss->nfiles; f++)
+            for (int k = 0; k < 2; k++) by[k] += st->results[ss->first_result + (uint32_t)f].matched_by_key[k];
+        hd_out_str(o, ", \"provider\": ");
+        hd_out_json_str(o, pk->name);
+        hd_out_str(o, ", \"rows_matched_by_key\": {");
+        for (int k = 0; k < 2 && pk->id[k][0]; k++) {
+            if (k) hd_out_str(o, ", ");
+            hd_out_json_str(o, pk->id[k]);
+            hd_out_printf(o, ": %" PRIu64, by[k]);
         }
         hd_out_str(o, "}");
     }
+    hd_out_str(o, "}");
+}
+
+/* summary.json: every source. */
+static void summary_sources(hd_out *o, const hd_results *st)
+{
+    hd_out_str(o, "  \"sources\": [");
+    for (int s = 0; s < st->job->nsources; s++) {
+        summary_source(o, st, s);
+    }
     hd_out_str(o, st->job->nsources ? "\n  ],\n" : "],\n");
-    /* SPEC §7: every extract kind, checked or not */
+}
+
+/* summary.json: every extract kind, checked or not (SPEC §7). */
+static void summary_kinds(hd_out *o, const hd_results *st)
+{
     hd_out_str(o, "  \"kinds\": {");
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
         uint64_t files = 0, rows = 0, matched = 0;
@@ -500,6 +522,11 @@ static int write_summary(const hd_results *st, const char *dir, char **counties,
                       missing ? "\"NO_SOURCE\"" : "null");
     }
     hd_out_str(o, "\n  },\n");
+}
+
+/* summary.json: every file's ledger, the totals, unknown division codes. */
+static void summary_files(hd_out *o, const hd_results *st)
+{
     hd_out_str(o, "  \"files\": [\n");
     ledger_totals t;
     memset(&t, 0, sizeof t);
@@ -520,6 +547,24 @@ static int write_summary(const hd_results *st, const char *dir, char **counties,
     for (uint32_t i = 0; i < st->ndiv; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", st->div[i].code, st->div[i].n);
     hd_out_str(o, "}\n}\n");
+}
+
+static int write_summary(const hd_results *st, const char *dir, char **counties, uint32_t ncounties,
+                         hd_error *err)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    hd_out *o;
+    int rc = hd_out_open(&o, path, err);
+    if (rc) return rc;
+    summary_head(o, st);
+    summary_lists(o, st);
+    summary_reasons(o, st);
+    hd_reg_summary_json(st, o);
+    summary_counties(o, st, counties, ncounties);
+    summary_sources(o, st);
+    summary_kinds(o, st);
+    summary_files(o, st);
     return hd_out_close(o, err);
 }
 
