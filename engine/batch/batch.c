@@ -487,7 +487,7 @@ static void free_state(hd_results *st)
         }
         free(st->src);
     }
-    for (uint32_t i = 0; i < st->nresults; i++) hd_file_result_free(&st->results[i]);
+    for (uint32_t i = 0; st->results && i < st->nresults; i++) hd_file_result_free(&st->results[i]);
     free(st->results);
     hd_path_list_free(st->app_files, st->napp_files);
     hd_descriptor_free(st->app_desc);
