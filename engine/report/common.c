@@ -289,3 +289,15 @@ void hd_report_row_status_zh(const hd_results *st, const hd_member *mb, char *ou
     if (mb->line != UINT32_MAX) snprintf(out, cap, "第%" PRIu32 "行：%s", mb->line, advice);
     else snprintf(out, cap, "%s", advice);
 }
+
+void hd_report_head_json(hd_out *o, const hd_results *st, const char *format)
+{
+    char date[11];
+    hd_date_format(st->job->as_of, date);
+    hd_out_printf(o, "{\n  \"format\": \"%s\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ", format);
+    hd_out_json_str(o, st->job->name);
+    hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
+    hd_out_json_str(o, st->policy->name);
+    hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
+    hd_out_json_str(o, st->key.id);
+}

@@ -8,6 +8,7 @@
 #define HEDUI_REPORT_COMMON_H
 #include <stddef.h>
 #include <stdint.h>
+#include "report/out.h"
 #include "report/report.h"
 
 /* The county code as a directory name when it is letters and digits (at
@@ -15,6 +16,10 @@
 const char *hd_report_county_dir(const char *code);
 /* strcmp over two (const char *) array elements, for qsort/bsearch. */
 int hd_report_cmp_str(const void *a, const void *b);
+/* The head both manifest.json and summary.json begin with: `{`, the
+ * format, the engine, the job, as_of, the input digest, the policy, its
+ * digest and `"key_id": "ID"` (no comma after it). */
+void hd_report_head_json(hd_out *o, const hd_results *st, const char *format);
 /* Finding codes of a bit set sorted by code name (their Chinese labels in
  * that order when zh), joined by sep, into out (cap bytes, NUL-ended). */
 void hd_report_findings_text(uint32_t bits, int zh, const char *sep, char *out, size_t cap);

@@ -87,8 +87,9 @@ static int sorted_findings(uint32_t bits, hd_finding out[HD_FD__COUNT])
 }
 
 /* Reasons as their Chinese labels (the one table, hd_finding_label_zh),
- * the code in the title and a data- attribute for machines. */
-static void reasons_cell(hd_out *o, uint32_t bits)
+ * the code in the title and, with data_code, a data- attribute for
+ * machines; an em dash for none. */
+static void findings_spans(hd_out *o, uint32_t bits, int data_code)
 {
     hd_finding f[HD_FD__COUNT];
     int n = sorted_findings(bits, f);
@@ -96,13 +97,17 @@ static void reasons_cell(hd_out *o, uint32_t bits)
     for (int i = 0; i < n; i++) {
         hd_out_str(o, i ? " <span class=\"r\" title=\"" : "<span class=\"r\" title=\"");
         esc(o, hd_finding_name(f[i]));
-        hd_out_str(o, "\" data-code=\"");
-        esc(o, hd_finding_name(f[i]));
+        if (data_code) {
+            hd_out_str(o, "\" data-code=\"");
+            esc(o, hd_finding_name(f[i]));
+        }
         hd_out_str(o, "\">");
         esc(o, hd_finding_label_zh(f[i]));
         hd_out_str(o, "</span>");
     }
 }
+
+static void reasons_cell(hd_out *o, uint32_t bits) { findings_spans(o, bits, 1); }
 
 /* A county as "名称 code" (data/admin-codes, the generated division table);
  * the code alone when the table does not know it. */
@@ -724,19 +729,7 @@ static void flagged_section(hd_out *o, const page *pg)
     hd_out_str(o, "</tbody>\n</table>\n");
 }
 
-static void findings_list(hd_out *o, uint32_t bits)
-{
-    hd_finding f[HD_FD__COUNT];
-    int n = sorted_findings(bits, f);
-    if (!n) { hd_out_str(o, "\xE2\x80\x94"); return; }
-    for (int i = 0; i < n; i++) {
-        hd_out_str(o, i ? " <span class=\"r\" title=\"" : "<span class=\"r\" title=\"");
-        esc(o, hd_finding_name(f[i]));
-        hd_out_str(o, "\">");
-        esc(o, hd_finding_label_zh(f[i]));
-        hd_out_str(o, "</span>");
-    }
-}
+static void findings_list(hd_out *o, uint32_t bits) { findings_spans(o, bits, 0); }
 
 static void changes_section(hd_out *o, const page *pg)
 {

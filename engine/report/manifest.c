@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "report/common.h"
 #include "report/report.h"
 #include "report/out.h"
 #include "register/reg_run.h"
@@ -108,14 +109,7 @@ int hd_write_manifest(const hd_results *st, const char *dir, int *signed_out, hd
     hd_out *o = NULL;
     if (!rc) rc = hd_out_open(&o, path, err);
     if (!rc) {
-        char date[11];
-        hd_date_format(st->job->as_of, date);
-        hd_out_str(o, "{\n  \"format\": \"hedui-manifest/2\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
-        hd_out_json_str(o, st->job->name);
-        hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
-        hd_out_json_str(o, st->policy->name);
-        hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
-        hd_out_json_str(o, st->key.id);
+        hd_report_head_json(o, st, "hedui-manifest/2");
         keys_json(o, st);
         if (st->reg)      /* the register's snapshot and the outcomes applied (SPEC §9) */
             hd_out_printf(o, ",\n  \"register_snapshot\": \"%s\",\n  \"outcomes_applied\": \"%s\"",

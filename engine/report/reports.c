@@ -363,16 +363,9 @@ static void ledger_json(hd_out *o, const hd_results *st, const hd_file_result *r
 static void summary_head(hd_out *o, const hd_results *st)
 {
     const hd_model *m = st->m;
-    char date[11];
-    hd_date_format(st->job->as_of, date);
     uint64_t verdicts[3] = {0};
     for (uint32_t h = 0; h < m->nhouseholds; h++) verdicts[st->judgements.kept[h].verdict]++;
-    hd_out_str(o, "{\n  \"format\": \"hedui-summary/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
-    hd_out_json_str(o, st->job->name);
-    hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
-    hd_out_json_str(o, st->policy->name);
-    hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
-    hd_out_json_str(o, st->key.id);
+    hd_report_head_json(o, st, "hedui-summary/1");
     hd_out_printf(o, ",\n  \"damaged\": %s,\n  \"households\": %u,\n  \"members\": %u,\n",
                   st->damaged ? "true" : "false", m->nhouseholds, m->nmembers);
     hd_out_printf(o, "  \"verdicts\": {\"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64 ", \"INELIGIBLE\": %" PRIu64 "},\n",
