@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "io/file.h"
 #include "util/path.h"
 
 /* The plain-data fields of a per-file result that a part carries: as they
@@ -333,26 +334,11 @@ static int head_value(const char *head, const char *key, char *out, size_t cap)
     return 0;
 }
 
+/* A part file or its .sha256, whole (io/file.h); -1 with errno set. */
 static int read_all(const char *path, uint8_t **out, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *b = malloc(cap);
-    for (;;) {
-        if (!b) { fclose(f); errno = ENOMEM; return -1; }
-        size_t got = fread(b + len, 1, cap - len, f);
-        len += got;
-        if (len < cap) break;
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) free(b);
-        b = nb; cap *= 2;
-    }
-    int e = ferror(f);
-    fclose(f);
-    if (e) { free(b); errno = EIO; return -1; }
-    *out = b; *n = len;
-    return 0;
+    hd_error e;
+    return hd_file_read(path, SIZE_MAX - 1, (char **)out, n, &e) == HD_OK ? 0 : -1;
 }
 
 static int covered_here(const uint8_t *covered, uint32_t i) { return covered[i] == 2; }

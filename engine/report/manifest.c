@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "io/file.h"
 #include "report/common.h"
 #include "report/report.h"
 #include "report/out.h"
@@ -149,19 +150,13 @@ int hd_write_manifest(const hd_results *st, const char *dir, int *signed_out, hd
     if (rc || !*st->job->signing_key) return rc;
 
     /* sign the exact bytes written */
-    FILE *f = fopen(path, "rb");
-    if (!f) return hd_fail(err, HD_EIO, "%s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc(len > 0 ? (size_t)len : 1);
-    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf); fclose(f);
-        return hd_fail(err, HD_EIO, "%s: cannot read back", path);
-    }
-    fclose(f);
+    char *buf = NULL;
+    size_t len = 0;
+    hd_error re;
+    if (hd_file_read(path, (size_t)1 << 30, &buf, &len, &re) != HD_OK)
+        return hd_fail(err, HD_EIO, "%s: cannot read back: %s", path, re.message);
     unsigned char sig[64];
-    rc = hd_ed25519_sign_file(st->job->signing_key, buf, (size_t)len, sig, err);
+    rc = hd_ed25519_sign_file(st->job->signing_key, buf, len, sig, err);
     free(buf);
     if (rc) return rc;
     snprintf(path, sizeof path, "%s/manifest.sig", dir);
