@@ -927,10 +927,12 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             goto out;
         }
         /* a complete-looking output that fails its own manifest may be
-         * evidence of tampering: never overwrite it without --force */
+         * evidence of tampering: never overwrite it without --force. 65,
+         * as `hedui audit verify` gives for it: nothing failed to write
+         * (74 would send the operator to the disk; docs/decisions.md) */
         free(source_of); free(scan);
-        rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force to rebuild it",
-                     res->outdir, verr.message);
+        rc = hd_fail(err, HD_EDATA, "%s exists but does not verify (%s); check it with hedui audit verify, keep it if it "
+                     "may be evidence, then rerun with --force to replace it", res->outdir, verr.message);
         goto out;
     }
 
