@@ -6,6 +6,7 @@
 #   make test SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-slurm the scale-out on a real single-node Slurm (as root)
 #   make bench      benchmarks (bench/)
+#   make bench-parts  CPU of 4 parts + merge against one run on make bench's province
 
 CC      ?= cc
 PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls
@@ -289,3 +290,18 @@ $(BUILD)/bench/ixbench: bench/ixbench.c $(BUILD)/libhedui.a
 bench-data: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
 	$(BENCH_ENV) python3 bench/bench.py --generate
+
+# Scale-out cost (issue 16, docs/performance.md "Scale-out"): on the largest
+# dataset of make bench (BENCH_HOUSEHOLDS households, BENCH_FACTOR), CPU
+# (user + sys, /usr/bin/time) and wall of `hedui run --force` against
+# BENCH_PARTS parts `run --part K/N` plus `merge --force`, BENCH_ROUNDS rounds
+# alternated, -jBENCH_PARTS_J; the merged directory must equal the run's.
+# Prints each round and the medians with (parts + merge) / run CPU.
+BENCH_PARTS ?= 4
+BENCH_PARTS_J ?= 1
+.PHONY: bench-parts
+bench-parts: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hedui
+	@prov=$$($(BENCH_ENV) python3 bench/bench.py --province) && \
+	  echo "bench-parts: $$prov, N=$(BENCH_PARTS), $(BENCH_ROUNDS) rounds, -j$(BENCH_PARTS_J)" && \
+	  HEDUI=$(BUILD)/hedui bash bench/parts.sh "$$prov" $(BENCH_PARTS) $(BENCH_ROUNDS) $(BENCH_PARTS_J)

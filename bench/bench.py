@@ -228,6 +228,15 @@ def main():
     if "--generate" in sys.argv[1:]:
         print("bench: datasets ready under %s" % base_dir())
         return
+    if "--province" in sys.argv[1:]:
+        # make bench-parts: the largest dataset, with this tree's descriptors
+        # and policy, its directory on stdout (bench/parts.sh runs in it)
+        d = sets[0][2]
+        for sub in ("formats", "policy"):
+            subprocess.run(["rm", "-rf", os.path.join(d, sub)], check=True)
+            subprocess.run(["cp", "-r", os.path.join(ROOT, sub), os.path.join(d, sub)], check=True)
+        print(d)
+        return
     jn = "hedui -j%d" % NCPU
     cases = []
     for scale, k, d in reversed(sets):         # 1x first

@@ -253,7 +253,7 @@ START_TEST(three_nights)
     ck_assert_int_eq(stat(db, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, 0600);
     ck_assert_str_eq(q1(db, "PRAGMA journal_mode"), "wal");
-    ck_assert_str_eq(q1(db, "PRAGMA user_version"), "1");
+    ck_assert_str_eq(q1(db, "PRAGMA user_version"), "2");
     /* the 300 applicant households, and every household of the run with its
      * population (the province also has a roster and a monitor, SPEC §10) */
     snprintf(buf, sizeof buf, "SELECT count(*) FROM households WHERE run = '%s' AND population = 'applicant'", run1);
@@ -611,7 +611,7 @@ START_TEST(register_faults)
     ck_assert_str_eq(q1(db, "SELECT count(*) FROM runs"), "2");
 
     /* a register of a newer schema: 78, before any work */
-    ck_assert_int_eq(shf("sqlite3 %s 'PRAGMA user_version = 2'", db), 0);
+    ck_assert_int_eq(shf("sqlite3 %s 'PRAGMA user_version = 3'", db), 0);
     rc = run(job("h", "2026-11-30", NULL), &r, &e);
     ck_assert_int_eq(rc, HD_ECONFIG);
     ck_assert_msg(strstr(e.message, "newer"), "%s", e.message);
@@ -652,6 +652,30 @@ START_TEST(lead_evidence_alone_is_review)
     char *row = findings_row(rl.outdir, &veh);
     ck_assert_msg(strstr(row, ",lead,"), "%s", row);
     free(row);
+}
+END_TEST
+
+/* A register of version 1 (the schema of docs/register.md before
+ * runs.recorded, written here by sqlite3 itself) is taken to version 2 when
+ * hedui opens it: its runs keep their rows with recorded 0, and `.schema`
+ * then prints exactly what docs/register.md shows. */
+START_TEST(migrates_version_1)
+{
+    char dir[] = "/tmp/hedui-migrate-XXXXXX", root[4096];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_ptr_nonnull(getcwd(root, sizeof root));
+    ck_assert_int_eq(shf("cd %s && sed -n '/^```sql$/,/^```$/p' %s/docs/register.md | sed '1d;$d' | "
+                         "sed 's/, recorded INTEGER NOT NULL DEFAULT 0)/)/' > v1.sql && grep -c recorded v1.sql | grep -qx 0 && "
+                         "sqlite3 r.db < v1.sql && sqlite3 r.db \"PRAGMA user_version = 1; INSERT INTO runs VALUES "
+                         "('2026-11-28-aaaaaaaaaaaa', '2026-11-28', 'd', 'p', 'k', 's', 'o', 1, 0)\"", dir, root), 0);
+    char db[256];
+    snprintf(db, sizeof db, "%s/r.db", dir);
+    ck_assert_int_eq(shf("%s outcome list --register %s f00000000000000000000000000000000 >/dev/null 2>&1", bin(), db), 0);
+    ck_assert_str_eq(q1(db, "PRAGMA user_version"), "2");
+    ck_assert_str_eq(q1(db, "SELECT run || ' ' || recorded FROM runs"), "2026-11-28-aaaaaaaaaaaa 0");
+    ck_assert_int_eq(shf("cd %s && sqlite3 -readonly r.db .schema > now.txt && sed -n '/^```sql$/,/^```$/p' "
+                         "%s/docs/register.md | sed '1d;$d' | cmp -s - now.txt", dir, root), 0);
+    shf("rm -rf %s", dir);
 }
 END_TEST
 
@@ -700,6 +724,7 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, finding_id_is_the_spec_hmac);
     tcase_add_test(tc, three_nights);
+    tcase_add_test(tc, migrates_version_1);
     tcase_add_test(tc, register_faults);
     tcase_add_test(tc, lead_evidence_alone_is_review);
     suite_add_tcase(s, tc);

@@ -917,9 +917,11 @@ static int step_lock_or_reuse(hd_results *st, run_ctx *rx, hd_error *err)
     if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK)
         return reuse_output(st, rx, err);
     /* a complete-looking output that fails its own manifest may be
-     * evidence of tampering */
-    return hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force to rebuild it",
-                   res->outdir, verr.message);
+     * evidence of tampering: never overwrite it without --force. 65, as
+     * `hedui audit verify` gives for it: nothing failed to write (74
+     * would send the operator to the disk; docs/decisions.md) */
+    return hd_fail(err, HD_EDATA, "%s exists but does not verify (%s); check it with hedui audit verify, keep it if it "
+                   "may be evidence, then rerun with --force to replace it", res->outdir, verr.message);
 }
 
 /* A part: its scanned results into its part file; HD_EDAMAGED when a file

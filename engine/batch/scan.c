@@ -159,6 +159,7 @@ hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t nt
                    hd_encoding enc, char *msg, size_t cap)
 {
     hd_reason why = HD_R_NONE, enc_why = HD_R_NONE;
+    if (!t) t = (const unsigned char *)"";     /* an empty file: no bytes peeked */
     /* growing prefixes: a start that shows its encoding decides, so bad
      * bytes past a good start stay row-level ENCODING */
     for (size_t k = ntext < 4096 ? ntext : 4096;; k = k * 2 < ntext ? k * 2 : ntext)

@@ -36,7 +36,8 @@ static const char exit_help[] =
     "  0   success\n"
     "  2   usage error\n"
     "  3   the batch completed, but a source was damaged or incomplete\n"
-    "  65  input rejected\n"
+    "  65  input rejected, or an existing output directory of the same inputs does not verify\n"
+    "      (not replaced without --force)\n"
     "  66  a job, descriptor, policy, standards or key file is missing or cannot be read,\n"
     "      or no applicant file matches (the message gives the path and the reason)\n"
     "  70  internal error or out of memory\n"
@@ -52,8 +53,9 @@ static const char exit_help[] =
 #define RUN_FACTS \
     "\nOperations:\n" \
     "  - previous = latest: the newest earlier run under the output that verifies (its as_of\n" \
-    "    before this run's; of the same as_of, the name that sorts last); none: no change\n" \
-    "    report, a log line says so.\n" \
+    "    before this run's; of the same as_of, the one the register recorded last, else the one\n" \
+    "    OUTPUT/latest names, else the name that sorts last); none: no change report, a log\n" \
+    "    line says so.\n" \
     "  - A complete run points OUTPUT/latest to its directory (a symlink replaced atomically),\n" \
     "    unless it points to a run with a later as_of.\n" \
     "  - --force that cannot remove the directory it replaced exits 74 naming it (it holds\n" \

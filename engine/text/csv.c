@@ -43,6 +43,10 @@
 #include "hedui/text.h"
 
 #define TEXT_CHUNK  (256 * 1024)   /* decoded bytes asked for per refill */
+#define FIRST_CHUNK (64 * 1024)    /* ... at first: doubled up to TEXT_CHUNK
+                                      while refills come back at least half
+                                      full, so a small file never gets a
+                                      256 KiB buffer */
 #define RAW_CHUNK   (64 * 1024)    /* undecoded bytes per read (iconv) */
 #define DEFAULT_MAX_LINE (1024 * 1024)
 
@@ -90,7 +94,9 @@ struct hd_csv {
     size_t fields_cap;
     char *fbuf;
     size_t fbuf_cap;
-    char *longbuf;
+    char *longbuf;          /* max_line bytes, allocated at the first long record */
+    size_t chunk;           /* bytes asked for by the next refill */
+    int short_read;         /* the last refill got less than its room */
 
     uint64_t line;
     uint64_t skipped;
@@ -122,6 +128,15 @@ static int oom(hd_csv *c, hd_error *err)
     hd_fail(&c->fail_err, HD_ESOFTWARE, "out of memory reading CSV");
     if (err) *err = c->fail_err;
     return -1;
+}
+
+/* The buffer a LINE_TOO_LONG record keeps its first max_line bytes in,
+ * allocated at the first such record (1 MiB by default, which most files
+ * never need). @return 0, or -1 out of memory. */
+static int long_buf(hd_csv *c)
+{
+    if (!c->longbuf) c->longbuf = malloc(c->max_line);
+    return c->longbuf ? 0 : -1;
 }
 
 /* Makes room for at least `want` more bytes after end: moves [rs, end)
@@ -284,18 +299,24 @@ static int fill(hd_csv *c, hd_error *err)
         return -1;
     }
     if (c->eof) return 0;
-    if (make_room(c, c->enc == HD_ENC_UTF8 ? TEXT_CHUNK : 4 * RAW_CHUNK) != 0)
+    /* after a short refill the end is probably near: 4 KiB of room will
+     * do, so the refill that finds it grows nothing */
+    if (make_room(c, c->short_read ? 4096 : c->chunk) != 0)
         return oom(c, err);
+    size_t before = c->end, room = c->cap - c->end;
+    int rc;
     if (c->enc == HD_ENC_UTF8) {
         hd_error e2;
         ssize_t n = hd_reader_read(c->r, c->buf + c->end, c->cap - c->end, &e2);
         if (n < 0) return reader_failed(c, &e2, err);
-        if (n == 0) { c->eof = 1; return 0; }
         c->end += (size_t)n;
-        return 1;
+        rc = n > 0;
+    } else {
+        rc = fill_iconv(c, err);
     }
-    int rc = fill_iconv(c, err);
     if (rc == 0) c->eof = 1;
+    c->short_read = c->end - before < room;
+    if (c->end - before >= c->chunk / 2 && c->chunk < TEXT_CHUNK) c->chunk *= 2;
     return rc;
 }
 
@@ -322,6 +343,7 @@ int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *o, hd_error *err)
     c->skip = o->skip;
     c->trailer = o->trailer;
     c->max_line = o->max_line ? o->max_line : DEFAULT_MAX_LINE;
+    c->chunk = FIRST_CHUNK;
     c->cd = (iconv_t)-1;
     if (c->enc == HD_ENC_GBK || c->enc == HD_ENC_GB18030) {
         const char *name = c->enc == HD_ENC_GBK ? "GBK" : "GB18030";
@@ -337,8 +359,7 @@ int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *o, hd_error *err)
         free(c);
         return hd_fail(err, HD_ECONFIG, "%s: unknown encoding %d", path, (int)o->encoding);
     }
-    c->longbuf = malloc(c->max_line ? c->max_line : 1);
-    if (!c->longbuf || grow((void **)&c->fields, &c->fields_cap, 16, sizeof(hd_field))) {
+    if (grow((void **)&c->fields, &c->fields_cap, 16, sizeof(hd_field))) {
         hd_csv_close(c);
         return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
     }
@@ -587,6 +608,7 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
         if (pos >= 0) { eol = (size_t)pos; break; }
         if (!is_long && c->end - c->rs > c->max_line + 1) {
             is_long = 1;
+            if (long_buf(c)) return oom(c, err);
             memcpy(c->longbuf, c->buf + c->rs, c->max_line);
         }
         if (is_long) c->rs = c->sp;               /* forget the scanned text */
@@ -622,6 +644,7 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
         rec->raw = c->buf + c->rs;
         rec->raw_len = len;
         if (len > c->max_line) {
+            if (long_buf(c)) return oom(c, err);
             memcpy(c->longbuf, rec->raw, c->max_line);
             rec->raw = c->longbuf;
             rec->raw_len = c->max_line;
