@@ -47,7 +47,7 @@ static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, cons
 
 /* ------------------------------------------------------------ judgements */
 
-_Static_assert(HD_FD__COUNT <= 16, "hd_judged.findings holds every finding");
+_Static_assert(HD_FD__COUNT <= 32, "hd_judged.findings holds every finding");
 
 static uint8_t *jput(uint8_t *p, int64_t v) { return hd_varint_put(p, hd_zigzag(v)); }
 static int64_t jget(const uint8_t **pp) { return hd_unzigzag(hd_varint_get(pp)); }
@@ -63,7 +63,7 @@ int hd_run_keep_judgement(hd_run_state *st, uint32_t h, const hd_judgement *j, h
     }
     if (st->nfigures > UINT32_MAX)
         return hd_fail(err, HD_ESOFTWARE, "too many households for the judgement store");
-    st->judg[h].findings = (uint16_t)j->findings;
+    st->judg[h].findings = j->findings;
     st->judg[h].verdict = (uint8_t)j->verdict;
     st->figures_at[h] = (uint32_t)st->nfigures;
     uint8_t *p = st->figures + st->nfigures;
@@ -141,7 +141,10 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
         }
     } else {
         hd_id id;
-        if (hd_id_normalise(s, n, sj->as_of, &id) == HD_R_NONE) mi = hd_model_find_id(m, id.s);
+        hd_reason why = hd_id_normalise(s, n, sj->as_of, &id);
+        if (why == HD_R_NONE) mi = hd_model_find_id(m, id.s);
+        /* SPEC §9: a typo'd ID with a member's name (near.c) */
+        else if (why == HD_R_ID_CHECK) return hd_near_miss_row(m, res, row, pos, sj->pos[HD_F_NAME]);
     }
     if (mi == HD_NONE) return HD_OK;
     if (token) mi = hd_model_find_id(m, m->members[mi].id.s);
@@ -153,7 +156,7 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
             if (!u) return HD_ESOFTWARE;
             res->unread = u; res->capunread = cap;
         }
-        res->unread[res->nunread++] = (struct hd_unread){ mi, row->line, reason };
+        res->unread[res->nunread++] = (struct hd_unread){ mi, row->line, reason, 0 };
     }
     return HD_OK;
 }
@@ -978,7 +981,8 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
             /* SPEC §7: quarantined rows about a member reach the household */
             for (uint32_t u = 0; u < r->nunread; u++)
-                st.m->households[st.m->members[r->unread[u].member].household].flags |= HD_HF_EVIDENCE_UNREADABLE;
+                st.m->households[st.m->members[r->unread[u].member].household].flags |=
+                    r->unread[u].near ? HD_HF_NEAR_MISS : HD_HF_EVIDENCE_UNREADABLE;
             if (r->ledger.ids_suspect)
                 logf_(opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage",
                       hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);

@@ -46,8 +46,10 @@ typedef struct hd_file_result {
     hd_stored_record **recs; uint32_t nrecs, caprecs;
     struct hd_arena *rec_arena;
     hd_divcount *div; uint32_t ndiv;
-    /* SPEC §7: quarantined rows whose ID cell is a member's (line order) */
-    struct hd_unread { uint32_t member; uint64_t line; hd_reason reason; } *unread;
+    /* SPEC §7: quarantined rows whose ID cell is a member's (line order);
+     * SPEC §9 near misses too: an ID_CHECK row one typo from a member's ID
+     * with the member's name, near != 0 (hd_unread_near) */
+    struct hd_unread { uint32_t member; uint64_t line; hd_reason reason; uint16_t near; } *unread;
     uint32_t nunread, capunread;
     uint64_t ids_000;             /* usable IDs ending in 000 */
     int id_damage;                /* an ID cell EXCEL_MANGLED, or ID_CHECK
@@ -60,6 +62,23 @@ typedef struct hd_file_result {
     uint64_t bytes_in, bytes_out;
     struct hd_arena *arena;
 } hd_file_result;
+
+/* A near miss's typo in hd_unread.near: kind (HD_NEAR_SUBST, HD_NEAR_SWAP)
+ * in bits 12-13, position in bits 4-8, and for a substitution the row's
+ * character there (0-9, 10 for X) in bits 0-3; 0 for an unreadable row. */
+static inline uint16_t hd_unread_near(int kind, int pos, int ch)
+{
+    return (uint16_t)(kind << 12 | pos << 4 | ch);
+}
+
+/* near.c — SPEC §9 near misses: row (quarantined, its ID cell at idpos
+ * fails the check character) against the members whose ID is one
+ * substitution or one adjacent swap away and whose name equals the cell
+ * at namepos; each such member gets an hd_unread with near set, and the
+ * row counts once in rows_quarantined_matched. HD_ESOFTWARE on out of
+ * memory. */
+int hd_near_miss_row(const hd_model *m, hd_file_result *res, const hd_csv_record *row,
+                     int idpos, int namepos);
 
 void hd_file_result_free(hd_file_result *r);
 int hd_file_result_quarantine(hd_file_result *r, uint64_t line, hd_reason why, int field,
@@ -198,12 +217,11 @@ typedef struct hd_provider_keys {
 } hd_provider_keys;
 
 /* What the writers keep of a household's judgement besides its figures:
- * 4 bytes instead of the 72 of an hd_judgement (docs/performance.md,
+ * 8 bytes instead of the 72 of an hd_judgement (docs/performance.md,
  * "Memory at province scale"). */
 typedef struct hd_judged {
-    uint16_t findings;             /* hd_judgement.findings */
+    uint32_t findings;             /* hd_judgement.findings */
     uint8_t verdict;               /* hd_verdict */
-    uint8_t unused;
 } hd_judged;
 
 typedef struct hd_run_state {
