@@ -144,7 +144,7 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
         hd_reason why = hd_id_normalise(s, n, sj->as_of, &id);
         if (why == HD_R_NONE) mi = hd_model_find_id(m, id.s);
         /* SPEC §9: a typo'd ID with a member's name (near.c) */
-        else if (why == HD_R_ID_CHECK) return hd_near_miss_row(m, res, row, pos, sj->pos[HD_F_NAME]);
+        else if (why == HD_R_ID_CHECK) return hd_near_miss_row(m, res, row, pos, sj->pos[HD_F_NAME], sj->as_of);
     }
     if (mi == HD_NONE) return HD_OK;
     if (token) mi = hd_model_find_id(m, m->members[mi].id.s);

@@ -78,7 +78,7 @@ static inline uint16_t hd_unread_near(int kind, int pos, int ch)
  * row counts once in rows_quarantined_matched. HD_ESOFTWARE on out of
  * memory. */
 int hd_near_miss_row(const hd_model *m, hd_file_result *res, const hd_csv_record *row,
-                     int idpos, int namepos);
+                     int idpos, int namepos, hd_date as_of);
 
 void hd_file_result_free(hd_file_result *r);
 int hd_file_result_quarantine(hd_file_result *r, uint64_t line, hd_reason why, int field,

@@ -7,8 +7,8 @@
  * Cost: no work per applicant. MOD 11-2 leaves each position at most one
  * character that makes a typo'd ID valid again, so a row has at most 35
  * candidate IDs (hd_id_near_candidates: about 170 additions and 17 check
- * characters), each looked up in the model's ID hash like any extract
- * row's ID; only a candidate that is a member's ID costs a name
+ * characters); those that are valid IDs (birth date, province) are each
+ * looked up in the model's ID hash like any extract row's ID; only a candidate that is a member's ID costs a name
  * comparison. It runs only for ID_CHECK rows, inside the scan, on the
  * scanning thread (docs/performance.md, "Near misses").
  */
@@ -20,7 +20,7 @@
 #include "hedui/text.h"
 
 int hd_near_miss_row(const hd_model *m, hd_file_result *res, const hd_csv_record *row,
-                     int idpos, int namepos)
+                     int idpos, int namepos, hd_date as_of)
 {
     if (idpos < 0 || namepos < 0 || (size_t)idpos >= row->nfields || (size_t)namepos >= row->nfields)
         return HD_OK;                  /* no name to compare: no near miss */
@@ -33,6 +33,11 @@ int hd_near_miss_row(const hd_model *m, hd_file_result *res, const hd_csv_record
     int k = hd_id_near_candidates(s, n, c);
     int counted = 0;
     for (int i = 0; i < k; i++) {
+        /* only a valid ID can be a member's: a candidate whose birth date
+         * or province is impossible is not looked up (cheaper than the
+         * probe, a cache miss in the ID hash) */
+        hd_id valid;
+        if (hd_id_normalise(c[i].id.s, 18, as_of, &valid) != HD_R_NONE) continue;
         for (uint32_t mi = hd_model_find_id(m, c[i].id.s); mi != HD_NONE; mi = m->members[mi].next_same_id) {
             const hd_member *mb = &m->members[mi];
             if (!hd_names_equal(name, nn, mb->name, strlen(mb->name))) continue;
