@@ -9,7 +9,7 @@
 #   make bench-parts  CPU of 4 parts + merge against one run on make bench's province
 
 CC      ?= cc
-PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls
+PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls minizip expat
 BUILD   ?= build
 # The public test vectors the suites read, copied into the repository (each
 # set with its SOURCES.md): no test reads outside it.
@@ -19,7 +19,7 @@ OPT     ?= -O2
 CFLAGS  ?= -g
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iengine
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls minizip expat 2>/dev/null) -lpthread -lm
 TESTLIBS := $(shell pkg-config --libs check 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -237,7 +237,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 HD_DEST     = $(DESTDIR)$(PREFIX)
 HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
-HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls minizip expat 2>/dev/null) -lpthread -lm
 ifeq ($(SAN),1)
 # a sanitizer build's libhedui.a needs the sanitizer runtimes where it is linked
 HD_PC_LIBS += -fsanitize=address,undefined
@@ -285,6 +285,11 @@ bench: deps
 # the instant check's benchmark client (bench/instant.py): in-process lookup
 # latency and a keep-alive load on 127.0.0.1
 $(BUILD)/bench/ixbench: bench/ixbench.c $(BUILD)/libhedui.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libhedui.a $(LDLIBS)
+# the register write alone (docs/performance.md "The register write"):
+# build/bench/regwrite RUN_DIR DB ROUNDS
+$(BUILD)/bench/regwrite: bench/regwrite.c $(BUILD)/libhedui.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libhedui.a $(LDLIBS)
 bench-data: deps

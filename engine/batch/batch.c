@@ -85,7 +85,10 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
         }
     } else {
         hd_id id;
-        if (hd_id_normalise(s, n, sj->as_of, &id) == HD_R_NONE) mi = hd_model_find_id(m, id.s);
+        hd_reason why = hd_id_normalise(s, n, sj->as_of, &id);
+        if (why == HD_R_NONE) mi = hd_model_find_id(m, id.s);
+        /* SPEC §9: a typo'd ID with a member's name (near.c) */
+        else if (why == HD_R_ID_CHECK) return hd_near_miss_row(m, res, row, pos, sj->pos[HD_F_NAME], sj->as_of);
     }
     if (mi == HD_NONE) return HD_OK;
     if (token) mi = hd_model_find_id(m, m->members[mi].id.s);
@@ -97,7 +100,7 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
             if (!u) return HD_ESOFTWARE;
             res->unread = u; res->capunread = cap;
         }
-        res->unread[res->nunread++] = (struct hd_unread){ mi, row->line, reason };
+        res->unread[res->nunread++] = (struct hd_unread){ mi, row->line, reason, 0 };
     }
     return HD_OK;
 }
@@ -974,7 +977,8 @@ static int merge_source(hd_results *st, int s, hd_error *err)
         hd_file_result *r = &st->results[ss->first_result + (uint32_t)f];
         /* SPEC §7: quarantined rows about a member reach the household */
         for (uint32_t u = 0; u < r->nunread; u++)
-            st->m->households[st->m->members[r->unread[u].member].household].flags |= HD_HF_EVIDENCE_UNREADABLE;
+            st->m->households[st->m->members[r->unread[u].member].household].flags |=
+                r->unread[u].near ? HD_HF_NEAR_MISS : HD_HF_EVIDENCE_UNREADABLE;
         if (r->ledger.ids_suspect)
             logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage",
                   hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);

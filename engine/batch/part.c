@@ -212,7 +212,7 @@ static void put_result(pw *w, const hd_results *st, uint32_t r)
     for (uint32_t i = 0; i < res->nunread; i++) {
         put_u32(w, res->unread[i].member);
         put_u64(w, res->unread[i].line);
-        put_u32(w, (uint32_t)res->unread[i].reason);
+        put_u32(w, (uint32_t)res->unread[i].reason | (uint32_t)res->unread[i].near << 8);
     }
     put_u32(w, res->nrecs);
     for (uint32_t i = 0; i < res->nrecs; i++) {
@@ -472,9 +472,9 @@ static int read_quarantine(const hd_results *st, pr *r, hd_file_result *res, hd_
     for (uint32_t j = 0; j < nun && !r->bad; j++) {
         uint32_t member = get_u32(r);
         uint64_t line = get_u64(r);
-        uint32_t reason = get_u32(r);
-        if (r->bad || member >= st->m->nmembers || reason >= HD_R__COUNT) { r->bad = 1; break; }
-        res->unread[res->nunread++] = (struct hd_unread){ member, line, (hd_reason)reason };
+        uint32_t v = get_u32(r), reason = v & 0xff;   /* near miss in the high bits */
+        if (r->bad || member >= st->m->nmembers || reason >= HD_R__COUNT || v >> 24) { r->bad = 1; break; }
+        res->unread[res->nunread++] = (struct hd_unread){ member, line, (hd_reason)reason, (uint16_t)(v >> 8) };
     }
     return HD_OK;
 }

@@ -39,6 +39,15 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  hd_row_fn fn, void *user, hd_scan_shared *shared,
                  int pos_out[HD_F__COUNT]);
 
+/* near.c — SPEC §9 near misses: row (quarantined, its ID cell at idpos
+ * fails the check character) against the members whose ID is one
+ * substitution or one adjacent swap away and whose name equals the cell
+ * at namepos; each such member gets an hd_unread with near set, and the
+ * row counts once in rows_quarantined_matched. HD_ESOFTWARE on out of
+ * memory. */
+int hd_near_miss_row(const hd_model *m, hd_file_result *res, const hd_csv_record *row,
+                     int idpos, int namepos, hd_date as_of);
+
 /* SPEC §7 "Files that are not what they claim": judges the first bytes
  * t[0..n) of the file `path` as decoded (n = 64 KiB unless the file is
  * shorter; zstd: whether it was compressed): NOT_ZSTD, NOT_CSV or

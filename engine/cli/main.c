@@ -132,12 +132,13 @@ static const command commands[] = {
       "stops. A truncated or tampered index is refused (65), another key's index too (78).\n" },
     { "outcome", cmd_outcome, "hedui outcome import --register DB --by NAME FILE... | outcome list --register DB [FINDING_ID]",
       "import: reads the findings.csv files county clerks returned (UTF-8, with or without BOM,\n"
-      "GBK or GB18030; outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"
+      "GBK or GB18030), or results.xlsx workbooks (the sheet 核查结果, LINE = its row number;\n"
+      "outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"
       "已说明, 有异议; until YYYY-MM-DD or YYYY/M/D) and appends their outcomes to the register\n"
       "with who (--by), when and the file's SHA-256. All or nothing per file: a bad row (unknown\n"
       "finding id or outcome word, bad date, a finding of another county) is printed as\n"
       "FILE:LINE: CODE: message and nothing of its file is stored (exit 65); a file imported\n"
-      "before is refused. Imported files are kept under OUTPUT/outcomes/<sha256>.csv.\n"
+      "before is refused. Imported files are kept under OUTPUT/outcomes/<sha256>.csv (.xlsx).\n"
       "list: every outcome in import order (of one finding when FINDING_ID is given).\n" },
     { "register", cmd_register, "hedui register rebuild [--register DB] OUTPUT",
       "Rebuilds the register (default OUTPUT/register.db) from every run directory under OUTPUT\n"

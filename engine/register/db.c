@@ -148,6 +148,12 @@ int hd_reg_open(sqlite3 **out, const char *path, int create, hd_error *err)
         return hd_fail(err, HD_ECONFIG, "%s: the register has schema version %d, newer than this hedui's %d: use the hedui that wrote it, or a newer one",
                        path, v, HD_REGISTER_SCHEMA);
     }
+    /* a new register: 16 KiB pages (set before WAL fixes the page size):
+     * the record step's CPU is about 15 % lower than with SQLite's default
+     * 4 KiB (fewer, fuller pages to allocate, search and write;
+     * docs/performance.md "The register write"). An existing register
+     * keeps its page size; `register rebuild` writes a new one. */
+    if (v == 0 && (rc = hd_reg_exec(db, "PRAGMA page_size=16384", path, err)) != HD_OK) { sqlite3_close(db); return rc; }
     /* WAL: readers (a snapshot) never wait for the writer */
     if ((rc = hd_reg_exec(db, "PRAGMA journal_mode=WAL", path, err)) != HD_OK) { sqlite3_close(db); return rc; }
     if ((rc = hd_reg_exec(db, "PRAGMA foreign_keys=ON", path, err)) != HD_OK) { sqlite3_close(db); return rc; }

@@ -13,6 +13,9 @@
  *     evidence;
  *   - DUPLICATE_APPLICATION: one per member whose ID is in another
  *     application;
+ *   - NEAR_MISS: one per (member, source) among the quarantined rows whose
+ *     ID is one typo from the member's with the member's name (SPEC §9),
+ *     always lead;
  *   - the household-level codes (INCOME_OVER_STANDARD, ASSETS_OVER_LIMIT,
  *     PROPERTY_MULTIPLE_HOMES, PROPERTY_AREA_OVER, SOURCE_INCOMPLETE,
  *     APPLICANT_ROW_REJECTED, and any code added later): one per household.
@@ -51,7 +54,7 @@ static int never_suppressed(int code)
     return 0;
 }
 
-enum level { L_HOUSEHOLD = 0, L_MEMBER, L_RECORD };
+enum level { L_HOUSEHOLD = 0, L_MEMBER, L_RECORD, L_ROW };
 
 static enum level level_of(int code)
 {
@@ -61,6 +64,8 @@ static enum level level_of(int code)
         return L_RECORD;
     case HD_FD_DUPLICATE_APPLICATION:
         return L_MEMBER;
+    case HD_FD_NEAR_MISS:
+        return L_ROW;
     default:
         return L_HOUSEHOLD;
     }
@@ -151,6 +156,20 @@ static void record_digest(const hd_results *st, const hd_record *rec, char out[6
     unsigned char d[32];
     hd_sha256_final(h, d);
     hd_hex(d, 32, out);
+}
+
+/* A quarantined row's evidence (near misses): the keyed hex of its text as
+ * read, so that the same row in tomorrow's file is the same evidence and
+ * no digest can be reversed by enumerating IDs or names. */
+static void row_digest(const hd_reg_state *r, const hd_file_result *fr, uint64_t line, char out[65])
+{
+    uint32_t lo = 0, hi = fr->nq;      /* the quarantine is in line order */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fr->q[mid].line < line) lo = mid + 1; else hi = mid;
+    }
+    if (lo < fr->nq && fr->q[lo].line == line) keyed_hex(r, "row", fr->q[lo].raw, fr->q[lo].raw_len, out);
+    else keyed_hex(r, "row", "", 0, out);
 }
 
 /* The record's identity for its kind (docs/register.md "Record keys"). */
@@ -419,6 +438,25 @@ int hd_reg_judge(hd_results *st, hd_error *err)
                 uint32_t mi = hh->first_member + i;
                 hd_member *mb = &m->members[mi];
                 if (mb->rejected != HD_R_NONE) continue;
+                if (lv == L_ROW) {
+                    /* SPEC §9: one per source, its rows in result and line order */
+                    hd_member_token_hex(mb, mtok);
+                    for (uint32_t ri = 0; ri < st->nresults && rc == HD_OK; ri++) {
+                        const hd_file_result *fr = &st->results[ri];
+                        for (uint32_t u = 0; u < fr->nunread; u++) {
+                            if (!fr->unread[u].near || fr->unread[u].member != mi || fr->source < 0) continue;
+                            if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
+                            cand *x = &c[nc];
+                            memset(x, 0, sizeof *x);
+                            x->member = mi; x->record = (uint32_t)nc; x->source = (uint16_t)fr->source;
+                            x->lead = 1;
+                            nc++;
+                            hd_finding_id(r->key, htok, cname, mtok, st->job->sources[fr->source].name, NULL, x->id);
+                            row_digest(r, fr, fr->unread[u].line, x->rdigest);
+                        }
+                    }
+                    continue;
+                }
                 if (lv == L_MEMBER) {
                     if (!mb->duplicate) continue;
                     if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
@@ -459,7 +497,8 @@ int hd_reg_judge(hd_results *st, hd_error *err)
                 while (b < nc && !strcmp(c[a].id, c[b].id)) b++;
                 hd_reg_finding f;
                 memset(&f, 0, sizeof f);
-                f.household = h; f.member = c[a].member; f.record = c[a].record; f.source = c[a].source;
+                f.household = h; f.member = c[a].member; f.record = lv == L_ROW ? HD_NONE : c[a].record;
+                f.source = c[a].source;
                 f.code = (uint8_t)code;
                 memcpy(f.id, c[a].id, 33);
                 /* the digest over the evidence */
@@ -492,6 +531,14 @@ int hd_reg_judge(hd_results *st, hd_error *err)
                     n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&m->members[f.member], mtok));
                     hd_sha256_update(d, line, (size_t)n);
                     f.lead = 0;
+                } else if (lv == L_ROW) {
+                    n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&m->members[f.member], mtok));
+                    hd_sha256_update(d, line, (size_t)n);
+                    for (size_t k = a; k < b; k++) {
+                        n = snprintf(line, sizeof line, "row=%s\n", c[k].rdigest);
+                        hd_sha256_update(d, line, (size_t)n);
+                    }
+                    f.lead = 1;          /* always lead (SPEC §9) */
                 } else {
                     for (size_t k = a; k < b; k++) {
                         n = snprintf(line, sizeof line, "%s\n", c[k].rdigest);
@@ -539,7 +586,7 @@ int hd_reg_judge(hd_results *st, hd_error *err)
         /* a damaged source or a lost row never lets a household be eligible */
         if ((counted & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) && verdict < HD_V_REVIEW)
             verdict = HD_V_REVIEW;
-        st->judgements.kept[h].findings = (uint16_t)counted;
+        st->judgements.kept[h].findings = counted;
         st->judgements.kept[h].verdict = (uint8_t)verdict;
     }
     r->first[nh] = r->nf;
@@ -609,6 +656,21 @@ static void evidence_text(const hd_results *st, const hd_reg_finding *f, char *o
         break;
     }
     if (used >= cap) { out[cap - 1] = '\0'; return; }
+    if (f->code == HD_FD_NEAR_MISS) {
+        /* the near-miss rows of its member and source (SPEC §9) */
+        for (uint32_t ri = 0; ri < st->nresults; ri++) {
+            const hd_file_result *fr = &st->results[ri];
+            if (fr->source < 0 || (uint16_t)fr->source != f->source) continue;
+            for (uint32_t u = 0; u < fr->nunread; u++) {
+                if (!fr->unread[u].near || fr->unread[u].member != f->member) continue;
+                if (used) { int n = snprintf(out + used, cap - used, " | "); if (n < 0 || (size_t)n >= cap - used) return; used += (size_t)n; }
+                int n = hd_report_near_text(st, fr, &fr->unread[u], out + used, cap - used);
+                if (n < 0 || (size_t)n >= cap - used) { out[used] = '\0'; return; }
+                used += (size_t)n;
+            }
+        }
+        return;
+    }
     /* the evidence records: this finding's own, or every one of its
      * code in the household (household-level findings) */
     if (f->record != HD_NONE) {

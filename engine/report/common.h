@@ -44,6 +44,10 @@ const char *hd_report_population_source(int population);
 /* The same in Chinese when zh: "LABEL、LABEL：evidence" joined by "；" and a
  * line break. */
 size_t hd_report_member_evidence_lang(const hd_results *st, const hd_member *mb, int zh, char *ev, size_t cap);
+/* A near miss's evidence (SPEC §9) of quarantined row u of file r: source,
+ * file:line, the row's ID masked, the typo; snprintf's return. */
+int hd_report_near_text(const hd_results *st, const hd_file_result *r, const struct hd_unread *u,
+                        char *out, size_t cap);
 /* A member's relation (its Chinese label when zh); "" for a rejected row
  * whose relation cell did not map. */
 const char *hd_report_relation(const hd_member *mb, int zh);

@@ -59,8 +59,10 @@ typedef struct hd_file_result {
     hd_stored_record **recs; uint32_t nrecs, caprecs;
     struct hd_arena *rec_arena;
     hd_divcount *div; uint32_t ndiv;
-    /* SPEC §7: quarantined rows whose ID cell is a member's (line order) */
-    struct hd_unread { uint32_t member; uint64_t line; hd_reason reason; } *unread;
+    /* SPEC §7: quarantined rows whose ID cell is a member's (line order);
+     * SPEC §9 near misses too: an ID_CHECK row one typo from a member's ID
+     * with the member's name, near != 0 (hd_unread_near) */
+    struct hd_unread { uint32_t member; uint64_t line; hd_reason reason; uint16_t near; } *unread;
     uint32_t nunread, capunread;
     uint64_t ids_000;             /* usable IDs ending in 000 */
     int id_damage;                /* an ID cell EXCEL_MANGLED, or ID_CHECK
@@ -73,6 +75,14 @@ typedef struct hd_file_result {
     uint64_t bytes_in, bytes_out;
     struct hd_arena *arena;
 } hd_file_result;
+
+/* A near miss's typo in hd_unread.near: kind (HD_NEAR_SUBST, HD_NEAR_SWAP)
+ * in bits 12-13, position in bits 4-8, and for a substitution the row's
+ * character there (0-9, 10 for X) in bits 0-3; 0 for an unreadable row. */
+static inline uint16_t hd_unread_near(int kind, int pos, int ch)
+{
+    return (uint16_t)(kind << 12 | pos << 4 | ch);
+}
 
 /* Frees what a per-file result holds; *r is zeroed. NULL-safe. */
 void hd_file_result_free(hd_file_result *r);

@@ -6,7 +6,7 @@
 #include "rules/judgements.h"
 #include "util/varint.h"
 
-_Static_assert(HD_FD__COUNT <= 16, "hd_judged.findings holds every finding");
+_Static_assert(HD_FD__COUNT <= 32, "hd_judged.findings holds every finding");
 
 static uint8_t *jput(uint8_t *p, int64_t v) { return hd_varint_put(p, hd_zigzag(v)); }
 static int64_t jget(const uint8_t **pp) { return hd_unzigzag(hd_varint_get(pp)); }
@@ -36,7 +36,7 @@ int hd_judgements_keep(hd_judgements *js, uint32_t h, const hd_judgement *j, hd_
     }
     if (js->nfigures > UINT32_MAX)
         return hd_fail(err, HD_ESOFTWARE, "too many households for the judgement store");
-    js->kept[h].findings = (uint16_t)j->findings;
+    js->kept[h].findings = j->findings;
     js->kept[h].verdict = (uint8_t)j->verdict;
     js->figures_at[h] = (uint32_t)js->nfigures;
     uint8_t *p = js->figures + js->nfigures;

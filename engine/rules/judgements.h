@@ -19,11 +19,11 @@
 #include "hedui/rules.h"
 
 /* What the writers keep of a household's judgement besides its figures:
- * 4 bytes instead of the 72 of an hd_judgement. */
+ * 8 bytes instead of the 72 of an hd_judgement (docs/performance.md,
+ * "Memory at province scale"). */
 typedef struct hd_judged {
-    uint16_t findings;             /* hd_judgement.findings */
+    uint32_t findings;             /* hd_judgement.findings */
     uint8_t verdict;               /* hd_verdict */
-    uint8_t unused;
 } hd_judged;
 
 typedef struct hd_judgements {

@@ -48,6 +48,7 @@ static const char *const finding_names[HD_FD__COUNT] = {
     [HD_FD_EVIDENCE_UNREADABLE] = "EVIDENCE_UNREADABLE",
     [HD_FD_ID_SUSPECT] = "ID_SUSPECT",
     [HD_FD_APPLICATION_ID_REUSED] = "APPLICATION_ID_REUSED",
+    [HD_FD_NEAR_MISS] = "NEAR_MISS",
 };
 
 /* The labels are the project's (SPEC §6 "Audit JSONL"); docs/reasons.md
@@ -69,6 +70,7 @@ static const char *const finding_labels[HD_FD__COUNT] = {
     [HD_FD_EVIDENCE_UNREADABLE] = "数据源中有该户成员的记录无法读取",
     [HD_FD_ID_SUSPECT] = "身份证号码疑被表格软件改动",
     [HD_FD_APPLICATION_ID_REUSED] = "申请编号被重复使用",
+    [HD_FD_NEAR_MISS] = "数据源中有身份证号码疑似录错的同名记录",
 };
 
 int hd_finding_floor(hd_finding f)
@@ -463,6 +465,7 @@ static void builtin_defaults(hd_type_policy *t)
         [HD_FD_EVIDENCE_UNREADABLE] = HD_OUT_REVIEW,
         [HD_FD_ID_SUSPECT] = HD_OUT_REVIEW,
         [HD_FD_APPLICATION_ID_REUSED] = HD_OUT_REVIEW,
+        [HD_FD_NEAR_MISS] = HD_OUT_REVIEW,
     };
     memcpy(t->outcome, out, sizeof out);
 }
