@@ -5,6 +5,7 @@
 #   make test       install missing Debian packages, build, run every Check suite
 #   make test SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-slurm the scale-out on a real single-node Slurm (as root)
+#   make test-golden outputs byte-identical to tests/golden/outputs.sha256 (-j1/-j2/-j8)
 #   make bench      benchmarks (bench/)
 
 CC      ?= cc
@@ -75,6 +76,12 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 	done; \
 	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+
+# Outputs byte-identical to tests/golden/outputs.sha256 at -j1/-j2/-j8 on two
+# generated provinces (tests/golden/golden.sh; --update records them again)
+.PHONY: test-golden
+test-golden: $(BUILD)/hedui
+	HEDUI_BIN=$(abspath $(BUILD)/hedui) sh tests/golden/golden.sh
 
 # Scale-out on a real single-node Slurm (SPEC §12; scripts/slurm/): as root;
 # installs slurmctld, slurmd, slurm-client and munge when missing, starts them
