@@ -270,18 +270,29 @@ install: $(BUILD)/hedui
 # docs/performance.md). Defaults: the issue's province scale (500,000
 # households; extracts at 1x, 2x, 4x, the largest about 62 million rows and
 # 4.5 GB). `make bench-data` only generates the datasets (once, cached).
+# The issue-17 size: make bench BENCH_HOUSEHOLDS=35000 BENCH_FACTOR=20 BENCH_SCALES=1
+# (16.7 million rows, 0.40 / 1.20 GB). BENCH_PEER=0 leaves the DuckDB peer out.
 BENCH_HOUSEHOLDS ?= 500000
 BENCH_FACTOR ?= 6
 BENCH_FILES ?= 4
 BENCH_ROUNDS ?= 3
 BENCH_SCALES ?= 4,2,1
 BENCH_DATA ?= bench/data
+BENCH_PEER ?= 1
 BENCH_ENV = BENCH_HOUSEHOLDS=$(BENCH_HOUSEHOLDS) BENCH_FACTOR=$(BENCH_FACTOR) BENCH_FILES=$(BENCH_FILES) \
-	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SCALES=$(BENCH_SCALES) BENCH_DATA=$(BENCH_DATA)
-.PHONY: bench bench-data
+	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SCALES=$(BENCH_SCALES) BENCH_DATA=$(BENCH_DATA) BENCH_PEER=$(BENCH_PEER)
+.PHONY: bench bench-data bench-peer
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui $(BUILD)/bench/ixbench
+	@if [ "$(BENCH_PEER)" != 0 ]; then $(MAKE) --no-print-directory bench-peer; fi
 	$(BENCH_ENV) python3 bench/bench.py
+
+# The DuckDB peer of make bench (bench/peer/): Node.js and npm from Debian
+# (scripts/install-deps bench), @duckdb/node-api at the version of
+# bench/peer/package-lock.json from the npm registry
+bench-peer:
+	@sh scripts/install-deps bench
+	@[ -d bench/peer/node_modules/@duckdb/node-api ] || (cd bench/peer && npm ci --no-audit --no-fund)
 
 # the instant check's benchmark client (bench/instant.py): in-process lookup
 # latency and a keep-alive load on 127.0.0.1
