@@ -5,6 +5,7 @@
 #   make test       install missing Debian packages, build, run every Check suite
 #   make test SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-slurm the scale-out on a real single-node Slurm (as root)
+#   make test-golden outputs byte-identical to tests/golden/outputs.sha256 (-j1/-j2/-j8)
 #   make bench      benchmarks (bench/)
 #   make bench-parts  CPU of 4 parts + merge against one run on make bench's province
 
@@ -77,6 +78,12 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
 	echo "== tests/test_golden.sh"; HEDUI_BIN=$(abspath $(BUILD)/hedui) sh tests/test_golden.sh || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+
+# Outputs byte-identical to tests/golden/outputs.sha256 at -j1/-j2/-j8 on two
+# generated provinces (tests/golden/golden.sh; --update records them again)
+.PHONY: test-golden
+test-golden: $(BUILD)/hedui
+	HEDUI_BIN=$(abspath $(BUILD)/hedui) sh tests/golden/golden.sh
 
 # Scale-out on a real single-node Slurm (SPEC §12; scripts/slurm/): as root;
 # installs slurmctld, slurmd, slurm-client and munge when missing, starts them
@@ -269,18 +276,29 @@ install: $(BUILD)/hedui
 # docs/performance.md). Defaults: the issue's province scale (500,000
 # households; extracts at 1x, 2x, 4x, the largest about 62 million rows and
 # 4.5 GB). `make bench-data` only generates the datasets (once, cached).
+# The issue-17 size: make bench BENCH_HOUSEHOLDS=35000 BENCH_FACTOR=20 BENCH_SCALES=1
+# (16.7 million rows, 0.40 / 1.20 GB). BENCH_PEER=0 leaves the DuckDB peer out.
 BENCH_HOUSEHOLDS ?= 500000
 BENCH_FACTOR ?= 6
 BENCH_FILES ?= 4
 BENCH_ROUNDS ?= 3
 BENCH_SCALES ?= 4,2,1
 BENCH_DATA ?= bench/data
+BENCH_PEER ?= 1
 BENCH_ENV = BENCH_HOUSEHOLDS=$(BENCH_HOUSEHOLDS) BENCH_FACTOR=$(BENCH_FACTOR) BENCH_FILES=$(BENCH_FILES) \
-	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SCALES=$(BENCH_SCALES) BENCH_DATA=$(BENCH_DATA)
-.PHONY: bench bench-data
+	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SCALES=$(BENCH_SCALES) BENCH_DATA=$(BENCH_DATA) BENCH_PEER=$(BENCH_PEER)
+.PHONY: bench bench-data bench-peer
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui $(BUILD)/bench/ixbench
+	@if [ "$(BENCH_PEER)" != 0 ]; then $(MAKE) --no-print-directory bench-peer; fi
 	$(BENCH_ENV) python3 bench/bench.py
+
+# The DuckDB peer of make bench (bench/peer/): Node.js and npm from Debian
+# (scripts/install-deps bench), @duckdb/node-api at the version of
+# bench/peer/package-lock.json from the npm registry
+bench-peer:
+	@sh scripts/install-deps bench
+	@[ -d bench/peer/node_modules/@duckdb/node-api ] || (cd bench/peer && npm ci --no-audit --no-fund)
 
 # the instant check's benchmark client (bench/instant.py): in-process lookup
 # latency and a keep-alive load on 127.0.0.1

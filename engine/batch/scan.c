@@ -354,9 +354,14 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
         }
         if (r == 0) break;
         if (shared) {
+            /* progress in steps of 256 KiB read, not per row: one atomic
+             * add per row on a line every worker writes cost -j2 its
+             * scaling (issue 17) */
             uint64_t now = hd_reader_in_bytes(rd);
-            atomic_fetch_add(&shared->bytes_done, now - last_bytes);
-            last_bytes = now;
+            if (now - last_bytes >= 256 * 1024) {
+                atomic_fetch_add(&shared->bytes_done, now - last_bytes);
+                last_bytes = now;
+            }
         }
         if (!s.bound) {
             int b = bind_columns(&s, &row, pos_out);
