@@ -83,7 +83,7 @@ static int bench_lookup(int argc, char **argv)
                                     js(m, "declared_income") };
         }
         hd_ix_household hh = { js(h, "county_code"), js(h, "application_id"), js(h, "area_type"),
-                               js(h, "assistance_type"), ms, (uint32_t)nm };
+                               js(h, "assistance_type"), ms, (uint32_t)nm, 0 };
         for (int r = 0; r < rounds; r++) {
             char *out = NULL, tok[65];
             hd_verdict v;

@@ -27,6 +27,7 @@
 #include "batch/internal.h"
 #include "register/reg_run.h"
 #include "hedui/ident.h"
+#include "hedui/index.h"
 #include "hedui/tools.h"
 #include "util/path.h"
 #include "util/strmap.h"
@@ -108,6 +109,7 @@ struct scan_job {
     int source;
     hd_date as_of;
     int pos[HD_F__COUNT];          /* bound columns of the file */
+    struct ix_worker *ixk;         /* [job] index = yes: this thread's index writer */
 };
 
 /* SPEC §7 "Quarantined evidence reaches its household": the ID cell of a
@@ -166,8 +168,22 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                       hd_record *rec, hd_reason reason, int bad_field);
+
+/* Every row to the run, then, with [job] index = yes, to the index (the
+ * same pass, SPEC §11). */
 static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
                           hd_record *rec, hd_reason reason, int bad_field)
+{
+    struct scan_job *sj = user;
+    int rc = extract_row(user, res, row, rec, reason, bad_field);
+    if (rc == HD_OK && sj->ixk) rc = hd_run_index_row(sj->ixk, res->index, sj->source, sj->pos, row, rec, reason);
+    return rc;
+}
+
+static int extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                       hd_record *rec, hd_reason reason, int bad_field)
 {
     struct scan_job *sj = user;
     if (reason != HD_R_NONE) return unreadable_row(sj, res, row, reason, bad_field);
@@ -230,11 +246,17 @@ struct pool {
 static void *worker(void *arg)
 {
     struct pool *p = arg;
+    struct ix_worker *ixk = hd_run_index_worker(p->st);
+    if (p->st->ixw && !ixk) {
+        pthread_mutex_lock(&p->mu);
+        if (p->rc == HD_OK) p->rc = HD_ESOFTWARE;
+        pthread_mutex_unlock(&p->mu);
+    }
     for (;;) {
         uint32_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->count) break;
         uint32_t r = p->sched ? p->sched[i] : p->list[i];
-        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0} };
+        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0}, ixk };
         for (int f = 0; f < HD_F__COUNT; f++) sj.pos[f] = -1;
         hd_file_result *res = &p->st->results[r];
         int rc = hd_scan_file(p->st->src[sj.source].desc, sj.as_of, res, on_extract_row, &sj,
@@ -247,6 +269,11 @@ static void *worker(void *arg)
         }
     }
     hd_cores_give(p->shared.cores);     /* no file left for this worker */
+    if (hd_run_index_done(ixk) != HD_OK) {
+        pthread_mutex_lock(&p->mu);
+        if (p->rc == HD_OK) p->rc = HD_ESOFTWARE;
+        pthread_mutex_unlock(&p->mu);
+    }
     return NULL;
 }
 
@@ -623,6 +650,7 @@ static void free_state(hd_run_state *st)
     hd_key_wipe(&st->audit_key);
     hd_key_wipe(&st->text_key);
     free(st->providers);
+    hd_run_index_free(st);
     hd_job_free(st->job);
 }
 
@@ -678,6 +706,21 @@ static int load_applicants(hd_run_state *st, hd_error *err)
     logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
           st->m->nhouseholds, st->m->nmembers, st->napp_files);
     return HD_OK;
+}
+
+/* [job] index = yes on a run that is not redone: `hedui index JOB.ini`. */
+static int run_index_alone(hd_run_state *st, hd_run_result *res, hd_error *err)
+{
+    hd_index_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = st->opts ? st->opts->threads : 0;
+    o.log = st->opts ? st->opts->log : NULL;
+    o.log_user = st->opts ? st->opts->log_user : NULL;
+    hd_index_result ir;
+    int rc = hd_index_build(st->job->path, &o, &ir, err);
+    if (rc == HD_EDAMAGED) rc = HD_OK;   /* the run's own damage said so */
+    if (rc == HD_OK) snprintf(res->index_dir, sizeof res->index_dir, "%s", ir.outdir);
+    return rc;
 }
 
 /* What run_job does: the whole batch, one part's scan, or the merge of
@@ -773,6 +816,13 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
                     job->path, job->sources[i].line, job->sources[i].name);
             hd_error_keep_first(&cfg, &e1);
         }
+    }
+    if (job->index && mode != MODE_RUN) {
+        /* SPEC §11: the index is written by a whole run's scan; a part
+         * sees a share of the extracts, a merge none */
+        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part or --merge): "
+                "remove it for the parts, and build the index with `hedui index %s` after the merge", job->path, job->path);
+        hd_error_keep_first(&cfg, &e1);
     }
     /* files */
     for (int p = 0; p < HD_POP__COUNT; p++) {
@@ -924,6 +974,9 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
             }
             /* complete: OUTPUT/latest points to it, as after a new run */
             if (rc == HD_OK) rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err);
+            /* index = yes and no scan to feed it: the index builds alone
+             * (nothing is rebuilt when it exists and verifies) */
+            if (rc == HD_OK && job->index) rc = run_index_alone(&st, res, err);
             goto out;
         }
         /* a complete-looking output that fails its own manifest may be
@@ -933,6 +986,9 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
                      res->outdir, verr.message);
         goto out;
     }
+
+    /* [job] index = yes: the scan below feeds the index writer too */
+    if (job->index && mode == MODE_RUN && (rc = hd_run_index_begin(&st, err)) != HD_OK) { free(source_of); free(scan); goto out; }
 
     /* applicants (a merge has loaded them) */
     if (mode != MODE_MERGE && (rc = load_applicants(&st, err)) != HD_OK) { free(source_of); free(scan); goto out; }
@@ -1011,6 +1067,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     /* SPEC §7 "Required kinds": a kind the policy requires and the job has
      * no source of damages the run */
     hd_run_kinds_decide(&st);
+    if (st.ixw && (rc = hd_run_index_end(&st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) goto out;
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
         if (st.kinds_missing & (1u << k))
             logf_(opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",

@@ -240,6 +240,8 @@ typedef struct hd_run_state {
     uint32_t kinds_missing;        /* required kinds without a source (bits) */
     hd_input *inputs; uint32_t ninputs;
     char input_digest[65];
+    struct ix_writer *ixw;         /* [job] index = yes: the index writer the
+                                      scan feeds (index/build.c), else NULL */
     hd_divcount *div; uint32_t ndiv;
     const hd_run_opts *opts;
     /* set by hd_write_reports before any file is written, for every writer:
@@ -337,6 +339,18 @@ int hd_write_lists(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
  * last, into out; "" when there is none (or no OUTPUT yet). HD_ENOINPUT
  * when OUTPUT cannot be listed. */
 int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
+
+/* `[job] index = yes` (SPEC §11; index/build.c): begin once the inputs
+ * are hashed, before the scan (st->ixw set); hd_run_index_row for each row
+ * the scan reads; end once the sources' damage is decided (the index in
+ * place, its directory into out). ix_writer_free on any other path. */
+int hd_run_index_begin(hd_run_state *st, hd_error *err);
+struct ix_worker *hd_run_index_worker(hd_run_state *st);
+int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
+                     const hd_csv_record *row, hd_record *rec, hd_reason reason);
+int hd_run_index_done(struct ix_worker *k);
+int hd_run_index_end(hd_run_state *st, char *out, size_t cap, hd_error *err);
+void hd_run_index_free(hd_run_state *st);
 /* Points OUTPUT/latest at the run directory outdir (a relative symlink,
  * replaced atomically by rename), unless it points to an existing run
  * whose as_of is later than as_of. HD_EIO naming the link. */
