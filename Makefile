@@ -213,7 +213,7 @@ memcheck: deps
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y valgrind; }
 	@$(MAKE) --no-print-directory memcheck-run
 
-memcheck-run: $(TEST_BIN)
+memcheck-run: $(TEST_BIN) $(BUILD)/hedui
 	@fail=0; for t in $(TEST_BIN); do \
 	  echo "== valgrind $$t"; \
 	  HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) HEDUI_MEMCHECK=1 CK_FORK=no \

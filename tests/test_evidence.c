@@ -5,6 +5,7 @@
  * one of issue 9's bullets; expected verdicts, reason codes and exit
  * statuses are worked out by hand from SPEC §4, §6 and §7.
  */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,8 +380,12 @@ static size_t unescape(const char *s, size_t n, char *out)
         else if (c == 'r') out[k++] = '\r';
         else if (c == 'n') out[k++] = '\n';
         else if (c == 'x' && i + 2 < n) {
-            unsigned v;
-            ck_assert_int_eq(sscanf(s + i + 1, "%2X", &v), 1);
+            /* two hex digits read by hand: s is not NUL-terminated, so
+             * sscanf would scan past the slice (valgrind, make memcheck) */
+            char hex[3] = { s[i + 1], s[i + 2], 0 }, *end;
+            unsigned long v = strtoul(hex, &end, 16);
+            ck_assert_msg(*end == 0 && isxdigit((unsigned char)hex[0]),
+                          "bad escape \\x%s", hex);
             out[k++] = (char)v;
             i += 2;
         } else ck_abort_msg("bad escape \\%c", c);
