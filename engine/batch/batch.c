@@ -988,7 +988,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     }
 
     /* [job] index = yes: the scan below feeds the index writer too */
-    if (job->index && mode == MODE_RUN && (rc = hd_run_index_begin(&st, err)) != HD_OK) { free(source_of); free(scan); goto out; }
+    if (job->index && mode == MODE_RUN && (rc = hd_run_index_begin(&st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) { free(source_of); free(scan); goto out; }
 
     /* applicants (a merge has loaded them) */
     if (mode != MODE_MERGE && (rc = load_applicants(&st, err)) != HD_OK) { free(source_of); free(scan); goto out; }

@@ -341,10 +341,11 @@ int hd_write_lists(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
 int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
 
 /* `[job] index = yes` (SPEC §11; index/build.c): begin once the inputs
- * are hashed, before the scan (st->ixw set); hd_run_index_row for each row
+ * are hashed, before the scan (st->ixw set, or NULL and dir filled when
+ * the index exists and verifies); hd_run_index_row for each row
  * the scan reads; end once the sources' damage is decided (the index in
  * place, its directory into out). ix_writer_free on any other path. */
-int hd_run_index_begin(hd_run_state *st, hd_error *err);
+int hd_run_index_begin(hd_run_state *st, char *dir, size_t cap, hd_error *err);
 struct ix_worker *hd_run_index_worker(hd_run_state *st);
 int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
                      const hd_csv_record *row, hd_record *rec, hd_reason reason);

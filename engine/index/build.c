@@ -997,8 +997,10 @@ out:
 /* ------------------------------------------------------------ hedui run */
 
 /* `[job] index = yes` (SPEC §11): the run's scan feeds a writer. Called
- * once the run's inputs are hashed, before its scan. */
-int hd_run_index_begin(hd_run_state *st, hd_error *err)
+ * once the run's inputs are hashed, before its scan. An index that exists
+ * and verifies (and no --force) is kept: st->ixw stays NULL, its directory
+ * goes to dir. */
+int hd_run_index_begin(hd_run_state *st, char *dir, size_t cap, hd_error *err)
 {
     hd_index_opts o;
     memset(&o, 0, sizeof o);
@@ -1007,8 +1009,17 @@ int hd_run_index_begin(hd_run_state *st, hd_error *err)
     hd_index_result r;
     memset(&r, 0, sizeof r);
     int rc = ix_writer_new(&st->ixw, st, (uint32_t)st->napp_files, &o, &r, err);
-    if (rc == HD_OK && r.reused && st->opts && st->opts->log)
-        st->opts->log(st->opts->log_user, HD_LOG_INFO, "index_exists", "the index exists and verifies; not rewritten");
+    if (rc == HD_OK && r.reused) {
+        /* nothing to feed: the scan runs without a writer */
+        ix_writer_free(st->ixw);
+        st->ixw = NULL;
+        snprintf(dir, cap, "%s", r.outdir);
+        if (st->opts && st->opts->log) {
+            char m[4400];
+            snprintf(m, sizeof m, "%s exists and verifies; not rewritten (--force rebuilds it)", r.outdir);
+            st->opts->log(st->opts->log_user, HD_LOG_INFO, "index_exists", m);
+        }
+    }
     return rc;
 }
 
