@@ -820,7 +820,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     if (job->index && mode != MODE_RUN) {
         /* SPEC §11: the index is written by a whole run's scan; a part
          * sees a share of the extracts, a merge none */
-        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part or --merge): "
+        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part; not hedui merge): "
                 "remove it for the parts, and build the index with `hedui index %s` after the merge", job->path, job->path);
         hd_error_keep_first(&cfg, &e1);
     }
