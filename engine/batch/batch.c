@@ -615,6 +615,7 @@ static int provider_maps(hd_run_state *st, int s, hd_error *err)
 
 static void free_state(hd_run_state *st)
 {
+    hd_run_index_free(st);          /* first: its thread reads the job and the policy */
     if (st->src) {
         for (int i = 0; i < st->job->nsources; i++) {
             hd_descriptor_free(st->src[i].desc);
@@ -650,7 +651,6 @@ static void free_state(hd_run_state *st)
     hd_key_wipe(&st->audit_key);
     hd_key_wipe(&st->text_key);
     free(st->providers);
-    hd_run_index_free(st);
     hd_job_free(st->job);
 }
 
@@ -1067,7 +1067,7 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     /* SPEC §7 "Required kinds": a kind the policy requires and the job has
      * no source of damages the run */
     hd_run_kinds_decide(&st);
-    if (st.ixw && (rc = hd_run_index_end(&st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) goto out;
+    if (st.ixw && (rc = hd_run_index_end(&st, err)) != HD_OK) goto out;
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
         if (st.kinds_missing & (1u << k))
             logf_(opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",
@@ -1228,6 +1228,8 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         goto out;
     }
     logf_(opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s", st.reg->path, mono_s() - t_reg);
+    /* [job] index = yes: the index, merged meanwhile, in place */
+    if ((rc = hd_run_index_join(&st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) goto out;
     rc = st.damaged || st.rejected_files ? HD_EDAMAGED : HD_OK;
     if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
     else if (st.rejected_files) hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st.rejected_files);

@@ -343,14 +343,18 @@ int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *er
 /* `[job] index = yes` (SPEC §11; index/build.c): begin once the inputs
  * are hashed, before the scan (st->ixw set, or NULL and dir filled when
  * the index exists and verifies); hd_run_index_row for each row
- * the scan reads; end once the sources' damage is decided (the index in
- * place, its directory into out). ix_writer_free on any other path. */
+ * the scan reads; end once the sources' damage is decided (meta.ini
+ * written; the merge and the manifest go on on a thread of their own
+ * while the run judges); join before the run returns (the index in place,
+ * its directory into out). hd_run_index_free (free_state, first: the
+ * thread reads the job and the policy) waits for it on any other path. */
 int hd_run_index_begin(hd_run_state *st, char *dir, size_t cap, hd_error *err);
 struct ix_worker *hd_run_index_worker(hd_run_state *st);
 int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
                      const hd_csv_record *row, hd_record *rec, hd_reason reason);
 int hd_run_index_done(struct ix_worker *k);
-int hd_run_index_end(hd_run_state *st, char *out, size_t cap, hd_error *err);
+int hd_run_index_end(hd_run_state *st, hd_error *err);
+int hd_run_index_join(hd_run_state *st, char *out, size_t cap, hd_error *err);
 void hd_run_index_free(hd_run_state *st);
 /* Points OUTPUT/latest at the run directory outdir (a relative symlink,
  * replaced atomically by rename), unless it points to an existing run

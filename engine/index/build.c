@@ -110,6 +110,15 @@ struct ix_writer {
     char **runs; uint32_t nruns, capruns;
     struct ix_worker **ws; int nws, capws;
     size_t budget;                 /* per worker */
+    /* after ix_writer_prepare: what the manifest needs (pointers into the
+     * caller's job and policy, which outlive the writer) */
+    int prepared, damaged;
+    hd_run_state ms;
+    /* hd_run_index_end: ix_writer_complete on a thread of its own */
+    pthread_t th;
+    int th_started, th_rc;
+    hd_error th_err;
+    hd_index_result th_res;
 };
 
 static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
@@ -578,6 +587,8 @@ static void index_digest(ix_writer *b, const hd_run_state *st)
 void ix_writer_free(ix_writer *b)
 {
     if (!b) return;
+    if (b->th_started) pthread_join(b->th, NULL);
+    hd_key_wipe(&b->ms.key);
     for (uint32_t i = 0; i < b->nruns; i++) { unlink(b->runs[i]); free(b->runs[i]); }
     free(b->runs);
     for (int i = 0; i < b->nws; i++) {
@@ -688,10 +699,11 @@ int ix_writer_new(ix_writer **out, const hd_run_state *st, uint32_t first, const
 /*
  * Writes the index once every row went through ix_worker_row and every
  * worker is done, and the sources' damage is decided in st (as the run
- * does, batch/damage.c): merge, policy and formats, meta.ini, manifest,
- * rename into place. Fills res (tokens, unreadable ids, spills, signed).
+ * does, batch/damage.c): ix_writer_prepare (policy and formats, meta.ini:
+ * what needs st), then ix_writer_complete (merge, manifest, rename into
+ * place). Fills res (tokens, unreadable ids, spills, signed).
  */
-int ix_writer_finish(ix_writer *b, const hd_run_state *st, hd_index_result *res, hd_error *err)
+static int ix_writer_prepare(ix_writer *b, const hd_run_state *st, hd_index_result *res, hd_error *err)
 {
     const hd_job *job = st->job;
     if (b->reused) {
@@ -700,14 +712,7 @@ int ix_writer_finish(ix_writer *b, const hd_run_state *st, hd_index_result *res,
         return HD_OK;
     }
     int rc = HD_OK;
-    for (int i = 0; i < b->nws && !rc; i++) {
-        if (b->ws[i]->ne && !b->ws[i]->sorted) rc = sort_buffer(b->ws[i]);
-        res->rows_indexed += b->ws[i]->rows;
-    }
-    if (rc) return hd_fail(err, rc, "out of memory while indexing");
-    res->spills = b->nruns;           /* runs written to disk; the last buffers merge from memory */
     const char *tmp = b->tmp;
-    if ((rc = merge_runs(b, tmp, b->digest, res, err)) != HD_OK) return rc;
 
     /* the policy, byte for byte, with its standards beside it */
     char pdir[4500], p1[4600], p2[4600];
@@ -744,21 +749,37 @@ int ix_writer_finish(ix_writer *b, const hd_run_state *st, hd_index_result *res,
         rc = copy_file(job->monitor_format, p1, err);
     }
     if (!rc) rc = write_meta(b, st, tmp, polrel, err);
-    int signed_ = 0;
-    if (!rc) {
-        /* the manifest of the index alone: its inputs and digest, under
-         * the job's master key id (not the run's manifest) */
-        hd_run_state ms;
-        memset(&ms, 0, sizeof ms);
-        ms.job = st->job;
-        ms.policy = st->policy;
-        ms.key = st->key;
-        ms.inputs = b->inputs;
-        ms.ninputs = b->ninputs;
-        memcpy(ms.input_digest, b->dhex, 65);
-        rc = hd_write_manifest(&ms, tmp, &signed_, err);
-        hd_key_wipe(&ms.key);
+    if (rc) return rc;
+    /* the manifest of the index alone: its inputs and digest, under the
+     * job's master key id (not the run's manifest) */
+    memset(&b->ms, 0, sizeof b->ms);
+    b->ms.job = st->job;
+    b->ms.policy = st->policy;
+    b->ms.key = st->key;
+    b->ms.inputs = b->inputs;
+    b->ms.ninputs = b->ninputs;
+    memcpy(b->ms.input_digest, b->dhex, 65);
+    b->damaged = st->damaged;
+    b->prepared = 1;
+    return HD_OK;
+}
+
+/* The tables merged from the workers' runs, the manifest, the index in
+ * place (after ix_writer_prepare; st no longer needed: the run's rules may
+ * go on meanwhile). */
+static int ix_writer_complete(ix_writer *b, hd_index_result *res, hd_error *err)
+{
+    int rc = HD_OK;
+    const char *tmp = b->tmp;
+    for (int i = 0; i < b->nws && !rc; i++) {
+        if (b->ws[i]->ne && !b->ws[i]->sorted) rc = sort_buffer(b->ws[i]);
+        res->rows_indexed += b->ws[i]->rows;
     }
+    if (rc) return hd_fail(err, rc, "out of memory while indexing");
+    res->spills = b->nruns;           /* runs written to disk; the last buffers merge from memory */
+    if ((rc = merge_runs(b, tmp, b->digest, res, err)) != HD_OK) return rc;
+    int signed_ = 0;
+    rc = hd_write_manifest(&b->ms, tmp, &signed_, err);
     if (!rc) {
         int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (tfd < 0 || syncfs(tfd) != 0) rc = hd_fail(err, HD_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
@@ -776,9 +797,16 @@ int ix_writer_finish(ix_writer *b, const hd_run_state *st, hd_index_result *res,
     b->tmp[0] = 0;                    /* in place: not removed by ix_writer_free */
     snprintf(res->outdir, sizeof res->outdir, "%s", b->outdir);
     res->signed_manifest = signed_;
-    res->damaged = st->damaged;
+    res->damaged = b->damaged;
     res->files = b->nfiles;
     return HD_OK;
+}
+
+int ix_writer_finish(ix_writer *b, const hd_run_state *st, hd_index_result *res, hd_error *err)
+{
+    int rc = ix_writer_prepare(b, st, res, err);
+    if (rc == HD_OK && !b->reused) rc = ix_writer_complete(b, res, err);
+    return rc;
 }
 
 /* ------------------------------------------------------------ hedui index */
@@ -1023,14 +1051,38 @@ int hd_run_index_begin(hd_run_state *st, char *dir, size_t cap, hd_error *err)
     return rc;
 }
 
-/* After the sources' damage is decided: the index written into place;
- * its directory into out (cap bytes). */
-int hd_run_index_end(hd_run_state *st, char *out, size_t cap, hd_error *err)
+static void *complete_main(void *arg)
 {
-    hd_index_result r;
-    memset(&r, 0, sizeof r);
-    int rc = ix_writer_finish(st->ixw, st, &r, err);
-    ix_writer_free(st->ixw);
+    ix_writer *b = arg;
+    hd_error_clear(&b->th_err);
+    b->th_rc = ix_writer_complete(b, &b->th_res, &b->th_err);
+    return NULL;
+}
+
+/* After the sources' damage is decided: what needs the run's state is
+ * written, then the merge and the manifest go on on a thread of their own
+ * while the run judges and writes its outputs (on one core when there is
+ * no thread to be had). hd_run_index_join waits for it. */
+int hd_run_index_end(hd_run_state *st, hd_error *err)
+{
+    ix_writer *b = st->ixw;
+    int rc = ix_writer_prepare(b, st, &b->th_res, err);
+    if (rc != HD_OK) return rc;
+    if (pthread_create(&b->th, NULL, complete_main, b) == 0) b->th_started = 1;
+    else complete_main(b);
+    return HD_OK;
+}
+
+/* The index in place: its directory into out (cap bytes). */
+int hd_run_index_join(hd_run_state *st, char *out, size_t cap, hd_error *err)
+{
+    ix_writer *b = st->ixw;
+    if (!b) return HD_OK;
+    if (b->th_started) { pthread_join(b->th, NULL); b->th_started = 0; }
+    hd_index_result r = b->th_res;
+    int rc = b->th_rc;
+    if (rc != HD_OK && err) *err = b->th_err;
+    ix_writer_free(b);
     st->ixw = NULL;
     if (rc != HD_OK) return rc;
     snprintf(out, cap, "%s", r.outdir);
