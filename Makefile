@@ -5,10 +5,12 @@
 #   make test       install missing Debian packages, build, run every Check suite
 #   make test SAN=1 the same with AddressSanitizer + UndefinedBehaviorSanitizer
 #   make test-slurm the scale-out on a real single-node Slurm (as root)
+#   make test-golden outputs byte-identical to tests/golden/outputs.sha256 (-j1/-j2/-j8)
 #   make bench      benchmarks (bench/)
+#   make bench-parts  CPU of 4 parts + merge against one run on make bench's province
 
 CC      ?= cc
-PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls
+PKGS    := openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 check libmicrohttpd jansson gnutls minizip expat
 BUILD   ?= build
 # The public test vectors the suites read, copied into the repository (each
 # set with its SOURCES.md): no test reads outside it.
@@ -18,7 +20,7 @@ OPT     ?= -O2
 CFLAGS  ?= -g
 CFLAGS  += $(OPT) -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wno-format-truncation -Iinclude -Iengine
 CFLAGS  += $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+LDLIBS  += $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls minizip expat 2>/dev/null) -lpthread -lm
 TESTLIBS := $(shell pkg-config --libs check 2>/dev/null)
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -36,7 +38,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 HEADERS  := $(wildcard include/hedui/*.h) $(shell find engine -name '*.h')
 
-.PHONY: all deps demo test test-unit clean install
+.PHONY: all deps demo test test-unit clean install lint-size
 all: $(BUILD)/hedui
 
 deps:
@@ -74,7 +76,14 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 	  HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) CK_FORK=yes $$t || fail=1; \
 	done; \
 	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
+	echo "== tests/test_golden.sh"; HEDUI_BIN=$(abspath $(BUILD)/hedui) sh tests/test_golden.sh || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+
+# Outputs byte-identical to tests/golden/outputs.sha256 at -j1/-j2/-j8 on two
+# generated provinces (tests/golden/golden.sh; --update records them again)
+.PHONY: test-golden
+test-golden: $(BUILD)/hedui
+	HEDUI_BIN=$(abspath $(BUILD)/hedui) sh tests/golden/golden.sh
 
 # Scale-out on a real single-node Slurm (SPEC §12; scripts/slurm/): as root;
 # installs slurmctld, slurmd, slurm-client and munge when missing, starts them
@@ -84,6 +93,10 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 test-slurm: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
 	BUILD=$(BUILD) bash scripts/slurm/test-slurm.sh
+
+# no function in engine/ over 120 lines (docs/architecture.md)
+lint-size:
+	@sh tests/lint_size.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
@@ -231,7 +244,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 HD_DEST     = $(DESTDIR)$(PREFIX)
 HD_VERSION := $(shell sed -n 's/^\#define HD_ENGINE_VERSION "\(.*\)"/\1/p' include/hedui/batch.h)
-HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls 2>/dev/null) -lpthread -lm
+HD_PC_LIBS := $(shell pkg-config --libs openssl libzstd libxxhash inih libutf8proc xlsxwriter sqlite3 libmicrohttpd jansson gnutls minizip expat 2>/dev/null) -lpthread -lm
 ifeq ($(SAN),1)
 # a sanitizer build's libhedui.a needs the sanitizer runtimes where it is linked
 HD_PC_LIBS += -fsanitize=address,undefined
@@ -263,24 +276,55 @@ install: $(BUILD)/hedui
 # docs/performance.md). Defaults: the issue's province scale (500,000
 # households; extracts at 1x, 2x, 4x, the largest about 62 million rows and
 # 4.5 GB). `make bench-data` only generates the datasets (once, cached).
+# The issue-17 size: make bench BENCH_HOUSEHOLDS=35000 BENCH_FACTOR=20 BENCH_SCALES=1
+# (16.7 million rows, 0.40 / 1.20 GB). BENCH_PEER=0 leaves the DuckDB peer out.
 BENCH_HOUSEHOLDS ?= 500000
 BENCH_FACTOR ?= 6
 BENCH_FILES ?= 4
 BENCH_ROUNDS ?= 3
 BENCH_SCALES ?= 4,2,1
 BENCH_DATA ?= bench/data
+BENCH_PEER ?= 1
 BENCH_ENV = BENCH_HOUSEHOLDS=$(BENCH_HOUSEHOLDS) BENCH_FACTOR=$(BENCH_FACTOR) BENCH_FILES=$(BENCH_FILES) \
-	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SCALES=$(BENCH_SCALES) BENCH_DATA=$(BENCH_DATA)
-.PHONY: bench bench-data
+	BENCH_ROUNDS=$(BENCH_ROUNDS) BENCH_SCALES=$(BENCH_SCALES) BENCH_DATA=$(BENCH_DATA) BENCH_PEER=$(BENCH_PEER)
+.PHONY: bench bench-data bench-peer
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui $(BUILD)/bench/ixbench
+	@if [ "$(BENCH_PEER)" != 0 ]; then $(MAKE) --no-print-directory bench-peer; fi
 	$(BENCH_ENV) python3 bench/bench.py
+
+# The DuckDB peer of make bench (bench/peer/): Node.js and npm from Debian
+# (scripts/install-deps bench), @duckdb/node-api at the version of
+# bench/peer/package-lock.json from the npm registry
+bench-peer:
+	@sh scripts/install-deps bench
+	@[ -d bench/peer/node_modules/@duckdb/node-api ] || (cd bench/peer && npm ci --no-audit --no-fund)
 
 # the instant check's benchmark client (bench/instant.py): in-process lookup
 # latency and a keep-alive load on 127.0.0.1
 $(BUILD)/bench/ixbench: bench/ixbench.c $(BUILD)/libhedui.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libhedui.a $(LDLIBS)
+# the register write alone (docs/performance.md "The register write"):
+# build/bench/regwrite RUN_DIR DB ROUNDS
+$(BUILD)/bench/regwrite: bench/regwrite.c $(BUILD)/libhedui.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libhedui.a $(LDLIBS)
 bench-data: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
 	$(BENCH_ENV) python3 bench/bench.py --generate
+
+# Scale-out cost (issue 16, docs/performance.md "Scale-out"): on the largest
+# dataset of make bench (BENCH_HOUSEHOLDS households, BENCH_FACTOR), CPU
+# (user + sys, /usr/bin/time) and wall of `hedui run --force` against
+# BENCH_PARTS parts `run --part K/N` plus `merge --force`, BENCH_ROUNDS rounds
+# alternated, -jBENCH_PARTS_J; the merged directory must equal the run's.
+# Prints each round and the medians with (parts + merge) / run CPU.
+BENCH_PARTS ?= 4
+BENCH_PARTS_J ?= 1
+.PHONY: bench-parts
+bench-parts: deps
+	@$(MAKE) --no-print-directory $(BUILD)/hedui
+	@prov=$$($(BENCH_ENV) python3 bench/bench.py --province) && \
+	  echo "bench-parts: $$prov, N=$(BENCH_PARTS), $(BENCH_ROUNDS) rounds, -j$(BENCH_PARTS_J)" && \
+	  HEDUI=$(BUILD)/hedui bash bench/parts.sh "$$prov" $(BENCH_PARTS) $(BENCH_ROUNDS) $(BENCH_PARTS_J)

@@ -17,6 +17,15 @@ each file's background rows a prefix of the larger set's. Time should grow
 linearly with the rows and peak RSS should stay flat: memory grows with the
 applicants, never with the extracts (ARCHITECTURE.md).
 
+The peer (issue 17): the same core job -- read every extract, normalise and
+validate the IDs, join them to the applicant, roster and monitor members,
+aggregate per household -- in DuckDB (bench/peer/duckdb-peer.mjs, npm
+@duckdb/node-api, installed by `make bench-peer`), alternated with hedui and
+the floor in the same rounds. After the rounds its figures are checked
+against hedui's own outputs of the same set (per source: matched rows and the
+money they carry, in fen; per household: the multiset of (matched rows, fen)
+pairs); the report says whether they agree, and bench.py exits 1 when not.
+
 A fourth case is one large single-frame file: the rows of the largest source
 (by uncompressed bytes; one without a count trailer) of the largest set,
 concatenated into one file and compressed as one zstd frame (level 3), run
@@ -28,7 +37,8 @@ build/hedui), BENCH_HOUSEHOLDS (500000), BENCH_FACTOR (background rows per
 applicant member and extract kind of the largest set; 6, fractional allowed),
 BENCH_FILES (files per source, at least; 4), BENCH_ROUNDS (3), BENCH_SCALES
 ("4,2,1": the divisors of F to run; "1" runs only the largest set),
-BENCH_SINGLE (1: include the single-file case; 0: leave it out), BENCH_DATA
+BENCH_SINGLE (1: include the single-file case; 0: leave it out), BENCH_PEER (1: the
+DuckDB peer on every set; 0: leave it out), BENCH_DATA
 (where the datasets are kept; bench/data).
 
 The datasets are generated once, deterministically, under
@@ -46,6 +56,8 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS") or "3")
 SCALES = sorted({int(x) for x in (os.environ.get("BENCH_SCALES") or "4,2,1").split(",") if x.strip()},
                 reverse=True)
 SINGLE = (os.environ.get("BENCH_SINGLE") or "1") != "0"
+PEER = (os.environ.get("BENCH_PEER") or "1") != "0"
+PEER_JS = os.path.join(ROOT, "bench", "peer", "duckdb-peer.mjs")
 DATA = os.path.abspath(os.environ.get("BENCH_DATA") or os.path.join(ROOT, "bench", "data"))
 TIME = "/usr/bin/time"
 MIB = 1024 * 1024
@@ -160,6 +172,68 @@ def make_single(d, desc):
     return out, rows, src
 
 
+AMOUNT = {"deposit": "balance", "income": "income", "pension": "benefit", "fund": "deposit",
+          "business": "capital"}
+
+
+def hedui_figures(outdir):
+    """The peer's figures computed from hedui's outputs of one run (summary.json,
+    audit/matches.jsonl): per source matched rows and their money in fen, per
+    household (matched rows, fen)."""
+    runs = sorted(d for d in glob.glob(os.path.join(outdir, "*")) if os.path.isdir(d))
+    if not runs:
+        sys.exit("bench: no run directory under %s" % outdir)
+    run = runs[-1]
+    with open(os.path.join(run, "summary.json"), encoding="utf-8") as f:
+        summ = json.load(f)
+    src = {s["name"]: {"matched": s["rows_matched"], "amount_fen": 0} for s in summ["sources"]}
+    plain = os.path.join(run, "audit", "matches.jsonl")
+    if os.path.exists(plain):
+        lines = open(plain, encoding="utf-8")
+    else:
+        lines = subprocess.Popen(["zstd", "-dcq", plain + ".zst"], stdout=subprocess.PIPE, text=True,
+                                 encoding="utf-8").stdout
+    hh, seen = {}, set()
+    for line in lines:
+        m = json.loads(line)
+        fen = m["fields"].get(AMOUNT.get(m["kind"], ""), 0) or 0
+        key = (m["source"], m["file"], m["line"])
+        if key not in seen:                    # a row matched by two households counts once
+            seen.add(key)
+            src[m["source"]]["amount_fen"] += fen
+        n, t = hh.get(m["household"], (0, 0))
+        hh[m["household"]] = (n + 1, t + fen)
+    lines.close()
+    pairs = sorted("%d:%d" % v for v in hh.values())
+    return {"sources": src, "households_matched": len(hh),
+            "household_pairs_sha256": hashlib.sha256("\n".join(pairs).encode()).hexdigest()}
+
+
+def peer_agrees(d, peer_json):
+    """(True/False, text): the DuckDB peer's figures against hedui's outputs of set d."""
+    with open(peer_json, encoding="utf-8") as f:
+        p = json.load(f)
+    h = hedui_figures(os.path.join(d, "out"))
+    bad = []
+    for name, hs in sorted(h["sources"].items()):
+        ps = p["sources"].get(name)
+        if not ps or ps["matched"] != hs["matched"] or ps["amount_fen"] != hs["amount_fen"]:
+            bad.append("%s: hedui %d rows / %d fen, DuckDB %s" % (
+                name, hs["matched"], hs["amount_fen"],
+                "%d rows / %d fen" % (ps["matched"], ps["amount_fen"]) if ps else "none"))
+    if p["households_matched"] != h["households_matched"] or \
+            p["household_pairs_sha256"] != h["household_pairs_sha256"]:
+        bad.append("households: hedui %d, DuckDB %d, (rows, fen) pairs %s" % (
+            h["households_matched"], p["households_matched"],
+            "equal" if p["household_pairs_sha256"] == h["household_pairs_sha256"] else "differ"))
+    rows = sum(s["matched"] for s in h["sources"].values())
+    if bad:
+        return False, "DuckDB (%s) DISAGREES with hedui: %s" % (p.get("version", "?"), "; ".join(bad))
+    return True, ("DuckDB (%s) agrees with hedui: %d sources, %d matched rows and their money in fen, "
+                  "%d households' (matched rows, fen) pairs" % (
+                      p.get("version", "?"), len(h["sources"]), rows, h["households_matched"]))
+
+
 def generate():
     """Generates the datasets once; returns [(scale, factor, dir)], largest first."""
     base = base_dir()
@@ -222,11 +296,22 @@ def measure(cmds):
 def main():
     if not os.access(HEDUI, os.X_OK):
         sys.exit("bench: %s is missing (make)" % HEDUI)
+    if PEER and not os.path.isdir(os.path.join(ROOT, "bench", "peer", "node_modules", "@duckdb", "node-api")):
+        sys.exit("bench: the DuckDB peer is not installed (make bench-peer; or BENCH_PEER=0)")
     if not os.access(TIME, os.X_OK):
         sys.exit("bench: %s is missing (apt-get install time; scripts/install-deps)" % TIME)
     sets = generate()
     if "--generate" in sys.argv[1:]:
         print("bench: datasets ready under %s" % base_dir())
+        return
+    if "--province" in sys.argv[1:]:
+        # make bench-parts: the largest dataset, with this tree's descriptors
+        # and policy, its directory on stdout (bench/parts.sh runs in it)
+        d = sets[0][2]
+        for sub in ("formats", "policy"):
+            subprocess.run(["rm", "-rf", os.path.join(d, sub)], check=True)
+            subprocess.run(["cp", "-r", os.path.join(ROOT, sub), os.path.join(d, sub)], check=True)
+        print(d)
         return
     jn = "hedui -j%d" % NCPU
     cases = []
@@ -239,14 +324,17 @@ def main():
         with open(os.path.join(d, "expected-summary.json"), encoding="utf-8") as f:
             es = json.load(f)
         job = os.path.join(d, "job.ini")
+        cmds = {"floor": [["zstd", "-dcq", f, "-o", "/dev/null", "-f"] for f in extracts],
+                jn: [[HEDUI, "-q", "run", "--force", "-j", str(NCPU), job]],
+                "hedui -j1": [[HEDUI, "-q", "run", "--force", "-j", "1", job]]}
+        if PEER:
+            cmds["duckdb"] = [["node", PEER_JS, job, os.path.join(d, "peer.json")]]
         cases.append({
             "name": "%dx (k=%g)" % (scale, k), "scale": scale, "members": es["members"],
             "households": es["households"], "files": len(extracts),
             "rows": sum(e["rows"] for e in desc.values()),
             "comp": sum(e["comp"] for e in desc.values()), "raw": sum(e["raw"] for e in desc.values()),
-            "cmds": {"floor": [["zstd", "-dcq", f, "-o", "/dev/null", "-f"] for f in extracts],
-                     jn: [[HEDUI, "-q", "run", "--force", "-j", str(NCPU), job]],
-                     "hedui -j1": [[HEDUI, "-q", "run", "--force", "-j", "1", job]]}})
+            "dir": d, "cmds": cmds})
     if SINGLE:
         d = sets[0][2]
         path, rows, src = make_single(d, describe(d, None))
@@ -300,6 +388,15 @@ def main():
                  "peak RSS %.1f MiB (-j%d), %.1f MiB (-j1)" % (
                      c["name"], NCPU, j1 / jnw, jnw / c["med"]["floor"][0], NCPU,
                      j1 / c["med"]["floor"][0], mn / 1024, NCPU, m1 / 1024))
+    agree_all = True
+    for c in cases:
+        if "duckdb" not in c["med"]:
+            continue
+        ok, text = peer_agrees(c["dir"], os.path.join(c["dir"], "peer.json"))
+        agree_all = agree_all and ok
+        L.append("%s: hedui -j%d %.1f x faster than DuckDB (%.2f s against %.2f s; -j1 %.1f x); %s" % (
+            c["name"], NCPU, c["med"]["duckdb"][0] / c["med"][jn][0], c["med"][jn][0], c["med"]["duckdb"][0],
+            c["med"]["duckdb"][0] / c["med"]["hedui -j1"][0], text))
     scaled = [c for c in cases if c["scale"]]
     if len(scaled) > 1:
         lo, hi = scaled[0], scaled[-1]
@@ -314,8 +411,9 @@ def main():
                      hi["med"][jn][2] / lo["med"][jn][2], NCPU))
     env = " ".join("%s=%s" % (k, os.environ[k]) for k in ("BENCH_DATA",) if os.environ.get(k))
     L.append("median of %d alternated rounds; wall from Python, CPU and peak RSS from /usr/bin/time; "
-             "reproduce: make bench BENCH_HOUSEHOLDS=%d BENCH_FACTOR=%g BENCH_FILES=%d BENCH_SCALES=%s%s%s" % (
+             "reproduce: make bench BENCH_HOUSEHOLDS=%d BENCH_FACTOR=%g BENCH_FILES=%d BENCH_SCALES=%s%s%s%s" % (
                  ROUNDS, H, F, FILES, ",".join(str(s) for s in SCALES), "" if SINGLE else " BENCH_SINGLE=0",
+                 "" if PEER else " BENCH_PEER=0",
                  (" " + env) if env else ""))
     if (os.environ.get("BENCH_INSTANT") or "1") != "0":
         # SPEC §11: index build, lookup latency, serve under load (bench/instant.py)
@@ -328,6 +426,8 @@ def main():
     print(text)
     with open(os.path.join(base_dir(), "results-%s.md" % time.strftime("%Y%m%d-%H%M%S")), "w") as f:
         f.write(text + "\n")
+    if not agree_all:
+        sys.exit("bench: the DuckDB peer disagrees with hedui (see above)")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "testutil.h"
 #include "hedui/batch.h"
+#include "batch/internal.h"
 
 #define EDIT "python3 tests/fixtures/changes/edit.py"
 
@@ -463,6 +464,123 @@ START_TEST(previous_latest_three_nights)
 }
 END_TEST
 
+/* `previous = latest` resolved for JOB (as_of in it) without running it;
+ * the base name of the directory taken, "" for none (static buffer). */
+static const char *resolve(const char *job)
+{
+    static char got[4096];
+    hd_job *j = NULL;
+    hd_error e;
+    ck_assert_int_eq(hd_job_load(&j, job, 0, &e), HD_OK);
+    char out[4096];
+    ck_assert_int_eq(hd_run_resolve_latest(j, out, sizeof out, &e), HD_OK);
+    hd_job_free(j);
+    snprintf(got, sizeof got, "%s", base_name(out));
+    return got;
+}
+
+/* Three nights, then re-runs of older nights with corrected inputs (an
+ * applicant file with one blank line more: another input digest, another
+ * directory): of the runs with the greatest earlier as_of, `latest` takes
+ * the one the register recorded last, whatever the names' order; without
+ * the register, the one OUTPUT/latest names; without either, the name that
+ * sorts last (SPEC §8, docs/decisions.md). `register rebuild` gives the
+ * same recording order (OUTPUT/recorded.log). */
+START_TEST(previous_latest_prefers_the_run_recorded_last)
+{
+    char base[] = "/tmp/hedui-recorded-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(base));
+    char pv[4200], out[4300], inbox[4400], want[4400];
+    snprintf(pv, sizeof pv, "%s/prov", base);
+    snprintf(out, sizeof out, "%s/out-nights", pv);
+    shf("python3 scripts/gen-province.py %s --households 60 --background-factor 1 --seed 7 >/dev/null 2>&1", pv);
+    shf("rm -rf %s/keys && \"$HEDUI_BIN\" keygen %s/keys >/dev/null", pv, pv);
+    snprintf(inbox, sizeof inbox, "%s", capture("ls %s/inbox/*.csv | head -1", pv));
+    inbox[strcspn(inbox, "\n")] = '\0';
+    shf("cp %s %s/inbox-original", inbox, base);
+    hd_run_result r;
+    hd_error e;
+    char n1[4096], n2[4096], n3[4096], n2b[4096], n3b[4096];
+
+    /* three nights in a row */
+    ck_assert_int_eq(night(pv, "2026-11-28", &r, &e), HD_OK);
+    snprintf(n1, sizeof n1, "%s", base_name(r.outdir));
+    ck_assert_int_eq(night(pv, "2026-11-29", &r, &e), HD_OK);
+    snprintf(n2, sizeof n2, "%s", base_name(r.outdir));
+    ck_assert_int_eq(night(pv, "2026-11-30", &r, &e), HD_OK);
+    snprintf(n3, sizeof n3, "%s", base_name(r.outdir));
+    snprintf(want, sizeof want, "previous = latest: %s/%s\n", out, n2);
+    ck_assert_msg(strstr(logbuf, n2) != NULL, "night 3 did not take night 2: %s", logbuf);
+
+    /* night 2 re-run with a corrected applicant file (recorded after night
+     * 3): its previous is night 1; latest stays at night 3 (a later as_of) */
+    shf("printf '\\n' >> %s", inbox);
+    ck_assert_int_eq(night(pv, "2026-11-29", &r, &e), HD_OK);
+    snprintf(n2b, sizeof n2b, "%s", base_name(r.outdir));
+    ck_assert_str_ne(n2b, n2);
+    ck_assert_msg(strstr(logbuf, n1) != NULL, "the re-run of night 2 did not take night 1: %s", logbuf);
+    ck_assert_str_eq(latest_target(pv), n3);
+    /* night 3 re-run: of the two night-2 runs, the one recorded last */
+    ck_assert_int_eq(night(pv, "2026-11-30", &r, &e), HD_OK);
+    snprintf(n3b, sizeof n3b, "%s", base_name(r.outdir));
+    ck_assert_str_ne(n3b, n3);
+    ck_assert_msg(strstr(logbuf, n2b) != NULL, "the re-run of night 3 did not take night 2's re-run %s: %s", n2b, logbuf);
+
+    /* until the run recorded last of 2026-11-30 is not the one whose name
+     * sorts last (the names are digests: each try has an even chance or
+     * better), night 3 again with one more blank line */
+    static char runs30[10][64];
+    int k = 0;
+    snprintf(runs30[k++], sizeof runs30[0], "%s", n3);
+    snprintf(runs30[k++], sizeof runs30[0], "%s", n3b);
+    int maxi = strcmp(n3b, n3) > 0 ? 1 : 0;
+    while (maxi == k - 1 && k < 10) {
+        shf("printf '\\n' >> %s", inbox);
+        ck_assert_int_eq(night(pv, "2026-11-30", &r, &e), HD_OK);
+        snprintf(runs30[k], sizeof runs30[0], "%s", base_name(r.outdir));
+        for (int i = 0; i < k; i++) ck_assert_str_ne(runs30[i], runs30[k]);
+        if (strcmp(runs30[k], runs30[maxi]) > 0) maxi = k;
+        k++;
+    }
+    ck_assert_int_lt(maxi, k - 1);
+    const char *last = runs30[k - 1], *other = runs30[maxi];
+    ck_assert_int_lt(strcmp(last, other), 0);
+    ck_assert_str_eq(capture("sqlite3 %s/register.db \"SELECT run FROM runs WHERE as_of = '2026-11-30' "
+                             "ORDER BY recorded DESC LIMIT 1\" | tr -d '\\n'", out), last);
+
+    /* night 4's job, resolved without running it */
+    char job4[4300];
+    snprintf(job4, sizeof job4, "%s/job-4.ini", pv);
+    shf("sed -e 's|^as_of *=.*|as_of = 2026-12-01|' -e 's|^output *=.*|output = out-nights/\\nprevious = latest|' "
+        "%s/job.ini > %s", pv, job4);
+    ck_assert_str_eq(resolve(job4), last);
+    /* the register decides even when OUTPUT/latest names the other */
+    shf("ln -sfn %s %s/latest", other, out);
+    ck_assert_str_eq(resolve(job4), last);
+    /* without the register: OUTPUT/latest, then the name */
+    shf("mv %s/register.db %s/register.db.away", out, base);
+    ck_assert_str_eq(resolve(job4), other);
+    shf("ln -sfn %s %s/latest", last, out);
+    ck_assert_str_eq(resolve(job4), last);
+    shf("rm %s/latest", out);
+    ck_assert_str_eq(resolve(job4), other);
+    shf("mv %s/register.db.away %s/register.db && ln -s %s %s/latest", base, out, last, out);
+
+    /* register rebuild: the same recording order */
+    char a[8192];
+    snprintf(a, sizeof a, "%s", capture("sqlite3 %s/register.db 'SELECT run, recorded FROM runs ORDER BY run'", out));
+    ck_assert_int_eq(atoi(capture("sqlite3 %s/register.db 'SELECT count(DISTINCT recorded) FROM runs'", out)), 3 + k);
+    shf("\"$HEDUI_BIN\" register rebuild -q --register %s/rebuilt.db %s", base, out);
+    ck_assert_str_eq(capture("sqlite3 %s/rebuilt.db 'SELECT run, recorded FROM runs ORDER BY run'", base), a);
+
+    /* and a real night 4 takes it */
+    ck_assert_int_eq(night(pv, "2026-12-01", &r, &e), HD_OK);
+    snprintf(want, sizeof want, "previous_latest previous = latest: %s/%s\n", out, last);
+    ck_assert_msg(strstr(logbuf, last) != NULL && strstr(logbuf, "previous_latest"), "night 4 did not take %s: %s", last, logbuf);
+    shf("rm -rf %s", base);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("changes");
@@ -478,6 +596,7 @@ int main(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, change_report_end_to_end);
     tcase_add_test(tc, previous_latest_three_nights);
+    tcase_add_test(tc, previous_latest_prefers_the_run_recorded_last);
     suite_add_tcase(s, tc);
     return td_run(s);
 }

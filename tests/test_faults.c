@@ -568,6 +568,43 @@ START_TEST(complete_output_is_not_rewritten)
 }
 END_TEST
 
+/* An existing output of the same inputs that does not verify (one byte of a
+ * county file changed) may be evidence of tampering: the run leaves it as it
+ * is and exits 65 (SPEC §8: 74 only for writing; docs/decisions.md), naming
+ * the directory and the file that fails, one line; --force then replaces it
+ * with one that verifies. */
+START_TEST(tampered_output_exits_65)
+{
+    province();
+    char out[4300];
+    snprintf(out, sizeof out, "%s/out-tampered", prov);
+    const char *j = job("tampered", out);
+    assert_clean_rerun(j, out);
+    char final[4400], sum1[4500], sum2[4500];
+    snprintf(final, sizeof final, "%s", final_dir(out));
+    snprintf(sum1, sizeof sum1, "%s/tampered-1.txt", prov);
+    snprintf(sum2, sizeof sum2, "%s/tampered-2.txt", prov);
+    ck_assert_int_eq(shf("f=$(ls %s/county/*/households.csv | head -1) && chmod u+w \"$f\" && "
+                         "printf x >> \"$f\" && cd %s && find . -type f -exec sha256sum {} + | sort > %s",
+                         final, final, sum1), 0);
+    ck_assert_int_ne(shf("'%s' audit verify %s >/dev/null 2>&1", bin, final), 0);
+    int rc = shf("'%s' -q run %s >/dev/null 2>%s", bin, j, errf);
+    char *e = td_slurp(errf, NULL);
+    ck_assert_msg(rc == 65, "exit %d, want 65: %s", rc, e);
+    ck_assert_msg(lines(errf) == 1, "want one line: %s", e);
+    ck_assert_msg(strstr(e, final) && strstr(e, "does not verify") && strstr(e, "households.csv") &&
+                  strstr(e, "--force"), "%s", e);
+    free(e);
+    /* left exactly as it was, nothing beside it */
+    ck_assert_int_eq(shf("cd %s && find . -type f -exec sha256sum {} + | sort > %s", final, sum2), 0);
+    ck_assert_int_eq(shf("cmp -s %s %s", sum1, sum2), 0);
+    ck_assert_int_eq(count(out, ".tmp-"), 0);
+    /* --force replaces it: the same name, and it verifies */
+    assert_clean_rerun(j, out);
+    ck_assert_str_eq(final_dir(out), final);
+}
+END_TEST
+
 /* ------------------------------------------------------------ 8. --force leaves nothing behind */
 
 START_TEST(force_that_cannot_remove_the_old_output_exits_74)
@@ -842,6 +879,7 @@ int main(void)
     tcase_add_test(tc, key_bad_hex_or_length);
     tcase_add_test(tc, key_never_in_a_good_run_log);
     tcase_add_test(tc, complete_output_is_not_rewritten);
+    tcase_add_test(tc, tampered_output_exits_65);
     tcase_add_test(tc, exit_66_for_configuration_and_keys_that_cannot_be_read);
     tcase_add_test(tc, read_errors_are_never_74);
     tcase_add_test(tc, exit_order_when_several_apply);

@@ -253,7 +253,7 @@ START_TEST(three_nights)
     ck_assert_int_eq(stat(db, &sb), 0);
     ck_assert_int_eq(sb.st_mode & 0777, 0600);
     ck_assert_str_eq(q1(db, "PRAGMA journal_mode"), "wal");
-    ck_assert_str_eq(q1(db, "PRAGMA user_version"), "1");
+    ck_assert_str_eq(q1(db, "PRAGMA user_version"), "2");
     /* the 300 applicant households, and every household of the run with its
      * population (the province also has a roster and a monitor, SPEC §10) */
     snprintf(buf, sizeof buf, "SELECT count(*) FROM households WHERE run = '%s' AND population = 'applicant'", run1);
@@ -611,7 +611,7 @@ START_TEST(register_faults)
     ck_assert_str_eq(q1(db, "SELECT count(*) FROM runs"), "2");
 
     /* a register of a newer schema: 78, before any work */
-    ck_assert_int_eq(shf("sqlite3 %s 'PRAGMA user_version = 2'", db), 0);
+    ck_assert_int_eq(shf("sqlite3 %s 'PRAGMA user_version = 3'", db), 0);
     rc = run(job("h", "2026-11-30", NULL), &r, &e);
     ck_assert_int_eq(rc, HD_ECONFIG);
     ck_assert_msg(strstr(e.message, "newer"), "%s", e.message);
@@ -652,6 +652,206 @@ START_TEST(lead_evidence_alone_is_review)
     char *row = findings_row(rl.outdir, &veh);
     ck_assert_msg(strstr(row, ",lead,"), "%s", row);
     free(row);
+}
+END_TEST
+
+/* A register of version 1 (the schema of docs/register.md before
+ * runs.recorded, written here by sqlite3 itself) is taken to version 2 when
+ * hedui opens it: its runs keep their rows with recorded 0, and `.schema`
+ * then prints exactly what docs/register.md shows. */
+START_TEST(migrates_version_1)
+{
+    char dir[] = "/tmp/hedui-migrate-XXXXXX", root[4096];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_ptr_nonnull(getcwd(root, sizeof root));
+    ck_assert_int_eq(shf("cd %s && sed -n '/^```sql$/,/^```$/p' %s/docs/register.md | sed '1d;$d' | "
+                         "sed 's/, recorded INTEGER NOT NULL DEFAULT 0)/)/' > v1.sql && grep -c recorded v1.sql | grep -qx 0 && "
+                         "sqlite3 r.db < v1.sql && sqlite3 r.db \"PRAGMA user_version = 1; INSERT INTO runs VALUES "
+                         "('2026-11-28-aaaaaaaaaaaa', '2026-11-28', 'd', 'p', 'k', 's', 'o', 1, 0)\"", dir, root), 0);
+    char db[256];
+    snprintf(db, sizeof db, "%s/r.db", dir);
+    ck_assert_int_eq(shf("%s outcome list --register %s f00000000000000000000000000000000 >/dev/null 2>&1", bin(), db), 0);
+    ck_assert_str_eq(q1(db, "PRAGMA user_version"), "2");
+    ck_assert_str_eq(q1(db, "SELECT run || ' ' || recorded FROM runs"), "2026-11-28-aaaaaaaaaaaa 0");
+    ck_assert_int_eq(shf("cd %s && sqlite3 -readonly r.db .schema > now.txt && sed -n '/^```sql$/,/^```$/p' "
+                         "%s/docs/register.md | sed '1d;$d' | cmp -s - now.txt", dir, root), 0);
+    shf("rm -rf %s", dir);
+}
+END_TEST
+
+/* The reasons column of application `app` in households.csv of county cc. */
+static void reasons_of(const char *outdir, const char *cc, const char *app, char *out, size_t cap)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/county/%s/households.csv", outdir, cc);
+    char *b = td_slurp(p, NULL);
+    char key[128];
+    snprintf(key, sizeof key, "\n%s,%s,", cc, app);
+    char *l = strstr(b, key);
+    ck_assert_msg(l != NULL, "%s not in %s", app, p);
+    /* county_code, application_id, assistance_type, area_type, members, verdict, verdict_zh, reasons */
+    l++;
+    for (int i = 0; i < 7; i++) l = strchr(l, ',') + 1;
+    size_t n = strcspn(l, ",\n");
+    snprintf(out, cap, "%.*s", (int)n, l);
+    free(b);
+}
+
+/* rows_quarantined_matched of the death extract in summary.json */
+static long death_quarantined_matched(const char *outdir)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/summary.json", outdir);
+    char *b = td_slurp(p, NULL);
+    char *s = strstr(b, "\"source\": \"death\"");
+    ck_assert_ptr_nonnull(s);
+    char *k = strstr(s, "\"rows_quarantined_matched\": ");
+    ck_assert_ptr_nonnull(k);
+    long v = strtol(k + strlen("\"rows_quarantined_matched\": "), NULL, 10);
+    free(b);
+    return v;
+}
+
+/* SPEC §9 near misses: tests/near_plant.py appends to the death extract one
+ * row per kind of ID typo (a substitution in the division code, the birth
+ * date, the sequence, the check character; an adjacent swap; the same name
+ * in another written form) with the member's name, and one with another
+ * name; each planted household was ELIGIBLE with no reason (the
+ * generator's ground truth, and the run before the plants). */
+START_TEST(near_misses)
+{
+    province();
+    hd_run_result r0, r1, r2;
+    hd_error e;
+    char db[4300], buf[8192];
+    snprintf(db, sizeof db, "%s/out/register.db", prov);
+    const char *j0 = job("base", "2026-11-28", "");
+    ck_assert_int_eq(shf("sed -i 's#^output .*#output = out-base/#' %s", j0), 0);
+    ck_assert_int_eq(run(j0, &r0, &e), HD_OK);
+    long base_matched = death_quarantined_matched(r0.outdir);
+
+    char plants[4400];
+    snprintf(plants, sizeof plants, "%s/plants.txt", prov);
+    ck_assert_int_eq(shf("python3 tests/near_plant.py %s > %s", prov, plants), 0);
+    struct { char kind[16], cc[16], app[64], expect[16], rowid[24]; } pl[8];
+    int np = 0;
+    FILE *f = fopen(plants, "r");
+    ck_assert_ptr_nonnull(f);
+    while (np < 8 && fscanf(f, "%15s %15s %63s %15s %23s", pl[np].kind, pl[np].cc, pl[np].app, pl[np].expect,
+                            pl[np].rowid) == 5) np++;
+    fclose(f);
+    ck_assert_int_eq(np, 7);
+    for (int i = 0; i < np; i++) {
+        char v[32];
+        verdict_of(r0.outdir, pl[i].cc, pl[i].app, v, sizeof v);
+        ck_assert_str_eq(v, "ELIGIBLE");
+    }
+
+    ck_assert_int_eq(run(job("n1", "2026-11-28", NULL), &r1, &e), HD_OK);
+    const char *run1 = strrchr(r1.outdir, '/') + 1;
+    int near = 0;
+    for (int i = 0; i < np; i++) {
+        char v[32], why[256];
+        int want = !strcmp(pl[i].expect, "NEAR_MISS");
+        near += want;
+        verdict_of(r1.outdir, pl[i].cc, pl[i].app, v, sizeof v);
+        reasons_of(r1.outdir, pl[i].cc, pl[i].app, why, sizeof why);
+        ck_assert_msg(!strcmp(v, want ? "REVIEW" : "ELIGIBLE"), "%s: %s", pl[i].kind, v);
+        ck_assert_msg(!strcmp(why, want ? "NEAR_MISS" : ""), "%s: reasons %s", pl[i].kind, why);
+        /* the register: one NEAR_MISS finding, always lead, review */
+        snprintf(buf, sizeof buf, "SELECT count(*) || '|' || ifnull(min(strength), '') || '|' || ifnull(min(outcome), '') || '|' || ifnull(min(source), '') "
+                 "FROM findings WHERE run = '%s' AND county_code = '%s' AND application_id = '%s' AND code = 'NEAR_MISS'",
+                 run1, pl[i].cc, pl[i].app);
+        ck_assert_str_eq(q1(db, buf), want ? "1|lead|review|death" : "0|||");
+        if (!want) continue;
+        /* findings.csv: the masked row ID, never the whole of it */
+        pick fnd;
+        snprintf(buf, sizeof buf, "SELECT finding_id FROM findings WHERE run = '%s' AND application_id = '%s' AND code = 'NEAR_MISS'",
+                 run1, pl[i].app);
+        snprintf(fnd.id, sizeof fnd.id, "%s", q1(db, buf));
+        snprintf(fnd.cc, sizeof fnd.cc, "%s", pl[i].cc);
+        snprintf(fnd.app, sizeof fnd.app, "%s", pl[i].app);
+        char *row = findings_row(r1.outdir, &fnd);
+        char masked[24];
+        snprintf(masked, sizeof masked, "%.6s********%.4s", pl[i].rowid, pl[i].rowid + 14);
+        ck_assert_msg(strstr(row, "NEAR_MISS: death extracts/death/") && strstr(row, masked) && strstr(row, ",lead,"),
+                      "%s: %s", pl[i].kind, row);
+        ck_assert_msg(!strstr(row, pl[i].rowid), "%s: the whole ID in %s", pl[i].kind, row);
+        free(row);
+    }
+    ck_assert_int_eq(near, 6);
+    /* each near-miss row counts as a quarantined row of a member; the other name does not */
+    ck_assert_int_eq(death_quarantined_matched(r1.outdir), base_matched + 6);
+    snprintf(buf, sizeof buf, "SELECT count(*) FROM findings WHERE run = '%s' AND code = 'NEAR_MISS'", run1);
+    ck_assert_str_eq(q1(db, buf), "6");
+
+    /* the register handles it like any finding, and the clerks return the
+     * workbook (results.xlsx, sheet 核查结果; tests/xlsx_fill.py fills it as
+     * a spreadsheet stores it: inline strings, a typed date as a serial):
+     * false_positive and explained until 2026-12-31 suppress it */
+    char fid[3][40], wbk[3][4400], rows[3][32];
+    const char *fill[3] = { "false_positive", "已说明@2026-12-31", "maybe" };
+    for (int i = 0; i < 3; i++) {
+        snprintf(buf, sizeof buf, "SELECT finding_id FROM findings WHERE run = '%s' AND application_id = '%s' AND code = 'NEAR_MISS'",
+                 run1, pl[i].app);
+        snprintf(fid[i], sizeof fid[i], "%s", q1(db, buf));
+        snprintf(wbk[i], sizeof wbk[i], "%s/returned-%d.xlsx", prov, i);
+        char rowf[4500];
+        snprintf(rowf, sizeof rowf, "%s.row", wbk[i]);
+        ck_assert_int_eq(shf("python3 tests/xlsx_fill.py %s/county/%s/results.xlsx %s f%s=%s > %s", r1.outdir, pl[i].cc,
+                             wbk[i], fid[i], fill[i], rowf), 0);
+        char *rb = td_slurp(rowf, NULL);
+        snprintf(rows[i], sizeof rows[i], "%.*s", (int)strcspn(rb, "\n"), rb);
+        free(rb);
+        ck_assert_int_gt(atoi(rows[i]), 2);         /* under the code and title rows */
+    }
+    /* a bad row of a workbook: FILE:ROW (the row the spreadsheet shows), nothing stored */
+    char errf[4400];
+    snprintf(errf, sizeof errf, "%s/wb.err", prov);
+    ck_assert_int_eq(shf("%s outcome import --register %s --by clerk-9 %s 2>%s >/dev/null", bin(), db, wbk[2], errf), 65);
+    char *msg = td_slurp(errf, NULL);
+    snprintf(buf, sizeof buf, "%s:%s: UNKNOWN_OUTCOME", wbk[2], rows[2]);
+    ck_assert_msg(strstr(msg, buf), "%s", msg);
+    free(msg);
+    /* a zip that is no workbook */
+    char notwb[4400];
+    snprintf(notwb, sizeof notwb, "%s/not.xlsx", prov);
+    ck_assert_int_eq(shf("python3 -c \"import zipfile; zipfile.ZipFile('%s', 'w').writestr('a.txt', 'x')\"", notwb), 0);
+    ck_assert_int_eq(shf("%s outcome import --register %s --by clerk-9 %s 2>%s >/dev/null", bin(), db, notwb, errf), 65);
+    msg = td_slurp(errf, NULL);
+    snprintf(buf, sizeof buf, "%s:1: NOT_WORKBOOK", notwb);
+    ck_assert_msg(strstr(msg, buf), "%s", msg);
+    free(msg);
+    ck_assert_str_eq(q1(db, "SELECT count(*) FROM outcomes"), "0");
+    for (int i = 0; i < 2; i++)
+        ck_assert_int_eq(shf("%s outcome import -q --register %s --by clerk-9 %s", bin(), db, wbk[i]), 0);
+    snprintf(buf, sizeof buf, "SELECT group_concat(outcome || '|' || until || '|' || line, ';') FROM "
+             "(SELECT * FROM outcomes WHERE finding_id IN ('%s', '%s') ORDER BY seq)", fid[0], fid[1]);
+    char want[200];
+    snprintf(want, sizeof want, "false_positive||%s;explained|2026-12-31|%s", rows[0], rows[1]);
+    ck_assert_str_eq(q1(db, buf), want);
+    /* kept as <sha256>.xlsx for register rebuild */
+    ck_assert_str_eq(q1(db, "SELECT count(*) FROM outcome_files"), "2");
+    ck_assert_int_eq(shf("ls %s/out/outcomes/*.xlsx 2>/dev/null | wc -l | grep -qx 2", prov), 0);
+    ck_assert_int_eq(run(job("n2", "2026-11-29", NULL), &r2, &e), HD_OK);
+    char v[32];
+    verdict_of(r2.outdir, pl[0].cc, pl[0].app, v, sizeof v);
+    ck_assert_str_eq(v, "ELIGIBLE");
+    verdict_of(r2.outdir, pl[1].cc, pl[1].app, v, sizeof v);
+    ck_assert_str_eq(v, "ELIGIBLE");
+    verdict_of(r2.outdir, pl[2].cc, pl[2].app, v, sizeof v);
+    ck_assert_str_eq(v, "REVIEW");
+    ck_assert_int_eq(suppressed_count(r2.outdir, "NEAR_MISS"), 2);
+    ck_assert_int_eq(summary_total_suppressed(r2.outdir), 2);
+    /* register rebuild imports the kept workbooks to the same rows */
+    char d1[4400], d2[4400], rb[4400];
+    snprintf(d1, sizeof d1, "%s/tables-nightly.txt", prov);
+    snprintf(d2, sizeof d2, "%s/tables-rebuilt.txt", prov);
+    dump_tables(db, d1);
+    snprintf(rb, sizeof rb, "%s/out", prov);
+    ck_assert_int_eq(shf("%s register rebuild %s >/dev/null 2>&1", bin(), rb), 0);
+    dump_tables(db, d2);
+    ck_assert_int_eq(shf("cmp -s %s %s", d1, d2), 0);
 }
 END_TEST
 
@@ -700,8 +900,10 @@ int main(void)
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, finding_id_is_the_spec_hmac);
     tcase_add_test(tc, three_nights);
+    tcase_add_test(tc, migrates_version_1);
     tcase_add_test(tc, register_faults);
     tcase_add_test(tc, lead_evidence_alone_is_review);
+    tcase_add_test(tc, near_misses);
     suite_add_tcase(s, tc);
     return td_run(s);
 }

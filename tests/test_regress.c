@@ -12,6 +12,7 @@
 
 #include "hedui/source.h"
 #include "hedui/io.h"
+#include "batch/internal.h"
 #include "testutil.h"
 
 static char dir[256];
@@ -129,6 +130,23 @@ START_TEST(csv_trailer_blank_order)
 }
 END_TEST
 
+/* fuzz_applicants, the empty input: hd_reader_peek gives no bytes (NULL)
+ * for an empty file and the encoding sniff applied an offset to it
+ * (UBSan "applying zero offset to null pointer", engine/batch/scan.c).
+ * An empty file shows no encoding and no foreign format; only a name in
+ * .zst without zstd magic is refused (SPEC 7 sniff). */
+START_TEST(sniff_empty_file)
+{
+    char msg[1024];
+    msg[0] = '\0';
+    ck_assert_int_eq(hd_sniff("a.csv", 0, NULL, 0, HD_ENC_UTF8, msg, sizeof msg), HD_R_NONE);
+    ck_assert_int_eq(hd_sniff("a.csv", 0, NULL, 0, HD_ENC_GBK, msg, sizeof msg), HD_R_NONE);
+    ck_assert_int_eq(hd_sniff("a.csv", 0, NULL, 0, HD_ENC_GB18030, msg, sizeof msg), HD_R_NONE);
+    ck_assert_int_eq(hd_sniff("a.csv.zst", 0, NULL, 0, HD_ENC_UTF8, msg, sizeof msg), HD_R_NOT_ZSTD);
+    ck_assert_ptr_nonnull(strstr(msg, "a.csv.zst: NOT_ZSTD"));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("regress");
@@ -139,6 +157,7 @@ static Suite *suite(void)
     tcase_add_test(t, descriptor_column_beyond_fields_uaf);
     tcase_add_test(t, descriptor_other_refusals);
     tcase_add_test(t, csv_trailer_blank_order);
+    tcase_add_test(t, sniff_empty_file);
     suite_add_tcase(s, t);
     return s;
 }

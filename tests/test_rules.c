@@ -291,6 +291,7 @@ START_TEST(test_policy_defaults)
             HD_OUT_INELIGIBLE, HD_OUT_REVIEW, HD_OUT_INELIGIBLE, HD_OUT_REVIEW,
             HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW,
             HD_OUT_REVIEW, HD_OUT_REVIEW, HD_OUT_REVIEW,      /* SPEC §7: never below review */
+            HD_OUT_REVIEW,                                    /* SPEC §9 NEAR_MISS */
         };
         for (int f = 0; f < HD_FD__COUNT; f++) ck_assert_int_eq(d->outcome[f], want[f]);
     }
@@ -1228,6 +1229,35 @@ START_TEST(test_outcome_overrides)
 }
 END_TEST
 
+START_TEST(test_near_miss_never_above_review)
+{
+    /* SPEC §9: a near miss is always lead evidence, so even a policy that
+     * calls it ineligible gets review; ignore is honoured */
+    hd_policy *p;
+    hd_error e;
+    int rc = load_text("[policy]\nstandards = std.csv\n[default]\noutcome.NEAR_MISS = ineligible\n"
+                       "[linshi]\noutcome.NEAR_MISS = ignore\n", STD, &p, &e);
+    ck_assert_msg(rc == HD_OK, "%s", e.message);
+    hd_policy_free(P);
+    P = p;
+    uint32_t hd = household("530102", HD_ASSIST_DIBAO, HD_AREA_URBAN, 1);
+    uint32_t hl = household("530102", HD_ASSIST_LINSHI, HD_AREA_URBAN, 1);
+    uint32_t hn = household("530102", HD_ASSIST_DIBAO, HD_AREA_URBAN, 1);
+    M->households[hd].flags |= HD_HF_NEAR_MISS;
+    M->households[hl].flags |= HD_HF_NEAR_MISS;
+    hd_judgement j = judge(hd);
+    ck_assert_uint_eq(j.findings, BIT(HD_FD_NEAR_MISS));
+    ck_assert_int_eq(j.verdict, HD_V_REVIEW);
+    j = judge(hl);
+    ck_assert_uint_eq(j.findings, 0);
+    ck_assert_int_eq(j.verdict, HD_V_ELIGIBLE);
+    j = judge(hn);
+    ck_assert_uint_eq(j.findings, 0);
+    ck_assert_str_eq(hd_finding_name(HD_FD_NEAR_MISS), "NEAR_MISS");
+    ck_assert_int_eq(hd_finding_parse("NEAR_MISS"), HD_FD_NEAR_MISS);
+}
+END_TEST
+
 START_TEST(test_judge_idempotent_evidence)
 {
     /* judging twice gives the same bits; a finding that goes away clears
@@ -1287,6 +1317,7 @@ static Suite *rules_suite(void)
     tcase_add_test(t, test_source_incomplete_and_rejected);
     tcase_add_test(t, test_outcome_overrides);
     tcase_add_test(t, test_judge_idempotent_evidence);
+    tcase_add_test(t, test_near_miss_never_above_review);
     suite_add_tcase(s, t);
     return s;
 }

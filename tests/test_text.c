@@ -4,6 +4,8 @@
  * Expected values come from the fixtures' own expected files (csv/ JSON,
  * gb18030/ *-utf8.txt and samples/MANIFEST.csv) or were worked out by hand
  * in the tables below, never from the code under test. */
+#include <errno.h>
+#include <iconv.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -576,6 +578,104 @@ START_TEST(gbk_trail_bytes_are_not_delimiters)
     ck_assert_uint_eq(cf.n, 2);
     ck_assert_str_eq(cf.r[0].f[0], "id");
     free_cfile(&cf);
+}
+END_TEST
+
+/* The GBK / GB18030 decoding (glibc's two-byte table in engine/text/gb.c,
+ * iconv for the rest) against glibc iconv itself over every two-byte
+ * sequence (first byte 0x80..0xFF, second 0x00..0xFF) and every GB18030
+ * four-byte sequence (byte, digit, byte, digit; under valgrind every 25th
+ * first byte), each followed by TAB LF: the expected text is one iconv call
+ * over the whole input, each byte it rejects written as 0xFF and the byte
+ * (csv.c's rule), a character cut by the end the same. The reader's
+ * records joined by LF must be that text, byte for byte. */
+static size_t iconv_reference(const char *enc, const unsigned char *in, size_t n, unsigned char *out)
+{
+    iconv_t cd = iconv_open("UTF-8", enc);
+    ck_assert(cd != (iconv_t)-1);
+    char *ip = (char *)in, *op = (char *)out;
+    size_t il = n, ol = 4 * n + 16;
+    while (il > 0) {
+        if (iconv(cd, &ip, &il, &op, &ol) != (size_t)-1) break;
+        ck_assert(errno == EILSEQ || errno == EINVAL);
+        int cut = errno == EINVAL;
+        do {
+            unsigned char b = (unsigned char)*ip++;
+            il--;
+            *op++ = (char)0xFF;
+            ol--;
+            if (b >= 0x80) { *op++ = (char)b; ol--; }
+        } while (cut && il > 0);
+    }
+    iconv_close(cd);
+    return (size_t)(op - (char *)out);
+}
+
+static void gb_differential(hd_encoding enc, const unsigned char *in, size_t n)
+{
+    const char *name = enc == HD_ENC_GBK ? "GBK" : "GB18030";
+    unsigned char *want = malloc(4 * n + 16);
+    ck_assert(want != NULL);
+    size_t wn = iconv_reference(name, in, n, want);
+    hd_csv_opts o = default_opts();
+    o.encoding = enc;
+    o.delimiter = '\t';
+    o.quote = -1;
+    char *path = write_tmp(in, n);
+    o.path = path;
+    hd_reader *r;
+    hd_csv *c;
+    hd_error e;
+    ck_assert_msg(hd_reader_open(&r, path, 0, &e) == HD_OK, "%s", e.message);
+    ck_assert_msg(hd_csv_open(&c, r, &o, &e) == HD_OK, "%s", e.message);
+    hd_csv_record rec;
+    size_t at = 0, i = 0;
+    int rc;
+    while ((rc = hd_csv_next(c, &rec, &e)) == 1) {
+        i++;
+        ck_assert_msg(at + rec.raw_len + 1 <= wn && memcmp(want + at, rec.raw, rec.raw_len) == 0 &&
+                      want[at + rec.raw_len] == '\n',
+                      "%s: record %zu differs from iconv's text at byte %zu", name, i, at);
+        at += rec.raw_len + 1;
+    }
+    ck_assert_int_eq(rc, 0);
+    ck_assert_uint_eq(at, wn);
+    hd_csv_close(c);
+    hd_reader_close(r);
+    unlink(path);
+    free(path);
+    free(want);
+}
+
+START_TEST(gb_decoding_equals_iconv_every_sequence)
+{
+    /* every two-byte sequence with a first byte >= 0x80 */
+    size_t n2 = 128 * 256 * 4;
+    unsigned char *b = malloc(n2), *w = b;
+    ck_assert(b != NULL);
+    for (unsigned l = 0x80; l <= 0xFF; l++)
+        for (unsigned t = 0; t <= 0xFF; t++) {
+            *w++ = (unsigned char)l; *w++ = (unsigned char)t; *w++ = '\t'; *w++ = '\n';
+        }
+    gb_differential(HD_ENC_GBK, b, n2);
+    gb_differential(HD_ENC_GB18030, b, n2);
+    free(b);
+    /* every GB18030 four-byte sequence: 0x81..0xFE, digit, 0x81..0xFE, digit */
+    unsigned step = getenv("HEDUI_MEMCHECK") ? 25 : 1;
+    size_t n4 = (size_t)126 * 10 * 126 * 10 * 6;
+    b = malloc(n4);
+    ck_assert(b != NULL);
+    w = b;
+    for (unsigned b1 = 0x81; b1 <= 0xFE; b1 += step)
+        for (unsigned b2 = '0'; b2 <= '9'; b2++)
+            for (unsigned b3 = 0x81; b3 <= 0xFE; b3++)
+                for (unsigned b4 = '0'; b4 <= '9'; b4++) {
+                    *w++ = (unsigned char)b1; *w++ = (unsigned char)b2;
+                    *w++ = (unsigned char)b3; *w++ = (unsigned char)b4;
+                    *w++ = '\t'; *w++ = '\n';
+                }
+    gb_differential(HD_ENC_GB18030, b, (size_t)(w - b));
+    free(b);
 }
 END_TEST
 
@@ -1262,6 +1362,54 @@ START_TEST(periods)
 }
 END_TEST
 
+/* hd_utf8_check against the table of well-formed byte sequences of
+ * RFC 3629 section 4, written out here: every sequence of a byte >= 0x80
+ * and two more bytes, checked as 3 bytes (with a readable fourth byte,
+ * the word-at-a-time path, and without) and as its first 2. Invalid wins
+ * over a NUL byte (csv.c: ENCODING, then NUL_BYTE). */
+static int rfc3629_valid(const unsigned char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i], lo = 0x80, hi = 0xBF;
+        size_t k;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) k = 1;
+        else if (c == 0xE0) { k = 2; lo = 0xA0; }
+        else if (c >= 0xE1 && c <= 0xEC) k = 2;
+        else if (c == 0xED) { k = 2; hi = 0x9F; }
+        else if (c >= 0xEE && c <= 0xEF) k = 2;
+        else if (c == 0xF0) { k = 3; lo = 0x90; }
+        else if (c >= 0xF1 && c <= 0xF3) k = 3;
+        else if (c == 0xF4) { k = 3; hi = 0x8F; }
+        else return 0;
+        if (i + k >= n) return 0;                                /* cut short */
+        if (s[i + 1] < lo || s[i + 1] > hi) return 0;
+        for (size_t j = 2; j <= k; j++)
+            if (s[i + j] < 0x80 || s[i + j] > 0xBF) return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+START_TEST(utf8_check_every_three_byte_sequence)
+{
+    unsigned step = getenv("HEDUI_MEMCHECK") ? 13 : 1;
+    unsigned char s[4];
+    s[3] = 'a';
+    for (unsigned b0 = 0x80; b0 <= 0xFF; b0++)
+        for (unsigned b1 = 0; b1 <= 0xFF; b1++)
+            for (unsigned b2 = 0; b2 <= 0xFF; b2 += step) {
+                s[0] = (unsigned char)b0; s[1] = (unsigned char)b1; s[2] = (unsigned char)b2;
+                for (size_t n = 2; n <= 3; n++) {
+                    int nul = memchr(s, 0, n) != NULL;
+                    hd_reason want = !rfc3629_valid(s, n) ? HD_R_ENCODING : nul ? HD_R_NUL_BYTE : HD_R_NONE;
+                    if (hd_utf8_check((const char *)s, n, 4) != want || hd_utf8_check((const char *)s, n, n) != want)
+                        ck_abort_msg("%02X %02X %02X (%zu bytes): want %d", b0, b1, b2, n, (int)want);
+                }
+            }
+}
+END_TEST
+
 START_TEST(utf8_validity)
 {
     static const struct { const char *s; size_t n; int ok; } t[] = {
@@ -1381,9 +1529,11 @@ int main(void)
     tcase_add_test(te, samples_error_rows);
     tcase_add_test(te, gbk_trail_bytes_are_not_delimiters);
     tcase_add_test(te, gbk_large_stream);
+    tcase_add_test(te, gb_decoding_equals_iconv_every_sequence);
     suite_add_tcase(s, te);
 
     TCase *tv = tcase_create("values");
+    tcase_set_timeout(tv, 60);
     tcase_add_test(tv, trim_and_clean);
     tcase_add_test(tv, excel_mangled);
     tcase_add_test(tv, money);
@@ -1392,6 +1542,7 @@ int main(void)
     tcase_add_test(tv, dates);
     tcase_add_test(tv, periods);
     tcase_add_test(tv, utf8_validity);
+    tcase_add_test(tv, utf8_check_every_three_byte_sequence);
     suite_add_tcase(s, tv);
     return td_run(s);
 }

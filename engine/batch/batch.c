@@ -29,9 +29,9 @@
 #include "hedui/ident.h"
 #include "hedui/index.h"
 #include "hedui/tools.h"
+#include "io/outdir.h"
 #include "util/path.h"
 #include "util/strmap.h"
-#include "util/varint.h"
 
 static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -46,66 +46,10 @@ static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, cons
     o->log(o->log_user, lv, event, msg);
 }
 
-/* ------------------------------------------------------------ judgements */
-
-_Static_assert(HD_FD__COUNT <= 16, "hd_judged.findings holds every finding");
-
-static uint8_t *jput(uint8_t *p, int64_t v) { return hd_varint_put(p, hd_zigzag(v)); }
-static int64_t jget(const uint8_t **pp) { return hd_unzigzag(hd_varint_get(pp)); }
-
-int hd_run_keep_judgement(hd_run_state *st, uint32_t h, const hd_judgement *j, hd_error *err)
-{
-    enum { MAX = 9 * 10 };             /* nine varints of at most 10 bytes */
-    if (st->capfigures - st->nfigures < MAX) {
-        size_t cap = st->capfigures ? st->capfigures * 2 : 65536;
-        uint8_t *p = realloc(st->figures, cap);
-        if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-        st->figures = p; st->capfigures = cap;
-    }
-    if (st->nfigures > UINT32_MAX)
-        return hd_fail(err, HD_ESOFTWARE, "too many households for the judgement store");
-    st->judg[h].findings = (uint16_t)j->findings;
-    st->judg[h].verdict = (uint8_t)j->verdict;
-    st->figures_at[h] = (uint32_t)st->nfigures;
-    uint8_t *p = st->figures + st->nfigures;
-    p = jput(p, j->standard_fen);
-    p = jput(p, j->household_income_fen);
-    p = jput(p, j->income_per_capita_fen);
-    p = jput(p, j->assets_fen);
-    p = jput(p, j->assets_per_capita_fen);
-    p = jput(p, j->homes);
-    p = jput(p, j->residential_area);
-    p = jput(p, j->vehicles);
-    p = jput(p, j->businesses);
-    st->nfigures = (size_t)(p - st->figures);
-    if (h + 1 == st->m->nhouseholds && st->nfigures < st->capfigures) {
-        /* the last one: give back the doubling's spare room */
-        uint8_t *q = realloc(st->figures, st->nfigures ? st->nfigures : 1);
-        if (q) { st->figures = q; st->capfigures = st->nfigures ? st->nfigures : 1; }
-    }
-    return HD_OK;
-}
-
-void hd_run_judgement(const hd_run_state *st, uint32_t h, hd_judgement *out)
-{
-    const uint8_t *p = st->figures + st->figures_at[h];
-    out->findings = st->judg[h].findings;
-    out->verdict = (hd_verdict)st->judg[h].verdict;
-    out->standard_fen = jget(&p);
-    out->household_income_fen = jget(&p);
-    out->income_per_capita_fen = jget(&p);
-    out->assets_fen = jget(&p);
-    out->assets_per_capita_fen = jget(&p);
-    out->homes = (int32_t)jget(&p);
-    out->residential_area = jget(&p);
-    out->vehicles = (int32_t)jget(&p);
-    out->businesses = (int32_t)jget(&p);
-}
-
 /* ------------------------------------------------------------ extracts */
 
 struct scan_job {
-    hd_run_state *st;
+    hd_results *st;
     int source;
     hd_date as_of;
     int pos[HD_F__COUNT];          /* bound columns of the file */
@@ -143,7 +87,10 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
         }
     } else {
         hd_id id;
-        if (hd_id_normalise(s, n, sj->as_of, &id) == HD_R_NONE) mi = hd_model_find_id(m, id.s);
+        hd_reason why = hd_id_normalise(s, n, sj->as_of, &id);
+        if (why == HD_R_NONE) mi = hd_model_find_id(m, id.s);
+        /* SPEC §9: a typo'd ID with a member's name (near.c) */
+        else if (why == HD_R_ID_CHECK) return hd_near_miss_row(m, res, row, pos, sj->pos[HD_F_NAME], sj->as_of);
     }
     if (mi == HD_NONE) return HD_OK;
     if (token) mi = hd_model_find_id(m, m->members[mi].id.s);
@@ -155,7 +102,7 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
             if (!u) return HD_ESOFTWARE;
             res->unread = u; res->capunread = cap;
         }
-        res->unread[res->nunread++] = (struct hd_unread){ mi, row->line, reason };
+        res->unread[res->nunread++] = (struct hd_unread){ mi, row->line, reason, 0 };
     }
     return HD_OK;
 }
@@ -230,7 +177,7 @@ static int extract_row(void *user, hd_file_result *res, const hd_csv_record *row
 }
 
 struct pool {
-    hd_run_state *st;
+    hd_results *st;
     _Atomic uint32_t next;
     const uint32_t *list;      /* the extract files' result indices */
     uint32_t count;
@@ -300,7 +247,7 @@ static void *progress_thread(void *arg)
 
 /* Scans the extract files results[list[0..count)) (all of a run's, or a
  * part's share) into their results. */
-static int scan_extracts(hd_run_state *st, const uint32_t *list, uint32_t count, int *source_of,
+static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, int *source_of,
                          hd_error *err)
 {
     struct pool p;
@@ -384,7 +331,7 @@ static int scan_extracts(hd_run_state *st, const uint32_t *list, uint32_t count,
 
 /* ------------------------------------------------------------ inputs */
 
-static int add_input(hd_run_state *st, const char *path, int extract, hd_error *err)
+static int add_input(hd_results *st, const char *path, int extract, hd_error *err)
 {
     for (uint32_t i = 0; i < st->ninputs; i++)
         if (!strcmp(st->inputs[i].path, path)) return HD_OK;
@@ -401,7 +348,7 @@ static int add_input(hd_run_state *st, const char *path, int extract, hd_error *
     return HD_OK;
 }
 
-struct hash_pool { hd_run_state *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
+struct hash_pool { hd_results *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
 
 static void *hash_worker(void *arg)
 {
@@ -432,7 +379,7 @@ static void *hash_worker(void *arg)
 
 /* SHA-256 of every input not marked skip, on `threads` threads (0: the
  * run's -j, else the cores); shared with the index builder (internal.h). */
-int hd_run_hash_inputs(hd_run_state *st, int threads, hd_error *err)
+int hd_run_hash_inputs(hd_results *st, int threads, hd_error *err)
 {
     struct hash_pool hp;
     memset(&hp, 0, sizeof hp);
@@ -456,7 +403,7 @@ int hd_run_hash_inputs(hd_run_state *st, int threads, hd_error *err)
 
 /* The input digest over the engine version, as_of, key id, policy digest
  * and each input's relative path and SHA-256, in order. */
-static int digest_inputs(hd_run_state *st, hd_error *err)
+static int digest_inputs(hd_results *st, hd_error *err)
 {
     hd_sha256 *h = hd_sha256_new();
     if (!h) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -486,14 +433,16 @@ static int digest_inputs(hd_run_state *st, hd_error *err)
 
 /* ------------------------------------------------------------ merge */
 
-static void merge_divisions(hd_run_state *st, const hd_file_result *r)
+/* Adds the division counts of one file to the run's (first seen, first
+ * listed; sorted after the merge). @return HD_OK or HD_ESOFTWARE. */
+static int merge_divisions(hd_results *st, const hd_file_result *r, hd_error *err)
 {
     for (uint32_t i = 0; i < r->ndiv; i++) {
         uint32_t j = 0;
         while (j < st->ndiv && strcmp(st->div[j].code, r->div[i].code)) j++;
         if (j == st->ndiv) {
             hd_divcount *d = realloc(st->div, (st->ndiv + 1) * sizeof *d);
-            if (!d) return;
+            if (!d) return hd_fail(err, HD_ESOFTWARE, "out of memory");
             st->div = d;
             st->div[st->ndiv] = r->div[i];
             st->div[st->ndiv].n = 0;
@@ -501,6 +450,7 @@ static void merge_divisions(hd_run_state *st, const hd_file_result *r)
         }
         st->div[j].n += r->div[i].n;
     }
+    return HD_OK;
 }
 
 static int cmp_div(const void *a, const void *b)
@@ -518,67 +468,12 @@ static void named_by_job(const hd_job *job, int line, const char *what, int rc, 
     hd_fail(err, rc, "%s (named by %s:%d, %s)", msg, job->path, line, what);
 }
 
-/* ------------------------------------------------------------ output dir */
-
-static int lock_output(const char *outroot, int *fd_out, hd_error *err)
-{
-    /* a symbolic link whose target is gone: say so, not "cannot create lock" */
-    struct stat ls, ts;
-    char trimmed[4200];
-    snprintf(trimmed, sizeof trimmed, "%s", outroot);
-    for (size_t n = strlen(trimmed); n > 1 && trimmed[n - 1] == '/'; n--) trimmed[n - 1] = 0;
-    if (lstat(trimmed, &ls) == 0 && S_ISLNK(ls.st_mode) && stat(trimmed, &ts) != 0) {
-        char target[4096];
-        ssize_t n = readlink(trimmed, target, sizeof target - 1);
-        target[n > 0 ? n : 0] = 0;
-        return hd_fail(err, HD_EIO, "%s: the output directory is a symbolic link to %s, which does not exist: "
-                       "create the target directory or point [job] output elsewhere", trimmed, target);
-    }
-    if (hd_mkdirs(outroot, 0700) != 0)
-        return hd_fail(err, HD_EIO, "%s: cannot create output directory: %s", outroot, strerror(errno));
-    char lock[4200];
-    snprintf(lock, sizeof lock, "%s/.hedui.lock", outroot);
-    int fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) return hd_fail(err, HD_EIO, "%s: cannot create lock: %s", lock, strerror(errno));
-    /* flock is released by the kernel when a run dies, so a lock left by a
-     * killed run never blocks the next one */
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        close(fd);
-        return hd_fail(err, HD_ETEMPFAIL, "%s: another hedui run is using this output directory; try again when it has finished", outroot);
-    }
-    *fd_out = fd;
-    return HD_OK;
-}
-
-/* The replaced output at path could not be removed (errno): 74 naming it. */
-static void left_behind(const char *path, hd_error *e)
-{
-    hd_fail(e, HD_EIO, "%s: cannot remove the output directory --force replaced (it holds personal data; "
-            "remove it by hand, or the next run on this output removes it): %s", path, strerror(errno));
-}
-
-/* Removes what killed runs left (.tmp-* and .old-* directories). Called
- * with the lock held, so no live run owns them. */
-static void clear_stale_tmp(const char *outroot)
-{
-    DIR *d = opendir(outroot);
-    if (!d) return;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, ".tmp-", 5) && strncmp(e->d_name, ".old-", 5)) continue;
-        char p[4400];
-        snprintf(p, sizeof p, "%s/%s", outroot, e->d_name);
-        hd_rmtree(p);
-    }
-    closedir(d);
-}
-
 /* ------------------------------------------------------------ providers */
 
 /* Source s is tokenised: finds or adds its provider (SPEC §8 provider =
  * NAME) and builds the token maps of its keys, derived from the current
  * master and, during a rotation, from the previous one. */
-static int provider_maps(hd_run_state *st, int s, hd_error *err)
+static int provider_maps(hd_results *st, int s, hd_error *err)
 {
     const char *name = st->job->sources[s].provider;
     for (int p = 0; p < st->nproviders; p++)
@@ -613,7 +508,7 @@ static int provider_maps(hd_run_state *st, int s, hd_error *err)
 
 /* ------------------------------------------------------------ run */
 
-static void free_state(hd_run_state *st)
+static void free_state(hd_results *st)
 {
     hd_run_index_free(st);          /* first: its thread reads the job and the policy */
     if (st->src) {
@@ -623,7 +518,7 @@ static void free_state(hd_run_state *st)
         }
         free(st->src);
     }
-    for (uint32_t i = 0; i < st->nresults; i++) hd_file_result_free(&st->results[i]);
+    for (uint32_t i = 0; st->results && i < st->nresults; i++) hd_file_result_free(&st->results[i]);
     free(st->results);
     hd_path_list_free(st->app_files, st->napp_files);
     hd_descriptor_free(st->app_desc);
@@ -631,9 +526,7 @@ static void free_state(hd_run_state *st)
     hd_strmap_free(st->tally.taken);
     for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
     free(st->inputs);
-    free(st->judg);
-    free(st->figures);
-    free(st->figures_at);
+    hd_judgements_free(&st->judgements);
     free(st->div);
     free(st->counties);
     free(st->order);
@@ -665,7 +558,7 @@ static hd_date today(void)
 /* Applicants -> households and members, the join index (and the token
  * index when an extract is tokenised); an applicant file that cannot be
  * read to its end flags every household. */
-static int load_applicants(hd_run_state *st, hd_error *err)
+static int load_applicants(hd_results *st, hd_error *err)
 {
     const hd_job *job = st->job;
     st->m = hd_model_new();
@@ -709,7 +602,7 @@ static int load_applicants(hd_run_state *st, hd_error *err)
 }
 
 /* [job] index = yes on a run that is not redone: `hedui index JOB.ini`. */
-static int run_index_alone(hd_run_state *st, hd_run_result *res, hd_error *err)
+static int run_index_alone(hd_results *st, hd_run_result *res, hd_error *err)
 {
     hd_index_opts o;
     memset(&o, 0, sizeof o);
@@ -723,459 +616,575 @@ static int run_index_alone(hd_run_state *st, hd_run_result *res, hd_error *err)
     return rc;
 }
 
+/* ------------------------------------------------------------ the run in steps
+ *
+ * run_job is the data path, one step a function: load the configuration
+ * -> lay out the per-file results -> list and hash the inputs -> lock the
+ * output or reuse a complete one -> load the applicants -> scan the
+ * extracts -> merge in the fixed order -> judge -> publish -> record in
+ * the register. A part (`--part K/N`) stops after the scan with its part
+ * file; a merge reads the parts' results instead of scanning.
+ */
+
 /* What run_job does: the whole batch, one part's scan, or the merge of
  * the parts (SPEC §12; engine/batch/part.c). */
 enum { MODE_RUN = 0, MODE_PART, MODE_MERGE };
 
-static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int part, int nparts,
-                   hd_run_result *res, hd_error *err)
-{
-    hd_run_state st;
-    memset(&st, 0, sizeof st);
-    memset(res, 0, sizeof *res);
-    st.opts = opts;
-    int rc, lockfd = -1;
-    hd_error_clear(err);
-    umask(077);
+typedef struct run_ctx {
+    int mode, part, nparts;
+    int *source_of;                /* result -> source, -1 for applicant files */
+    uint32_t *scan, nscan;         /* the extract results this process scans */
+    uint32_t first;                /* the first extract result */
+    char set_digest[65];           /* a part's or a merge's set digest */
+    int lockfd;
+    double t_scan;
+    hd_run_result *res;
+} run_ctx;
 
-    if ((rc = hd_job_load(&st.job, job_path, today(), err)) != HD_OK) return rc;
-    hd_job *job = st.job;
-    {
-        /* SPEC §7 "Dates that cannot be right" */
-        hd_date now = today();
-        char d1[11], d2[11];
-        hd_date_format(job->as_of, d1);
-        hd_date_format(now, d2);
-        if (job->as_of > now && !(opts && opts->allow_future_as_of)) {
-            rc = hd_fail(err, HD_ECONFIG, "%s: as_of %s is after today (%s): a typo? "
-                         "(give --allow-future-as-of to run on a future date on purpose)", job->path, d1, d2);
-            goto out;
-        }
-        if (job->as_of < now - 62)
-            logf_(opts, HD_LOG_WARN, "as_of_old", "as_of %s is more than 62 days before today (%s)", d1, d2);
-    }
-    /* the configuration is read whole before the run stops on it, so that
-     * when several errors apply the exit code is the first of SPEC §8's
-     * order (78 before 66), whichever file was read first */
-    hd_error cfg, e1;
-    hd_error_clear(&cfg);
-    hd_error_clear(&e1);
-    if (hd_policy_load(&st.policy, job->policy, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
-    if (hd_key_load_master(&st.key, job->key, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+/* SPEC §7 "Dates that cannot be right": as_of after today is refused
+ * (unless asked for), long before today is warned about. */
+static int check_as_of(const hd_results *st, hd_error *err)
+{
+    const hd_job *job = st->job;
+    hd_date now = today();
+    char d1[11], d2[11];
+    hd_date_format(job->as_of, d1);
+    hd_date_format(now, d2);
+    if (job->as_of > now && !(st->opts && st->opts->allow_future_as_of))
+        return hd_fail(err, HD_ECONFIG, "%s: as_of %s is after today (%s): a typo? "
+                       "(give --allow-future-as-of to run on a future date on purpose)", job->path, d1, d2);
+    if (job->as_of < now - 62)
+        logf_(st->opts, HD_LOG_WARN, "as_of_old", "as_of %s is more than 62 days before today (%s)", d1, d2);
+    return HD_OK;
+}
+
+/* The policy, the keys and the signing key; errors kept in *cfg. */
+static void load_policy_and_keys(hd_results *st, hd_error *cfg)
+{
+    const hd_job *job = st->job;
+    hd_error e1;
+    if (hd_policy_load(&st->policy, job->policy, &e1) != HD_OK) hd_error_keep_first(cfg, &e1);
+    if (hd_key_load_master(&st->key, job->key, &e1) != HD_OK) hd_error_keep_first(cfg, &e1);
     else {
-        st.have_key = 1;
-        if (hd_key_derive(&st.key, "audit", &st.audit_key, &e1) != HD_OK ||
-            hd_key_derive(&st.key, "text", &st.text_key, &e1) != HD_OK) hd_error_keep_first(&cfg, &e1);
+        st->have_key = 1;
+        if (hd_key_derive(&st->key, "audit", &st->audit_key, &e1) != HD_OK ||
+            hd_key_derive(&st->key, "text", &st->text_key, &e1) != HD_OK) hd_error_keep_first(cfg, &e1);
     }
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
         hd_fail(&e1, HD_ENOINPUT, "%s: signing key cannot be read: %s", job->signing_key, strerror(errno));
-        hd_error_keep_first(&cfg, &e1);
+        hd_error_keep_first(cfg, &e1);
     }
-    if ((rc = hd_descriptor_load(&st.app_desc, job->applicants_format, &e1)) != HD_OK) {
+}
+
+/* The descriptors of the populations (applicants, roster, monitor);
+ * errors kept in *cfg. */
+static void load_population_descriptors(hd_results *st, hd_error *cfg)
+{
+    const hd_job *job = st->job;
+    hd_error e1;
+    int rc;
+    if ((rc = hd_descriptor_load(&st->app_desc, job->applicants_format, &e1)) != HD_OK) {
         named_by_job(job, job->applicants_format_line, "applicants_format in [job]", rc, &e1);
-        hd_error_keep_first(&cfg, &e1);
-    } else if (st.app_desc->kind != HD_KIND_APPLICANTS) {
+        hd_error_keep_first(cfg, &e1);
+    } else if (st->app_desc->kind != HD_KIND_APPLICANTS) {
         hd_fail(&e1, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
-        hd_error_keep_first(&cfg, &e1);
+        hd_error_keep_first(cfg, &e1);
     }
-    st.pop_desc[HD_POP_APPLICANT] = st.app_desc;
+    st->pop_desc[HD_POP_APPLICANT] = st->app_desc;
     const char *pop_format[HD_POP__COUNT] = { NULL, job->roster_format, job->monitor_format };
     const char *pop_glob[HD_POP__COUNT] = { job->applicants_glob, job->roster_glob, job->monitor_glob };
     for (int p = 1; p < HD_POP__COUNT; p++) {
         if (!*pop_glob[p]) continue;
-        if (hd_descriptor_load(&st.pop_desc[p], pop_format[p], &e1) != HD_OK) {
-            hd_error_keep_first(&cfg, &e1);
-        } else if (st.pop_desc[p]->kind != HD_KIND_APPLICANTS) {
+        if (hd_descriptor_load(&st->pop_desc[p], pop_format[p], &e1) != HD_OK) {
+            hd_error_keep_first(cfg, &e1);
+        } else if (st->pop_desc[p]->kind != HD_KIND_APPLICANTS) {
             hd_fail(&e1, HD_ECONFIG, "%s: %s must be of kind applicants", pop_format[p],
                     p == HD_POP_RECIPIENT ? "roster_format" : "monitor_format");
-            hd_error_keep_first(&cfg, &e1);
+            hd_error_keep_first(cfg, &e1);
         }
     }
-    st.src = calloc((size_t)job->nsources + 1, sizeof *st.src);
-    if (!st.src) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+}
+
+/* The descriptor of every [source]; errors kept in *cfg. */
+static int load_source_descriptors(hd_results *st, hd_error *cfg, hd_error *err)
+{
+    const hd_job *job = st->job;
+    hd_error e1;
+    st->src = calloc((size_t)job->nsources + 1, sizeof *st->src);
+    if (!st->src) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     for (int i = 0; i < job->nsources; i++) {
-        if ((rc = hd_descriptor_load(&st.src[i].desc, job->sources[i].format_path, &e1)) != HD_OK) {
+        int rc;
+        if ((rc = hd_descriptor_load(&st->src[i].desc, job->sources[i].format_path, &e1)) != HD_OK) {
             char what[200];
             snprintf(what, sizeof what, "format of [source \"%s\"]", job->sources[i].name);
             named_by_job(job, job->sources[i].format_line, what, rc, &e1);
-            hd_error_keep_first(&cfg, &e1);
-        } else if (st.src[i].desc->kind == HD_KIND_APPLICANTS) {
+            hd_error_keep_first(cfg, &e1);
+        } else if (st->src[i].desc->kind == HD_KIND_APPLICANTS) {
             hd_fail(&e1, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants",
                     job->path, job->sources[i].name);
-            hd_error_keep_first(&cfg, &e1);
+            hd_error_keep_first(cfg, &e1);
         }
-        st.src[i].provider = -1;
-        if (!st.src[i].desc) continue;         /* its descriptor's error is kept above */
-        if (!st.src[i].desc->id_token && job->sources[i].provider_line) {
+        st->src[i].provider = -1;
+        if (!st->src[i].desc) continue;         /* its descriptor's error is kept above */
+        if (!st->src[i].desc->id_token && job->sources[i].provider_line) {
             hd_fail(&e1, HD_ECONFIG, "%s:%d: provider is only for a tokenised source, and %s has id_form = number: remove provider, or give the descriptor of the tokenised files (id_form = token)",
                     job->path, job->sources[i].provider_line, job->sources[i].format_path);
-            hd_error_keep_first(&cfg, &e1);
+            hd_error_keep_first(cfg, &e1);
         }
-        if (st.src[i].desc->id_token && !*job->sources[i].provider) {
+        if (st->src[i].desc->id_token && !*job->sources[i].provider) {
             hd_fail(&e1, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
                     job->path, job->sources[i].line, job->sources[i].name);
-            hd_error_keep_first(&cfg, &e1);
+            hd_error_keep_first(cfg, &e1);
         }
     }
-    if (job->index && mode != MODE_RUN) {
-        /* SPEC §11: the index is written by a whole run's scan; a part
-         * sees a share of the extracts, a merge none */
-        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part; not hedui merge): "
-                "remove it for the parts, and build the index with `hedui index %s` after the merge", job->path, job->path);
-        hd_error_keep_first(&cfg, &e1);
-    }
-    /* files */
+    return HD_OK;
+}
+
+/* The files of every population and source (their globs); errors kept in
+ * *cfg; a source whose directory cannot be listed is damaged. */
+static int list_files(hd_results *st, hd_error *cfg, hd_error *err)
+{
+    const hd_job *job = st->job;
+    const char *pop_glob[HD_POP__COUNT] = { job->applicants_glob, job->roster_glob, job->monitor_glob };
+    hd_error e1;
     for (int p = 0; p < HD_POP__COUNT; p++) {
         if (!*pop_glob[p]) continue;
         char **files = NULL;
         int nfiles = 0;
-        if (hd_path_glob(pop_glob[p], &files, &nfiles, &e1) != HD_OK) { hd_error_keep_first(&cfg, &e1); continue; }
+        if (hd_path_glob(pop_glob[p], &files, &nfiles, &e1) != HD_OK) { hd_error_keep_first(cfg, &e1); continue; }
         if (nfiles == 0) {
             hd_path_list_free(files, nfiles);
             hd_fail(&e1, HD_ENOINPUT, "%s: no %s file matches", pop_glob[p],
                     p == HD_POP_APPLICANT ? "applicant" : p == HD_POP_RECIPIENT ? "roster" : "monitor");
-            hd_error_keep_first(&cfg, &e1);
+            hd_error_keep_first(cfg, &e1);
             continue;
         }
-        char **all = realloc(st.app_files, (size_t)(st.napp_files + nfiles) * sizeof *all);
-        if (!all) { hd_path_list_free(files, nfiles); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-        st.app_files = all;
-        memcpy(all + st.napp_files, files, (size_t)nfiles * sizeof *all);
+        char **all = realloc(st->app_files, (size_t)(st->napp_files + nfiles) * sizeof *all);
+        if (!all) { hd_path_list_free(files, nfiles); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+        st->app_files = all;
+        memcpy(all + st->napp_files, files, (size_t)nfiles * sizeof *all);
         free(files);                      /* the strings moved to app_files */
-        st.napp_files += nfiles;
-        st.npop_files[p] = nfiles;
+        st->napp_files += nfiles;
+        st->npop_files[p] = nfiles;
     }
-    uint32_t nres = (uint32_t)st.napp_files;
+    uint32_t nres = (uint32_t)st->napp_files;
     for (int i = 0; i < job->nsources; i++) {
-        if (hd_path_glob(job->sources[i].files_glob, &st.src[i].files, &st.src[i].nfiles, &e1) != HD_OK) {
+        if (hd_path_glob(job->sources[i].files_glob, &st->src[i].files, &st->src[i].nfiles, &e1) != HD_OK) {
             if (e1.status != HD_ENOINPUT) {
-                hd_error_keep_first(&cfg, &e1);
+                hd_error_keep_first(cfg, &e1);
             } else {
                 /* SPEC §8: a directory that cannot be listed damages its
                  * source like a glob that matches nothing */
                 char m[1200];
                 snprintf(m, sizeof m, "%s: READ_ERROR: %s", job->sources[i].name, e1.message);
-                hd_run_source_damage(&st, i, HD_R_READ_ERROR, m);
+                hd_run_source_damage(st, i, HD_R_READ_ERROR, m);
             }
         }
-        st.src[i].first_result = nres;
-        nres += (uint32_t)st.src[i].nfiles;
+        st->src[i].first_result = nres;
+        nres += (uint32_t)st->src[i].nfiles;
     }
-    if (cfg.status != HD_OK) { *err = cfg; rc = cfg.status; goto out; }
+    st->nresults = nres;
+    return HD_OK;
+}
+
+/* Step 1: the job, the policy, the keys, the descriptors and the files.
+ * The configuration is read whole before the run stops on it, so that
+ * when several errors apply the exit code is the first of SPEC §8's
+ * order (78 before 66), whichever file was read first. */
+static int step_config(hd_results *st, int mode, const char *job_path, hd_error *err)
+{
+    int rc;
+    if ((rc = hd_job_load(&st->job, job_path, today(), err)) != HD_OK) return rc;
+    if ((rc = check_as_of(st, err)) != HD_OK) return rc;
+    hd_error cfg;
+    hd_error_clear(&cfg);
+    load_policy_and_keys(st, &cfg);
+    load_population_descriptors(st, &cfg);
+    if ((rc = load_source_descriptors(st, &cfg, err)) != HD_OK) return rc;
+    if (st->job->index && mode != MODE_RUN) {
+        /* SPEC §11: the index is written by a whole run's scan; a part
+         * sees a share of the extracts, a merge none */
+        hd_error e1;
+        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part; not hedui merge): "
+                "remove it for the parts, and build the index with `hedui index %s` after the merge",
+                st->job->path, st->job->path);
+        hd_error_keep_first(&cfg, &e1);
+    }
+    if ((rc = list_files(st, &cfg, err)) != HD_OK) return rc;
+    if (cfg.status != HD_OK) { *err = cfg; return cfg.status; }
+    hd_job *job = st->job;
     if (job->previous_latest) {
-        if ((rc = hd_run_resolve_latest(job, job->previous, sizeof job->previous, err)) != HD_OK) goto out;
+        if ((rc = hd_run_resolve_latest(job, job->previous, sizeof job->previous, err)) != HD_OK) return rc;
         char d[11];
         hd_date_format(job->as_of, d);
         if (*job->previous)
-            logf_(opts, HD_LOG_INFO, "previous_latest", "previous = latest: %s", job->previous);
+            logf_(st->opts, HD_LOG_INFO, "previous_latest", "previous = latest: %s", job->previous);
         else
-            logf_(opts, HD_LOG_INFO, "previous_none", "previous = latest: no run under %s verifies with an as_of before %s; no change report",
+            logf_(st->opts, HD_LOG_INFO, "previous_none", "previous = latest: no run under %s verifies with an as_of before %s; no change report",
                   job->output, d);
     }
-    st.results = calloc(nres + 1, sizeof *st.results);
-    int *source_of = calloc(nres + 1, sizeof *source_of);
-    if (!st.results || !source_of) { free(source_of); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    st.nresults = nres;
-    for (int i = 0, p = 0, left = st.npop_files[0]; i < st.napp_files; i++, left--) {
-        while (left == 0) left = st.npop_files[++p];
-        st.results[i].path = st.app_files[i];
-        st.results[i].source = -1;
-        st.results[i].population = p;
-        st.results[i].index = (uint32_t)i;
-        source_of[i] = -1;
+    return HD_OK;
+}
+
+/* Step 2: one per-file result for every applicant file, then every
+ * extract file in source order. */
+static int step_layout(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    uint32_t nres = st->nresults;
+    st->results = calloc(nres + 1, sizeof *st->results);
+    rx->source_of = calloc(nres + 1, sizeof *rx->source_of);
+    if (!st->results || !rx->source_of) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    for (int i = 0, p = 0, left = st->npop_files[0]; i < st->napp_files; i++, left--) {
+        while (left == 0) left = st->npop_files[++p];
+        st->results[i].path = st->app_files[i];
+        st->results[i].source = -1;
+        st->results[i].population = p;
+        st->results[i].index = (uint32_t)i;
+        rx->source_of[i] = -1;
     }
-    for (int s = 0; s < job->nsources; s++)
-        for (int f = 0; f < st.src[s].nfiles; f++) {
-            uint32_t r = st.src[s].first_result + (uint32_t)f;
-            st.results[r].path = st.src[s].files[f];
-            st.results[r].source = s;
-            st.results[r].index = r;
-            source_of[r] = s;
+    for (int s = 0; s < st->job->nsources; s++)
+        for (int f = 0; f < st->src[s].nfiles; f++) {
+            uint32_t r = st->src[s].first_result + (uint32_t)f;
+            st->results[r].path = st->src[s].files[f];
+            st->results[r].source = s;
+            st->results[r].index = r;
+            rx->source_of[r] = s;
         }
-    /* inputs and their digest */
-    rc = add_input(&st, job->path, 0, err);
-    if (rc == HD_OK) rc = add_input(&st, job->policy, 0, err);
-    if (rc == HD_OK) rc = add_input(&st, st.policy->standards_path, 0, err);
-    if (rc == HD_OK) rc = add_input(&st, job->applicants_format, 0, err);
-    if (rc == HD_OK && *job->roster_glob) rc = add_input(&st, job->roster_format, 0, err);
-    if (rc == HD_OK && *job->monitor_glob) rc = add_input(&st, job->monitor_format, 0, err);
-    for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(&st, job->sources[s].format_path, 0, err);
+    rx->first = (uint32_t)st->napp_files;
+    return HD_OK;
+}
+
+/* The inputs of the manifest, in their order: the job, the policy and
+ * its standards, the descriptors, the previous output's manifest, then
+ * every applicant and extract file. */
+static int list_inputs(hd_results *st, hd_error *err)
+{
+    const hd_job *job = st->job;
+    int rc = add_input(st, job->path, 0, err);
+    if (rc == HD_OK) rc = add_input(st, job->policy, 0, err);
+    if (rc == HD_OK) rc = add_input(st, st->policy->standards_path, 0, err);
+    if (rc == HD_OK) rc = add_input(st, job->applicants_format, 0, err);
+    if (rc == HD_OK && *job->roster_glob) rc = add_input(st, job->roster_format, 0, err);
+    if (rc == HD_OK && *job->monitor_glob) rc = add_input(st, job->monitor_format, 0, err);
+    for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(st, job->sources[s].format_path, 0, err);
     /* the change report depends on the previous output: its manifest (which
      * holds the digest of every file read from it) is an input */
     char prev_manifest[4200];
     snprintf(prev_manifest, sizeof prev_manifest, "%s/manifest.json", job->previous);
-    if (rc == HD_OK && *job->previous) rc = add_input(&st, prev_manifest, 0, err);
-    for (uint32_t r = 0; rc == HD_OK && r < nres; r++)
-        rc = add_input(&st, st.results[r].path, st.results[r].source >= 0, err);
-    /* the extract files this process scans: all of them, a part's share,
-     * or none (a merge reads the parts' results instead) */
-    uint32_t first = (uint32_t)st.napp_files, *scan = calloc(nres - first + 1, sizeof *scan);
-    uint32_t nscan = 0;
-    if (rc == HD_OK && !scan) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-    if (rc == HD_OK && mode != MODE_RUN) {
-        int *part_of = calloc(nres - first + 1, sizeof *part_of);
-        if (!part_of) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-        else hd_part_assign(&st, first, nres - first, mode == MODE_PART ? nparts : 1, part_of);
-        for (uint32_t r = first; rc == HD_OK && r < nres; r++) {
-            int mine = mode == MODE_PART && part_of[r - first] == part;
-            if (mine) scan[nscan++] = r;
-            for (uint32_t i = 0; i < st.ninputs; i++)
-                if (!strcmp(st.inputs[i].path, st.results[r].path)) { st.inputs[i].skip = !mine; break; }
-        }
-        free(part_of);
-    } else {
-        for (uint32_t r = first; r < nres; r++) scan[nscan++] = r;
-    }
-    /* the register, read once, before the input digest that it enters */
-    if (rc == HD_OK) rc = hd_reg_begin(&st, err);
-    if (rc == HD_OK) rc = hd_run_hash_inputs(&st, 0, err);
-    char set_digest[65] = "";
-    if (rc == HD_OK && mode != MODE_RUN) rc = hd_part_set_digest(&st, set_digest, err);
-    if (rc == HD_OK && mode == MODE_RUN) rc = digest_inputs(&st, err);
-    if (rc != HD_OK) { free(source_of); free(scan); goto out; }
-    if (mode == MODE_MERGE) {
-        /* the parts name the run's directory (their files' digests enter
-         * the input digest), and their records need the applicants: take
-         * the lock and load the applicants first */
-        if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); free(scan); goto out; }
-        clear_stale_tmp(job->output);
-        rc = load_applicants(&st, err);
-        double t_parts = mono_s();
-        if (rc == HD_OK) rc = hd_part_load_all(&st, set_digest, nparts, err);
-        if (rc == HD_OK)
-            logf_(opts, HD_LOG_INFO, "parts_read", "the parts' results of %u extract files read in %.1f s",
-                  nres - first, mono_s() - t_parts);
-        if (rc == HD_OK) rc = digest_inputs(&st, err);
-        if (rc != HD_OK) { free(source_of); free(scan); goto out; }
-    }
+    if (rc == HD_OK && *job->previous) rc = add_input(st, prev_manifest, 0, err);
+    for (uint32_t r = 0; rc == HD_OK && r < st->nresults; r++)
+        rc = add_input(st, st->results[r].path, st->results[r].source >= 0, err);
+    return rc;
+}
 
+/* The extract files this process scans: all of them, a part's share, or
+ * none (a merge reads the parts' results instead); the others' inputs
+ * are not hashed here. */
+static int choose_scan(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    uint32_t first = rx->first, nres = st->nresults;
+    rx->scan = calloc(nres - first + 1, sizeof *rx->scan);
+    if (!rx->scan) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    if (rx->mode == MODE_RUN) {
+        for (uint32_t r = first; r < nres; r++) rx->scan[rx->nscan++] = r;
+        return HD_OK;
+    }
+    int *part_of = calloc(nres - first + 1, sizeof *part_of);
+    if (!part_of) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    hd_part_assign(st, first, nres - first, rx->mode == MODE_PART ? rx->nparts : 1, part_of);
+    for (uint32_t r = first; r < nres; r++) {
+        int mine = rx->mode == MODE_PART && part_of[r - first] == rx->part;
+        if (mine) rx->scan[rx->nscan++] = r;
+        for (uint32_t i = 0; i < st->ninputs; i++)
+            if (!strcmp(st->inputs[i].path, st->results[r].path)) { st->inputs[i].skip = !mine; break; }
+    }
+    free(part_of);
+    return HD_OK;
+}
+
+/* Step 3: the inputs, the register's snapshot (read once, before the
+ * input digest that it enters), their digests. */
+static int step_hash(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    int rc = list_inputs(st, err);
+    if (rc == HD_OK) rc = choose_scan(st, rx, err);
+    if (rc == HD_OK) rc = hd_reg_begin(st, err);
+    if (rc == HD_OK) rc = hd_run_hash_inputs(st, 0, err);
+    if (rc == HD_OK && rx->mode != MODE_RUN) rc = hd_part_set_digest(st, rx->set_digest, err);
+    if (rc == HD_OK && rx->mode == MODE_RUN) rc = digest_inputs(st, err);
+    return rc;
+}
+
+/* A merge: the parts name the run's directory (their files' digests
+ * enter the input digest), and their records need the applicants: the
+ * lock and the applicants come first. */
+static int merge_parts(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    int rc = hd_outdir_lock(st->job->output, &rx->lockfd, err);
+    if (rc == HD_OK) rc = load_applicants(st, err);
+    double t_parts = mono_s();
+    if (rc == HD_OK) rc = hd_part_load_all(st, rx->set_digest, rx->nparts, err);
+    if (rc == HD_OK)
+        logf_(st->opts, HD_LOG_INFO, "parts_read", "the parts' results of %u extract files read in %.1f s",
+              st->nresults - rx->first, mono_s() - t_parts);
+    if (rc == HD_OK) rc = digest_inputs(st, err);
+    return rc;
+}
+
+/* An output that exists and verifies is reused: nothing is rewritten; the
+ * register records it when it lacks it, OUTPUT/latest points to it. */
+static int reuse_output(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    hd_run_result *res = rx->res;
+    const hd_job *job = st->job;
+    res->reused = 1;
+    logf_(st->opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
+    int rc = HD_OK;
+    /* a complete run the register lacks (it could not be written then)
+     * is recorded now */
+    const char *base = strrchr(res->outdir, '/');
+    if (!hd_register_has_run(st->reg->path, base ? base + 1 : res->outdir)) {
+        rc = hd_register_record(st->reg->path, res->outdir, job->output, err);
+        if (rc == HD_OK) logf_(st->opts, HD_LOG_INFO, "register_recorded", "%s recorded in the register %s", res->outdir, st->reg->path);
+    }
+    /* complete: OUTPUT/latest points to it, as after a new run */
+    if (rc == HD_OK) rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err);
+    /* index = yes and no scan to feed it: the index builds alone
+     * (nothing is rebuilt when it exists and verifies) */
+    if (rc == HD_OK && job->index) rc = run_index_alone(st, res, err);
+    return rc;
+}
+
+/* Step 4: the output directory's name (as_of and the input digest); the
+ * lock; a complete output of the same inputs is reused (rx->res->reused),
+ * one that fails its own manifest is never overwritten without --force. */
+static int step_lock_or_reuse(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    const hd_job *job = st->job;
+    hd_run_result *res = rx->res;
+    int rc;
+    if (rx->mode == MODE_MERGE && (rc = merge_parts(st, rx, err)) != HD_OK) return rc;
     char date[11];
     hd_date_format(job->as_of, date);
-    snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", job->output, date, st.input_digest);
-    if (mode == MODE_RUN) {
-        if ((rc = lock_output(job->output, &lockfd, err)) != HD_OK) { free(source_of); free(scan); goto out; }
-        clear_stale_tmp(job->output);
-    }
+    snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", job->output, date, st->input_digest);
+    if (rx->mode == MODE_RUN && (rc = hd_outdir_lock(job->output, &rx->lockfd, err)) != HD_OK) return rc;
     struct stat sb;
-    if (mode != MODE_PART && stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
-        hd_error verr;
-        int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
-        if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK) {
-            res->reused = 1;
-            logf_(opts, HD_LOG_INFO, "output_exists", "%s exists and verifies; nothing rewritten (use --force to rebuild)", res->outdir);
-            free(source_of); free(scan);
-            rc = HD_OK;
-            /* a complete run the register lacks (it could not be written
-             * then) is recorded now */
-            const char *base = strrchr(res->outdir, '/');
-            if (!hd_register_has_run(st.reg->path, base ? base + 1 : res->outdir)) {
-                rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
-                if (rc == HD_OK) logf_(opts, HD_LOG_INFO, "register_recorded", "%s recorded in the register %s", res->outdir, st.reg->path);
-            }
-            /* complete: OUTPUT/latest points to it, as after a new run */
-            if (rc == HD_OK) rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err);
-            /* index = yes and no scan to feed it: the index builds alone
-             * (nothing is rebuilt when it exists and verifies) */
-            if (rc == HD_OK && job->index) rc = run_index_alone(&st, res, err);
-            goto out;
+    if (rx->mode == MODE_PART || stat(res->outdir, &sb) != 0 || (st->opts && st->opts->force)) return HD_OK;
+    hd_error verr;
+    int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
+    if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK)
+        return reuse_output(st, rx, err);
+    /* a complete-looking output that fails its own manifest may be
+     * evidence of tampering: never overwrite it without --force. 65, as
+     * `hedui audit verify` gives for it: nothing failed to write (74
+     * would send the operator to the disk; docs/decisions.md) */
+    return hd_fail(err, HD_EDATA, "%s exists but does not verify (%s); check it with hedui audit verify, keep it if it "
+                   "may be evidence, then rerun with --force to replace it", res->outdir, verr.message);
+}
+
+/* A part: its scanned results into its part file; HD_EDAMAGED when a file
+ * it read is damaged. */
+static int write_part(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    hd_run_result *res = rx->res;
+    int rc = hd_part_write(st, rx->set_digest, rx->part, rx->nparts, rx->scan, rx->nscan,
+                           res->outdir, sizeof res->outdir, err);
+    if (rc != HD_OK) return rc;
+    logf_(st->opts, HD_LOG_INFO, "part_written", "part %d of %d: %u extract files read and written in %.1f s",
+          rx->part, rx->nparts, rx->nscan, mono_s() - rx->t_scan);
+    res->files = rx->nscan;
+    for (uint32_t i = 0; i < rx->nscan; i++) {
+        hd_file_result *r = &st->results[rx->scan[i]];
+        res->rows += r->ledger.rows; res->rows_ok += r->ledger.rows_ok;
+        res->rows_quarantined += r->ledger.rows_quarantined;
+        res->rows_matched += r->ledger.rows_matched; res->rows_unmatched += r->ledger.rows_unmatched;
+        if (r->damage != HD_R_NONE) {
+            st->damaged = 1;
+            logf_(st->opts, HD_LOG_ERROR, "source_damaged", "%s", hd_path_rel(r->damage_msg, st->job->dir));
         }
-        /* a complete-looking output that fails its own manifest may be
-         * evidence of tampering: never overwrite it without --force */
-        free(source_of); free(scan);
-        rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force to rebuild it",
-                     res->outdir, verr.message);
-        goto out;
     }
+    res->damaged = st->damaged;
+    res->households = st->m->nhouseholds;
+    res->members = st->m->nmembers;
+    if (st->damaged)
+        return hd_fail(err, HD_EDAMAGED, "part %d of %d written, but a file it read is damaged: the merge will flag every household (SOURCE_INCOMPLETE)",
+                       rx->part, rx->nparts);
+    return HD_OK;
+}
 
-    /* [job] index = yes: the scan below feeds the index writer too */
-    if (job->index && mode == MODE_RUN && (rc = hd_run_index_begin(&st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) { free(source_of); free(scan); goto out; }
+/* Step 6: the extracts this process reads (none for a merge); a part
+ * writes its part file. */
+static int step_scan(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    rx->t_scan = mono_s();
+    int rc = scan_extracts(st, rx->scan, rx->nscan, rx->source_of, err);
+    if (rc == HD_OK && rx->mode == MODE_PART) rc = write_part(st, rx, err);
+    return rc;
+}
 
-    /* applicants (a merge has loaded them) */
-    if (mode != MODE_MERGE && (rc = load_applicants(&st, err)) != HD_OK) { free(source_of); free(scan); goto out; }
-
-    /* extracts */
-    double t_scan = mono_s();
-    rc = scan_extracts(&st, scan, nscan, source_of, err);
-    free(source_of);
-    if (rc == HD_OK && mode == MODE_PART) {
-        rc = hd_part_write(&st, set_digest, part, nparts, scan, nscan, res->outdir, sizeof res->outdir, err);
-        if (rc == HD_OK) {
-            logf_(opts, HD_LOG_INFO, "part_written", "part %d of %d: %u extract files read and written in %.1f s",
-                  part, nparts, nscan, mono_s() - t_scan);
-            res->files = nscan;
-            for (uint32_t i = 0; i < nscan; i++) {
-                hd_file_result *r = &st.results[scan[i]];
-                res->rows += r->ledger.rows; res->rows_ok += r->ledger.rows_ok;
-                res->rows_quarantined += r->ledger.rows_quarantined;
-                res->rows_matched += r->ledger.rows_matched; res->rows_unmatched += r->ledger.rows_unmatched;
-                if (r->damage != HD_R_NONE) {
-                    st.damaged = 1;
-                    logf_(opts, HD_LOG_ERROR, "source_damaged", "%s", hd_path_rel(r->damage_msg, job->dir));
-                }
-            }
-            res->damaged = st.damaged;
-            res->households = st.m->nhouseholds;
-            res->members = st.m->nmembers;
-            if (st.damaged) rc = hd_fail(err, HD_EDAMAGED, "part %d of %d written, but a file it read is damaged: the merge will flag every household (SOURCE_INCOMPLETE)", part, nparts);
-        }
-        free(scan);
-        goto out;
+/* The records of one source's files move into the model, in file order;
+ * what the files say of the households reaches them. */
+static int merge_source(hd_results *st, int s, hd_error *err)
+{
+    const hd_job *job = st->job;
+    hd_source_state *ss = &st->src[s];
+    for (int f = 0; f < ss->nfiles; f++) {
+        hd_file_result *r = &st->results[ss->first_result + (uint32_t)f];
+        /* SPEC §7: quarantined rows about a member reach the household */
+        for (uint32_t u = 0; u < r->nunread; u++)
+            st->m->households[st->m->members[r->unread[u].member].household].flags |=
+                r->unread[u].near ? HD_HF_NEAR_MISS : HD_HF_EVIDENCE_UNREADABLE;
+        if (r->ledger.ids_suspect)
+            logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage",
+                  hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
     }
-    free(scan);
-    if (rc != HD_OK) goto out;
-
-    /* merge in the fixed order */
-    for (uint32_t i = 0; i < nres; i++) merge_divisions(&st, &st.results[i]);
-    if (st.ndiv) qsort(st.div, st.ndiv, sizeof *st.div, cmp_div);
-    hd_run_previous_rows(&st);
-    for (int s = 0; s < job->nsources; s++) {
-        hd_source_state *ss = &st.src[s];
-        for (int f = 0; f < ss->nfiles; f++) {
-            hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
-            /* SPEC §7: quarantined rows about a member reach the household */
-            for (uint32_t u = 0; u < r->nunread; u++)
-                st.m->households[st.m->members[r->unread[u].member].household].flags |= HD_HF_EVIDENCE_UNREADABLE;
-            if (r->ledger.ids_suspect)
-                logf_(opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage",
-                      hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
+    for (int f = 0; f < ss->nfiles; f++) {
+        hd_file_result *r = &st->results[ss->first_result + (uint32_t)f];
+        /* the file's packed records move into the model as they are */
+        int rc = hd_model_adopt(st->m, r->rec_arena, r->recs, r->nrecs, err);
+        r->rec_arena = NULL;
+        free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
+        if (rc != HD_OK) return rc;
+        if (ss->provider >= 0 && r->ledger.rows_ok > 0 && r->ledger.rows_matched == 0) {
+            /* tokens of another key join nothing: say so, as it looks
+             * like "no applicant has an account there" otherwise */
+            const hd_provider_keys *pk = &st->providers[ss->provider];
+            logf_(st->opts, HD_LOG_WARN, "tokens_unmatched",
+                  "%s: no row joins: 100.00 %% of its %lu usable rows (source %s) match no applicant "
+                  "under provider %s's key %s%s%s%s; was it tokenised with another provider's key, or "
+                  "with a key of another master?", hd_path_rel(r->path, job->dir),
+                  (unsigned long)r->ledger.rows_ok, job->sources[s].name, pk->name, pk->id[0],
+                  pk->id[1][0] ? " (or " : "", pk->id[1], pk->id[1][0] ? ", of the previous master)" : "");
         }
-        for (int f = 0; f < ss->nfiles; f++) {
-            hd_file_result *r = &st.results[ss->first_result + (uint32_t)f];
-            /* the file's packed records move into the model as they are */
-            rc = hd_model_adopt(st.m, r->rec_arena, r->recs, r->nrecs, err);
-            r->rec_arena = NULL;
-            free(r->recs); r->recs = NULL; r->nrecs = r->caprecs = 0;
-            if (rc != HD_OK) goto out;
-            if (ss->provider >= 0 && r->ledger.rows_ok > 0 && r->ledger.rows_matched == 0)
-                /* tokens of another key join nothing: say so, as it looks
-                 * like "no applicant has an account there" otherwise */
-                logf_(opts, HD_LOG_WARN, "tokens_unmatched",
-                      "%s: no row joins: 100.00 %% of its %lu usable rows (source %s) match no applicant "
-                      "under provider %s's key %s%s%s%s; was it tokenised with another provider's key, or "
-                      "with a key of another master?", hd_path_rel(r->path, job->dir),
-                      (unsigned long)r->ledger.rows_ok, job->sources[s].name,
-                      st.providers[ss->provider].name, st.providers[ss->provider].id[0],
-                      st.providers[ss->provider].id[1][0] ? " (or " : "",
-                      st.providers[ss->provider].id[1],
-                      st.providers[ss->provider].id[1][0] ? ", of the previous master)" : "");
-        }
-        hd_run_source_decide(&st, s, st.results);
-        if (ss->damage != HD_R_NONE)
-            logf_(opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, ss->damage_msg);
     }
+    hd_run_source_decide(st, s, st->results);
+    if (ss->damage != HD_R_NONE)
+        logf_(st->opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, ss->damage_msg);
+    return HD_OK;
+}
 
+/* Step 7: the per-file results merged in the fixed order (source order,
+ * then file name order); the damage rules. */
+static int step_merge(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    const hd_job *job = st->job;
+    int rc;
+    for (uint32_t i = 0; i < st->nresults; i++)
+        if ((rc = merge_divisions(st, &st->results[i], err)) != HD_OK) return rc;
+    if (st->ndiv) qsort(st->div, st->ndiv, sizeof *st->div, cmp_div);
+    hd_run_previous_rows(st);
+    for (int s = 0; s < job->nsources; s++)
+        if ((rc = merge_source(st, s, err)) != HD_OK) return rc;
     /* SPEC §7 "Required kinds": a kind the policy requires and the job has
      * no source of damages the run */
-    hd_run_kinds_decide(&st);
-    if (st.ixw && (rc = hd_run_index_end(&st, err)) != HD_OK) goto out;
+    hd_run_kinds_decide(st);
+    if (st->ixw && (rc = hd_run_index_end(st, err)) != HD_OK) return rc;
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
-        if (st.kinds_missing & (1u << k))
-            logf_(opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",
+        if (st->kinds_missing & (1u << k))
+            logf_(st->opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",
                   hd_kind_name((hd_kind)k));
+    logf_(st->opts, HD_LOG_INFO, "extracts_scanned", "%u extract files read and merged in %.1f s",
+          st->nresults - rx->first, mono_s() - rx->t_scan);
+    return HD_OK;
+}
 
-    logf_(opts, HD_LOG_INFO, "extracts_scanned", "%u extract files read and merged in %.1f s",
-          nres - first, mono_s() - t_scan);
-
-    /* rules */
+/* Step 8: every household judged; the register's findings, strength and
+ * suppression (SPEC §9); then the rest of the finished run, before any
+ * file is written: the output order, the change report (the workbooks
+ * and report.html show it) and re-check and discovery (SPEC §10). */
+static int step_judge(hd_results *st, hd_error *err)
+{
     double t_rules = mono_s();
-    st.judg = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.judg);
-    st.figures_at = calloc((size_t)st.m->nhouseholds + 1, sizeof *st.figures_at);
-    if (!st.judg || !st.figures_at) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
+    int rc = hd_judgements_init(&st->judgements, st->m->nhouseholds, err);
+    for (uint32_t h = 0; rc == HD_OK && h < st->m->nhouseholds; h++) {
         hd_error jerr;
-        hd_judgement jj, *j = &jj;
+        hd_judgement j;
         int unjudged;
-        if ((rc = hd_judge_household(st.policy, st.m, h, job->as_of, st.damaged, j, &unjudged, &jerr)) != HD_OK) {
+        if ((rc = hd_judge_household(st->policy, st->m, h, st->job->as_of, st->damaged, &j, &unjudged, &jerr)) != HD_OK) {
             if (err) *err = jerr;
-            goto out;
+            return rc;
         }
         if (unjudged)
-            logf_(opts, HD_LOG_WARN, "household_unjudged", "a household of county %s could not be judged (%s): set to REVIEW",
-                  st.m->households[h].county_code, jerr.message);
-        if ((rc = hd_run_keep_judgement(&st, h, j, err)) != HD_OK) goto out;
+            logf_(st->opts, HD_LOG_WARN, "household_unjudged", "a household of county %s could not be judged (%s): set to REVIEW",
+                  st->m->households[h].county_code, jerr.message);
+        rc = hd_judgements_keep(&st->judgements, h, &j, err);
     }
-    /* findings, strength and suppression (the register, SPEC §9) */
-    if ((rc = hd_reg_judge(&st, err)) != HD_OK) goto out;
+    if (rc == HD_OK) rc = hd_reg_judge(st, err);
+    if (rc == HD_OK)
+        logf_(st->opts, HD_LOG_INFO, "households_judged", "%u households judged in %.1f s",
+              st->m->nhouseholds, mono_s() - t_rules);
+    if (rc == HD_OK) rc = hd_results_order(st, err);
+    if (rc == HD_OK) rc = hd_compute_changes(st, err);
+    if (rc == HD_OK) rc = hd_compute_lists(st, err);
+    return rc;
+}
 
-    /* outputs: a private temporary directory, renamed when complete */
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%.12s-%ld", job->output, st.input_digest, (long)getpid());
-    hd_rmtree(tmp);
-    if (mkdir(tmp, 0700) != 0) {
-        rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
-    }
+/* Step 9: the writers and the manifest into a private temporary
+ * directory, published by one rename (io/outdir.h); OUTPUT/latest. */
+static int step_publish(const hd_results *st, run_ctx *rx, hd_error *err)
+{
+    const hd_job *job = st->job;
+    hd_run_result *res = rx->res;
+    char tmp[4200], tag[16];
+    snprintf(tag, sizeof tag, "%.12s", st->input_digest);
+    int rc = hd_outdir_begin(job->output, tag, tmp, sizeof tmp, err);
+    if (rc != HD_OK) return rc;
     int signed_ = 0;
-    hd_error leftover;                  /* the replaced output that could not be removed */
-    hd_error_clear(&leftover);
-    logf_(opts, HD_LOG_INFO, "households_judged", "%u households judged in %.1f s",
-          st.m->nhouseholds, mono_s() - t_rules);
     double t_out = mono_s();
-    rc = hd_write_reports(&st, tmp, err);
+    rc = hd_write_reports(st, tmp, err);
     if (rc == HD_OK)
-        logf_(opts, HD_LOG_INFO, "outputs_written", "outputs written in %.1f s", mono_s() - t_out);
+        logf_(st->opts, HD_LOG_INFO, "outputs_written", "outputs written in %.1f s", mono_s() - t_out);
     double t_man = mono_s();
-    if (rc == HD_OK) rc = hd_write_manifest(&st, tmp, &signed_, err);
+    if (rc == HD_OK) rc = hd_write_manifest(st, tmp, &signed_, err);
     if (rc == HD_OK)
-        logf_(opts, HD_LOG_INFO, "manifest_written", signed_ ? "manifest hashed and signed in %.1f s"
+        logf_(st->opts, HD_LOG_INFO, "manifest_written", signed_ ? "manifest hashed and signed in %.1f s"
               : "manifest hashed in %.1f s, not signed (no signing_key in the job)", mono_s() - t_man);
-    if (rc == HD_OK) {
-        /* everything on disk before the rename publishes it: one syncfs
-         * for the directory instead of an fsync per file */
-        int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (tfd < 0 || syncfs(tfd) != 0)
-            rc = hd_fail(err, HD_EIO, "%s: cannot sync outputs to disk: %s", tmp, strerror(errno));
-        if (tfd >= 0) close(tfd);
-    }
-    if (rc == HD_OK) {
-        /* replace atomically: renameat2(RENAME_EXCHANGE) swaps the new
-         * directory with the old one in one step, so a reader (or a kill)
-         * sees the old complete output or the new one, never none; where
-         * the filesystem cannot exchange, the old one is moved aside first */
-        int exists = stat(res->outdir, &sb) == 0;
-        if (exists && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->outdir, RENAME_EXCHANGE) == 0) {
-            /* tmp now holds the old output */
-            if (hd_rmtree(tmp) != 0) left_behind(tmp, &leftover);
-        } else {
-            char old[4300];
-            int moved = 0;
-            if (exists) {
-                snprintf(old, sizeof old, "%s/.old-%.12s-%ld", job->output, st.input_digest, (long)getpid());
-                if (rename(res->outdir, old) != 0)
-                    rc = hd_fail(err, HD_EIO, "%s: cannot replace: %s", res->outdir, strerror(errno));
-                else moved = 1;
-            }
-            if (rc == HD_OK && rename(tmp, res->outdir) != 0)
-                rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
-            if (rc == HD_OK && moved && hd_rmtree(old) != 0) left_behind(old, &leftover);
-        }
-        if (rc == HD_OK) {
-            int dfd = open(job->output, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-            if (dfd >= 0) { fsync(dfd); close(dfd); }
-        }
-    }
-    if (rc != HD_OK) { hd_rmtree(tmp); goto out; }
+    if (rc != HD_OK) { hd_rmtree(tmp); return rc; }
+    hd_error leftover;                  /* the replaced output that could not be removed */
+    if ((rc = hd_outdir_publish(job->output, tag, tmp, res->outdir, &leftover, err)) != HD_OK) return rc;
     /* the run is complete: OUTPUT/latest points to it (SPEC §8) */
-    if ((rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err)) != HD_OK) goto out;
+    if ((rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err)) != HD_OK) return rc;
     /* nothing left behind: the directory --force replaced holds personal
      * data; when it stays, the run says where and fails (SPEC §8) */
-    if (leftover.status != HD_OK) { *err = leftover; rc = leftover.status; goto out; }
+    if (leftover.status != HD_OK) { *err = leftover; return leftover.status; }
     res->signed_manifest = signed_;
     if (!signed_)
-        logf_(opts, HD_LOG_WARN, "manifest_unsigned", "no signing_key in the job: manifest.json is not signed");
+        logf_(st->opts, HD_LOG_WARN, "manifest_unsigned", "no signing_key in the job: manifest.json is not signed");
+    return HD_OK;
+}
 
-    /* the result */
-    res->damaged = st.damaged;
-    res->households = st.m->nhouseholds;
-    res->members = st.m->nmembers;
-    for (uint32_t h = 0; h < st.m->nhouseholds; h++) {
-        res->verdicts[st.judg[h].verdict]++;
-        for (int f = 0; f < HD_FD__COUNT; f++)
-            if (st.judg[h].findings & (1u << f)) res->reasons[f]++;
+/* The per-county counts of the result (allocation failure: none). */
+static void result_counties(const hd_results *st, hd_run_result *res)
+{
+    res->counties = calloc((size_t)st->ncounties + 1, sizeof *res->counties);
+    if (!res->counties) return;
+    res->ncounties = st->ncounties;
+    for (uint32_t c = 0; c < st->ncounties; c++) {
+        hd_list_counts cc;
+        hd_list_counts_of(st, c, &cc);
+        hd_run_county *rc_ = &res->counties[c];
+        snprintf(rc_->code, sizeof rc_->code, "%s", st->counties[c]);
+        for (int p = 0; p < HD_POP__COUNT; p++) rc_->households[p] = cc.households[p];
+        rc_->recheck = cc.recheck_households;
+        rc_->discovery = cc.discovery_households;
     }
-    for (uint32_t i = 0; i < nres; i++) {
-        hd_ledger *l = &st.results[i].ledger;
-        if (st.results[i].source < 0) {
+}
+
+/* What the caller learns of the run (hd_run_result), read off the
+ * finished run. */
+static void fill_result(const hd_results *st, hd_run_result *res)
+{
+    res->damaged = st->damaged;
+    res->households = st->m->nhouseholds;
+    res->members = st->m->nmembers;
+    for (uint32_t h = 0; h < st->m->nhouseholds; h++) {
+        res->verdicts[st->judgements.kept[h].verdict]++;
+        for (int f = 0; f < HD_FD__COUNT; f++)
+            if (st->judgements.kept[h].findings & (1u << f)) res->reasons[f]++;
+    }
+    for (uint32_t i = 0; i < st->nresults; i++) {
+        const hd_ledger *l = &st->results[i].ledger;
+        if (st->results[i].source < 0) {
             res->app_files++;
             res->app_rows += l->rows; res->app_rows_ok += l->rows_ok; res->app_rows_quarantined += l->rows_quarantined;
             continue;
@@ -1185,56 +1194,86 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         res->rows_matched += l->rows_matched; res->rows_unmatched += l->rows_unmatched;
     }
     hd_list_counts lc;
-    hd_list_counts_of(&st, UINT32_MAX, &lc);
+    hd_list_counts_of(st, UINT32_MAX, &lc);
     for (int p = 0; p < HD_POP__COUNT; p++) {
         res->populations[p] = lc.households[p];
-        res->superseded[p] = st.tally.superseded[p];
+        res->superseded[p] = st->tally.superseded[p];
     }
     res->recheck_households = lc.recheck_households;
     res->recheck_rows = lc.recheck_rows;
     res->discovery_households = lc.discovery_households;
     for (int t = 0; t < HD_TRIG__COUNT && t < 4; t++) res->discovery_triggers[t] = lc.triggers[t];
-    res->lists = st.npop_files[HD_POP_RECIPIENT] || st.npop_files[HD_POP_MONITORED];
-    res->counties = calloc((size_t)st.ncounties + 1, sizeof *res->counties);
-    if (res->counties) {
-        res->ncounties = st.ncounties;
-        for (uint32_t c = 0; c < st.ncounties; c++) {
-            hd_list_counts cc;
-            hd_list_counts_of(&st, c, &cc);
-            hd_run_county *rc_ = &res->counties[c];
-            snprintf(rc_->code, sizeof rc_->code, "%s", st.counties[c]);
-            for (int p = 0; p < HD_POP__COUNT; p++) rc_->households[p] = cc.households[p];
-            rc_->recheck = cc.recheck_households;
-            rc_->discovery = cc.discovery_households;
-        }
-    }
-    res->rejected_files = (uint32_t)st.rejected_files;
+    res->lists = st->npop_files[HD_POP_RECIPIENT] || st->npop_files[HD_POP_MONITORED];
+    result_counties(st, res);
+    res->rejected_files = (uint32_t)st->rejected_files;
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
-        for (int s = 0; s < job->nsources; s++)
-            if (st.src[s].desc->kind == (hd_kind)k) {
+        for (int s = 0; s < st->job->nsources; s++)
+            if (st->src[s].desc->kind == (hd_kind)k) {
                 res->kinds_checked |= 1u << k;
-                if (st.src[s].damage != HD_R_NONE) res->kinds_damaged |= 1u << k;
+                if (st->src[s].damage != HD_R_NONE) res->kinds_damaged |= 1u << k;
             }
     }
-    res->kinds_required = st.policy->required_kinds;
-    for (int f = 0; f < HD_FD__COUNT; f++) res->suppressed += st.reg->suppressed[f];
-    /* the register, once the run directory stands (SPEC §9): a register
-     * that cannot be written fails the run (74, 75, 78), the directory
-     * stays, and the next run or `hedui register rebuild` records it */
+    res->kinds_required = st->policy->required_kinds;
+    for (int f = 0; f < HD_FD__COUNT; f++) res->suppressed += st->reg->suppressed[f];
+}
+
+/* Step 10: the register, once the run directory stands (SPEC §9): a
+ * register that cannot be written fails the run (74, 75, 78), the
+ * directory stays, and the next run or `hedui register rebuild` records
+ * it. Then, with [job] index = yes, the index joined in place; then the
+ * run's status: HD_EDAMAGED for a damaged source or a rejected applicant
+ * file. */
+static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
+{
+    hd_run_result *res = rx->res;
     double t_reg = mono_s();
-    rc = hd_register_record(st.reg->path, res->outdir, job->output, err);
+    int rc = hd_register_record(st->reg->path, res->outdir, st->job->output, err);
     if (rc != HD_OK) {
-        logf_(opts, HD_LOG_ERROR, "register_failed", "%s stands, but the register was not written: %s", res->outdir, err ? err->message : "");
-        goto out;
+        logf_(st->opts, HD_LOG_ERROR, "register_failed", "%s stands, but the register was not written: %s", res->outdir, err ? err->message : "");
+        return rc;
     }
-    logf_(opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s", st.reg->path, mono_s() - t_reg);
+    logf_(st->opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s", st->reg->path, mono_s() - t_reg);
     /* [job] index = yes: the index, merged meanwhile, in place */
-    if ((rc = hd_run_index_join(&st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) goto out;
-    rc = st.damaged || st.rejected_files ? HD_EDAMAGED : HD_OK;
-    if (st.damaged) hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
-    else if (st.rejected_files) hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st.rejected_files);
-out:
-    if (lockfd >= 0) close(lockfd);
+    if ((rc = hd_run_index_join(st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) return rc;
+    if (st->damaged)
+        return hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
+    if (st->rejected_files)
+        return hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st->rejected_files);
+    return HD_OK;
+}
+
+static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int part, int nparts,
+                   hd_run_result *res, hd_error *err)
+{
+    hd_results st;
+    memset(&st, 0, sizeof st);
+    memset(res, 0, sizeof *res);
+    st.opts = opts;
+    run_ctx rx = { .mode = mode, .part = part, .nparts = nparts, .lockfd = -1, .res = res };
+    hd_error_clear(err);
+
+    int rc = step_config(&st, mode, job_path, err);
+    if (rc == HD_OK) rc = step_layout(&st, &rx, err);
+    if (rc == HD_OK) rc = step_hash(&st, &rx, err);
+    if (rc == HD_OK) rc = step_lock_or_reuse(&st, &rx, err);
+    if (rc == HD_OK && !res->reused) {
+        /* [job] index = yes: the scan below feeds the index writer too */
+        if (mode == MODE_RUN && st.job->index)
+            rc = hd_run_index_begin(&st, res->index_dir, sizeof res->index_dir, err);
+        /* applicants (a merge has loaded them) */
+        if (rc == HD_OK && mode != MODE_MERGE) rc = load_applicants(&st, err);
+        if (rc == HD_OK) rc = step_scan(&st, &rx, err);
+        if (rc == HD_OK && mode != MODE_PART) {
+            rc = step_merge(&st, &rx, err);
+            if (rc == HD_OK) rc = step_judge(&st, err);
+            if (rc == HD_OK) rc = step_publish(&st, &rx, err);
+            if (rc == HD_OK) fill_result(&st, res);
+            if (rc == HD_OK) rc = step_record(&st, &rx, err);
+        }
+    }
+    hd_outdir_unlock(rx.lockfd);
+    free(rx.source_of);
+    free(rx.scan);
     free_state(&st);
     return rc;
 }

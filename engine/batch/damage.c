@@ -14,7 +14,7 @@
 #include <string.h>
 #include "batch/internal.h"
 
-void hd_run_source_damage(hd_run_state *st, int s, hd_reason why, const char *msg)
+void hd_run_source_damage(hd_results *st, int s, hd_reason why, const char *msg)
 {
     hd_source_state *ss = &st->src[s];
     if (ss->damage == HD_R_NONE) {
@@ -29,7 +29,7 @@ void hd_run_source_damage(hd_run_state *st, int s, hd_reason why, const char *ms
  * "rows": R, ...}, ...] as write_summary writes it (source names are
  * letters, digits, '-', '_' and '.', never escaped). A source the previous
  * run did not have keeps prev_rows = -1. */
-void hd_run_previous_rows(hd_run_state *st)
+void hd_run_previous_rows(hd_results *st)
 {
     for (int s = 0; s < st->job->nsources; s++) st->src[s].prev_rows = -1;
     if (!*st->job->previous) return;
@@ -71,7 +71,7 @@ void hd_run_previous_rows(hd_run_state *st)
 
 /* The per-source decisions for source s, over its files' results (ledgers
  * final). */
-void hd_run_source_decide(hd_run_state *st, int s, hd_file_result *results)
+void hd_run_source_decide(hd_results *st, int s, hd_file_result *results)
 {
     hd_source_state *ss = &st->src[s];
     uint64_t src_rows = 0;
@@ -122,7 +122,7 @@ void hd_run_source_decide(hd_run_state *st, int s, hd_file_result *results)
 
 /* SPEC §7 "Required kinds": a kind the policy requires and the job has no
  * source of damages the run; st->kinds_missing gets its bit. */
-void hd_run_kinds_decide(hd_run_state *st)
+void hd_run_kinds_decide(hd_results *st)
 {
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
         if (!(st->policy->required_kinds & (1u << k))) continue;

@@ -5,10 +5,12 @@
  * The run directories of an output are OUTPUT/<as_of>-<12 hex>; the name
  * sorts by as_of first. `latest` resolves, among those that verify
  * against their manifest and whose manifest's as_of is before this run's,
- * to one with the greatest as_of and, of those, the one whose name sorts
- * last (there is no register to say which was recorded last). The
- * candidates are tried newest name first, so only the directories that
- * fail verification are verified in vain.
+ * to one with the greatest as_of and, of those, the one the register
+ * recorded last (runs.recorded); when the register cannot say (no
+ * register, a run it lacks), the one OUTPUT/latest points to, then the one
+ * whose name sorts last (docs/decisions.md). The candidates are tried in
+ * that order, so only the directories that fail verification are verified
+ * in vain.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "hedui/register.h"
 #include "hedui/tools.h"
 
 #define RUN_NAME_LEN 23          /* YYYY-MM-DD-<12 hex> */
@@ -51,9 +54,22 @@ static hd_date manifest_as_of(const char *dir)
     return d;
 }
 
-static int cmp_desc(const void *a, const void *b)
+struct cand {
+    char *name;
+    int64_t recorded;      /* runs.recorded, -1 when the register lacks it */
+    int linked;            /* OUTPUT/latest points to it */
+};
+
+/* as_of (the name's first 10 characters) newest first, then recorded last
+ * first, then the one OUTPUT/latest names, then the name sorting last. */
+static int cmp_cand(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)b, *(char *const *)a);
+    const struct cand *x = a, *y = b;
+    int c = strncmp(y->name, x->name, 10);
+    if (c) return c;
+    if (x->recorded != y->recorded) return x->recorded > y->recorded ? -1 : 1;
+    if (x->linked != y->linked) return y->linked - x->linked;
+    return strcmp(y->name, x->name);
 }
 
 int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err)
@@ -64,7 +80,7 @@ int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *er
         if (errno == ENOENT) return HD_OK;          /* the first run of this output */
         return hd_fail(err, HD_ENOINPUT, "%s: previous = latest: cannot list: %s", job->output, strerror(errno));
     }
-    char **names = NULL;
+    struct cand *names = NULL;
     size_t n = 0, capn = 0;
     int rc = HD_OK;
     struct dirent *e;
@@ -77,28 +93,40 @@ int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *er
         if (lstat(p, &sb) != 0 || !S_ISDIR(sb.st_mode)) continue;   /* never a symlink */
         if (n == capn) {
             capn = capn ? capn * 2 : 16;
-            char **nn = realloc(names, capn * sizeof *nn);
+            struct cand *nn = realloc(names, capn * sizeof *nn);
             if (!nn) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
             names = nn;
         }
-        if ((names[n] = strdup(e->d_name)) == NULL) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+        if ((names[n].name = strdup(e->d_name)) == NULL) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
         n++;
     }
     closedir(d);
-    if (rc == HD_OK && n) qsort(names, n, sizeof *names, cmp_desc);
+    if (rc == HD_OK && n) {
+        char reg[4400], link[4400], target[256];
+        if (job->register_db[0]) snprintf(reg, sizeof reg, "%s", job->register_db);
+        else snprintf(reg, sizeof reg, "%s/register.db", job->output);
+        snprintf(link, sizeof link, "%s/latest", job->output);
+        ssize_t tl = readlink(link, target, sizeof target - 1);
+        target[tl > 0 ? tl : 0] = '\0';
+        for (size_t i = 0; i < n; i++) {
+            names[i].recorded = hd_register_recorded(reg, names[i].name);
+            names[i].linked = target[0] && !strcmp(target, names[i].name);
+        }
+        qsort(names, n, sizeof *names, cmp_cand);
+    }
     for (size_t i = 0; rc == HD_OK && i < n; i++) {
         char p[4400];
-        snprintf(p, sizeof p, "%s/%s", job->output, names[i]);
+        snprintf(p, sizeof p, "%s/%s", job->output, names[i].name);
         hd_error verr;
         if (hd_audit_verify_ex(p, NULL, HD_VERIFY_ALLOW_UNSIGNED, NULL, NULL, NULL, &verr) != HD_OK) continue;
         /* the signed as_of, not only the name's, must be before this run's */
         hd_date t = manifest_as_of(p);
-        if (t == HD_DATE_NONE || t != run_name_date(names[i])) continue;
+        if (t == HD_DATE_NONE || t != run_name_date(names[i].name)) continue;
         if (strlen(p) >= cap) { rc = hd_fail(err, HD_ECONFIG, "%s: path too long", p); break; }
         snprintf(out, cap, "%s", p);
         break;
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
+    for (size_t i = 0; i < n; i++) free(names[i].name);
     free(names);
     return rc;
 }

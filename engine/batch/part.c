@@ -40,6 +40,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "batch/internal.h"
+#include "io/file.h"
 #include "util/path.h"
 
 /* The plain-data fields of a per-file result that a part carries: as they
@@ -63,7 +64,7 @@ static const struct part_field { const char *name; size_t off, size; int text; }
 
 /* ------------------------------------------------------------ assignment */
 
-void hd_part_assign(const hd_run_state *st, uint32_t first, uint32_t count, int nparts,
+void hd_part_assign(const hd_results *st, uint32_t first, uint32_t count, int nparts,
                     int *part_of)
 {
     if (nparts < 1) nparts = 1;
@@ -102,7 +103,7 @@ void hd_part_assign(const hd_run_state *st, uint32_t first, uint32_t count, int 
 
 /* ------------------------------------------------------------ digests */
 
-int hd_part_set_digest(const hd_run_state *st, char out[65], hd_error *err)
+int hd_part_set_digest(const hd_results *st, char out[65], hd_error *err)
 {
     hd_sha256 *h = hd_sha256_new();
     if (!h) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -152,14 +153,14 @@ static void layout_digest(char out[65])
     hd_hex(d, 32, out);
 }
 
-void hd_part_dir(const hd_run_state *st, const char *set_digest, char *out, size_t cap)
+void hd_part_dir(const hd_results *st, const char *set_digest, char *out, size_t cap)
 {
     char date[11];
     hd_date_format(st->job->as_of, date);
     snprintf(out, cap, "%s/parts/%s-%.12s", st->job->output, date, set_digest);
 }
 
-static const hd_input *input_of(const hd_run_state *st, const char *path)
+static const hd_input *input_of(const hd_results *st, const char *path)
 {
     for (uint32_t i = 0; i < st->ninputs; i++)
         if (!strcmp(st->inputs[i].path, path)) return &st->inputs[i];
@@ -180,7 +181,7 @@ static void put_u32(pw *w, uint32_t x) { put(w, &x, sizeof x); }
 static void put_u64(pw *w, uint64_t x) { put(w, &x, sizeof x); }
 static void put_str(pw *w, const char *s, size_t n) { put_u32(w, (uint32_t)n); put(w, s, n); }
 
-static void put_result(pw *w, const hd_run_state *st, uint32_t r)
+static void put_result(pw *w, const hd_results *st, uint32_t r)
 {
     const hd_file_result *res = &st->results[r];
     const hd_input *in = input_of(st, res->path);
@@ -211,7 +212,7 @@ static void put_result(pw *w, const hd_run_state *st, uint32_t r)
     for (uint32_t i = 0; i < res->nunread; i++) {
         put_u32(w, res->unread[i].member);
         put_u64(w, res->unread[i].line);
-        put_u32(w, (uint32_t)res->unread[i].reason);
+        put_u32(w, (uint32_t)res->unread[i].reason | (uint32_t)res->unread[i].near << 8);
     }
     put_u32(w, res->nrecs);
     for (uint32_t i = 0; i < res->nrecs; i++) {
@@ -238,7 +239,7 @@ static int write_sidecar(const char *path, const char *tmp, const char *text, hd
     return HD_OK;
 }
 
-int hd_part_write(hd_run_state *st, const char *set_digest, int k, int n, const uint32_t *list,
+int hd_part_write(hd_results *st, const char *set_digest, int k, int n, const uint32_t *list,
                   uint32_t count, char *path_out, size_t cap, hd_error *err)
 {
     char dir[4200], path[4400], tmp[4600], side[4500], stmp[4700], host[128] = "";
@@ -333,72 +334,60 @@ static int head_value(const char *head, const char *key, char *out, size_t cap)
     return 0;
 }
 
+/* A part file or its .sha256, whole (io/file.h); -1 with errno set. */
 static int read_all(const char *path, uint8_t **out, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return -1;
-    size_t cap = 1 << 16, len = 0;
-    uint8_t *b = malloc(cap);
-    for (;;) {
-        if (!b) { fclose(f); errno = ENOMEM; return -1; }
-        size_t got = fread(b + len, 1, cap - len, f);
-        len += got;
-        if (len < cap) break;
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) free(b);
-        b = nb; cap *= 2;
-    }
-    int e = ferror(f);
-    fclose(f);
-    if (e) { free(b); errno = EIO; return -1; }
-    *out = b; *n = len;
-    return 0;
+    hd_error e;
+    return hd_file_read(path, SIZE_MAX - 1, (char **)out, n, &e) == HD_OK ? 0 : -1;
 }
 
 static int covered_here(const uint8_t *covered, uint32_t i) { return covered[i] == 2; }
 
-/* Reads the file results of part k of n into st; covered[r - first] is
- * set for every result it holds. */
-static int load_part(hd_run_state *st, const char *dir, const char *set_digest, int k, int n,
-                     uint8_t *covered, hd_error *err)
+/* Reads part k of n whole into *buf (*len bytes) and checks it against
+ * its .sha256 file. */
+static int read_part_verified(const char *path, int k, int n, uint8_t **buf, size_t *len, hd_error *err)
 {
-    char path[4400], side[4500], name[64];
-    snprintf(name, sizeof name, "part-%d-of-%d", k, n);
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char side[4500];
     snprintf(side, sizeof side, "%s.sha256", path);
-    uint8_t *buf = NULL, *sbuf = NULL;
-    size_t len = 0, slen = 0;
-    if (read_all(path, &buf, &len) != 0)
+    uint8_t *sbuf = NULL;
+    size_t slen = 0;
+    *buf = NULL;
+    if (read_all(path, buf, len) != 0)
         return hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: part %d of %d %s: %s", path, k, n,
                        errno == ENOENT ? "is missing (run hedui run --part K/N for it first)" : "cannot be read",
                        strerror(errno));
     if (read_all(side, &sbuf, &slen) != 0 || slen < 64) {
-        free(buf); free(sbuf);
+        free(*buf); *buf = NULL; free(sbuf);
         return hd_fail(err, HD_EDATA, "%s: damaged part: its digest %s is missing or unreadable", path, side);
     }
     unsigned char d[32];
     char hex[65];
     hd_sha256 *h = hd_sha256_new();
-    if (!h) { free(buf); free(sbuf); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
-    hd_sha256_update(h, buf, len);
+    if (!h) { free(*buf); *buf = NULL; free(sbuf); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+    hd_sha256_update(h, *buf, *len);
     hd_sha256_final(h, d);
     hd_hex(d, 32, hex);
     int same = memcmp(hex, sbuf, 64) == 0;
     free(sbuf);
     if (!same) {
-        free(buf);
+        free(*buf); *buf = NULL;
         return hd_fail(err, HD_EDATA, "%s: damaged part: its SHA-256 differs from %s (truncated or altered)", path, side);
     }
-    /* the head */
+    return HD_OK;
+}
+
+/* The head of a part: of this build, job, policy, key, date, inputs and
+ * split; *body = where the body starts, *nfiles = its file count. */
+static int check_part_head(const hd_results *st, const char *path, const uint8_t *buf, size_t len,
+                           const char *set_digest, int k, int n, const uint8_t **body,
+                           unsigned long *nfiles, hd_error *err)
+{
     const uint8_t *blank = NULL;
     for (size_t i = 0; i + 1 < len && i < 4096; i++)
         if (buf[i] == '\n' && buf[i + 1] == '\n') { blank = buf + i + 2; break; }
-    int rc = HD_OK;
     char head[4200], v[256], want[256];
-    if (!blank || memcmp(buf, "hedui-part/1\n", 13) != 0) {
-        free(buf);
+    if (!blank || memcmp(buf, "hedui-part/1\n", 13) != 0)
         return hd_fail(err, HD_EDATA, "%s: not a hedui part file", path);
-    }
     memcpy(head, buf, (size_t)(blank - buf));
     head[blank - buf] = 0;
     char layout[65], date[11];
@@ -421,117 +410,140 @@ static int load_part(hd_run_state *st, const char *dir, const char *set_digest, 
             snprintf(want, sizeof want, "%d", !strcmp(checks[i].key, "part") ? k : n);
             w = want;
         }
-        if (!head_value(head, checks[i].key, v, sizeof v) || strcmp(v, w)) {
-            free(buf);
+        if (!head_value(head, checks[i].key, v, sizeof v) || strcmp(v, w))
             return hd_fail(err, HD_EDATA, "%s: foreign part: %s", path, checks[i].what);
-        }
     }
-    if (!head_value(head, "files", v, sizeof v)) { free(buf); return hd_fail(err, HD_EDATA, "%s: damaged part: no file count", path); }
-    unsigned long nfiles = strtoul(v, NULL, 10);
-    /* the body */
-    pr r = { blank, buf + len, 0 };
+    if (!head_value(head, "files", v, sizeof v)) return hd_fail(err, HD_EDATA, "%s: damaged part: no file count", path);
+    *nfiles = strtoul(v, NULL, 10);
+    *body = blank;
+    return HD_OK;
+}
+
+/* A file's fixed fields and its division counts (r->bad when malformed). */
+static void read_fields_and_divisions(pr *r, hd_file_result *res)
+{
+    for (size_t f = 0; f < NPART_FIELDS && !r->bad; f++) {
+        char *to = (char *)res + part_fields[f].off;
+        uint32_t tn = (uint32_t)part_fields[f].size;
+        const void *q = part_fields[f].text ? get_str(r, &tn) : take(r, tn);
+        if (!q || tn >= part_fields[f].size + !part_fields[f].text || (part_fields[f].text && memchr(q, 0, tn))) {
+            r->bad = 1;
+            return;
+        }
+        memcpy(to, q, tn);
+        if (part_fields[f].text) to[tn] = 0;
+    }
+    if ((unsigned)res->damage >= HD_R__COUNT) r->bad = 1;
+    uint32_t ndiv = get_u32(r);
+    if (r->bad || !ndiv) return;
+    if (ndiv > (size_t)(r->end - r->p) / 15 || !(res->div = calloc(ndiv, sizeof *res->div))) { r->bad = 1; return; }
+    for (uint32_t j = 0; j < ndiv && !r->bad; j++) {
+        const void *c = take(r, sizeof res->div[j].code);
+        if (c) memcpy(res->div[j].code, c, sizeof res->div[j].code);
+        res->div[j].code[6] = 0;
+        res->div[j].n = get_u64(r);
+    }
+    res->ndiv = ndiv;
+}
+
+/* A file's quarantined rows, then its unread rows about members. */
+static int read_quarantine(const hd_results *st, pr *r, hd_file_result *res, hd_error *err)
+{
+    uint32_t nq = get_u32(r);
+    for (uint32_t j = 0; j < nq && !r->bad; j++) {
+        uint64_t line = get_u64(r);
+        uint32_t reason = get_u32(r);
+        int32_t field = (int32_t)get_u32(r);
+        uint32_t qn = 0;
+        const char *raw = get_str(r, &qn);
+        if (r->bad || reason >= HD_R__COUNT || field < -1 || field >= HD_F__COUNT) { r->bad = 1; break; }
+        /* the ledger came whole: the quarantine keeps its by_reason as is */
+        uint64_t keep = res->ledger.by_reason[reason];
+        if (hd_file_result_quarantine(res, line, (hd_reason)reason, field, raw, qn) != HD_OK)
+            return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        res->ledger.by_reason[reason] = keep;
+    }
+    uint32_t nun = get_u32(r);
+    if (r->bad) return HD_OK;
+    if (nun) {
+        if (nun > (size_t)(r->end - r->p) / 16 || !(res->unread = calloc(nun, sizeof *res->unread))) { r->bad = 1; return HD_OK; }
+        res->capunread = nun;
+    }
+    for (uint32_t j = 0; j < nun && !r->bad; j++) {
+        uint32_t member = get_u32(r);
+        uint64_t line = get_u64(r);
+        uint32_t v = get_u32(r), reason = v & 0xff;   /* near miss in the high bits */
+        if (r->bad || member >= st->m->nmembers || reason >= HD_R__COUNT || v >> 24) { r->bad = 1; break; }
+        res->unread[res->nunread++] = (struct hd_unread){ member, line, (hd_reason)reason, (uint16_t)(v >> 8) };
+    }
+    return HD_OK;
+}
+
+/* A file's matched records, each of this file's source and kind. */
+static int read_records(const hd_results *st, pr *r, hd_file_result *res, uint32_t ri, hd_error *err)
+{
+    uint32_t nrec = get_u32(r);
+    if (r->bad) return HD_OK;
+    if (nrec) {
+        if (nrec > (size_t)(r->end - r->p) / 4 || !(res->recs = calloc(nrec, sizeof *res->recs)) ||
+            !(res->rec_arena = hd_arena_new())) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        res->caprecs = nrec;
+    }
+    for (uint32_t j = 0; j < nrec && !r->bad; j++) {
+        uint32_t rn = get_u32(r);
+        const void *img = take(r, rn);
+        uint32_t src = 0, file = 0;
+        unsigned kind = 0;
+        hd_stored_record *sr = img ? hd_stored_image_load(res->rec_arena, img, rn, st->m->nmembers,
+                                                          &src, &file, &kind) : NULL;
+        /* the record of this file's source, of that source's kind */
+        if (!sr || (int)src != res->source || file != ri || kind != (unsigned)st->src[res->source].desc->kind) {
+            r->bad = 1;
+            break;
+        }
+        res->recs[res->nrecs++] = sr;
+    }
+    return HD_OK;
+}
+
+/* One extract file of a part: which file, its digest, its result. */
+static int read_part_file(hd_results *st, const char *path, pr *r, uint8_t *covered, hd_error *err)
+{
     uint32_t first = (uint32_t)st->napp_files;
-    for (unsigned long i = 0; i < nfiles && rc == HD_OK && !r.bad; i++) {
-        uint32_t ri = get_u32(&r), rl = 0, sl = 0;
-        const char *rel = get_str(&r, &rl);
-        const char *sha = get_str(&r, &sl);
-        uint64_t bytes = get_u64(&r);
-        if (r.bad) break;
-        if (ri < first || ri >= st->nresults) { rc = hd_fail(err, HD_EDATA, "%s: foreign part: file %u is not an extract of this job", path, ri); break; }
-        hd_file_result *res = &st->results[ri];
-        const char *want_rel = hd_path_rel(res->path, st->job->dir);
-        if (strlen(want_rel) != rl || memcmp(want_rel, rel, rl)) {
-            rc = hd_fail(err, HD_EDATA, "%s: foreign part: its file %u is %.*s, the job's is %s", path, ri,
-                         (int)(rl > 300 ? 300 : rl), rel, want_rel);
-            break;
-        }
-        if (covered[ri - first]) {
-            rc = hd_fail(err, HD_EDATA, "%s: %s is read by two parts (the parts disagree on the split: "
-                         "did an extract change size while they ran?)", path, want_rel);
-            break;
-        }
-        covered[ri - first] = 2;          /* this part's; 1 once it is read */
-        hd_input *in = (hd_input *)input_of(st, res->path);
-        if (!in || sl == 0 || sl >= sizeof in->sha256) { rc = hd_fail(err, HD_EDATA, "%s: damaged part: no digest of %s", path, want_rel); break; }
-        memcpy(in->sha256, sha, sl);
-        in->sha256[sl] = 0;
-        in->bytes = bytes;
-        for (size_t f = 0; f < NPART_FIELDS && !r.bad; f++) {
-            char *to = (char *)res + part_fields[f].off;
-            uint32_t tn = (uint32_t)part_fields[f].size;
-            const void *q = part_fields[f].text ? get_str(&r, &tn) : take(&r, tn);
-            if (!q || tn >= part_fields[f].size + !part_fields[f].text || (part_fields[f].text && memchr(q, 0, tn))) {
-                r.bad = 1;
-                break;
-            }
-            memcpy(to, q, tn);
-            if (part_fields[f].text) to[tn] = 0;
-        }
-        if ((unsigned)res->damage >= HD_R__COUNT) r.bad = 1;
-        uint32_t ndiv = get_u32(&r);
-        if (!r.bad && ndiv) {
-            if (ndiv > (size_t)(r.end - r.p) / 15 || !(res->div = calloc(ndiv, sizeof *res->div))) { r.bad = 1; break; }
-            for (uint32_t j = 0; j < ndiv && !r.bad; j++) {
-                const void *c = take(&r, sizeof res->div[j].code);
-                if (c) memcpy(res->div[j].code, c, sizeof res->div[j].code);
-                res->div[j].code[6] = 0;
-                res->div[j].n = get_u64(&r);
-            }
-            res->ndiv = ndiv;
-        }
-        uint32_t nq = get_u32(&r);
-        for (uint32_t j = 0; j < nq && !r.bad; j++) {
-            uint64_t line = get_u64(&r);
-            uint32_t reason = get_u32(&r);
-            int32_t field = (int32_t)get_u32(&r);
-            uint32_t qn = 0;
-            const char *raw = get_str(&r, &qn);
-            if (r.bad || reason >= HD_R__COUNT || field < -1 || field >= HD_F__COUNT) { r.bad = 1; break; }
-            /* the ledger came whole: the quarantine keeps its by_reason as is */
-            uint64_t keep = res->ledger.by_reason[reason];
-            if (hd_file_result_quarantine(res, line, (hd_reason)reason, field, raw, qn) != HD_OK) {
-                rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-                break;
-            }
-            res->ledger.by_reason[reason] = keep;
-        }
-        uint32_t nun = get_u32(&r);
-        if (rc != HD_OK || r.bad) break;
-        if (nun) {
-            if (nun > (size_t)(r.end - r.p) / 16 || !(res->unread = calloc(nun, sizeof *res->unread))) { r.bad = 1; break; }
-            res->capunread = nun;
-        }
-        for (uint32_t j = 0; j < nun && !r.bad; j++) {
-            uint32_t member = get_u32(&r);
-            uint64_t line = get_u64(&r);
-            uint32_t reason = get_u32(&r);
-            if (r.bad || member >= st->m->nmembers || reason >= HD_R__COUNT) { r.bad = 1; break; }
-            res->unread[res->nunread++] = (struct hd_unread){ member, line, (hd_reason)reason };
-        }
-        uint32_t nrec = get_u32(&r);
-        if (rc != HD_OK || r.bad) break;
-        if (nrec) {
-            if (nrec > (size_t)(r.end - r.p) / 4 || !(res->recs = calloc(nrec, sizeof *res->recs)) ||
-                !(res->rec_arena = hd_arena_new())) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
-            res->caprecs = nrec;
-        }
-        for (uint32_t j = 0; j < nrec && !r.bad; j++) {
-            uint32_t rn = get_u32(&r);
-            const void *img = take(&r, rn);
-            uint32_t src = 0, file = 0;
-            unsigned kind = 0;
-            hd_stored_record *sr = img ? hd_stored_image_load(res->rec_arena, img, rn, st->m->nmembers,
-                                                              &src, &file, &kind) : NULL;
-            /* the record of this file's source, of that source's kind */
-            if (!sr || (int)src != res->source || file != ri || kind != (unsigned)st->src[res->source].desc->kind) {
-                r.bad = 1;
-                break;
-            }
-            res->recs[res->nrecs++] = sr;
-        }
-    }
-    /* the row ledger of every file adds up (SPEC §5), as a scan leaves it */
-    for (uint32_t ri = first; rc == HD_OK && !r.bad && ri < st->nresults; ri++) {
+    uint32_t ri = get_u32(r), rl = 0, sl = 0;
+    const char *rel = get_str(r, &rl);
+    const char *sha = get_str(r, &sl);
+    uint64_t bytes = get_u64(r);
+    if (r->bad) return HD_OK;
+    if (ri < first || ri >= st->nresults)
+        return hd_fail(err, HD_EDATA, "%s: foreign part: file %u is not an extract of this job", path, ri);
+    hd_file_result *res = &st->results[ri];
+    const char *want_rel = hd_path_rel(res->path, st->job->dir);
+    if (strlen(want_rel) != rl || memcmp(want_rel, rel, rl))
+        return hd_fail(err, HD_EDATA, "%s: foreign part: its file %u is %.*s, the job's is %s", path, ri,
+                       (int)(rl > 300 ? 300 : rl), rel, want_rel);
+    if (covered[ri - first])
+        return hd_fail(err, HD_EDATA, "%s: %s is read by two parts (the parts disagree on the split: "
+                       "did an extract change size while they ran?)", path, want_rel);
+    covered[ri - first] = 2;          /* this part's; 1 once it is read */
+    hd_input *in = (hd_input *)input_of(st, res->path);
+    if (!in || sl == 0 || sl >= sizeof in->sha256) return hd_fail(err, HD_EDATA, "%s: damaged part: no digest of %s", path, want_rel);
+    memcpy(in->sha256, sha, sl);
+    in->sha256[sl] = 0;
+    in->bytes = bytes;
+    read_fields_and_divisions(r, res);
+    if (r->bad) return HD_OK;
+    int rc = read_quarantine(st, r, res, err);
+    if (rc != HD_OK || r->bad) return rc;
+    return read_records(st, r, res, ri, err);
+}
+
+/* The row ledger of every file of this part adds up (SPEC §5), as a scan
+ * leaves it. */
+static int check_ledgers(const hd_results *st, const char *path, const uint8_t *covered, hd_error *err)
+{
+    uint32_t first = (uint32_t)st->napp_files;
+    for (uint32_t ri = first; ri < st->nresults; ri++) {
         const hd_file_result *res = &st->results[ri];
         const hd_ledger *l = &res->ledger;
         uint64_t by_reason = 0;
@@ -541,19 +553,40 @@ static int load_part(hd_run_state *st, const char *dir, const char *set_digest, 
         if (covered_here(covered, ri - first) &&
             (l->rows != l->rows_ok + l->rows_quarantined || l->rows_ok != l->rows_matched + l->rows_unmatched ||
              l->rows_quarantined != res->nq || by_reason != res->nq))
-            rc = hd_fail(err, HD_EDATA, "%s: damaged part: the row ledger of %s does not add up", path,
-                         hd_path_rel(res->path, st->job->dir));
+            return hd_fail(err, HD_EDATA, "%s: damaged part: the row ledger of %s does not add up", path,
+                           hd_path_rel(res->path, st->job->dir));
     }
+    return HD_OK;
+}
+
+/* Reads the file results of part k of n into st; covered[r - first] is
+ * set for every result it holds. */
+static int load_part(hd_results *st, const char *dir, const char *set_digest, int k, int n,
+                     uint8_t *covered, hd_error *err)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/part-%d-of-%d", dir, k, n);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = read_part_verified(path, k, n, &buf, &len, err);
+    if (rc != HD_OK) return rc;
+    const uint8_t *body = NULL;
+    unsigned long nfiles = 0;
+    rc = check_part_head(st, path, buf, len, set_digest, k, n, &body, &nfiles, err);
+    pr r = { body, buf + len, 0 };
+    for (unsigned long i = 0; rc == HD_OK && i < nfiles && !r.bad; i++)
+        rc = read_part_file(st, path, &r, covered, err);
+    if (rc == HD_OK && !r.bad) rc = check_ledgers(st, path, covered, err);
     if (rc == HD_OK && (r.bad || r.p != r.end))
         rc = hd_fail(err, HD_EDATA, "%s: damaged part: its body does not read as a part (%s)", path,
                      r.bad ? "a record is cut or malformed" : "bytes after its last file");
-    for (uint32_t i = 0; i + first < st->nresults; i++)
+    for (uint32_t i = 0; i + (uint32_t)st->napp_files < st->nresults; i++)
         if (covered[i] == 2) covered[i] = 1;
     free(buf);
     return rc;
 }
 
-int hd_part_load_all(hd_run_state *st, const char *set_digest, int nparts, hd_error *err)
+int hd_part_load_all(hd_results *st, const char *set_digest, int nparts, hd_error *err)
 {
     char dir[4200];
     hd_part_dir(st, set_digest, dir, sizeof dir);

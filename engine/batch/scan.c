@@ -11,18 +11,6 @@
 #include <zstd.h>
 #include "batch/internal.h"
 
-void hd_file_result_free(hd_file_result *r)
-{
-    if (!r) return;
-    free(r->q);
-    free(r->recs);
-    free(r->div);
-    free(r->unread);
-    hd_arena_free(r->arena);
-    hd_arena_free(r->rec_arena);
-    memset(r, 0, sizeof *r);
-}
-
 int hd_file_result_quarantine(hd_file_result *r, uint64_t line, hd_reason why, int field,
                               const char *raw, size_t raw_len)
 {
@@ -171,6 +159,7 @@ hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t nt
                    hd_encoding enc, char *msg, size_t cap)
 {
     hd_reason why = HD_R_NONE, enc_why = HD_R_NONE;
+    if (!t) t = (const unsigned char *)"";     /* an empty file: no bytes peeked */
     /* growing prefixes: a start that shows its encoding decides, so bad
      * bytes past a good start stay row-level ENCODING */
     for (size_t k = ntext < 4096 ? ntext : 4096;; k = k * 2 < ntext ? k * 2 : ntext)
@@ -210,21 +199,24 @@ hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t nt
     return why;
 }
 
-int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
-                 hd_row_fn fn, void *user, hd_scan_shared *shared,
-                 int pos_out[HD_F__COUNT])
+/* Opens the file, sniffs its first 64 KiB (SPEC §7: a file that is not
+ * what it claims is damaged as a whole; its first bytes, decoded once,
+ * are then read by the CSV reader) and opens the CSV reader on it.
+ * HD_OK with *cp set: read on; HD_OK with *cp NULL: the file is damaged
+ * (recorded in res) and closed; HD_ESOFTWARE. */
+static int open_file(const hd_descriptor *d, hd_file_result *res, hd_scan_shared *shared,
+                     hd_reader **rdp, hd_csv **cp)
 {
     hd_error err;
     hd_error_clear(&err);
-    res->newest = HD_DATE_NONE;
+    *cp = NULL;
+    *rdp = NULL;
     hd_reader *rd = NULL;
     if (hd_reader_open(&rd, res->path, d->max_bytes, &err) != HD_OK) {
         damage(res, HD_R_READ_ERROR, "%s", err.message);
         return HD_OK;
     }
     if (shared) hd_reader_use_cores(rd, shared->cores);
-    /* SPEC §7: a file that is not what it claims is damaged as a whole;
-     * its first 64 KiB, decoded once, are then read by the CSV reader */
     const unsigned char *head;
     size_t nhead;
     if (hd_reader_peek(rd, SNIFF_BYTES, &head, &nhead) != 0) { hd_reader_close(rd); return HD_ESOFTWARE; }
@@ -239,23 +231,119 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
     }
     hd_csv_opts o = d->csv;
     o.path = res->path;
-    hd_csv *c = NULL;
-    if (hd_csv_open(&c, rd, &o, &err) != HD_OK) {
+    if (hd_csv_open(cp, rd, &o, &err) != HD_OK) {
+        *cp = NULL;
         hd_reader_close(rd);
         damage(res, HD_R_READ_ERROR, "%s", err.message);
         return HD_OK;
     }
+    *rdp = rd;
+    return HD_OK;
+}
+
+typedef struct scan_state {       /* one file's reading, row to row */
+    const hd_descriptor *d;
+    hd_file_result *res;
+    int pos[HD_F__COUNT];         /* the bound columns */
+    int nfields;
+    int bound;                    /* the header (or the first row) is bound */
+    int have_trailer;
+    uint64_t trailer_count;
+} scan_state;
+
+/* Before the columns are bound: the header line (or, without one, the
+ * first row) binds them. 0: the row is used up; 1: it is a data row;
+ * -1: the file is damaged (recorded), stop. */
+static int bind_columns(scan_state *s, const hd_csv_record *row, int pos_out[HD_F__COUNT])
+{
+    const hd_descriptor *d = s->d;
+    hd_file_result *res = s->res;
+    if (row->blank && d->header) { res->ledger.blank_lines++; return 0; }
+    hd_error berr;
+    hd_error_clear(&berr);
+    hd_reason br = hd_descriptor_bind(d, d->header ? row : NULL, s->pos, &s->nfields, &berr);
+    if (d->header) res->ledger.header_lines++;
+    if (br == HD_R_NONE && d->header && row->fault != HD_R_NONE) {
+        br = HD_R_HEADER_MISMATCH;
+        snprintf(berr.message, sizeof berr.message, "header line is unreadable (%s)", hd_reason_name(row->fault));
+    }
+    if (br != HD_R_NONE) {
+        damage(res, br, "%s:%lu: %s: %s", res->path, (unsigned long)row->line,
+               hd_reason_name(br), berr.message);
+        return -1;
+    }
+    s->bound = 1;
+    if (pos_out) memcpy(pos_out, s->pos, sizeof s->pos);
+    return d->header ? 0 : 1;
+}
+
+/* A row after the header: trailer, blank, or a data row mapped and
+ * counted (a bad one quarantined) and passed to fn. @return HD_OK, or
+ * what stops the scan. */
+static inline int data_row(scan_state *s, const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
+                           hd_record *rec, hd_row_fn fn, void *user)
+{
+    hd_file_result *res = s->res;
+    if (row->is_trailer) {
+        res->ledger.trailer_lines++;
+        s->have_trailer = 1;
+        if (!parse_count(row, &s->trailer_count))
+            damage(res, HD_R_TRAILER_COUNT, "%s:%lu: TRAILER_COUNT: the last line carries no row count",
+                   res->path, (unsigned long)row->line);
+        return HD_OK;
+    }
+    if (row->blank) { res->ledger.blank_lines++; return HD_OK; }
+    res->ledger.rows++;
+    int bad = -1;
+    hd_reason why = hd_row_map(s->d, s->pos, s->nfields, row, as_of, ctx, rec, &bad);
+    if (why == HD_R_NONE) res->ledger.rows_ok++;
+    else {
+        /* SPEC §7: a runaway record in an extract swallowed rows that
+         * could be anyone's: its source is damaged */
+        if (res->source >= 0 && (why == HD_R_LINE_TOO_LONG || why == HD_R_UNBALANCED_QUOTE))
+            damage(res, HD_R_RECORD_OVERRUN, "%s:%lu: RECORD_OVERRUN: a record runs %s; the rows it swallowed could be anyone's",
+                   res->path, (unsigned long)row->line,
+                   why == HD_R_LINE_TOO_LONG ? "past max_line" : "to the end of the file inside a quote");
+        res->ledger.rows_quarantined++;
+        if (hd_file_result_quarantine(res, row->line, why, bad, row->raw, row->raw_len) != HD_OK)
+            return HD_ESOFTWARE;
+    }
+    return fn(user, res, row, rec, why, bad);
+}
+
+/* After the last row: an empty file, a missing or wrong trailer. */
+static void end_checks(const scan_state *s)
+{
+    const hd_descriptor *d = s->d;
+    hd_file_result *res = s->res;
+    if (!s->bound && res->damage == HD_R_NONE && d->header)
+        damage(res, HD_R_HEADER_MISMATCH, "%s:1: HEADER_MISMATCH: the file is empty (no header line)", res->path);
+    if (d->csv.trailer && res->damage == HD_R_NONE) {
+        if (!s->have_trailer)
+            damage(res, HD_R_TRAILER_COUNT, "%s: TRAILER_COUNT: no trailer line", res->path);
+        else if (s->trailer_count != res->ledger.rows)
+            damage(res, HD_R_TRAILER_COUNT, "%s: TRAILER_COUNT: trailer says %lu rows, file has %lu",
+                   res->path, (unsigned long)s->trailer_count, (unsigned long)res->ledger.rows);
+    }
+}
+
+int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
+                 hd_row_fn fn, void *user, hd_scan_shared *shared,
+                 int pos_out[HD_F__COUNT])
+{
+    res->newest = HD_DATE_NONE;
+    hd_reader *rd = NULL;
+    hd_csv *c = NULL;
+    int rc = open_file(d, res, shared, &rd, &c);
+    if (rc != HD_OK || !c) return rc;
     hd_record *rec = calloc(1, sizeof *rec);
     if (!rec) { hd_csv_close(c); hd_reader_close(rd); return HD_ESOFTWARE; }
     hd_row_ctx ctx;
-    int pos[HD_F__COUNT];
-    int nfields = 0;
-    int bound = 0;
-    int rc = HD_OK;
-    uint64_t trailer_count = 0;
-    int have_trailer = 0;
+    scan_state s = { .d = d, .res = res };
     uint64_t last_bytes = 0;
     hd_csv_record row;
+    hd_error err;
+    hd_error_clear(&err);
     for (;;) {
         int r = hd_csv_next(c, &row, &err);
         if (r < 0) {
@@ -266,71 +354,24 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
         }
         if (r == 0) break;
         if (shared) {
+            /* progress in steps of 256 KiB read, not per row: one atomic
+             * add per row on a line every worker writes cost -j2 its
+             * scaling (issue 17) */
             uint64_t now = hd_reader_in_bytes(rd);
-            atomic_fetch_add(&shared->bytes_done, now - last_bytes);
-            last_bytes = now;
-        }
-        if (!bound) {
-            if (row.blank && d->header) { res->ledger.blank_lines++; continue; }
-            hd_error berr;
-            hd_error_clear(&berr);
-            hd_reason br = hd_descriptor_bind(d, d->header ? &row : NULL, pos, &nfields, &berr);
-            if (d->header) res->ledger.header_lines++;
-            if (br == HD_R_NONE && d->header && row.fault != HD_R_NONE) {
-                br = HD_R_HEADER_MISMATCH;
-                snprintf(berr.message, sizeof berr.message, "header line is unreadable (%s)", hd_reason_name(row.fault));
-            }
-            if (br != HD_R_NONE) {
-                damage(res, br, "%s:%lu: %s: %s", res->path, (unsigned long)row.line,
-                       hd_reason_name(br), berr.message);
-                break;
-            }
-            bound = 1;
-            if (pos_out) memcpy(pos_out, pos, sizeof pos);
-            if (d->header) continue;
-        }
-        if (row.is_trailer) {
-            res->ledger.trailer_lines++;
-            have_trailer = 1;
-            if (!parse_count(&row, &trailer_count)) {
-                damage(res, HD_R_TRAILER_COUNT, "%s:%lu: TRAILER_COUNT: the last line carries no row count",
-                       res->path, (unsigned long)row.line);
-            }
-            continue;
-        }
-        if (row.blank) { res->ledger.blank_lines++; continue; }
-        res->ledger.rows++;
-        int bad = -1;
-        hd_reason why = hd_row_map(d, pos, nfields, &row, as_of, &ctx, rec, &bad);
-        if (why == HD_R_NONE) res->ledger.rows_ok++;
-        else {
-            /* SPEC §7: a runaway record in an extract swallowed rows that
-             * could be anyone's: its source is damaged */
-            if (res->source >= 0 && (why == HD_R_LINE_TOO_LONG || why == HD_R_UNBALANCED_QUOTE))
-                damage(res, HD_R_RECORD_OVERRUN, "%s:%lu: RECORD_OVERRUN: a record runs %s; the rows it swallowed could be anyone's",
-                       res->path, (unsigned long)row.line,
-                       why == HD_R_LINE_TOO_LONG ? "past max_line" : "to the end of the file inside a quote");
-            res->ledger.rows_quarantined++;
-            if (hd_file_result_quarantine(res, row.line, why, bad, row.raw, row.raw_len) != HD_OK) {
-                rc = HD_ESOFTWARE;
-                break;
+            if (now - last_bytes >= 256 * 1024) {
+                atomic_fetch_add(&shared->bytes_done, now - last_bytes);
+                last_bytes = now;
             }
         }
-        rc = fn(user, res, &row, rec, why, bad);
-        if (rc != HD_OK) break;
+        if (!s.bound) {
+            int b = bind_columns(&s, &row, pos_out);
+            if (b < 0) break;
+            if (b == 0) continue;
+        }
+        if ((rc = data_row(&s, &row, as_of, &ctx, rec, fn, user)) != HD_OK) break;
     }
     res->ledger.skipped_lines = hd_csv_skipped_lines(c);
-    if (rc == HD_OK && !bound && res->damage == HD_R_NONE && d->header) {
-        damage(res, HD_R_HEADER_MISMATCH, "%s:1: HEADER_MISMATCH: the file is empty (no header line)", res->path);
-    }
-    if (rc == HD_OK && d->csv.trailer && res->damage == HD_R_NONE) {
-        if (!have_trailer) {
-            damage(res, HD_R_TRAILER_COUNT, "%s: TRAILER_COUNT: no trailer line", res->path);
-        } else if (trailer_count != res->ledger.rows) {
-            damage(res, HD_R_TRAILER_COUNT, "%s: TRAILER_COUNT: trailer says %lu rows, file has %lu",
-                   res->path, (unsigned long)trailer_count, (unsigned long)res->ledger.rows);
-        }
-    }
+    if (rc == HD_OK) end_checks(&s);
     res->bytes_in = hd_reader_in_bytes(rd);
     res->bytes_out = hd_reader_out_bytes(rd);
     if (shared) {

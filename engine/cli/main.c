@@ -7,6 +7,7 @@
  * 70 internal, 74 I/O, 75 output locked, 78 configuration.
  */
 #include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@ static const char exit_help[] =
     "  0   success\n"
     "  2   usage error\n"
     "  3   the batch completed, but a source was damaged or incomplete\n"
-    "  65  input rejected\n"
+    "  65  input rejected, or an existing output directory of the same inputs does not verify\n"
+    "      (not replaced without --force)\n"
     "  66  a job, descriptor, policy, standards or key file is missing or cannot be read,\n"
     "      or no applicant file matches (the message gives the path and the reason)\n"
     "  70  internal error or out of memory\n"
@@ -51,8 +53,9 @@ static const char exit_help[] =
 #define RUN_FACTS \
     "\nOperations:\n" \
     "  - previous = latest: the newest earlier run under the output that verifies (its as_of\n" \
-    "    before this run's; of the same as_of, the name that sorts last); none: no change\n" \
-    "    report, a log line says so.\n" \
+    "    before this run's; of the same as_of, the one the register recorded last, else the one\n" \
+    "    OUTPUT/latest names, else the name that sorts last); none: no change report, a log\n" \
+    "    line says so.\n" \
     "  - A complete run points OUTPUT/latest to its directory (a symlink replaced atomically),\n" \
     "    unless it points to a run with a later as_of.\n" \
     "  - --force that cannot remove the directory it replaced exits 74 naming it (it holds\n" \
@@ -134,12 +137,13 @@ static const command commands[] = {
       "stops. A truncated or tampered index is refused (65), another key's index too (78).\n" },
     { "outcome", cmd_outcome, "hedui outcome import --register DB --by NAME FILE... | outcome list --register DB [FINDING_ID]",
       "import: reads the findings.csv files county clerks returned (UTF-8, with or without BOM,\n"
-      "GBK or GB18030; outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"
+      "GBK or GB18030), or results.xlsx workbooks (the sheet 核查结果, LINE = its row number;\n"
+      "outcome confirmed, false_positive, explained or disputed, or 属实, 误报,\n"
       "已说明, 有异议; until YYYY-MM-DD or YYYY/M/D) and appends their outcomes to the register\n"
       "with who (--by), when and the file's SHA-256. All or nothing per file: a bad row (unknown\n"
       "finding id or outcome word, bad date, a finding of another county) is printed as\n"
       "FILE:LINE: CODE: message and nothing of its file is stored (exit 65); a file imported\n"
-      "before is refused. Imported files are kept under OUTPUT/outcomes/<sha256>.csv.\n"
+      "before is refused. Imported files are kept under OUTPUT/outcomes/<sha256>.csv (.xlsx).\n"
       "list: every outcome in import order (of one finding when FINDING_ID is given).\n" },
     { "register", cmd_register, "hedui register rebuild [--register DB] OUTPUT",
       "Rebuilds the register (default OUTPUT/register.db) from every run directory under OUTPUT\n"
@@ -197,6 +201,10 @@ int main(int argc, char **argv)
 static int hedui_main(int argc, char **argv)
 {
     g_cli.argv0 = argv[0];
+    /* OpenBSD's habit: whatever the library or a library under it creates
+     * is the operator's only (outputs, the register, the index, keys);
+     * set here, once, not by the library, which is reentrant */
+    umask(077);
     /* a file-size limit (ulimit -f) must be a write error (EFBIG, exit 74)
      * with a message, not a silent death; a closed pipe likewise (EPIPE) */
     signal(SIGXFSZ, SIG_IGN);

@@ -280,6 +280,57 @@ hd_reason hd_id_normalise(const char *s, size_t n, hd_date as_of, hd_id *out)
     return HD_R_NONE;
 }
 
+/* ------------------------------------------------------------ near misses */
+
+int hd_id_near_candidates(const char *s, size_t n, hd_id_near out[HD_NEAR_MAX])
+{
+    static const int w[17] = { 7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2 };
+    char buf[19];
+    size_t len = 0;
+    if (s == NULL) return 0;
+    id_trim(&s, &n);
+    if (!map_chars((const unsigned char *)s, n, buf, &len) || len != 18) return 0;
+    for (size_t i = 0; i < 17; i++) if (buf[i] == 'X') return 0;
+    buf[18] = '\0';
+    int sum = 0;
+    for (int i = 0; i < 17; i++) sum += (buf[i] - '0') * w[i];
+    const char want = buf[17];
+    int k = 0;
+    /* one substitution in the body: the digit at i that makes the check
+     * character come out as written (at most one: 11 is prime and every
+     * weight is prime to it) */
+    for (int i = 0; i < 17; i++) {
+        int base = sum - (buf[i] - '0') * w[i];
+        for (int d = 0; d <= 9; d++) {
+            if (d == buf[i] - '0') continue;
+            static const char map[11] = { '1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2' };
+            if (map[(base + d * w[i]) % 11] != want) continue;
+            memcpy(out[k].id.s, buf, 19);
+            out[k].id.s[i] = (char)('0' + d);
+            out[k].kind = HD_NEAR_SUBST; out[k].pos = (uint8_t)i; out[k].row_char = buf[i];
+            k++;
+            break;
+        }
+    }
+    /* the check character itself written wrong */
+    memcpy(out[k].id.s, buf, 19);
+    out[k].id.s[17] = hd_id_check_char(buf);
+    out[k].kind = HD_NEAR_SUBST; out[k].pos = 17; out[k].row_char = want;
+    if (out[k].id.s[17] != want) k++;
+    /* one swap of two adjacent, different characters */
+    for (int i = 0; i < 17; i++) {
+        if (buf[i] == buf[i + 1] || (i == 16 && buf[17] == 'X')) continue;
+        char c[19];
+        memcpy(c, buf, 19);
+        c[i] = buf[i + 1]; c[i + 1] = buf[i];
+        if (hd_id_check_char(c) != c[17]) continue;
+        memcpy(out[k].id.s, c, 19);
+        out[k].kind = HD_NEAR_SWAP; out[k].pos = (uint8_t)i; out[k].row_char = 0;
+        k++;
+    }
+    return k;
+}
+
 /* ------------------------------------------------------------ divisions */
 
 static const hd_division_row *division_find(const char code6[6])

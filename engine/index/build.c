@@ -31,7 +31,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "batch/internal.h"
+#include "batch/stages.h"
+#include "report/report.h"
 #include "index/internal.h"
 #include "hedui/tools.h"
 #include "util/path.h"
@@ -113,7 +114,7 @@ struct ix_writer {
     /* after ix_writer_prepare: what the manifest needs (pointers into the
      * caller's job and policy, which outlive the writer) */
     int prepared, damaged;
-    hd_run_state ms;
+    hd_results ms;
     /* hd_run_index_end: ix_writer_complete on a thread of its own */
     pthread_t th;
     int th_started, th_rc;
@@ -486,7 +487,7 @@ static void ini_val(FILE *f, const char *k, const char *v)
     fputc('\n', f);
 }
 
-static int write_meta(const ix_writer *b, const hd_run_state *st, const char *dir, const char *policy_rel,
+static int write_meta(const ix_writer *b, const hd_results *st, const char *dir, const char *policy_rel,
                       hd_error *err)
 {
     char p[4400];
@@ -539,7 +540,7 @@ static int nthreads(const hd_index_opts *o)
 /* The index's inputs, in its order: policy, standards, the populations'
  * descriptors, each source's descriptor, the extract files; their digests
  * taken from st->inputs (hashed by the caller: the run hashes more). */
-static int index_input(ix_writer *b, const hd_run_state *st, const char *path, hd_error *err)
+static int index_input(ix_writer *b, const hd_results *st, const char *path, hd_error *err)
 {
     for (uint32_t i = 0; i < b->ninputs; i++)
         if (!strcmp(b->inputs[i].path, path)) return HD_OK;
@@ -561,7 +562,7 @@ static int index_input(ix_writer *b, const hd_run_state *st, const char *path, h
 /* The index digest: engine version, key id (and the previous master's
  * during a rotation), policy digest, as_of and the sources' input digest
  * (the index's inputs: relative path and SHA-256, in order). */
-static void index_digest(ix_writer *b, const hd_run_state *st)
+static void index_digest(ix_writer *b, const hd_results *st)
 {
     hd_sha256 *h = hd_sha256_new(), *s = hd_sha256_new();
     for (uint32_t i = 0; i < b->ninputs; i++) {
@@ -618,7 +619,7 @@ void ix_writer_free(ix_writer *b)
  * directory; when it exists and verifies (and not opts->force), the writer
  * keeps no row and ix_writer_finish writes nothing (res->reused).
  */
-int ix_writer_new(ix_writer **out, const hd_run_state *st, uint32_t first, const hd_index_opts *opts,
+int ix_writer_new(ix_writer **out, const hd_results *st, uint32_t first, const hd_index_opts *opts,
                   hd_index_result *res, hd_error *err)
 {
     *out = NULL;
@@ -703,7 +704,7 @@ int ix_writer_new(ix_writer **out, const hd_run_state *st, uint32_t first, const
  * what needs st), then ix_writer_complete (merge, manifest, rename into
  * place). Fills res (tokens, unreadable ids, spills, signed).
  */
-static int ix_writer_prepare(ix_writer *b, const hd_run_state *st, hd_index_result *res, hd_error *err)
+static int ix_writer_prepare(ix_writer *b, const hd_results *st, hd_index_result *res, hd_error *err)
 {
     const hd_job *job = st->job;
     if (b->reused) {
@@ -802,7 +803,7 @@ static int ix_writer_complete(ix_writer *b, hd_index_result *res, hd_error *err)
     return HD_OK;
 }
 
-int ix_writer_finish(ix_writer *b, const hd_run_state *st, hd_index_result *res, hd_error *err)
+int ix_writer_finish(ix_writer *b, const hd_results *st, hd_index_result *res, hd_error *err)
 {
     int rc = ix_writer_prepare(b, st, res, err);
     if (rc == HD_OK && !b->reused) rc = ix_writer_complete(b, res, err);
@@ -812,7 +813,7 @@ int ix_writer_finish(ix_writer *b, const hd_run_state *st, hd_index_result *res,
 /* ------------------------------------------------------------ hedui index */
 
 typedef struct build {
-    hd_run_state st;               /* job, policy, key, sources, inputs */
+    hd_results st;               /* job, policy, key, sources, inputs */
     ix_writer *w;
     hd_file_result *res;           /* per file ordinal */
     uint32_t nfiles;
@@ -860,7 +861,7 @@ static void *scan_worker(void *arg)
     return NULL;
 }
 
-static int add_input(hd_run_state *st, const char *path, int extract, hd_error *err)
+static int add_input(hd_results *st, const char *path, int extract, hd_error *err)
 {
     for (uint32_t i = 0; i < st->ninputs; i++)
         if (!strcmp(st->inputs[i].path, path)) return HD_OK;
@@ -878,7 +879,7 @@ static int add_input(hd_run_state *st, const char *path, int extract, hd_error *
 
 static void free_build(build *b)
 {
-    hd_run_state *st = &b->st;
+    hd_results *st = &b->st;
     ix_writer_free(b->w);
     if (st->src) {
         for (int i = 0; i < st->job->nsources; i++) {
@@ -909,7 +910,7 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
     build bb, *b = &bb;
     memset(b, 0, sizeof *b);
     memset(res, 0, sizeof *res);
-    hd_run_state *st = &b->st;
+    hd_results *st = &b->st;
     hd_error_clear(err);
     umask(077);
     int rc;
@@ -1028,7 +1029,7 @@ out:
  * once the run's inputs are hashed, before its scan. An index that exists
  * and verifies (and no --force) is kept: st->ixw stays NULL, its directory
  * goes to dir. */
-int hd_run_index_begin(hd_run_state *st, char *dir, size_t cap, hd_error *err)
+int hd_run_index_begin(hd_results *st, char *dir, size_t cap, hd_error *err)
 {
     hd_index_opts o;
     memset(&o, 0, sizeof o);
@@ -1063,7 +1064,7 @@ static void *complete_main(void *arg)
  * written, then the merge and the manifest go on on a thread of their own
  * while the run judges and writes its outputs (on one core when there is
  * no thread to be had). hd_run_index_join waits for it. */
-int hd_run_index_end(hd_run_state *st, hd_error *err)
+int hd_run_index_end(hd_results *st, hd_error *err)
 {
     ix_writer *b = st->ixw;
     int rc = ix_writer_prepare(b, st, &b->th_res, err);
@@ -1074,7 +1075,7 @@ int hd_run_index_end(hd_run_state *st, hd_error *err)
 }
 
 /* The index in place: its directory into out (cap bytes). */
-int hd_run_index_join(hd_run_state *st, char *out, size_t cap, hd_error *err)
+int hd_run_index_join(hd_results *st, char *out, size_t cap, hd_error *err)
 {
     ix_writer *b = st->ixw;
     if (!b) return HD_OK;
@@ -1095,7 +1096,7 @@ int hd_run_index_join(hd_run_state *st, char *out, size_t cap, hd_error *err)
     return HD_OK;
 }
 
-struct ix_worker *hd_run_index_worker(hd_run_state *st) { return st->ixw ? ix_writer_worker(st->ixw) : NULL; }
+struct ix_worker *hd_run_index_worker(hd_results *st) { return st->ixw ? ix_writer_worker(st->ixw) : NULL; }
 
 int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
                      const hd_csv_record *row, hd_record *rec, hd_reason reason)
@@ -1105,7 +1106,7 @@ int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int
 
 int hd_run_index_done(struct ix_worker *k) { return ix_worker_done(k); }
 
-void hd_run_index_free(hd_run_state *st)
+void hd_run_index_free(hd_results *st)
 {
     ix_writer_free(st->ixw);
     st->ixw = NULL;

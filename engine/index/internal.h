@@ -81,16 +81,16 @@ int ix_decode(const uint8_t *p, size_t len, hd_record *rec, char *strs, size_t s
 
 /* The writer (build.c): fed the rows of one scan by `hedui index` or by
  * the run (`[job] index = yes`); one ix_worker per scanning thread. */
-struct hd_run_state;
+struct hd_results;
 typedef struct ix_writer ix_writer;
 typedef struct ix_worker ix_worker;
-int ix_writer_new(ix_writer **out, const struct hd_run_state *st, uint32_t first, const hd_index_opts *opts,
+int ix_writer_new(ix_writer **out, const struct hd_results *st, uint32_t first, const hd_index_opts *opts,
                   hd_index_result *res, hd_error *err);
 ix_worker *ix_writer_worker(ix_writer *w);
 int ix_worker_row(ix_worker *k, uint32_t result, int source, const int *pos, const hd_csv_record *row,
                   hd_record *rec, hd_reason reason);
 int ix_worker_done(ix_worker *k);
-int ix_writer_finish(ix_writer *w, const struct hd_run_state *st, hd_index_result *res, hd_error *err);
+int ix_writer_finish(ix_writer *w, const struct hd_results *st, hd_index_result *res, hd_error *err);
 void ix_writer_free(ix_writer *w);
 
 #endif

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "batch/internal.h"
+#include "batch/stages.h"
 #include "index/internal.h"
 #include "hedui/tools.h"
 #include "util/ini.h"

@@ -219,6 +219,9 @@ int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
     r->path = strdup(path);
     r->in_cap = ZSTD_DStreamInSize();
     if (r->in_cap < 65536) r->in_cap = 65536;
+    /* a file smaller than that is read 64 KiB at a time: it needs no
+     * bigger buffer (and a file that grows meanwhile is still read whole) */
+    if (S_ISREG(st.st_mode) && (uint64_t)st.st_size < r->in_cap) r->in_cap = 65536;
     r->in = malloc(r->in_cap);
     if (!r->path || !r->in) {
         hd_reader_close(r);

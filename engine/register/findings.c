@@ -13,6 +13,9 @@
  *     evidence;
  *   - DUPLICATE_APPLICATION: one per member whose ID is in another
  *     application;
+ *   - NEAR_MISS: one per (member, source) among the quarantined rows whose
+ *     ID is one typo from the member's with the member's name (SPEC §9),
+ *     always lead;
  *   - the household-level codes (INCOME_OVER_STANDARD, ASSETS_OVER_LIMIT,
  *     PROPERTY_MULTIPLE_HOMES, PROPERTY_AREA_OVER, SOURCE_INCOMPLETE,
  *     APPLICANT_ROW_REJECTED, and any code added later): one per household.
@@ -51,7 +54,7 @@ static int never_suppressed(int code)
     return 0;
 }
 
-enum level { L_HOUSEHOLD = 0, L_MEMBER, L_RECORD };
+enum level { L_HOUSEHOLD = 0, L_MEMBER, L_RECORD, L_ROW };
 
 static enum level level_of(int code)
 {
@@ -61,6 +64,8 @@ static enum level level_of(int code)
         return L_RECORD;
     case HD_FD_DUPLICATE_APPLICATION:
         return L_MEMBER;
+    case HD_FD_NEAR_MISS:
+        return L_ROW;
     default:
         return L_HOUSEHOLD;
     }
@@ -68,7 +73,7 @@ static enum level level_of(int code)
 
 /* ------------------------------------------------------------ begin */
 
-int hd_reg_begin(hd_run_state *st, hd_error *err)
+int hd_reg_begin(hd_results *st, hd_error *err)
 {
     hd_reg_state *r = calloc(1, sizeof *r);
     if (!r) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -79,7 +84,7 @@ int hd_reg_begin(hd_run_state *st, hd_error *err)
     return hd_register_snapshot_load(r->path, st->job->as_of, &r->snap, err);
 }
 
-void hd_reg_free(hd_run_state *st)
+void hd_reg_free(hd_results *st)
 {
     hd_reg_state *r = st->reg;
     if (!r) return;
@@ -115,7 +120,7 @@ static void keyed_hex(const hd_reg_state *r, const char *field, const char *s, s
 }
 
 /* SHA-256 (hex) of a record's canonical form (see the top). */
-static void record_digest(const hd_run_state *st, const hd_record *rec, char out[65])
+static void record_digest(const hd_results *st, const hd_record *rec, char out[65])
 {
     const hd_reg_state *r = st->reg;
     hd_sha256 *h = hd_sha256_new();
@@ -153,8 +158,22 @@ static void record_digest(const hd_run_state *st, const hd_record *rec, char out
     hd_hex(d, 32, out);
 }
 
+/* A quarantined row's evidence (near misses): the keyed hex of its text as
+ * read, so that the same row in tomorrow's file is the same evidence and
+ * no digest can be reversed by enumerating IDs or names. */
+static void row_digest(const hd_reg_state *r, const hd_file_result *fr, uint64_t line, char out[65])
+{
+    uint32_t lo = 0, hi = fr->nq;      /* the quarantine is in line order */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (fr->q[mid].line < line) lo = mid + 1; else hi = mid;
+    }
+    if (lo < fr->nq && fr->q[lo].line == line) keyed_hex(r, "row", fr->q[lo].raw, fr->q[lo].raw_len, out);
+    else keyed_hex(r, "row", "", 0, out);
+}
+
 /* The record's identity for its kind (docs/register.md "Record keys"). */
-static void record_key(const hd_run_state *st, const hd_record *rec, char *out, size_t cap)
+static void record_key(const hd_results *st, const hd_record *rec, char *out, size_t cap)
 {
     const hd_value *v = rec->v;
     char hex[65];
@@ -242,7 +261,7 @@ static int cmp_sup(const void *a, const void *b)
     return x->finding < y->finding ? -1 : x->finding > y->finding;
 }
 
-const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t record, int code)
+const hd_reg_finding *hd_reg_record_suppressed(const hd_results *st, uint32_t record, int code)
 {
     const hd_reg_state *r = st->reg;
     if (!r || !r->nsup) return NULL;
@@ -257,7 +276,7 @@ const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t 
     return NULL;
 }
 
-const hd_reg_finding *hd_reg_member_suppressed(const hd_run_state *st, uint32_t member, int code)
+const hd_reg_finding *hd_reg_member_suppressed(const hd_results *st, uint32_t member, int code)
 {
     const hd_reg_state *r = st->reg;
     if (!r || !r->first) return NULL;
@@ -277,7 +296,7 @@ void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap)
 }
 
 /* The figures a household-level check compared. */
-static int figures_line(const hd_run_state *st, uint32_t h, int code, const hd_judgement *j, char *out, size_t cap)
+static int figures_line(const hd_results *st, uint32_t h, int code, const hd_judgement *j, char *out, size_t cap)
 {
     const hd_household *hh = &st->m->households[h];
     switch (code) {
@@ -317,7 +336,7 @@ static int figures_line(const hd_run_state *st, uint32_t h, int code, const hd_j
  * sources (SPEC §9 "Strength"): judged again with them hidden, then once
  * more as it was, so that the records' evidence bits are what the real
  * judgement left. */
-static int verified_findings(hd_run_state *st, uint32_t h, const uint8_t *lead, uint32_t *bits, hd_error *err)
+static int verified_findings(const hd_results *st, uint32_t h, const uint8_t *lead, uint32_t *bits, hd_error *err)
 {
     hd_model *m = st->m;
     hd_household *hh = &m->households[h];
@@ -331,7 +350,7 @@ static int verified_findings(hd_run_state *st, uint32_t h, const uint8_t *lead, 
         }
     }
     hd_judgement j;
-    hd_run_judgement(st, h, &j);
+    hd_judgements_get(&st->judgements, h, &j);
     if (!any) { *bits = j.findings; return HD_OK; }
     uint32_t **saved = calloc(hh->nmembers, sizeof *saved);
     uint32_t *savedn = calloc(hh->nmembers, sizeof *savedn);
@@ -381,7 +400,7 @@ static int cmp_output_order(const void *a, const void *b)
     return c ? c : (x->h > y->h) - (x->h < y->h);
 }
 
-int hd_reg_judge(hd_run_state *st, hd_error *err)
+int hd_reg_judge(hd_results *st, hd_error *err)
 {
     hd_reg_state *r = st->reg;
     hd_model *m = st->m;
@@ -400,7 +419,7 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
     for (uint32_t h = 0; rc == HD_OK && h < nh; h++) {
         r->first[h] = r->nf;
         hd_judgement j;
-        hd_run_judgement(st, h, &j);
+        hd_judgements_get(&st->judgements, h, &j);
         if (!j.findings) continue;
         hd_household *hh = &m->households[h];
         const hd_type_policy *tp = &st->policy->type[hh->assistance_type];
@@ -419,6 +438,25 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
                 uint32_t mi = hh->first_member + i;
                 hd_member *mb = &m->members[mi];
                 if (mb->rejected != HD_R_NONE) continue;
+                if (lv == L_ROW) {
+                    /* SPEC §9: one per source, its rows in result and line order */
+                    hd_member_token_hex(mb, mtok);
+                    for (uint32_t ri = 0; ri < st->nresults && rc == HD_OK; ri++) {
+                        const hd_file_result *fr = &st->results[ri];
+                        for (uint32_t u = 0; u < fr->nunread; u++) {
+                            if (!fr->unread[u].near || fr->unread[u].member != mi || fr->source < 0) continue;
+                            if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
+                            cand *x = &c[nc];
+                            memset(x, 0, sizeof *x);
+                            x->member = mi; x->record = (uint32_t)nc; x->source = (uint16_t)fr->source;
+                            x->lead = 1;
+                            nc++;
+                            hd_finding_id(r->key, htok, cname, mtok, st->job->sources[fr->source].name, NULL, x->id);
+                            row_digest(r, fr, fr->unread[u].line, x->rdigest);
+                        }
+                    }
+                    continue;
+                }
                 if (lv == L_MEMBER) {
                     if (!mb->duplicate) continue;
                     if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
@@ -459,7 +497,8 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
                 while (b < nc && !strcmp(c[a].id, c[b].id)) b++;
                 hd_reg_finding f;
                 memset(&f, 0, sizeof f);
-                f.household = h; f.member = c[a].member; f.record = c[a].record; f.source = c[a].source;
+                f.household = h; f.member = c[a].member; f.record = lv == L_ROW ? HD_NONE : c[a].record;
+                f.source = c[a].source;
                 f.code = (uint8_t)code;
                 memcpy(f.id, c[a].id, 33);
                 /* the digest over the evidence */
@@ -492,6 +531,14 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
                     n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&m->members[f.member], mtok));
                     hd_sha256_update(d, line, (size_t)n);
                     f.lead = 0;
+                } else if (lv == L_ROW) {
+                    n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&m->members[f.member], mtok));
+                    hd_sha256_update(d, line, (size_t)n);
+                    for (size_t k = a; k < b; k++) {
+                        n = snprintf(line, sizeof line, "row=%s\n", c[k].rdigest);
+                        hd_sha256_update(d, line, (size_t)n);
+                    }
+                    f.lead = 1;          /* always lead (SPEC §9) */
                 } else {
                     for (size_t k = a; k < b; k++) {
                         n = snprintf(line, sizeof line, "%s\n", c[k].rdigest);
@@ -539,8 +586,8 @@ int hd_reg_judge(hd_run_state *st, hd_error *err)
         /* a damaged source or a lost row never lets a household be eligible */
         if ((counted & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) && verdict < HD_V_REVIEW)
             verdict = HD_V_REVIEW;
-        st->judg[h].findings = (uint16_t)counted;
-        st->judg[h].verdict = (uint8_t)verdict;
+        st->judgements.kept[h].findings = counted;
+        st->judgements.kept[h].verdict = (uint8_t)verdict;
     }
     r->first[nh] = r->nf;
     if (r->nsup) qsort(r->sup, r->nsup, sizeof *r->sup, cmp_sup);
@@ -584,10 +631,10 @@ const char *const *hd_reg_county_header(void) { return county_header; }
 static const char *outcome_word(int o) { return o == HD_OUT_INELIGIBLE ? "ineligible" : o == HD_OUT_REVIEW ? "review" : "ignore"; }
 
 /* The evidence text of a finding (masked like members.csv). */
-static void evidence_text(const hd_run_state *st, const hd_reg_finding *f, char *out, size_t cap)
+static void evidence_text(const hd_results *st, const hd_reg_finding *f, char *out, size_t cap)
 {
     hd_judgement j;
-    hd_run_judgement(st, f->household, &j);
+    hd_judgements_get(&st->judgements, f->household, &j);
     hd_record rec;
     out[0] = '\0';
     size_t used = 0;
@@ -609,6 +656,21 @@ static void evidence_text(const hd_run_state *st, const hd_reg_finding *f, char 
         break;
     }
     if (used >= cap) { out[cap - 1] = '\0'; return; }
+    if (f->code == HD_FD_NEAR_MISS) {
+        /* the near-miss rows of its member and source (SPEC §9) */
+        for (uint32_t ri = 0; ri < st->nresults; ri++) {
+            const hd_file_result *fr = &st->results[ri];
+            if (fr->source < 0 || (uint16_t)fr->source != f->source) continue;
+            for (uint32_t u = 0; u < fr->nunread; u++) {
+                if (!fr->unread[u].near || fr->unread[u].member != f->member) continue;
+                if (used) { int n = snprintf(out + used, cap - used, " | "); if (n < 0 || (size_t)n >= cap - used) return; used += (size_t)n; }
+                int n = hd_report_near_text(st, fr, &fr->unread[u], out + used, cap - used);
+                if (n < 0 || (size_t)n >= cap - used) { out[used] = '\0'; return; }
+                used += (size_t)n;
+            }
+        }
+        return;
+    }
     /* the evidence records: this finding's own, or every one of its
      * code in the household (household-level findings) */
     if (f->record != HD_NONE) {
@@ -646,7 +708,7 @@ static void status_detail(const hd_reg_finding *f, char *out, size_t cap)
 
 /* Rows of county c in findings.csv order: the raised findings of the
  * households that are not ELIGIBLE, then every suppressed finding. */
-void hd_reg_county_rows(const hd_run_state *st, uint32_t c, hd_reg_row_fn fn, void *user)
+void hd_reg_county_rows(const hd_results *st, uint32_t c, hd_reg_row_fn fn, void *user)
 {
     const hd_reg_state *r = st->reg;
     uint32_t row = 0;
@@ -654,7 +716,7 @@ void hd_reg_county_rows(const hd_run_state *st, uint32_t c, hd_reg_row_fn fn, vo
     for (int pass = 0; pass < 2; pass++)
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
             uint32_t h = st->order[p];
-            if (pass == 0 && st->judg[h].verdict == HD_V_ELIGIBLE) continue;
+            if (pass == 0 && st->judgements.kept[h].verdict == HD_V_ELIGIBLE) continue;
             for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
                 const hd_reg_finding *f = &r->f[i];
                 if (f->suppressed != pass) continue;
@@ -683,7 +745,7 @@ static void csv_row(void *user, uint32_t row, const char *const cells[13])
     hd_out_str(o, "\n");
 }
 
-int hd_reg_write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+int hd_reg_write_county(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *cd = hd_report_county_dir(st->counties[c]);
     int unk = !strcmp(cd, "unknown");
@@ -707,7 +769,7 @@ int hd_reg_write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error 
     return hd_out_close(o, err);
 }
 
-int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
+int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
 {
     const hd_reg_state *r = st->reg;
     char path[4400], date[11], run[64], tok[65], codes[1024];
@@ -733,7 +795,7 @@ int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
         uint32_t h = st->order[p];
         const hd_household *hh = &st->m->households[h];
         hd_judgement j;
-        hd_run_judgement(st, h, &j);
+        hd_judgements_get(&st->judgements, h, &j);
         hd_report_findings_text(j.findings, 0, ";", codes, sizeof codes);
         hd_out_csv_str(o, hd_household_token_hex(hh, tok), 1);
         hd_out_csv_str(o, hh->county_code, 0);
@@ -810,7 +872,7 @@ int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err)
     return hd_out_close(o, err);
 }
 
-void hd_reg_summary_json(const hd_run_state *st, hd_out *o)
+void hd_reg_summary_json(const hd_results *st, hd_out *o)
 {
     const hd_reg_state *r = st->reg;
     const char *names[HD_FD__COUNT];

@@ -3,15 +3,19 @@
  * "Outcomes"): the findings.csv a county clerk filled in comes back, row by
  * row checked against the register, all or nothing per file, appended with
  * who, when and the file's SHA-256, never overwritten. The file itself is
- * kept under OUTPUT/outcomes/<sha256>.csv with <sha256>.meta beside it (its
+ * kept under OUTPUT/outcomes/<sha256>.csv (.xlsx) with <sha256>.meta beside it (its
  * import sequence, who, when, its name, and the last run recorded when it
  * was imported), which is everything `hedui register rebuild` needs to
  * import it again to the same rows.
  *
- * Reading: the one CSV reader (engine/text/csv.c) with the encoding found
- * by looking at the bytes: valid UTF-8 (a BOM is dropped) is UTF-8, any
- * other file is read as GB18030 (a superset of GBK). Columns by header
- * name; finding_id and outcome are required, until and note optional.
+ * Reading: a file that starts as a zip archive is a workbook, whose sheet
+ * 核查结果 is read (workbook.c); any other file goes to the one CSV reader
+ * (engine/text/csv.c) with the encoding found by looking at the bytes:
+ * valid UTF-8 (a BOM is dropped) is UTF-8, any other file is read as
+ * GB18030 (a superset of GBK). Columns by header name (the workbook's
+ * hidden code row, or its Chinese titles); finding_id and outcome are
+ * required, until and note optional. A workbook's file is kept as
+ * <sha256>.xlsx.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -115,6 +119,8 @@ typedef struct import_ctx {
     hd_outcome_bad_fn bad; void *user;
     sqlite3_stmt *q;
     int col_id, col_oc, col_until;
+    int have_header;
+    int workbook;                 /* an .xlsx file: until may be a serial date */
     char county[64];
     row *rows; size_t nrows, caprows;
     uint64_t nbad;
@@ -133,20 +139,128 @@ static void bad_row(import_ctx *x, uint64_t line, const char *code, const char *
     if (x->bad) x->bad(x->user, x->file, line, code, m);
 }
 
-static int header_col(const hd_csv_record *r, const char *name)
+/* The column whose header cell is `name` or, where a clerk deleted the
+ * workbook's hidden code row, its Chinese title `zh` (report/xlsx.c). */
+static int header_col(const hd_field *f, size_t nf, const char *name, const char *zh)
 {
-    for (size_t i = 0; i < r->nfields; i++) {
-        const char *s = r->fields[i].p;
-        size_t n = r->fields[i].n;
+    for (size_t i = 0; i < nf; i++) {
+        const char *s = f[i].p;
+        size_t n = f[i].n;
         hd_trim(&s, &n);
-        if (n == strlen(name) && !memcmp(s, name, n)) return (int)i;
+        if ((n == strlen(name) && !memcmp(s, name, n)) || (zh && n == strlen(zh) && !memcmp(s, zh, n))) return (int)i;
     }
     return -1;
 }
 
-/* Checks every row of the file at path; fills x->rows with the good ones.
- * HD_OK (bad rows counted in x->nbad) or an error that stops the file. */
-static int check_file(import_ctx *x, const char *path, int gb18030, hd_error *err)
+/* A date typed into a workbook cell is a number of days since 1899-12-30
+ * (the 1900 date system with its leap-year bug, as Excel and LibreOffice
+ * write it): "46022" -> 2025-12-31. -1 when the cell is not such a
+ * number (whole, optionally ".0…"). */
+static int serial_date(const char *s, size_t n, hd_date *out)
+{
+    hd_cell_clean(&s, &n);
+    size_t i = 0;
+    long v = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9' && i < 7; i++) v = v * 10 + (s[i] - '0');
+    if (i == 0) return -1;
+    if (i < n && s[i] == '.') for (i++; i < n && s[i] == '0'; i++) {}
+    if (i != n || v < 1 || v > 2958465) return -1;
+    *out = hd_date_from_ymd(1899, 12, 30) + (hd_date)v;
+    return 0;
+}
+
+/* One row of the file: the header, a row to check, or a blank. Returns 1
+ * to stop reading (a header that names no finding_id/outcome column), 0 to
+ * go on, or an hd status. */
+static int check_row(import_ctx *x, uint64_t line, const hd_field *f, size_t nf, hd_reason fault, hd_error *err)
+{
+    if (!x->have_header) {
+        x->have_header = 1;
+        x->col_id = header_col(f, nf, "finding_id", "线索编号");
+        x->col_oc = header_col(f, nf, "outcome", "核查结果");
+        x->col_until = header_col(f, nf, "until", "截止日期");
+        if (x->col_id < 0 || x->col_oc < 0) {
+            bad_row(x, line, "HEADER_MISMATCH", "the header must name the columns finding_id and outcome (the header of findings.csv)");
+            return 1;
+        }
+        return 0;
+    }
+    if (fault != HD_R_NONE) {
+        bad_row(x, line, hd_reason_name(fault), "the row cannot be read (save the file again as CSV UTF-8)");
+        return 0;
+    }
+    if ((size_t)x->col_id < nf) {
+        /* the workbook's title row under its code row */
+        const char *t = f[x->col_id].p;
+        size_t tn = f[x->col_id].n;
+        hd_trim(&t, &tn);
+        if (tn == strlen("线索编号") && !memcmp(t, "线索编号", tn)) return 0;
+    }
+    if (!x->workbook && ((size_t)x->col_id >= nf || (size_t)x->col_oc >= nf)) {
+        bad_row(x, line, "FIELD_COUNT", "%zu fields: finding_id or outcome is missing", nf);
+        return 0;
+    }
+    /* a workbook leaves out a row's empty cells at its end */
+    const char *os = (size_t)x->col_oc < nf ? f[x->col_oc].p : "";
+    size_t on = (size_t)x->col_oc < nf ? f[x->col_oc].n : 0;
+    hd_cell_clean(&os, &on);
+    if (on == 0) return 0;                     /* not decided yet (or a blank row) */
+    if ((size_t)x->col_id >= nf) {
+        bad_row(x, line, "FIELD_COUNT", "%zu fields: finding_id is missing", nf);
+        return 0;
+    }
+    row w;
+    memset(&w, 0, sizeof w);
+    w.line = (int64_t)line;
+    if (parse_fid(f[x->col_id].p, f[x->col_id].n, w.id) != 0) {
+        bad_row(x, line, "UNKNOWN_FINDING", "finding_id is not f followed by 32 hex digits");
+        return 0;
+    }
+    w.oc = hd_outcome_parse(os, on);
+    if (w.oc == HD_OC_NONE) {
+        bad_row(x, line, "UNKNOWN_OUTCOME", "outcome '%.*s' is none of confirmed, false_positive, explained, disputed (属实, 误报, 已说明, 有异议)",
+                (int)(on > 60 ? 60 : on), os);
+        return 0;
+    }
+    if (x->col_until >= 0 && (size_t)x->col_until < nf) {
+        hd_date u;
+        if (parse_until(f[x->col_until].p, f[x->col_until].n, &u) != 0 &&
+            !(x->workbook && serial_date(f[x->col_until].p, f[x->col_until].n, &u) == 0)) {
+            bad_row(x, line, "DATE", "until is not a date YYYY-MM-DD or YYYY/M/D");
+            return 0;
+        }
+        if (u != HD_DATE_NONE) hd_date_format(u, w.until);
+    }
+    /* the finding as the latest run recorded before this import saw it */
+    sqlite3_reset(x->q);
+    sqlite3_bind_text(x->q, 1, w.id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(x->q, 2, x->latest_run, -1, SQLITE_STATIC);
+    int s = sqlite3_step(x->q);
+    if (s == SQLITE_DONE) {
+        bad_row(x, line, "UNKNOWN_FINDING", "finding f%s is not in the register", w.id);
+        return 0;
+    }
+    if (s != SQLITE_ROW) return hd_reg_status(x->db, s, err, x->dbpath);
+    const char *cc = (const char *)sqlite3_column_text(x->q, 0);
+    snprintf(w.digest, sizeof w.digest, "%s", (const char *)sqlite3_column_text(x->q, 1));
+    if (!x->county[0]) snprintf(x->county, sizeof x->county, "%s", cc);
+    else if (strcmp(x->county, cc)) {
+        bad_row(x, line, "OTHER_COUNTY", "finding f%s is of county %s, this file's findings are of county %s", w.id, cc, x->county);
+        return 0;
+    }
+    if (x->nrows == x->caprows) {
+        size_t cap = x->caprows ? x->caprows * 2 : 64;
+        row *nr = realloc(x->rows, cap * sizeof *nr);
+        if (!nr) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        x->rows = nr; x->caprows = cap;
+    }
+    x->rows[x->nrows++] = w;
+    return 0;
+}
+
+/* Checks every row of the CSV file at path; fills x->rows with the good
+ * ones. HD_OK (bad rows counted in x->nbad) or an error that stops the file. */
+static int check_csv(import_ctx *x, const char *path, int gb18030, hd_error *err)
 {
     hd_reader *rd;
     int rc = hd_reader_open(&rd, path, 0, err);
@@ -156,83 +270,47 @@ static int check_file(import_ctx *x, const char *path, int gb18030, hd_error *er
     rc = hd_csv_open(&c, rd, &o, err);
     if (rc) { hd_reader_close(rd); return rc; }
     hd_csv_record r;
-    int got, have_header = 0;
+    int got;
     while ((got = hd_csv_next(c, &r, err)) == 1) {
         if (r.blank) continue;
-        if (!have_header) {
-            have_header = 1;
-            x->col_id = header_col(&r, "finding_id");
-            x->col_oc = header_col(&r, "outcome");
-            x->col_until = header_col(&r, "until");
-            if (x->col_id < 0 || x->col_oc < 0) {
-                bad_row(x, r.line, "HEADER_MISMATCH", "the header must name the columns finding_id and outcome (the header of findings.csv)");
-                break;
-            }
-            continue;
-        }
-        if (r.fault != HD_R_NONE) {
-            bad_row(x, r.line, hd_reason_name(r.fault), "the row cannot be read (save the file again as CSV UTF-8)");
-            continue;
-        }
-        if ((size_t)x->col_id >= r.nfields || (size_t)x->col_oc >= r.nfields) {
-            bad_row(x, r.line, "FIELD_COUNT", "%zu fields: finding_id or outcome is missing", r.nfields);
-            continue;
-        }
-        const char *os = r.fields[x->col_oc].p;
-        size_t on = r.fields[x->col_oc].n;
-        hd_cell_clean(&os, &on);
-        if (on == 0) continue;                 /* not decided yet */
-        row w;
-        memset(&w, 0, sizeof w);
-        w.line = (int64_t)r.line;
-        if (parse_fid(r.fields[x->col_id].p, r.fields[x->col_id].n, w.id) != 0) {
-            bad_row(x, r.line, "UNKNOWN_FINDING", "finding_id is not f followed by 32 hex digits");
-            continue;
-        }
-        w.oc = hd_outcome_parse(os, on);
-        if (w.oc == HD_OC_NONE) {
-            bad_row(x, r.line, "UNKNOWN_OUTCOME", "outcome '%.*s' is none of confirmed, false_positive, explained, disputed (属实, 误报, 已说明, 有异议)",
-                    (int)(on > 60 ? 60 : on), os);
-            continue;
-        }
-        if (x->col_until >= 0 && (size_t)x->col_until < r.nfields) {
-            hd_date u;
-            if (parse_until(r.fields[x->col_until].p, r.fields[x->col_until].n, &u) != 0) {
-                bad_row(x, r.line, "DATE", "until is not a date YYYY-MM-DD or YYYY/M/D");
-                continue;
-            }
-            if (u != HD_DATE_NONE) hd_date_format(u, w.until);
-        }
-        /* the finding as the latest run recorded before this import saw it */
-        sqlite3_reset(x->q);
-        sqlite3_bind_text(x->q, 1, w.id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(x->q, 2, x->latest_run, -1, SQLITE_STATIC);
-        int s = sqlite3_step(x->q);
-        if (s == SQLITE_DONE) {
-            bad_row(x, r.line, "UNKNOWN_FINDING", "finding f%s is not in the register", w.id);
-            continue;
-        }
-        if (s != SQLITE_ROW) { rc = hd_reg_status(x->db, s, err, x->dbpath); break; }
-        const char *cc = (const char *)sqlite3_column_text(x->q, 0);
-        snprintf(w.digest, sizeof w.digest, "%s", (const char *)sqlite3_column_text(x->q, 1));
-        if (!x->county[0]) snprintf(x->county, sizeof x->county, "%s", cc);
-        else if (strcmp(x->county, cc)) {
-            bad_row(x, r.line, "OTHER_COUNTY", "finding f%s is of county %s, this file's findings are of county %s", w.id, cc, x->county);
-            continue;
-        }
-        if (x->nrows == x->caprows) {
-            size_t cap = x->caprows ? x->caprows * 2 : 64;
-            row *nr = realloc(x->rows, cap * sizeof *nr);
-            if (!nr) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
-            x->rows = nr; x->caprows = cap;
-        }
-        x->rows[x->nrows++] = w;
+        int k = check_row(x, r.line, r.fields, r.nfields, r.fault, err);
+        if (k == 1) break;
+        if (k) { rc = k; break; }
     }
     if (got < 0 && rc == HD_OK) rc = err->status ? err->status : HD_EIO;
-    if (rc == HD_OK && !have_header) bad_row(x, 1, "HEADER_MISMATCH", "the file is empty");
+    if (rc == HD_OK && !x->have_header) bad_row(x, 1, "HEADER_MISMATCH", "the file is empty");
     hd_csv_close(c);
     hd_reader_close(rd);
     return rc;
+}
+
+struct wb_ctx { import_ctx *x; hd_error *err; int rc; };
+
+static int wb_row(void *user, uint64_t line, const hd_field *f, size_t n)
+{
+    struct wb_ctx *w = user;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) if (f[i].n) k++;
+    if (k == 0) return 0;                       /* a blank row */
+    int r = check_row(w->x, line, f, n, HD_R_NONE, w->err);
+    if (r > 1 || r < 0) w->rc = r;
+    return r != 0;
+}
+
+/* The same for the sheet 核查结果 of a workbook (results.xlsx as a clerk
+ * saved it); a file that is no such workbook is one bad row (line 1). */
+static int check_workbook(import_ctx *x, const char *path, hd_error *err)
+{
+    struct wb_ctx w = { x, err, HD_OK };
+    char why[600];
+    x->workbook = 1;
+    if (hd_workbook_rows(path, "核查结果", wb_row, &w, why, sizeof why) != 0) {
+        if (!strcmp(why, "out of memory")) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        bad_row(x, 1, "NOT_WORKBOOK", "%s (give results.xlsx with its sheet 核查结果, or findings.csv)", why);
+        return HD_OK;
+    }
+    if (w.rc == HD_OK && !x->have_header) bad_row(x, 1, "HEADER_MISMATCH", "the sheet 核查结果 is empty");
+    return w.rc;
 }
 
 /* Stores the checked rows as import number seq. */
@@ -339,7 +417,9 @@ static int import_one(sqlite3 *db, const char *dbpath, const char *file, const c
     hd_sha256_final(h, d);
     hd_hex(d, 32, sha);
     size_t skip = len >= 3 && !memcmp(buf, "\xEF\xBB\xBF", 3) ? 3 : 0;
-    int gb = !hd_utf8_valid(buf + skip, len - skip);
+    /* a workbook is a zip archive (its local file header's signature) */
+    int xlsx = len >= 4 && !memcmp(buf, "PK\x03\x04", 4);
+    int gb = !xlsx && !hd_utf8_valid(buf + skip, len - skip);
     import_ctx x;
     memset(&x, 0, sizeof x);
     x.db = db; x.dbpath = dbpath; x.file = file; x.bad = bad; x.user = user;
@@ -360,7 +440,7 @@ static int import_one(sqlite3 *db, const char *dbpath, const char *file, const c
     }
     x.latest_run = latest;
     if (!rc) rc = prepare_lookup(&x, err);
-    if (!rc) rc = check_file(&x, file, gb, err);
+    if (!rc) rc = xlsx ? check_workbook(&x, file, err) : check_csv(&x, file, gb, err);
     sqlite3_finalize(x.q);
     if (!rc && x.nbad)
         rc = hd_fail(err, HD_EDATA, "%s: %llu bad rows: nothing of this file was stored", file, (unsigned long long)x.nbad);
@@ -376,7 +456,7 @@ static int import_one(sqlite3 *db, const char *dbpath, const char *file, const c
     char keptp[4400] = "", metap[4400] = "";
     if (!rc && kept_dir) {
         if (hd_mkdirs(kept_dir, 0700) != 0) rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", kept_dir, strerror(errno));
-        snprintf(keptp, sizeof keptp, "%s/%s.csv", kept_dir, sha);
+        snprintf(keptp, sizeof keptp, "%s/%s.%s", kept_dir, sha, xlsx ? "xlsx" : "csv");
         snprintf(metap, sizeof metap, "%s/%s.meta", kept_dir, sha);
         if (!rc) rc = write_file(keptp, buf, len, err);
         char meta[2048];
@@ -491,6 +571,7 @@ int hd_reg_import_kept(sqlite3 *db, const char *path, const char *output_root, h
     for (size_t i = 0; rc == HD_OK && i < n; i++) {
         char fp[4400];
         snprintf(fp, sizeof fp, "%s/%s.csv", dir, k[i].sha);
+        if (access(fp, F_OK) != 0) snprintf(fp, sizeof fp, "%s/%s.xlsx", dir, k[i].sha);   /* a workbook */
         rc = import_one(db, path, fp, k[i].by, k[i].at, NULL, k[i].seq, k[i].latest, NULL, NULL, NULL, err);
         if (rc == HD_OK) {
             /* the name it was imported under */

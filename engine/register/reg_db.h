@@ -28,4 +28,11 @@ const char *hd_reg_findings_header(void);
 /* Inside a transaction of db: imports every file kept under
  * output_root/outcomes/ in the order of their .meta seq (rebuild). */
 int hd_reg_import_kept(sqlite3 *db, const char *path, const char *output_root, hd_error *err);
+/* workbook.c: calls fn for every row of sheet `sheet` of the .xlsx file at
+ * path, in order, with the row number the spreadsheet shows and its cells
+ * as text by column (empty cells ""; valid until fn returns); fn returns
+ * nonzero to stop. 0, or -1 with why set (not a workbook, no such sheet,
+ * damaged XML or zip, out of memory). */
+typedef int (*hd_wb_row_fn)(void *user, uint64_t line, const hd_field *f, size_t n);
+int hd_workbook_rows(const char *path, const char *sheet, hd_wb_row_fn fn, void *user, char *why, size_t cap);
 #endif

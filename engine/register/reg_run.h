@@ -7,7 +7,7 @@
  */
 #ifndef HEDUI_REGISTER_REG_RUN_H
 #define HEDUI_REGISTER_REG_RUN_H
-#include "batch/internal.h"
+#include "report/results.h"
 #include "hedui/register.h"
 #include "report/out.h"
 
@@ -41,26 +41,26 @@ typedef struct hd_reg_state {
 /* At the start of a run, after the job and the key are loaded: the
  * register's path ([job] register, default OUTPUT/register.db), its key and
  * its snapshot (read once). HD_ECONFIG newer schema, HD_ETEMPFAIL, HD_EIO. */
-int hd_reg_begin(hd_run_state *st, hd_error *err);
+int hd_reg_begin(hd_results *st, hd_error *err);
 /* After every household is judged: findings, strength, suppression; the
  * kept judgements' findings and verdicts are updated. */
-int hd_reg_judge(hd_run_state *st, hd_error *err);
+int hd_reg_judge(hd_results *st, hd_error *err);
 /* county/<code>/findings.csv of county c. */
-int hd_reg_write_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err);
+int hd_reg_write_county(const hd_results *st, const char *dir, uint32_t c, hd_error *err);
 /* register/run.csv, register/households.csv, register/findings.csv. */
-int hd_reg_write_run(hd_run_state *st, const char *dir, hd_error *err);
+int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err);
 /* `  "suppressed": {CODE: n, ...},\n` for summary.json. */
-void hd_reg_summary_json(const hd_run_state *st, hd_out *o);
+void hd_reg_summary_json(const hd_results *st, hd_out *o);
 /* The 核查结果 rows of county c, one callback per row (the workbook). */
 typedef void (*hd_reg_row_fn)(void *user, uint32_t row, const char *const cells[13]);
-void hd_reg_county_rows(const hd_run_state *st, uint32_t c, hd_reg_row_fn fn, void *user);
+void hd_reg_county_rows(const hd_results *st, uint32_t c, hd_reg_row_fn fn, void *user);
 const char *const *hd_reg_county_header(void);
-void hd_reg_free(hd_run_state *st);
+void hd_reg_free(hd_results *st);
 /* The suppressed finding of code `code` that record `record` is evidence
  * of, or NULL; and the member-level one (DUPLICATE_APPLICATION) of member
  * `member`. Reentrant; NULL without a register state. */
-const hd_reg_finding *hd_reg_record_suppressed(const hd_run_state *st, uint32_t record, int code);
-const hd_reg_finding *hd_reg_member_suppressed(const hd_run_state *st, uint32_t member, int code);
+const hd_reg_finding *hd_reg_record_suppressed(const hd_results *st, uint32_t record, int code);
+const hd_reg_finding *hd_reg_member_suppressed(const hd_results *st, uint32_t member, int code);
 /* "suppressed CODE (false_positive 2026-11-29 until 2026-12-31)" into out. */
 void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap);
 #endif

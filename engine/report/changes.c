@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "report/common.h"
 #include "hedui/tools.h"
 #include "report/out.h"
@@ -242,7 +242,7 @@ static const char *const header =
     "findings_appeared_zh,findings_gone_zh,income_before_fen,income_after_fen,income_changed,"
     "assets_before_fen,assets_after_fen,assets_changed\n";
 
-static void change_row(hd_out *o, const hd_run_state *st, const hd_change *c)
+static void change_row(hd_out *o, const hd_results *st, const hd_change *c)
 {
     const hd_household *hh = &st->m->households[c->household];
     char a[1024], g[1024], az[2048], gz[2048];
@@ -253,7 +253,7 @@ static void change_row(hd_out *o, const hd_run_state *st, const hd_change *c)
     hd_out_csv_str(o, hh->county_code, 1);
     hd_out_csv_str(o, hh->application_id, 0);
     hd_out_csv_str(o, hd_verdict_name((hd_verdict)c->verdict_before), 0);
-    hd_out_csv_str(o, hd_verdict_name(st->judg[c->household].verdict), 0);
+    hd_out_csv_str(o, hd_verdict_name(st->judgements.kept[c->household].verdict), 0);
     hd_out_csv_str(o, a, 0);
     hd_out_csv_str(o, g, 0);
     hd_out_csv_str(o, az, 0);
@@ -267,7 +267,7 @@ static void change_row(hd_out *o, const hd_run_state *st, const hd_change *c)
     hd_out_str(o, "\n");
 }
 
-static int write_file(hd_run_state *st, const char *dir, const char *cdir, int unknown_group,
+static int write_file(const hd_results *st, const char *dir, const char *cdir, int unknown_group,
                       const char *county, hd_error *err)
 {
     char path[4400];
@@ -286,7 +286,7 @@ static int write_file(hd_run_state *st, const char *dir, const char *cdir, int u
     return hd_out_close(o, err);
 }
 
-int hd_compute_changes(hd_run_state *st, hd_error *err)
+int hd_compute_changes(hd_results *st, hd_error *err)
 {
     st->have_previous = 0;
     if (!st->job->previous[0]) return HD_OK;
@@ -312,7 +312,7 @@ int hd_compute_changes(hd_run_state *st, hd_error *err)
         if (k == UINT32_MAX) continue;           /* new household: not a change */
         const struct prev_hh *b = &p.hh[k];
         hd_judgement jj, *j = &jj;
-        hd_run_judgement(st, h, j);
+        hd_judgements_get(&st->judgements, h, j);
         const hd_type_policy *tp = &st->policy->type[hd_judging_type(hh)];
         hd_change c = {0};
         c.household = h;
@@ -354,7 +354,7 @@ void hd_previous_free(struct hd_previous *p)
     free(p);
 }
 
-int hd_previous_household(const hd_run_state *st, uint32_t h, int64_t *income_pc, uint32_t *findings)
+int hd_previous_household(const hd_results *st, uint32_t h, int64_t *income_pc, uint32_t *findings)
 {
     if (!st->prev) return 0;
     const hd_household *hh = &st->m->households[h];
@@ -368,7 +368,7 @@ int hd_previous_household(const hd_run_state *st, uint32_t h, int64_t *income_pc
     return 1;
 }
 
-int hd_write_changes(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+int hd_write_changes(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     if (!st->have_previous) return HD_OK;
     /* one file per county directory, header only when nothing changed;

@@ -62,7 +62,7 @@ static uint32_t records_findings(const hd_model *m, const hd_member *mb)
 /* A short, clerk-readable description of a record, with the source, file
  * and line. Money in yuan. In Chinese (zh) the field names and the
  * canonical values are their Chinese labels (hd_field_value_label_zh). */
-void hd_report_evidence_lang(const hd_run_state *st, const hd_record *r, int zh, char *out, size_t cap)
+void hd_report_evidence_lang(const hd_results *st, const hd_record *r, int zh, char *out, size_t cap)
 {
     const hd_value *v = r->v;
     char a[64] = "", b[64] = "";
@@ -139,25 +139,27 @@ void hd_report_evidence_lang(const hd_run_state *st, const hd_record *r, int zh,
 #undef PERIOD
 }
 
-void hd_report_evidence(const hd_run_state *st, const hd_record *r, char *out, size_t cap)
+void hd_report_evidence(const hd_results *st, const hd_record *r, char *out, size_t cap)
 {
     hd_report_evidence_lang(st, r, 0, out, cap);
 }
 
 /* Calls fn for each quarantined extract row whose ID is member mb's
- * (SPEC §7 EVIDENCE_UNREADABLE), in result (source, file) and line order;
- * only when its household carries the flag, so the scan is rare. */
-static int each_unread(const hd_run_state *st, const hd_member *mb,
+ * (SPEC §7 EVIDENCE_UNREADABLE; near == 0) or one typo from it with the
+ * member's name (SPEC §9 NEAR_MISS; near == 1), in result (source, file)
+ * and line order; only when its household carries the flag, so the scan
+ * is rare. */
+static int each_unread(const hd_results *st, const hd_member *mb, int near,
                        int (*fn)(void *, const hd_file_result *, const struct hd_unread *), void *user)
 {
     const hd_model *m = st->m;
-    if (!(m->households[mb->household].flags & HD_HF_EVIDENCE_UNREADABLE)) return 0;
+    if (!(m->households[mb->household].flags & (near ? HD_HF_NEAR_MISS : HD_HF_EVIDENCE_UNREADABLE))) return 0;
     uint32_t mi = (uint32_t)(mb - m->members);
     int n = 0;
     for (uint32_t i = 0; i < st->nresults; i++) {
         const hd_file_result *r = &st->results[i];
         for (uint32_t u = 0; u < r->nunread; u++)
-            if (r->unread[u].member == mi) {
+            if (r->unread[u].member == mi && !r->unread[u].near == !near) {
                 n++;
                 if (fn && fn(user, r, &r->unread[u])) return n;
             }
@@ -165,7 +167,7 @@ static int each_unread(const hd_run_state *st, const hd_member *mb,
     return n;
 }
 
-struct unread_ev { const hd_run_state *st; char *ev; size_t cap, used; };
+struct unread_ev { const hd_results *st; char *ev; size_t cap, used; };
 
 static int unread_text(void *user, const hd_file_result *r, const struct hd_unread *u)
 {
@@ -179,14 +181,61 @@ static int unread_text(void *user, const hd_file_result *r, const struct hd_unre
     return 0;
 }
 
-uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_member *mb)
+int hd_report_near_text(const hd_results *st, const hd_file_result *r, const struct hd_unread *u,
+                        char *out, size_t cap)
+{
+    const hd_member *mb = &st->m->members[u->member];
+    hd_id row = mb->id;                /* the row's ID: the member's with the typo */
+    int kind = u->near >> 12 & 3, pos = u->near >> 4 & 31, ch = u->near & 15;
+    char what[64];
+    if (kind == HD_NEAR_SWAP && pos < 17) {
+        char t = row.s[pos]; row.s[pos] = row.s[pos + 1]; row.s[pos + 1] = t;
+        snprintf(what, sizeof what, "characters %d-%d swapped", pos + 1, pos + 2);
+    } else if (pos < 18) {
+        row.s[pos] = ch == 10 ? 'X' : (char)('0' + ch);
+        snprintf(what, sizeof what, "character %d differs", pos + 1);
+    } else {
+        snprintf(what, sizeof what, "one typo");
+    }
+    char masked[19];
+    hd_id_mask(&row, masked);
+    return snprintf(out, cap, "NEAR_MISS: %s %s:%llu ID_CHECK %s, %s from the member's ID, same name",
+                    st->job->sources[r->source].name, hd_path_rel(r->path, st->job->dir),
+                    (unsigned long long)u->line, masked, what);
+}
+
+static int near_text(void *user, const hd_file_result *r, const struct hd_unread *u)
+{
+    struct unread_ev *e = user;
+    char one[512], sup[300] = "";
+    hd_report_near_text(e->st, r, u, one, sizeof one);
+    /* suppressed by a county's outcome (the register, SPEC §9): named apart */
+    const hd_reg_state *rg = e->st->reg;
+    uint32_t h = e->st->m->members[u->member].household;
+    for (uint32_t i = rg && rg->first ? rg->first[h] : 0; rg && rg->first && i < rg->first[h + 1]; i++) {
+        const hd_reg_finding *f = &rg->f[i];
+        if (f->code == HD_FD_NEAR_MISS && f->member == u->member && f->source == (uint16_t)r->source && f->suppressed) {
+            char t[280];
+            hd_reg_suppressed_text(f, t, sizeof t);
+            snprintf(sup, sizeof sup, "[%s] ", t);
+        }
+    }
+    int n = snprintf(e->ev + e->used, e->cap - e->used, "%s%s%s", e->used ? " | " : "", sup, one);
+    if (n < 0 || (size_t)n >= e->cap - e->used) { e->ev[e->used] = 0; return 1; }
+    e->used += (size_t)n;
+    return 0;
+}
+
+uint32_t hd_report_member_findings(const hd_results *st, uint32_t h, const hd_member *mb)
 {
     uint32_t bits = records_findings(st->m, mb);
-    if ((st->judg[h].findings & (1u << HD_FD_EVIDENCE_UNREADABLE)) && each_unread(st, mb, NULL, NULL))
+    if ((st->judgements.kept[h].findings & (1u << HD_FD_EVIDENCE_UNREADABLE)) && each_unread(st, mb, 0, NULL, NULL))
         bits |= 1u << HD_FD_EVIDENCE_UNREADABLE;
-    if (mb->duplicate && (st->judg[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
+    if ((st->judgements.kept[h].findings & (1u << HD_FD_NEAR_MISS)) && each_unread(st, mb, 1, NULL, NULL))
+        bits |= 1u << HD_FD_NEAR_MISS;
+    if (mb->duplicate && (st->judgements.kept[h].findings & (1u << HD_FD_DUPLICATE_APPLICATION)))
         bits |= 1u << HD_FD_DUPLICATE_APPLICATION;
-    if (mb->rejected != HD_R_NONE && (st->judg[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
+    if (mb->rejected != HD_R_NONE && (st->judgements.kept[h].findings & (1u << HD_FD_APPLICANT_ROW_REJECTED)))
         bits |= 1u << HD_FD_APPLICANT_ROW_REJECTED;
     /* a finding suppressed by a county's outcome (the register, SPEC §9)
      * is shown apart in the evidence, not among the member's findings */
@@ -204,7 +253,7 @@ uint32_t hd_report_member_findings(const hd_run_state *st, uint32_t h, const hd_
     return bits;
 }
 
-size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *mb, int zh, char *ev, size_t cap)
+size_t hd_report_member_evidence_lang(const hd_results *st, const hd_member *mb, int zh, char *ev, size_t cap)
 {
     const hd_model *m = st->m;
     size_t used = 0;
@@ -245,7 +294,9 @@ size_t hd_report_member_evidence_lang(const hd_run_state *st, const hd_member *m
     }
     /* SPEC §7: source, file, line and reason of each unreadable row */
     struct unread_ev e = { st, ev, cap, used };
-    each_unread(st, mb, unread_text, &e);
+    each_unread(st, mb, 0, unread_text, &e);
+    /* SPEC §9: the near misses, masked */
+    each_unread(st, mb, 1, near_text, &e);
     return e.used;
 }
 
@@ -254,7 +305,7 @@ const char *hd_report_population_source(int population)
     return population == HD_POP_RECIPIENT ? "roster" : population == HD_POP_MONITORED ? "monitor" : "applicants";
 }
 
-size_t hd_report_member_evidence(const hd_run_state *st, const hd_member *mb, char *ev, size_t cap)
+size_t hd_report_member_evidence(const hd_results *st, const hd_member *mb, char *ev, size_t cap)
 {
     return hd_report_member_evidence_lang(st, mb, 0, ev, cap);
 }
@@ -272,7 +323,7 @@ void hd_report_id_masked(const hd_member *mb, char out[19])
     if (mb->rejected == HD_R_NONE || (mb->parsed & HD_MP_ID)) hd_id_mask(&mb->id, out);
 }
 
-void hd_report_row_status_zh(const hd_run_state *st, const hd_member *mb, char *out, size_t cap)
+void hd_report_row_status_zh(const hd_results *st, const hd_member *mb, char *out, size_t cap)
 {
     if (mb->rejected == HD_R_NONE) { snprintf(out, cap, "正常"); return; }
     int field = mb->rejected_field ? mb->rejected_field - 1 : -1;
@@ -288,4 +339,16 @@ void hd_report_row_status_zh(const hd_run_state *st, const hd_member *mb, char *
     hd_reason_advice_ex((hd_reason)mb->rejected, field, colname, HD_LANG_ZH, NULL, advice, sizeof advice);
     if (mb->line != UINT32_MAX) snprintf(out, cap, "第%" PRIu32 "行：%s", mb->line, advice);
     else snprintf(out, cap, "%s", advice);
+}
+
+void hd_report_head_json(hd_out *o, const hd_results *st, const char *format)
+{
+    char date[11];
+    hd_date_format(st->job->as_of, date);
+    hd_out_printf(o, "{\n  \"format\": \"%s\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ", format);
+    hd_out_json_str(o, st->job->name);
+    hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
+    hd_out_json_str(o, st->policy->name);
+    hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
+    hd_out_json_str(o, st->key.id);
 }

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
@@ -87,8 +87,9 @@ static int sorted_findings(uint32_t bits, hd_finding out[HD_FD__COUNT])
 }
 
 /* Reasons as their Chinese labels (the one table, hd_finding_label_zh),
- * the code in the title and a data- attribute for machines. */
-static void reasons_cell(hd_out *o, uint32_t bits)
+ * the code in the title and, with data_code, a data- attribute for
+ * machines; an em dash for none. */
+static void findings_spans(hd_out *o, uint32_t bits, int data_code)
 {
     hd_finding f[HD_FD__COUNT];
     int n = sorted_findings(bits, f);
@@ -96,13 +97,17 @@ static void reasons_cell(hd_out *o, uint32_t bits)
     for (int i = 0; i < n; i++) {
         hd_out_str(o, i ? " <span class=\"r\" title=\"" : "<span class=\"r\" title=\"");
         esc(o, hd_finding_name(f[i]));
-        hd_out_str(o, "\" data-code=\"");
-        esc(o, hd_finding_name(f[i]));
+        if (data_code) {
+            hd_out_str(o, "\" data-code=\"");
+            esc(o, hd_finding_name(f[i]));
+        }
         hd_out_str(o, "\">");
         esc(o, hd_finding_label_zh(f[i]));
         hd_out_str(o, "</span>");
     }
 }
+
+static void reasons_cell(hd_out *o, uint32_t bits) { findings_spans(o, bits, 1); }
 
 /* A county as "名称 code" (data/admin-codes, the generated division table);
  * the code alone when the table does not know it. */
@@ -230,14 +235,14 @@ static unsigned stack(hd_out *o, unsigned x, unsigned y, unsigned h, unsigned wi
 
 /* What every section gets: the run and the counts computed once. */
 typedef struct page {
-    const hd_run_state *st;
+    const hd_results *st;
     uint64_t verdicts[3];
     uint64_t flagged;
 } page;
 
 static void header(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     char date[11];
     hd_date_format(st->job->as_of, date);
@@ -309,7 +314,7 @@ static void header(hd_out *o, const page *pg)
 /* The run's identity: job, as_of, policy, digests (what an auditor cites). */
 static void run_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     char date[11];
     hd_date_format(st->job->as_of, date);
     hd_out_str(o, "<table class=\"kv\" id=\"run\">\n<tr><td>job</td><td id=\"job\">");
@@ -350,13 +355,13 @@ static int prio_cmp(const void *a, const void *b)
 
 static void review_first_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     prio *p = malloc(((size_t)pg->flagged + 1) * sizeof *p);
     if (!p) { hd_out_str(o, "<p>out of memory</p>\n"); return; }
     size_t n = 0;
     for (uint32_t i = 0; i < m->nhouseholds; i++) {
-        const hd_judged *j = &st->judg[st->order[i]];
+        const hd_judged *j = &st->judgements.kept[st->order[i]];
         if (j->verdict == HD_V_ELIGIBLE) continue;
         p[n].pos = i;
         p[n].verdict = (uint8_t)j->verdict;
@@ -375,7 +380,7 @@ static void review_first_section(hd_out *o, const page *pg)
                       "verdict</th><th>\xE5\x8E\x9F\xE5\x9B\xA0 reasons</th></tr></thead>\n<tbody>\n");
         for (size_t i = 0; i < show; i++) {
             uint32_t h = st->order[p[i].pos];
-            const hd_judged *j = &st->judg[h];
+            const hd_judged *j = &st->judgements.kept[h];
             char tok[65];
             hd_household_token_hex(&m->households[h], tok);
             hd_out_printf(o, "<tr data-first=\"%s\"><td class=\"n\">%zu</td><td class=\"mono\" title=\"%s\">%.16s\xE2\x80\xA6</td><td>",
@@ -407,7 +412,7 @@ static int county_cmp(const void *a, const void *b)
 
 static void counties_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     uint32_t nc = st->ncounties;
     county_row *r = calloc((size_t)nc + 1, sizeof *r);
     uint64_t max = 0;
@@ -415,7 +420,7 @@ static void counties_section(hd_out *o, const page *pg)
     for (uint32_t c = 0; c < nc; c++) {
         r[c].c = c;
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
-            r[c].v[st->judg[st->order[p]].verdict]++;
+            r[c].v[st->judgements.kept[st->order[p]].verdict]++;
             r[c].v[3]++;
         }
         if (r[c].v[3] > max) max = r[c].v[3];
@@ -470,12 +475,12 @@ static void counties_section(hd_out *o, const page *pg)
 
 static void reasons_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     uint64_t count[HD_FD__COUNT] = {0}, max = 0;
     for (uint32_t h = 0; h < m->nhouseholds; h++)
         for (int f = 0; f < HD_FD__COUNT; f++)
-            if (st->judg[h].findings & (1u << f)) count[f]++;
+            if (st->judgements.kept[h].findings & (1u << f)) count[f]++;
     for (int f = 0; f < HD_FD__COUNT; f++) if (count[f] > max) max = count[f];
     hd_finding ord[HD_FD__COUNT];
     int n = sorted_findings((1u << HD_FD__COUNT) - 1, ord);
@@ -526,7 +531,7 @@ static void ledger_cell(hd_out *o, const char *file, const char *k, uint64_t v)
 
 static void ledger_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     hd_out_str(o, "<p class=\"note\">Per file: rows = ok + quarantined; "
                   "for extracts ok = matched + unmatched (a row is matched when its ID or token is an applicant member's). "
                   "Header, skipped, blank and trailer lines are counted apart. Quarantined rows are in "
@@ -628,7 +633,7 @@ static void ledger_section(hd_out *o, const page *pg)
 
 static void sources_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     int ns = st->job->nsources;
     hd_out_str(o, "<p class=\"note\">Match rate = matched rows / usable "
                   "(ok) rows of the source's files. Most rows of a full extract belong to people who did not apply, so a low "
@@ -690,7 +695,7 @@ static void sources_section(hd_out *o, const page *pg)
 
 static void flagged_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     uint64_t flagged = pg->flagged;
     hd_out_printf(o, "<p class=\"note\"><span id=\"flagged-total\">%"
@@ -708,7 +713,7 @@ static void flagged_section(hd_out *o, const page *pg)
                   "<th>\xE5\x8E\x9F\xE5\x9B\xA0 reasons</th></tr></thead>\n<tbody>\n");
     for (uint32_t p = 0; p < m->nhouseholds; p++) {
         uint32_t h = st->order[p];
-        const hd_judged *j = &st->judg[h];
+        const hd_judged *j = &st->judgements.kept[h];
         if (j->verdict == HD_V_ELIGIBLE) continue;
         char tok[65];
         hd_household_token_hex(&m->households[h], tok);
@@ -724,28 +729,16 @@ static void flagged_section(hd_out *o, const page *pg)
     hd_out_str(o, "</tbody>\n</table>\n");
 }
 
-static void findings_list(hd_out *o, uint32_t bits)
-{
-    hd_finding f[HD_FD__COUNT];
-    int n = sorted_findings(bits, f);
-    if (!n) { hd_out_str(o, "\xE2\x80\x94"); return; }
-    for (int i = 0; i < n; i++) {
-        hd_out_str(o, i ? " <span class=\"r\" title=\"" : "<span class=\"r\" title=\"");
-        esc(o, hd_finding_name(f[i]));
-        hd_out_str(o, "\">");
-        esc(o, hd_finding_label_zh(f[i]));
-        hd_out_str(o, "</span>");
-    }
-}
+static void findings_list(hd_out *o, uint32_t bits) { findings_spans(o, bits, 0); }
 
 static void changes_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     const hd_model *m = st->m;
     uint64_t verdict_changed = 0, income = 0, assets = 0;
     for (uint32_t i = 0; i < st->nchanges; i++) {
         const hd_change *c = &st->changes[i];
-        if (c->verdict_before != (uint8_t)st->judg[c->household].verdict) verdict_changed++;
+        if (c->verdict_before != (uint8_t)st->judgements.kept[c->household].verdict) verdict_changed++;
         income += c->income_changed;
         assets += c->assets_changed;
     }
@@ -774,7 +767,7 @@ static void changes_section(hd_out *o, const page *pg)
         hd_out_str(o, "</td><td>");
         verdict_span(o, c->verdict_before <= HD_V_INELIGIBLE ? (hd_verdict)c->verdict_before : HD_V_REVIEW);
         hd_out_str(o, "</td><td>");
-        verdict_span(o, st->judg[c->household].verdict);
+        verdict_span(o, st->judgements.kept[c->household].verdict);
         hd_out_str(o, "</td><td>");
         findings_list(o, c->appeared);
         hd_out_str(o, "</td><td>");
@@ -790,7 +783,7 @@ static void changes_section(hd_out *o, const page *pg)
  * discovery.csv carry application ids, which this page does not). */
 static void lists_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     hd_list_counts all;
     hd_list_counts_of(st, UINT32_MAX, &all);
     hd_out_printf(o, "<p class=\"note\">Households per population: "
@@ -839,7 +832,7 @@ static const char *const script =
 
 /* SPEC §7: every kind of evidence, checked or not (a required kind that is
  * not checked damaged the run: NO_SOURCE). */
-static int kind_checked(const hd_run_state *st, int k)
+static int kind_checked(const hd_results *st, int k)
 {
     for (int s = 0; s < st->job->nsources; s++)
         if (st->src[s].desc->kind == (hd_kind)k) return 1;
@@ -848,7 +841,7 @@ static int kind_checked(const hd_run_state *st, int k)
 
 static void kinds_section(hd_out *o, const page *pg)
 {
-    const hd_run_state *st = pg->st;
+    const hd_results *st = pg->st;
     for (int pass = 1; pass >= 0; pass--) {
         hd_out_str(o, pass ? "<p id=\"kinds\"><b>\xE5\xB7\xB2\xE6\xA0\xB8\xE5\xAF\xB9 Kinds checked:</b>"
                            : "<p id=\"kinds-not\"><b>\xE6\x9C\xAA\xE6\xA0\xB8\xE5\xAF\xB9 Not checked:</b>");
@@ -905,7 +898,7 @@ static const section sections[] = {
 };
 #define NSECTIONS ((int)(sizeof sections / sizeof *sections))
 
-int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
+int hd_write_html(const hd_results *st, const char *dir, hd_error *err)
 {
     char path[4400];
     snprintf(path, sizeof path, "%s/audit", dir);       /* this task may be the first in audit/ */
@@ -916,7 +909,7 @@ int hd_write_html(hd_run_state *st, const char *dir, hd_error *err)
     if (rc) return rc;
     const hd_model *m = st->m;
     page pg = { .st = st };
-    for (uint32_t h = 0; h < m->nhouseholds; h++) pg.verdicts[st->judg[h].verdict]++;
+    for (uint32_t h = 0; h < m->nhouseholds; h++) pg.verdicts[st->judgements.kept[h].verdict]++;
     pg.flagged = pg.verdicts[HD_V_REVIEW] + pg.verdicts[HD_V_INELIGIBLE];
     header(o, &pg);
     hd_out_str(o, "<p class=\"note\">\xE7\x9B\xAE\xE5\xBD\x95 Contents:");

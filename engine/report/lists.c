@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "report/common.h"
 #include "register/reg_run.h"
 #include "report/out.h"
@@ -50,7 +50,7 @@ const char *hd_trigger_label_zh(int t)
 
 /* ------------------------------------------------------------ register */
 
-int hd_finding_known(const hd_run_state *st, uint32_t h, int f, hd_date *first_seen)
+int hd_finding_known(const hd_results *st, uint32_t h, int f, hd_date *first_seen)
 {
     /* SPEC §10: `known` when the register's snapshot (read once at the
      * start of the run, SPEC §9) holds the same finding id from an earlier
@@ -291,7 +291,7 @@ static int read_prev_matches(const char *dir, const struct tokmember *tm, size_t
 struct now_member { int32_t pen_period; uint8_t pen_active, dead; };
 
 /* This run's view of member i, by the same rules as the previous one. */
-static struct now_member now_member(const hd_run_state *st, uint32_t i)
+static struct now_member now_member(const hd_results *st, uint32_t i)
 {
     struct now_member x = { -1, 0, 0 };
     const hd_member *mb = &st->m->members[i];
@@ -316,7 +316,7 @@ static struct now_member now_member(const hd_run_state *st, uint32_t i)
 
 static int cmp_recheck(const void *a, const void *b, void *arg)
 {
-    const hd_run_state *sort_st = arg;
+    const hd_results *sort_st = arg;
     const hd_recheck_row *x = a, *y = b;
     if (x->known != y->known) return x->known - y->known;
     int c = strcmp(sort_st->m->households[x->household].application_id,
@@ -329,7 +329,7 @@ static int cmp_recheck(const void *a, const void *b, void *arg)
 
 static int cmp_discovery(const void *a, const void *b, void *arg)
 {
-    const hd_run_state *sort_st = arg;
+    const hd_results *sort_st = arg;
     const hd_discovery_row *x = a, *y = b;
     if (x->trigger != y->trigger) return x->trigger - y->trigger;
     if (x->income_pc != y->income_pc) return x->income_pc < y->income_pc ? -1 : 1;
@@ -339,7 +339,7 @@ static int cmp_discovery(const void *a, const void *b, void *arg)
     return x->household < y->household ? -1 : x->household > y->household;
 }
 
-static int has_population(const hd_run_state *st, int p) { return st->npop_files[p] > 0; }
+static int has_population(const hd_results *st, int p) { return st->npop_files[p] > 0; }
 
 static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
 {
@@ -353,7 +353,118 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
     return 0;
 }
 
-int hd_compute_lists(hd_run_state *st, hd_error *err)
+/* Major changes need the previous run: its summary (which kinds it had,
+ * damaged or not) into *pk, this run's into *ck, and the previous state
+ * of every member of a roster or monitor household also in it into
+ * *pm_out (malloc'd, one per member). */
+static int read_previous_members(const hd_results *st, struct kinds *pk, struct kinds *ck,
+                                 struct prev_member **pm_out, hd_error *err)
+{
+    const hd_model *m = st->m;
+    hd_date prev_as_of = HD_DATE_NONE;
+    int rc = read_prev_summary(st->job->previous, &prev_as_of, pk, err);
+    for (int s = 0; s < st->job->nsources; s++) {
+        ck->present[st->src[s].desc->kind] = 1;
+        if (st->src[s].damage != HD_R_NONE) ck->damaged[st->src[s].desc->kind] = 1;
+    }
+    struct tokmember *tm = NULL;
+    struct prev_member *pm = NULL;
+    size_t ntm = 0;
+    if (!rc) {
+        tm = malloc(((size_t)m->nmembers + 1) * sizeof *tm);
+        pm = malloc(((size_t)m->nmembers + 1) * sizeof *pm);
+        if (!tm || !pm) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    }
+    for (uint32_t i = 0; !rc && i < m->nmembers; i++) {
+        pm[i].pen_period = -1; pm[i].pen_active = 0; pm[i].dead = 0;
+        const hd_member *mb = &m->members[i];
+        const hd_household *hh = &m->households[mb->household];
+        if (mb->rejected != HD_R_NONE || hh->population == HD_POP_APPLICANT) continue;
+        if (!hd_previous_household(st, mb->household, NULL, NULL)) continue;
+        memcpy(tm[ntm].tok, mb->token, 32);
+        tm[ntm++].member = i;
+    }
+    if (!rc && ntm) {
+        qsort(tm, ntm, sizeof *tm, cmp_tok);
+        rc = read_prev_matches(st->job->previous, tm, ntm, prev_as_of, pm, err);
+    }
+    free(tm);
+    *pm_out = pm;
+    return rc;
+}
+
+/* Which major changes can be trusted: a kind a change may come from is
+ * undamaged in both runs and given in both (or, for income, in neither). */
+struct change_kinds { int death, pension, income; };
+
+static struct change_kinds trusted_kinds(const struct kinds *pk, const struct kinds *ck)
+{
+    int ok_kind[HD_KIND__COUNT];
+    for (int k = 0; k < HD_KIND__COUNT; k++)
+        ok_kind[k] = !pk->damaged[k] && !ck->damaged[k] && pk->present[k] == ck->present[k];
+    struct change_kinds t;
+    t.death = ok_kind[HD_KIND_DEATH] && ck->present[HD_KIND_DEATH];
+    t.pension = ok_kind[HD_KIND_PENSION] && ck->present[HD_KIND_PENSION];
+    t.income = ok_kind[HD_KIND_INCOME] && ok_kind[HD_KIND_PENSION];
+    return t;
+}
+
+/* A recipient not ELIGIBLE: one re-check row per finding. */
+static int add_recheck(hd_results *st, uint32_t h, const hd_judgement *j, uint32_t *cap, hd_error *err)
+{
+    for (int f = 0; f < HD_FD__COUNT; f++) {
+        if (!(j->findings & (1u << f))) continue;
+        if (grow((void **)&st->recheck, cap, st->nrecheck + 1, sizeof *st->recheck))
+            return hd_fail(err, HD_ESOFTWARE, "out of memory");
+        hd_recheck_row *r = &st->recheck[st->nrecheck++];
+        r->household = h;
+        r->finding = (uint8_t)f;
+        r->known = (uint8_t)hd_finding_known(st, h, f, &r->first_seen);
+    }
+    return HD_OK;
+}
+
+/* The discovery triggers of household h into trig. */
+static void find_triggers(const hd_results *st, uint32_t h, const hd_judgement *j, const struct prev_member *pm,
+                          struct change_kinds ok, uint8_t trig[HD_TRIG__COUNT])
+{
+    const hd_model *m = st->m;
+    const hd_household *hh = &m->households[h];
+    if (hh->population == HD_POP_MONITORED && j->verdict == HD_V_ELIGIBLE) trig[HD_TRIG_ELIGIBLE_NOW] = 1;
+    int64_t before_pc;
+    if (!st->lists_changes || hh->population == HD_POP_APPLICANT ||
+        !hd_previous_household(st, h, &before_pc, NULL)) return;
+    for (uint32_t i = hh->first_member; i < hh->first_member + hh->nmembers; i++) {
+        if (m->members[i].rejected != HD_R_NONE) continue;
+        struct now_member x = now_member(st, i);
+        if (ok.death && x.dead && !pm[i].dead) trig[HD_TRIG_MEMBER_DECEASED_NEW] = 1;
+        if (ok.pension && pm[i].pen_period >= 0 && pm[i].pen_active &&
+            (x.pen_period < 0 || !x.pen_active))
+            trig[HD_TRIG_PENSION_STOPPED] = 1;
+    }
+    int32_t pct = st->policy->type[hd_judging_type(hh)].discovery_income_drop_pct;
+    if (ok.income && before_pc > 0 &&
+        ((__int128)before_pc - j->income_per_capita_fen) * 100 > (__int128)pct * before_pc)
+        trig[HD_TRIG_INCOME_DROP] = 1;
+}
+
+/* One discovery row per trigger of household h. */
+static int add_discovery(hd_results *st, uint32_t h, const hd_judgement *j, const uint8_t trig[HD_TRIG__COUNT],
+                         uint32_t *cap, hd_error *err)
+{
+    for (int t = 0; t < HD_TRIG__COUNT; t++)
+        if (trig[t]) {
+            if (grow((void **)&st->discovery, cap, st->ndiscovery + 1, sizeof *st->discovery))
+                return hd_fail(err, HD_ESOFTWARE, "out of memory");
+            hd_discovery_row *r = &st->discovery[st->ndiscovery++];
+            r->household = h;
+            r->trigger = (uint8_t)t;
+            r->income_pc = j->income_per_capita_fen;
+        }
+    return HD_OK;
+}
+
+int hd_compute_lists(hd_results *st, hd_error *err)
 {
     const hd_model *m = st->m;
     uint32_t nc = st->ncounties;
@@ -366,51 +477,16 @@ int hd_compute_lists(hd_run_state *st, hd_error *err)
     /* major changes: only with a previous run and a roster or a monitor */
     struct kinds pk = {{0}, {0}}, ck = {{0}, {0}};
     struct prev_member *pm = NULL;
-    hd_date prev_as_of = HD_DATE_NONE;
     int rc = HD_OK;
     st->lists_changes = st->have_previous && (has_population(st, HD_POP_RECIPIENT) || has_population(st, HD_POP_MONITORED));
-    if (st->lists_changes) {
-        rc = read_prev_summary(st->job->previous, &prev_as_of, &pk, err);
-        for (int s = 0; s < st->job->nsources; s++) {
-            ck.present[st->src[s].desc->kind] = 1;
-            if (st->src[s].damage != HD_R_NONE) ck.damaged[st->src[s].desc->kind] = 1;
-        }
-        struct tokmember *tm = NULL;
-        size_t ntm = 0;
-        if (!rc) {
-            tm = malloc(((size_t)m->nmembers + 1) * sizeof *tm);
-            pm = malloc(((size_t)m->nmembers + 1) * sizeof *pm);
-            if (!tm || !pm) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-        }
-        for (uint32_t i = 0; !rc && i < m->nmembers; i++) {
-            pm[i].pen_period = -1; pm[i].pen_active = 0; pm[i].dead = 0;
-            const hd_member *mb = &m->members[i];
-            const hd_household *hh = &m->households[mb->household];
-            if (mb->rejected != HD_R_NONE || hh->population == HD_POP_APPLICANT) continue;
-            if (!hd_previous_household(st, mb->household, NULL, NULL)) continue;
-            memcpy(tm[ntm].tok, mb->token, 32);
-            tm[ntm++].member = i;
-        }
-        if (!rc && ntm) {
-            qsort(tm, ntm, sizeof *tm, cmp_tok);
-            rc = read_prev_matches(st->job->previous, tm, ntm, prev_as_of, pm, err);
-        }
-        free(tm);
-    }
-    /* a kind a change may come from: undamaged in both runs and given in
-     * both (or, for income, in neither) */
-    int ok_kind[HD_KIND__COUNT];
-    for (int k = 0; k < HD_KIND__COUNT; k++)
-        ok_kind[k] = !pk.damaged[k] && !ck.damaged[k] && pk.present[k] == ck.present[k];
-    int death_ok = ok_kind[HD_KIND_DEATH] && ck.present[HD_KIND_DEATH];
-    int pension_ok = ok_kind[HD_KIND_PENSION] && ck.present[HD_KIND_PENSION];
-    int income_ok = ok_kind[HD_KIND_INCOME] && ok_kind[HD_KIND_PENSION];
+    if (st->lists_changes) rc = read_previous_members(st, &pk, &ck, &pm, err);
+    struct change_kinds ok = trusted_kinds(&pk, &ck);
     if (st->lists_changes && !rc && st->opts && st->opts->log) {
         char msg[256];
         snprintf(msg, sizeof msg, "major changes against the previous run: deaths %s, pensions %s, income %s",
-                 death_ok ? "compared" : "not compared (kind damaged or not given in both runs)",
-                 pension_ok ? "compared" : "not compared (kind damaged or not given in both runs)",
-                 income_ok ? "compared" : "not compared (income or pension damaged or not given alike)");
+                 ok.death ? "compared" : "not compared (kind damaged or not given in both runs)",
+                 ok.pension ? "compared" : "not compared (kind damaged or not given in both runs)",
+                 ok.income ? "compared" : "not compared (income or pension damaged or not given alike)");
         st->opts->log(st->opts->log_user, HD_LOG_INFO, "discovery_changes", msg);
     }
 
@@ -421,50 +497,13 @@ int hd_compute_lists(hd_run_state *st, hd_error *err)
         st->discovery_first[c] = st->ndiscovery;
         for (uint32_t p = st->county_first[c]; !rc && p < st->county_first[c + 1]; p++) {
             uint32_t h = st->order[p];
-            const hd_household *hh = &m->households[h];
             hd_judgement j;
-            hd_run_judgement(st, h, &j);
-            if (hh->population == HD_POP_RECIPIENT && j.verdict != HD_V_ELIGIBLE)
-                for (int f = 0; f < HD_FD__COUNT; f++) {
-                    if (!(j.findings & (1u << f))) continue;
-                    if (grow((void **)&st->recheck, &cap_re, st->nrecheck + 1, sizeof *st->recheck)) {
-                        rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-                        break;
-                    }
-                    hd_recheck_row *r = &st->recheck[st->nrecheck++];
-                    r->household = h;
-                    r->finding = (uint8_t)f;
-                    r->known = (uint8_t)hd_finding_known(st, h, f, &r->first_seen);
-                }
+            hd_judgements_get(&st->judgements, h, &j);
+            if (m->households[h].population == HD_POP_RECIPIENT && j.verdict != HD_V_ELIGIBLE)
+                rc = add_recheck(st, h, &j, &cap_re, err);
             uint8_t trig[HD_TRIG__COUNT] = {0};
-            if (hh->population == HD_POP_MONITORED && j.verdict == HD_V_ELIGIBLE) trig[HD_TRIG_ELIGIBLE_NOW] = 1;
-            int64_t before_pc;
-            if (st->lists_changes && hh->population != HD_POP_APPLICANT &&
-                hd_previous_household(st, h, &before_pc, NULL)) {
-                for (uint32_t i = hh->first_member; i < hh->first_member + hh->nmembers; i++) {
-                    if (m->members[i].rejected != HD_R_NONE) continue;
-                    struct now_member x = now_member(st, i);
-                    if (death_ok && x.dead && !pm[i].dead) trig[HD_TRIG_MEMBER_DECEASED_NEW] = 1;
-                    if (pension_ok && pm[i].pen_period >= 0 && pm[i].pen_active &&
-                        (x.pen_period < 0 || !x.pen_active))
-                        trig[HD_TRIG_PENSION_STOPPED] = 1;
-                }
-                int32_t pct = st->policy->type[hd_judging_type(hh)].discovery_income_drop_pct;
-                if (income_ok && before_pc > 0 &&
-                    ((__int128)before_pc - j.income_per_capita_fen) * 100 > (__int128)pct * before_pc)
-                    trig[HD_TRIG_INCOME_DROP] = 1;
-            }
-            for (int t = 0; !rc && t < HD_TRIG__COUNT; t++)
-                if (trig[t]) {
-                    if (grow((void **)&st->discovery, &cap_di, st->ndiscovery + 1, sizeof *st->discovery)) {
-                        rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-                        break;
-                    }
-                    hd_discovery_row *r = &st->discovery[st->ndiscovery++];
-                    r->household = h;
-                    r->trigger = (uint8_t)t;
-                    r->income_pc = j.income_per_capita_fen;
-                }
+            find_triggers(st, h, &j, pm, ok, trig);
+            if (!rc) rc = add_discovery(st, h, &j, trig, &cap_di, err);
         }
         /* (a county without rows may have no array at all: qsort of NULL is undefined) */
         if (st->nrecheck - st->recheck_first[c] > 1)
@@ -486,7 +525,7 @@ static const char *const recheck_header = "county_code,application_id,code,code_
 static const char *const discovery_header =
     "county_code,application_id,population,trigger,trigger_zh,income_per_capita_fen\n";
 
-static void recheck_rows(hd_out *o, const hd_run_state *st, uint32_t c)
+static void recheck_rows(hd_out *o, const hd_results *st, uint32_t c)
 {
     for (uint32_t i = st->recheck_first[c]; i < st->recheck_first[c + 1]; i++) {
         const hd_recheck_row *r = &st->recheck[i];
@@ -503,7 +542,7 @@ static void recheck_rows(hd_out *o, const hd_run_state *st, uint32_t c)
     }
 }
 
-static void discovery_rows(hd_out *o, const hd_run_state *st, uint32_t c)
+static void discovery_rows(hd_out *o, const hd_results *st, uint32_t c)
 {
     for (uint32_t i = st->discovery_first[c]; i < st->discovery_first[c + 1]; i++) {
         const hd_discovery_row *r = &st->discovery[i];
@@ -518,7 +557,7 @@ static void discovery_rows(hd_out *o, const hd_run_state *st, uint32_t c)
     }
 }
 
-static int write_one(hd_run_state *st, const char *dir, uint32_t c, int discovery, hd_error *err)
+static int write_one(const hd_results *st, const char *dir, uint32_t c, int discovery, hd_error *err)
 {
     const char *cd = hd_report_county_dir(st->counties[c]);
     int unk = !strcmp(cd, "unknown");
@@ -540,7 +579,7 @@ static int write_one(hd_run_state *st, const char *dir, uint32_t c, int discover
     return hd_out_close(o, err);
 }
 
-int hd_write_lists(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+int hd_write_lists(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *cd = hd_report_county_dir(st->counties[c]);
     if (!strcmp(cd, "unknown"))
@@ -575,7 +614,7 @@ static uint64_t distinct(const void *rows, uint32_t n, size_t stride)
     return k;
 }
 
-void hd_list_counts_of(const hd_run_state *st, uint32_t c, hd_list_counts *out)
+void hd_list_counts_of(const hd_results *st, uint32_t c, hd_list_counts *out)
 {
     memset(out, 0, sizeof *out);
     uint32_t c0 = c == UINT32_MAX ? 0 : c, c1 = c == UINT32_MAX ? st->ncounties : c + 1;

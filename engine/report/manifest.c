@@ -16,7 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "batch/internal.h"
+#include "io/file.h"
+#include "report/common.h"
+#include "report/report.h"
 #include "report/out.h"
 #include "register/reg_run.h"
 
@@ -65,7 +67,7 @@ static void key_line(hd_out *o, const char *audience, const char *id, const char
     hd_out_str(o, "}");
 }
 
-static void keys_json(hd_out *o, const hd_run_state *st)
+static void keys_json(hd_out *o, const hd_results *st)
 {
     int first = 1;
     hd_out_str(o, ",\n  \"keys\": [");
@@ -89,7 +91,7 @@ static void keys_json(hd_out *o, const hd_run_state *st)
     hd_out_str(o, "\n  ]");
 }
 
-int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_error *err)
+int hd_write_manifest(const hd_results *st, const char *dir, int *signed_out, hd_error *err)
 {
     *signed_out = 0;
     pthread_mutex_lock(&g_mu);
@@ -108,14 +110,7 @@ int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_err
     hd_out *o = NULL;
     if (!rc) rc = hd_out_open(&o, path, err);
     if (!rc) {
-        char date[11];
-        hd_date_format(st->job->as_of, date);
-        hd_out_str(o, "{\n  \"format\": \"hedui-manifest/2\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
-        hd_out_json_str(o, st->job->name);
-        hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
-        hd_out_json_str(o, st->policy->name);
-        hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
-        hd_out_json_str(o, st->key.id);
+        hd_report_head_json(o, st, "hedui-manifest/2");
         keys_json(o, st);
         if (st->reg)      /* the register's snapshot and the outcomes applied (SPEC §9) */
             hd_out_printf(o, ",\n  \"register_snapshot\": \"%s\",\n  \"outcomes_applied\": \"%s\"",
@@ -155,19 +150,13 @@ int hd_write_manifest(hd_run_state *st, const char *dir, int *signed_out, hd_err
     if (rc || !*st->job->signing_key) return rc;
 
     /* sign the exact bytes written */
-    FILE *f = fopen(path, "rb");
-    if (!f) return hd_fail(err, HD_EIO, "%s: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc(len > 0 ? (size_t)len : 1);
-    if (!buf || fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        free(buf); fclose(f);
-        return hd_fail(err, HD_EIO, "%s: cannot read back", path);
-    }
-    fclose(f);
+    char *buf = NULL;
+    size_t len = 0;
+    hd_error re;
+    if (hd_file_read(path, (size_t)1 << 30, &buf, &len, &re) != HD_OK)
+        return hd_fail(err, HD_EIO, "%s: cannot read back: %s", path, re.message);
     unsigned char sig[64];
-    rc = hd_ed25519_sign_file(st->job->signing_key, buf, (size_t)len, sig, err);
+    rc = hd_ed25519_sign_file(st->job->signing_key, buf, len, sig, err);
     free(buf);
     if (rc) return rc;
     snprintf(path, sizeof path, "%s/manifest.sig", dir);

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
@@ -64,11 +64,11 @@ static const char *const mb_header =
     "county_code,application_id,member_no,id_number_masked,name,relation,row_status,"
     "findings,evidence\n";
 
-static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
+static void household_row(hd_out *o, const hd_results *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
-    hd_run_judgement(st, h, j);
+    hd_judgements_get(&st->judgements, h, j);
     char codes[1024], zh[2048];
     hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
     hd_report_findings_text(j->findings, 1, ";", zh, sizeof zh);
@@ -94,7 +94,7 @@ static void household_row(hd_out *o, const hd_run_state *st, uint32_t h)
     hd_out_str(o, "\n");
 }
 
-static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
+static void member_rows(hd_out *o, const hd_results *st, uint32_t h)
 {
     const hd_model *m = st->m;
     const hd_household *hh = &m->households[h];
@@ -123,11 +123,11 @@ static void member_rows(hd_out *o, const hd_run_state *st, uint32_t h)
 
 /* ---------------------------------------------------------------- audit */
 
-static void household_json(hd_out *o, const hd_run_state *st, uint32_t h)
+static void household_json(hd_out *o, const hd_results *st, uint32_t h)
 {
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
-    hd_run_judgement(st, h, j);
+    hd_judgements_get(&st->judgements, h, j);
     char tok[65];
     hd_out_str(o, "{\"household\":");
     hd_out_json_str(o, hd_household_token_hex(hh, tok));
@@ -174,7 +174,7 @@ static int is_digit_code(const char *s, size_t n)
 /* One matched record. Auditor files carry no free text from a record
  * (SPEC §8): a text field (company, institution, use, a region_code that
  * is not a code) is written as its text token under the text key (tk). */
-static void match_json(hd_out *o, const hd_run_state *st, hd_tokener *tk, const hd_record *r)
+static void match_json(hd_out *o, const hd_results *st, hd_tokener *tk, const hd_record *r)
 {
     const hd_model *m = st->m;
     const hd_member *mb = &m->members[r->member];
@@ -243,7 +243,7 @@ static void match_json(hd_out *o, const hd_run_state *st, hd_tokener *tk, const 
 
 /* ---------------------------------------------------------------- quarantine */
 
-static void quarantine_rows(hd_out *o, const hd_run_state *st, const hd_file_result *r)
+static void quarantine_rows(hd_out *o, const hd_results *st, const hd_file_result *r)
 {
     const char *file = hd_path_rel(r->path, st->job->dir);
     const hd_descriptor *d = r->source < 0 ? st->pop_desc[r->population] : st->src[r->source].desc;
@@ -323,7 +323,7 @@ static void totals_add(ledger_totals *t, const hd_file_result *r)
     }
 }
 
-static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result *r, int applicants)
+static void ledger_json(hd_out *o, const hd_results *st, const hd_file_result *r, int applicants)
 {
     const hd_ledger *l = &r->ledger;
     hd_out_str(o, "    {\"path\": ");
@@ -359,34 +359,22 @@ static void ledger_json(hd_out *o, const hd_run_state *st, const hd_file_result 
     hd_out_printf(o, ", \"bytes\": %" PRIu64 ", \"bytes_decoded\": %" PRIu64 "}", r->bytes_in, r->bytes_out);
 }
 
-static int write_summary(hd_run_state *st, const char *dir, char **counties, uint32_t ncounties,
-                         hd_error *err)
+/* summary.json: the run's identity and verdict counts. */
+static void summary_head(hd_out *o, const hd_results *st)
 {
-    char path[4400];
-    snprintf(path, sizeof path, "%s/summary.json", dir);
-    hd_out *o;
-    int rc = hd_out_open(&o, path, err);
-    if (rc) return rc;
     const hd_model *m = st->m;
-    char date[11];
-    hd_date_format(st->job->as_of, date);
-    uint64_t verdicts[3] = {0}, reasons[HD_FD__COUNT] = {0};
-    for (uint32_t h = 0; h < m->nhouseholds; h++) {
-        verdicts[st->judg[h].verdict]++;
-        for (int f = 0; f < HD_FD__COUNT; f++)
-            if (st->judg[h].findings & (1u << f)) reasons[f]++;
-    }
-    hd_out_str(o, "{\n  \"format\": \"hedui-summary/1\",\n  \"engine\": \"" HD_ENGINE_VERSION "\",\n  \"job\": ");
-    hd_out_json_str(o, st->job->name);
-    hd_out_printf(o, ",\n  \"as_of\": \"%s\",\n  \"input_digest\": \"%s\",\n  \"policy\": ", date, st->input_digest);
-    hd_out_json_str(o, st->policy->name);
-    hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
-    hd_out_json_str(o, st->key.id);
+    uint64_t verdicts[3] = {0};
+    for (uint32_t h = 0; h < m->nhouseholds; h++) verdicts[st->judgements.kept[h].verdict]++;
+    hd_report_head_json(o, st, "hedui-summary/1");
     hd_out_printf(o, ",\n  \"damaged\": %s,\n  \"households\": %u,\n  \"members\": %u,\n",
                   st->damaged ? "true" : "false", m->nhouseholds, m->nmembers);
     hd_out_printf(o, "  \"verdicts\": {\"ELIGIBLE\": %" PRIu64 ", \"REVIEW\": %" PRIu64 ", \"INELIGIBLE\": %" PRIu64 "},\n",
                   verdicts[0], verdicts[1], verdicts[2]);
-    /* populations and lists (SPEC §10) */
+}
+
+/* summary.json: populations and lists (SPEC §10). */
+static void summary_lists(hd_out *o, const hd_results *st)
+{
     hd_list_counts lc;
     hd_list_counts_of(st, UINT32_MAX, &lc);
     hd_out_str(o, "  \"populations\": {");
@@ -404,7 +392,15 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     for (int t = 0; t < HD_TRIG__COUNT; t++)
         hd_out_printf(o, ", \"%s\": %" PRIu64, hd_trigger_name(t), lc.triggers[t]);
     hd_out_str(o, "},\n");
-    /* reasons sorted by code */
+}
+
+/* summary.json: the households of every finding, sorted by code. */
+static void summary_reasons(hd_out *o, const hd_results *st)
+{
+    uint64_t reasons[HD_FD__COUNT] = {0};
+    for (uint32_t h = 0; h < st->m->nhouseholds; h++)
+        for (int f = 0; f < HD_FD__COUNT; f++)
+            if (st->judgements.kept[h].findings & (1u << f)) reasons[f]++;
     const char *names[HD_FD__COUNT];
     int n = 0;
     for (int f = 0; f < HD_FD__COUNT; f++) names[n++] = hd_finding_name((hd_finding)f);
@@ -413,12 +409,16 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     for (int i = 0; i < n; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", names[i], reasons[hd_finding_parse(names[i])]);
     hd_out_str(o, "},\n");
-    hd_reg_summary_json(st, o);
+}
+
+/* summary.json: per county, verdicts, populations and lists. */
+static void summary_counties(hd_out *o, const hd_results *st, char **counties, uint32_t ncounties)
+{
     hd_out_str(o, "  \"counties\": {");
     for (uint32_t c = 0; c < ncounties; c++) {
         uint64_t v[3] = {0}, hh = 0;
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
-            v[st->judg[st->order[p]].verdict]++;
+            v[st->judgements.kept[st->order[p]].verdict]++;
             hh++;
         }
         hd_out_str(o, c ? ",\n    " : "\n    ");
@@ -433,46 +433,61 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
                       cc.households[HD_POP_MONITORED], cc.recheck_households, cc.discovery_households);
     }
     hd_out_str(o, ncounties ? "\n  },\n" : "},\n");
-    hd_out_str(o, "  \"sources\": [");
-    for (int s = 0; s < st->job->nsources; s++) {
-        const hd_source_state *ss = &st->src[s];
-        uint64_t rows = 0, matched = 0;
-        for (int f = 0; f < ss->nfiles; f++) {
-            rows += st->results[ss->first_result + (uint32_t)f].ledger.rows;
-            matched += st->results[ss->first_result + (uint32_t)f].ledger.rows_matched;
-        }
-        hd_out_str(o, s ? ",\n    {\"name\": " : "\n    {\"name\": ");
-        hd_out_json_str(o, st->job->sources[s].name);
-        hd_out_str(o, ", \"kind\": ");
-        hd_out_json_str(o, hd_kind_name(ss->desc->kind));
-        hd_out_printf(o, ", \"files\": %d, \"rows\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"damaged\": %s, \"damage\": ",
-                      ss->nfiles, rows, matched, ss->damage != HD_R_NONE ? "true" : "false");
-        if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
-        else hd_out_json_str(o, hd_reason_name(ss->damage));
-        hd_out_str(o, ", \"damage_message\": ");
-        if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
-        else hd_out_json_str(o, hd_path_rel(ss->damage_msg, st->job->dir));
-        if (ss->provider >= 0) {
-            /* a tokenised source (SPEC §8): its provider and its matched
-             * rows per provider key id (current master's, previous's) */
-            const hd_provider_keys *pk = &st->providers[ss->provider];
-            uint64_t by[2] = {0, 0};
-            for (int f = 0; f < ss->nfiles; f++)
-                for (int k = 0; k < 2; k++) by[k] += st->results[ss->first_result + (uint32_t)f].matched_by_key[k];
-            hd_out_str(o, ", \"provider\": ");
-            hd_out_json_str(o, pk->name);
-            hd_out_str(o, ", \"rows_matched_by_key\": {");
-            for (int k = 0; k < 2 && pk->id[k][0]; k++) {
-                if (k) hd_out_str(o, ", ");
-                hd_out_json_str(o, pk->id[k]);
-                hd_out_printf(o, ": %" PRIu64, by[k]);
-            }
-            hd_out_str(o, "}");
+}
+
+/* summary.json: source s, its files, rows, damage and provider. */
+static void summary_source(hd_out *o, const hd_results *st, int s)
+{
+    const hd_source_state *ss = &st->src[s];
+    uint64_t rows = 0, matched = 0;
+    for (int f = 0; f < ss->nfiles; f++) {
+        rows += st->results[ss->first_result + (uint32_t)f].ledger.rows;
+        matched += st->results[ss->first_result + (uint32_t)f].ledger.rows_matched;
+    }
+    hd_out_str(o, s ? ",\n    {\"name\": " : "\n    {\"name\": ");
+    hd_out_json_str(o, st->job->sources[s].name);
+    hd_out_str(o, ", \"kind\": ");
+    hd_out_json_str(o, hd_kind_name(ss->desc->kind));
+    hd_out_printf(o, ", \"files\": %d, \"rows\": %" PRIu64 ", \"rows_matched\": %" PRIu64 ", \"damaged\": %s, \"damage\": ",
+                  ss->nfiles, rows, matched, ss->damage != HD_R_NONE ? "true" : "false");
+    if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
+    else hd_out_json_str(o, hd_reason_name(ss->damage));
+    hd_out_str(o, ", \"damage_message\": ");
+    if (ss->damage == HD_R_NONE) hd_out_str(o, "null");
+    else hd_out_json_str(o, hd_path_rel(ss->damage_msg, st->job->dir));
+    if (ss->provider >= 0) {
+        /* a tokenised source (SPEC §8): its provider and its matched
+         * rows per provider key id (current master's, previous's) */
+        const hd_provider_keys *pk = &st->providers[ss->provider];
+        uint64_t by[2] = {0, 0};
+        for (int f = 0; f < ss->nfiles; f++)
+            for (int k = 0; k < 2; k++) by[k] += st->results[ss->first_result + (uint32_t)f].matched_by_key[k];
+        hd_out_str(o, ", \"provider\": ");
+        hd_out_json_str(o, pk->name);
+        hd_out_str(o, ", \"rows_matched_by_key\": {");
+        for (int k = 0; k < 2 && pk->id[k][0]; k++) {
+            if (k) hd_out_str(o, ", ");
+            hd_out_json_str(o, pk->id[k]);
+            hd_out_printf(o, ": %" PRIu64, by[k]);
         }
         hd_out_str(o, "}");
     }
+    hd_out_str(o, "}");
+}
+
+/* summary.json: every source. */
+static void summary_sources(hd_out *o, const hd_results *st)
+{
+    hd_out_str(o, "  \"sources\": [");
+    for (int s = 0; s < st->job->nsources; s++) {
+        summary_source(o, st, s);
+    }
     hd_out_str(o, st->job->nsources ? "\n  ],\n" : "],\n");
-    /* SPEC §7: every extract kind, checked or not */
+}
+
+/* summary.json: every extract kind, checked or not (SPEC §7). */
+static void summary_kinds(hd_out *o, const hd_results *st)
+{
     hd_out_str(o, "  \"kinds\": {");
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++) {
         uint64_t files = 0, rows = 0, matched = 0;
@@ -500,6 +515,11 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
                       missing ? "\"NO_SOURCE\"" : "null");
     }
     hd_out_str(o, "\n  },\n");
+}
+
+/* summary.json: every file's ledger, the totals, unknown division codes. */
+static void summary_files(hd_out *o, const hd_results *st)
+{
     hd_out_str(o, "  \"files\": [\n");
     ledger_totals t;
     memset(&t, 0, sizeof t);
@@ -520,6 +540,24 @@ static int write_summary(hd_run_state *st, const char *dir, char **counties, uin
     for (uint32_t i = 0; i < st->ndiv; i++)
         hd_out_printf(o, "%s\"%s\": %" PRIu64, i ? ", " : "", st->div[i].code, st->div[i].n);
     hd_out_str(o, "}\n}\n");
+}
+
+static int write_summary(const hd_results *st, const char *dir, char **counties, uint32_t ncounties,
+                         hd_error *err)
+{
+    char path[4400];
+    snprintf(path, sizeof path, "%s/summary.json", dir);
+    hd_out *o;
+    int rc = hd_out_open(&o, path, err);
+    if (rc) return rc;
+    summary_head(o, st);
+    summary_lists(o, st);
+    summary_reasons(o, st);
+    hd_reg_summary_json(st, o);
+    summary_counties(o, st, counties, ncounties);
+    summary_sources(o, st);
+    summary_kinds(o, st);
+    summary_files(o, st);
     return hd_out_close(o, err);
 }
 
@@ -540,49 +578,6 @@ static int open_in_z(hd_out **o, const char *dir, const char *rel, int zstd, hd_
 static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
 {
     return open_in_z(o, dir, rel, 0, err);
-}
-
-/* Sorts counties and households into output order (see hd_run_state). */
-static int output_order(hd_run_state *st, hd_error *err)
-{
-    const hd_model *m = st->m;
-    char **counties = malloc(((size_t)m->nhouseholds + 1) * sizeof *counties);
-    uint32_t *order = malloc(((size_t)m->nhouseholds + 1) * sizeof *order);
-    uint32_t *rank = malloc(((size_t)m->nhouseholds + 1) * sizeof *rank);
-    uint32_t *start = NULL;
-    if (!counties || !order || !rank) goto oom;
-    uint32_t nc = 0;
-    for (uint32_t h = 0; h < m->nhouseholds; h++) counties[nc++] = (char *)m->households[h].county_code;
-    qsort(counties, nc, sizeof *counties, hd_report_cmp_str);
-    uint32_t u = 0;
-    for (uint32_t i = 0; i < nc; i++)
-        if (u == 0 || strcmp(counties[u - 1], counties[i])) counties[u++] = counties[i];
-    nc = u;
-    start = calloc(nc + 2, sizeof *start);
-    if (!start) goto oom;
-    /* counting sort by county rank keeps household order within a county */
-    for (uint32_t h = 0; h < m->nhouseholds; h++) {
-        const char *key = m->households[h].county_code;
-        char **hit = bsearch(&key, counties, nc, sizeof *counties, hd_report_cmp_str);
-        rank[h] = (uint32_t)(hit - counties);
-        start[rank[h] + 1]++;
-    }
-    for (uint32_t c = 0; c < nc; c++) start[c + 1] += start[c];
-    uint32_t *fill = rank;              /* reuse: rank[h] -> position */
-    uint32_t *cursor = malloc((nc + 1) * sizeof *cursor);
-    if (!cursor) goto oom;
-    memcpy(cursor, start, (nc + 1) * sizeof *cursor);
-    for (uint32_t h = 0; h < m->nhouseholds; h++) order[cursor[fill[h]]++] = h;
-    free(cursor);
-    free(rank);
-    st->counties = counties;
-    st->ncounties = nc;
-    st->order = order;
-    st->county_first = start;
-    return HD_OK;
-oom:
-    free(counties); free(order); free(rank); free(start);
-    return hd_fail(err, HD_ESOFTWARE, "out of memory");
 }
 
 /* ---------------------------------------------------------------- tasks
@@ -618,13 +613,13 @@ typedef struct task {
 
 #define UNKNOWN_GROUP UINT32_MAX
 
-static int is_unknown(const hd_run_state *st, uint32_t c)
+static int is_unknown(const hd_results *st, uint32_t c)
 {
     return !strcmp(hd_report_county_dir(st->counties[c]), "unknown");
 }
 
 /* county/<code>/households.csv and members.csv of county c. */
-static int county_csv(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+static int county_csv(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     char rel[256];
     hd_out *ho = NULL, *mo = NULL;
@@ -645,7 +640,7 @@ static int county_csv(hd_run_state *st, const char *dir, uint32_t c, hd_error *e
     return rc ? rc : rc2;
 }
 
-static int households_jsonl(hd_run_state *st, const char *dir, hd_error *err)
+static int households_jsonl(const hd_results *st, const char *dir, hd_error *err)
 {
     hd_out *o;
     int rc = open_in(&o, dir, "audit/households.jsonl", err);
@@ -656,7 +651,7 @@ static int households_jsonl(hd_run_state *st, const char *dir, hd_error *err)
 
 /* audit/matches.jsonl, or audit/matches.jsonl.zst ([job]
  * matches_compression = zstd): the same lines, one zstd frame. */
-static int matches_jsonl(hd_run_state *st, const char *dir, hd_error *err)
+static int matches_jsonl(const hd_results *st, const char *dir, hd_error *err)
 {
     hd_out *o;
     int z = st->job->matches_zstd;
@@ -683,7 +678,7 @@ static int cmp_rejected(const void *a, const void *b)
 /* SPEC §7: county/<code>/rejected_files.csv for each county with an
  * applicant file rejected whole (file, reason, message in Chinese and
  * English, what to do), counties in code order, files in path order. */
-static int rejected_files(hd_run_state *st, const char *dir, hd_error *err)
+static int rejected_files(const hd_results *st, const char *dir, hd_error *err)
 {
     const hd_file_result **rf = calloc((size_t)st->napp_files + 1, sizeof *rf);
     if (!rf) return hd_fail(err, HD_ESOFTWARE, "out of memory");
@@ -720,7 +715,7 @@ static int rejected_files(hd_run_state *st, const char *dir, hd_error *err)
 
 /* quarantine/applicants.csv, then quarantine/<source>.csv of each source;
  * and the counties' rejected_files.csv. */
-static int quarantine_all(hd_run_state *st, const char *dir, hd_error *err)
+static int quarantine_all(const hd_results *st, const char *dir, hd_error *err)
 {
     int rrc = rejected_files(st, dir, err);
     if (rrc != HD_OK) return rrc;
@@ -752,7 +747,7 @@ static int quarantine_all(hd_run_state *st, const char *dir, hd_error *err)
     return rc;
 }
 
-static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, uint32_t c, hd_error *err)
+static int county_task(const hd_results *st, const char *dir, enum task_kind kind, uint32_t c, hd_error *err)
 {
     switch (kind) {
     case T_COUNTY_CSV: return county_csv(st, dir, c, err);
@@ -764,7 +759,7 @@ static int county_task(hd_run_state *st, const char *dir, enum task_kind kind, u
     }
 }
 
-static int run_task(hd_run_state *st, const char *dir, task *t)
+static int run_task(const hd_results *st, const char *dir, task *t)
 {
     switch (t->kind) {
     case T_HOUSEHOLDS_JSONL: return households_jsonl(st, dir, &t->err);
@@ -785,7 +780,7 @@ static int run_task(hd_run_state *st, const char *dir, task *t)
 }
 
 typedef struct pool {
-    hd_run_state *st;
+    const hd_results *st;
     const char *dir;
     task *t;
     const uint32_t *sched;        /* task indices in the order they are started */
@@ -821,18 +816,9 @@ static int cmp_sched(const void *a, const void *b, void *arg)
     return x < y ? -1 : x > y;
 }
 
-int hd_write_reports(hd_run_state *st, const char *dir, hd_error *err)
+int hd_write_reports(const hd_results *st, const char *dir, hd_error *err)
 {
-    int rc = output_order(st, err);
-    if (rc) return rc;
-    /* the change report is read before any file is written: the workbooks
-     * and report.html show it */
-    rc = hd_compute_changes(st, err);
-    if (rc) return rc;
-    /* re-check and discovery (SPEC §10), shown by the workbooks, the
-     * summary and report.html */
-    rc = hd_compute_lists(st, err);
-    if (rc) return rc;
+    int rc;
     const hd_model *m = st->m;
     uint32_t nc = st->ncounties;
     task *t = calloc((size_t)nc * 5 + 8, sizeof *t);

@@ -32,7 +32,7 @@
 #include <xlsxwriter.h>
 #include <errno.h>
 #include <unistd.h>
-#include "batch/internal.h"
+#include "report/report.h"
 #include "report/common.h"
 #include "report/out.h"
 #include "register/reg_run.h"
@@ -234,12 +234,12 @@ static const col hh_cols[] = {
 };
 #define NHH ((int)(sizeof hh_cols / sizeof *hh_cols))
 
-static void household_row(sheet_t *s, const hd_run_state *st, uint32_t h)
+static void household_row(sheet_t *s, const hd_results *st, uint32_t h)
 {
     xw *x = s->x;
     const hd_household *hh = &st->m->households[h];
     hd_judgement jj, *j = &jj;
-    hd_run_judgement(st, h, j);
+    hd_judgements_get(&st->judgements, h, j);
     char codes[1024], zh[2048];
     hd_report_findings_text(j->findings, 0, ";", codes, sizeof codes);
     hd_report_findings_text(j->findings, 1, "；\n", zh, sizeof zh);
@@ -291,7 +291,7 @@ static const col mb_cols[] = {
 };
 #define NMB ((int)(sizeof mb_cols / sizeof *mb_cols))
 
-static void member_rows(sheet_t *s, const hd_run_state *st, uint32_t h)
+static void member_rows(sheet_t *s, const hd_results *st, uint32_t h)
 {
     xw *x = s->x;
     const hd_model *m = st->m;
@@ -344,11 +344,11 @@ static const col ch_cols[] = {
 };
 #define NCH ((int)(sizeof ch_cols / sizeof *ch_cols))
 
-static void change_row(sheet_t *s, const hd_run_state *st, const hd_change *ch)
+static void change_row(sheet_t *s, const hd_results *st, const hd_change *ch)
 {
     xw *x = s->x;
     const hd_household *hh = &st->m->households[ch->household];
-    const hd_judged *j = &st->judg[ch->household];
+    const hd_judged *j = &st->judgements.kept[ch->household];
     char app[2048], gone[2048];
     hd_report_findings_text(ch->appeared, 1, "；\n", app, sizeof app);
     hd_report_findings_text(ch->gone, 1, "；\n", gone, sizeof gone);
@@ -467,7 +467,7 @@ static const col dc_cols[] = {
 };
 #define NDC ((int)(sizeof dc_cols / sizeof *dc_cols))
 
-static void list_sheets(xw *x, lxw_worksheet *rs, lxw_worksheet *ds, const hd_run_state *st, uint32_t c)
+static void list_sheets(xw *x, lxw_worksheet *rs, lxw_worksheet *ds, const hd_results *st, uint32_t c)
 {
     if (rs) {
         sheet_t s;
@@ -531,7 +531,7 @@ static void findings_row_xlsx(void *user, uint32_t row, const char *const cells[
     s->row++;
 }
 
-static void findings_sheet(xw *x, const hd_run_state *st, uint32_t c)
+static void findings_sheet(xw *x, const hd_results *st, uint32_t c)
 {
     lxw_worksheet *ws = sheet(x, "核查结果");
     if (!ws || x->err != LXW_NO_ERROR) return;
@@ -541,7 +541,7 @@ static void findings_sheet(xw *x, const hd_run_state *st, uint32_t c)
     sheet_end(&s);
 }
 
-int hd_write_xlsx_county(hd_run_state *st, const char *dir, uint32_t c, hd_error *err)
+int hd_write_xlsx_county(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *code = st->counties[c];
     char path[4400], tmp[4400], tmpdir[4400];

@@ -486,6 +486,7 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
     if (hh->flags & HD_HF_EVIDENCE_UNREADABLE) raised |= BIT(HD_FD_EVIDENCE_UNREADABLE);
     if (hh->flags & HD_HF_ID_SUSPECT) raised |= BIT(HD_FD_ID_SUSPECT);
     if (hh->flags & HD_HF_APPLICATION_ID_REUSED) raised |= BIT(HD_FD_APPLICATION_ID_REUSED);
+    if (hh->flags & HD_HF_NEAR_MISS) raised |= BIT(HD_FD_NEAR_MISS);
 
     /* outcomes: a finding counts only when its outcome is not ignore */
     uint32_t counted = 0;
@@ -498,6 +499,8 @@ int hd_judge(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_of,
          * outcomes, this guards it */
         int o = tp->outcome[f];
         if (hd_finding_floor((hd_finding)f) && o < HD_OUT_REVIEW) o = HD_OUT_REVIEW;
+        /* SPEC §9: a near miss is always lead evidence, never more than review */
+        if (f == HD_FD_NEAR_MISS && o > HD_OUT_REVIEW) o = HD_OUT_REVIEW;
         if (o == HD_OUT_IGNORE) continue;
         counted |= BIT(f);
         if (o > verdict) verdict = o;

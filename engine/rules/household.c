@@ -25,6 +25,8 @@ int hd_judge_household(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_o
     if (hh->flags & HD_HF_EVIDENCE_UNREADABLE) out->findings |= 1u << HD_FD_EVIDENCE_UNREADABLE;
     if (hh->flags & HD_HF_ID_SUSPECT) out->findings |= 1u << HD_FD_ID_SUSPECT;
     if (hh->flags & HD_HF_APPLICATION_ID_REUSED) out->findings |= 1u << HD_FD_APPLICATION_ID_REUSED;
+    if ((hh->flags & HD_HF_NEAR_MISS) && p->type[hd_judging_type(hh)].outcome[HD_FD_NEAR_MISS] != HD_OUT_IGNORE)
+        out->findings |= 1u << HD_FD_NEAR_MISS;
     const hd_type_policy *tp = &p->type[hd_judging_type(hh)];
     out->verdict = (hd_verdict)tp->outcome[HD_FD_APPLICANT_ROW_REJECTED];
     if (source_damaged && tp->outcome[HD_FD_SOURCE_INCOMPLETE] > out->verdict)

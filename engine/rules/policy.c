@@ -24,9 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <ini.h>
-#include <openssl/evp.h>
+#include "hedui/ident.h"
 #include "hedui/rules.h"
 #include "rules/rules_int.h"
+#include "io/file.h"
 
 /* ------------------------------------------------------------ names */
 
@@ -47,6 +48,7 @@ static const char *const finding_names[HD_FD__COUNT] = {
     [HD_FD_EVIDENCE_UNREADABLE] = "EVIDENCE_UNREADABLE",
     [HD_FD_ID_SUSPECT] = "ID_SUSPECT",
     [HD_FD_APPLICATION_ID_REUSED] = "APPLICATION_ID_REUSED",
+    [HD_FD_NEAR_MISS] = "NEAR_MISS",
 };
 
 /* The labels are the project's (SPEC §6 "Audit JSONL"); docs/reasons.md
@@ -68,6 +70,7 @@ static const char *const finding_labels[HD_FD__COUNT] = {
     [HD_FD_EVIDENCE_UNREADABLE] = "数据源中有该户成员的记录无法读取",
     [HD_FD_ID_SUSPECT] = "身份证号码疑被表格软件改动",
     [HD_FD_APPLICATION_ID_REUSED] = "申请编号被重复使用",
+    [HD_FD_NEAR_MISS] = "数据源中有身份证号码疑似录错的同名记录",
 };
 
 int hd_finding_floor(hd_finding f)
@@ -462,6 +465,7 @@ static void builtin_defaults(hd_type_policy *t)
         [HD_FD_EVIDENCE_UNREADABLE] = HD_OUT_REVIEW,
         [HD_FD_ID_SUSPECT] = HD_OUT_REVIEW,
         [HD_FD_APPLICATION_ID_REUSED] = HD_OUT_REVIEW,
+        [HD_FD_NEAR_MISS] = HD_OUT_REVIEW,
     };
     memcpy(t->outcome, out, sizeof out);
 }
@@ -488,51 +492,26 @@ static void overlay(hd_type_policy *t, const struct partial *sp)
 
 /* ------------------------------------------------------------ files */
 
+/* A policy or standards file, whole (io/file.h); at most 64 MiB. */
 static int slurp(const char *path, char **out, size_t *len, hd_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        int e = errno;
-        return hd_fail(err, HD_ENOINPUT, "%s: cannot open: %s", path, strerror(e));
-    }
-    size_t cap = 8192, n = 0;
-    char *b = malloc(cap + 1);
-    if (!b) { fclose(f); return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path); }
-    for (;;) {
-        if (n == cap) {
-            if (cap > (size_t)64 << 20) {
-                free(b); fclose(f);
-                return hd_fail(err, HD_ECONFIG, "%s: larger than 64 MiB", path);
-            }
-            char *nb = realloc(b, cap * 2 + 1);
-            if (!nb) { free(b); fclose(f); return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path); }
-            b = nb; cap *= 2;
-        }
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f) ? errno : 0;
-    fclose(f);
-    if (bad) { free(b); return hd_fail(err, HD_ENOINPUT, "%s: read error: %s", path, strerror(bad)); }
-    b[n] = '\0';
-    *out = b; *len = n;
-    return HD_OK;
+    int rc = hd_file_read(path, (size_t)64 << 20, out, len, err);
+    if (rc == HD_EDATA) return hd_fail(err, HD_ECONFIG, "%s: larger than 64 MiB", path);
+    return rc;
 }
 
+/* The policy digest: SHA-256 over the policy's bytes, then the
+ * standards' (ident/'s hasher). */
 static int digest(hd_policy *p, const char *a, size_t an, const char *b, size_t bn,
                   hd_error *err)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(c, a, an) == 1 && EVP_DigestUpdate(c, b, bn) == 1 &&
-             EVP_DigestFinal_ex(c, md, &mdlen) == 1 && mdlen == 32;
-    EVP_MD_CTX_free(c);
-    if (!ok) return hd_fail(err, HD_ESOFTWARE, "SHA-256 of the policy failed");
-    for (unsigned i = 0; i < 32; i++) sprintf(p->digest + 2 * i, "%02x", md[i]);
-    p->digest[64] = '\0';
+    unsigned char md[32];
+    hd_sha256 *h = hd_sha256_new();
+    if (!h) return hd_fail(err, HD_ESOFTWARE, "SHA-256 of the policy failed");
+    hd_sha256_update(h, a, an);
+    hd_sha256_update(h, b, bn);
+    hd_sha256_final(h, md);
+    hd_hex(md, 32, p->digest);
     return HD_OK;
 }
 

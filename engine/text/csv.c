@@ -2,10 +2,11 @@
  * csv.c — the one CSV reader (RFC 4180) of hedui/text.h.
  *
  * Design.  Bytes come from a hd_reader and are first made UTF-8: a UTF-8
- * file is used as it is (no copy, no iconv); a GBK or GB18030 file is run
- * through glibc iconv into the text buffer before any byte is looked at,
- * because a GBK trail byte can be 0x7C '|' or 0x5C and must never split a
- * field. iconv's EINVAL (a character cut at the buffer edge) keeps the
+ * file is used as it is (no copy, no iconv); a GBK or GB18030 file is
+ * decoded into the text buffer before any byte is looked at, because a GBK
+ * trail byte can be 0x7C '|' or 0x5C and must never split a field: ASCII
+ * and the two-byte characters through glibc's own table (gb.c, built from
+ * iconv), the rest (GB18030 four-byte characters) by iconv. iconv's EINVAL (a character cut at the buffer edge) keeps the
  * tail for the next read; each byte iconv rejects (EILSEQ, or a cut
  * character at the end of the file) becomes 0xFF followed by the byte
  * itself when it is not ASCII (so the quarantine can show it, SPEC §7), a byte that never
@@ -41,8 +42,13 @@
 #include <string.h>
 
 #include "hedui/text.h"
+#include "text/gb.h"
 
 #define TEXT_CHUNK  (256 * 1024)   /* decoded bytes asked for per refill */
+#define FIRST_CHUNK (64 * 1024)    /* ... at first: doubled up to TEXT_CHUNK
+                                      while refills come back at least half
+                                      full, so a small file never gets a
+                                      256 KiB buffer */
 #define RAW_CHUNK   (64 * 1024)    /* undecoded bytes per read (iconv) */
 #define DEFAULT_MAX_LINE (1024 * 1024)
 
@@ -75,8 +81,9 @@ struct hd_csv {
     uint64_t nl_in;         /* newlines inside quotes in the current record */
     int eof;                /* no more text will come */
 
-    /* iconv (GBK / GB18030) */
+    /* iconv (GBK / GB18030) and glibc's two-byte table (gb.c) */
     iconv_t cd;
+    const uint32_t *gbtab;
     char *raw;
     size_t raw_pos, raw_len;
     int raw_eof;
@@ -90,7 +97,9 @@ struct hd_csv {
     size_t fields_cap;
     char *fbuf;
     size_t fbuf_cap;
-    char *longbuf;
+    char *longbuf;          /* max_line bytes, allocated at the first long record */
+    size_t chunk;           /* bytes asked for by the next refill */
+    int short_read;         /* the last refill got less than its room */
 
     uint64_t line;
     uint64_t skipped;
@@ -122,6 +131,15 @@ static int oom(hd_csv *c, hd_error *err)
     hd_fail(&c->fail_err, HD_ESOFTWARE, "out of memory reading CSV");
     if (err) *err = c->fail_err;
     return -1;
+}
+
+/* The buffer a LINE_TOO_LONG record keeps its first max_line bytes in,
+ * allocated at the first such record (1 MiB by default, which most files
+ * never need). @return 0, or -1 out of memory. */
+static int long_buf(hd_csv *c)
+{
+    if (!c->longbuf) c->longbuf = malloc(c->max_line);
+    return c->longbuf ? 0 : -1;
 }
 
 /* Makes room for at least `want` more bytes after end: moves [rs, end)
@@ -174,6 +192,42 @@ static size_t mb_run(const unsigned char *p, size_t n, int gb18030)
     return i < n ? i : n;
 }
 
+/* Decodes from p[0..n) into o[0..room) what needs no iconv call: ASCII
+ * bytes, and pairs glibc's table (gb.c) decodes or rejects (a rejected
+ * first byte becomes 0xFF and itself, as an EILSEQ from iconv does).
+ * Stops at a pair the table leaves to iconv, at a first byte that is the
+ * last of p, or when o is nearly full. *used = bytes of p consumed;
+ * returns the bytes written. */
+static size_t gb_decode(const uint32_t *tab, const unsigned char *p, size_t n,
+                        unsigned char *o, size_t room, size_t *used)
+{
+    size_t i = 0, w = 0;
+    while (i < n && w + 4 <= room) {
+        if (p[i] < 0x80) {
+            size_t k = ascii_run(p + i, n - i < room - w ? n - i : room - w);
+            memcpy(o + w, p + i, k);
+            i += k;
+            w += k;
+            continue;
+        }
+        if (i + 1 >= n) break;
+        uint32_t v = tab[(size_t)(p[i] - 0x80) * 256 + p[i + 1]];
+        if (v == HD_GB_ICONV) break;
+        if (v == HD_GB_REJECT) {
+            o[w++] = 0xFF;
+            o[w++] = p[i++];
+            continue;
+        }
+        o[w] = (unsigned char)v;                  /* up to 3 bytes, 4 written */
+        o[w + 1] = (unsigned char)(v >> 8);
+        o[w + 2] = (unsigned char)(v >> 16);
+        w += v >> 24;
+        i += 2;
+    }
+    *used = i;
+    return w;
+}
+
 /*
  * iconv from raw into the text buffer; rejected bytes become 0xFF.
  * Bytes below 0x80 where a character begins are ASCII in GBK and GB18030
@@ -192,6 +246,16 @@ static int fill_iconv(hd_csv *c, hd_error *err)
         while (c->raw_pos < c->raw_len && c->end < c->cap) {
             const unsigned char *rp = (const unsigned char *)c->raw + c->raw_pos;
             size_t avail = c->raw_len - c->raw_pos, room = c->cap - c->end;
+            if (c->gbtab) {
+                size_t used, made = gb_decode(c->gbtab, rp, avail, (unsigned char *)c->buf + c->end,
+                                              room, &used);
+                if (used) {
+                    c->end += made;
+                    c->raw_pos += used;
+                    produced_total += made;
+                    continue;
+                }
+            }
             size_t k = ascii_run(rp, avail < room ? avail : room);
             if (k) {
                 memcpy(c->buf + c->end, rp, k);
@@ -284,18 +348,24 @@ static int fill(hd_csv *c, hd_error *err)
         return -1;
     }
     if (c->eof) return 0;
-    if (make_room(c, c->enc == HD_ENC_UTF8 ? TEXT_CHUNK : 4 * RAW_CHUNK) != 0)
+    /* after a short refill the end is probably near: 4 KiB of room will
+     * do, so the refill that finds it grows nothing */
+    if (make_room(c, c->short_read ? 4096 : c->chunk) != 0)
         return oom(c, err);
+    size_t before = c->end, room = c->cap - c->end;
+    int rc;
     if (c->enc == HD_ENC_UTF8) {
         hd_error e2;
         ssize_t n = hd_reader_read(c->r, c->buf + c->end, c->cap - c->end, &e2);
         if (n < 0) return reader_failed(c, &e2, err);
-        if (n == 0) { c->eof = 1; return 0; }
         c->end += (size_t)n;
-        return 1;
+        rc = n > 0;
+    } else {
+        rc = fill_iconv(c, err);
     }
-    int rc = fill_iconv(c, err);
     if (rc == 0) c->eof = 1;
+    c->short_read = c->end - before < room;
+    if (c->end - before >= c->chunk / 2 && c->chunk < TEXT_CHUNK) c->chunk *= 2;
     return rc;
 }
 
@@ -322,10 +392,12 @@ int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *o, hd_error *err)
     c->skip = o->skip;
     c->trailer = o->trailer;
     c->max_line = o->max_line ? o->max_line : DEFAULT_MAX_LINE;
+    c->chunk = FIRST_CHUNK;
     c->cd = (iconv_t)-1;
     if (c->enc == HD_ENC_GBK || c->enc == HD_ENC_GB18030) {
         const char *name = c->enc == HD_ENC_GBK ? "GBK" : "GB18030";
         c->cd = iconv_open("UTF-8", name);
+        c->gbtab = hd_gb_table(c->enc == HD_ENC_GB18030);
         if (c->cd == (iconv_t)-1) {
             free(c);
             return hd_fail(err, HD_ECONFIG, "%s: iconv cannot decode %s: %s",
@@ -337,8 +409,7 @@ int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *o, hd_error *err)
         free(c);
         return hd_fail(err, HD_ECONFIG, "%s: unknown encoding %d", path, (int)o->encoding);
     }
-    c->longbuf = malloc(c->max_line ? c->max_line : 1);
-    if (!c->longbuf || grow((void **)&c->fields, &c->fields_cap, 16, sizeof(hd_field))) {
+    if (grow((void **)&c->fields, &c->fields_cap, 16, sizeof(hd_field))) {
         hd_csv_close(c);
         return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
     }
@@ -587,6 +658,7 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
         if (pos >= 0) { eol = (size_t)pos; break; }
         if (!is_long && c->end - c->rs > c->max_line + 1) {
             is_long = 1;
+            if (long_buf(c)) return oom(c, err);
             memcpy(c->longbuf, c->buf + c->rs, c->max_line);
         }
         if (is_long) c->rs = c->sp;               /* forget the scanned text */
@@ -622,6 +694,7 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
         rec->raw = c->buf + c->rs;
         rec->raw_len = len;
         if (len > c->max_line) {
+            if (long_buf(c)) return oom(c, err);
             memcpy(c->longbuf, rec->raw, c->max_line);
             rec->raw = c->longbuf;
             rec->raw_len = c->max_line;

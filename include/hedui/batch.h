@@ -10,7 +10,9 @@
  * of the output directory (SPEC §5).
  *
  * Thread-safety: hd_run is reentrant but takes an exclusive lock on the
- * output directory: a second run on it fails with HD_ETEMPFAIL.
+ * output directory: a second run on it fails with HD_ETEMPFAIL. It does
+ * not change the process's umask: it creates its files 0600 and its
+ * directories 0700 itself (`hedui` also sets umask 077 at its start).
  */
 #ifndef HEDUI_BATCH_H
 #define HEDUI_BATCH_H

@@ -53,6 +53,27 @@ hd_reason hd_id_normalise(const char *s, size_t n, hd_date as_of, hd_id *out);
 char hd_id_check_char(const char body17[17]);
 
 /*
+ * Near misses (SPEC §9): the 18-character IDs that are one substitution or
+ * one swap of two adjacent characters away from an ID cell that failed its
+ * check character (HD_R_ID_CHECK), and that pass the check themselves.
+ * The cell is trimmed and mapped as hd_id_normalise does (full-width
+ * digits, x/Ｘ); a cell that is not 17 digits and a digit or X gives none.
+ * Because MOD 11-2 needs one residue, each position admits at most one
+ * substituted character, so there are at most 18 + 17 candidates: the
+ * caller looks each up (a hash probe) instead of comparing the cell with
+ * every applicant's ID. Each candidate says what was changed, so that the
+ * evidence can name the kind of typo. Returns the count (0..35).
+ */
+typedef struct hd_id_near {
+    hd_id id;                 /* the candidate (passes the check character) */
+    uint8_t kind;             /* HD_NEAR_SUBST or HD_NEAR_SWAP */
+    uint8_t pos;              /* the position (0..17), the first of a swap */
+    char row_char;            /* a substitution: the cell's character at pos */
+} hd_id_near;
+enum { HD_NEAR_SUBST = 1, HD_NEAR_SWAP = 2, HD_NEAR_MAX = 35 };
+int hd_id_near_candidates(const char *s, size_t n, hd_id_near out[HD_NEAR_MAX]);
+
+/*
  * 1 if the first six digits are a GB/T 2260 division code, current or
  * historical, in the lists shipped in data/admin-codes (Yunnan county level,
  * 1980-2023; every province's prefectures, NBS 2023). For provinces whose

@@ -104,7 +104,9 @@ enum {
                                        member's ID or token */
     HD_HF_ID_SUSPECT = 2,           /* a member's ID ends in 000 in an
                                        applicant file with spreadsheet damage */
-    HD_HF_APPLICATION_ID_REUSED = 4 /* a later applicant file reused its id */
+    HD_HF_APPLICATION_ID_REUSED = 4,/* a later applicant file reused its id */
+    HD_HF_NEAR_MISS = 8             /* SPEC §9: an ID_CHECK extract row is one
+                                       typo from a member's ID, same name */
 };
 
 /* The lower-case hex text of a member's / household's token (SPEC §5), 64

@@ -39,7 +39,7 @@ extern "C" {
 #endif
 
 /* The schema version this hedui writes (PRAGMA user_version). */
-#define HD_REGISTER_SCHEMA 1
+#define HD_REGISTER_SCHEMA 2
 
 /* Outcomes a clerk can give to a finding (SPEC §9). */
 typedef enum hd_verdict_outcome {
@@ -118,7 +118,9 @@ void hd_finding_id(const unsigned char regkey[32], const char *household_token, 
  * and register/findings.csv, in one transaction; creates the register
  * (mode 0600, WAL) or migrates it forward first. A run already recorded is
  * replaced by the same rows. `output_root` is remembered in the register
- * (where `hedui outcome import` keeps the files it imports).
+ * (where `hedui outcome import` keeps the files it imports); the run's name
+ * is first appended to output_root/recorded.log, whose line number is the
+ * run's runs.recorded (the recording order, docs/register.md).
  * @return HD_OK; HD_EIO (cannot write: the run directory still stands and
  *         `hedui register rebuild` restores the register); HD_ETEMPFAIL;
  *         HD_ECONFIG (newer schema); HD_EDATA (run_dir/register/ damaged).
@@ -128,6 +130,11 @@ int hd_register_record(const char *path, const char *run_dir, const char *output
 /* 1 when the register at path holds the run named `run` (the directory
  * name), 0 when not or when there is no register. */
 int hd_register_has_run(const char *path, const char *run);
+/* The place of run `run` in the register's recording order (runs.recorded:
+ * the line of OUTPUT/recorded.log that recorded it last, 0 for a run
+ * recorded before the register had the column), or -1 when the register
+ * does not exist, cannot be read or lacks the run. */
+int64_t hd_register_recorded(const char *path, const char *run);
 
 /*
  * `hedui register rebuild OUTPUT`: writes a new register at `path` (NULL:

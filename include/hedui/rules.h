@@ -44,6 +44,9 @@ typedef enum hd_finding {
     HD_FD_ID_SUSPECT,               /* an ID ending 000 in an applicant file
                                        with spreadsheet damage */
     HD_FD_APPLICATION_ID_REUSED,    /* the id was used again in a later file */
+    HD_FD_NEAR_MISS,                /* SPEC §9: a quarantined extract row whose
+                                       ID is one typo from a member's, same
+                                       name; never above review (always lead) */
     HD_FD__COUNT
 } hd_finding;
 

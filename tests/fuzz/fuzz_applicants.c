@@ -1,10 +1,10 @@
 /* fuzz_applicants — the input is written as an applicant CSV and loaded
  * with the repository's formats/applicants.fmt through hd_load_applicants
- * (engine/batch/internal.h) into a model with a fixed test key; the model
+ * (engine/batch/stages.h) into a model with a fixed test key; the model
  * is then indexed. The row ledger must balance. The descriptor is found
  * at $HEDUI_APPLICANTS_FMT, else HD_REPO_ROOT/formats/applicants.fmt. */
 #include "fuzz_common.h"
-#include "batch/internal.h"
+#include "batch/stages.h"
 
 static hd_descriptor *desc;
 static hd_key key;

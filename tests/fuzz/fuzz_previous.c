@@ -2,7 +2,7 @@
  * (hd_changes_read_households: one county/<code>/households.csv of an
  * earlier output, as `[job] previous` reads it) over the input. */
 #include "fuzz_common.h"
-#include "batch/internal.h"
+#include "report/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,0 +1,63 @@
+/*
+ * results.c — what belongs to the finished run itself (results.h): the
+ * output order every writer follows, and freeing a per-file result.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "report/common.h"
+#include "report/results.h"
+#include "util/arena.h"
+
+void hd_file_result_free(hd_file_result *r)
+{
+    if (!r) return;
+    free(r->q);
+    free(r->recs);
+    free(r->div);
+    free(r->unread);
+    hd_arena_free(r->arena);
+    hd_arena_free(r->rec_arena);
+    memset(r, 0, sizeof *r);
+}
+
+int hd_results_order(hd_results *st, hd_error *err)
+{
+    const hd_model *m = st->m;
+    char **counties = malloc(((size_t)m->nhouseholds + 1) * sizeof *counties);
+    uint32_t *order = malloc(((size_t)m->nhouseholds + 1) * sizeof *order);
+    uint32_t *rank = malloc(((size_t)m->nhouseholds + 1) * sizeof *rank);
+    uint32_t *start = NULL;
+    if (!counties || !order || !rank) goto oom;
+    uint32_t nc = 0;
+    for (uint32_t h = 0; h < m->nhouseholds; h++) counties[nc++] = (char *)m->households[h].county_code;
+    qsort(counties, nc, sizeof *counties, hd_report_cmp_str);
+    uint32_t u = 0;
+    for (uint32_t i = 0; i < nc; i++)
+        if (u == 0 || strcmp(counties[u - 1], counties[i])) counties[u++] = counties[i];
+    nc = u;
+    start = calloc(nc + 2, sizeof *start);
+    if (!start) goto oom;
+    /* counting sort by county rank keeps household order within a county */
+    for (uint32_t h = 0; h < m->nhouseholds; h++) {
+        const char *key = m->households[h].county_code;
+        char **hit = bsearch(&key, counties, nc, sizeof *counties, hd_report_cmp_str);
+        rank[h] = (uint32_t)(hit - counties);
+        start[rank[h] + 1]++;
+    }
+    for (uint32_t c = 0; c < nc; c++) start[c + 1] += start[c];
+    uint32_t *fill = rank;              /* reuse: rank[h] -> position */
+    uint32_t *cursor = malloc((nc + 1) * sizeof *cursor);
+    if (!cursor) goto oom;
+    memcpy(cursor, start, (nc + 1) * sizeof *cursor);
+    for (uint32_t h = 0; h < m->nhouseholds; h++) order[cursor[fill[h]]++] = h;
+    free(cursor);
+    free(rank);
+    st->counties = counties;
+    st->ncounties = nc;
+    st->order = order;
+    st->county_first = start;
+    return HD_OK;
+oom:
+    free(counties); free(order); free(rank); free(start);
+    return hd_fail(err, HD_ESOFTWARE, "out of memory");
+}
