@@ -147,6 +147,27 @@ def main():
     check(n >= 10, "at least 10 households compared with lookup (%d)" % n)
     print("serve_check: %d households agree with lookup" % n)
 
+    # monitored households (SPEC §10): "population": "monitored" is judged as
+    # `lookup --population monitored` judges the monitor file (as the run)
+    nm = 0
+    for f in sorted(glob.glob("monitor/*.csv"))[:8]:
+        out = subprocess.run([HEDUI, "lookup", "--index", idx[0], "--key", "keys/pseudonym.key",
+                              "--population", "monitored", f], capture_output=True, text=True)
+        check(out.returncode == 0, "lookup --population monitored %s exits 0" % f)
+        look = {json.loads(l)["application_id"]: json.loads(l) for l in out.stdout.splitlines()}
+        for h in households(f):
+            lk = look.get(h["application_id"])
+            if lk is None or "APPLICANT_ROW_REJECTED" in lk["reasons"]:
+                continue
+            st, b = c.req({"purpose": "recheck", "household": dict(h, population="monitored")})
+            check(st == 200 and b["result"] == lk, "monitored %s: serve and lookup agree (%s)" % (h["application_id"], st))
+            check(st == 200 and b["result"]["population"] == "monitored", "monitored %s: population in the result" % h["application_id"])
+            nm += 1
+    check(nm >= 3, "at least 3 monitored households compared with lookup (%d)" % nm)
+    h0 = households(files[0])[0]
+    st, b = c.req({"purpose": "application", "household": dict(h0, population="tourist")})
+    check(st == 400 and "population" in (b or {}).get("error", ""), "an unknown population: 400 (%s)" % st)
+
     h = households(files[0])[0]
     good = {"purpose": "recheck", "household": h}
     check(c.req(good, None)[0] == 401, "no token: 401")

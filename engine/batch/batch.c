@@ -27,6 +27,7 @@
 #include "batch/internal.h"
 #include "register/reg_run.h"
 #include "hedui/ident.h"
+#include "hedui/index.h"
 #include "hedui/tools.h"
 #include "io/outdir.h"
 #include "util/path.h"
@@ -52,6 +53,7 @@ struct scan_job {
     int source;
     hd_date as_of;
     int pos[HD_F__COUNT];          /* bound columns of the file */
+    struct ix_worker *ixk;         /* [job] index = yes: this thread's index writer */
 };
 
 /* SPEC §7 "Quarantined evidence reaches its household": the ID cell of a
@@ -113,8 +115,22 @@ static double mono_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static int extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                       hd_record *rec, hd_reason reason, int bad_field);
+
+/* Every row to the run, then, with [job] index = yes, to the index (the
+ * same pass, SPEC §11). */
 static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
                           hd_record *rec, hd_reason reason, int bad_field)
+{
+    struct scan_job *sj = user;
+    int rc = extract_row(user, res, row, rec, reason, bad_field);
+    if (rc == HD_OK && sj->ixk) rc = hd_run_index_row(sj->ixk, res->index, sj->source, sj->pos, row, rec, reason);
+    return rc;
+}
+
+static int extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                       hd_record *rec, hd_reason reason, int bad_field)
 {
     struct scan_job *sj = user;
     if (reason != HD_R_NONE) return unreadable_row(sj, res, row, reason, bad_field);
@@ -177,11 +193,17 @@ struct pool {
 static void *worker(void *arg)
 {
     struct pool *p = arg;
+    struct ix_worker *ixk = hd_run_index_worker(p->st);
+    if (p->st->ixw && !ixk) {
+        pthread_mutex_lock(&p->mu);
+        if (p->rc == HD_OK) p->rc = HD_ESOFTWARE;
+        pthread_mutex_unlock(&p->mu);
+    }
     for (;;) {
         uint32_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->count) break;
         uint32_t r = p->sched ? p->sched[i] : p->list[i];
-        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0} };
+        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0}, ixk };
         for (int f = 0; f < HD_F__COUNT; f++) sj.pos[f] = -1;
         hd_file_result *res = &p->st->results[r];
         int rc = hd_scan_file(p->st->src[sj.source].desc, sj.as_of, res, on_extract_row, &sj,
@@ -194,6 +216,11 @@ static void *worker(void *arg)
         }
     }
     hd_cores_give(p->shared.cores);     /* no file left for this worker */
+    if (hd_run_index_done(ixk) != HD_OK) {
+        pthread_mutex_lock(&p->mu);
+        if (p->rc == HD_OK) p->rc = HD_ESOFTWARE;
+        pthread_mutex_unlock(&p->mu);
+    }
     return NULL;
 }
 
@@ -483,6 +510,7 @@ static int provider_maps(hd_results *st, int s, hd_error *err)
 
 static void free_state(hd_results *st)
 {
+    hd_run_index_free(st);          /* first: its thread reads the job and the policy */
     if (st->src) {
         for (int i = 0; i < st->job->nsources; i++) {
             hd_descriptor_free(st->src[i].desc);
@@ -571,6 +599,21 @@ static int load_applicants(hd_results *st, hd_error *err)
     logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
           st->m->nhouseholds, st->m->nmembers, st->napp_files);
     return HD_OK;
+}
+
+/* [job] index = yes on a run that is not redone: `hedui index JOB.ini`. */
+static int run_index_alone(hd_results *st, hd_run_result *res, hd_error *err)
+{
+    hd_index_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = st->opts ? st->opts->threads : 0;
+    o.log = st->opts ? st->opts->log : NULL;
+    o.log_user = st->opts ? st->opts->log_user : NULL;
+    hd_index_result ir;
+    int rc = hd_index_build(st->job->path, &o, &ir, err);
+    if (rc == HD_EDAMAGED) rc = HD_OK;   /* the run's own damage said so */
+    if (rc == HD_OK) snprintf(res->index_dir, sizeof res->index_dir, "%s", ir.outdir);
+    return rc;
 }
 
 /* ------------------------------------------------------------ the run in steps
@@ -748,7 +791,7 @@ static int list_files(hd_results *st, hd_error *cfg, hd_error *err)
  * The configuration is read whole before the run stops on it, so that
  * when several errors apply the exit code is the first of SPEC §8's
  * order (78 before 66), whichever file was read first. */
-static int step_config(hd_results *st, const char *job_path, hd_error *err)
+static int step_config(hd_results *st, int mode, const char *job_path, hd_error *err)
 {
     int rc;
     if ((rc = hd_job_load(&st->job, job_path, today(), err)) != HD_OK) return rc;
@@ -758,6 +801,15 @@ static int step_config(hd_results *st, const char *job_path, hd_error *err)
     load_policy_and_keys(st, &cfg);
     load_population_descriptors(st, &cfg);
     if ((rc = load_source_descriptors(st, &cfg, err)) != HD_OK) return rc;
+    if (st->job->index && mode != MODE_RUN) {
+        /* SPEC §11: the index is written by a whole run's scan; a part
+         * sees a share of the extracts, a merge none */
+        hd_error e1;
+        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part; not hedui merge): "
+                "remove it for the parts, and build the index with `hedui index %s` after the merge",
+                st->job->path, st->job->path);
+        hd_error_keep_first(&cfg, &e1);
+    }
     if ((rc = list_files(st, &cfg, err)) != HD_OK) return rc;
     if (cfg.status != HD_OK) { *err = cfg; return cfg.status; }
     hd_job *job = st->job;
@@ -897,6 +949,9 @@ static int reuse_output(hd_results *st, run_ctx *rx, hd_error *err)
     }
     /* complete: OUTPUT/latest points to it, as after a new run */
     if (rc == HD_OK) rc = hd_run_point_latest(job->output, res->outdir, job->as_of, err);
+    /* index = yes and no scan to feed it: the index builds alone
+     * (nothing is rebuilt when it exists and verifies) */
+    if (rc == HD_OK && job->index) rc = run_index_alone(st, res, err);
     return rc;
 }
 
@@ -1023,6 +1078,7 @@ static int step_merge(hd_results *st, run_ctx *rx, hd_error *err)
     /* SPEC §7 "Required kinds": a kind the policy requires and the job has
      * no source of damages the run */
     hd_run_kinds_decide(st);
+    if (st->ixw && (rc = hd_run_index_end(st, err)) != HD_OK) return rc;
     for (int k = HD_KIND_APPLICANTS + 1; k < HD_KIND__COUNT; k++)
         if (st->kinds_missing & (1u << k))
             logf_(st->opts, HD_LOG_ERROR, "source_damaged", "NO_SOURCE: the policy requires kind %s and the job has no [source] of it",
@@ -1164,9 +1220,10 @@ static void fill_result(const hd_results *st, hd_run_result *res)
 /* Step 10: the register, once the run directory stands (SPEC §9): a
  * register that cannot be written fails the run (74, 75, 78), the
  * directory stays, and the next run or `hedui register rebuild` records
- * it. Then the run's status: HD_EDAMAGED for a damaged source or a
- * rejected applicant file. */
-static int step_record(const hd_results *st, run_ctx *rx, hd_error *err)
+ * it. Then, with [job] index = yes, the index joined in place; then the
+ * run's status: HD_EDAMAGED for a damaged source or a rejected applicant
+ * file. */
+static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
 {
     hd_run_result *res = rx->res;
     double t_reg = mono_s();
@@ -1176,6 +1233,8 @@ static int step_record(const hd_results *st, run_ctx *rx, hd_error *err)
         return rc;
     }
     logf_(st->opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s", st->reg->path, mono_s() - t_reg);
+    /* [job] index = yes: the index, merged meanwhile, in place */
+    if ((rc = hd_run_index_join(st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) return rc;
     if (st->damaged)
         return hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
     if (st->rejected_files)
@@ -1193,13 +1252,16 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
     run_ctx rx = { .mode = mode, .part = part, .nparts = nparts, .lockfd = -1, .res = res };
     hd_error_clear(err);
 
-    int rc = step_config(&st, job_path, err);
+    int rc = step_config(&st, mode, job_path, err);
     if (rc == HD_OK) rc = step_layout(&st, &rx, err);
     if (rc == HD_OK) rc = step_hash(&st, &rx, err);
     if (rc == HD_OK) rc = step_lock_or_reuse(&st, &rx, err);
     if (rc == HD_OK && !res->reused) {
+        /* [job] index = yes: the scan below feeds the index writer too */
+        if (mode == MODE_RUN && st.job->index)
+            rc = hd_run_index_begin(&st, res->index_dir, sizeof res->index_dir, err);
         /* applicants (a merge has loaded them) */
-        if (mode != MODE_MERGE) rc = load_applicants(&st, err);
+        if (rc == HD_OK && mode != MODE_MERGE) rc = load_applicants(&st, err);
         if (rc == HD_OK) rc = step_scan(&st, &rx, err);
         if (rc == HD_OK && mode != MODE_PART) {
             rc = step_merge(&st, &rx, err);

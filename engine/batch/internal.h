@@ -1,6 +1,6 @@
 /*
- * internal.h — what only the files of engine/batch/ share: `previous =
- * latest` and the OUTPUT/latest link (latest.c) and the parts of a
+ * internal.h — what only the files of engine/batch/ share: the
+ * OUTPUT/latest link (latest.c) and the parts of a
  * scale-out (part.c). The stages the index also runs are in stages.h; the
  * finished run in report/results.h; its writers in report/report.h.
  */
@@ -10,12 +10,6 @@
 #include "batch/stages.h"
 #include "report/report.h"
 
-/* `[job] previous = latest` (batch/latest.c, SPEC §8): the run directory
- * OUTPUT/<as_of>-<digest> that verifies, whose manifest's as_of is before
- * job->as_of, with the greatest as_of and of those the name that sorts
- * last, into out; "" when there is none (or no OUTPUT yet). HD_ENOINPUT
- * when OUTPUT cannot be listed. */
-int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
 /* Points OUTPUT/latest at the run directory outdir (a relative symlink,
  * replaced atomically by rename), unless it points to an existing run
  * whose as_of is later than as_of. HD_EIO naming the link. */

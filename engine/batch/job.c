@@ -81,6 +81,12 @@ static int handler(void *user, const char *section, const char *key, const char 
             else if (!strcmp(v, "none")) j->matches_zstd = 0;
             else return BAD("%s:%d: matches_compression must be none or zstd", j->path, line);
         }
+        else if (!strcmp(key, "index")) {
+            /* SPEC §11: the run writes the index in its own pass */
+            if (!strcmp(v, "yes")) j->index = 1;
+            else if (!strcmp(v, "no")) j->index = 0;
+            else return BAD("%s:%d: index must be yes or no", j->path, line);
+        }
         else if (!strcmp(key, "register")) return set_path(j, j->register_db, v, line, key, err);
         else if (!strcmp(key, "previous")) {
             L->previous_line = line;

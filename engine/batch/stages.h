@@ -91,4 +91,29 @@ void hd_run_previous_rows(hd_results *st);
 void hd_run_source_decide(hd_results *st, int s, hd_file_result *results);
 void hd_run_kinds_decide(hd_results *st);
 
+/* `[job] previous = latest` (batch/latest.c, SPEC §8; the index
+ * builder resolves it as the run does): the run directory
+ * OUTPUT/<as_of>-<digest> that verifies, whose manifest's as_of is before
+ * job->as_of, with the greatest as_of and of those the name that sorts
+ * last, into out; "" when there is none (or no OUTPUT yet). HD_ENOINPUT
+ * when OUTPUT cannot be listed. */
+int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
+
+/* `[job] index = yes` (SPEC §11; index/build.c, called by batch.c): begin
+ * once the inputs are hashed, before the scan (st->ixw set, or NULL and
+ * dir filled when the index exists and verifies); hd_run_index_row for
+ * each row the scan reads; end once the sources' damage is decided
+ * (meta.ini written; the merge and the manifest go on on a thread of their
+ * own while the run judges); join before the run returns (the index in
+ * place, its directory into out). hd_run_index_free (free_state, first:
+ * the thread reads the job and the policy) waits for it on any other path. */
+int hd_run_index_begin(hd_results *st, char *dir, size_t cap, hd_error *err);
+struct ix_worker *hd_run_index_worker(hd_results *st);
+int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
+                     const hd_csv_record *row, hd_record *rec, hd_reason reason);
+int hd_run_index_done(struct ix_worker *k);
+int hd_run_index_end(hd_results *st, hd_error *err);
+int hd_run_index_join(hd_results *st, char *out, size_t cap, hd_error *err);
+void hd_run_index_free(hd_results *st);
+
 #endif

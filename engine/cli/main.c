@@ -115,11 +115,16 @@ static const command commands[] = {
       "OUTPUT/index/<as_of>-<digest>/: every usable row keyed by member token under the\n"
       "index key, sorted and memory-mappable; names as keyed tokens, no ID numbers; the\n"
       "sources' damage, the policy and as_of; a signed manifest. --memory: MiB of rows held\n"
-      "before a sorted run is spilled to disk (default 64). Exit 3 when a source was damaged.\n" },
-    { "lookup", cmd_lookup, "hedui lookup --index DIR --key KEY FILE",
+      "before a sorted run is spilled to disk (default 64). Exit 3 when a source was damaged.\n"
+      "[job] index = yes makes `hedui run` write the same index in its own pass instead.\n" },
+    { "lookup", cmd_lookup, "hedui lookup --index DIR --key KEY [--population P] FILE",
       "Judges the households of FILE (the job's applicants format) against an index with the\n"
       "index's policy and as_of, through the nightly run's rules; prints one JSON object per\n"
-      "household (county_code, application_id, verdict, reasons, figures, masked evidence).\n"
+      "household (county_code, application_id, population, verdict, reasons, figures, masked\n"
+      "evidence). --population recipient or monitored: FILE is a roster or monitor file, read\n"
+      "in the job's roster_format or monitor_format and judged as that population, as the run\n"
+      "does (a monitored household under the dibao or tekun section); default applicant.\n"
+      "During a key rotation give the key file with the previous master the index names.\n"
       "Exit 3 when a source of the index is damaged, 65 for a truncated or tampered index,\n"
       "78 for an index built under another key.\n" },
     { "serve", cmd_serve, "hedui serve --index DIR --key KEY --listen ADDR:PORT --tokens FILE --access-log FILE [--tls-cert F --tls-key F [--client-ca F]] [--body-limit BYTES] [--timeout S]",

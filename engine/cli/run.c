@@ -141,6 +141,7 @@ static void summary(const hd_run_result *r, int status)
         printf("hedui run: the output already exists and verifies; nothing rewritten "
                "(--force rebuilds it)\nOutput     %s\n", r->outdir);
         where(r->outdir);
+        if (r->index_dir[0]) printf("Index      %s\n", r->index_dir);
         fflush(stdout);
         return;
     }
@@ -231,6 +232,7 @@ static void summary(const hd_run_result *r, int status)
         printf("Rejected   %u applicant files (see county/<code>/rejected_files.csv)\n", r->rejected_files);
     printf("Output     %s\n", r->outdir[0] ? r->outdir : "(none)");
     where(r->outdir);
+    if (r->index_dir[0]) printf("Index      %s (SPEC §11: hedui lookup, hedui serve)\n", r->index_dir);
     printf("Manifest   %s\n", r->signed_manifest ? "signed (manifest.sig)" : "NOT signed (no signing_key in the job)");
     fflush(stdout);
 }

@@ -1,15 +1,19 @@
 /*
- * build.c — `hedui index JOB.ini` (SPEC §11): every usable row of every
- * source keyed by member token under the index key, sorted, in a
- * memory-mappable table; built by streaming with bounded memory.
+ * build.c — the index writer (SPEC §11): every usable row of every source
+ * keyed by member token under the index key, sorted, in a memory-mappable
+ * table; built by streaming with bounded memory. Two callers feed it the
+ * rows of one scan: `hedui index JOB.ini` (hd_index_build, its own pool of
+ * threads) and `hedui run` with `[job] index = yes` (hd_run_index_begin /
+ * hd_run_index_end: the run's scan hands each row to the writer too, so
+ * the extracts are read once).
  *
- *   job -> policy, key (-> index key), descriptors -> every input hashed
- *   (the index digest names the directory) -> extract files scanned by a
- *   pool of threads (one file per worker); each worker keeps rows in a
- *   buffer of at most memory / threads bytes, sorts it by (token, file,
- *   line) and spills it to a run file when full -> the runs merged (a
- *   heap over the open runs) into tokens.bin, records.bin, unreadable.bin
- *   -> meta.ini, policy/, applicants.fmt -> manifest + signature -> rename.
+ *   inputs hashed (the index digest names the directory) -> each scanning
+ *   thread takes a writer worker that keeps rows in a buffer of at most
+ *   memory / threads bytes, sorts it by (token, file, line) and spills it
+ *   to a run file when full -> the sources' damage decided as the run does
+ *   -> the runs merged (a heap over the open runs) into tokens.bin,
+ *   records.bin, unreadable.bin -> meta.ini, policy/, applicants.fmt (and
+ *   roster.fmt, monitor.fmt) -> manifest + signature -> rename.
  *
  * Determinism: the sort key is total (token, file ordinal, line, kind of
  * entry), so the files are byte-identical whatever the thread count and
@@ -75,41 +79,47 @@ static uint64_t tok_key(const unsigned char *t)
 /* a run file entry: tok, file, type, line, len, payload */
 #define RUN_HEAD (32 + 4 + 4 + 8 + 4)
 
-typedef struct build build;
+typedef struct ix_writer ix_writer;
 
-typedef struct worker_state {
-    build *b;
+struct ix_worker {
+    ix_writer *b;
     ix_mac *mac;
     ent *e; size_t ne, cape;
     ent **ord;                     /* e sorted (by pointer: entries are 56 bytes) */
     uint8_t *pay; size_t npay, cappay;
-    int rc;
-    /* per file being scanned */
-    int source;
-    uint32_t ordinal;
-    int pos[HD_F__COUNT];
-    hd_file_result *res;
-} worker_state;
+    uint64_t rows;                 /* rows indexed */
+    int sorted;
+};
 
-struct build {
-    hd_results st;               /* job, policy, key, inputs: for the manifest */
+struct ix_writer {
     hd_key ikey;
-    const hd_index_opts *opts;
-    char spilldir[4200];
+    hd_index_opts opts;
+    hd_date as_of;
+    int nsources;
+    int *id_token;                 /* per source */
+    uint32_t first;                /* the caller's result index of extract file 0 */
+    uint32_t nfiles;
+    int *source_of;                /* per file ordinal */
+    char **paths;                  /* per file ordinal (the caller's strings) */
+    hd_input *inputs; uint32_t ninputs;   /* the index's inputs, for its manifest */
+    unsigned char digest[32];
+    char dhex[65];
+    char outdir[4096], root[4200], tmp[4400], spilldir[4200];
+    int reused;                    /* the index exists and verifies: rows are not kept */
     _Atomic uint32_t nspills;
     pthread_mutex_t mu;
     char **runs; uint32_t nruns, capruns;
-    /* the workers' last buffers, sorted, merged from memory (not spilled) */
-    worker_state **mem; uint32_t nmem;
-    worker_state *ws; int nws;     /* owned: their buffers live until the merge */
-    /* extract files in the fixed order: ordinal -> result */
-    uint32_t nfiles;
-    int *source_of;                /* per ordinal */
-    hd_file_result *res;           /* per ordinal */
-    _Atomic uint32_t next;
+    struct ix_worker **ws; int nws, capws;
     size_t budget;                 /* per worker */
-    int rc;
-    hd_error err;
+    /* after ix_writer_prepare: what the manifest needs (pointers into the
+     * caller's job and policy, which outlive the writer) */
+    int prepared, damaged;
+    hd_results ms;
+    /* hd_run_index_end: ix_writer_complete on a thread of its own */
+    pthread_t th;
+    int th_started, th_rc;
+    hd_error th_err;
+    hd_index_result th_res;
 };
 
 static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
@@ -128,19 +138,20 @@ static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, co
 static int wput(uint8_t *p, size_t n, FILE *f) { return fwrite(p, 1, n, f) == n ? 0 : -1; }
 
 /* Sorts the worker's buffer and writes it as one run file. */
-static int sort_buffer(worker_state *w)
+static int sort_buffer(ix_worker *w)
 {
     ent **o = realloc(w->ord, (w->ne + 1) * sizeof *o);
     if (!o) return HD_ESOFTWARE;
     w->ord = o;
     for (size_t i = 0; i < w->ne; i++) o[i] = &w->e[i];
-    qsort(o, w->ne, sizeof *o, ent_pcmp);
+    if (w->ne > 1) qsort(o, w->ne, sizeof *o, ent_pcmp);
+    w->sorted = 1;
     return HD_OK;
 }
 
-static int spill(worker_state *w)
+static int spill(ix_worker *w)
 {
-    build *b = w->b;
+    ix_writer *b = w->b;
     if (w->ne == 0) return HD_OK;
     if (sort_buffer(w)) return HD_ESOFTWARE;
     uint32_t k = atomic_fetch_add(&b->nspills, 1);
@@ -176,10 +187,11 @@ static int spill(worker_state *w)
     pthread_mutex_unlock(&b->mu);
     w->ne = 0;
     w->npay = 0;
+    w->sorted = 0;
     return ok ? HD_OK : HD_ESOFTWARE;
 }
 
-static int add_entry(worker_state *w, const unsigned char tok[32], uint32_t type, uint64_t line,
+static int add_entry(ix_worker *w, const unsigned char tok[32], uint32_t file, uint32_t type, uint64_t line,
                      const uint8_t *pay, size_t len)
 {
     if ((w->ne + 1) * (sizeof(ent) + sizeof(ent *)) + w->npay + len > w->b->budget && w->ne) {
@@ -202,7 +214,7 @@ static int add_entry(worker_state *w, const unsigned char tok[32], uint32_t type
     ent *e = &w->e[w->ne++];
     memcpy(e->tok, tok, 32);
     e->key = tok_key(tok);
-    e->file = w->ordinal;
+    e->file = file;
     e->type = type;
     e->line = line;
     e->off = w->npay;
@@ -212,17 +224,22 @@ static int add_entry(worker_state *w, const unsigned char tok[32], uint32_t type
     return HD_OK;
 }
 
-static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
-                  hd_record *rec, hd_reason reason, int bad_field)
+/* One row of extract file `result` (the caller's result index) of source
+ * `source`: a usable row (reason HD_R_NONE, rec filled; its name cell is
+ * replaced by its keyed token) or the ID cell of a quarantined one, read
+ * at pos[HD_F_ID_NUMBER]. */
+int ix_worker_row(ix_worker *w, uint32_t result, int source, const int *pos, const hd_csv_record *row,
+                  hd_record *rec, hd_reason reason)
 {
-    (void)bad_field;
-    worker_state *w = user;
-    int token_form = w->b->st.src[w->source].desc->id_token;
+    if (!w) return HD_OK;
+    ix_writer *b = w->b;
+    uint32_t ordinal = result - b->first;
+    int token_form = b->id_token[source];
     unsigned char tok[32];
     if (reason != HD_R_NONE) {
         /* SPEC §7: the ID cell of a quarantined row, read alone at its
          * column's position, whatever the row's first fault */
-        int p = w->pos[HD_F_ID_NUMBER];
+        int p = pos[HD_F_ID_NUMBER];
         if (p < 0 || (size_t)p >= row->nfields) return HD_OK;
         const char *s = row->fields[p].p;
         size_t n = row->fields[p].n;
@@ -233,19 +250,14 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
             ix_token_token(w->mac, t, tok);
         } else {
             hd_id id;
-            if (hd_id_normalise(s, n, w->b->st.job->as_of, &id) != HD_R_NONE) return HD_OK;
+            if (hd_id_normalise(s, n, b->as_of, &id) != HD_R_NONE) return HD_OK;
             ix_token_id(w->mac, id.s, tok);
         }
-        return add_entry(w, tok, E_UNREAD | ((uint32_t)reason << 8), row->line, NULL, 0);
+        return add_entry(w, tok, ordinal, E_UNREAD | ((uint32_t)reason << 8), row->line, NULL, 0);
     }
     const hd_value *idv = &rec->v[HD_F_ID_NUMBER];
     if (token_form) ix_token_token(w->mac, idv->s, tok);
     else ix_token_id(w->mac, idv->s, tok);
-    /* the newest data date of the file, for the staleness check (as the run) */
-    hd_date t = HD_DATE_NONE;
-    if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
-    if (t != HD_DATE_NONE && t <= w->b->st.job->as_of && (res->newest == HD_DATE_NONE || t > res->newest))
-        res->newest = t;
     char name_tok[65];
     hd_value *nv = &rec->v[HD_F_NAME];
     if (nv->present && nv->n) {
@@ -253,42 +265,55 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
         nv->s = name_tok;
         nv->n = 32;
     }
-    rec->source = (uint16_t)w->source;
-    rec->file = w->ordinal;
+    rec->source = (uint16_t)source;
+    rec->file = ordinal;
     rec->line = row->line;
     uint8_t buf[8192], *p = buf;
     size_t max = ix_encode_max(rec);
     if (max > sizeof buf && !(p = malloc(max))) return HD_ESOFTWARE;
     size_t n = ix_encode(rec, p);
-    res->ledger.rows_matched++;        /* "matched": kept in the index */
-    int rc = add_entry(w, tok, E_RECORD, row->line, p, n);
+    w->rows++;
+    int rc = add_entry(w, tok, ordinal, E_RECORD, row->line, p, n);
     if (p != buf) free(p);
     return rc;
 }
 
-static void *scan_worker(void *arg)
+/* A worker for one scanning thread (NULL when the index is reused: rows
+ * are not kept). */
+ix_worker *ix_writer_worker(ix_writer *b)
 {
-    worker_state *w = arg;
-    build *b = w->b;
-    for (;;) {
-        uint32_t i = atomic_fetch_add(&b->next, 1);
-        if (i >= b->nfiles || w->rc) break;
-        w->source = b->source_of[i];
-        w->ordinal = i;
-        w->res = &b->res[i];
-        for (int f = 0; f < HD_F__COUNT; f++) w->pos[f] = -1;
-        int rc = hd_scan_file(b->st.src[w->source].desc, b->st.job->as_of, w->res, on_row, w, NULL, w->pos);
-        if (rc) w->rc = rc;
+    if (!b || b->reused) return NULL;
+    ix_worker *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->b = b;
+    if (!(w->mac = ix_mac_new(&b->ikey))) { free(w); return NULL; }
+    pthread_mutex_lock(&b->mu);
+    int ok = 1;
+    if (b->nws == b->capws) {
+        int cap = b->capws ? b->capws * 2 : 8;
+        ix_worker **n = realloc(b->ws, (size_t)cap * sizeof *n);
+        if (n) { b->ws = n; b->capws = cap; } else ok = 0;
     }
-    if (!w->rc && w->ne) w->rc = sort_buffer(w);     /* merged from memory */
-    return NULL;
+    if (ok) b->ws[b->nws++] = w;
+    pthread_mutex_unlock(&b->mu);
+    if (!ok) { ix_mac_free(w->mac); free(w); return NULL; }
+    return w;
+}
+
+/* The thread is done: its last buffer sorted there (merged from memory). */
+int ix_worker_done(ix_worker *w)
+{
+    if (!w) return HD_OK;
+    ix_mac_free(w->mac);
+    w->mac = NULL;
+    return w->ne && !w->sorted ? sort_buffer(w) : HD_OK;
 }
 
 /* ------------------------------------------------------------ merge */
 
 typedef struct cursor {
     FILE *f;
-    worker_state *w; size_t i;     /* a memory run: w->ord[i] */
+    ix_worker *w; size_t i;     /* a memory run: w->ord[i] */
     uint8_t head[RUN_HEAD];
     ent e;
     uint8_t *pay; size_t cap;
@@ -348,7 +373,7 @@ static int write_header(FILE *f, const char *magic, uint64_t count, uint64_t pay
     return fseek(f, 0, SEEK_SET) == 0 && fwrite(&h, sizeof h, 1, f) == 1 ? 0 : -1;
 }
 
-static int merge_runs(build *b, const char *dir, const unsigned char digest[32], hd_index_result *res,
+static int merge_runs(ix_writer *b, const char *dir, const unsigned char digest[32], hd_index_result *res,
                       hd_error *err)
 {
     char pt[4400], pr[4400], pu[4400];
@@ -356,7 +381,7 @@ static int merge_runs(build *b, const char *dir, const unsigned char digest[32],
     snprintf(pr, sizeof pr, "%s/records.bin", dir);
     snprintf(pu, sizeof pu, "%s/unreadable.bin", dir);
     FILE *ft = fopen(pt, "wb"), *fr = fopen(pr, "wb"), *fu = fopen(pu, "wb");
-    uint32_t nc = b->nruns + b->nmem;
+    uint32_t nc = b->nruns + (uint32_t)b->nws;
     cursor *cs = calloc(nc + 1, sizeof *cs);
     cursor **heap = calloc(nc + 1, sizeof *heap);
     int rc = HD_OK;
@@ -372,9 +397,10 @@ static int merge_runs(build *b, const char *dir, const unsigned char digest[32],
             rc = hd_fail(err, HD_EIO, "%s: cannot read a spill file back: %s", b->runs[i], strerror(errno));
         else if (!cs[i].done) heap[nh++] = &cs[i];
     }
-    for (uint32_t i = 0; !rc && i < b->nmem; i++) {
+    for (uint32_t i = 0; !rc && i < (uint32_t)b->nws; i++) {
+        if (!b->ws[i]->ne) continue;
         cursor *c = &cs[b->nruns + i];
-        c->w = b->mem[i];
+        c->w = b->ws[i];
         cur_next(c);
         if (!c->done) heap[nh++] = c;
     }
@@ -461,7 +487,7 @@ static void ini_val(FILE *f, const char *k, const char *v)
     fputc('\n', f);
 }
 
-static int write_meta(build *b, const char *dir, const char *digest_hex, const char *policy_rel,
+static int write_meta(const ix_writer *b, const hd_results *st, const char *dir, const char *policy_rel,
                       hd_error *err)
 {
     char p[4400];
@@ -469,47 +495,376 @@ static int write_meta(build *b, const char *dir, const char *digest_hex, const c
     FILE *f = fopen(p, "w");
     if (!f) return hd_fail(err, HD_EIO, "%s: %s", p, strerror(errno));
     char date[11];
-    hd_date_format(b->st.job->as_of, date);
+    hd_date_format(st->job->as_of, date);
     fprintf(f, "; hedui index (SPEC §11): what lookup and serve need besides the tables\n[index]\n");
     ini_val(f, "format", IX_FORMAT);
     ini_val(f, "engine", HD_ENGINE_VERSION);
-    ini_val(f, "job", b->st.job->name);
+    ini_val(f, "job", st->job->name);
     ini_val(f, "as_of", date);
-    ini_val(f, "key_id", b->st.key.id);
+    ini_val(f, "key_id", st->key.id);
     ini_val(f, "index_key_id", b->ikey.id);
+    /* during a rotation, lookup derives the providers' keys from both
+     * masters, as the run joins tokenised rows made under either (SPEC §8) */
+    if (st->key.has_previous) ini_val(f, "previous_key_id", st->key.previous_id);
     ini_val(f, "policy", policy_rel);
-    ini_val(f, "policy_digest", b->st.policy->digest);
-    ini_val(f, "digest", digest_hex);
-    fprintf(f, "damaged = %d\nsources = %d\nfiles = %u\n", b->st.damaged, b->st.job->nsources, b->nfiles);
-    for (int s = 0; s < b->st.job->nsources; s++) {
-        hd_source_state *ss = &b->st.src[s];
+    ini_val(f, "policy_digest", st->policy->digest);
+    ini_val(f, "digest", b->dhex);
+    fprintf(f, "damaged = %d\nsources = %d\nfiles = %u\n", st->damaged, st->job->nsources, b->nfiles);
+    for (int s = 0; s < st->job->nsources; s++) {
+        const hd_source_state *ss = &st->src[s];
         fprintf(f, "\n[source %d]\n", s);
-        ini_val(f, "name", b->st.job->sources[s].name);
+        ini_val(f, "name", st->job->sources[s].name);
         ini_val(f, "kind", hd_kind_name(ss->desc->kind));
         fprintf(f, "id_token = %d\n", ss->desc->id_token);
+        if (ss->desc->id_token) ini_val(f, "provider", st->job->sources[s].provider);
         ini_val(f, "damage", ss->damage == HD_R_NONE ? "" : hd_reason_name(ss->damage));
         ini_val(f, "damage_msg", ss->damage_msg);
     }
     for (uint32_t i = 0; i < b->nfiles; i++) {
         fprintf(f, "\n[file %u]\nsource = %d\n", i, b->source_of[i]);
-        ini_val(f, "path", hd_path_rel(b->res[i].path, b->st.job->dir));
+        ini_val(f, "path", hd_path_rel(b->paths[i], st->job->dir));
     }
     return fclose(f) ? hd_fail(err, HD_EIO, "%s: %s", p, strerror(errno)) : HD_OK;
 }
 
-/* ------------------------------------------------------------ build */
+/* ------------------------------------------------------------ writer */
 
-/* The sources' damage exactly as the run decides it (batch/damage.c). */
-static void decide_damage(build *b)
+static int nthreads(const hd_index_opts *o)
 {
-    hd_results *st = &b->st;
-    hd_run_previous_rows(st);
-    for (int s = 0; s < st->job->nsources; s++) hd_run_source_decide(st, s, b->res);
-    hd_run_kinds_decide(st);
+    int nt = o && o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1) nt = 1;
+    if (nt > 64) nt = 64;
+    return nt;
+}
+
+/* The index's inputs, in its order: policy, standards, the populations'
+ * descriptors, each source's descriptor, the extract files; their digests
+ * taken from st->inputs (hashed by the caller: the run hashes more). */
+static int index_input(ix_writer *b, const hd_results *st, const char *path, hd_error *err)
+{
+    for (uint32_t i = 0; i < b->ninputs; i++)
+        if (!strcmp(b->inputs[i].path, path)) return HD_OK;
+    const hd_input *from = NULL;
+    for (uint32_t i = 0; i < st->ninputs && !from; i++)
+        if (!strcmp(st->inputs[i].path, path)) from = &st->inputs[i];
+    if (!from) return hd_fail(err, HD_ESOFTWARE, "%s: not among the hashed inputs", path);
+    hd_input *n = realloc(b->inputs, (b->ninputs + 1) * sizeof *n);
+    if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    b->inputs = n;
+    hd_input *in = &n[b->ninputs];
+    *in = *from;
+    if (!(in->path = strdup(path))) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    in->rel = hd_path_rel(in->path, st->job->dir);
+    b->ninputs++;
+    return HD_OK;
+}
+
+/* The index digest: engine version, key id (and the previous master's
+ * during a rotation), policy digest, as_of and the sources' input digest
+ * (the index's inputs: relative path and SHA-256, in order). */
+static void index_digest(ix_writer *b, const hd_results *st)
+{
+    hd_sha256 *h = hd_sha256_new(), *s = hd_sha256_new();
+    for (uint32_t i = 0; i < b->ninputs; i++) {
+        hd_sha256_update(s, b->inputs[i].rel, strlen(b->inputs[i].rel));
+        hd_sha256_update(s, "\t", 1);
+        hd_sha256_update(s, b->inputs[i].sha256, strlen(b->inputs[i].sha256));
+        hd_sha256_update(s, "\n", 1);
+    }
+    unsigned char sd[32];
+    char shex[65];
+    hd_sha256_final(s, sd);
+    hd_hex(sd, 32, shex);
+    char date[11], head[600];
+    hd_date_format(st->job->as_of, date);
+    int n = snprintf(head, sizeof head, "hedui-index/1\n%s\n%s%s%s\n%s\n%s\n%s\n", HD_ENGINE_VERSION, st->key.id,
+                     st->key.has_previous ? " previous " : "", st->key.has_previous ? st->key.previous_id : "",
+                     st->policy->digest, date, shex);
+    hd_sha256_update(h, head, (size_t)n);
+    hd_sha256_final(h, b->digest);
+    hd_hex(b->digest, 32, b->dhex);
+}
+
+void ix_writer_free(ix_writer *b)
+{
+    if (!b) return;
+    if (b->th_started) pthread_join(b->th, NULL);
+    hd_key_wipe(&b->ms.key);
+    for (uint32_t i = 0; i < b->nruns; i++) { unlink(b->runs[i]); free(b->runs[i]); }
+    free(b->runs);
+    for (int i = 0; i < b->nws; i++) {
+        ix_mac_free(b->ws[i]->mac);
+        free(b->ws[i]->e);
+        free(b->ws[i]->ord);
+        free(b->ws[i]->pay);
+        free(b->ws[i]);
+    }
+    free(b->ws);
+    if (b->spilldir[0]) hd_rmtree(b->spilldir);
+    if (b->tmp[0]) hd_rmtree(b->tmp);
+    for (uint32_t i = 0; i < b->ninputs; i++) free(b->inputs[i].path);
+    free(b->inputs);
+    free(b->id_token);
+    free(b->source_of);
+    free(b->paths);
+    hd_key_wipe(&b->ikey);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+/*
+ * A writer for the job of st (job, policy, key, sources' descriptors and
+ * files loaded; every input hashed): the extract files are the caller's
+ * results first .. first + nfiles, in source order. Decides the index
+ * directory; when it exists and verifies (and not opts->force), the writer
+ * keeps no row and ix_writer_finish writes nothing (res->reused).
+ */
+int ix_writer_new(ix_writer **out, const hd_results *st, uint32_t first, const hd_index_opts *opts,
+                  hd_index_result *res, hd_error *err)
+{
+    *out = NULL;
+    const hd_job *job = st->job;
+    ix_writer *b = calloc(1, sizeof *b);
+    if (!b) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    pthread_mutex_init(&b->mu, NULL);
+    if (opts) b->opts = *opts;
+    b->as_of = job->as_of;
+    b->first = first;
+    b->nsources = job->nsources;
+    int rc = hd_index_key(&st->key, &b->ikey, err);
+    for (int s = 0; s < job->nsources; s++) b->nfiles += (uint32_t)st->src[s].nfiles;
+    b->id_token = calloc((size_t)job->nsources + 1, sizeof *b->id_token);
+    b->source_of = calloc(b->nfiles + 1, sizeof *b->source_of);
+    b->paths = calloc(b->nfiles + 1, sizeof *b->paths);
+    if (!rc && (!b->id_token || !b->source_of || !b->paths)) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    for (int s = 0; !rc && s < job->nsources; s++) {
+        b->id_token[s] = st->src[s].desc->id_token;
+        for (int f = 0; f < st->src[s].nfiles; f++) {
+            uint32_t o = st->src[s].first_result - first + (uint32_t)f;
+            b->source_of[o] = s;
+            b->paths[o] = st->src[s].files[f];
+        }
+    }
+    /* inputs: policy, standards, the populations' descriptors, sources'
+     * descriptors, extracts */
+    if (!rc) rc = index_input(b, st, job->policy, err);
+    if (!rc) rc = index_input(b, st, st->policy->standards_path, err);
+    if (!rc) rc = index_input(b, st, job->applicants_format, err);
+    if (!rc && *job->roster_glob) rc = index_input(b, st, job->roster_format, err);
+    if (!rc && *job->monitor_glob) rc = index_input(b, st, job->monitor_format, err);
+    for (int s = 0; !rc && s < job->nsources; s++) rc = index_input(b, st, job->sources[s].format_path, err);
+    for (uint32_t i = 0; !rc && i < b->nfiles; i++) rc = index_input(b, st, b->paths[i], err);
+    if (rc) { ix_writer_free(b); return rc; }
+    index_digest(b, st);
+
+    char date[11];
+    hd_date_format(job->as_of, date);
+    snprintf(b->root, sizeof b->root, "%s/index", job->output);
+    snprintf(b->outdir, sizeof b->outdir, "%s/%s-%.12s", b->root, date, b->dhex);
+    snprintf(res->outdir, sizeof res->outdir, "%s", b->outdir);
+    if (hd_mkdirs(b->root, 0700) != 0) {
+        rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", b->root, strerror(errno));
+        ix_writer_free(b);
+        return rc;
+    }
+    struct stat sb;
+    if (stat(b->outdir, &sb) == 0 && !b->opts.force) {
+        hd_error verr;
+        int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
+        if (hd_audit_verify_ex(b->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK) {
+            b->reused = res->reused = 1;
+            *out = b;
+            return HD_OK;
+        }
+        rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force",
+                     b->outdir, verr.message);
+        ix_writer_free(b);
+        return rc;
+    }
+    snprintf(b->tmp, sizeof b->tmp, "%s/.tmp-%.12s-%ld", b->root, b->dhex, (long)getpid());
+    snprintf(b->spilldir, sizeof b->spilldir, "%s/.spill-%.12s-%ld", b->root, b->dhex, (long)getpid());
+    hd_rmtree(b->tmp);
+    hd_rmtree(b->spilldir);
+    if (mkdir(b->tmp, 0700) != 0 || mkdir(b->spilldir, 0700) != 0) {
+        rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", b->tmp, strerror(errno));
+        ix_writer_free(b);
+        return rc;
+    }
+    uint64_t mem = b->opts.memory ? b->opts.memory : (uint64_t)64 << 20;
+    b->budget = (size_t)(mem / (uint64_t)nthreads(&b->opts));
+    if (b->budget < 4096) b->budget = 4096;
+    *out = b;
+    return HD_OK;
+}
+
+/*
+ * Writes the index once every row went through ix_worker_row and every
+ * worker is done, and the sources' damage is decided in st (as the run
+ * does, batch/damage.c): ix_writer_prepare (policy and formats, meta.ini:
+ * what needs st), then ix_writer_complete (merge, manifest, rename into
+ * place). Fills res (tokens, unreadable ids, spills, signed).
+ */
+static int ix_writer_prepare(ix_writer *b, const hd_results *st, hd_index_result *res, hd_error *err)
+{
+    const hd_job *job = st->job;
+    if (b->reused) {
+        snprintf(res->outdir, sizeof res->outdir, "%s", b->outdir);
+        res->reused = 1;
+        return HD_OK;
+    }
+    int rc = HD_OK;
+    const char *tmp = b->tmp;
+
+    /* the policy, byte for byte, with its standards beside it */
+    char pdir[4500], p1[4600], p2[4600];
+    snprintf(pdir, sizeof pdir, "%s/policy", tmp);
+    const char *pbase = strrchr(job->policy, '/');
+    pbase = pbase ? pbase + 1 : job->policy;
+    char polrel[600];
+    snprintf(polrel, sizeof polrel, "policy/%s", pbase);
+    char pol_dir[4096];
+    snprintf(pol_dir, sizeof pol_dir, "%s", job->policy);
+    char *slash = strrchr(pol_dir, '/');
+    if (slash) *slash = 0; else strcpy(pol_dir, ".");
+    const char *srel = hd_path_rel(st->policy->standards_path, pol_dir);
+    if (srel[0] == '/' || strstr(srel, ".."))
+        return hd_fail(err, HD_ECONFIG, "%s: the standards file must lie beside the policy or below it to be copied into the index",
+                       job->policy);
+    snprintf(p1, sizeof p1, "%s/%s", pdir, pbase);
+    snprintf(p2, sizeof p2, "%s/%s", pdir, srel);
+    char p2dir[4600];
+    snprintf(p2dir, sizeof p2dir, "%s", p2);
+    *strrchr(p2dir, '/') = 0;
+    if (hd_mkdirs(p2dir, 0700) != 0) return hd_fail(err, HD_EIO, "%s: %s", p2dir, strerror(errno));
+    rc = copy_file(job->policy, p1, err);
+    if (!rc) rc = copy_file(st->policy->standards_path, p2, err);
+    snprintf(p1, sizeof p1, "%s/applicants.fmt", tmp);
+    if (!rc) rc = copy_file(job->applicants_format, p1, err);
+    /* the populations' formats (SPEC §10), for `lookup --population` */
+    if (!rc && *job->roster_glob) {
+        snprintf(p1, sizeof p1, "%s/roster.fmt", tmp);
+        rc = copy_file(job->roster_format, p1, err);
+    }
+    if (!rc && *job->monitor_glob) {
+        snprintf(p1, sizeof p1, "%s/monitor.fmt", tmp);
+        rc = copy_file(job->monitor_format, p1, err);
+    }
+    if (!rc) rc = write_meta(b, st, tmp, polrel, err);
+    if (rc) return rc;
+    /* the manifest of the index alone: its inputs and digest, under the
+     * job's master key id (not the run's manifest) */
+    memset(&b->ms, 0, sizeof b->ms);
+    b->ms.job = st->job;
+    b->ms.policy = st->policy;
+    b->ms.key = st->key;
+    b->ms.inputs = b->inputs;
+    b->ms.ninputs = b->ninputs;
+    memcpy(b->ms.input_digest, b->dhex, 65);
+    b->damaged = st->damaged;
+    b->prepared = 1;
+    return HD_OK;
+}
+
+/* The tables merged from the workers' runs, the manifest, the index in
+ * place (after ix_writer_prepare; st no longer needed: the run's rules may
+ * go on meanwhile). */
+static int ix_writer_complete(ix_writer *b, hd_index_result *res, hd_error *err)
+{
+    int rc = HD_OK;
+    const char *tmp = b->tmp;
+    for (int i = 0; i < b->nws && !rc; i++) {
+        if (b->ws[i]->ne && !b->ws[i]->sorted) rc = sort_buffer(b->ws[i]);
+        res->rows_indexed += b->ws[i]->rows;
+    }
+    if (rc) return hd_fail(err, rc, "out of memory while indexing");
+    res->spills = b->nruns;           /* runs written to disk; the last buffers merge from memory */
+    if ((rc = merge_runs(b, tmp, b->digest, res, err)) != HD_OK) return rc;
+    int signed_ = 0;
+    rc = hd_write_manifest(&b->ms, tmp, &signed_, err);
+    if (!rc) {
+        int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (tfd < 0 || syncfs(tfd) != 0) rc = hd_fail(err, HD_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
+        if (tfd >= 0) close(tfd);
+    }
+    if (!rc) {
+        struct stat sb;
+        if (stat(b->outdir, &sb) == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, b->outdir, RENAME_EXCHANGE) == 0) {
+            hd_rmtree(tmp);
+        } else if (rename(tmp, b->outdir) != 0) {
+            rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", b->outdir, strerror(errno));
+        }
+    }
+    if (rc) return rc;
+    b->tmp[0] = 0;                    /* in place: not removed by ix_writer_free */
+    snprintf(res->outdir, sizeof res->outdir, "%s", b->outdir);
+    res->signed_manifest = signed_;
+    res->damaged = b->damaged;
+    res->files = b->nfiles;
+    return HD_OK;
+}
+
+int ix_writer_finish(ix_writer *b, const hd_results *st, hd_index_result *res, hd_error *err)
+{
+    int rc = ix_writer_prepare(b, st, res, err);
+    if (rc == HD_OK && !b->reused) rc = ix_writer_complete(b, res, err);
+    return rc;
+}
+
+/* ------------------------------------------------------------ hedui index */
+
+typedef struct build {
+    hd_results st;               /* job, policy, key, sources, inputs */
+    ix_writer *w;
+    hd_file_result *res;           /* per file ordinal */
+    uint32_t nfiles;
+    _Atomic uint32_t next;
+    int rc;
+} build;
+
+struct scan_ctx { build *b; ix_worker *k; int source; uint32_t ordinal; int pos[HD_F__COUNT]; };
+
+static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
+                  hd_record *rec, hd_reason reason, int bad_field)
+{
+    (void)bad_field;
+    struct scan_ctx *c = user;
+    if (reason == HD_R_NONE) {
+        /* the newest data date of the file, for the staleness check (as the run) */
+        hd_date t = HD_DATE_NONE;
+        if (rec->v[HD_F_AS_OF].present) t = (hd_date)rec->v[HD_F_AS_OF].i;
+        if (t != HD_DATE_NONE && t <= c->b->st.job->as_of && (res->newest == HD_DATE_NONE || t > res->newest))
+            res->newest = t;
+        res->ledger.rows_matched++;        /* "matched": kept in the index */
+    }
+    return ix_worker_row(c->k, c->ordinal, c->source, c->pos, row, rec, reason);
+}
+
+static void *scan_worker(void *arg)
+{
+    build *b = arg;
+    struct scan_ctx c = { .b = b, .k = ix_writer_worker(b->w) };
+    int rc = c.k ? HD_OK : HD_ESOFTWARE;
+    for (;;) {
+        uint32_t i = atomic_fetch_add(&b->next, 1);
+        if (i >= b->nfiles || rc) break;
+        c.source = b->res[i].source;
+        c.ordinal = i;
+        for (int f = 0; f < HD_F__COUNT; f++) c.pos[f] = -1;
+        rc = hd_scan_file(b->st.src[c.source].desc, b->st.job->as_of, &b->res[i], on_row, &c, NULL, c.pos);
+    }
+    if (!rc) rc = ix_worker_done(c.k);
+    if (rc) {
+        pthread_mutex_lock(&b->w->mu);
+        if (!b->rc) b->rc = rc;
+        pthread_mutex_unlock(&b->w->mu);
+    }
+    return NULL;
 }
 
 static int add_input(hd_results *st, const char *path, int extract, hd_error *err)
 {
+    for (uint32_t i = 0; i < st->ninputs; i++)
+        if (!strcmp(st->inputs[i].path, path)) return HD_OK;
     hd_input *n = realloc(st->inputs, (st->ninputs + 1) * sizeof *n);
     if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     st->inputs = n;
@@ -522,47 +877,10 @@ static int add_input(hd_results *st, const char *path, int extract, hd_error *er
     return HD_OK;
 }
 
-static int nthreads(const hd_index_opts *o)
-{
-    int nt = o && o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1) nt = 1;
-    if (nt > 64) nt = 64;
-    return nt;
-}
-
-/* The index digest: engine version, key id, policy digest, as_of and the
- * sources' input digest (every source descriptor and extract, the
- * applicants descriptor: relative path and SHA-256, in order). */
-static int hash_inputs(build *b, unsigned char digest[32], char hex[65], hd_error *err)
-{
-    hd_results *st = &b->st;
-    int rc = hd_run_hash_inputs(st, nthreads(b->opts), err);
-    if (rc != HD_OK) return rc;
-    hd_sha256 *h = hd_sha256_new(), *s = hd_sha256_new();
-    if (!h || !s) { hd_sha256_final(h, digest); hd_sha256_final(s, digest); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
-    for (uint32_t i = 0; i < st->ninputs; i++) {
-        hd_sha256_update(s, st->inputs[i].rel, strlen(st->inputs[i].rel));
-        hd_sha256_update(s, "\t", 1);
-        hd_sha256_update(s, st->inputs[i].sha256, strlen(st->inputs[i].sha256));
-        hd_sha256_update(s, "\n", 1);
-    }
-    unsigned char sd[32];
-    char shex[65];
-    hd_sha256_final(s, sd);
-    hd_hex(sd, 32, shex);
-    char date[11], head[600];
-    hd_date_format(st->job->as_of, date);
-    int n = snprintf(head, sizeof head, "hedui-index/1\n%s\n%s\n%s\n%s\n%s\n", HD_ENGINE_VERSION, st->key.id,
-                     st->policy->digest, date, shex);
-    hd_sha256_update(h, head, (size_t)n);
-    hd_sha256_final(h, digest);
-    hd_hex(digest, 32, hex);
-    return HD_OK;
-}
-
 static void free_build(build *b)
 {
     hd_results *st = &b->st;
+    ix_writer_free(b->w);
     if (st->src) {
         for (int i = 0; i < st->job->nsources; i++) {
             hd_descriptor_free(st->src[i].desc);
@@ -572,24 +890,11 @@ static void free_build(build *b)
     }
     for (uint32_t i = 0; i < b->nfiles; i++) hd_file_result_free(&b->res[i]);
     free(b->res);
-    free(b->source_of);
-    for (uint32_t i = 0; i < b->nruns; i++) { unlink(b->runs[i]); free(b->runs[i]); }
-    for (int i = 0; b->ws && i < b->nws; i++) {
-        free(b->ws[i].e);
-        free(b->ws[i].ord);
-        free(b->ws[i].pay);
-    }
-    free(b->ws);
-    free(b->mem);
-    free(b->runs);
-    if (b->spilldir[0]) hd_rmtree(b->spilldir);
     for (uint32_t i = 0; i < st->ninputs; i++) free(st->inputs[i].path);
     free(st->inputs);
     hd_policy_free(st->policy);
     hd_key_wipe(&st->key);
-    hd_key_wipe(&b->ikey);
     hd_job_free(st->job);
-    pthread_mutex_destroy(&b->mu);
 }
 
 static hd_date today(void)
@@ -605,31 +910,37 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
     build bb, *b = &bb;
     memset(b, 0, sizeof *b);
     memset(res, 0, sizeof *res);
-    pthread_mutex_init(&b->mu, NULL);
-    b->opts = opts;
     hd_results *st = &b->st;
     hd_error_clear(err);
     umask(077);
     int rc;
-    if ((rc = hd_job_load(&st->job, job_path, today(), err)) != HD_OK) { pthread_mutex_destroy(&b->mu); return rc; }
+    if ((rc = hd_job_load(&st->job, job_path, today(), err)) != HD_OK) return rc;
     hd_job *job = st->job;
+    /* previous = latest, resolved as the run resolves it: ROWS_DROPPED
+     * damages a source here exactly when it does in the run */
+    if (job->previous_latest && (rc = hd_run_resolve_latest(job, job->previous, sizeof job->previous, err)) != HD_OK) goto out;
     if ((rc = hd_policy_load(&st->policy, job->policy, err)) != HD_OK) goto out;
     if ((rc = hd_key_load_master(&st->key, job->key, err)) != HD_OK) goto out;
     st->have_key = 1;
-    if ((rc = hd_index_key(&st->key, &b->ikey, err)) != HD_OK) goto out;
     if (*job->signing_key && access(job->signing_key, R_OK) != 0) {
         rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: signing key cannot be read: %s",
                      job->signing_key, strerror(errno));
         goto out;
     }
-    {   /* the applicants descriptor is copied for lookup: it must load */
-        hd_descriptor *ad = NULL;
-        if ((rc = hd_descriptor_load(&ad, job->applicants_format, err)) != HD_OK) goto out;
-        int kind = ad->kind;
-        hd_descriptor_free(ad);
-        if (kind != HD_KIND_APPLICANTS) {
-            rc = hd_fail(err, HD_ECONFIG, "%s: applicants_format must be of kind applicants", job->applicants_format);
-            goto out;
+    {   /* the populations' descriptors are copied for lookup: they must load */
+        const char *fmts[3] = { job->applicants_format, *job->roster_glob ? job->roster_format : NULL,
+                                *job->monitor_glob ? job->monitor_format : NULL };
+        for (int p = 0; p < 3; p++) {
+            if (!fmts[p]) continue;
+            hd_descriptor *ad = NULL;
+            if ((rc = hd_descriptor_load(&ad, fmts[p], err)) != HD_OK) goto out;
+            int kind = ad->kind;
+            hd_descriptor_free(ad);
+            if (kind != HD_KIND_APPLICANTS) {
+                rc = hd_fail(err, HD_ECONFIG, "%s: %s must be of kind applicants", fmts[p],
+                             p == 0 ? "applicants_format" : p == 1 ? "roster_format" : "monitor_format");
+                goto out;
+            }
         }
     }
     st->src = calloc((size_t)job->nsources + 1, sizeof *st->src);
@@ -640,6 +951,11 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
             rc = hd_fail(err, HD_ECONFIG, "%s: source \"%s\" cannot be of kind applicants", job->path, job->sources[i].name);
             goto out;
         }
+        if (st->src[i].desc->id_token && !*job->sources[i].provider) {
+            rc = hd_fail(err, HD_ECONFIG, "%s:%d: source \"%s\" is tokenised (id_form = token) and its name is too long to name its provider: set provider = NAME",
+                         job->path, job->sources[i].line, job->sources[i].name);
+            goto out;
+        }
     }
     for (int i = 0; i < job->nsources; i++) {
         if ((rc = hd_path_glob(job->sources[i].files_glob, &st->src[i].files, &st->src[i].nfiles, err)) != HD_OK) goto out;
@@ -647,158 +963,151 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
         b->nfiles += (uint32_t)st->src[i].nfiles;
     }
     b->res = calloc(b->nfiles + 1, sizeof *b->res);
-    b->source_of = calloc(b->nfiles + 1, sizeof *b->source_of);
-    if (!b->res || !b->source_of) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
+    if (!b->res) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     for (int s = 0; s < job->nsources; s++)
         for (int f = 0; f < st->src[s].nfiles; f++) {
             uint32_t r = st->src[s].first_result + (uint32_t)f;
             b->res[r].path = st->src[s].files[f];
             b->res[r].source = s;
             b->res[r].index = r;
-            b->source_of[r] = s;
         }
-    /* inputs: policy, standards, descriptors, extracts */
+    /* inputs (the writer takes its own list from them): policy, standards,
+     * descriptors, extracts */
     rc = add_input(st, job->policy, 0, err);
     if (!rc) rc = add_input(st, st->policy->standards_path, 0, err);
     if (!rc) rc = add_input(st, job->applicants_format, 0, err);
+    if (!rc && *job->roster_glob) rc = add_input(st, job->roster_format, 0, err);
+    if (!rc && *job->monitor_glob) rc = add_input(st, job->monitor_format, 0, err);
     for (int s = 0; !rc && s < job->nsources; s++) rc = add_input(st, job->sources[s].format_path, 0, err);
     for (uint32_t r = 0; !rc && r < b->nfiles; r++) rc = add_input(st, b->res[r].path, 1, err);
-    unsigned char digest[32];
-    char dhex[65];
-    if (!rc) rc = hash_inputs(b, digest, dhex, err);
+    if (!rc) rc = hd_run_hash_inputs(st, nthreads(opts), err);
+    if (!rc) rc = ix_writer_new(&b->w, st, 0, opts, res, err);
     if (rc) goto out;
-    memcpy(st->input_digest, dhex, 65);
-
-    char date[11], root[4200], tmp[4400];
-    hd_date_format(job->as_of, date);
-    snprintf(root, sizeof root, "%s/index", job->output);
-    snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", root, date, dhex);
-    if (hd_mkdirs(root, 0700) != 0) { rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", root, strerror(errno)); goto out; }
-    struct stat sb;
-    if (stat(res->outdir, &sb) == 0 && !(opts && opts->force)) {
-        hd_error verr;
-        int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
-        if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK) {
-            res->reused = 1;
-            logf_(opts, HD_LOG_INFO, "index_exists", "%s exists and verifies; nothing rebuilt (use --force to rebuild)", res->outdir);
-            rc = HD_OK;
-            goto out;
-        }
-        rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force",
-                     res->outdir, verr.message);
-        goto out;
-    }
-    snprintf(tmp, sizeof tmp, "%s/.tmp-%.12s-%ld", root, dhex, (long)getpid());
-    snprintf(b->spilldir, sizeof b->spilldir, "%s/.spill-%.12s-%ld", root, dhex, (long)getpid());
-    hd_rmtree(tmp);
-    hd_rmtree(b->spilldir);
-    if (mkdir(tmp, 0700) != 0 || mkdir(b->spilldir, 0700) != 0) {
-        rc = hd_fail(err, HD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        b->spilldir[0] = 0;
+    if (b->w->reused) {
+        logf_(opts, HD_LOG_INFO, "index_exists", "%s exists and verifies; nothing rebuilt (use --force to rebuild)", res->outdir);
         goto out;
     }
 
     /* scan */
     int nt = nthreads(opts);
     if ((uint32_t)nt > b->nfiles) nt = b->nfiles ? (int)b->nfiles : 1;
-    uint64_t mem = opts && opts->memory ? opts->memory : (uint64_t)64 << 20;
-    b->budget = (size_t)(mem / (uint64_t)nt);
-    if (b->budget < 4096) b->budget = 4096;
-    worker_state *ws = calloc((size_t)nt, sizeof *ws);
     pthread_t *th = calloc((size_t)nt, sizeof *th);
-    if (!ws || !th) { free(ws); free(th); rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out_tmp; }
+    if (!th) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
     int started = 0;
-    for (int i = 0; i < nt; i++) {
-        ws[i].b = b;
-        ws[i].mac = ix_mac_new(&b->ikey);
-        if (!ws[i].mac) rc = HD_ESOFTWARE;
-    }
-    if (!rc) {
-        for (int i = 0; i < nt; i++)
-            if (pthread_create(&th[i], NULL, scan_worker, &ws[i]) == 0) started++;
-        if (!started) scan_worker(&ws[0]);
-        for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-    }
-    b->mem = calloc((size_t)nt, sizeof *b->mem);
-    if (!b->mem) rc = HD_ESOFTWARE;
-    for (int i = 0; i < nt; i++) {
-        if (!rc && ws[i].rc) rc = ws[i].rc;
-        ix_mac_free(ws[i].mac);
-        ws[i].mac = NULL;
-        if (!rc && ws[i].ne) b->mem[b->nmem++] = &ws[i];
-    }
+    for (int i = 0; i < nt; i++)
+        if (pthread_create(&th[i], NULL, scan_worker, b) == 0) started++;
+    if (!started) scan_worker(b);
+    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
     free(th);
-    b->ws = ws;
-    b->nws = nt;
-    if (rc) {
-        rc = hd_fail(err, rc, rc == HD_EIO ? "%s: cannot write a spill file: %s" : "%s: out of memory while indexing (%s)",
-                     b->spilldir, strerror(errno));
-        goto out_tmp;
+    if (b->rc) {
+        rc = hd_fail(err, b->rc, b->rc == HD_EIO ? "%s: cannot write a spill file: %s" : "%s: out of memory while indexing (%s)",
+                     job->output, strerror(errno));
+        goto out;
     }
-    res->spills = b->nruns;           /* runs written to disk; the last buffers merge from memory */
-    decide_damage(b);
+    /* the sources' damage exactly as the run decides it (batch/damage.c) */
+    hd_run_previous_rows(st);
+    for (int s = 0; s < job->nsources; s++) hd_run_source_decide(st, s, b->res);
+    hd_run_kinds_decide(st);
     for (int s = 0; s < job->nsources; s++)
         if (st->src[s].damage != HD_R_NONE)
             logf_(opts, HD_LOG_ERROR, "source_damaged", "source %s is damaged: %s", job->sources[s].name, st->src[s].damage_msg);
-    if ((rc = merge_runs(b, tmp, digest, res, err)) != HD_OK) goto out_tmp;
-
-    /* the policy, byte for byte, with its standards beside it */
-    char pdir[4500], p1[4600], p2[4600];
-    snprintf(pdir, sizeof pdir, "%s/policy", tmp);
-    const char *pbase = strrchr(job->policy, '/');
-    pbase = pbase ? pbase + 1 : job->policy;
-    char polrel[600];
-    snprintf(polrel, sizeof polrel, "policy/%s", pbase);
-    char pol_dir[4096];
-    snprintf(pol_dir, sizeof pol_dir, "%s", job->policy);
-    char *slash = strrchr(pol_dir, '/');
-    if (slash) *slash = 0; else strcpy(pol_dir, ".");
-    const char *srel = hd_path_rel(st->policy->standards_path, pol_dir);
-    if (srel[0] == '/' || strstr(srel, "..")) {
-        rc = hd_fail(err, HD_ECONFIG, "%s: the standards file must lie beside the policy or below it to be copied into the index",
-                     job->policy);
-        goto out_tmp;
-    }
-    snprintf(p1, sizeof p1, "%s/%s", pdir, pbase);
-    snprintf(p2, sizeof p2, "%s/%s", pdir, srel);
-    char p2dir[4600];
-    snprintf(p2dir, sizeof p2dir, "%s", p2);
-    *strrchr(p2dir, '/') = 0;
-    if (hd_mkdirs(p2dir, 0700) != 0) { rc = hd_fail(err, HD_EIO, "%s: %s", p2dir, strerror(errno)); goto out_tmp; }
-    rc = copy_file(job->policy, p1, err);
-    if (!rc) rc = copy_file(st->policy->standards_path, p2, err);
-    snprintf(p1, sizeof p1, "%s/applicants.fmt", tmp);
-    if (!rc) rc = copy_file(job->applicants_format, p1, err);
-    if (!rc) rc = write_meta(b, tmp, dhex, polrel, err);
-    int signed_ = 0;
-    if (!rc) rc = hd_write_manifest(st, tmp, &signed_, err);
-    if (!rc) {
-        int tfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (tfd < 0 || syncfs(tfd) != 0) rc = hd_fail(err, HD_EIO, "%s: cannot sync: %s", tmp, strerror(errno));
-        if (tfd >= 0) close(tfd);
-    }
-    if (!rc) {
-        if (stat(res->outdir, &sb) == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, res->outdir, RENAME_EXCHANGE) == 0) {
-            hd_rmtree(tmp);
-        } else if (rename(tmp, res->outdir) != 0) {
-            rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", res->outdir, strerror(errno));
-        }
-    }
-    if (rc) goto out_tmp;
-    res->signed_manifest = signed_;
-    res->damaged = st->damaged;
-    res->files = b->nfiles;
+    if ((rc = ix_writer_finish(b->w, st, res, err)) != HD_OK) goto out;
     for (uint32_t i = 0; i < b->nfiles; i++) {
         res->rows += b->res[i].ledger.rows;
-        res->rows_indexed += b->res[i].ledger.rows_matched;
         res->rows_quarantined += b->res[i].ledger.rows_quarantined;
     }
     rc = st->damaged ? HD_EDAMAGED : HD_OK;
     if (st->damaged) hd_fail(err, HD_EDAMAGED, "the index is written, but at least one source is damaged: every household it judges is at least REVIEW (SOURCE_INCOMPLETE)");
-    goto out;
-out_tmp:
-    hd_rmtree(tmp);
 out:
     free_build(b);
     return rc;
+}
+
+/* ------------------------------------------------------------ hedui run */
+
+/* `[job] index = yes` (SPEC §11): the run's scan feeds a writer. Called
+ * once the run's inputs are hashed, before its scan. An index that exists
+ * and verifies (and no --force) is kept: st->ixw stays NULL, its directory
+ * goes to dir. */
+int hd_run_index_begin(hd_results *st, char *dir, size_t cap, hd_error *err)
+{
+    hd_index_opts o;
+    memset(&o, 0, sizeof o);
+    o.threads = st->opts ? st->opts->threads : 0;
+    o.force = st->opts ? st->opts->force : 0;
+    hd_index_result r;
+    memset(&r, 0, sizeof r);
+    int rc = ix_writer_new(&st->ixw, st, (uint32_t)st->napp_files, &o, &r, err);
+    if (rc == HD_OK && r.reused) {
+        /* nothing to feed: the scan runs without a writer */
+        ix_writer_free(st->ixw);
+        st->ixw = NULL;
+        snprintf(dir, cap, "%s", r.outdir);
+        if (st->opts && st->opts->log) {
+            char m[4400];
+            snprintf(m, sizeof m, "%s exists and verifies; not rewritten (--force rebuilds it)", r.outdir);
+            st->opts->log(st->opts->log_user, HD_LOG_INFO, "index_exists", m);
+        }
+    }
+    return rc;
+}
+
+static void *complete_main(void *arg)
+{
+    ix_writer *b = arg;
+    hd_error_clear(&b->th_err);
+    b->th_rc = ix_writer_complete(b, &b->th_res, &b->th_err);
+    return NULL;
+}
+
+/* After the sources' damage is decided: what needs the run's state is
+ * written, then the merge and the manifest go on on a thread of their own
+ * while the run judges and writes its outputs (on one core when there is
+ * no thread to be had). hd_run_index_join waits for it. */
+int hd_run_index_end(hd_results *st, hd_error *err)
+{
+    ix_writer *b = st->ixw;
+    int rc = ix_writer_prepare(b, st, &b->th_res, err);
+    if (rc != HD_OK) return rc;
+    if (pthread_create(&b->th, NULL, complete_main, b) == 0) b->th_started = 1;
+    else complete_main(b);
+    return HD_OK;
+}
+
+/* The index in place: its directory into out (cap bytes). */
+int hd_run_index_join(hd_results *st, char *out, size_t cap, hd_error *err)
+{
+    ix_writer *b = st->ixw;
+    if (!b) return HD_OK;
+    if (b->th_started) { pthread_join(b->th, NULL); b->th_started = 0; }
+    hd_index_result r = b->th_res;
+    int rc = b->th_rc;
+    if (rc != HD_OK && err) *err = b->th_err;
+    ix_writer_free(b);
+    st->ixw = NULL;
+    if (rc != HD_OK) return rc;
+    snprintf(out, cap, "%s", r.outdir);
+    if (st->opts && st->opts->log) {
+        char m[4400];
+        snprintf(m, sizeof m, "index %s%s: %" PRIu64 " tokens, %" PRIu64 " rows", r.outdir,
+                 r.reused ? " (exists and verifies)" : "", r.tokens, r.rows_indexed);
+        st->opts->log(st->opts->log_user, HD_LOG_INFO, "index_written", m);
+    }
+    return HD_OK;
+}
+
+struct ix_worker *hd_run_index_worker(hd_results *st) { return st->ixw ? ix_writer_worker(st->ixw) : NULL; }
+
+int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
+                     const hd_csv_record *row, hd_record *rec, hd_reason reason)
+{
+    return ix_worker_row(k, result, source, pos, row, rec, reason);
+}
+
+int hd_run_index_done(struct ix_worker *k) { return ix_worker_done(k); }
+
+void hd_run_index_free(hd_results *st)
+{
+    ix_writer_free(st->ixw);
+    st->ixw = NULL;
 }

@@ -18,20 +18,6 @@ int hd_index_key(const hd_key *master, hd_key *out, hd_error *err)
     return hd_key_derive(master, "index", out, err);
 }
 
-/* The token a tokenised source carries for a member: the member token under
- * its provider's key (SPEC §8, "provider:<name>"). The index knows its
- * sources by name, and a source's provider is its name unless the job says
- * otherwise (docs/decisions.md). */
-void ix_source_token(const hd_key *master, const char *source, const hd_id *id, char out[65])
-{
-    char audience[80];
-    hd_key pk;
-    snprintf(audience, sizeof audience, "provider:%s", source);
-    if (hd_key_derive(master, audience, &pk, NULL) != HD_OK) { out[0] = 0; return; }
-    hd_token_member(&pk, id, out);
-    hd_key_wipe(&pk);
-}
-
 struct ix_mac { EVP_MAC_CTX *ctx; };
 
 ix_mac *ix_mac_new(const hd_key *key)
@@ -54,6 +40,14 @@ ix_mac *ix_mac_new(const hd_key *key)
     return m;
 }
 
+ix_mac *ix_mac_dup(const ix_mac *m)
+{
+    ix_mac *d = calloc(1, sizeof *d);
+    if (!d) return NULL;
+    if (!(d->ctx = EVP_MAC_CTX_dup(m->ctx))) { free(d); return NULL; }
+    return d;
+}
+
 void ix_mac_free(ix_mac *m)
 {
     if (!m) return;
@@ -74,6 +68,13 @@ void ix_mac_run(ix_mac *m, const char *prefix, const char *a, size_t an, unsigne
 void ix_token_id(ix_mac *m, const char *id18, unsigned char out[32])
 {
     ix_mac_run(m, "hedui:v2:member:", id18, strnlen(id18, 18), out);
+}
+
+void ix_provider_token(ix_mac *m, const hd_id *id, char out[65])
+{
+    unsigned char t[32];
+    ix_mac_run(m, "hedui:v2:member:", id->s, strnlen(id->s, 18), t);
+    hd_hex(t, 32, out);
 }
 
 void ix_token_token(ix_mac *m, const char *token64, unsigned char out[32])

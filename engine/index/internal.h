@@ -51,6 +51,8 @@ _Static_assert(sizeof(hd_ix_unread) == 48, "unreadable layout");
 /* HMAC-SHA256 under one key, re-initialised per token (one per thread). */
 typedef struct ix_mac ix_mac;
 ix_mac *ix_mac_new(const hd_key *key);
+/* A copy of m for another thread (no key set-up, no fetch). */
+ix_mac *ix_mac_dup(const ix_mac *m);
 void ix_mac_free(ix_mac *m);
 /* HMAC(key, prefix + a + b) */
 void ix_mac_run(ix_mac *m, const char *prefix, const char *a, size_t an, unsigned char out[32]);
@@ -63,9 +65,9 @@ void ix_token_token(ix_mac *m, const char *token64, unsigned char out[32]);
 int ix_token_name(ix_mac *m, const char *s, size_t n, char out[65]);
 
 /* The token a tokenised source carries for a member ID (what `hedui
- * tokenize` writes): today the member token under the master key. One
- * function so that per-provider keys (SPEC §8) are a one-line change. */
-void ix_source_token(const hd_key *master, const char *source, const hd_id *id, char out[65]);
+ * tokenize` writes): HMAC(provider key, "hedui:v2:member:" + ID) as 64 hex
+ * digits, m made with ix_mac_new on the provider's key (SPEC §8). */
+void ix_provider_token(ix_mac *m, const hd_id *id, char out[65]);
 
 /* Record codec: kind, source, file ordinal, line, then each present field
  * but the ID (field number, then a zigzag varint or length + bytes).
@@ -76,5 +78,19 @@ void ix_source_token(const hd_key *master, const char *source, const hd_id *id, 
 size_t ix_encode_max(const hd_record *rec);
 size_t ix_encode(const hd_record *rec, uint8_t *p);
 int ix_decode(const uint8_t *p, size_t len, hd_record *rec, char *strs, size_t strs_cap);
+
+/* The writer (build.c): fed the rows of one scan by `hedui index` or by
+ * the run (`[job] index = yes`); one ix_worker per scanning thread. */
+struct hd_results;
+typedef struct ix_writer ix_writer;
+typedef struct ix_worker ix_worker;
+int ix_writer_new(ix_writer **out, const struct hd_results *st, uint32_t first, const hd_index_opts *opts,
+                  hd_index_result *res, hd_error *err);
+ix_worker *ix_writer_worker(ix_writer *w);
+int ix_worker_row(ix_worker *k, uint32_t result, int source, const int *pos, const hd_csv_record *row,
+                  hd_record *rec, hd_reason reason);
+int ix_worker_done(ix_worker *k);
+int ix_writer_finish(ix_writer *w, const struct hd_results *st, hd_index_result *res, hd_error *err);
+void ix_writer_free(ix_writer *w);
 
 #endif

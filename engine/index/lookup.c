@@ -22,13 +22,21 @@
 #include "util/path.h"
 #include "util/varint.h"
 
-typedef struct ix_source { char name[128]; int kind; int id_token; char damage[64]; } ix_source;
+typedef struct ix_source { char name[128]; char provider[64]; int kind; int id_token; char damage[64]; } ix_source;
+
+/* A provider key of a tokenised source (SPEC §8 "Keys per audience"):
+ * under the current master, and under the previous one during a rotation;
+ * its MAC set up once at open (copied per check). */
+typedef struct ix_pkey { ix_mac *mac; } ix_pkey;
 
 typedef struct ix_map { void *p; size_t n; } ix_map;
 
 struct hd_ix {
     char dir[4096];
     hd_key master, ikey, akey;       /* akey: the audit key of the run's household and member tokens */
+    ix_mac *imac;                    /* under ikey, set up once */
+    ix_pkey *pk; int npk;            /* one per provider and master (current, previous) */
+    char previous_id[64];            /* the previous master's id when built during a rotation */
     char format[64], key_id[64], policy_rel[600], policy_digest[65], digest[65];
     hd_date as_of;
     int have_as_of;
@@ -38,6 +46,7 @@ struct hd_ix {
     char **files; uint32_t nfiles;
     hd_policy *policy;
     hd_descriptor *app_desc;
+    hd_descriptor *pop_desc[HD_POP__COUNT];  /* roster.fmt, monitor.fmt when the job had them */
     hd_descriptor *check_desc;       /* canonical columns: hd_ix_check's rows */
     ix_map tokens, records, unread;
     const hd_ix_slot *slots; uint64_t nslots;
@@ -68,12 +77,16 @@ static void sb_i64(sb *b, int64_t v) { char t[32]; int k = snprintf(t, sizeof t,
 static void sb_json(sb *b, const char *s)
 {
     sb_put(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+    const unsigned char *p = (const unsigned char *)s, *run = p;
+    for (; *p; p++) {
+        if (*p != '"' && *p != '\\' && *p >= 0x20) continue;
+        sb_put(b, (const char *)run, (size_t)(p - run));   /* the plain bytes before, in one copy */
         char t[8];
         if (*p == '"' || *p == '\\') { t[0] = '\\'; t[1] = (char)*p; sb_put(b, t, 2); }
-        else if (*p < 0x20) { snprintf(t, sizeof t, "\\u%04x", *p); sb_put(b, t, 6); }
-        else sb_put(b, (const char *)p, 1);
+        else { snprintf(t, sizeof t, "\\u%04x", *p); sb_put(b, t, 6); }
+        run = p + 1;
     }
+    sb_put(b, (const char *)run, (size_t)(p - run));
     sb_put(b, "\"", 1);
 }
 
@@ -89,6 +102,7 @@ static int meta_handler(void *user, const char *section, const char *key, const 
     if (!strcmp(section, "index")) {
         if (!strcmp(key, "format")) snprintf(ix->format, sizeof ix->format, "%s", value);
         else if (!strcmp(key, "key_id")) snprintf(ix->key_id, sizeof ix->key_id, "%s", value);
+        else if (!strcmp(key, "previous_key_id")) snprintf(ix->previous_id, sizeof ix->previous_id, "%s", value);
         else if (!strcmp(key, "policy")) snprintf(ix->policy_rel, sizeof ix->policy_rel, "%s", value);
         else if (!strcmp(key, "policy_digest")) snprintf(ix->policy_digest, sizeof ix->policy_digest, "%s", value);
         else if (!strcmp(key, "digest")) snprintf(ix->digest, sizeof ix->digest, "%s", value);
@@ -116,6 +130,7 @@ static int meta_handler(void *user, const char *section, const char *key, const 
         if (i < 0 || i >= ix->nsrc) return 0;
         ix_source *s = &ix->src[i];
         if (!strcmp(key, "name")) snprintf(s->name, sizeof s->name, "%s", value);
+        else if (!strcmp(key, "provider")) snprintf(s->provider, sizeof s->provider, "%s", value);
         else if (!strcmp(key, "kind")) s->kind = hd_kind_parse(value);
         else if (!strcmp(key, "id_token")) { s->id_token = atoi(value) != 0; ix->any_token |= s->id_token; }
         else if (!strcmp(key, "damage")) snprintf(s->damage, sizeof s->damage, "%s", value);
@@ -198,6 +213,43 @@ static int load_check_desc(hd_ix *ix, hd_error *err)
     return rc;
 }
 
+/* The index MAC and, for the tokenised sources, one MAC per distinct
+ * provider (SPEC §8 provider = NAME, default the source name) and master:
+ * the current one, and the previous one when the index was built during a
+ * rotation (the run joins a row made under either). Two sources of one
+ * provider share its tokens, so a provider is looked up once. */
+static int provider_keys(hd_ix *ix, hd_error *err)
+{
+    if (!(ix->imac = ix_mac_new(&ix->ikey))) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    hd_key masters[2];
+    masters[0] = ix->master;
+    int nm = ix->previous_id[0] ? 1 + hd_key_previous(&ix->master, &masters[1]) : 1;
+    int rc = HD_OK;
+    for (int si = 0; si < ix->nsrc && rc == HD_OK; si++) {
+        ix_source *src = &ix->src[si];
+        if (!src->id_token) continue;
+        if (!src->provider[0]) snprintf(src->provider, sizeof src->provider, "%s", src->name);
+        int seen = 0;
+        for (int sj = 0; sj < si && !seen; sj++)
+            seen = ix->src[sj].id_token && !strcmp(ix->src[sj].provider, src->provider);
+        if (seen) continue;
+        char audience[80];
+        snprintf(audience, sizeof audience, "provider:%s", src->provider);
+        for (int k = 0; k < nm && rc == HD_OK; k++) {
+            hd_key pk;
+            if ((rc = hd_key_derive(&masters[k], audience, &pk, err)) != HD_OK) break;
+            ix_pkey *n = realloc(ix->pk, (size_t)(ix->npk + 1) * sizeof *n);
+            if (n) { ix->pk = n; n[ix->npk].mac = ix_mac_new(&pk); }
+            hd_key_wipe(&pk);
+            if (!n || !n[ix->npk].mac) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
+            ix->npk++;
+        }
+    }
+    hd_key_wipe(&masters[0]);
+    if (nm > 1) hd_key_wipe(&masters[1]);
+    return rc;
+}
+
 int hd_ix_open(hd_ix **out, const char *dir, const hd_key *master, hd_error *err)
 {
     *out = NULL;
@@ -236,8 +288,14 @@ int hd_ix_open(hd_ix **out, const char *dir, const hd_key *master, hd_error *err
                      ix->key_id, master->id);
         goto fail;
     }
+    if (ix->previous_id[0] && !(master->has_previous && !strcmp(master->previous_id, ix->previous_id))) {
+        rc = hd_fail(err, HD_ECONFIG, "%s: the index was built during a key rotation (previous key %s): give the key file "
+                     "that holds previous_id=%s, as the run had", dir, ix->previous_id, ix->previous_id);
+        goto fail;
+    }
     if ((rc = hd_index_key(master, &ix->ikey, err)) != HD_OK) goto fail;
     if ((rc = hd_key_derive(master, "audit", &ix->akey, err)) != HD_OK) goto fail;
+    if ((rc = provider_keys(ix, err)) != HD_OK) goto fail;
     snprintf(p, sizeof p, "%s/%s", dir, ix->policy_rel);
     if ((rc = hd_policy_load(&ix->policy, p, err)) != HD_OK) goto fail;
     if (strcmp(ix->policy->digest, ix->policy_digest)) {
@@ -246,6 +304,10 @@ int hd_ix_open(hd_ix **out, const char *dir, const hd_key *master, hd_error *err
     }
     snprintf(p, sizeof p, "%s/applicants.fmt", dir);
     if ((rc = hd_descriptor_load(&ix->app_desc, p, err)) != HD_OK) goto fail;
+    for (int pop = HD_POP_RECIPIENT; pop < HD_POP__COUNT; pop++) {
+        snprintf(p, sizeof p, "%s/%s.fmt", dir, pop == HD_POP_RECIPIENT ? "roster" : "monitor");
+        if (access(p, F_OK) == 0 && (rc = hd_descriptor_load(&ix->pop_desc[pop], p, err)) != HD_OK) goto fail;
+    }
     if ((rc = load_check_desc(ix, err)) != HD_OK) goto fail;
     if ((rc = map_file(&ix->tokens, dir, "tokens.bin", err)) ||
         (rc = map_file(&ix->records, dir, "records.bin", err)) ||
@@ -291,6 +353,10 @@ void hd_ix_close(hd_ix *ix)
     free(ix->src);
     hd_policy_free(ix->policy);
     hd_descriptor_free(ix->app_desc);
+    for (int pop = 0; pop < HD_POP__COUNT; pop++) hd_descriptor_free(ix->pop_desc[pop]);
+    ix_mac_free(ix->imac);
+    for (int i = 0; i < ix->npk; i++) ix_mac_free(ix->pk[i].mac);
+    free(ix->pk);
     hd_descriptor_free(ix->check_desc);
     hd_key_wipe(&ix->master);
     hd_key_wipe(&ix->ikey);
@@ -438,9 +504,19 @@ typedef int (*emit_fn)(void *user, const hd_model *m, uint32_t h, const char *js
 
 static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, void *user, hd_error *err)
 {
-    ix_mac *mac = ix_mac_new(&ix->ikey);
-    if (!mac) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    int rc = HD_OK;
+    ix_mac *mac = ix_mac_dup(ix->imac);
+    ix_mac *pstack[16];
+    int npk = ix->npk;
+    ix_mac **pmac = npk <= 16 ? pstack : calloc((size_t)npk, sizeof *pmac);
+    int rc = mac && pmac ? HD_OK : HD_ESOFTWARE;
+    for (int k = 0; pmac && k < npk; k++)
+        if (!(pmac[k] = ix_mac_dup(ix->pk[k].mac))) rc = HD_ESOFTWARE;
+    if (rc) {
+        ix_mac_free(mac);
+        for (int k = 0; pmac && k < npk; k++) ix_mac_free(pmac[k]);
+        if (pmac != pstack) free(pmac);
+        return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    }
     pending *pv = NULL;
     uint32_t cap = 0;
     sb b = {0};
@@ -463,11 +539,10 @@ static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, v
             uint64_t nu;
             find_unread(ix, tok, &nu);
             unread += nu;
-            if (ix->any_token) {
-                for (int si = 0; si < ix->nsrc; si++) {
-                    if (!ix->src[si].id_token) continue;
+            {
+                for (int k = 0; k < npk; k++) {
                     char t64[65];
-                    ix_source_token(&ix->master, ix->src[si].name, &mb->id, t64);
+                    ix_provider_token(pmac[k], &mb->id, t64);
                     ix_token_token(mac, t64, tok);
                     s = find_slot(ix, tok);
                     if (s && collect(ix, s, mi, &pv, &np, &cap)) { rc = hd_fail(err, HD_EDATA, "%s: a record is out of range", ix->dir); break; }
@@ -523,6 +598,8 @@ static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, v
         sb_json(&b, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type]);
         sb_str(&b, ",\"area_type\":");
         sb_json(&b, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type]);
+        sb_str(&b, ",\"population\":");
+        sb_json(&b, hd_population_name(hh->population));
         sb_str(&b, ",\"members\":");
         sb_i64(&b, hh->nmembers);
         sb_str(&b, ",\"verdict\":");
@@ -562,6 +639,8 @@ static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, v
     free(b.p);
     free(strs);
     ix_mac_free(mac);
+    for (int k = 0; k < npk; k++) ix_mac_free(pmac[k]);
+    if (pmac != pstack) free(pmac);
     return rc;
 }
 
@@ -572,8 +651,10 @@ static int emit_file(void *user, const hd_model *m, uint32_t h, const char *json
     return fputs(json, f) < 0 || fputc('\n', f) == EOF ? HD_EIO : HD_OK;
 }
 
-int hd_ix_lookup_file(hd_ix *ix, const char *path, FILE *out, hd_error *err)
+int hd_ix_lookup_file(hd_ix *ix, const char *path, int population, FILE *out, hd_error *err)
 {
+    if (population < 0 || population >= HD_POP__COUNT)
+        return hd_fail(err, HD_ESOFTWARE, "population %d out of range", population);
     struct stat sb;
     if (stat(path, &sb) != 0) return hd_fail(err, HD_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
     hd_model *m = hd_model_new();
@@ -583,7 +664,9 @@ int hd_ix_lookup_file(hd_ix *ix, const char *path, FILE *out, hd_error *err)
     res.path = path;
     res.source = -1;
     char *files[1] = { (char *)path };
-    int rc = hd_load_applicants(m, ix->app_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, err);
+    /* a population's file in its own format, as the run reads it (SPEC §10) */
+    const hd_descriptor *d = ix->pop_desc[population] ? ix->pop_desc[population] : ix->app_desc;
+    int rc = hd_load_population(m, d, files, 1, ix->as_of, &ix->akey, ix->policy, &res, population, NULL, err);
     if (rc == HD_OK) rc = hd_model_index(m, err);
     int fdam = res.damage != HD_R_NONE;
     if (rc == HD_OK) rc = judge_model(ix, m, fdam, emit_file, out, err);
@@ -604,10 +687,10 @@ int hd_ix_lookup_file(hd_ix *ix, const char *path, FILE *out, hd_error *err)
 static void csv_cell(sb *b, const char *s)
 {
     sb_put(b, "\"", 1);
-    for (const char *p = s ? s : ""; *p; p++) {
-        if (*p == '"') sb_put(b, "\"", 1);
-        sb_put(b, p, 1);
-    }
+    const char *p = s ? s : "", *run = p;
+    for (; *p; p++)
+        if (*p == '"') { sb_put(b, run, (size_t)(p - run) + 1); run = p; }   /* the quote doubled */
+    sb_put(b, run, (size_t)(p - run));
     sb_put(b, "\"", 1);
 }
 
@@ -655,7 +738,9 @@ int hd_ix_check(hd_ix *ix, const hd_ix_household *hh, char **json, char token[65
     res.source = -1;
     char *files[1] = { path };
     int rc = m ? HD_OK : hd_fail(err, HD_ESOFTWARE, "out of memory");
-    if (rc == HD_OK) rc = hd_load_applicants(m, ix->check_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, err);
+    int pop = hh->population;
+    if (rc == HD_OK && (pop < 0 || pop >= HD_POP__COUNT)) rc = hd_fail(err, HD_EDATA, "population %d is not one of SPEC §10's", pop);
+    if (rc == HD_OK) rc = hd_load_population(m, ix->check_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, pop, NULL, err);
     close(fd);
     if (rc == HD_OK && res.damage != HD_R_NONE)
         rc = hd_fail(err, HD_EDATA, "the household cannot be read: %s", hd_reason_name(res.damage));

@@ -195,6 +195,8 @@ typedef struct hd_results {
     uint32_t kinds_missing;        /* required kinds without a source (bits) */
     hd_input *inputs; uint32_t ninputs;
     char input_digest[65];
+    struct ix_writer *ixw;         /* [job] index = yes: the index writer the
+                                      scan feeds (index/build.c), else NULL */
     hd_divcount *div; uint32_t ndiv;
     const hd_run_opts *opts;
     /* set by hd_write_reports before any file is written, for every writer:

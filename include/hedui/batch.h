@@ -66,6 +66,8 @@ typedef struct hd_job {
      * audit/matches.jsonl is written as audit/matches.jsonl.zst, one zstd
      * frame (level 3, with a checksum) of the same bytes */
     int matches_zstd;
+    int index;                  /* [job] index = yes: the run writes the index
+                                   of SPEC §11 in its own pass */
     /* [job] roster / monitor (SPEC §10): globs of the current recipients'
      * and the monitored population's lists, read with roster_format /
      * monitor_format (default: applicants_format); "" when not given */
@@ -112,6 +114,7 @@ typedef struct hd_run_county {
 
 typedef struct hd_run_result {
     char outdir[4096];          /* final output directory */
+    char index_dir[4096];       /* [job] index = yes: the index directory */
     int reused;                 /* 1: existed and verified; nothing rewritten */
     int damaged;                /* at least one source damaged */
     int signed_manifest;        /* manifest.sig written */

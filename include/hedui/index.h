@@ -94,17 +94,21 @@ int hd_ix_damaged(const hd_ix *ix);
 
 /*
  * `hedui lookup`: reads FILE (applicants format, the index's
- * applicants.fmt), judges every household with hd_judge_household under
+ * applicants.fmt; a recipient or monitored population's file in the
+ * roster.fmt or monitor.fmt the index copied from the job, if any), judges
+ * every household as of `population` (hd_population, SPEC §10: a
+ * monitored household under the dibao or tekun section, as the run) with
+ * hd_judge_household under
  * the index's policy and as_of, and writes one JSON object per household
  * to out: household (token under the master key, as audit/), county_code,
- * application_id, assistance_type, area_type, members, verdict, reasons,
+ * application_id, assistance_type, area_type, population, members, verdict, reasons,
  * the figures of audit/households.jsonl, and evidence (masked ID, source,
  * kind, line, reasons; no name, no free text). DUPLICATE_APPLICATION is
  * not raised (it needs the whole run). @return HD_OK; HD_EDAMAGED (a
  * source or the file is damaged: every household at least REVIEW);
  * HD_ENOINPUT, HD_ECONFIG, HD_ESOFTWARE.
  */
-int hd_ix_lookup_file(hd_ix *ix, const char *path, FILE *out, hd_error *err);
+int hd_ix_lookup_file(hd_ix *ix, const char *path, int population, FILE *out, hd_error *err);
 
 /* One household of a check request (hedui serve): its members' cells as a
  * client sends them (text, in the canonical values of the applicants kind:
@@ -115,6 +119,8 @@ typedef struct hd_ix_member {
 typedef struct hd_ix_household {
     const char *county_code, *application_id, *area_type, *assistance_type;
     const hd_ix_member *members; uint32_t nmembers;
+    int population;             /* hd_population (SPEC §10): HD_POP_APPLICANT (0), a
+                                   recipient (roster) or monitored household */
 } hd_ix_household;
 
 /*
