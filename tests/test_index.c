@@ -151,6 +151,15 @@ START_TEST(bad_index_refused)
     ck_assert_int_eq(shf("grep -q 'another key\\|not under the given key' %s/err.txt", prov), 0);
     /* not an index at all */
     ck_assert_int_eq(shf(look, prov, bin(), prov, "keys/pseudonym.key") != 0, 1);
+    /* the index directory itself altered: `hedui index` refuses to replace
+     * it without --force with 65, as the run does for its output (nothing
+     * failed to write), and leaves it as it is; --force rebuilds it */
+    ck_assert_int_eq(shf("printf 'Z' | dd of=%s/records.bin bs=1 seek=100 conv=notrunc 2>/dev/null && "
+                         "sha256sum %s/records.bin > %s/tampered.sha", idx, idx, prov), 0);
+    ck_assert_int_eq(shf("cd %s && '%s' -q index job.ini >/dev/null 2>err-ix.txt", prov, bin()), 65);
+    ck_assert_int_eq(shf("grep -q 'does not verify' %s/err-ix.txt && sha256sum -c --quiet %s/tampered.sha", prov, prov), 0);
+    ck_assert_int_eq(shf("cd %s && '%s' -q index --force job.ini >/dev/null 2>&1 && '%s' -q audit verify %s >/dev/null 2>&1",
+                         prov, bin(), bin(), idx), 0);
 }
 END_TEST
 

@@ -36,7 +36,7 @@ static const char exit_help[] =
     "  0   success\n"
     "  2   usage error\n"
     "  3   the batch completed, but a source was damaged or incomplete\n"
-    "  65  input rejected, or an existing output directory of the same inputs does not verify\n"
+    "  65  input rejected, or an existing output or index directory of the same inputs does not verify\n"
     "      (not replaced without --force)\n"
     "  66  a job, descriptor, policy, standards or key file is missing or cannot be read,\n"
     "      or no applicant file matches (the message gives the path and the reason)\n"

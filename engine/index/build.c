@@ -676,8 +676,9 @@ int ix_writer_new(ix_writer **out, const hd_results *st, uint32_t first, const h
             *out = b;
             return HD_OK;
         }
-        rc = hd_fail(err, HD_EIO, "%s exists but does not verify (%s); inspect it, then rerun with --force",
-                     b->outdir, verr.message);
+        /* 65 as for a run's output: nothing failed to write (SPEC §8) */
+        rc = hd_fail(err, HD_EDATA, "%s exists but does not verify (%s); check it with hedui audit verify, "
+                     "then rerun with --force to replace it", b->outdir, verr.message);
         ix_writer_free(b);
         return rc;
     }
