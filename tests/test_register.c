@@ -99,8 +99,10 @@ static char *q1(const char *db, const char *sql)
     return out;
 }
 
-/* The verdict of application `app` in the run directory's households.csv of county cc. */
-static void verdict_of(const char *outdir, const char *cc, const char *app, char *out, size_t cap)
+/* Column `col` (0-based) of application `app`'s row in the run directory's
+ * households.csv of county cc: county_code, application_id,
+ * assistance_type, area_type, members, verdict (5), verdict_zh, reasons (7). */
+static void column_of(const char *outdir, const char *cc, const char *app, int col, char *out, size_t cap)
 {
     char p[4400];
     snprintf(p, sizeof p, "%s/county/%s/households.csv", outdir, cc);
@@ -109,12 +111,17 @@ static void verdict_of(const char *outdir, const char *cc, const char *app, char
     snprintf(key, sizeof key, "\n%s,%s,", cc, app);
     char *l = strstr(b, key);
     ck_assert_msg(l != NULL, "%s not in %s", app, p);
-    /* county_code, application_id, assistance_type, area_type, members, verdict */
     l++;
-    for (int i = 0; i < 5; i++) l = strchr(l, ',') + 1;
-    size_t n = strcspn(l, ",");
+    for (int i = 0; i < col; i++) l = strchr(l, ',') + 1;
+    size_t n = strcspn(l, ",\n");
     snprintf(out, cap, "%.*s", (int)n, l);
     free(b);
+}
+
+/* The verdict of application `app` in the run directory's households.csv of county cc. */
+static void verdict_of(const char *outdir, const char *cc, const char *app, char *out, size_t cap)
+{
+    column_of(outdir, cc, app, 5, out, cap);
 }
 
 /* The number after "KEY": in summary.json's "suppressed" object (0 when absent). */
@@ -682,19 +689,7 @@ END_TEST
 /* The reasons column of application `app` in households.csv of county cc. */
 static void reasons_of(const char *outdir, const char *cc, const char *app, char *out, size_t cap)
 {
-    char p[4400];
-    snprintf(p, sizeof p, "%s/county/%s/households.csv", outdir, cc);
-    char *b = td_slurp(p, NULL);
-    char key[128];
-    snprintf(key, sizeof key, "\n%s,%s,", cc, app);
-    char *l = strstr(b, key);
-    ck_assert_msg(l != NULL, "%s not in %s", app, p);
-    /* county_code, application_id, assistance_type, area_type, members, verdict, verdict_zh, reasons */
-    l++;
-    for (int i = 0; i < 7; i++) l = strchr(l, ',') + 1;
-    size_t n = strcspn(l, ",\n");
-    snprintf(out, cap, "%.*s", (int)n, l);
-    free(b);
+    column_of(outdir, cc, app, 7, out, cap);
 }
 
 /* rows_quarantined_matched of the death extract in summary.json */
