@@ -331,22 +331,6 @@ static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, i
 
 /* ------------------------------------------------------------ inputs */
 
-static int add_input(hd_results *st, const char *path, int extract, hd_error *err)
-{
-    for (uint32_t i = 0; i < st->ninputs; i++)
-        if (!strcmp(st->inputs[i].path, path)) return HD_OK;
-    hd_input *n = realloc(st->inputs, (st->ninputs + 1) * sizeof *n);
-    if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    st->inputs = n;
-    hd_input *in = &n[st->ninputs];
-    memset(in, 0, sizeof *in);
-    in->path = strdup(path);
-    if (!in->path) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    in->rel = hd_path_rel(in->path, st->job->dir);
-    in->extract = extract;
-    st->ninputs++;
-    return HD_OK;
-}
 
 struct hash_pool { hd_results *st; _Atomic uint32_t next; int rc; hd_error err; pthread_mutex_t mu; };
 
@@ -860,20 +844,20 @@ static int step_layout(hd_results *st, run_ctx *rx, hd_error *err)
 static int list_inputs(hd_results *st, hd_error *err)
 {
     const hd_job *job = st->job;
-    int rc = add_input(st, job->path, 0, err);
-    if (rc == HD_OK) rc = add_input(st, job->policy, 0, err);
-    if (rc == HD_OK) rc = add_input(st, st->policy->standards_path, 0, err);
-    if (rc == HD_OK) rc = add_input(st, job->applicants_format, 0, err);
-    if (rc == HD_OK && *job->roster_glob) rc = add_input(st, job->roster_format, 0, err);
-    if (rc == HD_OK && *job->monitor_glob) rc = add_input(st, job->monitor_format, 0, err);
-    for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = add_input(st, job->sources[s].format_path, 0, err);
+    int rc = hd_results_add_input(st, job->path, 0, err);
+    if (rc == HD_OK) rc = hd_results_add_input(st, job->policy, 0, err);
+    if (rc == HD_OK) rc = hd_results_add_input(st, st->policy->standards_path, 0, err);
+    if (rc == HD_OK) rc = hd_results_add_input(st, job->applicants_format, 0, err);
+    if (rc == HD_OK && *job->roster_glob) rc = hd_results_add_input(st, job->roster_format, 0, err);
+    if (rc == HD_OK && *job->monitor_glob) rc = hd_results_add_input(st, job->monitor_format, 0, err);
+    for (int s = 0; rc == HD_OK && s < job->nsources; s++) rc = hd_results_add_input(st, job->sources[s].format_path, 0, err);
     /* the change report depends on the previous output: its manifest (which
      * holds the digest of every file read from it) is an input */
     char prev_manifest[4200];
     snprintf(prev_manifest, sizeof prev_manifest, "%s/manifest.json", job->previous);
-    if (rc == HD_OK && *job->previous) rc = add_input(st, prev_manifest, 0, err);
+    if (rc == HD_OK && *job->previous) rc = hd_results_add_input(st, prev_manifest, 0, err);
     for (uint32_t r = 0; rc == HD_OK && r < st->nresults; r++)
-        rc = add_input(st, st->results[r].path, st->results[r].source >= 0, err);
+        rc = hd_results_add_input(st, st->results[r].path, st->results[r].source >= 0, err);
     return rc;
 }
 

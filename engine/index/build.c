@@ -862,21 +862,6 @@ static void *scan_worker(void *arg)
     return NULL;
 }
 
-static int add_input(hd_results *st, const char *path, int extract, hd_error *err)
-{
-    for (uint32_t i = 0; i < st->ninputs; i++)
-        if (!strcmp(st->inputs[i].path, path)) return HD_OK;
-    hd_input *n = realloc(st->inputs, (st->ninputs + 1) * sizeof *n);
-    if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    st->inputs = n;
-    hd_input *in = &n[st->ninputs];
-    memset(in, 0, sizeof *in);
-    if (!(in->path = strdup(path))) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    in->rel = hd_path_rel(in->path, st->job->dir);
-    in->extract = extract;
-    st->ninputs++;
-    return HD_OK;
-}
 
 static void free_build(build *b)
 {
@@ -974,13 +959,13 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
         }
     /* inputs (the writer takes its own list from them): policy, standards,
      * descriptors, extracts */
-    rc = add_input(st, job->policy, 0, err);
-    if (!rc) rc = add_input(st, st->policy->standards_path, 0, err);
-    if (!rc) rc = add_input(st, job->applicants_format, 0, err);
-    if (!rc && *job->roster_glob) rc = add_input(st, job->roster_format, 0, err);
-    if (!rc && *job->monitor_glob) rc = add_input(st, job->monitor_format, 0, err);
-    for (int s = 0; !rc && s < job->nsources; s++) rc = add_input(st, job->sources[s].format_path, 0, err);
-    for (uint32_t r = 0; !rc && r < b->nfiles; r++) rc = add_input(st, b->res[r].path, 1, err);
+    rc = hd_results_add_input(st, job->policy, 0, err);
+    if (!rc) rc = hd_results_add_input(st, st->policy->standards_path, 0, err);
+    if (!rc) rc = hd_results_add_input(st, job->applicants_format, 0, err);
+    if (!rc && *job->roster_glob) rc = hd_results_add_input(st, job->roster_format, 0, err);
+    if (!rc && *job->monitor_glob) rc = hd_results_add_input(st, job->monitor_format, 0, err);
+    for (int s = 0; !rc && s < job->nsources; s++) rc = hd_results_add_input(st, job->sources[s].format_path, 0, err);
+    for (uint32_t r = 0; !rc && r < b->nfiles; r++) rc = hd_results_add_input(st, b->res[r].path, 1, err);
     if (!rc) rc = hd_run_hash_inputs(st, nthreads(opts), err);
     if (!rc) rc = ix_writer_new(&b->w, st, 0, opts, res, err);
     if (rc) goto out;

@@ -7,6 +7,7 @@
 #include "report/common.h"
 #include "report/results.h"
 #include "util/arena.h"
+#include "util/path.h"
 
 void hd_file_result_free(hd_file_result *r)
 {
@@ -60,4 +61,23 @@ int hd_results_order(hd_results *st, hd_error *err)
 oom:
     free(counties); free(order); free(rank); free(start);
     return hd_fail(err, HD_ESOFTWARE, "out of memory");
+}
+
+/* One input of the run (or the index) by path, once: a path already listed
+ * is not added again. HD_ESOFTWARE on out of memory. */
+int hd_results_add_input(hd_results *st, const char *path, int extract, hd_error *err)
+{
+    for (uint32_t i = 0; i < st->ninputs; i++)
+        if (!strcmp(st->inputs[i].path, path)) return HD_OK;
+    hd_input *n = realloc(st->inputs, (st->ninputs + 1) * sizeof *n);
+    if (!n) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    st->inputs = n;
+    hd_input *in = &n[st->ninputs];
+    memset(in, 0, sizeof *in);
+    in->path = strdup(path);
+    if (!in->path) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    in->rel = hd_path_rel(in->path, st->job->dir);
+    in->extract = extract;
+    st->ninputs++;
+    return HD_OK;
 }

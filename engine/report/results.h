@@ -234,4 +234,8 @@ typedef hd_results hd_run_state;
  * HD_ESOFTWARE (out of memory). */
 int hd_results_order(hd_results *r, hd_error *err);
 
+/* Adds path to st->inputs unless listed (extract: an extract file);
+ * @return HD_OK, or HD_ESOFTWARE on out of memory. */
+int hd_results_add_input(hd_results *st, const char *path, int extract, hd_error *err);
+
 #endif
