@@ -13,13 +13,21 @@
  * occurs in UTF-8, so the record it lands in fails hd_utf8_valid() and
  * gets fault ENCODING. Nothing is ever silently replaced.
  *
- * Tokenising is two passes over one record, both over the decoded text:
+ * Tokenising. The usual record (no quote byte, whole in the text already
+ * read) is found and split in one pass, a block at a time: each block
+ * gives a bit mask of its delimiters, its line ends and quotes, and its
+ * NUL and non-ASCII bytes (32 bytes with SSE2, the x86_64 baseline; a portable scalar
+ * loop gives the same masks, chosen at compile time: HD_CSV_SCALAR or no
+ * SSE2; tests/test_csv_scalar.c checks that both read alike). Fields point
+ * straight into the text buffer, and a record without a NUL or non-ASCII
+ * byte needs no encoding check. Any other record (a quote byte, or the
+ * text read so far ends inside it) goes, from the start of the field
+ * where that was seen, the general way in two passes:
  *  1. find the record end: memchr for '\n' and the quote byte; inside
  *     quotes memchr for the next quote. The scan state survives refills,
- *     so a record may straddle buffer edges. A record without any quote
- *     byte costs two memchr calls.
+ *     so a record may straddle buffer edges.
  *  2. split: without quotes, fields point straight into the text buffer
- *     (memchr on the delimiter); with quotes a small state machine copies
+ *     (the same block masks); with quotes a small state machine copies
  *     the unquoted field text into a field buffer.
  * Buffers grow to the longest record seen (at most max_line + a read
  * chunk) and are reused: no allocation per record. A record longer than
@@ -35,7 +43,8 @@
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
-#ifdef __SSE2__
+#if defined(__SSE2__) && !defined(HD_CSV_SCALAR)
+#define CSV_SSE2 1
 #include <emmintrin.h>
 #endif
 #include <stdlib.h>
@@ -467,6 +476,109 @@ static int start(hd_csv *c, hd_error *err)
 
 /* ------------------------------------------------------------ scanning */
 
+/* One block of up to 32 bytes of text, a bit per byte (bit k = byte k):
+ * the delimiter; a line end or the quote byte (where a plain record
+ * stops). */
+enum { BLOCK = 32 };
+typedef struct blockmask {
+    uint32_t dl, stop;
+} blockmask;
+
+/* The masks of p[0..n), n <= BLOCK, one byte at a time: the portable way,
+ * and the tail of the text on every build. quote < 0: none. */
+static inline blockmask block_bytes(const char *p, size_t n, char dl, int quote)
+{
+    blockmask m = { 0, 0 };
+    for (size_t k = 0; k < n; k++) {
+        unsigned char b = (unsigned char)p[k];
+        m.dl |= (uint32_t)(b == (unsigned char)dl) << k;
+        m.stop |= (uint32_t)(b == '\n' || (int)b == quote) << k;
+    }
+    return m;
+}
+
+#ifdef CSV_SSE2
+/* The same masks of 32 bytes at p with SSE2 (two 16-byte loads). qv is
+ * the quote byte in every lane, or '\n' when there is no quote. */
+static inline blockmask block32(const char *p, __m128i dv, __m128i nv, __m128i qv)
+{
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
+#define MASK2(x, y) ((uint32_t)_mm_movemask_epi8(x) | (uint32_t)_mm_movemask_epi8(y) << 16)
+    blockmask m;
+    m.dl = MASK2(_mm_cmpeq_epi8(a, dv), _mm_cmpeq_epi8(b, dv));
+    m.stop = MASK2(_mm_or_si128(_mm_cmpeq_epi8(a, nv), _mm_cmpeq_epi8(a, qv)),
+                   _mm_or_si128(_mm_cmpeq_epi8(b, nv), _mm_cmpeq_epi8(b, qv)));
+#undef MASK2
+    return m;
+}
+#define BLOCK_VARS(c)                                                   \
+    const __m128i dv_ = _mm_set1_epi8((c)->delim), nv_ = _mm_set1_epi8('\n'), \
+                  qv_ = _mm_set1_epi8((c)->quote >= 0 ? (char)(c)->quote : '\n')
+#define BLOCK_AT(c, p, n) ((n) == BLOCK ? block32((p), dv_, nv_, qv_) : block_bytes((p), (n), (c)->delim, (c)->quote))
+#else
+#define BLOCK_VARS(c) (void)0
+#define BLOCK_AT(c, p, n) block_bytes((p), (n), (c)->delim, (c)->quote)
+#endif
+
+static int grow_fields(hd_csv *c, size_t nf);
+
+static inline int push_field(hd_csv *c, size_t *nf, const char *p, size_t n)
+{
+    if (__builtin_expect(*nf == c->fields_cap, 0) && grow_fields(c, *nf)) return -1;
+    c->fields[*nf].p = p;
+    c->fields[*nf].n = n;
+    (*nf)++;
+    return 0;
+}
+
+/*
+ * The one-pass way (see the top of the file): a record from rs that has
+ * no quote byte and ends in the text read so far. Its fields are pushed
+ * as their delimiters are found (the CR of a CRLF left to the caller).
+ * @return 1 found: *eol = index of its '\n', *nfp fields;
+ *         0 not that kind of record: c->sp and c->st say where find_end()
+ *         goes on, at the start of the field where a quote byte or the end
+ *         of the text was met;
+ *         -1 out of memory.
+ */
+static int scan_plain(hd_csv *c, size_t *eol, size_t *nfp)
+{
+    BLOCK_VARS(c);
+    const char *b = c->buf;
+    size_t i = c->rs, e = c->end, f = c->rs, nf = 0;
+    while (i < e) {
+        /* room for a field per byte of the block and the last one */
+        if (__builtin_expect(nf + BLOCK + 1 > c->fields_cap, 0) && grow_fields(c, nf + BLOCK))
+            return -1;
+        hd_field *out = c->fields;
+        size_t k = e - i < BLOCK ? e - i : BLOCK;
+        blockmask m = BLOCK_AT(c, b + i, k);
+        uint32_t d = m.stop ? m.dl & ((m.stop & -m.stop) - 1) : m.dl;
+        while (d) {
+            size_t at = i + (size_t)__builtin_ctz(d);
+            out[nf].p = b + f;
+            out[nf].n = at - f;
+            nf++;
+            f = at + 1;
+            d &= d - 1;
+        }
+        if (m.stop) {
+            size_t at = i + (size_t)__builtin_ctz(m.stop);
+            if (b[at] != '\n') break;                 /* a quote byte */
+            out[nf].p = b + f;
+            out[nf].n = at - f;
+            *eol = at;
+            *nfp = nf + 1;
+            return 1;
+        }
+        i += k;
+    }
+    c->sp = f;
+    c->st = S_START;
+    return 0;
+}
+
 /* Advances the record-end scan from sp. @return the index of the '\n'
  * that ends the record, or -1 when the text so far holds no end. */
 static long find_end(hd_csv *c)
@@ -519,57 +631,27 @@ static int grow_fields(hd_csv *c, size_t nf)
     return grow((void **)&c->fields, &c->fields_cap, nf + 1, sizeof(hd_field));
 }
 
-static inline int push_field(hd_csv *c, size_t *nf, const char *p, size_t n)
-{
-    if (__builtin_expect(*nf == c->fields_cap, 0) && grow_fields(c, *nf)) return -1;
-    c->fields[*nf].p = p;
-    c->fields[*nf].n = n;
-    (*nf)++;
-    return 0;
-}
-
 /* Splits rec->raw into fields. Sets *bad (stray quote) and *open (a quoted
  * field still open at the end). @return 0, or -1 out of memory. */
-static int split(hd_csv *c, hd_csv_record *rec, size_t readable, int *bad, int *open)
+static int split(hd_csv *c, hd_csv_record *rec, int *bad, int *open)
 {
     const char *s = rec->raw;
     size_t n = rec->raw_len, nf = 0;
     *bad = *open = 0;
     if (!c->saw_quote) {
-        /* fields point into the text; delimiters found 16 bytes at a time */
-        size_t i = 0, f = 0;
-#ifdef __SSE2__
-        const __m128i dv = _mm_set1_epi8(c->delim);
-        for (; i + 16 <= n; i += 16) {
-            unsigned m = (unsigned)_mm_movemask_epi8(
-                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), dv));
-            while (m) {
-                size_t k = i + (size_t)__builtin_ctz(m);
-                if (push_field(c, &nf, s + f, k - f)) return -1;
-                f = k + 1;
-                m &= m - 1;
+        /* fields point into the text; delimiters found a block at a time */
+        BLOCK_VARS(c);
+        size_t f = 0;
+        for (size_t i = 0; i < n; i += BLOCK) {
+            size_t k = n - i < BLOCK ? n - i : BLOCK;
+            uint32_t d = BLOCK_AT(c, s + i, k).dl;
+            while (d) {
+                size_t at = i + (size_t)__builtin_ctz(d);
+                if (push_field(c, &nf, s + f, at - f)) return -1;
+                f = at + 1;
+                d &= d - 1;
             }
         }
-        if (i < n && i + 16 <= readable) {
-            /* the last bytes: 16 read (the text goes on after the record),
-             * only those of the record looked at */
-            unsigned m = (unsigned)_mm_movemask_epi8(
-                _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(s + i)), dv));
-            m &= (1u << (n - i)) - 1;
-            while (m) {
-                size_t k = i + (size_t)__builtin_ctz(m);
-                if (push_field(c, &nf, s + f, k - f)) return -1;
-                f = k + 1;
-                m &= m - 1;
-            }
-            i = n;
-        }
-#endif
-        for (; i < n; i++)
-            if (s[i] == c->delim) {
-                if (push_field(c, &nf, s + f, i - f)) return -1;
-                f = i + 1;
-            }
         if (push_field(c, &nf, s + f, n - f)) return -1;
         rec->nfields = nf;
         rec->fields = c->fields;
@@ -639,6 +721,16 @@ static int is_blank(const hd_csv_record *rec)
     return 1;
 }
 
+/* The fields of a record scan_plain() found: its last field ends where
+ * rec->raw_len does (without the CR of a CRLF). */
+static void plain_fields(hd_csv *c, hd_csv_record *rec, size_t nf)
+{
+    hd_field *last = &c->fields[nf - 1];
+    last->n = (size_t)(rec->raw + rec->raw_len - last->p);
+    rec->fields = c->fields;
+    rec->nfields = nf;
+}
+
 /* One record, no trailer logic. @return 1, 0 (end) or -1. */
 static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
 {
@@ -652,8 +744,10 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
     c->saw_quote = 0;
     c->nl_in = 0;
     int is_long = 0, truncated = 0, at_eof = 0;
-    size_t eol;
-    for (;;) {
+    size_t eol, nplain = 0;
+    int plain = scan_plain(c, &eol, &nplain);
+    if (plain < 0) return oom(c, err);
+    for (; !plain;) {
         long pos = find_end(c);
         if (pos >= 0) { eol = (size_t)pos; break; }
         if (!is_long && c->end - c->rs > c->max_line + 1) {
@@ -701,7 +795,8 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
             rec->fields = c->fields;
             rec->fault = HD_R_LINE_TOO_LONG;
         } else {
-            if (split(c, rec, c->end - c->rs, &bad, &open)) return oom(c, err);
+            if (plain) plain_fields(c, rec, nplain);
+            else if (split(c, rec, &bad, &open)) return oom(c, err);
             if (open) rec->fault = HD_R_UNBALANCED_QUOTE;
             else {
                 /* ENCODING, then NUL_BYTE: one pass over UTF-8; iconv writes
