@@ -213,10 +213,27 @@ static size_t gb_decode(const uint32_t *tab, const unsigned char *p, size_t n,
     size_t i = 0, w = 0;
     while (i < n && w + 4 <= room) {
         if (p[i] < 0x80) {
-            size_t k = ascii_run(p + i, n - i < room - w ? n - i : room - w);
-            memcpy(o + w, p + i, k);
-            i += k;
-            w += k;
+            /* ASCII: 8 bytes copied at a time, then only as many kept as
+             * were ASCII (the rest is written over next) */
+            while (i + 8 <= n && w + 8 <= room) {
+                uint64_t x;
+                memcpy(&x, p + i, 8);
+                memcpy(o + w, &x, 8);
+                uint64_t hi = x & 0x8080808080808080ull;
+                if (hi) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                    size_t k = (size_t)__builtin_ctzll(hi) >> 3;
+#else
+                    size_t k = (size_t)__builtin_clzll(hi) >> 3;
+#endif
+                    i += k;
+                    w += k;
+                    break;
+                }
+                i += 8;
+                w += 8;
+            }
+            if (i < n && p[i] < 0x80 && w < room) o[w++] = p[i++];
             continue;
         }
         if (i + 1 >= n) break;
