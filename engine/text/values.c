@@ -594,21 +594,28 @@ hd_reason hd_utf8_check(const char *str, size_t n, size_t readable)
     size_t i = 0;
     int nul = 0;
     if (readable < n) readable = n;
+    /* i < lim: 3 bytes of the cell and 4 readable from i */
+    const size_t lim = n >= 3 && readable >= 4 ? (n - 2 < readable - 3 ? n - 2 : readable - 3) : 0;
+    (void)lim;
     for (;;) {
         i = skip_ascii_nul(s, i, n, readable, &nul);
         if (i >= n) return nul ? HD_R_NUL_BYTE : HD_R_NONE;
         while (i < n && s[i] >= 0x80) {
-            unsigned char c = s[i];
-            /* the common case, Chinese text: a lead byte E1..EC or EE..EF
-             * (no overlong or surrogate form possible) and two
-             * continuation bytes, tested with one 32-bit load */
+            /* the common case, Chinese text: a run of characters with a
+             * lead byte E1..EC or EE..EF (no overlong or surrogate form
+             * possible) and two continuation bytes, each tested with one
+             * 32-bit load while 4 bytes are readable and 3 in the cell */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            if (i + 3 <= n && i + 4 <= readable) {
+            while (i < lim) {
                 uint32_t w;
                 memcpy(&w, s + i, 4);
-                if ((w & 0xC0C0F0u) == 0x8080E0u && c != 0xE0 && c != 0xED) { i += 3; continue; }
+                unsigned lead = w & 0xFFu;
+                if ((w & 0xC0C0F0u) != 0x8080E0u || lead == 0xE0 || lead == 0xED) break;
+                i += 3;
             }
+            if (i >= n || s[i] < 0x80) break;
 #endif
+            unsigned char c = s[i];
             if (c >= 0xE0 && c <= 0xEF) {
                 if (i + 2 >= n) return HD_R_ENCODING;
                 unsigned char c1 = s[i + 1];
