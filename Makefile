@@ -76,6 +76,7 @@ test-unit: $(TEST_BIN) $(BUILD)/hedui
 	  HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) CK_FORK=yes $$t || fail=1; \
 	done; \
 	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
+	echo "== tests/lint_size.sh"; sh tests/lint_size.sh || fail=1; \
 	echo "== tests/test_golden.sh"; HEDUI_BIN=$(abspath $(BUILD)/hedui) sh tests/test_golden.sh || fail=1; \
 	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
 

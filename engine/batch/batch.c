@@ -31,6 +31,7 @@
 #include "hedui/tools.h"
 #include "io/outdir.h"
 #include "util/path.h"
+#include "util/pool.h"
 #include "util/strmap.h"
 
 static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
@@ -257,12 +258,9 @@ static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, i
     atomic_init(&p.shared.bytes_done, 0);
     atomic_init(&p.shared.rows_done, 0);
     pthread_mutex_init(&p.mu, NULL);
-    int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1) nt = 1;
-    if (nt > 256) nt = 256;
+    int nt = hd_pool_threads(st->opts ? st->opts->threads : 0, 256);
     int nreq = nt;
     if ((uint32_t)nt > count) nt = count ? (int)count : 1;
-    if (nt > 256) nt = 256;
     /* -jN means at most N busy threads. Decoding ahead (engine/io/reader.c)
      * runs only on a core no worker uses: the cores asked for beyond the
      * number of files, then each worker's core once it has no file left;
@@ -306,14 +304,7 @@ static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, i
         p.sched = NULL;
     }
     free(sz);
-    pthread_t *th = calloc((size_t)nt, sizeof *th);
-    int started = 0;
-    if (th)
-        for (int i = 0; i < nt; i++)
-            if (pthread_create(&th[i], NULL, worker, &p) == 0) started++;
-    if (started == 0) worker(&p);        /* no threads to be had: do it here */
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-    free(th);
+    hd_pool_run(nt, worker, &p);
     if (have_prog) {
         pthread_mutex_lock(&pc.mu);
         pc.done = 1;
@@ -370,16 +361,7 @@ int hd_run_hash_inputs(hd_results *st, int threads, hd_error *err)
     hp.st = st;
     atomic_init(&hp.next, 0);
     pthread_mutex_init(&hp.mu, NULL);
-    int nt = threads > 0 ? threads
-           : st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1) nt = 1;
-    if (nt > 64) nt = 64;
-    pthread_t th[64];
-    int started = 0;
-    for (int i = 0; i < nt; i++)
-        if (pthread_create(&th[i], NULL, hash_worker, &hp) == 0) started++;
-    if (!started) hash_worker(&hp);
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
+    hd_pool_run(hd_pool_threads(threads > 0 ? threads : st->opts ? st->opts->threads : 0, 64), hash_worker, &hp);
     pthread_mutex_destroy(&hp.mu);
     if (hp.rc != HD_OK) { if (err) *err = hp.err; return hp.rc; }
     return HD_OK;

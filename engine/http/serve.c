@@ -368,6 +368,19 @@ static const char *jstr(json_t *o, const char *k, char *buf, size_t cap, int *ba
     return "";
 }
 
+/* SPEC §10: a recipient or monitored household is judged as its
+ * population (a monitored one under the dibao or tekun section); an
+ * applicant when the request names none, -1 when it names another. */
+static int population_of(json_t *hh)
+{
+    json_t *popv = json_object_get(hh, "population");
+    if (!popv || json_is_null(popv)) return HD_POP_APPLICANT;
+    const char *ps = json_string_value(popv);
+    for (int p = 0; ps && p < HD_POP__COUNT; p++)
+        if (!strcmp(ps, hd_population_name(p))) return p;
+    return -1;
+}
+
 static enum MHD_Result do_check(hd_server *s, struct MHD_Connection *c, req *r)
 {
     if (!client_cert_ok(s, c)) return reply_error(s, c, MHD_HTTP_UNAUTHORIZED, "a client certificate of the centre's CA is required", NULL, NULL);
@@ -416,19 +429,10 @@ static enum MHD_Result do_check(hd_server *s, struct MHD_Connection *c, req *r)
         ret = reply_error(s, c, MHD_HTTP_BAD_REQUEST, "household.county_code and household.application_id are required strings", k->id, purpose_ok);
         goto done;
     }
-    /* SPEC §10: a recipient or monitored household is judged as its
-     * population (a monitored one under the dibao or tekun section) */
-    h.population = HD_POP_APPLICANT;
-    json_t *popv = json_object_get(hh, "population");
-    if (popv && !json_is_null(popv)) {
-        const char *ps = json_string_value(popv);
-        h.population = -1;
-        for (int p = 0; ps && p < HD_POP__COUNT; p++)
-            if (!strcmp(ps, hd_population_name(p))) h.population = p;
-        if (h.population < 0) {
-            ret = reply_error(s, c, MHD_HTTP_BAD_REQUEST, "household.population must be applicant, recipient or monitored", k->id, purpose_ok);
-            goto done;
-        }
+    h.population = population_of(hh);
+    if (h.population < 0) {
+        ret = reply_error(s, c, MHD_HTTP_BAD_REQUEST, "household.population must be applicant, recipient or monitored", k->id, purpose_ok);
+        goto done;
     }
     if (strcmp(k->county, "*") && strcmp(k->county, h.county_code)) {
         ret = reply_error(s, c, MHD_HTTP_FORBIDDEN, "this clerk checks households of another county", k->id, purpose_ok);

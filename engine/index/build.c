@@ -36,6 +36,7 @@
 #include "index/internal.h"
 #include "hedui/tools.h"
 #include "util/path.h"
+#include "util/pool.h"
 #include "util/varint.h"
 
 /* ------------------------------------------------------------ entries */
@@ -531,10 +532,7 @@ static int write_meta(const ix_writer *b, const hd_results *st, const char *dir,
 
 static int nthreads(const hd_index_opts *o)
 {
-    int nt = o && o->threads > 0 ? o->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1) nt = 1;
-    if (nt > 64) nt = 64;
-    return nt;
+    return hd_pool_threads(o ? o->threads : 0, 64);
 }
 
 /* The index's inputs, in its order: policy, standards, the populations'
@@ -977,14 +975,7 @@ int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_res
     /* scan */
     int nt = nthreads(opts);
     if ((uint32_t)nt > b->nfiles) nt = b->nfiles ? (int)b->nfiles : 1;
-    pthread_t *th = calloc((size_t)nt, sizeof *th);
-    if (!th) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); goto out; }
-    int started = 0;
-    for (int i = 0; i < nt; i++)
-        if (pthread_create(&th[i], NULL, scan_worker, b) == 0) started++;
-    if (!started) scan_worker(b);
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-    free(th);
+    hd_pool_run(nt, scan_worker, b);
     if (b->rc) {
         rc = hd_fail(err, b->rc, b->rc == HD_EIO ? "%s: cannot write a spill file: %s" : "%s: out of memory while indexing (%s)",
                      job->output, strerror(errno));

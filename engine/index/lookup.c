@@ -495,6 +495,58 @@ static void json_record(sb *b, const hd_ix *ix, const hd_model *m, const hd_reco
     sb_str(b, "}");
 }
 
+/* The JSON answer for household h (judged as j, unread rows whose ID is a
+ * member's, its records from first_rec on) into b. */
+static void json_household(sb *b, const hd_ix *ix, const hd_model *m, uint32_t h,
+                           const hd_judgement *j, uint64_t unread, uint32_t first_rec)
+{
+    const hd_household *hh = &m->households[h];
+    char tok[65];
+    sb_str(b, "{\"household\":");
+    sb_json(b, hd_household_token_hex(hh, tok));
+    sb_str(b, ",\"county_code\":");
+    sb_json(b, hh->county_code);
+    sb_str(b, ",\"application_id\":");
+    sb_json(b, hh->application_id);
+    sb_str(b, ",\"assistance_type\":");
+    sb_json(b, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type]);
+    sb_str(b, ",\"area_type\":");
+    sb_json(b, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type]);
+    sb_str(b, ",\"population\":");
+    sb_json(b, hd_population_name(hh->population));
+    sb_str(b, ",\"members\":");
+    sb_i64(b, hh->nmembers);
+    sb_str(b, ",\"verdict\":");
+    sb_json(b, hd_verdict_name(j->verdict));
+    sb_str(b, ",\"reasons\":");
+    json_reasons(b, j->findings);
+    sb_str(b, ",\"standard_fen\":");          sb_i64(b, j->standard_fen);
+    sb_str(b, ",\"household_income_fen\":");  sb_i64(b, j->household_income_fen);
+    sb_str(b, ",\"income_per_capita_fen\":"); sb_i64(b, j->income_per_capita_fen);
+    sb_str(b, ",\"assets_fen\":");            sb_i64(b, j->assets_fen);
+    sb_str(b, ",\"assets_per_capita_fen\":"); sb_i64(b, j->assets_per_capita_fen);
+    sb_str(b, ",\"homes\":");                 sb_i64(b, j->homes);
+    sb_str(b, ",\"residential_area\":");      sb_i64(b, j->residential_area);
+    sb_str(b, ",\"vehicles\":");              sb_i64(b, j->vehicles);
+    sb_str(b, ",\"businesses\":");            sb_i64(b, j->businesses);
+    sb_str(b, ",\"unreadable_rows\":");       sb_i64(b, (int64_t)unread);
+    sb_str(b, ",\"as_of\":");
+    char date[11];
+    hd_date_format(ix->as_of, date);
+    sb_json(b, date);
+    sb_str(b, ",\"evidence\":[");
+    int firstev = 1;
+    for (uint32_t r = first_rec; r < hd_model_nrecords(m); r++) {
+        if (!hd_model_findings(m, r)) continue;
+        hd_record rec;
+        hd_model_record(m, r, &rec);
+        if (!firstev) sb_str(b, ",");
+        firstev = 0;
+        json_record(b, ix, m, &rec);
+    }
+    sb_str(b, "]}");
+}
+
 /*
  * Judges every household of m (loaded by hd_load_applicants): their
  * records from the index, then hd_judge_household. emit(user, h, json,
@@ -586,51 +638,8 @@ static int judge_model(hd_ix *ix, hd_model *m, int file_damaged, emit_fn emit, v
             if (err) *err = jerr;
             break;
         }
-        char tok[65];
         b.n = 0;
-        sb_str(&b, "{\"household\":");
-        sb_json(&b, hd_household_token_hex(hh, tok));
-        sb_str(&b, ",\"county_code\":");
-        sb_json(&b, hh->county_code);
-        sb_str(&b, ",\"application_id\":");
-        sb_json(&b, hh->application_id);
-        sb_str(&b, ",\"assistance_type\":");
-        sb_json(&b, hd_field_values(HD_KIND_APPLICANTS, HD_F_ASSISTANCE_TYPE)[hh->assistance_type]);
-        sb_str(&b, ",\"area_type\":");
-        sb_json(&b, hd_field_values(HD_KIND_APPLICANTS, HD_F_AREA_TYPE)[hh->area_type]);
-        sb_str(&b, ",\"population\":");
-        sb_json(&b, hd_population_name(hh->population));
-        sb_str(&b, ",\"members\":");
-        sb_i64(&b, hh->nmembers);
-        sb_str(&b, ",\"verdict\":");
-        sb_json(&b, hd_verdict_name(j.verdict));
-        sb_str(&b, ",\"reasons\":");
-        json_reasons(&b, j.findings);
-        sb_str(&b, ",\"standard_fen\":");          sb_i64(&b, j.standard_fen);
-        sb_str(&b, ",\"household_income_fen\":");  sb_i64(&b, j.household_income_fen);
-        sb_str(&b, ",\"income_per_capita_fen\":"); sb_i64(&b, j.income_per_capita_fen);
-        sb_str(&b, ",\"assets_fen\":");            sb_i64(&b, j.assets_fen);
-        sb_str(&b, ",\"assets_per_capita_fen\":"); sb_i64(&b, j.assets_per_capita_fen);
-        sb_str(&b, ",\"homes\":");                 sb_i64(&b, j.homes);
-        sb_str(&b, ",\"residential_area\":");      sb_i64(&b, j.residential_area);
-        sb_str(&b, ",\"vehicles\":");              sb_i64(&b, j.vehicles);
-        sb_str(&b, ",\"businesses\":");            sb_i64(&b, j.businesses);
-        sb_str(&b, ",\"unreadable_rows\":");       sb_i64(&b, (int64_t)unread);
-        sb_str(&b, ",\"as_of\":");
-        char date[11];
-        hd_date_format(ix->as_of, date);
-        sb_json(&b, date);
-        sb_str(&b, ",\"evidence\":[");
-        int firstev = 1;
-        for (uint32_t r = first_rec; r < hd_model_nrecords(m); r++) {
-            if (!hd_model_findings(m, r)) continue;
-            hd_record rec;
-            hd_model_record(m, r, &rec);
-            if (!firstev) sb_str(&b, ",");
-            firstev = 0;
-            json_record(&b, ix, m, &rec);
-        }
-        sb_str(&b, "]}");
+        json_household(&b, ix, m, h, &j, unread, first_rec);
         if (b.oom) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
         rc = emit(user, m, h, b.p, j.verdict);
         if (rc) hd_fail(err, rc, "cannot write the result");

@@ -400,221 +400,318 @@ static int cmp_output_order(const void *a, const void *b)
     return c ? c : (x->h > y->h) - (x->h < y->h);
 }
 
+/* The register's judging of one run: the candidates of the finding being
+ * judged (grown as needed) and what every household's findings share. */
+struct reg_judging {
+    hd_results *st;
+    hd_reg_state *r;
+    hd_model *m;
+    const uint8_t *lead;          /* lead[source]: the source is lead */
+    int any_lead;                 /* some source is */
+    cand *c;
+    size_t nc, capc;
+    uint32_t h;                   /* the household being judged */
+    hd_judgement j;               /* its judgement by the rules */
+    uint32_t verified;            /* its findings without lead sources */
+    char htok[65];                /* its token */
+};
+
+/* A new zeroed candidate at the end of R->c, or NULL when out of memory. */
+static cand *cand_new(struct reg_judging *R)
+{
+    if (R->nc == R->capc) {
+        size_t cap = R->capc ? R->capc * 2 : 16;
+        cand *n = realloc(R->c, cap * sizeof *n);
+        if (!n) return NULL;
+        R->c = n; R->capc = cap;
+    }
+    cand *x = &R->c[R->nc++];
+    memset(x, 0, sizeof *x);
+    return x;
+}
+
+/* NEAR_MISS candidates of member mi: one per quarantined row whose ID is
+ * one typo from the member's (SPEC §9: one per source, its rows in
+ * result and line order). */
+static int gather_rows(struct reg_judging *R, const char *cname, uint32_t mi)
+{
+    const hd_results *st = R->st;
+    char mtok[65];
+    hd_member_token_hex(&R->m->members[mi], mtok);
+    for (uint32_t ri = 0; ri < st->nresults; ri++) {
+        const hd_file_result *fr = &st->results[ri];
+        for (uint32_t u = 0; u < fr->nunread; u++) {
+            if (!fr->unread[u].near || fr->unread[u].member != mi || fr->source < 0) continue;
+            uint32_t ix = (uint32_t)R->nc;
+            cand *x = cand_new(R);
+            if (!x) return -1;
+            x->member = mi; x->record = ix; x->source = (uint16_t)fr->source;
+            x->lead = 1;
+            hd_finding_id(R->r->key, R->htok, cname, mtok, st->job->sources[fr->source].name, NULL, x->id);
+            row_digest(R->r, fr, fr->unread[u].line, x->rdigest);
+        }
+    }
+    return 0;
+}
+
+/* Record-level candidates of member mi: one per record that is the
+ * evidence of code. */
+static int gather_records(struct reg_judging *R, int code, const char *cname, uint32_t mi)
+{
+    const hd_results *st = R->st;
+    const hd_member *mb = &R->m->members[mi];
+    char mtok[65], key[600];
+    hd_record rec;
+    for (uint32_t k = 0; k < mb->nrecords; k++) {
+        if (!(hd_model_findings(R->m, mb->records[k]) & BIT(code))) continue;
+        hd_model_record(R->m, mb->records[k], &rec);
+        cand *x = cand_new(R);
+        if (!x) return -1;
+        x->member = mi; x->record = mb->records[k]; x->source = rec.source;
+        x->lead = R->lead[rec.source];
+        record_key(st, &rec, key, sizeof key);
+        hd_finding_id(R->r->key, R->htok, cname, hd_member_token_hex(mb, mtok),
+                      st->job->sources[rec.source].name, key, x->id);
+        record_digest(st, &rec, x->rdigest);
+    }
+    return 0;
+}
+
+/* The candidates of code in the household: one per record / member, or
+ * the household's when there is none (then *lv becomes L_HOUSEHOLD). */
+static int gather(struct reg_judging *R, int code, enum level *lv)
+{
+    const hd_household *hh = &R->m->households[R->h];
+    const char *cname = hd_finding_name((hd_finding)code);
+    char mtok[65];
+    R->nc = 0;
+    for (uint32_t i = 0; *lv != L_HOUSEHOLD && i < hh->nmembers; i++) {
+        uint32_t mi = hh->first_member + i;
+        const hd_member *mb = &R->m->members[mi];
+        if (mb->rejected != HD_R_NONE) continue;
+        if (*lv == L_ROW) {
+            if (gather_rows(R, cname, mi) != 0) return -1;
+        } else if (*lv == L_MEMBER) {
+            if (!mb->duplicate) continue;
+            cand *x = cand_new(R);
+            if (!x) return -1;
+            x->member = mi; x->record = HD_NONE; x->source = UINT16_MAX;
+            hd_finding_id(R->r->key, R->htok, cname, hd_member_token_hex(mb, mtok), NULL, NULL, x->id);
+        } else if (gather_records(R, code, cname, mi) != 0) {
+            return -1;
+        }
+    }
+    if (R->nc == 0) *lv = L_HOUSEHOLD;    /* no evidence record: the household's */
+    if (*lv == L_HOUSEHOLD) {
+        cand *x = cand_new(R);
+        if (!x) return -1;
+        x->member = HD_NONE; x->record = HD_NONE; x->source = UINT16_MAX;
+        x->lead = !(R->verified & BIT(code));
+        hd_finding_id(R->r->key, R->htok, cname, NULL, NULL, NULL, x->id);
+    }
+    return 0;
+}
+
+/* The evidence digest of finding f made of the candidates c[a..b) (see the
+ * top of this file) into f->digest; sets f->lead. */
+static int evidence_digest(struct reg_judging *R, int code, enum level lv, size_t a, size_t b,
+                           hd_reg_finding *f)
+{
+    const hd_household *hh = &R->m->households[R->h];
+    const cand *c = R->c;
+    hd_sha256 *d = hd_sha256_new();
+    if (!d) return -1;
+    char line[4096], mtok[65];
+    int n = snprintf(line, sizeof line, "hedui-evidence/1\n%s\n", hd_finding_name((hd_finding)code));
+    hd_sha256_update(d, line, (size_t)n);
+    f->lead = 1;
+    for (size_t k = a; k < b; k++) f->lead &= c[k].lead;
+    if (lv == L_HOUSEHOLD) {
+        f->lead = c[a].lead;
+        n = figures_line(R->st, R->h, code, &R->j, line, sizeof line);
+        hd_sha256_update(d, line, (size_t)n);
+        /* every record that is its evidence */
+        hd_record rec;
+        for (uint32_t i = 0; i < hh->nmembers; i++) {
+            const hd_member *mb = &R->m->members[hh->first_member + i];
+            for (uint32_t k = 0; k < mb->nrecords; k++) {
+                if (!(hd_model_findings(R->m, mb->records[k]) & BIT(code))) continue;
+                hd_model_record(R->m, mb->records[k], &rec);
+                char rd[65];
+                record_digest(R->st, &rec, rd);
+                n = snprintf(line, sizeof line, "%s\n", rd);
+                hd_sha256_update(d, line, (size_t)n);
+            }
+        }
+        f->record = HD_NONE;
+    } else if (lv == L_MEMBER || lv == L_ROW) {
+        n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&R->m->members[f->member], mtok));
+        hd_sha256_update(d, line, (size_t)n);
+        for (size_t k = a; lv == L_ROW && k < b; k++) {
+            n = snprintf(line, sizeof line, "row=%s\n", c[k].rdigest);
+            hd_sha256_update(d, line, (size_t)n);
+        }
+        f->lead = lv == L_ROW;   /* a near miss is always lead (SPEC §9) */
+    } else {
+        for (size_t k = a; k < b; k++) {
+            n = snprintf(line, sizeof line, "%s\n", c[k].rdigest);
+            hd_sha256_update(d, line, (size_t)n);
+        }
+    }
+    unsigned char dg[32];
+    hd_sha256_final(d, dg);
+    hd_hex(dg, 32, f->digest);
+    return 0;
+}
+
+/* Suppresses f when the register resolved it (false positive or
+ * explained, still in force) with the same evidence digest (SPEC §9). */
+static void apply_outcome(struct reg_judging *R, int code, hd_reg_finding *f)
+{
+    const hd_household *hh = &R->m->households[R->h];
+    int out = R->st->policy->type[hh->assistance_type].outcome[code];
+    if (f->lead && out == HD_OUT_INELIGIBLE) out = HD_OUT_REVIEW;
+    f->outcome = (uint8_t)out;
+    const hd_register_outcome *oc = hd_register_snapshot_outcome(R->r->snap, f->id);
+    if (oc && !never_suppressed(code) &&
+        (oc->outcome == HD_OC_FALSE_POSITIVE || oc->outcome == HD_OC_EXPLAINED) &&
+        (oc->until == HD_DATE_NONE || oc->until >= R->st->job->as_of) &&
+        !strcmp(oc->evidence_digest, f->digest)) {
+        f->suppressed = 1;
+        f->by = oc;
+        R->r->suppressed[code]++;
+    }
+}
+
+/* A suppressed finding's evidence records (the candidates c[a..b), every
+ * evidence record for a household-level one), for members.csv. */
+static int add_suppressed(struct reg_judging *R, int code, enum level lv, size_t a, size_t b,
+                          const hd_reg_finding *f)
+{
+    const hd_household *hh = &R->m->households[R->h];
+    for (uint32_t i = 0; i < hh->nmembers; i++) {
+        const hd_member *mb = &R->m->members[hh->first_member + i];
+        if (lv != L_HOUSEHOLD && hh->first_member + i != f->member) continue;
+        for (uint32_t k = 0; k < mb->nrecords; k++) {
+            uint32_t ri = mb->records[k];
+            if (!(hd_model_findings(R->m, ri) & BIT(code))) continue;
+            int mine = lv == L_HOUSEHOLD;
+            for (size_t q = a; q < b && !mine; q++) mine = R->c[q].record == ri;
+            if (!mine) continue;
+            if (add_sup(R->r, ri, R->r->nf - 1) != 0) return -1;
+        }
+    }
+    return 0;
+}
+
+/* The register's findings of code in the household: one per distinct
+ * finding id among the candidates; the counted ones (not suppressed) add
+ * to *counted and *verdict. */
+static int judge_code(struct reg_judging *R, int code, uint32_t *counted, int *verdict)
+{
+    enum level lv = level_of(code);
+    if (gather(R, code, &lv) != 0) return -1;
+    cand *c = R->c;
+    size_t nc = R->nc;
+    qsort(c, nc, sizeof *c, cmp_cand);
+    for (size_t a = 0; a < nc;) {
+        size_t b = a + 1;
+        while (b < nc && !strcmp(c[a].id, c[b].id)) b++;
+        hd_reg_finding f;
+        memset(&f, 0, sizeof f);
+        f.household = R->h; f.member = c[a].member; f.record = lv == L_ROW ? HD_NONE : c[a].record;
+        f.source = c[a].source;
+        f.code = (uint8_t)code;
+        memcpy(f.id, c[a].id, 33);
+        if (evidence_digest(R, code, lv, a, b, &f) != 0) return -1;
+        apply_outcome(R, code, &f);
+        if (!f.suppressed) {
+            *counted |= BIT(code);
+            if (f.outcome > *verdict) *verdict = f.outcome;
+        }
+        if (push(R->r, &f) != 0) return -1;
+        if (f.suppressed && add_suppressed(R, code, lv, a, b, &f) != 0) return -1;
+        a = b;
+    }
+    return 0;
+}
+
+/* The register's findings of household h, and its judgement again with
+ * the suppressed ones left out. */
+static int judge_household(struct reg_judging *R, uint32_t h, hd_error *err)
+{
+    hd_results *st = R->st;
+    R->h = h;
+    hd_judgements_get(&st->judgements, h, &R->j);
+    if (!R->j.findings) return HD_OK;
+    R->verified = R->j.findings;
+    int rc = R->any_lead ? verified_findings(st, h, R->lead, &R->verified, err) : HD_OK;
+    if (rc != HD_OK) return rc;
+    hd_household_token_hex(&R->m->households[h], R->htok);
+    uint32_t counted = 0;
+    int verdict = HD_V_ELIGIBLE;
+    for (int code = 0; code < HD_FD__COUNT; code++) {
+        if (!(R->j.findings & BIT(code))) continue;
+        if (judge_code(R, code, &counted, &verdict) != 0)
+            return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    }
+    /* a damaged source or a lost row never lets a household be eligible */
+    if ((counted & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) && verdict < HD_V_REVIEW)
+        verdict = HD_V_REVIEW;
+    st->judgements.kept[h].findings = counted;
+    st->judgements.kept[h].verdict = (uint8_t)verdict;
+    return HD_OK;
+}
+
+/* The applied outcomes in output order (docs/register.md): households by
+ * county code, model order within a county (as report/reports.c's
+ * output_order), each household's findings as pushed. */
+static int applied_outcomes(const hd_results *st, hd_sha256 *applied, hd_error *err)
+{
+    const hd_reg_state *r = st->reg;
+    const hd_model *m = st->m;
+    uint32_t nh = m->nhouseholds;
+    out_pos *ord = malloc(((size_t)nh + 1) * sizeof *ord);
+    if (!ord) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    for (uint32_t h = 0; h < nh; h++) { ord[h].county = m->households[h].county_code; ord[h].h = h; }
+    qsort(ord, nh, sizeof *ord, cmp_output_order);
+    for (uint32_t p = 0; p < nh; p++)
+        for (uint32_t i = r->first[ord[p].h]; i < r->first[ord[p].h + 1]; i++) {
+            const hd_reg_finding *x = &r->f[i];
+            if (!x->suppressed || !x->by) continue;
+            char u[11] = "", line[256];
+            if (x->by->until != HD_DATE_NONE) hd_date_format(x->by->until, u);
+            int n = snprintf(line, sizeof line, "%s\t%lld\t%lld\t%s\t%s\n", x->id, (long long)x->by->file_seq,
+                             (long long)x->by->line, hd_outcome_name(x->by->outcome), u);
+            hd_sha256_update(applied, line, (size_t)n);
+        }
+    free(ord);
+    return HD_OK;
+}
+
 int hd_reg_judge(hd_results *st, hd_error *err)
 {
     hd_reg_state *r = st->reg;
-    hd_model *m = st->m;
-    uint32_t nh = m->nhouseholds;
+    uint32_t nh = st->m->nhouseholds;
     r->first = calloc((size_t)nh + 1, sizeof *r->first);
     uint8_t *lead = calloc((size_t)st->job->nsources + 1, 1);
     if (!r->first || !lead) { free(lead); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
     int any_lead = 0;
     for (int s = 0; s < st->job->nsources; s++) any_lead |= (lead[s] = (uint8_t)st->job->sources[s].lead);
+    struct reg_judging R = { .st = st, .r = r, .m = st->m, .lead = lead, .any_lead = any_lead };
     hd_sha256 *applied = hd_sha256_new();
-    cand *c = NULL;
-    size_t capc = 0;
     int rc = applied ? HD_OK : hd_fail(err, HD_ESOFTWARE, "out of memory");
-    hd_record rec;
-    char htok[65], mtok[65], key[600];
     for (uint32_t h = 0; rc == HD_OK && h < nh; h++) {
         r->first[h] = r->nf;
-        hd_judgement j;
-        hd_judgements_get(&st->judgements, h, &j);
-        if (!j.findings) continue;
-        hd_household *hh = &m->households[h];
-        const hd_type_policy *tp = &st->policy->type[hh->assistance_type];
-        uint32_t verified = j.findings;
-        if (any_lead && (rc = verified_findings(st, h, lead, &verified, err)) != HD_OK) break;
-        hd_household_token_hex(hh, htok);
-        uint32_t counted = 0;
-        int verdict = HD_V_ELIGIBLE;
-        for (int code = 0; code < HD_FD__COUNT && rc == HD_OK; code++) {
-            if (!(j.findings & BIT(code))) continue;
-            const char *cname = hd_finding_name((hd_finding)code);
-            enum level lv = level_of(code);
-            size_t nc = 0;
-            /* candidates: one per record / member / the household */
-            for (uint32_t i = 0; lv != L_HOUSEHOLD && i < hh->nmembers; i++) {
-                uint32_t mi = hh->first_member + i;
-                hd_member *mb = &m->members[mi];
-                if (mb->rejected != HD_R_NONE) continue;
-                if (lv == L_ROW) {
-                    /* SPEC §9: one per source, its rows in result and line order */
-                    hd_member_token_hex(mb, mtok);
-                    for (uint32_t ri = 0; ri < st->nresults && rc == HD_OK; ri++) {
-                        const hd_file_result *fr = &st->results[ri];
-                        for (uint32_t u = 0; u < fr->nunread; u++) {
-                            if (!fr->unread[u].near || fr->unread[u].member != mi || fr->source < 0) continue;
-                            if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
-                            cand *x = &c[nc];
-                            memset(x, 0, sizeof *x);
-                            x->member = mi; x->record = (uint32_t)nc; x->source = (uint16_t)fr->source;
-                            x->lead = 1;
-                            nc++;
-                            hd_finding_id(r->key, htok, cname, mtok, st->job->sources[fr->source].name, NULL, x->id);
-                            row_digest(r, fr, fr->unread[u].line, x->rdigest);
-                        }
-                    }
-                    continue;
-                }
-                if (lv == L_MEMBER) {
-                    if (!mb->duplicate) continue;
-                    if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
-                    cand *x = &c[nc++];
-                    memset(x, 0, sizeof *x);
-                    x->member = mi; x->record = HD_NONE; x->source = UINT16_MAX;
-                    hd_finding_id(r->key, htok, cname, hd_member_token_hex(mb, mtok), NULL, NULL, x->id);
-                    continue;
-                }
-                for (uint32_t k = 0; k < mb->nrecords; k++) {
-                    if (!(hd_model_findings(m, mb->records[k]) & BIT(code))) continue;
-                    hd_model_record(m, mb->records[k], &rec);
-                    if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = HD_ESOFTWARE; break; } c = n; }
-                    cand *x = &c[nc++];
-                    memset(x, 0, sizeof *x);
-                    x->member = mi; x->record = mb->records[k]; x->source = rec.source;
-                    x->lead = lead[rec.source];
-                    record_key(st, &rec, key, sizeof key);
-                    hd_finding_id(r->key, htok, cname, hd_member_token_hex(mb, mtok),
-                                  st->job->sources[rec.source].name, key, x->id);
-                    record_digest(st, &rec, x->rdigest);
-                }
-            }
-            if (rc != HD_OK) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
-            if (nc == 0) lv = L_HOUSEHOLD;    /* no evidence record: the household's */
-            if (lv == L_HOUSEHOLD) {
-                if (nc == capc) { capc = capc ? capc * 2 : 16; cand *n = realloc(c, capc * sizeof *n); if (!n) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; } c = n; }
-                cand *x = &c[0];
-                memset(x, 0, sizeof *x);
-                x->member = HD_NONE; x->record = HD_NONE; x->source = UINT16_MAX;
-                x->lead = !(verified & BIT(code));
-                hd_finding_id(r->key, htok, cname, NULL, NULL, NULL, x->id);
-                nc = 1;
-            }
-            qsort(c, nc, sizeof *c, cmp_cand);
-            for (size_t a = 0; a < nc;) {
-                size_t b = a + 1;
-                while (b < nc && !strcmp(c[a].id, c[b].id)) b++;
-                hd_reg_finding f;
-                memset(&f, 0, sizeof f);
-                f.household = h; f.member = c[a].member; f.record = lv == L_ROW ? HD_NONE : c[a].record;
-                f.source = c[a].source;
-                f.code = (uint8_t)code;
-                memcpy(f.id, c[a].id, 33);
-                /* the digest over the evidence */
-                hd_sha256 *d = hd_sha256_new();
-                if (!d) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
-                char line[4096];
-                int n = snprintf(line, sizeof line, "hedui-evidence/1\n%s\n", cname);
-                hd_sha256_update(d, line, (size_t)n);
-                f.lead = 1;
-                for (size_t k = a; k < b; k++) f.lead &= c[k].lead;
-                if (lv == L_HOUSEHOLD) {
-                    f.lead = c[a].lead;
-                    n = figures_line(st, h, code, &j, line, sizeof line);
-                    hd_sha256_update(d, line, (size_t)n);
-                    /* every record that is its evidence */
-                    for (uint32_t i = 0; i < hh->nmembers; i++) {
-                        const hd_member *mb = &m->members[hh->first_member + i];
-                        for (uint32_t k = 0; k < mb->nrecords; k++) {
-                            if (!(hd_model_findings(m, mb->records[k]) & BIT(code))) continue;
-                            hd_model_record(m, mb->records[k], &rec);
-                            if (f.record == HD_NONE) f.record = mb->records[k];
-                            char rd[65];
-                            record_digest(st, &rec, rd);
-                            n = snprintf(line, sizeof line, "%s\n", rd);
-                            hd_sha256_update(d, line, (size_t)n);
-                        }
-                    }
-                    f.record = HD_NONE;
-                } else if (lv == L_MEMBER) {
-                    n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&m->members[f.member], mtok));
-                    hd_sha256_update(d, line, (size_t)n);
-                    f.lead = 0;
-                } else if (lv == L_ROW) {
-                    n = snprintf(line, sizeof line, "member=%s\n", hd_member_token_hex(&m->members[f.member], mtok));
-                    hd_sha256_update(d, line, (size_t)n);
-                    for (size_t k = a; k < b; k++) {
-                        n = snprintf(line, sizeof line, "row=%s\n", c[k].rdigest);
-                        hd_sha256_update(d, line, (size_t)n);
-                    }
-                    f.lead = 1;          /* always lead (SPEC §9) */
-                } else {
-                    for (size_t k = a; k < b; k++) {
-                        n = snprintf(line, sizeof line, "%s\n", c[k].rdigest);
-                        hd_sha256_update(d, line, (size_t)n);
-                    }
-                }
-                unsigned char dg[32];
-                hd_sha256_final(d, dg);
-                hd_hex(dg, 32, f.digest);
-                int out = tp->outcome[code];
-                if (f.lead && out == HD_OUT_INELIGIBLE) out = HD_OUT_REVIEW;
-                f.outcome = (uint8_t)out;
-                const hd_register_outcome *oc = hd_register_snapshot_outcome(r->snap, f.id);
-                if (oc && !never_suppressed(code) &&
-                    (oc->outcome == HD_OC_FALSE_POSITIVE || oc->outcome == HD_OC_EXPLAINED) &&
-                    (oc->until == HD_DATE_NONE || oc->until >= st->job->as_of) &&
-                    !strcmp(oc->evidence_digest, f.digest)) {
-                    f.suppressed = 1;
-                    f.by = oc;
-                    r->suppressed[code]++;
-                } else {
-                    counted |= BIT(code);
-                    if (out > verdict) verdict = out;
-                }
-                if (push(r, &f) != 0) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
-                if (f.suppressed) {
-                    /* its evidence records, for members.csv */
-                    for (uint32_t i = 0; i < hh->nmembers && rc == HD_OK; i++) {
-                        const hd_member *mb = &m->members[hh->first_member + i];
-                        if (lv != L_HOUSEHOLD && hh->first_member + i != f.member) continue;
-                        for (uint32_t k = 0; k < mb->nrecords; k++) {
-                            uint32_t ri = mb->records[k];
-                            if (!(hd_model_findings(m, ri) & BIT(code))) continue;
-                            int mine = lv == L_HOUSEHOLD;
-                            for (size_t q = a; q < b && !mine; q++) mine = c[q].record == ri;
-                            if (!mine) continue;
-                            if (add_sup(r, ri, r->nf - 1) != 0) { rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); break; }
-                        }
-                    }
-                }
-                a = b;
-            }
-        }
-        if (rc != HD_OK) break;
-        /* a damaged source or a lost row never lets a household be eligible */
-        if ((counted & (BIT(HD_FD_SOURCE_INCOMPLETE) | BIT(HD_FD_APPLICANT_ROW_REJECTED))) && verdict < HD_V_REVIEW)
-            verdict = HD_V_REVIEW;
-        st->judgements.kept[h].findings = counted;
-        st->judgements.kept[h].verdict = (uint8_t)verdict;
+        rc = judge_household(&R, h, err);
     }
     r->first[nh] = r->nf;
     if (r->nsup) qsort(r->sup, r->nsup, sizeof *r->sup, cmp_sup);
-    /* the applied outcomes in output order (docs/register.md): households
-     * by county code, model order within a county (as report/reports.c's
-     * output_order), each household's findings as pushed */
-    out_pos *ord = rc == HD_OK ? malloc(((size_t)nh + 1) * sizeof *ord) : NULL;
-    if (rc == HD_OK && !ord) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-    if (rc == HD_OK) {
-        for (uint32_t h = 0; h < nh; h++) { ord[h].county = m->households[h].county_code; ord[h].h = h; }
-        qsort(ord, nh, sizeof *ord, cmp_output_order);
-        for (uint32_t p = 0; p < nh; p++)
-            for (uint32_t i = r->first[ord[p].h]; i < r->first[ord[p].h + 1]; i++) {
-                const hd_reg_finding *x = &r->f[i];
-                if (!x->suppressed || !x->by) continue;
-                char u[11] = "", line[256];
-                if (x->by->until != HD_DATE_NONE) hd_date_format(x->by->until, u);
-                int n = snprintf(line, sizeof line, "%s\t%lld\t%lld\t%s\t%s\n", x->id, (long long)x->by->file_seq,
-                                 (long long)x->by->line, hd_outcome_name(x->by->outcome), u);
-                hd_sha256_update(applied, line, (size_t)n);
-            }
-    }
-    free(ord);
+    if (rc == HD_OK) rc = applied_outcomes(st, applied, err);
     unsigned char dg[32];
     hd_sha256_final(applied, dg);
     hd_hex(dg, 32, r->outcomes_digest);
-    free(c);
+    free(R.c);
     free(lead);
     return rc;
 }

@@ -23,6 +23,7 @@
 #include "report/out.h"
 #include "register/reg_run.h"
 #include "util/path.h"
+#include "util/pool.h"
 
 /* ---------------------------------------------------------------- helpers */
 
@@ -857,19 +858,11 @@ int hd_write_reports(const hd_results *st, const char *dir, hd_error *err)
     ADD(T_REGISTER, 0, 1000 + 2 * (uint64_t)m->nhouseholds);
     #undef ADD
     for (uint32_t i = 0; i < n; i++) sched[i] = i;
-    int nt = st->opts && st->opts->threads > 0 ? st->opts->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1) nt = 1;
-    if ((uint32_t)nt > n) nt = (int)n;
+    int nt = hd_pool_threads(st->opts ? st->opts->threads : 0, (int)n);
     /* -j1: one thread, the fixed order, stop at the first error */
     if (nt > 1) qsort_r(sched, n, sizeof *sched, cmp_sched, t);
     pool p = { .st = st, .dir = dir, .t = t, .sched = sched, .n = n, .next = 0, .first_failed = n };
-    pthread_t *th = nt > 1 ? calloc((size_t)nt - 1, sizeof *th) : NULL;
-    int started = 0;
-    for (int i = 0; th && i < nt - 1; i++)
-        if (pthread_create(&th[started], NULL, pool_worker, &p) == 0) started++;
-    pool_worker(&p);                       /* this thread works too */
-    for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
-    free(th);
+    hd_pool_run(nt, pool_worker, &p);
     rc = HD_OK;
     if (p.first_failed < n) {
         rc = t[p.first_failed].rc;

@@ -23,11 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ini.h>
 #include "hedui/ident.h"
 #include "hedui/rules.h"
 #include "rules/rules_int.h"
 #include "io/file.h"
+#include "util/ini.h"
 
 /* ------------------------------------------------------------ names */
 
@@ -535,8 +535,7 @@ int hd_policy_load(hd_policy **out, const char *path, hd_error *err)
 
     /* Policy lines are KEY = VALUE; an indented line is not a continuation
      * (SPEC §6 "Config files" has no continuations). */
-    ini_allow_multiline = 0;
-    int r = ini_parse_stream(line_reader, ps, handler, ps);
+    int r = hd_ini_stream(line_reader, ps, handler, ps);
     if (r < 0) { rc = hd_fail(err, HD_ESOFTWARE, "%s: out of memory parsing", path); goto done; }
     if (r > 0 || ps->err_line) {
         if (ps->err_line && (r == 0 || ps->err_line <= r))

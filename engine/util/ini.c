@@ -1,5 +1,6 @@
 /* ini.c — inih with line numbers; see ini.h. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <ini.h>
@@ -37,16 +38,31 @@ static int on_key(void *user, const char *section, const char *name, const char 
     return 1;
 }
 
+/* inih's options are process-wide variables: set once, the same for every
+ * file (SPEC §6 "Config files": no continuation lines; the first error
+ * ends the parse). */
+static pthread_once_t options_once = PTHREAD_ONCE_INIT;
+
+static void set_options(void)
+{
+    ini_allow_multiline = 0;
+    ini_stop_on_first_error = 1;
+}
+
+int hd_ini_stream(hd_ini_reader reader, void *stream, hd_ini_raw_handler handler, void *user)
+{
+    pthread_once(&options_once, set_options);
+    return ini_parse_stream(reader, stream, handler, user);
+}
+
 int hd_ini_parse(const char *path, hd_ini_handler h, void *user, hd_error *err)
 {
     struct ctx c = {0};
     c.f = fopen(path, "r");
     if (!c.f) return hd_fail(err, HD_ENOINPUT, "%s: cannot open: %s", path, strerror(errno));
     c.path = path; c.h = h; c.user = user; c.err = err;
-    ini_allow_multiline = 0;
-    ini_stop_on_first_error = 1;
     hd_error_clear(err);
-    int r = ini_parse_stream(read_line, &c, on_key, &c);
+    int r = hd_ini_stream(read_line, &c, on_key, &c);
     fclose(c.f);
     /* a file that opens but cannot be read (a directory, an I/O error) is
      * an input that cannot be read: 66 with the reason (SPEC §8) */

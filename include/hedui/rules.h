@@ -133,8 +133,8 @@ typedef struct hd_policy {
  * "PATH:LINE: reason" (PATH is the standards file for its rows). Missing
  * file: HD_ENOINPUT. digest = SHA-256 hex of the policy bytes followed by
  * the standards bytes. Caller frees with hd_policy_free (NULL accepted).
- * Not thread-safe while loading (inih's global ini_allow_multiline is set
- * to 0); the loaded policy is read-only and may be shared.
+ * Thread-safe (inih's options are set once, util/ini.c); the loaded
+ * policy is read-only and may be shared.
  */
 int hd_policy_load(hd_policy **out, const char *path, hd_error *err);
 void hd_policy_free(hd_policy *p);
