@@ -447,7 +447,7 @@ START_TEST(memory_same_as_file)
             if (fm != HD_RF_NONE) ck_assert_str_eq(e.message, fd.err.message);
             if (i == 0 && !c) { ck_assert_uint_eq(nm, 472); ck_assert_int_eq(fm, HD_RF_NONE); }
             if (i == 1 && !c) { ck_assert_int_eq(fm, HD_RF_TRUNCATED); ck_assert_uint_eq(in, 345); }
-            if (c) { ck_assert_int_eq(fm, HD_RF_SIZE_CAP); ck_assert_uint_eq(nm, 100); }
+            if (i == 0 && c) { ck_assert_int_eq(fm, HD_RF_SIZE_CAP); ck_assert_uint_eq(nm, 100); }
             free(b);
         }
         ck_assert(memcmp(copy, data, len) == 0);
