@@ -387,6 +387,76 @@ START_TEST(peek_then_read)
 }
 END_TEST
 
+/* The same reader over a memory buffer (hd_reader_open_mem): what a file
+ * holding those bytes gives, byte for byte, with the same counters, fault
+ * and message (the name standing for the path), and the caller's buffer
+ * left unchanged: a clean zstd file (472 bytes decoded), a truncated one
+ * (HD_RF_TRUNCATED at byte 345), a plain one, a cap. */
+static void mem_drain(const char *name, const char *data, size_t len, uint64_t cap, size_t bufsize,
+                      unsigned char **out, size_t *n, hd_read_fault *f, hd_error *e, uint64_t *in)
+{
+    hd_reader *r;
+    ck_assert_int_eq(hd_reader_open_mem(&r, name, data, len, cap, e), HD_OK);
+    const unsigned char *pk;
+    size_t npk;
+    ck_assert_int_eq(hd_reader_peek(r, 7, &pk, &npk), 0);
+    size_t got = 0, capo = 1 << 16;
+    unsigned char *o = malloc(capo);
+    ssize_t k;
+    for (;;) {
+        if (capo - got < bufsize) { capo *= 2; o = realloc(o, capo); ck_assert_ptr_nonnull(o); }
+        k = hd_reader_read(r, o + got, bufsize, e);
+        if (k <= 0) break;
+        got += (size_t)k;
+    }
+    *f = hd_reader_fault(r);
+    *in = hd_reader_in_bytes(r);
+    *out = o;
+    *n = got;
+    hd_reader_close(r);
+}
+
+START_TEST(memory_same_as_file)
+{
+    const char *files[] = { "zstd/nocheck_stdin.csv.zst", "zstd/truncated.csv.zst", "zstd/not_zstd.csv.zst" };
+    for (int i = 0; i < 3; i++) {
+        const char *path = td_path(files[i]);
+        size_t len;
+        char *data = td_slurp(path, &len);
+        ck_assert_ptr_nonnull(data);
+        char *copy = malloc(len ? len : 1);
+        memcpy(copy, data, len);
+        for (int c = 0; c < 2; c++) {
+            uint64_t cap = c ? 100 : 0;
+            drain_result fd = drain(path, 100, cap);
+            size_t nm;
+            hd_read_fault fm;
+            unsigned char *b;
+            hd_error e;
+            hd_error_clear(&e);
+            uint64_t in;
+            mem_drain(path, data, len, cap, 100, &b, &nm, &fm, &e, &in);
+            unsigned char md[32];
+            char sha[65];
+            EVP_Digest(b, nm, md, NULL, EVP_sha256(), NULL);
+            hex(md, 32, sha);
+            ck_assert_uint_eq(nm, fd.bytes);
+            ck_assert_str_eq(sha, fd.sha);
+            ck_assert_int_eq(fm, fd.fault);
+            ck_assert_uint_eq(in, fd.in_bytes);
+            if (fm != HD_RF_NONE) ck_assert_str_eq(e.message, fd.err.message);
+            if (i == 0 && !c) { ck_assert_uint_eq(nm, 472); ck_assert_int_eq(fm, HD_RF_NONE); }
+            if (i == 1 && !c) { ck_assert_int_eq(fm, HD_RF_TRUNCATED); ck_assert_uint_eq(in, 345); }
+            if (i == 0 && c) { ck_assert_int_eq(fm, HD_RF_SIZE_CAP); ck_assert_uint_eq(nm, 100); }
+            free(b);
+        }
+        ck_assert(memcmp(copy, data, len) == 0);
+        free(copy);
+        free(data);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("io");
@@ -399,6 +469,7 @@ int main(void)
     tcase_add_test(tc, error_is_sticky);
     tcase_add_test(tc, ahead_same_as_inline);
     tcase_add_test(tc, peek_then_read);
+    tcase_add_test(tc, memory_same_as_file);
     suite_add_tcase(s, tc);
     int rc = td_run(s);
     free(manifest_text);

@@ -199,9 +199,10 @@ hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t nt
     return why;
 }
 
-/* Opens the file, sniffs its first 64 KiB (SPEC §7: a file that is not
- * what it claims is damaged as a whole; its first bytes, decoded once,
- * are then read by the CSV reader) and opens the CSV reader on it.
+/* Opens the file (or res->mem, the file's bytes in memory), sniffs its
+ * first 64 KiB (SPEC §7: a file that is not what it claims is damaged as
+ * a whole; its first bytes, decoded once, are then read by the CSV
+ * reader) and opens the CSV reader on it.
  * HD_OK with *cp set: read on; HD_OK with *cp NULL: the file is damaged
  * (recorded in res) and closed; HD_ESOFTWARE. */
 static int open_file(const hd_descriptor *d, hd_file_result *res, hd_scan_shared *shared,
@@ -212,7 +213,10 @@ static int open_file(const hd_descriptor *d, hd_file_result *res, hd_scan_shared
     *cp = NULL;
     *rdp = NULL;
     hd_reader *rd = NULL;
-    if (hd_reader_open(&rd, res->path, d->max_bytes, &err) != HD_OK) {
+    int orc = res->mem ? hd_reader_open_mem(&rd, res->path, res->mem, res->mem_len, d->max_bytes, &err)
+                       : hd_reader_open(&rd, res->path, d->max_bytes, &err);
+    if (orc == HD_ESOFTWARE && res->mem) return HD_ESOFTWARE;
+    if (orc != HD_OK) {
         damage(res, HD_R_READ_ERROR, "%s", err.message);
         return HD_OK;
     }

@@ -736,21 +736,21 @@ int hd_ix_check(hd_ix *ix, const hd_ix_household *hh, char **json, char token[65
         csv_cell(&b, mb->declared_income); sb_put(&b, "\n", 1);
     }
     if (b.oom) { free(b.p); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
-    char path[64];
-    int fd = mem_file(b.p, b.n, path);
-    free(b.p);
-    if (fd < 0) return hd_fail(err, HD_ESOFTWARE, "cannot create an anonymous file: %s", strerror(errno));
+    /* the rows are read from memory by the run's own reader and loader */
+    static const char request[] = "(request)";
     hd_model *m = hd_model_new();
     hd_file_result res;
     memset(&res, 0, sizeof res);
-    res.path = path;
+    res.path = request;
+    res.mem = b.p;
+    res.mem_len = b.n;
     res.source = -1;
-    char *files[1] = { path };
+    char *files[1] = { (char *)request };
     int rc = m ? HD_OK : hd_fail(err, HD_ESOFTWARE, "out of memory");
     int pop = hh->population;
     if (rc == HD_OK && (pop < 0 || pop >= HD_POP__COUNT)) rc = hd_fail(err, HD_EDATA, "population %d is not one of SPEC §10's", pop);
     if (rc == HD_OK) rc = hd_load_population(m, ix->check_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, pop, NULL, err);
-    close(fd);
+    free(b.p);
     if (rc == HD_OK && res.damage != HD_R_NONE)
         rc = hd_fail(err, HD_EDATA, "the household cannot be read: %s", hd_reason_name(res.damage));
     if (rc == HD_OK && res.nq) {

@@ -148,6 +148,7 @@ struct hd_reader {
     unsigned char *pb;
     size_t pb_len, pb_pos;
     int peeked;
+    int mem;                   /* the source is the caller's buffer (in) */
 };
 
 /* Offset in the file of in[in_pos]: where decoding stands. */
@@ -184,6 +185,30 @@ static int sniff(hd_reader *r)
         if (n == 0) r->eof = 1;
         r->in_len += (size_t)n;
         r->in_bytes += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* After the first bytes are in: a zstd magic makes a zstd reader, with
+ * its decoder (and, for a file, the read-size log of a replay).
+ * @return 0, or -1 out of memory. */
+static int start_decoder(hd_reader *r)
+{
+    if (r->in_len >= 4) {
+        const unsigned char *b = r->in;
+        uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
+                         (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+        if (magic == ZSTD_MAGICNUMBER ||
+            (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START)
+            r->is_zstd = 1;
+    }
+    if (!r->is_zstd) return 0;
+    r->dctx = ZSTD_createDCtx();
+    if (!r->dctx) return -1;
+    /* windowLogMax stays at the library default (27): refuse larger. */
+    if (!r->mem) {
+        r->capreqs = 64;
+        r->reqs = malloc(r->capreqs * sizeof *r->reqs);   /* NULL: no thread */
     }
     return 0;
 }
@@ -234,23 +259,35 @@ int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
         return hd_fail(err, HD_ENOINPUT, "%s: cannot read: %s", path,
                        strerror(e));
     }
-    if (r->in_len >= 4) {
-        const unsigned char *b = r->in;
-        uint32_t magic = (uint32_t)b[0] | (uint32_t)b[1] << 8 |
-                         (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-        if (magic == ZSTD_MAGICNUMBER ||
-            (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START)
-            r->is_zstd = 1;
+    if (start_decoder(r) != 0) {
+        hd_reader_close(r);
+        return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
     }
-    if (r->is_zstd) {
-        r->dctx = ZSTD_createDCtx();
-        if (!r->dctx) {
-            hd_reader_close(r);
-            return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", path);
-        }
-        /* windowLogMax stays at the library default (27): refuse larger. */
-        r->capreqs = 64;
-        r->reqs = malloc(r->capreqs * sizeof *r->reqs);   /* NULL: no thread */
+    *out = r;
+    return HD_OK;
+}
+
+int hd_reader_open_mem(hd_reader **out, const char *name, const void *data, size_t len,
+                       uint64_t max_bytes, hd_error *err)
+{
+    *out = NULL;
+    hd_reader *r = calloc(1, sizeof *r);
+    if (!r) return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", name);
+    r->fd = -1;
+    r->mem = 1;
+    r->no_ahead = 1;
+    r->max_bytes = max_bytes;
+    r->path = strdup(name);
+    /* the whole input is in the buffer already, as if read(2) had
+     * returned it and then 0: refill() is never called (it only runs
+     * before the end of input), so the caller's bytes are never written */
+    r->in = (unsigned char *)(uintptr_t)data;
+    r->in_cap = r->in_len = len;
+    r->in_bytes = r->file_size = len;
+    r->eof = 1;
+    if (!r->path || start_decoder(r) != 0) {
+        hd_reader_close(r);
+        return hd_fail(err, HD_ESOFTWARE, "%s: out of memory", name);
     }
     *out = r;
     return HD_OK;
@@ -616,6 +653,8 @@ int hd_reader_peek(hd_reader *r, size_t n, const unsigned char **out, size_t *le
     *len = 0;
     if (r->peeked || n == 0) return -1;    /* once, before the first read */
     r->peeked = 1;
+    /* a buffer holds no more than it has: no larger copy than that */
+    if (r->mem && !r->is_zstd && n > r->in_len) n = r->in_len ? r->in_len : 1;
     unsigned char *b = malloc(n);
     if (!b) return -1;
     size_t got = 0;
@@ -642,7 +681,7 @@ void hd_reader_close(hd_reader *r)
     free(r->reqs);
     if (r->fd >= 0) close(r->fd);
     ZSTD_freeDCtx(r->dctx);
-    free(r->in);
+    if (!r->mem) free(r->in);
     free(r->path);
     free(r);
 }

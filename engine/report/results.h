@@ -47,6 +47,12 @@ typedef struct hd_ledger {
 
 typedef struct hd_file_result {
     const char *path;             /* as globbed (owned by the run) */
+    /* the file's bytes when they are already in memory (one household of
+     * an instant check, index/lookup.c): hd_scan_file reads them through
+     * the same reader (hd_reader_open_mem), path only names them; NULL:
+     * the file at path. Not owned. */
+    const void *mem;
+    size_t mem_len;
     int source;                   /* -1 for applicant files */
     int population;               /* hd_population of a population file */
     uint32_t index;               /* file index in the run */

@@ -419,6 +419,13 @@ int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *o, hd_error *err)
     c->trailer = o->trailer;
     c->max_line = o->max_line ? o->max_line : DEFAULT_MAX_LINE;
     c->chunk = FIRST_CHUNK;
+    /* a plain input known to be small (one household's rows in memory, a
+     * small file) gets a buffer of its size and 4 KiB more, for the read
+     * that finds the end, not 64 KiB (issue 15); a file that grows
+     * meanwhile is still read whole, the buffer growing as for any file */
+    uint64_t size = hd_reader_file_size(r);
+    if (size > 0 && !hd_reader_is_zstd(r) && c->enc == HD_ENC_UTF8 && size + 4096 < FIRST_CHUNK)
+        c->chunk = ((size_t)size + 4096 + 4095) & ~(size_t)4095;
     c->cd = (iconv_t)-1;
     if (c->enc == HD_ENC_GBK || c->enc == HD_ENC_GB18030) {
         const char *name = c->enc == HD_ENC_GBK ? "GBK" : "GB18030";

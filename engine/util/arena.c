@@ -21,7 +21,12 @@ static void *alloc(struct hd_arena *a, size_t n, size_t align)
             return c->data + at;
         }
     }
-    size_t cap = n > 65536 ? n : 65536;
+    /* chunks grow from 4 KiB to 64 KiB: a small owner (one household's
+     * check, a map of a few keys) takes a few KiB, not 64 KiB that the C
+     * library would hand back to the kernel at every free (issue 15); a
+     * large one reaches 64 KiB chunks after four */
+    size_t want = c ? (c->cap < 32768 ? c->cap * 2 : 65536) : 4096;
+    size_t cap = n > want ? n : want;
     c = malloc(sizeof *c + cap);
     if (!c) return NULL;
     c->used = n; c->cap = cap; c->next = a->head; a->head = c;

@@ -1,6 +1,7 @@
 /*
  * arena.h — a bump allocator for strings that live as long as their owner
- * (the model, a descriptor). Chunks of 64 KiB (or larger for a big item);
+ * (the model, a descriptor). Chunks of 4 KiB doubling up to 64 KiB (or
+ * larger for a big item);
  * freed all at once. Not thread-safe: one owner.
  */
 #ifndef HEDUI_ARENA_H

@@ -75,6 +75,19 @@ int hd_reader_open(hd_reader **out, const char *path, uint64_t max_bytes,
                    hd_error *err);
 
 /*
+ * The same reader over an input already in memory (one household's rows
+ * in an instant check, SPEC §11): data[0..len) is read as a file holding
+ * those bytes would be (sniffed, plain or zstd, the cap, every fault and
+ * message alike, `name` standing for the path in messages), without a
+ * file, a descriptor or a copy into an input buffer. data must stay valid
+ * and unchanged until hd_reader_close; the reader never writes to it and
+ * never decodes ahead. @return HD_OK and *out set, or HD_ESOFTWARE (out of
+ * memory).
+ */
+int hd_reader_open_mem(hd_reader **out, const char *name, const void *data, size_t len,
+                       uint64_t max_bytes, hd_error *err);
+
+/*
  * Reads up to `cap` decoded bytes into buf.
  * @return number of bytes (> 0), 0 at a clean end of file, or -1 on error:
  *         err->status = HD_EIO and err->message names the file and the
