@@ -279,6 +279,11 @@ install: $(BUILD)/hedui
 # 4.5 GB). `make bench-data` only generates the datasets (once, cached).
 # The issue-17 size: make bench BENCH_HOUSEHOLDS=35000 BENCH_FACTOR=20 BENCH_SCALES=1
 # (16.7 million rows, 0.40 / 1.20 GB). BENCH_PEER=0 leaves the DuckDB peer out.
+# The populations case (SPEC §10, issue 14; BENCH_POPULATIONS=0 leaves it out):
+# on the smallest set, the applicants alone against the applicants plus a roster
+# and a monitored population as large, at -j1: extract rows read, user CPU and
+# peak RSS per member. A quick one: make bench BENCH_HOUSEHOLDS=20000
+# BENCH_SCALES=1 BENCH_PEER=0 BENCH_SINGLE=0 BENCH_INSTANT=0 (about 4 minutes).
 BENCH_HOUSEHOLDS ?= 500000
 BENCH_FACTOR ?= 6
 BENCH_FILES ?= 4

@@ -41,6 +41,17 @@ BENCH_SINGLE (1: include the single-file case; 0: leave it out), BENCH_PEER (1: 
 DuckDB peer on every set; 0: leave it out), BENCH_DATA
 (where the datasets are kept; bench/data).
 
+The populations case (SPEC section 10, issue 14; BENCH_POPULATIONS=0 leaves it out):
+on the smallest set, two jobs over the same extracts, alternated with the rest at -j1:
+the applicants only (the set's own roster and monitored population left out), and the
+applicants plus a roster and a monitored population as large as the applicants (copies
+of the applicant files with other application ids: RS... and MS... for SQ..., the same
+people, so the same matched rows per member). Members grow 3 x; the extract rows read
+(summary.json totals) must stay the same -- one pass over the extracts whatever the
+populations -- and user CPU and peak RSS grow with the members, by the members' own cost
+(CPU microseconds and bytes per added member beside the plain run's per member). User
+CPU, not wall, is the figure to compare on a loaded machine.
+
 The datasets are generated once, deterministically, under
 BENCH_DATA/p<H>-k<F>-f<files>-<digest>/ (digest of the generator) and reused;
 `bench.py --generate` (make bench-data) only generates them.
@@ -57,6 +68,7 @@ SCALES = sorted({int(x) for x in (os.environ.get("BENCH_SCALES") or "4,2,1").spl
                 reverse=True)
 SINGLE = (os.environ.get("BENCH_SINGLE") or "1") != "0"
 PEER = (os.environ.get("BENCH_PEER") or "1") != "0"
+POPS = (os.environ.get("BENCH_POPULATIONS") or "1") != "0"
 PEER_JS = os.path.join(ROOT, "bench", "peer", "duckdb-peer.mjs")
 DATA = os.path.abspath(os.environ.get("BENCH_DATA") or os.path.join(ROOT, "bench", "data"))
 TIME = "/usr/bin/time"
@@ -320,6 +332,109 @@ def register_share(d):
                 reg, wall, NCPU, 100 * reg / wall, secs.get("extracts_scanned", float("nan"))))
 
 
+POP_KEYS = ("roster", "roster_format", "monitor", "monitor_format")
+
+
+def make_populations(d):
+    """The populations case of set d: pop/roster/ and pop/monitor/, copies of the
+    applicant files with RS... and MS... for the SQ... application ids, and two jobs
+    beside job.ini: job-pop-applicants.ini (the applicants only) and job-pop-all.ini
+    (the applicants, the copied roster and monitored population). Returns both paths."""
+    done = os.path.join(d, "pop", "complete")
+    jobs = [os.path.join(d, "job-pop-applicants.ini"), os.path.join(d, "job-pop-all.ini")]
+    if os.path.exists(done) and all(os.path.exists(j) for j in jobs):
+        return jobs
+    for name, prefix in (("roster", b"RS"), ("monitor", b"MS")):
+        out = os.path.join(d, "pop", name)
+        subprocess.run(["rm", "-rf", out], check=True)
+        os.makedirs(out)
+        for src in sorted(glob.glob(os.path.join(d, "inbox", "*.csv"))):
+            with open(src, "rb") as f:
+                lines = f.read().split(b"\n")
+            with open(os.path.join(out, os.path.basename(src)), "wb") as f:
+                f.write(b"\n".join(prefix + x[2:] if x.startswith(b"SQ") else x for x in lines))
+    with open(os.path.join(d, "job.ini"), encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    extra = {jobs[0]: [], jobs[1]: ["roster     = pop/roster/*.csv", "roster_format = formats/applicants.fmt",
+                                    "monitor    = pop/monitor/*.csv", "monitor_format = formats/applicants.fmt"]}
+    for j, out in zip(jobs, ("out-pop-applicants/", "out-pop-all/")):
+        L = []
+        for line in lines:
+            key = line.split("=", 1)[0].strip()
+            if key in POP_KEYS:
+                continue
+            if key == "output":
+                L.append("output     = " + out)
+                L += extra[j]
+                continue
+            L.append(line)
+        with open(j, "w", encoding="utf-8") as f:
+            f.write("\n".join(L))
+    with open(done, "w") as f:
+        f.write("made\n")
+    return jobs
+
+
+def run_population(job):
+    """One `hedui run --force -j1` of job under /usr/bin/time, with its JSON log:
+    (user CPU s, sys CPU s, peak RSS KiB, scan wall s from the log, summary.json)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf, \
+            tempfile.NamedTemporaryFile("r", suffix=".log") as lf, open(os.devnull, "w") as null:
+        rc = subprocess.run([TIME, "-f", "%U %S %M", "-o", tf.name, HEDUI, "--log-format=json", "run",
+                             "--force", "-j", "1", job], stdout=null, stderr=open(lf.name, "w")).returncode
+        if rc not in (0, 3):
+            sys.exit("bench: hedui run %s failed with %d" % (job, rc))
+        u, s, m = tf.read().split()[-3:]
+        scan = None
+        for line in lf:
+            e = json.loads(line)
+            if e.get("event") == "extracts_scanned":
+                scan = float(e["msg"].rsplit(" in ", 1)[1].split()[0])
+    with open(job, encoding="utf-8") as f:
+        out = next(l.split("=", 1)[1].strip() for l in f if l.split("=", 1)[0].strip() == "output")
+    runs = sorted(x for x in glob.glob(os.path.join(os.path.dirname(job), out, "*")) if os.path.isdir(x))
+    with open(os.path.join(runs[-1], "summary.json"), encoding="utf-8") as f:
+        summ = json.load(f)
+    return float(u), float(s), int(m), scan, summ
+
+
+def report_populations(name, runs):
+    """The populations case's lines: a table of the two jobs' medians, then the ratios."""
+    med = {}
+    for k, v in runs.items():
+        summ = v[-1][4]
+        med[k] = {"user": statistics.median(x[0] for x in v), "sys": statistics.median(x[1] for x in v),
+                  "rss": statistics.median(x[2] for x in v), "scan": statistics.median(x[3] for x in v),
+                  "hh": summ["households"], "members": summ["members"],
+                  "rows": summ["totals"]["extracts"]["rows"], "matched": summ["totals"]["extracts"]["rows_matched"],
+                  "pop": summ["populations"], "same": len({x[4]["totals"]["extracts"]["rows"] for x in v}) == 1}
+    a, b = med["applicants only"], med["+ roster and monitor as large"]
+    L = ["", "Populations (SPEC section 10) on the %s set, hedui -j1, median of %d alternated rounds "
+         "(user CPU from /usr/bin/time: compare it, not wall, on a loaded machine):" % (name, ROUNDS), "",
+         "| job | households (applicant / recipient / monitored) | members | extract rows read | rows matched | "
+         "user CPU s | sys CPU s | scan s (log) | peak RSS MiB | user CPU us / member | B/member above 64 MiB |",
+         "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for k, x in med.items():
+        p = x["pop"]
+        L.append("| %s | %d (%d / %d / %d) | %d | %d | %d | %.2f | %.2f | %.1f | %.1f | %.1f | %.0f |" % (
+            k, x["hh"], p["applicant"]["households"], p["recipient"]["households"], p["monitored"]["households"],
+            x["members"], x["rows"], x["matched"], x["user"], x["sys"], x["scan"], x["rss"] / 1024,
+            x["user"] * 1e6 / x["members"], max(0, x["rss"] * 1024 - 64 * MIB) / x["members"]))
+    dm = b["members"] - a["members"]
+    L.append("")
+    L.append("members x %.2f; extract rows read x %.3f (%s: one pass over the extracts); rows matched x %.2f; "
+             "user CPU x %.2f; scan x %.2f; peak RSS x %.2f" % (
+                 b["members"] / a["members"], b["rows"] / a["rows"],
+                 "the same" if b["rows"] == a["rows"] and a["same"] and b["same"] else "DIFFERENT",
+                 b["matched"] / max(a["matched"], 1), b["user"] / a["user"], b["scan"] / max(a["scan"], 0.05),
+                 b["rss"] / a["rss"]))
+    L.append("per added member: %.1f us user CPU (plain run: %.1f us per member, all of it, scan included); "
+             "%.0f bytes of peak RSS (target: at most 300 per member)" % (
+                 (b["user"] - a["user"]) * 1e6 / dm, a["user"] * 1e6 / a["members"],
+                 (b["rss"] - a["rss"]) * 1024 / dm))
+    return L, b["rows"] == a["rows"]
+
+
 def main():
     if not os.access(HEDUI, os.X_OK):
         sys.exit("bench: %s is missing (make)" % HEDUI)
@@ -375,11 +490,17 @@ def main():
                      "hedui -j1": [[HEDUI, "-q", "run", "--force", "-j", "1", job]]}})
     for c in cases:
         c["runs"] = {n: [] for n in c["cmds"]}
+    pops = {}
+    if POPS:                                   # on the smallest set (issue 14)
+        pjobs = make_populations(sets[-1][2])
+        pops = {"applicants only": (pjobs[0], []), "+ roster and monitor as large": (pjobs[1], [])}
     t0 = time.perf_counter()
     for r in range(ROUNDS):                    # alternate the commands and the sizes
         for c in cases:
             for name, cmd in c["cmds"].items():
                 c["runs"][name].append(measure(cmd))
+        for job, runs in pops.values():
+            runs.append(run_population(job))
         log("round %d of %d done (%.0f s)" % (r + 1, ROUNDS, time.perf_counter() - t0))
 
     zv = next((w for w in subprocess.run(["zstd", "--version"], stdout=subprocess.PIPE, text=True).stdout.split()
@@ -436,11 +557,16 @@ def main():
                      hi["med"]["floor"][0] / lo["med"]["floor"][0],
                      hi["med"]["hedui -j1"][2] / lo["med"]["hedui -j1"][2],
                      hi["med"][jn][2] / lo["med"][jn][2], NCPU))
+    one_pass = True
+    if pops:
+        lines, one_pass = report_populations("%dx (k=%g)" % (sets[-1][0], sets[-1][1]),
+                                             {k: v[1] for k, v in pops.items()})
+        L += lines
     env = " ".join("%s=%s" % (k, os.environ[k]) for k in ("BENCH_DATA",) if os.environ.get(k))
     L.append("median of %d alternated rounds; wall from Python, CPU and peak RSS from /usr/bin/time; "
              "reproduce: make bench BENCH_HOUSEHOLDS=%d BENCH_FACTOR=%g BENCH_FILES=%d BENCH_SCALES=%s%s%s%s" % (
                  ROUNDS, H, F, FILES, ",".join(str(s) for s in SCALES), "" if SINGLE else " BENCH_SINGLE=0",
-                 "" if PEER else " BENCH_PEER=0",
+                 ("" if PEER else " BENCH_PEER=0") + ("" if POPS else " BENCH_POPULATIONS=0"),
                  (" " + env) if env else ""))
     L.append(register_share(sets[0][2]))
     if (os.environ.get("BENCH_INSTANT") or "1") != "0":
@@ -456,6 +582,8 @@ def main():
         f.write(text + "\n")
     if not agree_all:
         sys.exit("bench: the DuckDB peer disagrees with hedui (see above)")
+    if not one_pass:
+        sys.exit("bench: adding the populations changed the extract rows read (see above)")
 
 
 if __name__ == "__main__":

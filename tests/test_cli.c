@@ -740,6 +740,32 @@ END_TEST
 
 /* ------------------------------------------------------------ demo + run */
 
+/* Households named in a county list file (recheck.csv or discovery.csv):
+ * distinct application ids (column 2), counted from the file itself; -1
+ * when the file is missing. */
+static long list_households(const char *outdir, const char *code, const char *name)
+{
+    char p[4600];
+    snprintf(p, sizeof p, "%s/county/%s/%s", outdir, code, name);
+    char *t = td_slurp(p, NULL);
+    if (!t) return -1;
+    char seen[65536] = "\n";
+    long n = 0;
+    for (char *l = strchr(t, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+        char id[128];
+        if (sscanf(l + 1, "%*[^,],%127[^,]", id) != 1) continue;
+        char key[132];
+        snprintf(key, sizeof key, "\n%s\n", id);
+        if (strstr(seen, key)) continue;
+        ck_assert_uint_lt(strlen(seen) + strlen(id) + 2, sizeof seen);
+        strcat(seen, id);
+        strcat(seen, "\n");
+        n++;
+    }
+    free(t);
+    return n;
+}
+
 START_TEST(demo_runs_and_verifies)
 {
     mk_tmp();
@@ -768,6 +794,31 @@ START_TEST(demo_runs_and_verifies)
     ck_assert_ptr_nonnull(o);
     char outdir[4096];
     ck_assert_int_eq(sscanf(o + 11, "%4095s", outdir), 1);
+    /* make demo prints the lists' counts per county (issue 14): every county
+     * row's re-check and discovery households are those its recheck.csv and
+     * discovery.csv name, and the rows add up to the totals printed above */
+    const char *tab = strstr(out_buf, "re-check  discovery\n");
+    ck_assert_ptr_nonnull(tab);
+    unsigned long long sum[5] = {0};
+    int rows = 0;
+    for (const char *l = strchr(tab, '\n') + 1; l[0] == ' ' && l[1] == ' ' && l[2] >= '0' && l[2] <= '9';
+         l = strchr(l, '\n') + 1, rows++) {
+        char code[16];
+        unsigned long long v[5];
+        ck_assert_int_eq(sscanf(l, "%15s %llu %llu %llu %llu %llu", code, &v[0], &v[1], &v[2], &v[3], &v[4]), 6);
+        for (int k = 0; k < 5; k++) sum[k] += v[k];
+        ck_assert_int_eq(list_households(outdir, code, "recheck.csv"), (long)v[3]);
+        ck_assert_int_eq(list_households(outdir, code, "discovery.csv"), (long)v[4]);
+    }
+    ck_assert_int_gt(rows, 1);
+    ck_assert_uint_eq(sum[0], 80);
+    ck_assert_uint_eq(sum[1], 8);
+    ck_assert_uint_eq(sum[2], 4);
+    ck_assert_uint_eq(sum[3], 3);
+    char want[160];
+    snprintf(want, sizeof want, "\nDiscovery    %llu households (", sum[4]);
+    ck_assert_ptr_nonnull(strstr(out_buf, want));
+    ck_assert_uint_gt(sum[4], 0);
     char keymode[600];
     snprintf(keymode, sizeof keymode, "%s/demo/keys/pseudonym.key", tmpdir);
     ck_assert_int_eq(mode_of(keymode), 0600);

@@ -447,7 +447,7 @@ static void builtin_defaults(hd_type_policy *t)
     t->exclude_pension_mask = 1u << HD_SCHEME_RESIDENT;
     t->change_income_pct = 20;                      /* docs/changes.md */
     t->change_assets_fen = 10000 * (int64_t)100;
-    t->discovery_income_drop_pct = 30;              /* docs/policy.md, placeholder */
+    t->discovery_income_drop_pct = 30;              /* docs/policy.md, docs/decisions.md */
     static const uint8_t out[HD_FD__COUNT] = {
         [HD_FD_INCOME_OVER_STANDARD] = HD_OUT_INELIGIBLE,
         [HD_FD_ASSETS_OVER_LIMIT] = HD_OUT_INELIGIBLE,

@@ -91,8 +91,8 @@ typedef struct hd_type_policy {
     /* proactive discovery (SPEC §10): INCOME_DROP when income per capita
      * fell by more than this whole percent since the previous run, i.e.
      * (before - after) x 100 > pct x before; key
-     * discovery_income_drop_pct, 0..100, default 30 (a placeholder:
-     * docs/policy.md) */
+     * discovery_income_drop_pct, 0..100, default 30 (hedui's default,
+     * not a published figure: docs/policy.md, docs/decisions.md) */
     int32_t discovery_income_drop_pct;
 } hd_type_policy;
 
