@@ -36,6 +36,15 @@ GEN_SRC  := $(BUILD)/gen/divisions_data.c
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_SRC:.c=.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# Suites run TEST_JOBS (make test) or MEMCHECK_JOBS (make memcheck) at a time,
+# each one's output printed whole when it ends, the failed ones named last
+# (tests/run_suites.sh); the longest start first.
+SLOW_SUITES := test_text test_register test_e2e test_keys test_changes test_xlsx test_faults \
+               test_html test_index test_serve test_part test_lists test_cli
+TEST_ORDER  := $(foreach s,$(SLOW_SUITES),$(filter $(BUILD)/tests/$(s),$(TEST_BIN))) \
+               $(filter-out $(SLOW_SUITES:%=$(BUILD)/tests/%),$(TEST_BIN))
+TEST_JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
+MEMCHECK_JOBS ?= $(TEST_JOBS)
 HEADERS  := $(wildcard include/hedui/*.h) $(shell find engine -name '*.h')
 
 .PHONY: all deps demo test test-unit clean install lint-size
@@ -71,14 +80,9 @@ test: deps
 	@$(MAKE) --no-print-directory test-unit
 
 test-unit: $(TEST_BIN) $(BUILD)/hedui
-	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== $$t"; \
-	  HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) CK_FORK=yes $$t || fail=1; \
-	done; \
-	echo "== tests/test_docs.sh"; sh tests/test_docs.sh || fail=1; \
-	echo "== tests/lint_size.sh"; sh tests/lint_size.sh || fail=1; \
-	echo "== tests/test_golden.sh"; HEDUI_BIN=$(abspath $(BUILD)/hedui) sh tests/test_golden.sh || fail=1; \
-	if [ $$fail -ne 0 ]; then echo "make test: FAILED"; exit 1; fi; echo "make test: all suites passed"
+	@HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) CK_FORK=yes \
+	  sh tests/run_suites.sh $(TEST_JOBS) $(BUILD)/test-logs "make test" \
+	  tests/test_golden.sh $(TEST_ORDER) tests/test_docs.sh tests/lint_size.sh
 
 # Outputs byte-identical to tests/golden/outputs.sha256 at -j1/-j2/-j8 on two
 # generated provinces (tests/golden/golden.sh; --update records them again)
@@ -228,12 +232,9 @@ memcheck: deps
 	@$(MAKE) --no-print-directory memcheck-run
 
 memcheck-run: $(TEST_BIN) $(BUILD)/hedui
-	@fail=0; for t in $(TEST_BIN); do \
-	  echo "== valgrind $$t"; \
-	  HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) HEDUI_MEMCHECK=1 CK_FORK=no \
-	    valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1 $$t || fail=1; \
-	done; \
-	if [ $$fail -ne 0 ]; then echo "make memcheck: FAILED"; exit 1; fi; echo "make memcheck: all suites clean"
+	@HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) HEDUI_MEMCHECK=1 CK_FORK=no \
+	  SUITE_RUNNER="valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=1" \
+	  sh tests/run_suites.sh $(MEMCHECK_JOBS) $(BUILD)/memcheck-logs "make memcheck" $(TEST_ORDER)
 
 # ---------------------------------------------------------------- install
 #   make install [PREFIX=/usr/local] [DESTDIR=]   (docs/operator-guide.md)
