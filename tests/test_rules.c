@@ -411,6 +411,10 @@ START_TEST(test_policy_errors)
     config_error(SP, STD "530102,26,100,100\n", 3, "year", 1);
     config_error(SP, STD "530102,2026,100\n", 3, "expected 4", 1);
     config_error(SP, STD "530000,2020,1,1\n", 3, "twice", 1);
+    /* read by the CSV reader: its row faults name the line; no quoting */
+    config_error(SP, STD "530102,2026,\xff,100\n", 3, "ENCODING", 1);
+    config_error(SP, STD "530102,2026,\"640\",100\n", 3, "urban_month_yuan", 1);
+    config_error(SP, STD "\n , ,,\n530102,2026,100\n", 5, "expected 4", 1);
 }
 END_TEST
 

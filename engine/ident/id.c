@@ -14,6 +14,7 @@
 #include <emmintrin.h>
 #endif
 #include "hedui/ident.h"
+#include "hedui/text.h"
 #include "ident/divisions_table.h"
 
 /* ------------------------------------------------------------ trimming */
@@ -101,27 +102,6 @@ static int province_ok(const char *s)
     return (p >= 11 && p <= 15) || (p >= 21 && p <= 23) || (p >= 31 && p <= 37)
         || (p >= 41 && p <= 46) || (p >= 50 && p <= 54) || (p >= 61 && p <= 65)
         || p == 71 || p == 81 || p == 82 || p == 83;
-}
-
-/* d[.ddd]E[+-]dd, either case (SPEC §6 EXCEL_MANGLED): one digit, an
- * optional point with digits, E/e, an optional sign, one or more digits. */
-static int excel_mangled(const char *s, size_t n)
-{
-    size_t i = 0;
-    if (i >= n || s[i] < '0' || s[i] > '9') return 0;
-    i++;
-    if (i < n && s[i] == '.') {
-        i++;
-        size_t d0 = i;
-        while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-        if (i == d0) return 0;
-    }
-    if (i >= n || (s[i] != 'E' && s[i] != 'e')) return 0;
-    i++;
-    if (i < n && (s[i] == '+' || s[i] == '-')) i++;
-    size_t e0 = i;
-    while (i < n && s[i] >= '0' && s[i] <= '9') i++;
-    return i > e0 && i == n;
 }
 
 /*
@@ -237,7 +217,7 @@ hd_reason hd_id_normalise(const char *s, size_t n, hd_date as_of, hd_id *out)
         if (id_fast18((const unsigned char *)s, n, as_of, out, &r)) return r;
     }
     if (n) id_trim(&s, &n);
-    if (excel_mangled(s, n)) return HD_R_EXCEL_MANGLED;
+    if (hd_is_excel_mangled(s, n)) return HD_R_EXCEL_MANGLED;
     if (!map_chars((const unsigned char *)s, n, buf, &len)) return HD_R_ID_FORMAT;
 
     if (len == 15) {
