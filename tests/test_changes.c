@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include "testutil.h"
 #include "hedui/batch.h"
-#include "batch/internal.h"
+#include "batch/stages.h"
 
 #define EDIT "python3 tests/fixtures/changes/edit.py"
 

@@ -12,7 +12,7 @@
 
 #include "hedui/source.h"
 #include "hedui/io.h"
-#include "batch/internal.h"
+#include "batch/stages.h"
 #include "testutil.h"
 
 static char dir[256];
