@@ -31,6 +31,7 @@
 #include "hedui/register.h"
 #include "hedui/tools.h"
 #include "register/reg_db.h"
+#include "report/regpart.h"
 #include "util/path.h"
 
 /* ------------------------------------------------------------ schema */
@@ -404,14 +405,6 @@ static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
     return HD_OK;
 }
 
-#define RUN_HEADER "run,as_of,input_digest,policy_digest,key_id,snapshot_digest,outcomes_digest,households,findings"
-#define HH_HEADER "household,county_code,application_id,population,verdict,reasons,standard_fen," \
-    "household_income_fen,income_per_capita_fen,assets_fen,assets_per_capita_fen,homes,residential_area,vehicles,businesses"
-#define FD_HEADER "finding_id,household,county_code,application_id,member_no,code,member,source,strength,outcome,state,evidence_digest"
-
-const char *hd_reg_run_header(void) { return RUN_HEADER "\n"; }
-const char *hd_reg_households_header(void) { return HH_HEADER "\n"; }
-const char *hd_reg_findings_header(void) { return FD_HEADER "\n"; }
 
 static int prep(struct rec_ctx *x, const char *sql, hd_error *err)
 {
@@ -438,7 +431,7 @@ static int record_in(sqlite3 *db, const char *path, const char *run_dir, int64_t
     if (!rc) rc = prep(&x, "INSERT INTO runs (run, as_of, input_digest, policy_digest, key_id, snapshot_digest, "
                            "outcomes_digest, households, findings) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)", err);
     snprintf(f, sizeof f, "%s/register/run.csv", run_dir);
-    if (!rc) rc = hd_reg_read_csv(f, RUN_HEADER, 9, bind_row, &x, err);
+    if (!rc) rc = hd_reg_read_csv(f, HD_REG_RUN_HEADER, 9, bind_row, &x, err);
     if (!rc && (x.n != 1 || strcmp(x.runname, base)))
         rc = hd_fail(err, HD_EDATA, "%s: does not describe run %s", f, base);
     if (!rc) rc = prep(&x, "UPDATE runs SET recorded = ?2 WHERE run = ?1", err);
@@ -450,10 +443,10 @@ static int record_in(sqlite3 *db, const char *path, const char *run_dir, int64_t
     x.run = base;
     if (!rc) rc = prep(&x, "INSERT INTO households VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)", err);
     snprintf(f, sizeof f, "%s/register/households.csv", run_dir);
-    if (!rc) rc = hd_reg_read_csv(f, HH_HEADER, 15, bind_row, &x, err);
+    if (!rc) rc = hd_reg_read_csv(f, HD_REG_HH_HEADER, 15, bind_row, &x, err);
     if (!rc) rc = prep(&x, "INSERT INTO findings VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)", err);
     snprintf(f, sizeof f, "%s/register/findings.csv", run_dir);
-    if (!rc) rc = hd_reg_read_csv(f, FD_HEADER, 12, bind_row, &x, err);
+    if (!rc) rc = hd_reg_read_csv(f, HD_REG_FD_HEADER, 12, bind_row, &x, err);
     sqlite3_finalize(x.st);
     return rc;
 }

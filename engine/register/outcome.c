@@ -32,22 +32,6 @@
 #include "register/reg_db.h"
 #include "util/path.h"
 
-static const char *const oc_en[] = { "", "confirmed", "false_positive", "explained", "disputed" };
-static const char *const oc_zh[] = { "", "属实", "误报", "已说明", "有异议" };
-
-const char *hd_outcome_name(hd_verdict_outcome o) { return (unsigned)o <= HD_OC_DISPUTED ? oc_en[o] : ""; }
-const char *hd_outcome_label_zh(hd_verdict_outcome o) { return (unsigned)o <= HD_OC_DISPUTED ? oc_zh[o] : ""; }
-
-hd_verdict_outcome hd_outcome_parse(const char *s, size_t n)
-{
-    if (!s) return HD_OC_NONE;
-    hd_trim(&s, &n);
-    for (int i = 1; i <= HD_OC_DISPUTED; i++)
-        if ((strlen(oc_en[i]) == n && !memcmp(s, oc_en[i], n)) || (strlen(oc_zh[i]) == n && !memcmp(s, oc_zh[i], n)))
-            return (hd_verdict_outcome)i;
-    return HD_OC_NONE;
-}
-
 /* A finding id as written: 32 hex, or `f` + 32 hex (the spreadsheet form);
  * upper case accepted. 0 and id[33] lower-case, or -1. */
 static int parse_fid(const char *s, size_t n, char id[33])

@@ -21,10 +21,6 @@ int hd_reg_set_meta(sqlite3 *db, const char *path, const char *key, const char *
 int hd_reg_read_csv(const char *path, const char *header, size_t nfields,
                     int (*fn)(void *user, const hd_csv_record *r, hd_error *err), void *user,
                     hd_error *err);
-/* Headers (with "\n") of register/run.csv, households.csv, findings.csv. */
-const char *hd_reg_run_header(void);
-const char *hd_reg_households_header(void);
-const char *hd_reg_findings_header(void);
 /* Inside a transaction of db: imports every file kept under
  * output_root/outcomes/ in the order of their .meta seq (rebuild). */
 int hd_reg_import_kept(sqlite3 *db, const char *path, const char *output_root, hd_error *err);

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hedui/tools.h"
+#include "rules/labels.h"
 #include "report/common.h"
-#include "register/reg_run.h"
+#include "report/regpart.h"
 #include "util/path.h"
 
 /* A county code safe as a directory name: digits and letters only. */
@@ -29,16 +30,12 @@ int hd_report_cmp_str(const void *a, const void *b)
 /* Finding codes of a bit set, sorted by name, joined by sep. */
 void hd_report_findings_text(uint32_t bits, int zh, const char *sep, char *out, size_t cap)
 {
-    const char *names[HD_FD__COUNT];
-    int n = 0;
-    for (int f = 0; f < HD_FD__COUNT; f++)
-        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
-    qsort(names, (size_t)n, sizeof *names, hd_report_cmp_str);
+    hd_finding f[HD_FD__COUNT];
+    int n = hd_findings_sorted(bits, f);
     size_t used = 0;
     out[0] = 0;
     for (int i = 0; i < n; i++) {
-        const char *s = names[i];
-        if (zh) s = hd_finding_label_zh((hd_finding)hd_finding_parse(names[i]));
+        const char *s = zh ? hd_finding_label_zh(f[i]) : hd_finding_name(f[i]);
         int k = snprintf(out + used, cap - used, "%s%s", i ? sep : "", s);
         if (k < 0 || (size_t)k >= cap - used) break;
         used += (size_t)k;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rules/labels.h"
 #include "report/report.h"
 #include "hedui/tools.h"
 #include "report/common.h"
@@ -74,25 +75,13 @@ static unsigned bar(uint64_t v, uint64_t max, unsigned w)
     return (unsigned)(((unsigned __int128)v * w + max / 2) / max);
 }
 
-/* Finding codes of a bit set, sorted by code (as in the other outputs). */
-static int sorted_findings(uint32_t bits, hd_finding out[HD_FD__COUNT])
-{
-    const char *names[HD_FD__COUNT];
-    int n = 0;
-    for (int f = 0; f < HD_FD__COUNT; f++)
-        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
-    qsort(names, (size_t)n, sizeof *names, hd_report_cmp_str);
-    for (int i = 0; i < n; i++) out[i] = (hd_finding)hd_finding_parse(names[i]);
-    return n;
-}
-
 /* Reasons as their Chinese labels (the one table, hd_finding_label_zh),
  * the code in the title and, with data_code, a data- attribute for
  * machines; an em dash for none. */
 static void findings_spans(hd_out *o, uint32_t bits, int data_code)
 {
     hd_finding f[HD_FD__COUNT];
-    int n = sorted_findings(bits, f);
+    int n = hd_findings_sorted(bits, f);
     if (!n) { hd_out_str(o, "\xE2\x80\x94"); return; }
     for (int i = 0; i < n; i++) {
         hd_out_str(o, i ? " <span class=\"r\" title=\"" : "<span class=\"r\" title=\"");
@@ -483,7 +472,7 @@ static void reasons_section(hd_out *o, const page *pg)
             if (st->judgements.kept[h].findings & (1u << f)) count[f]++;
     for (int f = 0; f < HD_FD__COUNT; f++) if (count[f] > max) max = count[f];
     hd_finding ord[HD_FD__COUNT];
-    int n = sorted_findings((1u << HD_FD__COUNT) - 1, ord);
+    int n = hd_findings_sorted((1u << HD_FD__COUNT) - 1, ord);
     /* the chart: the reasons found, most frequent first (ties by code) */
     hd_finding chart[HD_FD__COUNT];
     memcpy(chart, ord, sizeof chart);

@@ -30,7 +30,7 @@
 #include <sys/stat.h>
 #include "report/report.h"
 #include "report/common.h"
-#include "register/reg_run.h"
+#include "report/regpart.h"
 #include "report/out.h"
 #include "util/path.h"
 
@@ -59,13 +59,13 @@ int hd_finding_known(const hd_results *st, uint32_t h, int f, hd_date *first_see
      * appearances: a new piece of evidence makes the reason new. */
     *first_seen = st->job->as_of;
     const hd_reg_state *rs = st->reg;
-    if (!rs || !rs->snap || !rs->first || h >= st->m->nhouseholds) return 0;
+    if (!rs || !rs->first || h >= st->m->nhouseholds) return 0;
     int any = 0;
     hd_date latest = HD_DATE_NONE;
     for (uint32_t i = rs->first[h]; i < rs->first[h + 1]; i++) {
         const hd_reg_finding *x = &rs->f[i];
         if (x->code != (uint8_t)f || x->suppressed) continue;
-        hd_date d = hd_register_snapshot_first_seen(rs->snap, x->id);
+        hd_date d = x->first_seen;
         if (d == HD_DATE_NONE) return 0;
         any = 1;
         if (latest == HD_DATE_NONE || d > latest) latest = d;

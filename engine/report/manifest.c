@@ -20,7 +20,7 @@
 #include "report/common.h"
 #include "report/report.h"
 #include "report/out.h"
-#include "register/reg_run.h"
+#include "report/regpart.h"
 
 static char **g_list;          /* nftw has no user pointer: guarded by g_mu */
 static size_t g_n, g_cap, g_root;
@@ -42,11 +42,6 @@ static int collect(const char *p, const struct stat *sb, int flag, struct FTW *f
     if (!g_list[g_n]) { g_oom = 1; return 1; }
     g_n++;
     return 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* "keys" (SPEC §8): the id of every key the run used: the master (and the
@@ -104,7 +99,7 @@ int hd_write_manifest(const hd_results *st, const char *dir, int *signed_out, hd
     pthread_mutex_unlock(&g_mu);
     int rc = HD_OK;
     if (fr != 0 || oom) rc = hd_fail(err, oom ? HD_ESOFTWARE : HD_EIO, "%s: cannot list outputs", dir);
-    if (!rc) qsort(list, n, sizeof *list, cmp_str);
+    if (!rc) qsort(list, n, sizeof *list, hd_report_cmp_str);
     char path[4400];
     snprintf(path, sizeof path, "%s/manifest.json", dir);
     hd_out *o = NULL;
@@ -114,7 +109,7 @@ int hd_write_manifest(const hd_results *st, const char *dir, int *signed_out, hd
         keys_json(o, st);
         if (st->reg)      /* the register's snapshot and the outcomes applied (SPEC §9) */
             hd_out_printf(o, ",\n  \"register_snapshot\": \"%s\",\n  \"outcomes_applied\": \"%s\"",
-                          hd_register_snapshot_digest(st->reg->snap), st->reg->outcomes_digest);
+                          st->reg->snapshot_digest, st->reg->outcomes_digest);
         hd_out_str(o, ",\n  \"inputs\": [\n");
         uint32_t last = 0;
         for (uint32_t i = 0; i < st->ninputs; i++)

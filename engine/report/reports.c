@@ -17,11 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "rules/labels.h"
 #include "report/report.h"
 #include "hedui/tools.h"
 #include "report/common.h"
 #include "report/out.h"
-#include "register/reg_run.h"
+#include "report/regpart.h"
 #include "util/path.h"
 #include "util/pool.h"
 
@@ -31,15 +32,12 @@
  * Chinese labels instead, in the same order (as households.csv). */
 static void json_findings_lang(hd_out *o, uint32_t bits, int zh)
 {
-    const char *names[HD_FD__COUNT];
-    int n = 0;
-    for (int f = 0; f < HD_FD__COUNT; f++)
-        if (bits & (1u << f)) names[n++] = hd_finding_name((hd_finding)f);
-    qsort(names, (size_t)n, sizeof *names, hd_report_cmp_str);
+    hd_finding f[HD_FD__COUNT];
+    int n = hd_findings_sorted(bits, f);
     hd_out_str(o, "[");
     for (int i = 0; i < n; i++) {
         if (i) hd_out_str(o, ",");
-        hd_out_json_str(o, zh ? hd_finding_label_zh((hd_finding)hd_finding_parse(names[i])) : names[i]);
+        hd_out_json_str(o, zh ? hd_finding_label_zh(f[i]) : hd_finding_name(f[i]));
     }
     hd_out_str(o, "]");
 }

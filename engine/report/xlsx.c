@@ -35,7 +35,7 @@
 #include "report/report.h"
 #include "report/common.h"
 #include "report/out.h"
-#include "register/reg_run.h"
+#include "report/regpart.h"
 #include "util/path.h"
 
 #define DISCLAIMER_ZH "本核对结果为推荐意见，仅供社会救助审核确认使用；最终认定以入户调查、民主评议和公示结果为准。"
