@@ -34,18 +34,18 @@
 #include "util/pool.h"
 #include "util/strmap.h"
 
-static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void logf_(const hd_run_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
+void hd_run_logf(hd_log_fn log, void *user, hd_log_level lv, const char *event, const char *fmt, ...)
 {
-    if (!o || !o->log) return;
+    if (!log) return;
     char msg[1200];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    o->log(o->log_user, lv, event, msg);
+    log(user, lv, event, msg);
 }
+
+#define logf_(o, ...) hd_run_logf((o) ? (o)->log : NULL, (o) ? (o)->log_user : NULL, __VA_ARGS__)
 
 /* ------------------------------------------------------------ extracts */
 

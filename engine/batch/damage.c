@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch/internal.h"
+#include "io/file.h"
 
 void hd_run_source_damage(hd_results *st, int s, hd_reason why, const char *msg)
 {
@@ -35,21 +36,10 @@ void hd_run_previous_rows(hd_results *st)
     if (!*st->job->previous) return;
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", st->job->previous);
-    FILE *f = fopen(path, "rb");
-    if (!f) return;
-    size_t cap = 1 << 16, n = 0;
-    char *b = malloc(cap + 1);
-    while (b) {
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (n < cap) break;
-        char *nb = cap < ((size_t)64 << 20) ? realloc(b, cap * 2 + 1) : NULL;
-        if (!nb) { free(b); b = NULL; break; }
-        b = nb; cap *= 2;
-    }
-    fclose(f);
-    if (!b) return;
-    b[n] = 0;
+    char *b;
+    size_t n;
+    hd_error e;                 /* no previous summary: no previous rows */
+    if (hd_file_read(path, (size_t)64 << 20, &b, &n, &e) != HD_OK) return;
     char *p = strstr(b, "\"sources\": [");
     char *end = p ? strstr(p, "\n  ]") : NULL;
     if (!end && p) end = strchr(p, ']');

@@ -2,6 +2,7 @@
  * scan.c — reads one input file through its descriptor (SPEC §6
  * "Reading"): the one path every applicant list and extract takes.
  */
+#include <assert.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdarg.h>
@@ -331,6 +332,14 @@ static void end_checks(const scan_state *s)
     }
 }
 
+/* The quarantined rows counted by reason. */
+static inline uint64_t reasons_total(const hd_ledger *l)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < HD_R__COUNT; k++) n += l->by_reason[k];
+    return n;
+}
+
 int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  hd_row_fn fn, void *user, hd_scan_shared *shared,
                  int pos_out[HD_F__COUNT])
@@ -376,6 +385,11 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
     }
     res->ledger.skipped_lines = hd_csv_skipped_lines(c);
     if (rc == HD_OK) end_checks(&s);
+    /* SPEC §5: every row read is used or quarantined, and every quarantined
+     * row has its one reason (the merge, the summary and part files rely
+     * on it) */
+    assert(res->ledger.rows == res->ledger.rows_ok + res->ledger.rows_quarantined);
+    assert(reasons_total(&res->ledger) == res->ledger.rows_quarantined);
     res->bytes_in = hd_reader_in_bytes(rd);
     res->bytes_out = hd_reader_out_bytes(rd);
     if (shared) {

@@ -99,6 +99,11 @@ void hd_run_kinds_decide(hd_results *st);
  * when OUTPUT cannot be listed. */
 int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
 
+/* One log line through a sink (`log` NULL: none), formatted like printf:
+ * the run's and the index builder's logger. */
+void hd_run_logf(hd_log_fn log, void *user, hd_log_level lv, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
 /* `[job] index = yes` (SPEC §11; index/build.c, called by batch.c): begin
  * once the inputs are hashed, before the scan (st->ixw set, or NULL and
  * dir filled when the index exists and verifies); hd_run_index_row for

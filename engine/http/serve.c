@@ -37,6 +37,7 @@
 #include <openssl/rand.h>
 #include "hedui/index.h"
 #include "hedui/serve.h"
+#include "io/file.h"
 
 #define MAX_MEMBERS 100
 
@@ -192,17 +193,14 @@ static int load_tokens(hd_server *s, hd_error *err)
     return rc;
 }
 
+/* A TLS certificate, key or CA file, whole (io/file.h); at most 1 MiB. */
 static char *slurp(const char *path, hd_error *err, int *rc)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) { *rc = hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_ECONFIG, "%s: cannot open: %s", path, strerror(errno)); return NULL; }
-    char *b = malloc(1 << 20);
-    size_t n = b ? fread(b, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (!b) { *rc = hd_fail(err, HD_ESOFTWARE, "out of memory"); return NULL; }
-    b[n] = 0;
-    *rc = HD_OK;
-    return b;
+    char *b;
+    size_t n;
+    *rc = hd_file_read(path, (size_t)1 << 20, &b, &n, err);
+    if (*rc == HD_EDATA) *rc = hd_fail(err, HD_ECONFIG, "%s: larger than 1 MiB", path);
+    return *rc == HD_OK ? b : NULL;
 }
 
 /* ADDR:PORT -> sockaddr; *loopback = 1 for 127.0.0.0/8 and ::1. */

@@ -123,18 +123,7 @@ struct ix_writer {
     hd_index_result th_res;
 };
 
-static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static void logf_(const hd_index_opts *o, hd_log_level lv, const char *event, const char *fmt, ...)
-{
-    if (!o || !o->log) return;
-    char msg[1200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    o->log(o->log_user, lv, event, msg);
-}
+#define logf_(o, ...) hd_run_logf((o) ? (o)->log : NULL, (o) ? (o)->log_user : NULL, __VA_ARGS__)
 
 static int wput(uint8_t *p, size_t n, FILE *f) { return fwrite(p, 1, n, f) == n ? 0 : -1; }
 

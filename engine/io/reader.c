@@ -293,6 +293,25 @@ int hd_reader_open_mem(hd_reader **out, const char *name, const void *data, size
     return HD_OK;
 }
 
+/* One read(2) of at most cap bytes into buf, retried on EINTR; the bytes
+ * counted in in_bytes, eof set at the end. @return the bytes read, or -1
+ * with the fault set (HD_RF_IO). */
+static ssize_t read_fd(hd_reader *r, void *buf, size_t cap, hd_error *err)
+{
+    for (;;) {
+        ssize_t n = read(r->fd, buf, cap);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            char what[256];
+            snprintf(what, sizeof what, "read: %s", strerror(errno));
+            return set_fault(r, HD_RF_IO, err, what, r->in_bytes);
+        }
+        if (n == 0) r->eof = 1;
+        r->in_bytes += (uint64_t)n;
+        return n;
+    }
+}
+
 /* Refills the input buffer (everything before in_pos is consumed).
  * @return 0, or -1 with the fault set (HD_RF_IO). */
 static int refill(hd_reader *r, hd_error *err)
@@ -304,19 +323,10 @@ static int refill(hd_reader *r, hd_error *err)
     } else if (r->in_pos == r->in_len) {
         r->in_pos = r->in_len = 0;
     }
-    for (;;) {
-        ssize_t n = read(r->fd, r->in + r->in_len, r->in_cap - r->in_len);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            char what[256];
-            snprintf(what, sizeof what, "read: %s", strerror(errno));
-            return set_fault(r, HD_RF_IO, err, what, r->in_bytes);
-        }
-        if (n == 0) r->eof = 1;
-        r->in_len += (size_t)n;
-        r->in_bytes += (uint64_t)n;
-        return 0;
-    }
+    ssize_t n = read_fd(r, r->in + r->in_len, r->in_cap - r->in_len, err);
+    if (n < 0) return -1;
+    r->in_len += (size_t)n;
+    return 0;
 }
 
 /* Plain file: hand out buffered bytes, then read(2) straight into buf. */
@@ -331,19 +341,9 @@ static ssize_t read_plain(hd_reader *r, unsigned char *buf, size_t cap,
         return (ssize_t)n;
     }
     if (r->eof) return 0;
-    for (;;) {
-        ssize_t n = read(r->fd, buf, cap);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            char what[256];
-            snprintf(what, sizeof what, "read: %s", strerror(errno));
-            return set_fault(r, HD_RF_IO, err, what, r->in_bytes);
-        }
-        if (n == 0) r->eof = 1;
-        r->in_bytes += (uint64_t)n;
-        r->in_pos = r->in_len = 0;
-        return n;
-    }
+    ssize_t n = read_fd(r, buf, cap, err);
+    if (n >= 0) r->in_pos = r->in_len = 0;
+    return n;
 }
 
 static int zstd_fault(hd_reader *r, size_t ret, hd_error *err)

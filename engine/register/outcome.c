@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "hedui/io.h"
 #include "hedui/register.h"
+#include "io/file.h"
 #include "register/reg_db.h"
 #include "util/path.h"
 
@@ -69,28 +70,12 @@ static int parse_until(const char *s, size_t n, hd_date *out)
     return -1;
 }
 
+/* An outcome file, whole (io/file.h); at most 256 MiB. */
 static int read_all(const char *path, char **buf, size_t *len, hd_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 65536, n = 0;
-    char *b = malloc(cap);
-    if (!b) { fclose(f); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
-    for (;;) {
-        if (n == cap) {
-            char *nb = cap > ((size_t)256 << 20) ? NULL : realloc(b, cap * 2);
-            if (!nb) { free(b); fclose(f); return hd_fail(err, HD_EDATA, "%s: too large for an outcome file", path); }
-            b = nb; cap *= 2;
-        }
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (r == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) { free(b); return hd_fail(err, HD_EIO, "%s: read error", path); }
-    *buf = b; *len = n;
-    return HD_OK;
+    int rc = hd_file_read(path, (size_t)256 << 20, buf, len, err);
+    if (rc == HD_EDATA) return hd_fail(err, HD_EDATA, "%s: too large for an outcome file", path);
+    return rc;
 }
 
 typedef struct row { int64_t line; char id[33]; hd_verdict_outcome oc; char until[11]; char digest[65]; } row;

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "io/file.h"
 #include "report/report.h"
 #include "report/common.h"
 #include "report/regpart.h"
@@ -79,30 +80,6 @@ int hd_finding_known(const hd_results *st, uint32_t h, int f, hd_date *first_see
 
 struct kinds { uint8_t present[HD_KIND__COUNT], damaged[HD_KIND__COUNT]; };
 
-/* Reads a whole small file (summary.json) into a NUL-terminated buffer. */
-static char *slurp(const char *path, size_t max, hd_error *err)
-{
-    hd_reader *r = NULL;
-    if (hd_reader_open(&r, path, max, err) != HD_OK) return NULL;
-    size_t cap = 65536, n = 0;
-    char *b = malloc(cap + 1);
-    for (;;) {
-        if (!b) { hd_reader_close(r); hd_fail(err, HD_ESOFTWARE, "out of memory"); return NULL; }
-        if (n == cap) {
-            char *nb = realloc(b, cap * 2 + 1);
-            if (!nb) { free(b); b = NULL; continue; }
-            b = nb; cap *= 2;
-        }
-        ssize_t got = hd_reader_read(r, b + n, cap - n, err);
-        if (got < 0) { free(b); hd_reader_close(r); return NULL; }
-        if (got == 0) break;
-        n += (size_t)got;
-    }
-    hd_reader_close(r);
-    b[n] = 0;
-    return b;
-}
-
 /* The text of "key":"value" (or "key": "value") after p, within [p, end);
  * NULL when absent. Values read here (codes, dates, periods, hex) hold no
  * escapes, and an unescaped `"key":"` can only be a key in hedui's JSON. */
@@ -131,8 +108,9 @@ static int read_prev_summary(const char *dir, hd_date *as_of, struct kinds *k, h
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", dir);
-    char *b = slurp(path, 256u << 20, err);
-    if (!b) return hd_fail(err, HD_ECONFIG, "previous: %s cannot be read", path);
+    char *b;
+    size_t blen;
+    if (hd_file_read(path, (size_t)256 << 20, &b, &blen, err) != HD_OK) return hd_fail(err, HD_ECONFIG, "previous: %s cannot be read", path);
     const char *end = b + strlen(b);
     size_t n;
     const char *v = json_str(b, end, "as_of", &n);

@@ -40,6 +40,7 @@
  * Faults, first found wins: TRUNCATED, LINE_TOO_LONG, UNBALANCED_QUOTE,
  * ENCODING, NUL_BYTE, BAD_QUOTE.
  */
+#include <assert.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdint.h>
@@ -834,6 +835,11 @@ static int parse_one(hd_csv *c, hd_csv_record *rec, hd_error *err)
     }
     if (truncated) rec->fault = HD_R_TRUNCATED;
     if (rec->fault == HD_R_NONE) rec->blank = is_blank(rec);
+    /* what every caller relies on: the record within max_line, its fields
+     * within the field array, the returned text not past the buffer */
+    assert(rec->raw_len <= c->max_line);
+    assert(rec->nfields <= c->fields_cap);
+    assert(rec->raw == c->longbuf || eol <= c->end);
     c->rs = at_eof ? c->end : eol + 1;
     c->sp = c->rs;
     return 1;

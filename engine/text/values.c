@@ -412,49 +412,46 @@ static int match_fast(const char *s, size_t n, const char *f, size_t fn, ymd_mat
     return 1;
 }
 
-hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *out)
+/* A match is a date (period 0: year, month and day, valid) or a period
+ * (year, with or without month; a day, if the format has one, valid). */
+static int ymd_ok(const ymd_match *mt, int period)
 {
-    if (!formats) formats = "%Y-%m-%d|%Y%m%d";
-    const char *f = formats;
-    for (;;) {
+    if (!period) return mt->has_m && mt->has_d && hd_date_valid(mt->y, mt->m, mt->d);
+    if (mt->has_d) return mt->has_m && hd_date_valid(mt->y, mt->m, mt->d);
+    return hd_date_valid(mt->y, mt->has_m ? mt->m : 1, 1);
+}
+
+/* The first of the '|'-separated formats s[0..n) matches (ymd_ok): 1 and
+ * *mt, or 0. */
+static int match_one_of(const char *s, size_t n, const char *formats, int period, ymd_match *mt)
+{
+    for (const char *f = formats;;) {
         const char *bar = strchr(f, '|');
         size_t fn = bar ? (size_t)(bar - f) : strlen(f);
-        ymd_match mt;
-        int fast = match_fast(s, n, f, fn, &mt);
+        int fast = match_fast(s, n, f, fn, mt);
         if ((fast > 0 || (fast == 0 &&
-             match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0)) &&
-            mt.has_m && mt.has_d && hd_date_valid(mt.y, mt.m, mt.d)) {
-            *out = hd_date_from_ymd(mt.y, mt.m, mt.d);
-            return HD_R_NONE;
-        }
-        if (!bar) return HD_R_DATE;
+             match_format(s, n, f, fn, &mt->y, &mt->m, &mt->d, &mt->has_m, &mt->has_d) == 0)) &&
+            ymd_ok(mt, period))
+            return 1;
+        if (!bar) return 0;
         f = bar + 1;
     }
 }
 
+hd_reason hd_parse_date(const char *s, size_t n, const char *formats, hd_date *out)
+{
+    ymd_match mt;
+    if (!match_one_of(s, n, formats ? formats : "%Y-%m-%d|%Y%m%d", 0, &mt)) return HD_R_DATE;
+    *out = hd_date_from_ymd(mt.y, mt.m, mt.d);
+    return HD_R_NONE;
+}
+
 hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t *period)
 {
-    if (!formats) formats = "%Y|%Y-%m|%Y%m";
-    const char *f = formats;
-    for (;;) {
-        const char *bar = strchr(f, '|');
-        size_t fn = bar ? (size_t)(bar - f) : strlen(f);
-        ymd_match mt;
-        int fast = match_fast(s, n, f, fn, &mt);
-        if (fast > 0 || (fast == 0 &&
-            match_format(s, n, f, fn, &mt.y, &mt.m, &mt.d, &mt.has_m, &mt.has_d) == 0)) {
-            int ok;
-            if (mt.has_d) ok = mt.has_m && hd_date_valid(mt.y, mt.m, mt.d);
-            else if (mt.has_m) ok = hd_date_valid(mt.y, mt.m, 1);
-            else ok = hd_date_valid(mt.y, 1, 1);
-            if (ok) {
-                *period = (int32_t)(mt.y * 100 + (mt.has_m ? mt.m : 0));
-                return HD_R_NONE;
-            }
-        }
-        if (!bar) return HD_R_PERIOD;
-        f = bar + 1;
-    }
+    ymd_match mt;
+    if (!match_one_of(s, n, formats ? formats : "%Y|%Y-%m|%Y%m", 1, &mt)) return HD_R_PERIOD;
+    *period = (int32_t)(mt.y * 100 + (mt.has_m ? mt.m : 0));
+    return HD_R_NONE;
 }
 
 /* ------------------------------------------------------------------ known formats */
