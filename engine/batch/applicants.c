@@ -43,6 +43,8 @@ struct ctx {
     const hd_descriptor *d;
     const hd_policy *policy;      /* NULL: county codes are not checked */
     hd_date as_of;
+    char last_county[7];          /* county_ok's last code ("" none) and answer */
+    int last_county_ok;
     int unattributed;             /* rows of this file with no application */
     uint32_t file;
     int pos[HD_F__COUNT];
@@ -94,26 +96,47 @@ static int app_of(struct ctx *c, const char *s, size_t n)
 
 /* A county code the batch can judge: six digits with a standard for the
  * run's year (SPEC §4; a household of another county cannot be judged). */
-static int county_ok(const struct ctx *c, const char *s, size_t n)
+static int county_ok(struct ctx *c, const char *s, size_t n)
 {
     if (n != 6) return 0;
     for (size_t i = 0; i < 6; i++)
         if (s[i] < '0' || s[i] > '9') return 0;
     if (!c->policy) return 1;
+    /* an applicant file is one county's: the last answer is kept */
+    if (c->last_county[0] && !memcmp(c->last_county, s, 6)) return c->last_county_ok;
     int y, mo, d;
     hd_date_to_ymd(c->as_of, &y, &mo, &d);
     char code[7];
     memcpy(code, s, 6);
     code[6] = 0;
-    int64_t fen;
-    return hd_standard_lookup(c->policy, code, y, 1, &fen) == HD_OK &&
-           hd_standard_lookup(c->policy, code, y, 0, &fen) == HD_OK;
+    int64_t fen;   /* a standards row holds both figures: one lookup says both */
+    c->last_county_ok = hd_standard_lookup(c->policy, code, y, 1, &fen) == HD_OK;
+    memcpy(c->last_county, code, 7);
+    return c->last_county_ok;
 }
 
 static int seen_key(char *buf, size_t cap, const char *county, const char *app_id)
 {
-    int k = snprintf(buf, cap, "%s\x1f%s", county, app_id);
-    return (k < 0 || (size_t)k >= cap) ? -1 : k;
+    /* "%s\x1f%s" without printf: this runs for every row and application */
+    size_t a = strlen(county), b = strlen(app_id);
+    if (a + 1 + b >= cap) return -1;
+    memcpy(buf, county, a);
+    buf[a] = '\x1f';
+    memcpy(buf + a + 1, app_id, b + 1);
+    return (int)(a + 1 + b);
+}
+
+/* "APP:ID" (the application's index in decimal, the normalised ID): the key
+ * of a member within its file's applications. @return its length. */
+static size_t member_key(char *buf, uint32_t app, const char *id)
+{
+    char d[10], *q = d + sizeof d;
+    do { *--q = (char)('0' + app % 10); app /= 10; } while (app);
+    size_t n = (size_t)(d + sizeof d - q), idn = strlen(id);
+    memcpy(buf, q, n);
+    buf[n++] = ':';
+    memcpy(buf + n, id, idn + 1);
+    return n + idn;
 }
 
 static void requarantine(hd_file_result *res, const hd_csv_record *row, hd_reason why, int field)
@@ -210,13 +233,13 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
             /* the same person twice in one application would count twice
              * in `members` and raise every per-capita limit */
             char key[40];
-            int kn = snprintf(key, sizeof key, "%d:%s", r->app, r->id.s);
-            if (hd_strmap_get(c->ids_in_apps, key, (size_t)kn) != UINT32_MAX) {
+            size_t kn = member_key(key, (uint32_t)r->app, r->id.s);
+            if (hd_strmap_get(c->ids_in_apps, key, kn) != UINT32_MAX) {
                 r->rejected = HD_R_DUPLICATE_MEMBER;
                 r->rejected_field = HD_F_ID_NUMBER + 1;
                 r->parsed = HD_MP_ID | HD_MP_RELATION;
                 requarantine(res, row, r->rejected, HD_F_ID_NUMBER);
-            } else if (hd_strmap_put(c->ids_in_apps, key, (size_t)kn, c->nrows)) {
+            } else if (hd_strmap_put(c->ids_in_apps, key, kn, c->nrows)) {
                 return HD_ESOFTWARE;
             }
         }
@@ -289,7 +312,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         h->nmembers = ap->nrows;
         h->file = c->file;
         h->population = (uint8_t)c->population;
-        hd_tokener_household(key, h->county_code, h->application_id, h->token);
+        if (key) hd_tokener_household(key, h->county_code, h->application_id, h->token);
         next += ap->nrows;
         char k[600];
         if (ap->county && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
@@ -323,7 +346,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         mb->relation = r->relation;
         mb->declared_income = r->rejected == HD_R_NONE ? r->declared_income : 0;
         mb->next_same_id = HD_NONE;
-        if (r->rejected == HD_R_NONE) hd_tokener_member(key, &mb->id, mb->token);
+        if (r->rejected == HD_R_NONE) { if (key) hd_tokener_member(key, &mb->id, mb->token); }
         else h->row_rejected = 1;
         if (c->id_damage && r->rejected == HD_R_NONE && !memcmp(mb->id.s + 15, "000", 3)) {
             /* SPEC §7: a spreadsheet may have zeroed the last digits of
@@ -380,9 +403,9 @@ int hd_load_population(hd_model *m, const hd_descriptor *d, char **files, int nf
 {
     struct ctx c = { .m = m, .d = d, .policy = policy, .as_of = as_of, .population = population, .tally = tally };
     c.seen = hd_strmap_new();
-    /* one keyed HMAC state for every token of the run */
-    hd_tokener *tk = hd_tokener_new(key);
-    if (!c.seen || !tk) {
+    /* one keyed HMAC state for every token of the run; none without a key */
+    hd_tokener *tk = key ? hd_tokener_new(key) : NULL;
+    if (!c.seen || (key && !tk)) {
         hd_strmap_free(c.seen);
         hd_tokener_free(tk);
         return hd_fail(err, HD_ESOFTWARE, "out of memory");

@@ -30,22 +30,13 @@
 #include "hedui/index.h"
 #include "hedui/tools.h"
 #include "io/outdir.h"
+#include "report/common.h"
+#include "report/ixfile.h"
 #include "util/path.h"
 #include "util/pool.h"
 #include "util/strmap.h"
 
-void hd_run_logf(hd_log_fn log, void *user, hd_log_level lv, const char *event, const char *fmt, ...)
-{
-    if (!log) return;
-    char msg[1200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    log(user, lv, event, msg);
-}
-
-#define logf_(o, ...) hd_run_logf((o) ? (o)->log : NULL, (o) ? (o)->log_user : NULL, __VA_ARGS__)
+#define logf_(o, ...) hd_logf((o) ? (o)->log : NULL, (o) ? (o)->log_user : NULL, __VA_ARGS__)
 
 /* ------------------------------------------------------------ extracts */
 
@@ -385,12 +376,7 @@ static int digest_inputs(hd_results *st, hd_error *err)
     if (st->reg) n += snprintf(head + n, sizeof head - (size_t)n, "snapshot\t%s\n",
                                hd_register_snapshot_digest(st->reg->snap));
     hd_sha256_update(h, head, (size_t)n);
-    for (uint32_t i = 0; i < st->ninputs; i++) {
-        hd_sha256_update(h, st->inputs[i].rel, strlen(st->inputs[i].rel));
-        hd_sha256_update(h, "\t", 1);
-        hd_sha256_update(h, st->inputs[i].sha256, strlen(st->inputs[i].sha256));
-        hd_sha256_update(h, "\n", 1);
-    }
+    hd_inputs_digest_update(h, st->inputs, st->ninputs);
     unsigned char d[32];
     hd_sha256_final(h, d);
     hd_hex(d, 32, st->input_digest);
@@ -513,7 +499,7 @@ static void free_state(hd_results *st)
     hd_job_free(st->job);
 }
 
-static hd_date today(void)
+hd_date hd_run_today(void)
 {
     time_t t = time(NULL);
     struct tm tm;
@@ -524,7 +510,7 @@ static hd_date today(void)
 /* Applicants -> households and members, the join index (and the token
  * index when an extract is tokenised); an applicant file that cannot be
  * read to its end flags every household. */
-static int load_applicants(hd_results *st, hd_error *err)
+static int load_applicants(hd_results *st, int tokens, hd_error *err)
 {
     const hd_job *job = st->job;
     st->m = hd_model_new();
@@ -537,7 +523,7 @@ static int load_applicants(hd_results *st, hd_error *err)
     for (int p = 0, at = 0; rc == HD_OK && p < HD_POP__COUNT; at += st->npop_files[p], p++) {
         if (!st->npop_files[p]) continue;
         rc = hd_load_population(st->m, st->pop_desc[p], st->app_files + at, st->npop_files[p], job->as_of,
-                                &st->audit_key, st->policy, st->results + at, p, &st->tally, err);
+                                tokens ? &st->audit_key : NULL, st->policy, st->results + at, p, &st->tally, err);
         if (rc == HD_OK && st->tally.superseded[p])
             logf_(st->opts, HD_LOG_INFO, "applications_superseded",
                   "%" PRIu64 " application(s) of the %s population also appear in an earlier population and are judged there",
@@ -612,7 +598,7 @@ typedef struct run_ctx {
 static int check_as_of(const hd_results *st, hd_error *err)
 {
     const hd_job *job = st->job;
-    hd_date now = today();
+    hd_date now = hd_run_today();
     char d1[11], d2[11];
     hd_date_format(job->as_of, d1);
     hd_date_format(now, d2);
@@ -760,7 +746,7 @@ static int list_files(hd_results *st, hd_error *cfg, hd_error *err)
 static int step_config(hd_results *st, int mode, const char *job_path, hd_error *err)
 {
     int rc;
-    if ((rc = hd_job_load(&st->job, job_path, today(), err)) != HD_OK) return rc;
+    if ((rc = hd_job_load(&st->job, job_path, hd_run_today(), err)) != HD_OK) return rc;
     if ((rc = check_as_of(st, err)) != HD_OK) return rc;
     hd_error cfg;
     hd_error_clear(&cfg);
@@ -887,7 +873,7 @@ static int step_hash(hd_results *st, run_ctx *rx, hd_error *err)
 static int merge_parts(hd_results *st, run_ctx *rx, hd_error *err)
 {
     int rc = hd_outdir_lock(st->job->output, &rx->lockfd, err);
-    if (rc == HD_OK) rc = load_applicants(st, err);
+    if (rc == HD_OK) rc = load_applicants(st, 1, err);
     double t_parts = mono_s();
     if (rc == HD_OK) rc = hd_part_load_all(st, rx->set_digest, rx->nparts, err);
     if (rc == HD_OK)
@@ -1227,7 +1213,8 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         if (mode == MODE_RUN && st.job->index)
             rc = hd_run_index_begin(&st, res->index_dir, sizeof res->index_dir, err);
         /* applicants (a merge has loaded them) */
-        if (rc == HD_OK && mode != MODE_MERGE) rc = load_applicants(&st, err);
+        if (rc == HD_OK && mode != MODE_MERGE)   /* a part's file carries no token */
+            rc = load_applicants(&st, mode != MODE_PART, err);
         if (rc == HD_OK) rc = step_scan(&st, &rx, err);
         if (rc == HD_OK && mode != MODE_PART) {
             rc = step_merge(&st, &rx, err);

@@ -58,7 +58,9 @@ hd_reason hd_sniff(const char *path, int zstd, const unsigned char *t, size_t n,
 
 /* Applicant files -> households and members of m (SPEC §6 "Applicants").
  * results[i] receives file i's ledger and quarantine. A row whose county
- * has no standard in `policy` is quarantined (COUNTY_UNKNOWN). */
+ * has no standard in `policy` is quarantined (COUNTY_UNKNOWN). `key` makes
+ * the household and member tokens (HMAC); NULL leaves them zero, for a
+ * process that writes nothing that carries them (a part, SPEC §12). */
 int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
                        hd_date as_of, const hd_key *key, const hd_policy *policy,
                        hd_file_result *results, hd_error *err);
@@ -99,26 +101,8 @@ void hd_run_kinds_decide(hd_results *st);
  * when OUTPUT cannot be listed. */
 int hd_run_resolve_latest(const hd_job *job, char *out, size_t cap, hd_error *err);
 
-/* One log line through a sink (`log` NULL: none), formatted like printf:
- * the run's and the index builder's logger. */
-void hd_run_logf(hd_log_fn log, void *user, hd_log_level lv, const char *event, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/* The local date today: the as_of a job without one gets. */
+hd_date hd_run_today(void);
 
-/* `[job] index = yes` (SPEC §11; index/build.c, called by batch.c): begin
- * once the inputs are hashed, before the scan (st->ixw set, or NULL and
- * dir filled when the index exists and verifies); hd_run_index_row for
- * each row the scan reads; end once the sources' damage is decided
- * (meta.ini written; the merge and the manifest go on on a thread of their
- * own while the run judges); join before the run returns (the index in
- * place, its directory into out). hd_run_index_free (free_state, first:
- * the thread reads the job and the policy) waits for it on any other path. */
-int hd_run_index_begin(hd_results *st, char *dir, size_t cap, hd_error *err);
-struct ix_worker *hd_run_index_worker(hd_results *st);
-int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
-                     const hd_csv_record *row, hd_record *rec, hd_reason reason);
-int hd_run_index_done(struct ix_worker *k);
-int hd_run_index_end(hd_results *st, hd_error *err);
-int hd_run_index_join(hd_results *st, char *out, size_t cap, hd_error *err);
-void hd_run_index_free(hd_results *st);
 
 #endif

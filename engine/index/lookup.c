@@ -16,7 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "batch/stages.h"
-#include "index/internal.h"
+#include "report/common.h"
+#include "report/ixfile.h"
 #include "hedui/tools.h"
 #include "util/ini.h"
 #include "util/path.h"
@@ -471,24 +472,9 @@ static void json_record(sb *b, const hd_ix *ix, const hd_model *m, const hd_reco
         first = 0;
         sb_json(b, hd_field_name((hd_fid)f));
         sb_str(b, ":");
-        switch (t) {
-        case HD_T_ENUM: {
-            const char *const *vals = hd_field_values((hd_kind)r->kind, (hd_fid)f);
-            sb_json(b, vals ? vals[v->i] : "");
-            break;
-        }
-        case HD_T_DATE:
-            hd_date_format((hd_date)v->i, buf);
-            sb_json(b, buf);
-            break;
-        case HD_T_PERIOD:
-            if (v->i % 100) snprintf(buf, sizeof buf, "%04d-%02d", (int)(v->i / 100), (int)(v->i % 100));
-            else snprintf(buf, sizeof buf, "%04d", (int)(v->i / 100));
-            sb_json(b, buf);
-            break;
-        default:
-            sb_i64(b, v->i);
-        }
+        const char *x = hd_report_scalar_json((hd_kind)r->kind, (hd_fid)f, v, buf);
+        if (x) sb_json(b, x);
+        else sb_i64(b, v->i);
     }
     sb_str(b, "},\"reasons\":");
     json_reasons(b, r->findings);

@@ -2,6 +2,7 @@
  * common.c — what every report writer shares (county CSV, XLSX, HTML,
  * changes), so that one household reads the same in each of them.
  */
+#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -348,4 +349,34 @@ void hd_report_head_json(hd_out *o, const hd_results *st, const char *format)
     hd_out_json_str(o, st->policy->name);
     hd_out_printf(o, ",\n  \"policy_digest\": \"%s\",\n  \"key_id\": ", st->policy->digest);
     hd_out_json_str(o, st->key.id);
+}
+
+void hd_logf(hd_log_fn log, void *user, hd_log_level lv, const char *event, const char *fmt, ...)
+{
+    if (!log) return;
+    char msg[1200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    log(user, lv, event, msg);
+}
+
+const char *hd_report_scalar_json(hd_kind kind, hd_fid f, const hd_value *v, char buf[32])
+{
+    switch (hd_field_type(f)) {
+    case HD_T_ENUM: {
+        const char *const *vals = hd_field_values(kind, f);
+        return vals ? vals[v->i] : "";
+    }
+    case HD_T_DATE:
+        hd_date_format((hd_date)v->i, buf);
+        return buf;
+    case HD_T_PERIOD:
+        if (v->i % 100) snprintf(buf, 32, "%04d-%02d", (int)(v->i / 100), (int)(v->i % 100));
+        else snprintf(buf, 32, "%04d", (int)(v->i / 100));
+        return buf;
+    default:
+        return NULL;
+    }
 }

@@ -57,4 +57,14 @@ void hd_report_id_masked(const hd_member *mb, char out[19]);
 /* A member row's status for a clerk: "正常", or "第N行：" and the Chinese
  * advice of `hedui check --lang zh` naming the column at fault. */
 void hd_report_row_status_zh(const hd_results *st, const hd_member *mb, char *out, size_t cap);
+/* A record's value v of field f (a record of kind `kind`) as the text of a
+ * JSON string: an enum's canonical value, a date (YYYY-MM-DD), a period
+ * (YYYY or YYYY-MM). @return that text (static or in buf), or NULL for the
+ * other scalar types (money in fen, counts, area, share), which are written
+ * as the number v->i. */
+const char *hd_report_scalar_json(hd_kind kind, hd_fid f, const hd_value *v, char buf[32]);
+/* One log line through a sink (`log` NULL: none), formatted like printf:
+ * the logger of the run, the index writer and `hedui index`. */
+void hd_logf(hd_log_fn log, void *user, hd_log_level lv, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 #endif

@@ -217,22 +217,11 @@ static void match_json(hd_out *o, const hd_results *st, hd_tokener *tk, const hd
                 hd_out_json_str(o, hex);
             }
             break;
-        case HD_T_ENUM: {
-            const char *const *vals = hd_field_values((hd_kind)r->kind, (hd_fid)f);
-            hd_out_json_str(o, vals ? vals[v->i] : "");
-            break;
+        default: {
+            const char *x = hd_report_scalar_json((hd_kind)r->kind, (hd_fid)f, v, buf);
+            if (x) hd_out_json_str(o, x);
+            else hd_out_i64(o, v->i);
         }
-        case HD_T_DATE:
-            hd_date_format((hd_date)v->i, buf);
-            hd_out_json_str(o, buf);
-            break;
-        case HD_T_PERIOD:
-            if (v->i % 100) snprintf(buf, sizeof buf, "%04d-%02d", (int)(v->i / 100), (int)(v->i % 100));
-            else snprintf(buf, sizeof buf, "%04d", (int)(v->i / 100));
-            hd_out_json_str(o, buf);
-            break;
-        default:
-            hd_out_i64(o, v->i);
         }
     }
     hd_out_str(o, "},\"findings\":");

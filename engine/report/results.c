@@ -81,3 +81,13 @@ int hd_results_add_input(hd_results *st, const char *path, int extract, hd_error
     st->ninputs++;
     return HD_OK;
 }
+
+void hd_inputs_digest_update(hd_sha256 *h, const hd_input *in, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        hd_sha256_update(h, in[i].rel, strlen(in[i].rel));
+        hd_sha256_update(h, "\t", 1);
+        hd_sha256_update(h, in[i].sha256, strlen(in[i].sha256));
+        hd_sha256_update(h, "\n", 1);
+    }
+}

@@ -202,7 +202,7 @@ typedef struct hd_results {
     hd_input *inputs; uint32_t ninputs;
     char input_digest[65];
     struct ix_writer *ixw;         /* [job] index = yes: the index writer the
-                                      scan feeds (index/build.c), else NULL */
+                                      scan feeds (report/ixwriter.c), else NULL */
     hd_divcount *div; uint32_t ndiv;
     const hd_run_opts *opts;
     /* set by hd_write_reports before any file is written, for every writer:
@@ -225,7 +225,7 @@ typedef struct hd_results {
     hd_discovery_row *discovery; uint32_t ndiscovery;
     uint32_t *recheck_first, *discovery_first;
     int lists_changes;             /* major changes were looked for */
-    /* the register (SPEC §9; engine/register/reg_run.h): snapshot,
+    /* the register (SPEC §9; report/regpart.h, filled by register/findings.c): snapshot,
      * findings with their ids, suppression */
     struct hd_reg_state *reg;
 } hd_results;
@@ -243,5 +243,9 @@ int hd_results_order(hd_results *r, hd_error *err);
 /* Adds path to st->inputs unless listed (extract: an extract file);
  * @return HD_OK, or HD_ESOFTWARE on out of memory. */
 int hd_results_add_input(hd_results *st, const char *path, int extract, hd_error *err);
+
+/* Feeds "REL\tSHA256\n" of each of the n inputs, in order, to h: the
+ * inputs' part of the run's input digest and of the index digest. */
+void hd_inputs_digest_update(hd_sha256 *h, const hd_input *in, uint32_t n);
 
 #endif

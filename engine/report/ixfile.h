@@ -1,7 +1,8 @@
 /*
- * internal.h — what the index's builder (build.c) and reader (lookup.c)
- * share: the keyed MAC of index tokens, the on-disk layout, the record
- * codec.
+ * ixfile.h — what the index's writer (report/ixwriter.c, fed by
+ * batch/index.c or the run) and its reader (index/lookup.c) share:
+ * the keyed MAC of index tokens, the on-disk layout, the record codec, and
+ * the writer's entry points.
  *
  * tokens.bin:     hd_ix_header, then ntokens hd_ix_slot sorted by token
  * records.bin:    for each slot, count records at [off, off + len): each
@@ -11,8 +12,8 @@
  * Integers are little-endian (the engine builds on x86-64 and arm64 Linux;
  * the header records the byte order and a foreign one is refused).
  */
-#ifndef HEDUI_INDEX_INTERNAL_H
-#define HEDUI_INDEX_INTERNAL_H
+#ifndef HEDUI_REPORT_IXFILE_H
+#define HEDUI_REPORT_IXFILE_H
 
 #include <stdint.h>
 #include "hedui/index.h"
@@ -79,7 +80,7 @@ size_t ix_encode_max(const hd_record *rec);
 size_t ix_encode(const hd_record *rec, uint8_t *p);
 int ix_decode(const uint8_t *p, size_t len, hd_record *rec, char *strs, size_t strs_cap);
 
-/* The writer (build.c): fed the rows of one scan by `hedui index` or by
+/* The writer (ixwriter.c): fed the rows of one scan by `hedui index` or by
  * the run (`[job] index = yes`); one ix_worker per scanning thread. */
 struct hd_results;
 typedef struct ix_writer ix_writer;
@@ -92,5 +93,22 @@ int ix_worker_row(ix_worker *k, uint32_t result, int source, const int *pos, con
 int ix_worker_done(ix_worker *k);
 int ix_writer_finish(ix_writer *w, const struct hd_results *st, hd_index_result *res, hd_error *err);
 void ix_writer_free(ix_writer *w);
+
+/* `[job] index = yes` (SPEC §11; report/ixwriter.c, called by batch.c): begin
+ * once the inputs are hashed, before the scan (st->ixw set, or NULL and
+ * dir filled when the index exists and verifies); hd_run_index_row for
+ * each row the scan reads; end once the sources' damage is decided
+ * (meta.ini written; the merge and the manifest go on on a thread of their
+ * own while the run judges); join before the run returns (the index in
+ * place, its directory into out). hd_run_index_free (free_state, first:
+ * the thread reads the job and the policy) waits for it on any other path. */
+int hd_run_index_begin(struct hd_results *st, char *dir, size_t cap, hd_error *err);
+struct ix_worker *hd_run_index_worker(struct hd_results *st);
+int hd_run_index_row(struct ix_worker *k, uint32_t result, int source, const int *pos,
+                     const hd_csv_record *row, hd_record *rec, hd_reason reason);
+int hd_run_index_done(struct ix_worker *k);
+int hd_run_index_end(struct hd_results *st, hd_error *err);
+int hd_run_index_join(struct hd_results *st, char *out, size_t cap, hd_error *err);
+void hd_run_index_free(struct hd_results *st);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * common.c — the index key (HKDF of the master key), the keyed MAC of
- * index tokens and the record codec shared by the builder and the reader.
+ * ixfile.c — the index key (HKDF of the master key), the keyed MAC of
+ * index tokens and the record codec shared by the writer and the reader.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 #include "hedui/rules.h"
-#include "index/internal.h"
+#include "report/ixfile.h"
 #include "util/varint.h"
 
 /* The one place the index key comes from (SPEC §8 "Keys per audience":
