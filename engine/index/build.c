@@ -34,7 +34,7 @@
 #include "batch/stages.h"
 #include "report/report.h"
 #include "index/internal.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "util/path.h"
 #include "util/pool.h"
 #include "util/varint.h"

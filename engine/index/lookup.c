@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include "batch/stages.h"
 #include "index/internal.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "util/ini.h"
 #include "util/path.h"
 #include "util/varint.h"

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hedui/tools.h"
+#include "hedui/advice.h"
 #include "report/common.h"
 #include "register/reg_run.h"
 #include "util/path.h"

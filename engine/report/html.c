@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "report/report.h"
-#include "hedui/tools.h"
+#include "hedui/advice.h"
 #include "report/common.h"
 #include "report/out.h"
 #include "util/path.h"
