@@ -59,7 +59,8 @@ void hd_reason_advice_ex(hd_reason r, int field, const char *column, hd_lang lan
 
 /* A short label of a reason for a summary line, in a language:
  * ID_CHECK -> "身份证号码校验位错误" / "wrong ID check character".
- * Static storage; never NULL (HD_R_NONE: "" ). */
+ * @return the label in static storage, never NULL: "" for HD_R_NONE,
+ *         "未知原因" / "unknown reason" for a value out of range. */
 const char *hd_reason_label(hd_reason r, hd_lang lang);
 
 #ifdef __cplusplus

@@ -76,6 +76,9 @@ int hd_check_file(const char *fmt_path, const char *file, hd_date as_of,
  * field and the field's canonical values). The message never holds the
  * line number (the callback has it) nor a cell. hd_check_file is this with
  * HD_LANG_EN.
+ * @return as hd_check_file: HD_OK when the file is clean; HD_EDATA (bad
+ *         rows or damage); HD_ENOINPUT (file or descriptor missing, or the
+ *         file is a directory); HD_ECONFIG (bad descriptor); HD_ESOFTWARE.
  */
 int hd_check_file_ex(const char *fmt_path, const char *file, hd_date as_of, hd_lang lang,
                      hd_check_bad_fn on_bad, void *user, hd_check_counts *out,
