@@ -47,7 +47,7 @@ TEST_JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 MEMCHECK_JOBS ?= $(TEST_JOBS)
 HEADERS  := $(wildcard include/hedui/*.h) $(shell find engine -name '*.h')
 
-.PHONY: all deps demo test test-unit clean install lint-size
+.PHONY: all deps demo test test-unit clean install lint-size lint-doc
 all: $(BUILD)/hedui
 
 deps:
@@ -82,7 +82,8 @@ test: deps
 test-unit: $(TEST_BIN) $(BUILD)/hedui
 	@HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) CK_FORK=yes \
 	  sh tests/run_suites.sh $(TEST_JOBS) $(BUILD)/test-logs "make test" \
-	  tests/test_golden.sh $(TEST_ORDER) tests/test_docs.sh tests/lint_size.sh
+	  tests/test_golden.sh $(TEST_ORDER) tests/test_docs.sh tests/lint_size.sh \
+	  tests/lint_doc.sh
 
 # Outputs byte-identical to tests/golden/outputs.sha256 at -j1/-j2/-j8 on two
 # generated provinces (tests/golden/golden.sh; --update records them again)
@@ -102,6 +103,10 @@ test-slurm: deps
 # no function in engine/ over 120 lines (docs/architecture.md)
 lint-size:
 	@sh tests/lint_size.sh
+
+# every non-void function in include/hedui/*.h says what it returns (@return)
+lint-doc:
+	@sh tests/lint_doc.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui
