@@ -47,7 +47,7 @@ TEST_JOBS     ?= $(shell nproc 2>/dev/null || echo 1)
 MEMCHECK_JOBS ?= $(TEST_JOBS)
 HEADERS  := $(wildcard include/hedui/*.h) $(shell find engine -name '*.h')
 
-.PHONY: all deps demo test test-unit clean install lint-size lint-house
+.PHONY: all deps demo test test-unit clean install lint-size lint-house lint-doc
 all: $(BUILD)/hedui
 
 deps:
@@ -82,7 +82,8 @@ test: deps
 test-unit: $(TEST_BIN) $(BUILD)/hedui
 	@HEDUI_TESTDATA=$(TESTDATA) HEDUI_BIN=$(abspath $(BUILD)/hedui) HEDUI_BUILD=$(BUILD) CK_FORK=yes \
 	  sh tests/run_suites.sh $(TEST_JOBS) $(BUILD)/test-logs "make test" \
-	  tests/test_golden.sh $(TEST_ORDER) tests/test_docs.sh tests/lint_size.sh tests/lint_house.sh
+	  tests/test_golden.sh $(TEST_ORDER) tests/test_docs.sh tests/lint_size.sh \
+	  tests/lint_doc.sh tests/lint_house.sh
 
 # Outputs byte-identical to tests/golden/outputs.sha256 at -j1/-j2/-j8 on two
 # generated provinces (tests/golden/golden.sh; --update records them again)
@@ -106,6 +107,10 @@ lint-size:
 # who may call whom (docs/architecture.md): no call into a higher folder
 lint-house: $(BUILD)/libhedui.a $(BUILD)/hedui
 	@sh tests/lint_house.sh $(BUILD)
+
+# every non-void function in include/hedui/*.h says what it returns (@return)
+lint-doc:
+	@sh tests/lint_doc.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/hedui

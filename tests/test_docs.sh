@@ -60,7 +60,7 @@ else
 fi
 missing=""
 for f in bin/hedui lib/libhedui.a lib/pkgconfig/hedui.pc include/hedui/batch.h \
-         include/hedui/error.h include/hedui/tools.h share/man/man1/hedui.1 \
+         include/hedui/error.h include/hedui/check.h share/man/man1/hedui.1 \
          share/hedui/scripts/gen-province.py share/hedui/formats/applicants.fmt \
          share/hedui/formats/deposit-bank-a.fmt share/hedui/policy/yunnan.policy \
          share/hedui/policy/standards.csv share/hedui/data/admin-codes/yunnan_mca_201904.csv; do

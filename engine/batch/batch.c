@@ -28,7 +28,7 @@
 #include "register/reg_run.h"
 #include "hedui/ident.h"
 #include "hedui/index.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "io/outdir.h"
 #include "report/common.h"
 #include "report/ixfile.h"

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include "batch/internal.h"
 #include "hedui/ident.h"
-#include "hedui/tools.h"
+#include "hedui/check.h"
 #include "util/arena.h"
 
 

@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include "batch/internal.h"
 #include "hedui/register.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 
 #define RUN_NAME_LEN 23          /* YYYY-MM-DD-<12 hex> */
 

@@ -29,7 +29,7 @@
 #include <unistd.h>
 #include <zstd.h>
 #include "batch/internal.h"
-#include "hedui/tools.h"
+#include "hedui/tokenize.h"
 #include "report/out.h"
 #include "util/arena.h"
 

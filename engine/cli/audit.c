@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "hedui/verify.h"
 
 enum { OPT_PUBKEY = 1 };
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "hedui/check.h"
 
 typedef struct opts { const char *fmt; const char *as_of; const char *lang; } opts;
 enum { OPT_FORMAT = 1, OPT_AS_OF, OPT_LANG };

@@ -12,7 +12,6 @@
 
 #include <stdio.h>
 #include "hedui/batch.h"
-#include "hedui/tools.h"
 
 enum { CLI_PROGRESS_AUTO = 0, CLI_PROGRESS_ALWAYS, CLI_PROGRESS_NEVER };
 

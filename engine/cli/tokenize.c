@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "cli/cli.h"
+#include "hedui/tokenize.h"
 
 typedef struct opts { const char *key, *fmt, *as_of; } opts;
 enum { OPT_KEY = 1, OPT_FORMAT, OPT_AS_OF };

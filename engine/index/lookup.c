@@ -18,7 +18,7 @@
 #include "batch/stages.h"
 #include "report/common.h"
 #include "report/ixfile.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "util/ini.h"
 #include "util/path.h"
 #include "util/varint.h"

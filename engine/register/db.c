@@ -29,7 +29,7 @@
 #include "hedui/batch.h"
 #include "hedui/io.h"
 #include "hedui/register.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "register/reg_db.h"
 #include "report/regpart.h"
 #include "util/path.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 #include "report/report.h"
 #include "report/common.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "report/out.h"
 #include "util/path.h"
 #include "util/strmap.h"

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "hedui/tools.h"
+#include "hedui/advice.h"
 #include "rules/labels.h"
 #include "report/common.h"
 #include "report/regpart.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 #include "rules/labels.h"
 #include "report/report.h"
-#include "hedui/tools.h"
+#include "hedui/advice.h"
 #include "report/common.h"
 #include "report/out.h"
 #include "util/path.h"

@@ -36,7 +36,7 @@
 #include "report/common.h"
 #include "report/report.h"
 #include "report/ixfile.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "util/path.h"
 #include "util/pool.h"
 #include "util/varint.h"

@@ -19,7 +19,7 @@
 #include <sys/stat.h>
 #include "rules/labels.h"
 #include "report/report.h"
-#include "hedui/tools.h"
+#include "hedui/advice.h"
 #include "report/common.h"
 #include "report/out.h"
 #include "report/regpart.h"

@@ -26,7 +26,7 @@
 #include <unistd.h>
 #include "hedui/batch.h"
 #include "hedui/ident.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "util/strmap.h"
 
 #define MANIFEST_MAX ((size_t)64 << 20)

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "hedui/source.h"
-#include "hedui/tools.h"
+#include "hedui/advice.h"
 
 /* The advice on a whole file (its header, trailer, size, form or
  * encoding), which names no column; 0 for a reason of one row. */

@@ -82,9 +82,11 @@ typedef struct hd_job {
 
 /*
  * Loads a job file (INI, SPEC §2). Paths are resolved against the job
- * file's directory. as_of defaults to `today`. Errors: HD_ENOINPUT
- * (missing file), HD_ECONFIG "PATH:LINE: reason" (also when `previous`
- * is not a directory holding a hedui manifest.json).
+ * file's directory. as_of defaults to `today`.
+ * @return HD_OK and *out (free with hd_job_free); HD_ENOINPUT (missing or
+ *         unreadable file); HD_ECONFIG "PATH:LINE: reason" (also when
+ *         `previous` is not a directory holding a hedui manifest.json);
+ *         HD_ESOFTWARE out of memory. *out is NULL on failure.
  */
 int hd_job_load(hd_job **out, const char *path, hd_date today, hd_error *err);
 void hd_job_free(hd_job *j);
@@ -151,7 +153,9 @@ void hd_run_result_free(hd_run_result *res);
  * @return HD_OK, HD_EDAMAGED (completed, a source damaged), or an error:
  *         HD_ECONFIG, HD_ENOINPUT, HD_EIO (outputs cannot be written: no
  *         final directory is left), HD_ETEMPFAIL (output locked),
- *         HD_ESOFTWARE. *res is filled as far as the run got.
+ *         HD_EDATA (an output of the same inputs exists but does not
+ *         verify: never replaced without opts->force), HD_ESOFTWARE. *res
+ *         is filled as far as the run got.
  */
 int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err);
 
@@ -193,8 +197,11 @@ int hd_merge(const char *job_path, int nparts, const hd_run_opts *opts, hd_run_r
  * Verifies an output directory (SPEC §1 audit verify): manifest.sig is a
  * valid Ed25519 signature over manifest.json under pub_pem (NULL: the
  * bundle's own signing.pub.pem), and every file listed in manifest.json has
- * the listed SHA-256 and size. @return HD_OK, HD_EDATA with the first
- * failure in err, HD_ENOINPUT.
+ * the listed SHA-256 and size; hd_audit_verify_ex (hedui/verify.h) with
+ * no flag and no callback.
+ * @return HD_OK; HD_EDATA with the first failure in err; HD_ENOINPUT (DIR,
+ *         manifest.json or pub_pem missing); HD_ECONFIG (pub_pem is not an
+ *         Ed25519 public key); HD_ESOFTWARE out of memory.
  */
 int hd_audit_verify(const char *dir, const char *pub_pem, hd_error *err);
 

@@ -41,8 +41,10 @@ typedef struct hd_error {
     char message[1024];
 } hd_error;
 
-/* Sets *e (if e is not NULL) and returns status, so that callers can write
- * `return hd_fail(err, HD_EIO, "%s: %s", path, strerror(errno));`. */
+/* Sets *e (if e is not NULL) to status and the formatted message (line
+ * breaks made spaces), so that callers can write
+ * `return hd_fail(err, HD_EIO, "%s: %s", path, strerror(errno));`.
+ * @return status, unchanged. */
 int hd_fail(hd_error *e, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -113,7 +115,9 @@ typedef enum hd_reason {
     HD_R__COUNT
 } hd_reason;
 
-/* "FIELD_COUNT", ...; "NONE" for HD_R_NONE. Static storage. */
+/* The stable name of a reason: "FIELD_COUNT", ...; "NONE" for HD_R_NONE.
+ * @return the name in static storage, never NULL; "UNKNOWN" for a value
+ *         out of range. */
 const char *hd_reason_name(hd_reason r);
 
 #ifdef __cplusplus

@@ -47,9 +47,10 @@ typedef struct hd_id { char s[19]; } hd_id;
  */
 hd_reason hd_id_normalise(const char *s, size_t n, hd_date as_of, hd_id *out);
 
-/* The ISO 7064 MOD 11-2 check character ('0'-'9' or 'X') of 17 ASCII
- * digits (GB 11643-1999 §5.4: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2,
- * sum mod 11 -> "10X98765432"). The caller guarantees digits. */
+/* The ISO 7064 MOD 11-2 check character of 17 ASCII digits (GB 11643-1999
+ * §5.4: weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, sum mod 11 ->
+ * "10X98765432"). The caller guarantees digits.
+ * @return the check character, '0'-'9' or 'X'. */
 char hd_id_check_char(const char body17[17]);
 
 /*
@@ -71,6 +72,9 @@ typedef struct hd_id_near {
     char row_char;            /* a substitution: the cell's character at pos */
 } hd_id_near;
 enum { HD_NEAR_SUBST = 1, HD_NEAR_SWAP = 2, HD_NEAR_MAX = 35 };
+/* @return the number of candidates written to out[0..] (0..HD_NEAR_MAX);
+ *         0 for a NULL cell or one that is not 17 digits and a digit or X
+ *         after trimming and mapping. */
 int hd_id_near_candidates(const char *s, size_t n, hd_id_near out[HD_NEAR_MAX]);
 
 /*
@@ -82,12 +86,15 @@ int hd_id_near_candidates(const char *s, size_t n, hd_id_near out[HD_NEAR_MAX]);
  * The table is generated at build time by scripts/gen-divisions.sh, which
  * also adds 710000, 810000, 820000 and 830000 (HK/Macao/Taiwan). A code
  * that is not six ASCII digits is not known. Binary search; reentrant.
+ * @return 1 if known, else 0 (also for NULL).
  */
 int hd_division_known(const char code6[6]);
 
-/* Name of a division code (UTF-8, static) or NULL. Used for reports.
+/* Name of a division code. Used for reports.
  * Exact codes only (no prefecture/province fallback); a current list's
- * name (NBS 2023, MCA 2019-04) wins over the last historical name. */
+ * name (NBS 2023, MCA 2019-04) wins over the last historical name.
+ * @return the name (UTF-8, static storage), or NULL when the code is not
+ *         in the lists (or is NULL or not six ASCII digits). */
 const char *hd_division_name(const char code6[6]);
 
 /* Writes the county-file mask "530102********123X" + NUL into out[19]. */
@@ -289,6 +296,7 @@ void hd_token_household_bytes(const hd_key *key, const char *county_code,
  * changes its state); the key is only read. Inputs longer than 512 bytes are
  * fine (streamed). */
 typedef struct hd_tokener hd_tokener;
+/* @return a new object, or NULL (out of memory, or OpenSSL has no HMAC). */
 hd_tokener *hd_tokener_new(const hd_key *key);
 void hd_tokener_member(hd_tokener *t, const hd_id *id, unsigned char out[32]);
 void hd_tokener_household(hd_tokener *t, const char *county_code,
@@ -298,15 +306,19 @@ void hd_tokener_text(hd_tokener *t, const char *field, const char *s, size_t n,
                      unsigned char out[32]);
 void hd_tokener_free(hd_tokener *t);
 
-/* A token cell: 64 hex digits (upper case lowered) -> out[65]; else
- * HD_R_ID_FORMAT. Trims first (the trim set of SPEC §6). */
+/* A token cell: 64 hex digits (upper case lowered) -> out[65]. Trims first
+ * (the trim set of SPEC §6).
+ * @return HD_R_NONE and out set, or HD_R_ID_FORMAT (NULL, not 64 hex
+ *         digits after trimming). */
 hd_reason hd_token_normalise(const char *s, size_t n, char out[65]);
 
 /* ---------------------------------------------------------------- hashes */
 
 typedef struct hd_sha256 hd_sha256;   /* streaming SHA-256 (EVP) */
-/* A new context; NULL when out of memory. hd_sha256_update() and
- * hd_sha256_final() ignore a NULL context. One context per thread. */
+/* A new context. hd_sha256_update() and hd_sha256_final() ignore a NULL
+ * context. One context per thread.
+ * @return the context (hd_sha256_final frees it), or NULL when out of
+ *         memory or OpenSSL has no SHA-256. */
 hd_sha256 *hd_sha256_new(void);
 void hd_sha256_update(hd_sha256 *h, const void *p, size_t n);
 /* Finishes into out[32] and frees h. */
@@ -323,15 +335,24 @@ void hd_hex(const unsigned char *p, size_t n, char *out);
  * pure Ed25519, as `openssl pkeyutl -sign -rawin` makes it).
  * Key: PEM private key file (checked 0600 like the pseudonym key);
  * an encrypted key is refused, never prompted for.
- * @return HD_OK; HD_ENOINPUT (missing), HD_EIO, HD_ECONFIG (mode, not an
- *         unencrypted Ed25519 PEM key), HD_ESOFTWARE. err may be NULL. */
+ * @return HD_OK; HD_ENOINPUT (missing, unreadable or not a regular file),
+ *         HD_ECONFIG (mode, not an unencrypted Ed25519 PEM key),
+ *         HD_ESOFTWARE (OpenSSL failed). err may be NULL. */
 int hd_ed25519_sign_file(const char *key_pem, const void *msg, size_t n,
                          unsigned char sig[64], hd_error *err);
 /* Writes the public key of key_pem as PEM (SubjectPublicKeyInfo) to a new
- * file out_pem, mode 0644; HD_ECONFIG when out_pem exists. */
+ * file out_pem, mode 0644 (never overwritten; removed again on failure).
+ * @return HD_OK; HD_ENOINPUT (key_pem missing, unreadable or not a regular
+ *         file); HD_ECONFIG (key_pem's mode or not an unencrypted Ed25519
+ *         PEM key, or out_pem exists); HD_EIO (cannot create or write
+ *         out_pem); HD_ESOFTWARE (OpenSSL failed). err may be NULL. */
 int hd_ed25519_write_public(const char *key_pem, const char *out_pem, hd_error *err);
-/* Verifies; HD_OK when valid, HD_EDATA when not, HD_ECONFIG bad key
- * (not a PEM Ed25519 public key), HD_ENOINPUT/HD_EIO cannot open it. */
+/* Verifies the raw 64-byte Ed25519 signature sig over msg[0..n) under the
+ * public key file pub_pem (PEM, SubjectPublicKeyInfo).
+ * @return HD_OK when the signature is valid; HD_EDATA when it is not;
+ *         HD_ECONFIG when pub_pem is not a PEM Ed25519 public key;
+ *         HD_ENOINPUT when pub_pem cannot be opened; HD_ESOFTWARE (OpenSSL
+ *         failed). err may be NULL. */
 int hd_ed25519_verify_file(const char *pub_pem, const void *msg, size_t n,
                            const unsigned char sig[64], hd_error *err);
 

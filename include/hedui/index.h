@@ -55,8 +55,10 @@ typedef struct hd_index_result {
 
 /*
  * The index key: HKDF-SHA256 (RFC 5869) of the master key, salt = the key
- * id, info = "hedui:v2:index" (SPEC §8 "Keys per audience"); its id is the
- * master's id + "/index". Writes *out. @return HD_OK or HD_ESOFTWARE.
+ * id, info = "hedui:v2:index" (SPEC §8 "Keys per audience"): hd_key_derive
+ * for audience "index" (its id is a derived key's, "d" + 16 hex). Writes
+ * *out. @return HD_OK; HD_EUSAGE (master is not a master key);
+ * HD_ESOFTWARE (OpenSSL has no HKDF).
  */
 int hd_index_key(const hd_key *master, hd_key *out, hd_error *err);
 
@@ -67,7 +69,9 @@ int hd_index_key(const hd_key *master, hd_key *out, hd_error *err);
  * the output, merged at the end), writes the index directory atomically
  * and signs its manifest when the job has a signing key.
  * @return HD_OK, HD_EDAMAGED (written; a source is damaged), HD_ECONFIG,
- *         HD_ENOINPUT, HD_EIO, HD_ESOFTWARE.
+ *         HD_ENOINPUT, HD_EIO, HD_ESOFTWARE; HD_EDATA when the index
+ *         directory exists but does not verify (never replaced without
+ *         opts->force).
  */
 int hd_index_build(const char *job_path, const hd_index_opts *opts, hd_index_result *res,
                    hd_error *err);
@@ -87,7 +91,10 @@ int hd_ix_open(hd_ix **out, const char *dir, const hd_key *master, hd_error *err
 void hd_ix_close(hd_ix *ix);
 
 /* The index's as_of, its digest (the 64 hex of its directory name's
- * digest) and whether a source is damaged. */
+ * digest) and whether a source is damaged.
+ * @return hd_ix_as_of: the as_of; hd_ix_digest: 64 lower-case hex digits
+ *         (valid until hd_ix_close); hd_ix_damaged: 1 if a source of the
+ *         index is damaged, else 0. */
 hd_date hd_ix_as_of(const hd_ix *ix);
 const char *hd_ix_digest(const hd_ix *ix);
 int hd_ix_damaged(const hd_ix *ix);

@@ -114,18 +114,23 @@ void hd_reader_use_cores(hd_reader *r, hd_cores *c);
  * before any other read. *out points at the bytes (valid until they have
  * all been read back or r is closed), *len is their number (less than n
  * at the end of the input or at an error, which the next read after them
- * reports). @return 0, or -1 (out of memory, or called twice).
+ * reports). @return 0, or -1 (out of memory, n = 0, or called twice).
  */
 int hd_reader_peek(hd_reader *r, size_t n, const unsigned char **out, size_t *len);
 
-/* Whether the input was zstd-compressed (known after open). */
+/* Whether the input was zstd-compressed (known after open).
+ * @return 1 for a zstd input (a zstd or skippable frame magic), else 0. */
 int hd_reader_is_zstd(const hd_reader *r);
-/* The fault of the last failed read, HD_RF_NONE if none. */
+/* @return the fault of the failed read (errors are sticky), HD_RF_NONE
+ *         while no read has failed. */
 hd_read_fault hd_reader_fault(const hd_reader *r);
-/* Bytes consumed from the file so far / decoded bytes produced so far. */
+/* @return hd_reader_in_bytes: bytes consumed from the file so far;
+ *         hd_reader_out_bytes: decoded bytes produced so far. */
 uint64_t hd_reader_in_bytes(const hd_reader *r);
 uint64_t hd_reader_out_bytes(const hd_reader *r);
-/* Size of the file on disk (from fstat at open). */
+/* Size of the file on disk (from fstat at open).
+ * @return the size in bytes; 0 when the path is not a regular file (a
+ *         pipe); len for a reader over memory. */
 uint64_t hd_reader_file_size(const hd_reader *r);
 /* Closes the file and frees the reader. NULL is allowed. */
 void hd_reader_close(hd_reader *r);

@@ -110,7 +110,8 @@ enum {
 };
 
 /* The lower-case hex text of a member's / household's token (SPEC §5), 64
- * characters + NUL, into out[65]; returns out. Reentrant. */
+ * characters + NUL, into out[65]. Reentrant.
+ * @return out. */
 char *hd_member_token_hex(const hd_member *mb, char out[65]);
 char *hd_household_token_hex(const hd_household *h, char out[65]);
 
@@ -128,11 +129,13 @@ typedef struct hd_model {
     struct hd_arena *arena;   /* owns strings */
 } hd_model;
 
-/* Creates an empty model. NULL on out of memory. */
+/* Creates an empty model (free with hd_model_free).
+ * @return the model, or NULL on out of memory. */
 hd_model *hd_model_new(void);
 void hd_model_free(hd_model *m);
 
-/* Copies n bytes of s (plus NUL) into the model's arena. */
+/* Copies n bytes of s (plus NUL) into the model's arena; s NULL: "".
+ * @return the copy (valid until hd_model_free), or NULL on out of memory. */
 const char *hd_model_strdup(hd_model *m, const char *s, size_t n);
 
 /* Builds the ID join index over the usable members (call once, after all
@@ -140,7 +143,8 @@ const char *hd_model_strdup(hd_model *m, const char *s, size_t n);
  * for IDs found in two or more different households that are not of the
  * monitored population (SPEC §10: a monitored household neither raises
  * nor gets DUPLICATE_APPLICATION), and shrinks the
- * member and household arrays to fit. HD_ESOFTWARE on out of memory. */
+ * member and household arrays to fit.
+ * @return HD_OK, or HD_ESOFTWARE on out of memory. */
 int hd_model_index(hd_model *m, hd_error *err);
 
 /*
@@ -155,8 +159,11 @@ int hd_model_index(hd_model *m, hd_error *err);
 int hd_model_index_tokens(hd_model *m, const hd_key *key, int *map, hd_error *err);
 
 /* First usable member with this normalised ID, or with this token (64
- * hex digits, lower case, as hd_token_normalise gives) in token map `map`,
- * or HD_NONE; follow members[i].next_same_id for the others. Thread-safe. */
+ * hex digits, lower case, as hd_token_normalise gives) in token map `map`;
+ * follow members[i].next_same_id for the others. Thread-safe.
+ * @return the member's index, or HD_NONE when none has it (also before the
+ *         index is built, for a map that does not exist, or a token that
+ *         is not 64 lower-case hex digits). */
 uint32_t hd_model_find_id(const hd_model *m, const char *id18);
 uint32_t hd_model_find_token(const hd_model *m, int map, const char *token64);
 
@@ -165,10 +172,11 @@ uint32_t hd_model_find_token(const hd_model *m, int map, const char *token64);
  * text is kept for the string fields (HD_T_ID, HD_T_TEXT, HD_T_CODE) only,
  * so an integer field reads back with s = NULL. Not thread-safe: the batch
  * calls it (or its per-file form) while merging, in the fixed order.
- * HD_ESOFTWARE on out of memory or a member out of range. */
+ * @return HD_OK, or HD_ESOFTWARE on out of memory, a member out of range,
+ *         or when the model already holds UINT32_MAX records. */
 int hd_model_add_record(hd_model *m, const hd_record *rec, hd_error *err);
 
-/* Number of matched records. */
+/* @return the number of matched records. */
 uint32_t hd_model_nrecords(const hd_model *m);
 
 /* Expands record i (< hd_model_nrecords) into *out: every field, absent
@@ -179,15 +187,19 @@ uint32_t hd_model_nrecords(const hd_model *m);
  * hd_record (1,304 bytes). */
 void hd_model_record(const hd_model *m, uint32_t i, hd_record *out);
 
-/* The finding bits (1u << hd_finding) record i is evidence of, without
- * expanding it; and setting them (the rules do, per household). */
+/* The finding bits (1u << hd_finding) record i (< hd_model_nrecords) is
+ * evidence of, without expanding it; and setting them (the rules do, per
+ * household).
+ * @return hd_model_findings: the bits as last set (rec->findings when the
+ *         record was added). */
 uint32_t hd_model_findings(const hd_model *m, uint32_t i);
 void hd_model_set_findings(hd_model *m, uint32_t i, uint32_t bits);
 
 /* Replaces record i by a copy of rec (rec->member must be unchanged); the
  * old copy's bytes stay in the arena until hd_model_free. For tools and
- * tests that amend a record. HD_ESOFTWARE when i or the member is wrong or
- * on out of memory. */
+ * tests that amend a record.
+ * @return HD_OK, or HD_ESOFTWARE when i is out of range, rec->member is not
+ *         the record's member, or memory runs out. */
 int hd_model_replace_record(hd_model *m, uint32_t i, const hd_record *rec, hd_error *err);
 
 #ifdef __cplusplus

@@ -36,7 +36,9 @@ typedef enum hd_kind {
     HD_KIND__COUNT
 } hd_kind;
 
-/* "applicants", "deposit", ... ; hd_kind_parse returns -1 if unknown. */
+/* The name of a kind ("applicants", "deposit", ...) and the kind of a name.
+ * @return hd_kind_name: the name in static storage, "?" for a value out of
+ *         range; hd_kind_parse: the kind whose name is exactly s, or -1. */
 const char *hd_kind_name(hd_kind k);
 int hd_kind_parse(const char *s);
 
@@ -83,21 +85,27 @@ typedef enum hd_ftype {
     HD_T_SHARE     /* basis points; [units] bp|percent|fraction; empty = 10000 */
 } hd_ftype;
 
-/* Name of a field ("id_number", ...) and lookup by name (-1 if unknown). */
+/* Name of a field ("id_number", ...), lookup by name, and the field's type.
+ * @return hd_field_name: the name in static storage, "?" for a value out
+ *         of range; hd_field_parse: the field whose name is exactly `name`,
+ *         or -1; hd_field_type: the type of f (f must be a field). */
 const char *hd_field_name(hd_fid f);
 int hd_field_parse(const char *name);
 hd_ftype hd_field_type(hd_fid f);
 
-/* 1 if field f belongs to kind k; 2 if it is required there. The deposit
- * kind requires balance OR over_limit (checked by the descriptor loader). */
+/* Whether field f belongs to kind k. The deposit kind requires balance OR
+ * over_limit (checked by the descriptor loader).
+ * @return 2 if f is required in k; 1 if it is optional there; 0 if k has
+ *         no such field (or k or f is out of range). */
 int hd_field_role(hd_kind k, hd_fid f);
 
 /* NULL-terminated list of canonical values of an enum field in a kind
  * (e.g. status in vehicle: normal, scrapped, deregistered, seized, other);
- * the code stored in a record is the index in this list. NULL if f is not
- * an enum there. */
+ * the code stored in a record is the index in this list.
+ * @return the list (static storage), or NULL if f is not an enum there. */
 const char *const *hd_field_values(hd_kind k, hd_fid f);
-/* Index of value s in that list or -1. */
+/* Index of value s[0..n) in that list (exact bytes, no trimming).
+ * @return the index, or -1 when s is not in the list or f has none. */
 int hd_field_value_index(hd_kind k, hd_fid f, const char *s, size_t n);
 
 /*

@@ -50,11 +50,13 @@ typedef enum hd_verdict_outcome {
     HD_OC_DISPUTED          /* 有异议 */
 } hd_verdict_outcome;
 
-/* "confirmed", ... and the Chinese word; "" for HD_OC_NONE. */
+/* The English word of an outcome ("confirmed", ...) and the Chinese word.
+ * @return the word in static storage; "" for HD_OC_NONE or a value out of
+ *         range. */
 const char *hd_outcome_name(hd_verdict_outcome o);
 const char *hd_outcome_label_zh(hd_verdict_outcome o);
-/* The outcome written as `s` (English word or Chinese word, trimmed), or
- * HD_OC_NONE when it is none of them. */
+/* The outcome written as `s` (English word or Chinese word, trimmed).
+ * @return the outcome, or HD_OC_NONE when s is NULL or none of them. */
 hd_verdict_outcome hd_outcome_parse(const char *s, size_t n);
 
 /* One outcome as the snapshot holds it: the latest for its finding. */
@@ -83,15 +85,20 @@ typedef struct hd_register_snapshot hd_register_snapshot;
 int hd_register_snapshot_load(const char *path, hd_date as_of, hd_register_snapshot **out,
                               hd_error *err);
 void hd_register_snapshot_free(hd_register_snapshot *s);
-/* The snapshot's SHA-256, 64 lower-case hex + NUL (static in s). */
+/* The snapshot's SHA-256.
+ * @return 64 lower-case hex + NUL, held in s (valid until it is freed). */
 const char *hd_register_snapshot_digest(const hd_register_snapshot *s);
-/* The latest outcome of finding_id (32 hex), or NULL. Thread-safe. */
+/* The latest outcome of finding_id (32 lower-case hex). Thread-safe.
+ * @return the outcome, held in s; NULL when s is NULL or holds none. */
 const hd_register_outcome *hd_register_snapshot_outcome(const hd_register_snapshot *s,
                                                         const char *finding_id);
-/* The as_of of the first earlier run that had finding_id, or
- * HD_DATE_NONE. Thread-safe. */
+/* The first earlier run that had finding_id. Thread-safe.
+ * @return its as_of, or HD_DATE_NONE when no earlier run had it (or s is
+ *         NULL). */
 hd_date hd_register_snapshot_first_seen(const hd_register_snapshot *s, const char *finding_id);
-/* Number of outcomes and of earlier findings held. */
+/* @return hd_register_snapshot_outcomes: the number of outcomes held (one
+ *         per finding id); hd_register_snapshot_findings: the number of
+ *         finding ids of earlier runs held. */
 uint64_t hd_register_snapshot_outcomes(const hd_register_snapshot *s);
 uint64_t hd_register_snapshot_findings(const hd_register_snapshot *s);
 
@@ -127,13 +134,16 @@ void hd_finding_id(const unsigned char regkey[32], const char *household_token, 
  */
 int hd_register_record(const char *path, const char *run_dir, const char *output_root,
                        hd_error *err);
-/* 1 when the register at path holds the run named `run` (the directory
- * name), 0 when not or when there is no register. */
+/* Whether the register at path holds the run named `run` (the directory
+ * name).
+ * @return 1 when it does; 0 when not, or when there is no register or it
+ *         cannot be read. */
 int hd_register_has_run(const char *path, const char *run);
 /* The place of run `run` in the register's recording order (runs.recorded:
  * the line of OUTPUT/recorded.log that recorded it last, 0 for a run
- * recorded before the register had the column), or -1 when the register
- * does not exist, cannot be read or lacks the run. */
+ * recorded before the register had the column).
+ * @return that line number, or -1 when the register does not exist, cannot
+ *         be read, has no such column or lacks the run. */
 int64_t hd_register_recorded(const char *path, const char *run);
 
 /*

@@ -51,22 +51,28 @@ typedef enum hd_finding {
 } hd_finding;
 
 /* "INCOME_OVER_STANDARD", ... (the stable code of SPEC §4) and its Chinese
- * label (the project's, listed in docs/reasons.md). Static storage;
- * "UNKNOWN" / "未知" for a value out of range. */
+ * label (the project's, listed in docs/reasons.md).
+ * @return the code / the label in static storage; "UNKNOWN" / "未知" for a
+ *         value out of range. */
 const char *hd_finding_name(hd_finding f);
 const char *hd_finding_label_zh(hd_finding f);
-/* The finding whose code is exactly `name` (case-sensitive), -1 if unknown
- * or NULL. */
+/* The finding whose code is exactly `name` (case-sensitive).
+ * @return the finding, or -1 if name is unknown or NULL. */
 int hd_finding_parse(const char *name);
 
-/* 1 when finding f can never be set below review nor suppressed (SPEC §7
- * "Never below review"), else 0. */
+/* Whether finding f can never be set below review nor suppressed (SPEC §7
+ * "Never below review").
+ * @return 1 if so (SOURCE_INCOMPLETE, APPLICANT_ROW_REJECTED,
+ *         EVIDENCE_UNREADABLE, ID_SUSPECT, APPLICATION_ID_REUSED), else 0. */
 int hd_finding_floor(hd_finding f);
 
 typedef enum hd_outcome { HD_OUT_IGNORE = 0, HD_OUT_REVIEW = 1, HD_OUT_INELIGIBLE = 2 } hd_outcome;
 typedef enum hd_verdict { HD_V_ELIGIBLE = 0, HD_V_REVIEW = 1, HD_V_INELIGIBLE = 2 } hd_verdict;
-const char *hd_verdict_name(hd_verdict v);       /* ELIGIBLE, REVIEW, INELIGIBLE */
-const char *hd_verdict_label_zh(hd_verdict v);   /* 符合, 需人工复核, 不符合 */
+/* The stable name of a verdict and its Chinese label.
+ * @return "ELIGIBLE", "REVIEW", "INELIGIBLE" / 符合, 需人工复核, 不符合
+ *         (static storage); "UNKNOWN" / "未知" for a value out of range. */
+const char *hd_verdict_name(hd_verdict v);
+const char *hd_verdict_label_zh(hd_verdict v);
 
 /* The rules for one assistance type: [default] overridden by [tekun] etc. */
 typedef struct hd_type_policy {
@@ -135,6 +141,10 @@ typedef struct hd_policy {
  * the standards bytes. Caller frees with hd_policy_free (NULL accepted).
  * Thread-safe (inih's options are set once, util/ini.c); the loaded
  * policy is read-only and may be shared.
+ * @return HD_OK and *out; HD_ENOINPUT (the policy or its standards file is
+ *         missing or unreadable); HD_ECONFIG (as above, or a file over
+ *         64 MiB); HD_ESOFTWARE (out of memory, SHA-256 failed). *out is
+ *         NULL on failure.
  */
 int hd_policy_load(hd_policy **out, const char *path, hd_error *err);
 void hd_policy_free(hd_policy *p);
@@ -210,11 +220,12 @@ int hd_judge_household(const hd_policy *p, hd_model *m, uint32_t h, hd_date as_o
                        int source_damaged, hd_judgement *out, int *unjudged, hd_error *err);
 
 
-/* 1 if two names are the same under SPEC §6 "Names": equal after NFKC
+/* Whether two names are the same under SPEC §6 "Names": equal after NFKC
  * (utf8proc) with the trim-set characters (space, tab, CR, U+00A0, U+200B,
  * U+FEFF, U+3000) and the separator dots U+00B7, U+2022, U+2027, U+30FB,
  * U+FF0E, U+FF65, '.' removed wherever they stand. No case folding. Input
- * that is not valid UTF-8 is compared byte for byte. Thread-safe. */
+ * that is not valid UTF-8 is compared byte for byte. Thread-safe.
+ * @return 1 if they are the same, else 0. */
 int hd_names_equal(const char *a, size_t an, const char *b, size_t bn);
 
 #ifdef __cplusplus

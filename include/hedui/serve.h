@@ -47,7 +47,8 @@ typedef struct hd_server hd_server;
  */
 int hd_serve_start(hd_server **out, const hd_serve_opts *opts, hd_error *err);
 
-/* The port listened on (the one chosen when the address gave 0). */
+/* The port listened on.
+ * @return the port (the one the system chose when the address gave 0). */
 uint16_t hd_serve_port(const hd_server *s);
 
 /*

@@ -54,6 +54,9 @@ typedef struct hd_descriptor {
  * (unknown kind / key / canonical field / unit, a required field not
  * mapped, a money field without a unit, a [values] target that is not
  * canonical, delimiter not one character, ...). Missing file: HD_ENOINPUT.
+ * @return HD_OK and *out (free with hd_descriptor_free); HD_ENOINPUT
+ *         (missing or unreadable file); HD_ECONFIG; HD_ESOFTWARE out of
+ *         memory. *out is NULL on failure.
  */
 int hd_descriptor_load(hd_descriptor **out, const char *path, hd_error *err);
 void hd_descriptor_free(hd_descriptor *d);
@@ -64,6 +67,8 @@ void hd_descriptor_free(hd_descriptor *d);
  * disagreeing with the header, is HD_R_HEADER_MISMATCH with a message in
  * err), or from #N positions when there is no header. pos[f] is the
  * 0-based column of field f or -1. *nfields_out = expected field count.
+ * @return HD_R_NONE, or HD_R_HEADER_MISMATCH (also when the descriptor
+ *         has a header and `header` is NULL) with err->status HD_EDATA.
  */
 hd_reason hd_descriptor_bind(const hd_descriptor *d, const hd_csv_record *header,
                              int pos[HD_F__COUNT], int *nfields_out, hd_error *err);

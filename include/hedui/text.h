@@ -26,9 +26,11 @@ extern "C" {
 typedef int32_t hd_date;               /* days since 1970-01-01 */
 #define HD_DATE_NONE INT32_MIN         /* unknown date (empty cell) */
 
-/* 1 if y-m-d is a real Gregorian date (years 1..9999), else 0. */
+/* Whether y-m-d is a real Gregorian date (years 1..9999).
+ * @return 1 if it is, else 0. */
 int hd_date_valid(int y, int m, int d);
-/* Days since 1970-01-01 of a valid y-m-d. */
+/* The date of a valid y-m-d (not checked: see hd_date_valid).
+ * @return its days since 1970-01-01 (negative before 1970). */
 hd_date hd_date_from_ymd(int y, int m, int d);
 void hd_date_to_ymd(hd_date t, int *y, int *m, int *d);
 /* Writes "YYYY-MM-DD" and a NUL into out (>= 11 bytes). */
@@ -45,9 +47,10 @@ void hd_trim(const char **s, size_t *n);
  * trimmed; any other cell -> trimmed. In place, no copy. SPEC §6. */
 void hd_cell_clean(const char **s, size_t *n);
 
-/* 1 if the (clean) cell has the form d[.ddd]E[+-]dd (either case): the
+/* Whether the (clean) cell has the form d[.ddd]E[+-]dd (either case): the
  * spreadsheet damage EXCEL_MANGLED of SPEC §6. One digit before the
- * optional point, at least one after it, one or more exponent digits. */
+ * optional point, at least one after it, one or more exponent digits.
+ * @return 1 if it has, else 0. */
 int hd_is_excel_mangled(const char *s, size_t n);
 
 typedef enum hd_money_unit { HD_MONEY_FEN = 1, HD_MONEY_YUAN, HD_MONEY_WAN } hd_money_unit;
@@ -64,8 +67,10 @@ typedef enum hd_money_unit { HD_MONEY_FEN = 1, HD_MONEY_YUAN, HD_MONEY_WAN } hd_
  */
 hd_reason hd_parse_money(const char *s, size_t n, hd_money_unit unit, int64_t *fen);
 
-/* Area in m² with up to 2 decimals -> hundredths of m². HD_R_AREA on error
- * (negative areas are errors). Digits and comma groups as for money. */
+/* Area in m² with up to 2 decimals -> hundredths of m². Digits and comma
+ * groups as for money; no sign.
+ * @return HD_R_NONE and *centi_m2 set, or HD_R_AREA (also for a negative
+ *         area or int64 overflow). */
 hd_reason hd_parse_area(const char *s, size_t n, int64_t *centi_m2);
 
 typedef enum hd_share_unit { HD_SHARE_BP = 1, HD_SHARE_PERCENT, HD_SHARE_FRACTION } hd_share_unit;
@@ -75,7 +80,8 @@ typedef enum hd_share_unit { HD_SHARE_BP = 1, HD_SHARE_PERCENT, HD_SHARE_FRACTIO
  * "33.3333" for a third) are rounded half up to the basis point; a value
  * above the whole, or a fraction/bp that is not a whole number of basis
  * points: HD_R_SHARE. No sign, no comma groups; bp takes no decimals;
- * '%' only for percent. */
+ * '%' only for percent.
+ * @return HD_R_NONE and *bp set (0..10000), or HD_R_SHARE. */
 hd_reason hd_parse_share(const char *s, size_t n, hd_share_unit unit, int32_t *bp);
 
 /*
@@ -102,6 +108,10 @@ hd_reason hd_parse_period(const char *s, size_t n, const char *formats, int32_t 
  * what hd_parse_date() and hd_parse_period() give: a cell of one of those
  * shapes is decided by its shape (no other of them can match it), any
  * other cell, or mask 0, goes to the general parser.
+ * @return hd_ymd_mask: the mask, or 0 when a format is none of those;
+ *         hd_parse_date_mask and hd_parse_period_mask: what hd_parse_date
+ *         and hd_parse_period return (HD_R_NONE with *out / *period set, or
+ *         HD_R_DATE / HD_R_PERIOD).
  */
 unsigned hd_ymd_mask(const char *formats, int period);
 hd_reason hd_parse_date_mask(const char *s, size_t n, unsigned mask, const char *formats,
@@ -121,7 +131,8 @@ hd_reason hd_parse_period_mask(const char *s, size_t n, unsigned mask, const cha
  */
 char *hd_name_fold(const char *s, size_t n, size_t *out_n);
 
-/* 1 if s[0..n) is valid UTF-8 (no overlongs, no surrogates), else 0. */
+/* Whether s[0..n) is valid UTF-8 (no overlongs, no surrogates).
+ * @return 1 if it is, else 0. */
 int hd_utf8_valid(const char *s, size_t n);
 
 /* The checks the CSV reader makes on a UTF-8 record, in one pass.
@@ -217,7 +228,10 @@ int hd_csv_open(hd_csv **out, hd_reader *r, const hd_csv_opts *opts, hd_error *e
  */
 int hd_csv_next(hd_csv *c, hd_csv_record *rec, hd_error *err);
 
+/* @return the physical lines dropped so far by opts.skip (at most
+ *         opts.skip; fewer when the input ended first). */
 uint64_t hd_csv_skipped_lines(const hd_csv *c);
+/* Frees the CSV reader (NULL is allowed); the hd_reader is not closed. */
 void hd_csv_close(hd_csv *c);
 
 #ifdef __cplusplus

@@ -10,7 +10,7 @@
  * signed-required on alternate inputs. */
 #include "fuzz_common.h"
 #include "hedui/ident.h"
-#include "hedui/tools.h"
+#include "hedui/verify.h"
 #include "util/path.h"
 
 static char bundle[400], keys[400];
