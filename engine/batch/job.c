@@ -109,7 +109,7 @@ static int handler(void *user, const char *section, const char *key, const char 
             if (!strcmp(name, "applicants") || !strcmp(name, "roster") || !strcmp(name, "monitor"))
                 return BAD("%s:%d: '%s' is reserved (it names the quarantine file of a population)", j->path, line, name);
             hd_source_cfg *ns = realloc(j->sources, (size_t)(j->nsources + 1) * sizeof *ns);
-            if (!ns) return BAD("out of memory");
+            if (!ns) return (hd_fail(err, HD_ESOFTWARE, "out of memory"), 0);
             j->sources = ns;
             s = &ns[j->nsources++];
             memset(s, 0, sizeof *s);
