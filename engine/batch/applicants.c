@@ -209,8 +209,8 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
             a->area = area; a->assist = assist;
             char key[600];
             uint32_t kept;
-            if (seen_key(key, sizeof key, county, a->app_id) > 0 &&
-                (kept = hd_strmap_get(c->seen, key, strlen(key))) != UINT32_MAX) {
+            int kn = seen_key(key, sizeof key, county, a->app_id);
+            if (kn > 0 && (kept = hd_strmap_get(c->seen, key, (size_t)kn)) != UINT32_MAX) {
                 /* SPEC §7: the first file in path order keeps the id, and
                  * its household hears of the reuse too */
                 a->reused = 1;
@@ -277,9 +277,13 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         /* SPEC §10: an application is judged in the first population it
          * appears in; here it is only counted (and logged by the batch) */
         char k[600];
+        int kn;
         if (!ap->reused && c->tally && c->tally->taken && ap->county &&
-            seen_key(k, sizeof k, ap->county, ap->app_id) > 0) {
-            uint32_t p = hd_strmap_get(c->tally->taken, k, strlen(k));
+            (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) > 0) {
+            /* taken by this population now, unless an earlier one has it */
+            uint32_t p;
+            if (hd_strmap_add(c->tally->taken, k, (size_t)kn, (uint32_t)c->population, &p))
+                return hd_fail(err, HD_ESOFTWARE, "out of memory");
             if (p != UINT32_MAX && p != (uint32_t)c->population) {
                 ap->superseded = 1;
                 c->tally->superseded[c->population]++;
@@ -315,14 +319,9 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         if (key) hd_tokener_household(key, h->county_code, h->application_id, h->token);
         next += ap->nrows;
         char k[600];
-        if (ap->county && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
-            hd_strmap_put(c->seen, k, strlen(k), ap->household)) {
-            free(cursor);
-            return hd_fail(err, HD_ESOFTWARE, "out of memory");
-        }
-        if (ap->county && c->tally && c->tally->taken && seen_key(k, sizeof k, ap->county, ap->app_id) > 0 &&
-            hd_strmap_get(c->tally->taken, k, strlen(k)) == UINT32_MAX &&
-            hd_strmap_put(c->tally->taken, k, strlen(k), (uint32_t)c->population)) {
+        int kn;
+        if (ap->county && (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) > 0 &&
+            hd_strmap_put(c->seen, k, (size_t)kn, ap->household)) {
             free(cursor);
             return hd_fail(err, HD_ESOFTWARE, "out of memory");
         }

@@ -41,12 +41,14 @@ uint32_t hd_strmap_get(const hd_strmap *m, const char *key, size_t n)
     return e->k ? e->v : UINT32_MAX;
 }
 
-int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value)
+/* The slot of key, inserting it with `value` when absent (*added = 1).
+ * NULL when out of memory. */
+static struct ent *find_or_add(hd_strmap *m, const char *key, size_t n, uint32_t value, int *added)
 {
     if ((m->count + 1) * 2 > m->mask + 1) {
         size_t size = (m->mask + 1) * 2;
         struct ent *ne = calloc(size, sizeof *ne), *old = m->e;
-        if (!ne) return -1;
+        if (!ne) return NULL;
         size_t oldsize = m->mask + 1;
         m->e = ne; m->mask = size - 1;
         for (size_t i = 0; i < oldsize; i++)
@@ -55,12 +57,30 @@ int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value)
     }
     uint64_t h = XXH3_64bits(key, n);
     struct ent *e = slot(m, h, key, n);
-    if (!e->k) {
+    *added = !e->k;
+    if (*added) {
         char *k = hd_arena_strndup(m->a, key, n);
-        if (!k) return -1;
-        e->h = h; e->k = k; e->n = n;
+        if (!k) return NULL;
+        e->h = h; e->k = k; e->n = n; e->v = value;
         m->count++;
     }
+    return e;
+}
+
+int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value)
+{
+    int added;
+    struct ent *e = find_or_add(m, key, n, value, &added);
+    if (!e) return -1;
     e->v = value;
+    return 0;
+}
+
+int hd_strmap_add(hd_strmap *m, const char *key, size_t n, uint32_t value, uint32_t *old)
+{
+    int added;
+    struct ent *e = find_or_add(m, key, n, value, &added);
+    if (!e) return -1;
+    *old = added ? UINT32_MAX : e->v;
     return 0;
 }

@@ -14,4 +14,8 @@ void hd_strmap_free(hd_strmap *m);
 uint32_t hd_strmap_get(const hd_strmap *m, const char *key, size_t n);
 /* Sets key -> value (inserting or replacing). 0 ok, -1 out of memory. */
 int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value);
+/* Inserts key -> value unless key is there: *old is its value then (the map
+ * unchanged), else UINT32_MAX. One probe where a get and a put take two.
+ * 0 ok, -1 out of memory. */
+int hd_strmap_add(hd_strmap *m, const char *key, size_t n, uint32_t value, uint32_t *old);
 #endif
