@@ -1178,6 +1178,14 @@ static void fill_result(const hd_results *st, hd_run_result *res)
 static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
 {
     hd_run_result *res = rx->res;
+    /* the outputs are published and the register reads the run back from
+     * them: the model and the judgements go before SQLite's page cache comes
+     * (the run's peak memory is then the writers', not the register's) */
+    hd_model_free(st->m);
+    st->m = NULL;
+    hd_judgements_free(&st->judgements);
+    hd_strmap_free(st->tally.taken);
+    st->tally.taken = NULL;
     double t_reg = mono_s();
     int rc = hd_register_record(st->reg->path, res->outdir, st->job->output, err);
     if (rc != HD_OK) {
