@@ -412,9 +412,13 @@ static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
  * to the B-tree instead of inserting at random places, about twice as fast
  * for a province's households (docs/performance.md, "The register write").
  * A row is its number of fields, their lengths (uint32) and their bytes. */
+struct staged_row {
+    uint64_t key;                  /* the first field's first 8 bytes, big-endian */
+    const uint32_t *row;
+};
 struct staged {
     struct hd_arena *a;
-    const uint32_t **row;
+    struct staged_row *row;
     size_t n, cap, nfields;
 };
 
@@ -434,19 +438,26 @@ static int stage_row(void *user, const hd_csv_record *r, hd_error *err)
     }
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 4096;
-        const uint32_t **nr = realloc(s->row, cap * sizeof *nr);
+        struct staged_row *nr = realloc(s->row, cap * sizeof *nr);
         if (!nr) return hd_fail(err, HD_ESOFTWARE, "out of memory");
         s->row = nr;
         s->cap = cap;
     }
-    s->row[s->n++] = p;
+    uint64_t key = 0;
+    for (size_t i = 0; i < 8; i++)
+        key = key << 8 | (i < r->fields[0].n ? (unsigned char)r->fields[0].p[i] : 0);
+    s->row[s->n].key = key;
+    s->row[s->n++].row = p;
     return HD_OK;
 }
 
-/* By the first field's bytes, then its length. */
+/* By the first field's bytes, then its length (the first 8 bytes decide
+ * almost every comparison: tokens and finding ids are random hex). */
 static int cmp_staged(const void *a, const void *b)
 {
-    const uint32_t *x = *(const uint32_t *const *)a, *y = *(const uint32_t *const *)b;
+    const struct staged_row *ra = a, *rb = b;
+    if (ra->key != rb->key) return ra->key < rb->key ? -1 : 1;
+    const uint32_t *x = ra->row, *y = rb->row;
     const char *xs = (const char *)(x + 1 + x[0]), *ys = (const char *)(y + 1 + y[0]);
     size_t n = x[1] < y[1] ? x[1] : y[1];
     int c = memcmp(xs, ys, n);
@@ -465,7 +476,7 @@ static int insert_sorted(struct rec_ctx *x, const char *file, const char *header
     for (size_t i = 0; rc == HD_OK && i < s.n; i++) {
         sqlite3_reset(x->st);
         sqlite3_bind_text(x->st, 1, x->run, -1, SQLITE_STATIC);
-        const uint32_t *len = s.row[i] + 1;
+        const uint32_t *len = s.row[i].row + 1;
         const char *q = (const char *)(len + nfields);
         for (size_t f = 0; f < nfields; f++) {
             sqlite3_bind_text(x->st, (int)f + 2, q, (int)len[f], SQLITE_STATIC);
