@@ -215,18 +215,17 @@ int hd_check_file_ex(const char *fmt_path, const char *file, hd_date as_of, hd_l
     c.on_bad = on_bad;
     c.user = user;
     for (int f = 0; f < HD_F__COUNT; f++) c.pos[f] = -1;
+    hd_error lerr;                 /* the applicant loader's own message */
+    hd_error_clear(&lerr);
     hd_model *m = NULL;
     if (d->kind == HD_KIND_APPLICANTS) {
         /* an applicant list is read exactly as the batch reads it, so that
          * what is caught only across rows (APPLICANT_INCONSISTENT,
          * DUPLICATE_MEMBER, a county code that is not six digits) is caught
-         * here too; tokens are not needed, so the key is a dummy */
+         * here too; tokens are not needed (no key: none are made) */
         m = hd_model_new();
-        hd_key key;
-        memset(&key, 0, sizeof key);
         char *files[1] = { (char *)file };
-        hd_error lerr;
-        rc = m ? hd_load_applicants(m, d, files, 1, as_of, &key, NULL, &res, &lerr) : HD_ESOFTWARE;
+        rc = m ? hd_load_applicants(m, d, files, 1, as_of, NULL, NULL, &res, &lerr) : HD_ESOFTWARE;
         int want_fix = 0;
         for (uint32_t i = 0; rc == HD_OK && on_bad && i < res.nq; i++)
             if (res.q[i].reason == HD_R_ID_CHECK) want_fix = 1;
@@ -275,6 +274,10 @@ int hd_check_file_ex(const char *fmt_path, const char *file, hd_date as_of, hd_l
     hd_file_result_free(&res);
     hd_descriptor_free(d);
 
+    if (rc != HD_OK && lerr.message[0]) {   /* the applicant loader said why */
+        if (err) *err = lerr;
+        return rc;
+    }
     if (rc != HD_OK) return hd_fail(err, rc, "%s: out of memory", file);
     if (out->damage != HD_R_NONE)
         return hd_fail(err, HD_EDATA, "%s: the file cannot be read to its end (%s)",

@@ -35,7 +35,9 @@ typedef struct hd_check_counts {
     uint64_t by_reason[HD_R__COUNT];   /* bad rows per reason */
     hd_reason damage;           /* HD_R_NONE, or why the file as a whole is
                                    unusable (HEADER_MISMATCH, TRAILER_COUNT,
-                                   READ_ERROR, TRUNCATED, SIZE_CAP) */
+                                   READ_ERROR, TRUNCATED, SIZE_CAP), or, for
+                                   an extract, QUARANTINE_RATE (more than the
+                                   batch's default 5 % of its rows bad) */
     char damage_msg[1024];      /* one line naming file and line, or "" */
 } hd_check_counts;
 

@@ -53,7 +53,8 @@ typedef struct hd_verify_result {
  *                 NULL); all checks run even after a failure
  * @param res      receives the counts (may be NULL)
  * @return HD_OK when everything holds; HD_EDATA with the first failure in
- *         err; HD_ENOINPUT when DIR or manifest.json is missing; HD_ECONFIG
+ *         err (also when manifest.json is not a regular file or is too
+ *         large); HD_ENOINPUT when DIR or manifest.json is missing; HD_ECONFIG
  *         when pub_pem is not an Ed25519 public key (or is missing:
  *         HD_ENOINPUT); HD_ESOFTWARE out of memory.
  */
