@@ -384,22 +384,21 @@ struct rec_ctx {
     sqlite3 *db;
     sqlite3_stmt *st;
     const char *path;
-    const char *run;          /* the run's name for households and findings */
+    const char *run;          /* the run's name, bound first in households and findings */
     char runname[256];
     uint64_t n;
 };
 
+/* A row of register/run.csv: its fields bound as they are; its first
+ * field, the run's name, kept for the check that it describes this run. */
 static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
 {
     struct rec_ctx *x = user;
     sqlite3_reset(x->st);
-    int k = 1;
-    if (x->run) sqlite3_bind_text(x->st, k++, x->run, -1, SQLITE_STATIC);
     for (size_t i = 0; i < r->nfields; i++)
-        sqlite3_bind_text(x->st, k++, r->fields[i].p, (int)r->fields[i].n, SQLITE_STATIC);   /* stepped before the next row */
-    if (!x->run && r->nfields) {
+        sqlite3_bind_text(x->st, (int)i + 1, r->fields[i].p, (int)r->fields[i].n, SQLITE_STATIC);   /* stepped before the next row */
+    if (r->nfields)
         snprintf(x->runname, sizeof x->runname, "%.*s", (int)r->fields[0].n, r->fields[0].p);
-    }
     int rc = sqlite3_step(x->st);
     if (rc != SQLITE_DONE) return hd_reg_status(x->db, rc, err, x->path);
     x->n++;
@@ -411,10 +410,11 @@ static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
  * of their first field (the table's key after the run): SQLite then appends
  * to the B-tree instead of inserting at random places, about twice as fast
  * for a province's households (docs/performance.md, "The register write").
- * A row is its number of fields, their lengths (uint32) and their bytes. */
+ * A row is its fields' lengths (uint32) followed by their bytes. */
 struct staged_row {
     uint64_t key;                  /* the first field's first 8 bytes, big-endian */
-    const uint32_t *row;
+    const uint32_t *len;           /* the row */
+    const char *first;             /* its first field's bytes (after the lengths) */
 };
 struct staged {
     struct hd_arena *a;
@@ -425,14 +425,13 @@ struct staged {
 static int stage_row(void *user, const hd_csv_record *r, hd_error *err)
 {
     struct staged *s = user;
-    size_t bytes = (1 + s->nfields) * sizeof(uint32_t);
+    size_t bytes = s->nfields * sizeof(uint32_t);
     for (size_t i = 0; i < s->nfields; i++) bytes += r->fields[i].n;
     uint32_t *p = hd_arena_alloc4(s->a, bytes);
     if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    p[0] = (uint32_t)s->nfields;
-    char *q = (char *)(p + 1 + s->nfields);
+    char *q = (char *)(p + s->nfields);
     for (size_t i = 0; i < s->nfields; i++) {
-        p[1 + i] = (uint32_t)r->fields[i].n;
+        p[i] = (uint32_t)r->fields[i].n;
         memcpy(q, r->fields[i].p, r->fields[i].n);
         q += r->fields[i].n;
     }
@@ -447,7 +446,8 @@ static int stage_row(void *user, const hd_csv_record *r, hd_error *err)
     for (size_t i = 0; i < 8; i++)
         key = key << 8 | (i < r->fields[0].n ? (unsigned char)r->fields[0].p[i] : 0);
     s->row[s->n].key = key;
-    s->row[s->n++].row = p;
+    s->row[s->n].len = p;
+    s->row[s->n++].first = (const char *)(p + s->nfields);
     return HD_OK;
 }
 
@@ -457,11 +457,9 @@ static int cmp_staged(const void *a, const void *b)
 {
     const struct staged_row *ra = a, *rb = b;
     if (ra->key != rb->key) return ra->key < rb->key ? -1 : 1;
-    const uint32_t *x = ra->row, *y = rb->row;
-    const char *xs = (const char *)(x + 1 + x[0]), *ys = (const char *)(y + 1 + y[0]);
-    size_t n = x[1] < y[1] ? x[1] : y[1];
-    int c = memcmp(xs, ys, n);
-    return c ? c : (x[1] > y[1]) - (x[1] < y[1]);
+    uint32_t xn = ra->len[0], yn = rb->len[0];
+    int c = memcmp(ra->first, rb->first, xn < yn ? xn : yn);
+    return c ? c : (xn > yn) - (xn < yn);
 }
 
 /* Inserts the rows of `file` with statement x->st (the run, then the
@@ -476,8 +474,8 @@ static int insert_sorted(struct rec_ctx *x, const char *file, const char *header
     for (size_t i = 0; rc == HD_OK && i < s.n; i++) {
         sqlite3_reset(x->st);
         sqlite3_bind_text(x->st, 1, x->run, -1, SQLITE_STATIC);
-        const uint32_t *len = s.row[i].row + 1;
-        const char *q = (const char *)(len + nfields);
+        const uint32_t *len = s.row[i].len;
+        const char *q = s.row[i].first;
         for (size_t f = 0; f < nfields; f++) {
             sqlite3_bind_text(x->st, (int)f + 2, q, (int)len[f], SQLITE_STATIC);
             q += len[f];
