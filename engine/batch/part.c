@@ -546,8 +546,7 @@ static int check_ledgers(const hd_results *st, const char *path, const uint8_t *
     for (uint32_t ri = first; ri < st->nresults; ri++) {
         const hd_file_result *res = &st->results[ri];
         const hd_ledger *l = &res->ledger;
-        uint64_t by_reason = 0;
-        for (int k = 0; k < HD_R__COUNT; k++) by_reason += l->by_reason[k];
+        uint64_t by_reason = hd_ledger_by_reason_total(l);
         /* (by_reason counts the quarantined rows: scan.c's quarantine is
          * the only place that adds to it) */
         if (covered_here(covered, ri - first) &&

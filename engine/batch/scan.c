@@ -332,14 +332,6 @@ static void end_checks(const scan_state *s)
     }
 }
 
-/* The quarantined rows counted by reason. */
-static inline uint64_t reasons_total(const hd_ledger *l)
-{
-    uint64_t n = 0;
-    for (int k = 0; k < HD_R__COUNT; k++) n += l->by_reason[k];
-    return n;
-}
-
 int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
                  hd_row_fn fn, void *user, hd_scan_shared *shared,
                  int pos_out[HD_F__COUNT])
@@ -389,7 +381,7 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
      * row has its one reason (the merge, the summary and part files rely
      * on it) */
     assert(res->ledger.rows == res->ledger.rows_ok + res->ledger.rows_quarantined);
-    assert(reasons_total(&res->ledger) == res->ledger.rows_quarantined);
+    assert(hd_ledger_by_reason_total(&res->ledger) == res->ledger.rows_quarantined);
     res->bytes_in = hd_reader_in_bytes(rd);
     res->bytes_out = hd_reader_out_bytes(rd);
     if (shared) {

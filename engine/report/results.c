@@ -91,3 +91,10 @@ void hd_inputs_digest_update(hd_sha256 *h, const hd_input *in, uint32_t n)
         hd_sha256_update(h, "\n", 1);
     }
 }
+
+uint64_t hd_ledger_by_reason_total(const hd_ledger *l)
+{
+    uint64_t n = 0;
+    for (int k = 0; k < HD_R__COUNT; k++) n += l->by_reason[k];
+    return n;
+}

@@ -244,6 +244,10 @@ int hd_results_order(hd_results *r, hd_error *err);
  * @return HD_OK, or HD_ESOFTWARE on out of memory. */
 int hd_results_add_input(hd_results *st, const char *path, int extract, hd_error *err);
 
+/* @return the rows of a ledger counted by reason (the quarantined rows,
+ * each under its one reason). */
+uint64_t hd_ledger_by_reason_total(const hd_ledger *l);
+
 /* Feeds "REL\tSHA256\n" of each of the n inputs, in order, to h: the
  * inputs' part of the run's input digest and of the index digest. */
 void hd_inputs_digest_update(hd_sha256 *h, const hd_input *in, uint32_t n);
