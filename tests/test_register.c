@@ -243,6 +243,26 @@ static void dump_tables(const char *db, const char *out)
                          db, out), 0);
 }
 
+/* 1 when the first fields of a CSV's rows after its header are strictly
+ * ascending (bytes; the fields here are lower-case hex, never quoted). */
+static int first_fields_ascending(const char *path)
+{
+    char *text = td_slurp(path, NULL);
+    char *line = strchr(text, '\n'), prev[128] = "";
+    int ok = line != NULL, rows = 0;
+    while (ok && line && line[1]) {
+        line++;
+        size_t n = strcspn(line, ",\n");
+        char cur[128];
+        snprintf(cur, sizeof cur, "%.*s", (int)n, line);
+        if (rows++ && strcmp(prev, cur) >= 0) ok = 0;
+        memcpy(prev, cur, sizeof prev);
+        line = strchr(line, '\n');
+    }
+    free(text);
+    return ok && rows > 1;
+}
+
 START_TEST(three_nights)
 {
     province();
@@ -279,6 +299,11 @@ START_TEST(three_nights)
     for (char *c = fcsv; *c; c++) lines += *c == '\n';
     ck_assert_int_eq(lines - 1, nf1);
     free(fcsv);
+    /* both register files are in the order of the tables' keys (finding id,
+     * household token), which the record streams into SQLite */
+    ck_assert(first_fields_ascending(p));
+    snprintf(p, sizeof p, "%s/register/households.csv", outdir1);
+    ck_assert(first_fields_ascending(p));
     ck_assert_int_eq(summary_total_suppressed(outdir1), 0);
 
     /* what the clerks decide */
@@ -469,7 +494,9 @@ START_TEST(three_nights)
     {
         struct { pick *f; int seq; const char *oc, *until; } ap[3] = {
             { &fp, 1, "false_positive", "" }, { &ex, 2, "explained", "2026-11-29" }, { &ch, 3, "false_positive", "" } };
-        snprintf(p, sizeof p, "%s/register/findings.csv", outdir2);
+        /* "in output order" (docs/register.md): the order of
+         * audit/findings.jsonl (register/findings.csv is in id order) */
+        snprintf(p, sizeof p, "%s/audit/findings.jsonl", outdir2);
         char *f2 = td_slurp(p, NULL);
         char *pos[3];
         for (int i = 0; i < 3; i++) { pos[i] = strstr(f2, ap[i].f->id); ck_assert_ptr_nonnull(pos[i]); }

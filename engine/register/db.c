@@ -26,7 +26,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
-#include "util/arena.h"
 #include "hedui/batch.h"
 #include "hedui/io.h"
 #include "hedui/register.h"
@@ -385,6 +384,7 @@ struct rec_ctx {
     sqlite3_stmt *st;
     const char *path;
     const char *run;          /* the run's name, bound first in households and findings */
+    uint32_t intcols;         /* bit i: field i goes to an INTEGER column */
     char runname[256];
     uint64_t n;
 };
@@ -406,87 +406,34 @@ static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
 }
 
 
-/* The rows of a register/ CSV held in memory, to be inserted in the order
- * of their first field (the table's key after the run): SQLite then appends
- * to the B-tree instead of inserting at random places, about twice as fast
- * for a province's households (docs/performance.md, "The register write").
- * A row is its fields' lengths (uint32) followed by their bytes. */
-struct staged_row {
-    uint64_t key;                  /* the first field's first 8 bytes, big-endian */
-    const uint32_t *len;           /* the row */
-    const char *first;             /* its first field's bytes (after the lengths) */
-};
-struct staged {
-    struct hd_arena *a;
-    struct staged_row *row;
-    size_t n, cap, nfields;
-};
-
-static int stage_row(void *user, const hd_csv_record *r, hd_error *err)
+/* A row of register/households.csv or register/findings.csv: the run,
+ * then its fields. In an INTEGER column (x->intcols) a whole decimal
+ * number is bound as an integer (what the column's affinity would make of
+ * its text, without SQLite parsing it); anything else is bound as text. The files are written in the order of the
+ * tables' keys (household token, finding id), so the inserts append to the
+ * B-trees (docs/performance.md, "The register write"); a file in another
+ * order gives the same rows, more slowly. */
+static int insert_row(void *user, const hd_csv_record *r, hd_error *err)
 {
-    struct staged *s = user;
-    size_t bytes = s->nfields * sizeof(uint32_t);
-    for (size_t i = 0; i < s->nfields; i++) bytes += r->fields[i].n;
-    uint32_t *p = hd_arena_alloc4(s->a, bytes);
-    if (!p) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    char *q = (char *)(p + s->nfields);
-    for (size_t i = 0; i < s->nfields; i++) {
-        p[i] = (uint32_t)r->fields[i].n;
-        memcpy(q, r->fields[i].p, r->fields[i].n);
-        q += r->fields[i].n;
-    }
-    if (s->n == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 4096;
-        struct staged_row *nr = realloc(s->row, cap * sizeof *nr);
-        if (!nr) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-        s->row = nr;
-        s->cap = cap;
-    }
-    uint64_t key = 0;
-    for (size_t i = 0; i < 8; i++)
-        key = key << 8 | (i < r->fields[0].n ? (unsigned char)r->fields[0].p[i] : 0);
-    s->row[s->n].key = key;
-    s->row[s->n].len = p;
-    s->row[s->n++].first = (const char *)(p + s->nfields);
-    return HD_OK;
-}
-
-/* By the first field's bytes, then its length (the first 8 bytes decide
- * almost every comparison: tokens and finding ids are random hex). */
-static int cmp_staged(const void *a, const void *b)
-{
-    const struct staged_row *ra = a, *rb = b;
-    if (ra->key != rb->key) return ra->key < rb->key ? -1 : 1;
-    uint32_t xn = ra->len[0], yn = rb->len[0];
-    int c = memcmp(ra->first, rb->first, xn < yn ? xn : yn);
-    return c ? c : (xn > yn) - (xn < yn);
-}
-
-/* Inserts the rows of `file` with statement x->st (the run, then the
- * fields), in the order of their first field. */
-static int insert_sorted(struct rec_ctx *x, const char *file, const char *header, size_t nfields,
-                         hd_error *err)
-{
-    struct staged s = { .a = hd_arena_new(), .nfields = nfields };
-    if (!s.a) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    int rc = hd_reg_read_csv(file, header, nfields, stage_row, &s, err);
-    if (rc == HD_OK && s.n) qsort(s.row, s.n, sizeof *s.row, cmp_staged);
-    for (size_t i = 0; rc == HD_OK && i < s.n; i++) {
-        sqlite3_reset(x->st);
-        sqlite3_bind_text(x->st, 1, x->run, -1, SQLITE_STATIC);
-        const uint32_t *len = s.row[i].len;
-        const char *q = s.row[i].first;
-        for (size_t f = 0; f < nfields; f++) {
-            sqlite3_bind_text(x->st, (int)f + 2, q, (int)len[f], SQLITE_STATIC);
-            q += len[f];
+    struct rec_ctx *x = user;
+    sqlite3_reset(x->st);
+    sqlite3_bind_text(x->st, 1, x->run, -1, SQLITE_STATIC);
+    for (size_t i = 0; i < r->nfields; i++) {
+        const char *p = r->fields[i].p;
+        size_t n = r->fields[i].n, k = n && p[0] == '-';
+        int64_t v = 0;
+        int whole = (x->intcols >> i & 1) && n > k && n - k <= 18 && (n - k == 1 || p[k] != '0');
+        for (size_t j = k; whole && j < n; j++) {
+            if (p[j] < '0' || p[j] > '9') whole = 0;
+            else v = v * 10 + (p[j] - '0');
         }
-        int st = sqlite3_step(x->st);
-        if (st != SQLITE_DONE) rc = hd_reg_status(x->db, st, err, x->path);
-        else x->n++;
+        if (whole && !(k && v == 0)) sqlite3_bind_int64(x->st, (int)i + 2, k ? -v : v);
+        else sqlite3_bind_text(x->st, (int)i + 2, p, (int)n, SQLITE_STATIC);   /* stepped before the next row */
     }
-    free(s.row);
-    hd_arena_free(s.a);
-    return rc;
+    int rc = sqlite3_step(x->st);
+    if (rc != SQLITE_DONE) return hd_reg_status(x->db, rc, err, x->path);
+    x->n++;
+    return HD_OK;
 }
 
 static int prep(struct rec_ctx *x, const char *sql, hd_error *err)
@@ -526,10 +473,12 @@ static int record_in(sqlite3 *db, const char *path, const char *run_dir, int64_t
     x.run = base;
     if (!rc) rc = prep(&x, "INSERT INTO households VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)", err);
     snprintf(f, sizeof f, "%s/register/households.csv", run_dir);
-    if (!rc) rc = insert_sorted(&x, f, HD_REG_HH_HEADER, 15, err);
+    x.intcols = 0x7fc0;       /* standard_fen .. businesses */
+    if (!rc) rc = hd_reg_read_csv(f, HD_REG_HH_HEADER, 15, insert_row, &x, err);
     if (!rc) rc = prep(&x, "INSERT INTO findings VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13)", err);
     snprintf(f, sizeof f, "%s/register/findings.csv", run_dir);
-    if (!rc) rc = insert_sorted(&x, f, HD_REG_FD_HEADER, 12, err);
+    x.intcols = 0;
+    if (!rc) rc = hd_reg_read_csv(f, HD_REG_FD_HEADER, 12, insert_row, &x, err);
     sqlite3_finalize(x.st);
     return rc;
 }

@@ -206,6 +206,39 @@ int hd_reg_write_county(const hd_results *st, const char *dir, uint32_t c, hd_er
     return hd_out_close(o, err);
 }
 
+/* The households in the order of their tokens' bytes (the order of their
+ * hex text), and the findings in the order of their ids: the order of the
+ * register's keys. @return a new array, NULL when out of memory. */
+static int cmp_hh_token(const void *a, const void *b, void *m)
+{
+    const hd_household *hh = ((const hd_model *)m)->households;
+    return memcmp(hh[*(const uint32_t *)a].token, hh[*(const uint32_t *)b].token, sizeof hh->token);
+}
+
+static uint32_t *sorted_households(const hd_model *m)
+{
+    uint32_t *by = malloc(((size_t)m->nhouseholds + 1) * sizeof *by);
+    if (!by) return NULL;
+    for (uint32_t h = 0; h < m->nhouseholds; h++) by[h] = h;
+    qsort_r(by, m->nhouseholds, sizeof *by, cmp_hh_token, (void *)m);
+    return by;
+}
+
+static int cmp_finding_id(const void *a, const void *b, void *r)
+{
+    const hd_reg_finding *f = ((const hd_reg_state *)r)->f;
+    return strcmp(f[*(const uint32_t *)a].id, f[*(const uint32_t *)b].id);
+}
+
+static uint32_t *sorted_findings(const hd_reg_state *r)
+{
+    uint32_t *by = malloc(((size_t)r->nf + 1) * sizeof *by);
+    if (!by) return NULL;
+    for (uint32_t i = 0; i < r->nf; i++) by[i] = i;
+    qsort_r(by, r->nf, sizeof *by, cmp_finding_id, (void *)r);
+    return by;
+}
+
 int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
 {
     const hd_reg_state *r = st->reg;
@@ -225,11 +258,17 @@ int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
                   st->m->nhouseholds, r->nf);
     if ((rc = hd_out_close(o, err))) return rc;
 
+    /* both files in the order of the register's key (household token,
+     * finding id): the record then streams them into SQLite's B-trees in
+     * key order (register/db.c) */
+    uint32_t *by = sorted_households(st->m);
+    uint32_t *fby = sorted_findings(r);
+    if (!by || !fby) { free(by); free(fby); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
     snprintf(path, sizeof path, "%s/register/households.csv", dir);
-    if ((rc = hd_out_open(&o, path, err))) return rc;
+    if ((rc = hd_out_open(&o, path, err))) { free(by); free(fby); return rc; }
     hd_out_str(o, HD_REG_HH_HEADER "\n");
     for (uint32_t p = 0; p < st->m->nhouseholds; p++) {
-        uint32_t h = st->order[p];
+        uint32_t h = by[p];
         const hd_household *hh = &st->m->households[h];
         hd_judgement j;
         hd_judgements_get(&st->judgements, h, &j);
@@ -244,31 +283,30 @@ int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
                       j.standard_fen, j.household_income_fen, j.income_per_capita_fen, j.assets_fen,
                       j.assets_per_capita_fen, j.homes, j.residential_area, j.vehicles, j.businesses);
     }
-    if ((rc = hd_out_close(o, err))) return rc;
+    free(by);
+    if ((rc = hd_out_close(o, err))) { free(fby); return rc; }
 
     snprintf(path, sizeof path, "%s/register/findings.csv", dir);
-    if ((rc = hd_out_open(&o, path, err))) return rc;
+    if ((rc = hd_out_open(&o, path, err))) { free(fby); return rc; }
     hd_out_str(o, HD_REG_FD_HEADER "\n");
-    for (uint32_t p = 0; p < st->m->nhouseholds; p++) {
-        uint32_t h = st->order[p];
-        const hd_household *hh = &st->m->households[h];
-        for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
-            const hd_reg_finding *f = &r->f[i];
-            hd_out_csv_str(o, f->id, 1);
-            hd_out_csv_str(o, hd_household_token_hex(hh, tok), 0);
-            hd_out_csv_str(o, hh->county_code, 0);
-            hd_out_csv_str(o, hh->application_id, 0);
-            hd_out_csv_str(o, f->member != HD_NONE ? st->m->members[f->member].member_no : "-", 0);
-            hd_out_csv_str(o, hd_finding_name((hd_finding)f->code), 0);
-            hd_out_csv_str(o, f->member != HD_NONE ? hd_member_token_hex(&st->m->members[f->member], tok) : "-", 0);
-            hd_out_csv_str(o, f->source != UINT16_MAX ? st->job->sources[f->source].name : "-", 0);
-            hd_out_csv_str(o, f->lead ? "lead" : "verified", 0);
-            hd_out_csv_str(o, outcome_word(f->outcome), 0);
-            hd_out_csv_str(o, f->suppressed ? "suppressed" : "raised", 0);
-            hd_out_csv_str(o, f->digest, 0);
-            hd_out_str(o, "\n");
-        }
+    for (uint32_t i = 0; i < r->nf; i++) {
+        const hd_reg_finding *f = &r->f[fby[i]];
+        const hd_household *hh = &st->m->households[f->household];
+        hd_out_csv_str(o, f->id, 1);
+        hd_out_csv_str(o, hd_household_token_hex(hh, tok), 0);
+        hd_out_csv_str(o, hh->county_code, 0);
+        hd_out_csv_str(o, hh->application_id, 0);
+        hd_out_csv_str(o, f->member != HD_NONE ? st->m->members[f->member].member_no : "-", 0);
+        hd_out_csv_str(o, hd_finding_name((hd_finding)f->code), 0);
+        hd_out_csv_str(o, f->member != HD_NONE ? hd_member_token_hex(&st->m->members[f->member], tok) : "-", 0);
+        hd_out_csv_str(o, f->source != UINT16_MAX ? st->job->sources[f->source].name : "-", 0);
+        hd_out_csv_str(o, f->lead ? "lead" : "verified", 0);
+        hd_out_csv_str(o, outcome_word(f->outcome), 0);
+        hd_out_csv_str(o, f->suppressed ? "suppressed" : "raised", 0);
+        hd_out_csv_str(o, f->digest, 0);
+        hd_out_str(o, "\n");
     }
+    free(fby);
     if ((rc = hd_out_close(o, err))) return rc;
 
     /* audit/findings.jsonl: the same findings for auditors, tokens only
