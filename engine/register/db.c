@@ -409,10 +409,11 @@ static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
 /* A row of register/households.csv or register/findings.csv: the run,
  * then its fields. In an INTEGER column (x->intcols) a whole decimal
  * number is bound as an integer (what the column's affinity would make of
- * its text, without SQLite parsing it); anything else is bound as text. The files are written in the order of the
- * tables' keys (household token, finding id), so the inserts append to the
- * B-trees (docs/performance.md, "The register write"); a file in another
- * order gives the same rows, more slowly. */
+ * its text, without SQLite parsing it); anything else is bound as text.
+ * The files are written in the order of the tables' keys (household token,
+ * finding id), so the inserts append to the B-trees (docs/performance.md,
+ * "The register write"); a file in another order gives the same rows, more
+ * slowly. */
 static int insert_row(void *user, const hd_csv_record *r, hd_error *err)
 {
     struct rec_ctx *x = user;
