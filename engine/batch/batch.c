@@ -529,6 +529,10 @@ static int load_applicants(hd_results *st, int tokens, hd_error *err)
                   "%" PRIu64 " application(s) of the %s population also appear in an earlier population and are judged there",
                   st->tally.superseded[p], hd_population_name(p));
     }
+    /* the applications taken are only asked while the populations load:
+     * the map (about 100 bytes a household) goes before the join index comes */
+    hd_strmap_free(st->tally.taken);
+    st->tally.taken = NULL;
     if (rc == HD_OK) rc = hd_model_index(st->m, err);
     /* token indexes (48 bytes a member each) only for the providers of
      * tokenised extracts: one per provider key, current and previous */
@@ -1184,8 +1188,6 @@ static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
     hd_model_free(st->m);
     st->m = NULL;
     hd_judgements_free(&st->judgements);
-    hd_strmap_free(st->tally.taken);
-    st->tally.taken = NULL;
     double t_reg = mono_s();
     int rc = hd_register_record(st->reg->path, res->outdir, st->job->output, err);
     if (rc != HD_OK) {

@@ -95,8 +95,9 @@ void hd_file_result_free(hd_file_result *r);
 
 /* What loading the populations counts (SPEC §10): `taken` maps county_code
  * \x1f application_id -> the population that judges it (shared by the
- * loads of one run, applicants first); superseded[p] counts applications
- * of population p skipped because an earlier population holds them. */
+ * loads of one run, applicants first; freed, NULL, once every population
+ * is loaded); superseded[p] counts applications of population p skipped
+ * because an earlier population holds them. */
 typedef struct hd_load_tally {
     struct hd_strmap *taken;
     uint64_t superseded[HD_POP__COUNT];
