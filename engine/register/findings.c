@@ -219,14 +219,14 @@ typedef struct cand {
     uint32_t member, record;
     uint16_t source;
     uint8_t lead;
-    char id[33];
+    unsigned char id[16];        /* the finding id's bytes */
     char rdigest[65];            /* the record's digest, "" for none */
 } cand;
 
 static int cmp_cand(const void *a, const void *b)
 {
     const cand *x = a, *y = b;
-    int c = strcmp(x->id, y->id);
+    int c = memcmp(x->id, y->id, sizeof x->id);
     if (c) return c;
     return x->record < y->record ? -1 : x->record > y->record;
 }
@@ -416,7 +416,7 @@ static int gather_rows(struct reg_judging *R, const char *cname, uint32_t mi)
             if (!x) return -1;
             x->member = mi; x->record = ix; x->source = (uint16_t)fr->source;
             x->lead = 1;
-            hd_finding_id(R->r->key, R->htok, cname, mtok, st->job->sources[fr->source].name, NULL, x->id);
+            hd_finding_id_bytes(R->r->key, R->htok, cname, mtok, st->job->sources[fr->source].name, NULL, x->id);
             row_digest(R->r, fr, fr->unread[u].line, x->rdigest);
         }
     }
@@ -439,8 +439,8 @@ static int gather_records(struct reg_judging *R, int code, const char *cname, ui
         x->member = mi; x->record = mb->records[k]; x->source = rec.source;
         x->lead = R->lead[rec.source];
         record_key(st, &rec, key, sizeof key);
-        hd_finding_id(R->r->key, R->htok, cname, hd_member_token_hex(mb, mtok),
-                      st->job->sources[rec.source].name, key, x->id);
+        hd_finding_id_bytes(R->r->key, R->htok, cname, hd_member_token_hex(mb, mtok),
+                            st->job->sources[rec.source].name, key, x->id);
         record_digest(st, &rec, x->rdigest);
     }
     return 0;
@@ -465,7 +465,7 @@ static int gather(struct reg_judging *R, int code, enum level *lv)
             cand *x = cand_new(R);
             if (!x) return -1;
             x->member = mi; x->record = HD_NONE; x->source = UINT16_MAX;
-            hd_finding_id(R->r->key, R->htok, cname, hd_member_token_hex(mb, mtok), NULL, NULL, x->id);
+            hd_finding_id_bytes(R->r->key, R->htok, cname, hd_member_token_hex(mb, mtok), NULL, NULL, x->id);
         } else if (gather_records(R, code, cname, mi) != 0) {
             return -1;
         }
@@ -476,7 +476,7 @@ static int gather(struct reg_judging *R, int code, enum level *lv)
         if (!x) return -1;
         x->member = HD_NONE; x->record = HD_NONE; x->source = UINT16_MAX;
         x->lead = !(R->verified & BIT(code));
-        hd_finding_id(R->r->key, R->htok, cname, NULL, NULL, NULL, x->id);
+        hd_finding_id_bytes(R->r->key, R->htok, cname, NULL, NULL, NULL, x->id);
     }
     return 0;
 }
@@ -527,9 +527,7 @@ static int evidence_digest(struct reg_judging *R, int code, enum level lv, size_
             hd_sha256_update(d, line, (size_t)n);
         }
     }
-    unsigned char dg[32];
-    hd_sha256_final(d, dg);
-    hd_hex(dg, 32, f->digest);
+    hd_sha256_final(d, f->digest);
     return 0;
 }
 
@@ -541,11 +539,13 @@ static void apply_outcome(struct reg_judging *R, int code, hd_reg_finding *f)
     int out = R->st->policy->type[hh->assistance_type].outcome[code];
     if (f->lead && out == HD_OUT_INELIGIBLE) out = HD_OUT_REVIEW;
     f->outcome = (uint8_t)out;
-    const hd_register_outcome *oc = hd_register_snapshot_outcome(R->r->snap, f->id);
+    char id[33], dg[65];
+    hd_reg_finding_hex(f, id, dg);
+    const hd_register_outcome *oc = hd_register_snapshot_outcome(R->r->snap, id);
     if (oc && !never_suppressed(code) &&
         (oc->outcome == HD_OC_FALSE_POSITIVE || oc->outcome == HD_OC_EXPLAINED) &&
         (oc->until == HD_DATE_NONE || oc->until >= R->st->job->as_of) &&
-        !strcmp(oc->evidence_digest, f->digest)) {
+        !strcmp(oc->evidence_digest, dg)) {
         f->suppressed = 1;
         f->by = oc;
         R->r->suppressed[code]++;
@@ -585,14 +585,16 @@ static int judge_code(struct reg_judging *R, int code, uint32_t *counted, int *v
     qsort(c, nc, sizeof *c, cmp_cand);
     for (size_t a = 0; a < nc;) {
         size_t b = a + 1;
-        while (b < nc && !strcmp(c[a].id, c[b].id)) b++;
+        while (b < nc && !memcmp(c[a].id, c[b].id, sizeof c->id)) b++;
         hd_reg_finding f;
         memset(&f, 0, sizeof f);
         f.household = R->h; f.member = c[a].member; f.record = lv == L_ROW ? HD_NONE : c[a].record;
         f.source = c[a].source;
         f.code = (uint8_t)code;
-        memcpy(f.id, c[a].id, 33);
-        f.first_seen = R->r->snap ? hd_register_snapshot_first_seen(R->r->snap, f.id) : HD_DATE_NONE;
+        memcpy(f.id, c[a].id, sizeof f.id);
+        char id[33];
+        hd_reg_finding_hex(&f, id, NULL);
+        f.first_seen = R->r->snap ? hd_register_snapshot_first_seen(R->r->snap, id) : HD_DATE_NONE;
         if (evidence_digest(R, code, lv, a, b, &f) != 0) return -1;
         apply_outcome(R, code, &f);
         if (!f.suppressed) {
@@ -649,9 +651,10 @@ static int applied_outcomes(const hd_results *st, hd_sha256 *applied, hd_error *
         for (uint32_t i = r->first[ord[p].h]; i < r->first[ord[p].h + 1]; i++) {
             const hd_reg_finding *x = &r->f[i];
             if (!x->suppressed || !x->by) continue;
-            char u[11] = "", line[256];
+            char u[11] = "", line[256], id[33];
             if (x->by->until != HD_DATE_NONE) hd_date_format(x->by->until, u);
-            int n = snprintf(line, sizeof line, "%s\t%lld\t%lld\t%s\t%s\n", x->id, (long long)x->by->file_seq,
+            hd_reg_finding_hex(x, id, NULL);
+            int n = snprintf(line, sizeof line, "%s\t%lld\t%lld\t%s\t%s\n", id, (long long)x->by->file_seq,
                              (long long)x->by->line, hd_outcome_name(x->by->outcome), u);
             hd_sha256_update(applied, line, (size_t)n);
         }

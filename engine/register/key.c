@@ -18,8 +18,9 @@ void hd_register_key(const hd_key *master, unsigned char out[32])
     hd_key_wipe(&k);
 }
 
-void hd_finding_id(const unsigned char regkey[32], const char *household_token, const char *code,
-                   const char *member_token, const char *source, const char *record_key, char out[33])
+void hd_finding_id_bytes(const unsigned char regkey[32], const char *household_token, const char *code,
+                         const char *member_token, const char *source, const char *record_key,
+                         unsigned char out[16])
 {
     const char *parts[5] = { household_token, code, member_token, source, record_key };
     size_t n = strlen("hedui:v2:finding:");
@@ -38,8 +39,13 @@ void hd_finding_id(const unsigned char regkey[32], const char *household_token, 
     unsigned char mac[32];
     hd_hmac_sha256(regkey, 32, b, k, mac);
     if (b != stackbuf) free(b);
-    char hex[65];
-    hd_hex(mac, 32, hex);
-    memcpy(out, hex, 32);
-    out[32] = '\0';
+    memcpy(out, mac, 16);
+}
+
+void hd_finding_id(const unsigned char regkey[32], const char *household_token, const char *code,
+                   const char *member_token, const char *source, const char *record_key, char out[33])
+{
+    unsigned char id[16];
+    hd_finding_id_bytes(regkey, household_token, code, member_token, source, record_key, id);
+    hd_hex(id, 16, out);
 }

@@ -47,6 +47,12 @@ const hd_reg_finding *hd_reg_member_suppressed(const hd_results *st, uint32_t me
     return NULL;
 }
 
+void hd_reg_finding_hex(const hd_reg_finding *f, char id[33], char digest[65])
+{
+    if (id) hd_hex(f->id, sizeof f->id, id);
+    if (digest) hd_hex(f->digest, sizeof f->digest, digest);
+}
+
 void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap)
 {
     char d[11], u[11] = "";
@@ -149,7 +155,7 @@ void hd_reg_county_rows(const hd_results *st, uint32_t c, hd_reg_row_fn fn, void
 {
     const hd_reg_state *r = st->reg;
     uint32_t row = 0;
-    char ev[8192], detail[128], fid[40];
+    char ev[8192], detail[128], fid[40], hex[33];
     for (int pass = 0; pass < 2; pass++)
         for (uint32_t p = st->county_first[c]; p < st->county_first[c + 1]; p++) {
             uint32_t h = st->order[p];
@@ -158,7 +164,8 @@ void hd_reg_county_rows(const hd_results *st, uint32_t c, hd_reg_row_fn fn, void
                 const hd_reg_finding *f = &r->f[i];
                 if (f->suppressed != pass) continue;
                 const hd_household *hh = &st->m->households[h];
-                snprintf(fid, sizeof fid, "f%s", f->id);
+                hd_reg_finding_hex(f, hex, NULL);
+                snprintf(fid, sizeof fid, "f%s", hex);
                 evidence_text(st, f, ev, sizeof ev);
                 status_detail(f, detail, sizeof detail);
                 const char *cells[13] = {
@@ -227,7 +234,7 @@ static uint32_t *sorted_households(const hd_model *m)
 static int cmp_finding_id(const void *a, const void *b, void *r)
 {
     const hd_reg_finding *f = ((const hd_reg_state *)r)->f;
-    return strcmp(f[*(const uint32_t *)a].id, f[*(const uint32_t *)b].id);
+    return memcmp(f[*(const uint32_t *)a].id, f[*(const uint32_t *)b].id, sizeof f->id);
 }
 
 static uint32_t *sorted_findings(const hd_reg_state *r)
@@ -242,7 +249,7 @@ static uint32_t *sorted_findings(const hd_reg_state *r)
 int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
 {
     const hd_reg_state *r = st->reg;
-    char path[4400], date[11], run[64], tok[65], codes[1024];
+    char path[4400], date[11], run[64], tok[65], codes[1024], fid[33], dg[65];
     snprintf(path, sizeof path, "%s/register", dir);
     if (hd_mkdirs(path, 0700) != 0) return hd_fail(err, HD_EIO, "%s: cannot create", path);
     hd_date_format(st->job->as_of, date);
@@ -292,7 +299,8 @@ int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
     for (uint32_t i = 0; i < r->nf; i++) {
         const hd_reg_finding *f = &r->f[fby[i]];
         const hd_household *hh = &st->m->households[f->household];
-        hd_out_csv_str(o, f->id, 1);
+        hd_reg_finding_hex(f, fid, dg);
+        hd_out_csv_str(o, fid, 1);
         hd_out_csv_str(o, hd_household_token_hex(hh, tok), 0);
         hd_out_csv_str(o, hh->county_code, 0);
         hd_out_csv_str(o, hh->application_id, 0);
@@ -303,7 +311,7 @@ int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
         hd_out_csv_str(o, f->lead ? "lead" : "verified", 0);
         hd_out_csv_str(o, outcome_word(f->outcome), 0);
         hd_out_csv_str(o, f->suppressed ? "suppressed" : "raised", 0);
-        hd_out_csv_str(o, f->digest, 0);
+        hd_out_csv_str(o, dg, 0);
         hd_out_str(o, "\n");
     }
     free(fby);
@@ -319,8 +327,9 @@ int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
         uint32_t h = st->order[p];
         for (uint32_t i = r->first[h]; i < r->first[h + 1]; i++) {
             const hd_reg_finding *f = &r->f[i];
+            hd_reg_finding_hex(f, fid, dg);
             hd_out_str(o, "{\"finding_id\":");
-            hd_out_json_str(o, f->id);
+            hd_out_json_str(o, fid);
             hd_out_str(o, ",\"household\":");
             hd_out_json_str(o, hd_household_token_hex(&st->m->households[h], tok));
             hd_out_str(o, ",\"code\":");
@@ -333,7 +342,7 @@ int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
             else hd_out_str(o, "null");
             hd_out_printf(o, ",\"strength\":\"%s\",\"outcome\":\"%s\",\"state\":\"%s\",\"evidence_digest\":\"%s\",\"suppressed_by\":",
                           f->lead ? "lead" : "verified", outcome_word(f->outcome), f->suppressed ? "suppressed" : "raised",
-                          f->digest);
+                          dg);
             if (!f->suppressed) hd_out_str(o, "null}\n");
             else {
                 char d[11], u[11] = "";

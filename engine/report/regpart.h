@@ -16,19 +16,21 @@
 #include "report/results.h"
 
 typedef struct hd_reg_finding {
+    const hd_register_outcome *by; /* the suppressing outcome */
     uint32_t household;
     uint32_t member;               /* HD_NONE: household-level */
     uint32_t record;               /* first evidence record, HD_NONE */
+    hd_date first_seen;            /* as_of of the run that first raised this
+                                      id (the snapshot), HD_DATE_NONE: new */
     uint16_t source;               /* UINT16_MAX: none */
     uint8_t code;                  /* hd_finding */
     uint8_t lead;                  /* 1: would not be raised without lead evidence */
     uint8_t outcome;               /* hd_outcome after strength */
     uint8_t suppressed;
-    hd_date first_seen;            /* as_of of the run that first raised this
-                                      id (the snapshot), HD_DATE_NONE: new */
-    char id[33];
-    char digest[65];
-    const hd_register_outcome *by; /* the suppressing outcome */
+    /* the finding id and the evidence digest as bytes (80 bytes a finding
+     * where their hex took 128): hd_reg_finding_hex writes them as text */
+    unsigned char id[16];
+    unsigned char digest[32];
 } hd_reg_finding;
 
 typedef struct hd_reg_state {
@@ -69,6 +71,9 @@ const char *const *hd_reg_county_header(void);
  * `member`. Reentrant; NULL without a register state. */
 const hd_reg_finding *hd_reg_record_suppressed(const hd_results *st, uint32_t record, int code);
 const hd_reg_finding *hd_reg_member_suppressed(const hd_results *st, uint32_t member, int code);
+/* The finding id (32 lower-case hex + NUL) and the evidence digest (64 +
+ * NUL) of f as the files write them; NULL leaves one out. */
+void hd_reg_finding_hex(const hd_reg_finding *f, char id[33], char digest[65]);
 /* "suppressed CODE (false_positive 2026-11-29 until 2026-12-31)" into out. */
 void hd_reg_suppressed_text(const hd_reg_finding *f, char *out, size_t cap);
 #endif

@@ -118,6 +118,12 @@ void hd_register_key(const hd_key *master, unsigned char out[32]);
 void hd_finding_id(const unsigned char regkey[32], const char *household_token, const char *code,
                    const char *member_token, const char *source, const char *record_key,
                    char out[33]);
+/* The same finding id as its 16 bytes (the hex above is their text, so
+ * the order of the bytes is the order of the hex): what a run holds, 16
+ * bytes a finding instead of 33. */
+void hd_finding_id_bytes(const unsigned char regkey[32], const char *household_token, const char *code,
+                         const char *member_token, const char *source, const char *record_key,
+                         unsigned char out[16]);
 
 /*
  * Records the run directory `run_dir` (OUTPUT/<as_of>-<digest>, complete)
