@@ -1238,6 +1238,22 @@ START_TEST(area)
 }
 END_TEST
 
+START_TEST(field_i64)
+{
+    static const struct { const char *s; int ok; int64_t v; } t[] = {
+        { "0", 1, 0 }, { "64000", 1, 64000 }, { "-18325", 1, -18325 }, { "007", 1, 7 },
+        { "", 0, 0 }, { "-", 0, 0 }, { "1.5", 0, 0 }, { "+5", 0, 0 }, { " 5", 0, 0 }, { "12a", 0, 0 },
+        { "9223372036854775808", 0, 0 },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        hd_field f = { t[i].s, strlen(t[i].s) };
+        int64_t v = -1;
+        ck_assert_msg(hd_field_i64(&f, &v) == t[i].ok, "[%s]", t[i].s);
+        if (t[i].ok) ck_assert_int_eq(v, t[i].v);
+    }
+}
+END_TEST
+
 START_TEST(share)
 {
     static const struct { const char *s; hd_share_unit u; hd_reason r; int32_t bp; } t[] = {
@@ -1538,6 +1554,7 @@ int main(void)
     tcase_add_test(tv, excel_mangled);
     tcase_add_test(tv, money);
     tcase_add_test(tv, area);
+    tcase_add_test(tv, field_i64);
     tcase_add_test(tv, share);
     tcase_add_test(tv, dates);
     tcase_add_test(tv, periods);

@@ -408,7 +408,7 @@ static int bind_row(void *user, const hd_csv_record *r, hd_error *err)
 
 /* A row of register/households.csv or register/findings.csv: the run,
  * then its fields. In an INTEGER column (x->intcols) a whole decimal
- * number is bound as an integer (what the column's affinity would make of
+ * number (hd_field_i64) is bound as an integer (what the column's affinity would make of
  * its text, without SQLite parsing it); anything else is bound as text.
  * The files are written in the order of the tables' keys (household token,
  * finding id), so the inserts append to the B-trees (docs/performance.md,
@@ -420,16 +420,9 @@ static int insert_row(void *user, const hd_csv_record *r, hd_error *err)
     sqlite3_reset(x->st);
     sqlite3_bind_text(x->st, 1, x->run, -1, SQLITE_STATIC);
     for (size_t i = 0; i < r->nfields; i++) {
-        const char *p = r->fields[i].p;
-        size_t n = r->fields[i].n, k = n && p[0] == '-';
-        int64_t v = 0;
-        int whole = (x->intcols >> i & 1) && n > k && n - k <= 18 && (n - k == 1 || p[k] != '0');
-        for (size_t j = k; whole && j < n; j++) {
-            if (p[j] < '0' || p[j] > '9') whole = 0;
-            else v = v * 10 + (p[j] - '0');
-        }
-        if (whole && !(k && v == 0)) sqlite3_bind_int64(x->st, (int)i + 2, k ? -v : v);
-        else sqlite3_bind_text(x->st, (int)i + 2, p, (int)n, SQLITE_STATIC);   /* stepped before the next row */
+        int64_t v;
+        if ((x->intcols >> i & 1) && hd_field_i64(&r->fields[i], &v)) sqlite3_bind_int64(x->st, (int)i + 2, v);
+        else sqlite3_bind_text(x->st, (int)i + 2, r->fields[i].p, (int)r->fields[i].n, SQLITE_STATIC);   /* stepped before the next row */
     }
     int rc = sqlite3_step(x->st);
     if (rc != SQLITE_DONE) return hd_reg_status(x->db, rc, err, x->path);

@@ -46,25 +46,6 @@ static size_t make_key(char *buf, size_t cap, const char *county, size_t cn, con
     return cn + 1 + an;
 }
 
-/* A whole decimal integer field (optional leading '-'), as households.csv
- * writes fen. */
-static int parse_i64(const hd_field *f, int64_t *out)
-{
-    const char *s = f->p;
-    size_t n = f->n, i = 0;
-    int neg = 0;
-    if (n && s[0] == '-') { neg = 1; i = 1; }
-    if (i == n) return 0;
-    int64_t x = 0;
-    for (; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return 0;
-        if (x > (INT64_MAX - 9) / 10) return 0;
-        x = x * 10 + (s[i] - '0');
-    }
-    *out = neg ? -x : x;
-    return 1;
-}
-
 enum { C_COUNTY, C_APP, C_VERDICT, C_REASONS, C_INCOME, C_ASSETS, C_INCOME_PC, C__COUNT };
 static const char *const col_names[C__COUNT] = {
     "county_code", "application_id", "verdict", "reasons", "household_income_fen", "assets_fen",
@@ -129,8 +110,8 @@ static int read_households(struct hd_previous *p, const char *path, const char *
             break;
         }
         h.verdict = (uint8_t)v;
-        if (!parse_i64(&rec.fields[pos[C_INCOME]], &h.income) || !parse_i64(&rec.fields[pos[C_ASSETS]], &h.assets) ||
-            !parse_i64(&rec.fields[pos[C_INCOME_PC]], &h.income_pc)) {
+        if (!hd_field_i64(&rec.fields[pos[C_INCOME]], &h.income) || !hd_field_i64(&rec.fields[pos[C_ASSETS]], &h.assets) ||
+            !hd_field_i64(&rec.fields[pos[C_INCOME_PC]], &h.income_pc)) {
             rc = hd_fail(err, HD_ECONFIG, "previous: %s:%" PRIu64 ": household_income_fen, income_per_capita_fen or assets_fen is not a whole number", shown, rec.line);
             break;
         }

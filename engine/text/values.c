@@ -672,3 +672,20 @@ int hd_utf8_valid(const char *str, size_t n)
         }
     }
 }
+
+int hd_field_i64(const hd_field *f, int64_t *out)
+{
+    const char *s = f->p;
+    size_t n = f->n, i = 0;
+    int neg = 0;
+    if (n && s[0] == '-') { neg = 1; i = 1; }
+    if (i == n) return 0;
+    int64_t x = 0;
+    for (; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        if (x > (INT64_MAX - 9) / 10) return 0;
+        x = x * 10 + (s[i] - '0');
+    }
+    *out = neg ? -x : x;
+    return 1;
+}

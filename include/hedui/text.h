@@ -158,6 +158,10 @@ typedef struct hd_csv_opts {
 } hd_csv_opts;
 
 typedef struct hd_field { const char *p; size_t n; } hd_field;
+/* A field that is a whole decimal integer: an optional leading '-', then
+ * ASCII digits only (how hedui's own CSV files write fen and counts).
+ * @return 1 and *out set, or 0 (empty, any other byte, int64 overflow). */
+int hd_field_i64(const hd_field *f, int64_t *out);
 
 /*
  * One record. All pointers point into the reader's buffers and stay valid
