@@ -531,18 +531,20 @@ static int evidence_digest(struct reg_judging *R, int code, enum level lv, size_
     return 0;
 }
 
-/* Suppresses f when the register resolved it (false positive or
- * explained, still in force) with the same evidence digest (SPEC §9). */
-static void apply_outcome(struct reg_judging *R, int code, hd_reg_finding *f)
+/* Suppresses f (its id's hex text: id) when the register resolved it
+ * (false positive or explained, still in force) with the same evidence
+ * digest (SPEC §9). */
+static void apply_outcome(struct reg_judging *R, int code, hd_reg_finding *f, const char *id)
 {
     const hd_household *hh = &R->m->households[R->h];
     int out = R->st->policy->type[hh->assistance_type].outcome[code];
     if (f->lead && out == HD_OUT_INELIGIBLE) out = HD_OUT_REVIEW;
     f->outcome = (uint8_t)out;
-    char id[33], dg[65];
-    hd_reg_finding_hex(f, id, dg);
     const hd_register_outcome *oc = hd_register_snapshot_outcome(R->r->snap, id);
-    if (oc && !never_suppressed(code) &&
+    if (!oc) return;
+    char dg[65];
+    hd_reg_finding_hex(f, NULL, dg);
+    if (!never_suppressed(code) &&
         (oc->outcome == HD_OC_FALSE_POSITIVE || oc->outcome == HD_OC_EXPLAINED) &&
         (oc->until == HD_DATE_NONE || oc->until >= R->st->job->as_of) &&
         !strcmp(oc->evidence_digest, dg)) {
@@ -596,7 +598,7 @@ static int judge_code(struct reg_judging *R, int code, uint32_t *counted, int *v
         hd_reg_finding_hex(&f, id, NULL);
         f.first_seen = R->r->snap ? hd_register_snapshot_first_seen(R->r->snap, id) : HD_DATE_NONE;
         if (evidence_digest(R, code, lv, a, b, &f) != 0) return -1;
-        apply_outcome(R, code, &f);
+        apply_outcome(R, code, &f, id);
         if (!f.suppressed) {
             *counted |= BIT(code);
             if (f.outcome > *verdict) *verdict = f.outcome;
