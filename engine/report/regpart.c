@@ -215,20 +215,11 @@ int hd_reg_write_county(const hd_results *st, const char *dir, uint32_t c, hd_er
 
 /* The households in the order of their tokens' bytes (the order of their
  * hex text), and the findings in the order of their ids: the order of the
- * register's keys. @return a new array, NULL when out of memory. */
+ * register's keys. */
 static int cmp_hh_token(const void *a, const void *b, void *m)
 {
     const hd_household *hh = ((const hd_model *)m)->households;
     return memcmp(hh[*(const uint32_t *)a].token, hh[*(const uint32_t *)b].token, sizeof hh->token);
-}
-
-static uint32_t *sorted_households(const hd_model *m)
-{
-    uint32_t *by = malloc(((size_t)m->nhouseholds + 1) * sizeof *by);
-    if (!by) return NULL;
-    for (uint32_t h = 0; h < m->nhouseholds; h++) by[h] = h;
-    qsort_r(by, m->nhouseholds, sizeof *by, cmp_hh_token, (void *)m);
-    return by;
 }
 
 static int cmp_finding_id(const void *a, const void *b, void *r)
@@ -237,12 +228,14 @@ static int cmp_finding_id(const void *a, const void *b, void *r)
     return memcmp(f[*(const uint32_t *)a].id, f[*(const uint32_t *)b].id, sizeof f->id);
 }
 
-static uint32_t *sorted_findings(const hd_reg_state *r)
+/* 0 .. n-1 sorted by cmp (with ctx). @return a new array, NULL when out of
+ * memory. */
+static uint32_t *sorted_indices(uint32_t n, int (*cmp)(const void *, const void *, void *), const void *ctx)
 {
-    uint32_t *by = malloc(((size_t)r->nf + 1) * sizeof *by);
+    uint32_t *by = malloc(((size_t)n + 1) * sizeof *by);
     if (!by) return NULL;
-    for (uint32_t i = 0; i < r->nf; i++) by[i] = i;
-    qsort_r(by, r->nf, sizeof *by, cmp_finding_id, (void *)r);
+    for (uint32_t i = 0; i < n; i++) by[i] = i;
+    qsort_r(by, n, sizeof *by, cmp, (void *)ctx);
     return by;
 }
 
@@ -268,8 +261,8 @@ int hd_reg_write_run(const hd_results *st, const char *dir, hd_error *err)
     /* both files in the order of the register's key (household token,
      * finding id): the record then streams them into SQLite's B-trees in
      * key order (register/db.c) */
-    uint32_t *by = sorted_households(st->m);
-    uint32_t *fby = sorted_findings(r);
+    uint32_t *by = sorted_indices(st->m->nhouseholds, cmp_hh_token, st->m);
+    uint32_t *fby = sorted_indices(r->nf, cmp_finding_id, r);
     if (!by || !fby) { free(by); free(fby); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
     snprintf(path, sizeof path, "%s/register/households.csv", dir);
     if ((rc = hd_out_open(&o, path, err))) { free(by); free(fby); return rc; }
