@@ -1228,6 +1228,8 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         if (rc == HD_OK) rc = step_scan(&st, &rx, err);
         if (rc == HD_OK && mode != MODE_PART) {
             rc = step_merge(&st, &rx, err);
+            /* every row is joined: the join indexes leave the peak */
+            if (rc == HD_OK) hd_model_index_release(st.m);
             if (rc == HD_OK) rc = step_judge(&st, err);
             if (rc == HD_OK) rc = step_publish(&st, &rx, err);
             if (rc == HD_OK) fill_result(&st, res);

@@ -68,9 +68,7 @@ void hd_model_free(hd_model *m)
     free(m->households);
     free(m->members);
     free(m->stored);
-    index_free(m->by_id);
-    for (int i = 0; i < m->ntoken_maps; i++) index_free(m->token_maps[i]);
-    free(m->token_maps);
+    hd_model_index_release(m);
     hd_arena_free(m->arena);
     free(m);
 }
@@ -172,11 +170,7 @@ int hd_model_index(hd_model *m, hd_error *err)
         if (p) { m->households = p; m->caphouseholds = m->nhouseholds; }
     }
     for (uint32_t i = 0; i < m->nmembers; i++) m->members[i].next_same_id = HD_NONE;
-    index_free(m->by_id);
-    for (int i = 0; i < m->ntoken_maps; i++) index_free(m->token_maps[i]);
-    free(m->token_maps);
-    m->token_maps = NULL;
-    m->ntoken_maps = 0;
+    hd_model_index_release(m);
     m->by_id = index_build(m, NULL, err);
     if (!m->by_id) return HD_ESOFTWARE;
     /* DUPLICATE_APPLICATION: one ID in two or more households of the
@@ -199,6 +193,16 @@ int hd_model_index(hd_model *m, hd_error *err)
                     m->members[j].duplicate = 1;
     }
     return HD_OK;
+}
+
+void hd_model_index_release(hd_model *m)
+{
+    index_free(m->by_id);
+    m->by_id = NULL;
+    for (int i = 0; i < m->ntoken_maps; i++) index_free(m->token_maps[i]);
+    free(m->token_maps);
+    m->token_maps = NULL;
+    m->ntoken_maps = 0;
 }
 
 uint32_t hd_model_find_id(const hd_model *m, const char *id18)
