@@ -18,6 +18,11 @@
  * workbook of a run converts the same time (as_of), so whichever thread's
  * call a reader sees, the bytes are the same.
  *
+ * Written in libxlsxwriter's constant-memory mode: every sheet is written
+ * row by row, top to bottom (a row's options before its cells), and a
+ * string is written inline in its cell, so the memory a workbook takes does
+ * not grow with the county.
+ *
  * libxlsxwriter writes the workbook with stdio to a hidden file beside the
  * result (inside the run's private temporary directory, its own temporary
  * files there too); that file is then copied through the one writer
@@ -135,15 +140,19 @@ static void sheet_begin(sheet_t *s, xw *x, lxw_worksheet *ws, const col *cols, i
     memset(s, 0, sizeof *s);
     s->x = x; s->ws = ws; s->cols = cols; s->ncols = ncols < MAXCOLS ? ncols : MAXCOLS;
     s->row = ROW_DATA;
-    for (int c = 0; c < s->ncols; c++) {
+    /* row by row, each row's options before its cells: the workbook is
+     * written in constant-memory mode (hd_write_xlsx_county), where a row
+     * is flushed once a later one is touched */
+    lxw_row_col_options hidden = { .hidden = 1, .level = 0, .collapsed = 0 };
+    chk(x, worksheet_set_row_opt(ws, ROW_CODES, LXW_DEF_ROW_HEIGHT, NULL, &hidden));
+    for (int c = 0; c < s->ncols; c++)
         chk(x, worksheet_write_string(ws, ROW_CODES, (lxw_col_t)c, cols[c].code, x->code));
+    chk(x, worksheet_set_row(ws, ROW_TITLES, 30, NULL));
+    for (int c = 0; c < s->ncols; c++) {
         chk(x, worksheet_write_string(ws, ROW_TITLES, (lxw_col_t)c, cols[c].zh, x->title));
         /* the title wraps: half its width, at least its widest half */
         widen(s, c, text_width(cols[c].zh) / 2 + 1.5);
     }
-    lxw_row_col_options hidden = { .hidden = 1, .level = 0, .collapsed = 0 };
-    chk(x, worksheet_set_row_opt(ws, ROW_CODES, LXW_DEF_ROW_HEIGHT, NULL, &hidden));
-    chk(x, worksheet_set_row(ws, ROW_TITLES, 30, NULL));
     worksheet_freeze_panes(ws, ROW_DATA, 2);
 }
 
@@ -554,7 +563,11 @@ int hd_write_xlsx_county(const hd_results *st, const char *dir, uint32_t c, hd_e
     xw x;
     memset(&x, 0, sizeof x);
     x.path = path;
-    lxw_workbook_options opt = { .constant_memory = LXW_FALSE, .tmpdir = tmpdir, .use_zip64 = LXW_FALSE };
+    /* constant memory: each row goes to a temporary file (in tmpdir) once
+     * the next is begun, and strings are written inline, so a workbook holds
+     * one row of a sheet in memory, not every cell and a table of every
+     * distinct string (docs/decisions.md, "results.xlsx in constant memory") */
+    lxw_workbook_options opt = { .constant_memory = LXW_TRUE, .tmpdir = tmpdir, .use_zip64 = LXW_FALSE };
     x.wb = workbook_new_opt(tmp, &opt);
     if (!x.wb) return hd_fail(err, HD_EIO, "%s: cannot create the workbook", path);
 
