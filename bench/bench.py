@@ -307,8 +307,9 @@ def measure(cmds):
 
 def register_share(d):
     """SPEC §9 (issue 13): the register write of a night as a share of that night's run, as a
-    line of text. The night is the one after job.ini's: a copy of job.ini (job-register.ini)
-    with as_of one day later and output = out-register/, which starts each time as a copy of
+    line of text. The night is the one after job.ini's: a copy of job.ini (job-register.ini,
+    removed afterwards, as out-register/ is) with as_of one day later and output =
+    out-register/, which starts each time as a copy of
     out/register.db (the register of the runs above: it holds job.ini's night), so the run
     records a new night into a register that holds the previous one, as a nightly run does.
     One `hedui -jN run` of it with JSON logs: its wall, the register write (event
@@ -324,7 +325,10 @@ def register_share(d):
     nxt = (datetime.date.fromisoformat(night) + datetime.timedelta(days=1)).isoformat()
     job = re.sub(r"^as_of\s*=.*$", "as_of      = " + nxt, src, flags=re.M)
     job = re.sub(r"^output\s*=.*$", "output     = out-register/", job, flags=re.M)
-    with open(os.path.join(d, "job-register.ini"), "w", encoding="utf-8") as f:
+    # the register is the output's own (OUTPUT/register.db), never one job.ini names
+    job = re.sub(r"^register\s*=.*\n?", "", job, flags=re.M)
+    jobp = os.path.join(d, "job-register.ini")
+    with open(jobp, "w", encoding="utf-8") as f:
         f.write(job)
     out = os.path.join(d, "out-register")
     subprocess.run(["rm", "-rf", out], check=True)
@@ -332,11 +336,14 @@ def register_share(d):
     shutil.copyfile(prev, os.path.join(out, "register.db"))
     os.chmod(os.path.join(out, "register.db"), 0o600)
     t0 = time.perf_counter()
-    p = subprocess.run([HEDUI, "-j%d" % NCPU, "--log-format=json", "run", "job-register.ini"], cwd=d,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    # the night after may be tomorrow for a dataset dated today
+    p = subprocess.run([HEDUI, "-j%d" % NCPU, "--log-format=json", "run", "--allow-future-as-of", "job-register.ini"],
+                       cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0
+    subprocess.run(["rm", "-rf", out], check=True)
+    os.unlink(jobp)
     if p.returncode not in (0, 3):
-        sys.exit("bench: the register run failed with %d" % p.returncode)
+        sys.exit("bench: the register run failed with %d: %s" % (p.returncode, p.stderr.strip().splitlines()[-1:]))
     secs = {}
     for line in p.stderr.splitlines():
         try:
@@ -346,7 +353,6 @@ def register_share(d):
         m = re.search(r"in ([0-9.]+) s", ev.get("msg", ""))
         if m and ev.get("event") in ("register_recorded", "extracts_scanned"):
             secs[ev["event"]] = float(m.group(1))
-    subprocess.run(["rm", "-rf", out], check=True)
     if "register_recorded" not in secs:
         return "register write: no register_recorded event in the run's log"
     reg = secs["register_recorded"]

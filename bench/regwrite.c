@@ -53,7 +53,11 @@ int main(int argc, char **argv)
         unlink(argv[2]);
         snprintf(p, sizeof p, "%s-wal", argv[2]); unlink(p);
         snprintf(p, sizeof p, "%s-shm", argv[2]); unlink(p);
-        if (argc == 5 && copy(argv[4], argv[2]) != 0) { fprintf(stderr, "regwrite: cannot copy %s\n", argv[4]); return 1; }
+        if (argc == 5 && copy(argv[4], argv[2]) != 0) {
+            printf("]}\n");
+            fprintf(stderr, "regwrite: cannot copy %s\n", argv[4]);
+            return 1;
+        }
         hd_error e;
         double w = now(CLOCK_MONOTONIC), c = now(CLOCK_PROCESS_CPUTIME_ID);
         int rc = hd_register_record(argv[2], argv[1], NULL, &e);
