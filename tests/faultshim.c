@@ -17,12 +17,21 @@
  *   HEDUI_FAULT_FOPEN=SUFFIX    fopen(3)/fopen64 for writing of a path ending with SUFFIX fails with
  *                               ENOSPC (libxlsxwriter opens its workbook so, and
  *                               then prints an "[ERROR]" line on stderr).
+ *   HEDUI_FAULT_TMPDIR=PREFIX   one stdio write (libxlsxwriter's
+ *   HEDUI_FAULT_TMPNTH=N        __fprintf_chk, fputs, fputc, fwrite) to an
+ *                               unlinked temporary file under PREFIX, the Nth
+ *                               (default 1), fails with
+ *                               ENOSPC and sets the stream's error flag, as a
+ *                               disk full for a moment would; every other
+ *                               write succeeds (writes from inside glibc's
+ *                               stdio do not pass through write() above).
  *
  * The path of a descriptor is readlink(/proc/self/fd/N).
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,4 +161,56 @@ FILE *fopen64(const char *p, const char *mode)
     if (!real_fopen64) real_fopen64 = (FILE *(*)(const char *, const char *))dlsym(RTLD_NEXT, "fopen64");
     if (fopen_fails(p, mode)) { errno = ENOSPC; return NULL; }
     return real_fopen64(p, mode);
+}
+
+/* HEDUI_FAULT_TMPDIR: whether this formatted write is the one to fail */
+static int tmp_write_fails(FILE *f)
+{
+    static unsigned long long seen;
+    const char *dir = getenv("HEDUI_FAULT_TMPDIR");
+    char path[PATH_MAX];
+    int fd = f ? fileno(f) : -1;
+    if (!dir || !*dir || fd <= 2 || fd_path(fd, path, sizeof path) != 0 ||
+        strncmp(path, dir, strlen(dir)) != 0 || !strstr(path, " (deleted)"))
+        return 0;
+    return __atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) == env_ull("HEDUI_FAULT_TMPNTH", 1);
+}
+
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+{
+    (void)flag;
+    if (tmp_write_fails(f)) {
+        f->_flags |= _IO_ERR_SEEN;
+        errno = ENOSPC;
+        return -1;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfprintf(f, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int fputs(const char *str, FILE *f)
+{
+    static int (*real)(const char *, FILE *);
+    if (!real) real = (int (*)(const char *, FILE *))dlsym(RTLD_NEXT, "fputs");
+    if (tmp_write_fails(f)) { f->_flags |= _IO_ERR_SEEN; errno = ENOSPC; return EOF; }
+    return real(str, f);
+}
+
+int fputc(int c, FILE *f)
+{
+    static int (*real)(int, FILE *);
+    if (!real) real = (int (*)(int, FILE *))dlsym(RTLD_NEXT, "fputc");
+    if (tmp_write_fails(f)) { f->_flags |= _IO_ERR_SEEN; errno = ENOSPC; return EOF; }
+    return real(c, f);
+}
+
+size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
+{
+    static size_t (*real)(const void *, size_t, size_t, FILE *);
+    if (!real) real = (size_t (*)(const void *, size_t, size_t, FILE *))dlsym(RTLD_NEXT, "fwrite");
+    if (tmp_write_fails(f)) { f->_flags |= _IO_ERR_SEEN; errno = ENOSPC; return 0; }
+    return real(p, size, n, f);
 }

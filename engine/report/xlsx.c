@@ -550,6 +550,23 @@ static void findings_sheet(xw *x, const hd_results *st, uint32_t c)
     sheet_end(&s);
 }
 
+/* Whether every row written so far reached the sheets' temporary files
+ * (constant-memory mode): libxlsxwriter does not check those writes, and
+ * its FILE keeps the error (ferror), so a disk that was full for a moment
+ * cannot leave a sheet with rows missing. Called before workbook_close.
+ * @return 0; the errno of the failed flush; -1 for an earlier failed write. */
+static int rows_written(lxw_workbook *wb)
+{
+    lxw_worksheet *ws;
+    LXW_FOREACH_WORKSHEET(ws, wb) {
+        if (!ws->optimize_tmpfile) continue;
+        errno = 0;
+        if (fflush(ws->optimize_tmpfile) != 0) return errno ? errno : -1;
+        if (ferror(ws->optimize_tmpfile)) return -1;
+    }
+    return 0;
+}
+
 int hd_write_xlsx_county(const hd_results *st, const char *dir, uint32_t c, hd_error *err)
 {
     const char *code = st->counties[c];
@@ -615,9 +632,13 @@ int hd_write_xlsx_county(const hd_results *st, const char *dir, uint32_t c, hd_e
         list_sheets(&x, rs, ds, st, c);
         if (st->reg && st->reg->first) findings_sheet(&x, st, c);
     }
+    int tmp_errno = rows_written(x.wb);
     lxw_error e = workbook_close(x.wb);      /* frees the workbook */
     int rc = HD_OK;
-    if (x.err != LXW_NO_ERROR) rc = hd_fail(err, HD_EIO, "%s: %s", path, lxw_strerror(x.err));
+    if (tmp_errno)
+        rc = hd_fail(err, HD_EIO, "%s: cannot write the workbook's rows to its temporary file: %s", path,
+                     tmp_errno > 0 ? strerror(tmp_errno) : "a write to it failed (was the disk full?)");
+    else if (x.err != LXW_NO_ERROR) rc = hd_fail(err, HD_EIO, "%s: %s", path, lxw_strerror(x.err));
     else if (e != LXW_NO_ERROR) rc = hd_fail(err, HD_EIO, "%s: cannot write: %s", path, lxw_strerror(e));
     else rc = copy_out(tmp, path, err);
     unlink(tmp);
