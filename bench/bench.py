@@ -305,6 +305,22 @@ def measure(cmds):
     return time.perf_counter() - t0, cpu, peak
 
 
+def event_seconds(lines):
+    """{event: seconds} of hedui's JSON log lines whose message says how long the step took
+    ("... in 1.62 s ...": the last such figure, so that a path before it cannot be taken for it);
+    lines that are not JSON are skipped."""
+    secs = {}
+    for line in lines:
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        m = re.findall(r" in ([0-9.]+) s\b", ev.get("msg", ""))
+        if m:
+            secs[ev.get("event")] = float(m[-1])
+    return secs
+
+
 def register_share(d):
     """SPEC §9 (issue 13): the register write of a night as a share of that night's run, as a
     line of text. The night is the one after job.ini's: a copy of job.ini (job-register.ini,
@@ -344,15 +360,7 @@ def register_share(d):
     os.unlink(jobp)
     if p.returncode not in (0, 3):
         sys.exit("bench: the register run failed with %d: %s" % (p.returncode, p.stderr.strip().splitlines()[-1:]))
-    secs = {}
-    for line in p.stderr.splitlines():
-        try:
-            ev = json.loads(line)
-        except ValueError:
-            continue
-        m = re.search(r"in ([0-9.]+) s", ev.get("msg", ""))
-        if m and ev.get("event") in ("register_recorded", "extracts_scanned"):
-            secs[ev["event"]] = float(m.group(1))
+    secs = event_seconds(p.stderr.splitlines())
     if "register_recorded" not in secs:
         return "register write: no register_recorded event in the run's log"
     reg = secs["register_recorded"]
@@ -416,11 +424,7 @@ def run_population(job):
         if rc not in (0, 3):
             sys.exit("bench: hedui run %s failed with %d" % (job, rc))
         u, s, m = tf.read().split()[-3:]
-        scan = None
-        for line in lf:
-            e = json.loads(line)
-            if e.get("event") == "extracts_scanned":
-                scan = float(e["msg"].rsplit(" in ", 1)[1].split()[0])
+        scan = event_seconds(lf).get("extracts_scanned")
     with open(job, encoding="utf-8") as f:
         out = next(l.split("=", 1)[1].strip() for l in f if l.split("=", 1)[0].strip() == "output")
     runs = sorted(x for x in glob.glob(os.path.join(os.path.dirname(job), out, "*")) if os.path.isdir(x))

@@ -163,7 +163,9 @@ FILE *fopen64(const char *p, const char *mode)
     return real_fopen64(p, mode);
 }
 
-/* HEDUI_FAULT_TMPDIR: whether this formatted write is the one to fail */
+/* HEDUI_FAULT_TMPDIR: whether this stdio write to f is the one to fail;
+ * when it is, f's error flag and errno (ENOSPC) are set as a failed write
+ * sets them, and the caller returns its failure value */
 static int tmp_write_fails(FILE *f)
 {
     static unsigned long long seen;
@@ -171,19 +173,18 @@ static int tmp_write_fails(FILE *f)
     char path[PATH_MAX];
     int fd = f ? fileno(f) : -1;
     if (!dir || !*dir || fd <= 2 || fd_path(fd, path, sizeof path) != 0 ||
-        strncmp(path, dir, strlen(dir)) != 0 || !strstr(path, " (deleted)"))
+        strncmp(path, dir, strlen(dir)) != 0 || !strstr(path, " (deleted)") ||
+        __atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) != env_ull("HEDUI_FAULT_TMPNTH", 1))
         return 0;
-    return __atomic_add_fetch(&seen, 1, __ATOMIC_SEQ_CST) == env_ull("HEDUI_FAULT_TMPNTH", 1);
+    f->_flags |= _IO_ERR_SEEN;
+    errno = ENOSPC;
+    return 1;
 }
 
 int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
 {
     (void)flag;
-    if (tmp_write_fails(f)) {
-        f->_flags |= _IO_ERR_SEEN;
-        errno = ENOSPC;
-        return -1;
-    }
+    if (tmp_write_fails(f)) return -1;
     va_list ap;
     va_start(ap, fmt);
     int r = vfprintf(f, fmt, ap);
@@ -195,7 +196,7 @@ int fputs(const char *str, FILE *f)
 {
     static int (*real)(const char *, FILE *);
     if (!real) real = (int (*)(const char *, FILE *))dlsym(RTLD_NEXT, "fputs");
-    if (tmp_write_fails(f)) { f->_flags |= _IO_ERR_SEEN; errno = ENOSPC; return EOF; }
+    if (tmp_write_fails(f)) return EOF;
     return real(str, f);
 }
 
@@ -203,7 +204,7 @@ int fputc(int c, FILE *f)
 {
     static int (*real)(int, FILE *);
     if (!real) real = (int (*)(int, FILE *))dlsym(RTLD_NEXT, "fputc");
-    if (tmp_write_fails(f)) { f->_flags |= _IO_ERR_SEEN; errno = ENOSPC; return EOF; }
+    if (tmp_write_fails(f)) return EOF;
     return real(c, f);
 }
 
@@ -211,6 +212,6 @@ size_t fwrite(const void *p, size_t size, size_t n, FILE *f)
 {
     static size_t (*real)(const void *, size_t, size_t, FILE *);
     if (!real) real = (size_t (*)(const void *, size_t, size_t, FILE *))dlsym(RTLD_NEXT, "fwrite");
-    if (tmp_write_fails(f)) { f->_flags |= _IO_ERR_SEEN; errno = ENOSPC; return 0; }
+    if (tmp_write_fails(f)) return 0;
     return real(p, size, n, f);
 }

@@ -100,20 +100,16 @@ static int unreadable_row(struct scan_job *sj, hd_file_result *res, const hd_csv
 }
 
 /* Seconds on the monotonic clock, for the stage times in the log. */
-static double mono_s(void)
+/* Seconds on clock id: CLOCK_MONOTONIC (wall), CLOCK_THREAD_CPUTIME_ID
+ * (the calling thread's CPU) */
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* CPU seconds of the calling thread */
-static double thread_cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+static double mono_s(void) { return clock_s(CLOCK_MONOTONIC); }
 
 static int extract_row(void *user, hd_file_result *res, const hd_csv_record *row,
                        hd_record *rec, hd_reason reason, int bad_field);
@@ -1196,7 +1192,7 @@ static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
     hd_model_free(st->m);
     st->m = NULL;
     hd_judgements_free(&st->judgements);
-    double t_reg = mono_s(), c_reg = thread_cpu_s();
+    double t_reg = mono_s(), c_reg = clock_s(CLOCK_THREAD_CPUTIME_ID);
     int rc = hd_register_record(st->reg->path, res->outdir, st->job->output, err);
     if (rc != HD_OK) {
         logf_(st->opts, HD_LOG_ERROR, "register_failed", "%s stands, but the register was not written: %s", res->outdir, err ? err->message : "");
@@ -1204,7 +1200,7 @@ static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
     }
     /* its CPU beside the wall: the record is one thread's work */
     logf_(st->opts, HD_LOG_INFO, "register_recorded", "register %s written in %.2f s (%.2f s CPU)", st->reg->path,
-          mono_s() - t_reg, thread_cpu_s() - c_reg);
+          mono_s() - t_reg, clock_s(CLOCK_THREAD_CPUTIME_ID) - c_reg);
     /* [job] index = yes: the index, merged meanwhile, in place */
     if ((rc = hd_run_index_join(st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) return rc;
     if (st->damaged)
