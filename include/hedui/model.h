@@ -149,8 +149,8 @@ int hd_model_index(hd_model *m, hd_error *err);
 
 /* Frees the join indexes (the ID index and every token index) once no
  * extract row is left to join, before the households are judged: 16 bytes
- * a member, 48 more per token index, out of the run's peak (SPEC §10's
- * memory target, docs/performance.md). hd_model_find_id and
+ * a member, 48 more per token index, out of the run's peak (the memory
+ * target per member of issues 14 and 17, docs/performance.md). hd_model_find_id and
  * hd_model_find_token return HD_NONE after it; the members' next_same_id
  * chains and duplicate marks stay. Not thread-safe. */
 void hd_model_index_release(hd_model *m);
