@@ -52,7 +52,10 @@ struct ctx {
     staged_app *apps; uint32_t napps, capapps;
     hd_strmap *apps_by_id;        /* this file: application id -> staged app */
     hd_strmap *ids_in_apps;       /* this file: "app:ID" of usable rows */
-    hd_strmap *seen;              /* earlier files: county \x1f id -> household */
+    hd_strmap *seen;              /* earlier files: county \x1f id -> the first
+                                     household laid out for it, of this
+                                     population or (with a tally) an earlier
+                                     one: its `population` tells which */
     int id_damage;                /* an ID cell EXCEL_MANGLED, or ID_CHECK
                                      ending 000 (SPEC §7 ID_SUSPECT) */
     char first_county[7];         /* county_code of the first readable row */
@@ -83,6 +86,12 @@ static int cell(const hd_csv_record *row, int pos, const char **s, size_t *n)
 
 static int app_of(struct ctx *c, const char *s, size_t n)
 {
+    /* a household's rows mostly follow one another: the last application
+     * is asked first, without a probe */
+    if (c->napps) {
+        const char *last = c->apps[c->napps - 1].app_id;
+        if (!memcmp(last, s, n) && !last[n]) return (int)(c->napps - 1);
+    }
     uint32_t a = hd_strmap_get(c->apps_by_id, s, n);
     if (a != UINT32_MAX) return (int)a;
     if (grow((void **)&c->apps, &c->capapps, c->napps + 1, sizeof *c->apps)) return -2;
@@ -124,6 +133,17 @@ static int seen_key(char *buf, size_t cap, const char *county, const char *app_i
     buf[a] = '\x1f';
     memcpy(buf + a + 1, app_id, b + 1);
     return (int)(a + 1 + b);
+}
+
+/* The household of this population that an earlier file laid out for the
+ * application (county, app_id), or UINT32_MAX. */
+static uint32_t kept_by_earlier_file(const struct ctx *c, const char *county, const char *app_id)
+{
+    char key[600];
+    int kn = seen_key(key, sizeof key, county, app_id);
+    uint32_t kept = kn > 0 ? hd_strmap_get(c->seen, key, (size_t)kn) : UINT32_MAX;
+    return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->population ? kept
+                                                                                               : UINT32_MAX;
 }
 
 /* "APP:ID" (the application's index in decimal, the normalised ID): the key
@@ -207,10 +227,8 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
             a->county = county = hd_model_strdup(m, county, county_n);
             if (!county) return HD_ESOFTWARE;
             a->area = area; a->assist = assist;
-            char key[600];
-            uint32_t kept;
-            int kn = seen_key(key, sizeof key, county, a->app_id);
-            if (kn > 0 && (kept = hd_strmap_get(c->seen, key, (size_t)kn)) != UINT32_MAX) {
+            uint32_t kept = kept_by_earlier_file(c, county, a->app_id);
+            if (kept != UINT32_MAX) {
                 /* SPEC §7: the first file in path order keeps the id, and
                  * its household hears of the reuse too */
                 a->reused = 1;
@@ -274,19 +292,24 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
     uint32_t nh = 0, nmem = 0;
     for (uint32_t a = 0; a < c->napps; a++) {
         staged_app *ap = &c->apps[a];
-        /* SPEC §10: an application is judged in the first population it
-         * appears in; here it is only counted (and logged by the batch) */
         char k[600];
         int kn;
-        if (!ap->reused && c->tally && c->tally->taken && ap->county &&
-            (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) > 0) {
-            /* taken by this population now, unless an earlier one has it */
-            uint32_t p;
-            if (hd_strmap_add(c->tally->taken, k, (size_t)kn, (uint32_t)c->population, &p))
+        if (!ap->reused && ap->county && (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) > 0) {
+            /* the household it will be (laid out below in this order),
+             * unless an earlier file has the id: one probe for both */
+            uint32_t old;
+            if (hd_strmap_add(c->seen, k, (size_t)kn, m->nhouseholds + nh, &old))
                 return hd_fail(err, HD_ESOFTWARE, "out of memory");
-            if (p != UINT32_MAX && p != (uint32_t)c->population) {
+            if (old != UINT32_MAX && m->households[old].population != (uint8_t)c->population) {
+                /* SPEC §10: an application is judged in the first population
+                 * it appears in; here it is only counted (and logged) */
                 ap->superseded = 1;
-                c->tally->superseded[c->population]++;
+                if (c->tally) c->tally->superseded[c->population]++;
+            } else if (old != UINT32_MAX &&
+                       hd_strmap_put(c->seen, k, (size_t)kn, m->nhouseholds + nh)) {
+                /* an earlier file of this population had it without a
+                 * usable row: the id is this household's from now on */
+                return hd_fail(err, HD_ESOFTWARE, "out of memory");
             }
         }
         if (!ap->reused && !ap->superseded) { nh++; nmem += ap->nrows; }
@@ -318,13 +341,6 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         h->population = (uint8_t)c->population;
         if (key) hd_tokener_household(key, h->county_code, h->application_id, h->token);
         next += ap->nrows;
-        char k[600];
-        int kn;
-        if (ap->county && (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) > 0 &&
-            hd_strmap_put(c->seen, k, (size_t)kn, ap->household)) {
-            free(cursor);
-            return hd_fail(err, HD_ESOFTWARE, "out of memory");
-        }
     }
     for (uint32_t i = 0; i < c->nrows; i++) {
         staged_row *r = &c->rows[i];
@@ -401,11 +417,13 @@ int hd_load_population(hd_model *m, const hd_descriptor *d, char **files, int nf
                        hd_error *err)
 {
     struct ctx c = { .m = m, .d = d, .policy = policy, .as_of = as_of, .population = population, .tally = tally };
-    c.seen = hd_strmap_new();
+    /* with a tally, the populations' one map of the applications taken */
+    hd_strmap *own = tally && tally->taken ? NULL : hd_strmap_new();
+    c.seen = own ? own : tally && tally->taken ? tally->taken : NULL;
     /* one keyed HMAC state for every token of the run; none without a key */
     hd_tokener *tk = key ? hd_tokener_new(key) : NULL;
     if (!c.seen || (key && !tk)) {
-        hd_strmap_free(c.seen);
+        hd_strmap_free(own);
         hd_tokener_free(tk);
         return hd_fail(err, HD_ESOFTWARE, "out of memory");
     }
@@ -443,7 +461,7 @@ int hd_load_population(hd_model *m, const hd_descriptor *d, char **files, int nf
     }
     free(c.rows);
     free(c.apps);
-    hd_strmap_free(c.seen);
+    hd_strmap_free(own);
     hd_tokener_free(tk);
     return rc;
 }

@@ -115,7 +115,9 @@ static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key
     }
 }
 
-static hd_index *index_build(hd_model *m, unsigned char (*tok)[32], hd_error *err)
+/* heads: when not NULL, bit i is set for each member i that is the first
+ * of its key (the head of its chain). */
+static hd_index *index_build(hd_model *m, unsigned char (*tok)[32], uint64_t *heads, hd_error *err)
 {
     uint64_t size = 2 * (uint64_t)m->nmembers + 2;
     if (size < 16) size = 16;
@@ -141,6 +143,7 @@ static hd_index *index_build(hd_model *m, unsigned char (*tok)[32], hd_error *er
             struct slot *s = &x->slots[j];
             if (s->member == HD_NONE) {
                 s->hash = hh; s->member = i; tail[j] = i;
+                if (heads) heads[i / 64] |= (uint64_t)1 << (i % 64);
                 break;
             }
             size_t kn;
@@ -171,14 +174,17 @@ int hd_model_index(hd_model *m, hd_error *err)
     }
     for (uint32_t i = 0; i < m->nmembers; i++) m->members[i].next_same_id = HD_NONE;
     hd_model_index_release(m);
-    m->by_id = index_build(m, NULL, err);
-    if (!m->by_id) return HD_ESOFTWARE;
+    /* the chains' heads, marked as the index is built: no probe per member */
+    uint64_t *heads = calloc((size_t)m->nmembers / 64 + 1, sizeof *heads);
+    if (!heads) return hd_fail(err, HD_ESOFTWARE, "out of memory building the join index");
+    m->by_id = index_build(m, NULL, heads, err);
+    if (!m->by_id) { free(heads); return HD_ESOFTWARE; }
     /* DUPLICATE_APPLICATION: one ID in two or more households of the
      * applicant and recipient populations (monitored ones take no part) */
     for (uint32_t i = 0; i < m->nmembers; i++) {
         hd_member *a = &m->members[i];
         if (a->rejected != HD_R_NONE) continue;
-        if (hd_model_find_id(m, a->id.s) != i) continue;   /* chain heads only */
+        if (!(heads[i / 64] >> (i % 64) & 1)) continue;   /* chain heads only */
         uint32_t first_h = HD_NONE;
         int dup = 0;
         for (uint32_t j = i; j != HD_NONE; j = m->members[j].next_same_id) {
@@ -192,6 +198,7 @@ int hd_model_index(hd_model *m, hd_error *err)
                 if (m->households[m->members[j].household].population != HD_POP_MONITORED)
                     m->members[j].duplicate = 1;
     }
+    free(heads);
     return HD_OK;
 }
 
@@ -226,7 +233,7 @@ int hd_model_index_tokens(hd_model *m, const hd_key *key, int *map, hd_error *er
     for (uint32_t i = 0; i < m->nmembers; i++)
         if (m->members[i].rejected == HD_R_NONE) hd_tokener_member(tk, &m->members[i].id, tok[i]);
     hd_tokener_free(tk);
-    hd_index *x = index_build(m, tok, err);
+    hd_index *x = index_build(m, tok, NULL, err);
     if (!x) { free(tok); return HD_ESOFTWARE; }
     *map = m->ntoken_maps;
     m->token_maps[m->ntoken_maps++] = x;

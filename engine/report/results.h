@@ -94,10 +94,11 @@ static inline uint16_t hd_unread_near(int kind, int pos, int ch)
 void hd_file_result_free(hd_file_result *r);
 
 /* What loading the populations counts (SPEC §10): `taken` maps county_code
- * \x1f application_id -> the population that judges it (shared by the
- * loads of one run, applicants first; freed, NULL, once every population
- * is loaded); superseded[p] counts applications of population p skipped
- * because an earlier population holds them. */
+ * \x1f application_id -> the household that judges it, whose `population`
+ * says which population took it (shared by the loads of one run,
+ * applicants first; freed, NULL, once every population is loaded);
+ * superseded[p] counts applications of population p skipped because an
+ * earlier population holds them. */
 typedef struct hd_load_tally {
     struct hd_strmap *taken;
     uint64_t superseded[HD_POP__COUNT];
