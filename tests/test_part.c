@@ -220,6 +220,80 @@ START_TEST(part_of_another_job_is_65)
 }
 END_TEST
 
+/* SPEC §12, docs/decisions.md "The members file of the parts": `hedui run
+ * --prepare` loads the applicants once; the parts that read its members
+ * file write the same bytes as parts that load the applicants themselves,
+ * and their merge is the run. */
+START_TEST(parts_from_the_members_file_are_the_same_parts)
+{
+    province();
+    parts4();
+    ck_assert_int_eq(shf("rm -rf %s/noprep && mkdir %s/noprep && cp %s/out/parts/*/part-* %s/noprep/ && rm -rf %s/out",
+                         prov, prov, prov, prov, prov), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run --prepare job.ini", prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s/out/parts/* && test \"$(stat -c %%a members)\" = 600 && sha256sum -c --quiet members.sha256 && "
+                         "test \"$(ls | grep -c part-)\" = 0", prov), 0);
+    for (int k = 0; k < 4; k++)
+        ck_assert_int_eq(shf("cd %s && %s -j 1 run --part %d/4 job.ini 2>%s/err.txt >/dev/null && "
+                             "grep -q 'read from the members file' %s/err.txt", prov, hedui, k, prov, prov), 0);
+    ck_assert_msg(shf("cd %s/noprep && for f in part-*; do cmp -s $f ../out/parts/*/$f || exit 1; done", prov) == 0,
+                  "a part read from the members file differs from the part that loaded the applicants");
+    ck_assert_int_eq(shf("cd %s && %s -q merge job.ini && diff -r ref out/2026-* >/dev/null", prov, hedui), 0);
+    /* the members file holds no more ID numbers than the county files */
+    ck_assert_int_eq(shf("cd %s && python3 - <<'EOF'\n"
+                         "import glob, re, sys\n"
+                         "ids = set()\n"
+                         "for f in glob.glob('inbox/*.csv') + glob.glob('roster/*.csv') + glob.glob('monitor/*.csv'):\n"
+                         "    ids.update(re.findall(rb'(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])', open(f, 'rb').read()))\n"
+                         "members = open(glob.glob('out/parts/*/members')[0], 'rb').read()\n"
+                         "found = [i for i in ids if i in members]\n"
+                         "sys.exit(0 if len(found) > 300 else 1)\n"
+                         "EOF", prov), 0);
+    ck_assert_int_eq(shf("rm -rf %s/noprep", prov), 0);
+}
+END_TEST
+
+/* A members file cut, changed, without its digest, or of other inputs:
+ * the part refuses it (65) naming it, and writes no part. */
+START_TEST(damaged_or_foreign_members_file_is_65)
+{
+    province();
+    ck_assert_int_eq(shf("rm -rf %s/out && cd %s && %s -q run --prepare job.ini", prov, prov, hedui), 0);
+    const char *harm[] = {
+        "truncate -s -7 members",                                            /* cut */
+        "printf 'Z' | dd of=members bs=1 seek=5000 conv=notrunc 2>/dev/null",  /* one byte changed */
+        "rm members.sha256",                                                 /* no digest */
+    };
+    const char *said[] = { "damaged members file", "damaged members file", "damaged members file" };
+    for (size_t i = 0; i < sizeof harm / sizeof *harm; i++) {
+        ck_assert_int_eq(shf("cd %s && %s -q run --prepare job.ini && cd out/parts/* && %s", prov, hedui, harm[i]), 0);
+        ck_assert_msg(shf("cd %s && %s -q run --part 1/4 job.ini 2>%s/err.txt", prov, hedui, prov) == 65,
+                      "a part read a members file after: %s", harm[i]);
+        ck_assert_int_eq(shf("grep -q 'members: %s' %s/err.txt", said[i], prov), 0);
+        ck_assert_int_eq(shf("test ! -e %s/out/parts/*/part-1-of-4", prov), 0);
+    }
+    /* of another as_of, its digest made to agree: foreign */
+    ck_assert_int_eq(shf("cd %s && %s -q run --prepare job.ini && cd out/parts/* && "
+                         "sed -i '0,/^as_of /s/^as_of .*/as_of 2026-01-01/' members && "
+                         "echo \"$(sha256sum < members | cut -c1-64)  members\" > members.sha256", prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 1/4 job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'members: foreign members file: of another as_of date' %s/err.txt", prov), 0);
+    /* a count in the head that the body does not have, digest agreeing */
+    ck_assert_int_eq(shf("cd %s && %s -q run --prepare job.ini && cd out/parts/* && "
+                         "sed -i '0,/^members /s/^members \\([0-9]*\\)/members 1\\1/' members && "
+                         "echo \"$(sha256sum < members | cut -c1-64)  members\" > members.sha256", prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 1/4 job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'members: damaged members file' %s/err.txt", prov), 0);
+    /* --prepare with --part or --force: usage */
+    ck_assert_int_eq(shf("cd %s && %s -q run --prepare --part 0/2 job.ini 2>/dev/null", prov, hedui), 2);
+    ck_assert_int_eq(shf("cd %s && %s -q run --prepare --force job.ini 2>/dev/null", prov, hedui), 2);
+    /* whole again: the parts read it and merge to the run */
+    ck_assert_int_eq(shf("cd %s && %s -q run --prepare job.ini", prov, hedui), 0);
+    ck_assert_int_eq(split_and_merge(prov, 4, 0), 0);
+    ck_assert_int_eq(shf("diff -r %s/ref %s/out/2026-* >/dev/null", prov, prov), 0);
+}
+END_TEST
+
 START_TEST(two_merges_at_once_is_75)
 {
     province();
@@ -324,6 +398,8 @@ int main(void)
     tcase_add_test(tc, missing_part_is_66);
     tcase_add_test(tc, damaged_part_is_65);
     tcase_add_test(tc, part_of_another_job_is_65);
+    tcase_add_test(tc, parts_from_the_members_file_are_the_same_parts);
+    tcase_add_test(tc, damaged_or_foreign_members_file_is_65);
     tcase_add_test(tc, two_merges_at_once_is_75);
     tcase_add_test(tc, bad_part_numbers_are_usage_errors);
     tcase_add_test(tc, part_files_are_private_and_hold_no_id_beyond_quarantine);

@@ -511,17 +511,28 @@ hd_date hd_run_today(void)
     return hd_date_from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* Applicants -> households and members, the join index (and the token
- * index when an extract is tokenised); an applicant file that cannot be
- * read to its end flags every household. */
-static int load_applicants(hd_results *st, int tokens, hd_error *err)
+/* What run_job does: the whole batch, one part's scan, the merge of the
+ * parts, or the members file of the parts (SPEC §12; engine/batch/part.c,
+ * members.c). */
+enum { MODE_RUN = 0, MODE_PART, MODE_MERGE, MODE_PREPARE };
+
+/* The households and members of every population into st->m: from the
+ * applicant files, or for a part from the members file that `hedui run
+ * --prepare` wrote for its inputs (SPEC §12; engine/batch/members.c). */
+static int load_populations(hd_results *st, int mode, const char *set_digest, int tokens, hd_error *err)
 {
     const hd_job *job = st->job;
+    int found = 0, rc = mode == MODE_PART ? hd_members_read(st, set_digest, &found, err) : HD_OK;
+    if (rc != HD_OK || found) {
+        if (found)
+            logf_(st->opts, HD_LOG_INFO, "members_read", "%u households, %u members read from the members file of --prepare",
+                  st->m->nhouseholds, st->m->nmembers);
+        return rc;
+    }
     st->m = hd_model_new();
     if (!st->m) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     /* the populations in their order (SPEC §10): an application is judged
      * in the first one it appears in */
-    int rc = HD_OK;
     st->tally.taken = hd_strmap_new();
     if (!st->tally.taken) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
     for (int p = 0, at = 0; rc == HD_OK && p < HD_POP__COUNT; at += st->npop_files[p], p++) {
@@ -537,7 +548,30 @@ static int load_applicants(hd_results *st, int tokens, hd_error *err)
      * the map (about 100 bytes a household) goes before the join index comes */
     hd_strmap_free(st->tally.taken);
     st->tally.taken = NULL;
-    if (rc == HD_OK) rc = hd_model_index(st->m, err);
+    if (rc == HD_OK)
+        logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
+              st->m->nhouseholds, st->m->nmembers, st->napp_files);
+    if (rc == HD_OK && mode == MODE_PREPARE) {
+        char path[4400];
+        rc = hd_members_write(st, set_digest, path, sizeof path, err);
+        if (rc == HD_OK)
+            logf_(st->opts, HD_LOG_INFO, "members_written", "%u households, %u members written to %s for the parts",
+                  st->m->nhouseholds, st->m->nmembers, path);
+    }
+    return rc;
+}
+
+/* Applicants -> households and members (load_populations), the join
+ * index (and the token index when an extract is tokenised); an applicant
+ * file that cannot be read to its end flags every household, one rejected
+ * whole is counted. --prepare stops after the members file. */
+static int load_applicants(hd_results *st, int mode, const char *set_digest, hd_error *err)
+{
+    const hd_job *job = st->job;
+    /* a part's file carries no token */
+    int rc = load_populations(st, mode, set_digest, mode == MODE_RUN || mode == MODE_MERGE, err);
+    if (rc != HD_OK || mode == MODE_PREPARE) return rc;   /* --prepare joins nothing */
+    rc = hd_model_index(st->m, err);
     /* token indexes (48 bytes a member each) only for the providers of
      * tokenised extracts: one per provider key, current and previous */
     for (int i = 0; rc == HD_OK && i < job->nsources; i++)
@@ -556,8 +590,6 @@ static int load_applicants(hd_results *st, int tokens, hd_error *err)
             logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
                   hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
     }
-    logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
-          st->m->nhouseholds, st->m->nmembers, st->napp_files);
     return HD_OK;
 }
 
@@ -586,9 +618,6 @@ static int run_index_alone(hd_results *st, hd_run_result *res, hd_error *err)
  * file; a merge reads the parts' results instead of scanning.
  */
 
-/* What run_job does: the whole batch, one part's scan, or the merge of
- * the parts (SPEC §12; engine/batch/part.c). */
-enum { MODE_RUN = 0, MODE_PART, MODE_MERGE };
 
 typedef struct run_ctx {
     int mode, part, nparts;
@@ -881,7 +910,7 @@ static int step_hash(hd_results *st, run_ctx *rx, hd_error *err)
 static int merge_parts(hd_results *st, run_ctx *rx, hd_error *err)
 {
     int rc = hd_outdir_lock(st->job->output, &rx->lockfd, err);
-    if (rc == HD_OK) rc = load_applicants(st, 1, err);
+    if (rc == HD_OK) rc = load_applicants(st, MODE_MERGE, rx->set_digest, err);
     double t_parts = mono_s();
     if (rc == HD_OK) rc = hd_part_load_all(st, rx->set_digest, rx->nparts, err);
     if (rc == HD_OK)
@@ -929,7 +958,9 @@ static int step_lock_or_reuse(hd_results *st, run_ctx *rx, hd_error *err)
     snprintf(res->outdir, sizeof res->outdir, "%s/%s-%.12s", job->output, date, st->input_digest);
     if (rx->mode == MODE_RUN && (rc = hd_outdir_lock(job->output, &rx->lockfd, err)) != HD_OK) return rc;
     struct stat sb;
-    if (rx->mode == MODE_PART || stat(res->outdir, &sb) != 0 || (st->opts && st->opts->force)) return HD_OK;
+    if (rx->mode == MODE_PART || rx->mode == MODE_PREPARE || stat(res->outdir, &sb) != 0 ||
+        (st->opts && st->opts->force))
+        return HD_OK;
     hd_error verr;
     int vflags = *job->signing_key ? 0 : HD_VERIFY_ALLOW_UNSIGNED;
     if (hd_audit_verify_ex(res->outdir, NULL, vflags, NULL, NULL, NULL, &verr) == HD_OK)
@@ -1210,6 +1241,16 @@ static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
     return HD_OK;
 }
 
+/* --prepare: where the members file went, and what it holds. */
+static void fill_prepared(const hd_results *st, const run_ctx *rx, hd_run_result *res)
+{
+    char dir[4200];
+    hd_part_dir(st, rx->set_digest, dir, sizeof dir);
+    snprintf(res->outdir, sizeof res->outdir, "%s/members", dir);
+    res->households = st->m->nhouseholds;
+    res->members = st->m->nmembers;
+}
+
 static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int part, int nparts,
                    hd_run_result *res, hd_error *err)
 {
@@ -1229,10 +1270,10 @@ static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int 
         if (mode == MODE_RUN && st.job->index)
             rc = hd_run_index_begin(&st, res->index_dir, sizeof res->index_dir, err);
         /* applicants (a merge has loaded them) */
-        if (rc == HD_OK && mode != MODE_MERGE)   /* a part's file carries no token */
-            rc = load_applicants(&st, mode != MODE_PART, err);
-        if (rc == HD_OK) rc = step_scan(&st, &rx, err);
-        if (rc == HD_OK && mode != MODE_PART) {
+        if (rc == HD_OK && mode != MODE_MERGE) rc = load_applicants(&st, mode, rx.set_digest, err);
+        if (rc == HD_OK && mode == MODE_PREPARE) fill_prepared(&st, &rx, res);
+        if (rc == HD_OK && mode != MODE_PREPARE) rc = step_scan(&st, &rx, err);
+        if (rc == HD_OK && mode != MODE_PART && mode != MODE_PREPARE) {
             rc = step_merge(&st, &rx, err);
             /* every row is joined: the join indexes leave the peak */
             if (rc == HD_OK) hd_model_index_release(st.m);
@@ -1262,6 +1303,11 @@ int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *o
         return hd_fail(err, HD_EUSAGE, "part %d of %d: K must be 0 to N-1 and N at least 1", part, nparts);
     }
     return run_job(job_path, opts, MODE_PART, part, nparts, res, err);
+}
+
+int hd_run_prepare(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err)
+{
+    return run_job(job_path, opts, MODE_PREPARE, 0, 0, res, err);
 }
 
 int hd_merge(const char *job_path, int nparts, const hd_run_opts *opts, hd_run_result *res,

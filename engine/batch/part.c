@@ -169,19 +169,11 @@ static const hd_input *input_of(const hd_results *st, const char *path)
 
 /* ------------------------------------------------------------ writing */
 
-typedef struct pw { FILE *f; hd_sha256 *h; int bad; } pw;
+static void put_u32(hd_part_out *w, uint32_t x) { hd_part_put(w, &x, sizeof x); }
+static void put_u64(hd_part_out *w, uint64_t x) { hd_part_put(w, &x, sizeof x); }
+static void put_str(hd_part_out *w, const char *s, size_t n) { put_u32(w, (uint32_t)n); hd_part_put(w, s, n); }
 
-static void put(pw *w, const void *p, size_t n)
-{
-    if (!n) return;
-    if (fwrite(p, 1, n, w->f) != n) w->bad = 1;
-    hd_sha256_update(w->h, p, n);
-}
-static void put_u32(pw *w, uint32_t x) { put(w, &x, sizeof x); }
-static void put_u64(pw *w, uint64_t x) { put(w, &x, sizeof x); }
-static void put_str(pw *w, const char *s, size_t n) { put_u32(w, (uint32_t)n); put(w, s, n); }
-
-static void put_result(pw *w, const hd_results *st, uint32_t r)
+static void put_result(hd_part_out *w, const hd_results *st, uint32_t r)
 {
     const hd_file_result *res = &st->results[r];
     const hd_input *in = input_of(st, res->path);
@@ -193,11 +185,11 @@ static void put_result(pw *w, const hd_results *st, uint32_t r)
     for (size_t i = 0; i < NPART_FIELDS; i++) {
         const char *f = (const char *)res + part_fields[i].off;
         if (part_fields[i].text) put_str(w, f, strnlen(f, part_fields[i].size - 1));
-        else put(w, f, part_fields[i].size);
+        else hd_part_put(w, f, part_fields[i].size);
     }
     put_u32(w, res->ndiv);
     for (uint32_t i = 0; i < res->ndiv; i++) {
-        put(w, res->div[i].code, sizeof res->div[i].code);
+        hd_part_put(w, res->div[i].code, sizeof res->div[i].code);
         put_u64(w, res->div[i].n);
     }
     put_u32(w, res->nq);
@@ -218,7 +210,7 @@ static void put_result(pw *w, const hd_results *st, uint32_t r)
     for (uint32_t i = 0; i < res->nrecs; i++) {
         size_t n = hd_stored_image_size(res->recs[i]);
         put_u32(w, (uint32_t)n);
-        put(w, res->recs[i], n);
+        hd_part_put(w, res->recs[i], n);
     }
 }
 
@@ -239,61 +231,93 @@ static int write_sidecar(const char *path, const char *tmp, const char *text, hd
     return HD_OK;
 }
 
-int hd_part_write(hd_results *st, const char *set_digest, int k, int n, const uint32_t *list,
-                  uint32_t count, char *path_out, size_t cap, hd_error *err)
+int hd_part_open(const char *dir, const char *name, hd_part_out *o, hd_error *err)
 {
-    char dir[4200], path[4400], tmp[4600], side[4500], stmp[4700], host[128] = "";
-    hd_part_dir(st, set_digest, dir, sizeof dir);
+    char host[128] = "";
+    memset(o, 0, sizeof *o);
     if (hd_mkdirs(dir, 0700) != 0)
         return hd_fail(err, HD_EIO, "%s: cannot create: %s", dir, strerror(errno));
     gethostname(host, sizeof host - 1);
     for (char *c = host; *c; c++) if (*c == '/') *c = '_';
-    snprintf(path, sizeof path, "%s/part-%d-of-%d", dir, k, n);
-    snprintf(side, sizeof side, "%s.sha256", path);
-    /* the temporary names are unique across machines sharing the directory */
-    snprintf(tmp, sizeof tmp, "%s/.part-%d-of-%d.tmp-%s-%ld", dir, k, n, host, (long)getpid());
-    snprintf(stmp, sizeof stmp, "%s.sha256", tmp);
-    snprintf(path_out, cap, "%s", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    pw w = { fdopen(fd, "wb"), hd_sha256_new(), 0 };
-    if (!w.f || !w.h) {
-        if (w.f) fclose(w.f); else close(fd);
-        unlink(tmp);
-        hd_sha256_final(w.h, (unsigned char[32]){ 0 });
+    snprintf(o->dir, sizeof o->dir, "%s", dir);
+    snprintf(o->name, sizeof o->name, "%s", name);
+    snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
+    /* the temporary name is unique across machines sharing the directory */
+    snprintf(o->tmp, sizeof o->tmp, "%s/.%s.tmp-%s-%ld", dir, name, host, (long)getpid());
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", o->tmp, strerror(errno));
+    o->f = fdopen(fd, "wb");
+    /* large writes: a members file is hundreds of MB */
+    if (o->f) setvbuf(o->f, NULL, _IOFBF, 1 << 20);
+    o->h = hd_sha256_new();
+    if (!o->f || !o->h) {
+        if (o->f) fclose(o->f); else close(fd);
+        unlink(o->tmp);
+        if (o->h) hd_sha256_final(o->h, (unsigned char[32]){ 0 });
         return hd_fail(err, HD_ESOFTWARE, "out of memory");
     }
-    char layout[65], date[11], head[1024];
-    layout_digest(layout);
-    hd_date_format(st->job->as_of, date);
-    int hn = snprintf(head, sizeof head,
-                      "hedui-part/1\nlayout %s\nengine %s\npart %d\nparts %d\nas_of %s\nkey_id %s\n"
-                      "set %s\njob %s\npolicy %s\nfiles %u\n\n",
-                      layout, HD_ENGINE_VERSION, k, n, date, st->key.id, set_digest,
-                      st->inputs[0].sha256, st->policy->digest, count);
-    put(&w, head, (size_t)hn);
-    for (uint32_t i = 0; i < count; i++) put_result(&w, st, list[i]);
+    return HD_OK;
+}
+
+void hd_part_put(hd_part_out *o, const void *p, size_t n)
+{
+    if (!n) return;
+    if (fwrite(p, 1, n, o->f) != n) o->bad = 1;
+    hd_sha256_update(o->h, p, n);
+}
+
+int hd_part_commit(hd_part_out *o, hd_error *err)
+{
     unsigned char d[32];
-    hd_sha256_final(w.h, d);
+    hd_sha256_final(o->h, d);
     int e = 0;
-    if (fflush(w.f) != 0 || ferror(w.f) || w.bad) e = errno ? errno : EIO;
-    if (!e && fsync(fileno(w.f)) != 0) e = errno;
-    if (fclose(w.f) != 0 && !e) e = errno;
+    if (fflush(o->f) != 0 || ferror(o->f) || o->bad) e = errno ? errno : EIO;
+    if (!e && fsync(fileno(o->f)) != 0) e = errno;
+    if (fclose(o->f) != 0 && !e) e = errno;
     if (e) {
-        unlink(tmp);
-        return hd_fail(err, HD_EIO, "%s: cannot write: %s", path, strerror(e));
+        unlink(o->tmp);
+        return hd_fail(err, HD_EIO, "%s: cannot write: %s", o->path, strerror(e));
     }
-    char hex[65], text[4600];
+    char hex[65], text[4600], side[4500], stmp[4700];
     hd_hex(d, 32, hex);
-    snprintf(text, sizeof text, "%s  part-%d-of-%d\n", hex, k, n);
-    /* the sidecar first: a part present is a part whose digest is written */
+    snprintf(text, sizeof text, "%s  %s\n", hex, o->name);
+    snprintf(side, sizeof side, "%s.sha256", o->path);
+    snprintf(stmp, sizeof stmp, "%s.sha256", o->tmp);
+    /* the sidecar first: a file present is a file whose digest is written */
     int rc = write_sidecar(side, stmp, text, err);
-    if (rc == HD_OK && rename(tmp, path) != 0)
-        rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-    if (rc != HD_OK) { unlink(tmp); return rc; }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rc == HD_OK && rename(o->tmp, o->path) != 0)
+        rc = hd_fail(err, HD_EIO, "%s: cannot rename into place: %s", o->path, strerror(errno));
+    if (rc != HD_OK) { unlink(o->tmp); return rc; }
+    int dfd = open(o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) { fsync(dfd); close(dfd); }
     return HD_OK;
+}
+
+void hd_part_head(const hd_results *st, const char *set_digest, char *out, size_t cap)
+{
+    char layout[65], date[11];
+    layout_digest(layout);
+    hd_date_format(st->job->as_of, date);
+    snprintf(out, cap, "layout %s\nengine %s\nas_of %s\nkey_id %s\nset %s\njob %s\npolicy %s\n",
+             layout, HD_ENGINE_VERSION, date, st->key.id, set_digest, st->inputs[0].sha256, st->policy->digest);
+}
+
+int hd_part_write(hd_results *st, const char *set_digest, int k, int n, const uint32_t *list,
+                  uint32_t count, char *path_out, size_t cap, hd_error *err)
+{
+    char dir[4200], name[64];
+    hd_part_dir(st, set_digest, dir, sizeof dir);
+    snprintf(name, sizeof name, "part-%d-of-%d", k, n);
+    hd_part_out o;
+    int rc = hd_part_open(dir, name, &o, err);
+    if (rc != HD_OK) return rc;
+    snprintf(path_out, cap, "%s", o.path);
+    char common[1024], head[1200];
+    hd_part_head(st, set_digest, common, sizeof common);
+    int hn = snprintf(head, sizeof head, "hedui-part/1\n%spart %d\nparts %d\nfiles %u\n\n", common, k, n, count);
+    hd_part_put(&o, head, (size_t)hn);
+    for (uint32_t i = 0; i < count; i++) put_result(&o, st, list[i]);
+    return hd_part_commit(&o, err);
 }
 
 /* ------------------------------------------------------------ reading */
@@ -343,9 +367,8 @@ static int read_all(const char *path, uint8_t **out, size_t *n)
 
 static int covered_here(const uint8_t *covered, uint32_t i) { return covered[i] == 2; }
 
-/* Reads part k of n whole into *buf (*len bytes) and checks it against
- * its .sha256 file. */
-static int read_part_verified(const char *path, int k, int n, uint8_t **buf, size_t *len, hd_error *err)
+int hd_part_read_verified(const char *path, const char *what, const char *missing, uint8_t **buf,
+                          size_t *len, hd_error *err)
 {
     char side[4500];
     snprintf(side, sizeof side, "%s.sha256", path);
@@ -353,12 +376,11 @@ static int read_part_verified(const char *path, int k, int n, uint8_t **buf, siz
     size_t slen = 0;
     *buf = NULL;
     if (read_all(path, buf, len) != 0)
-        return hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: part %d of %d %s: %s", path, k, n,
-                       errno == ENOENT ? "is missing (run hedui run --part K/N for it first)" : "cannot be read",
-                       strerror(errno));
+        return hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: %s %s: %s", path, what,
+                       errno == ENOENT ? missing : "cannot be read", strerror(errno));
     if (read_all(side, &sbuf, &slen) != 0 || slen < 64) {
         free(*buf); *buf = NULL; free(sbuf);
-        return hd_fail(err, HD_EDATA, "%s: damaged part: its digest %s is missing or unreadable", path, side);
+        return hd_fail(err, HD_EDATA, "%s: damaged %s: its digest %s is missing or unreadable", path, what, side);
     }
     unsigned char d[32];
     char hex[65];
@@ -371,26 +393,24 @@ static int read_part_verified(const char *path, int k, int n, uint8_t **buf, siz
     free(sbuf);
     if (!same) {
         free(*buf); *buf = NULL;
-        return hd_fail(err, HD_EDATA, "%s: damaged part: its SHA-256 differs from %s (truncated or altered)", path, side);
+        return hd_fail(err, HD_EDATA, "%s: damaged %s: its SHA-256 differs from %s (truncated or altered)", path, what, side);
     }
     return HD_OK;
 }
 
-/* The head of a part: of this build, job, policy, key, date, inputs and
- * split; *body = where the body starts, *nfiles = its file count. */
-static int check_part_head(const hd_results *st, const char *path, const uint8_t *buf, size_t len,
-                           const char *set_digest, int k, int n, const uint8_t **body,
-                           unsigned long *nfiles, hd_error *err)
+int hd_part_check_head(const hd_results *st, const char *path, const char *what, const uint8_t *buf,
+                       size_t len, const char *magic, const char *set_digest, char *head, size_t cap,
+                       const uint8_t **body, hd_error *err)
 {
     const uint8_t *blank = NULL;
     for (size_t i = 0; i + 1 < len && i < 4096; i++)
         if (buf[i] == '\n' && buf[i + 1] == '\n') { blank = buf + i + 2; break; }
-    char head[4200], v[256], want[256];
-    if (!blank || memcmp(buf, "hedui-part/1\n", 13) != 0)
-        return hd_fail(err, HD_EDATA, "%s: not a hedui part file", path);
+    size_t ml = strlen(magic);
+    if (!blank || (size_t)(blank - buf) >= cap || memcmp(buf, magic, ml) != 0 || buf[ml] != '\n')
+        return hd_fail(err, HD_EDATA, "%s: not a hedui %s", path, what);
     memcpy(head, buf, (size_t)(blank - buf));
     head[blank - buf] = 0;
-    char layout[65], date[11];
+    char layout[65], date[11], v[256];
     layout_digest(layout);
     hd_date_format(st->job->as_of, date);
     struct { const char *key, *want, *what; } checks[] = {
@@ -401,21 +421,36 @@ static int check_part_head(const hd_results *st, const char *path, const uint8_t
         { "key_id", st->key.id, "of another pseudonymisation key" },
         { "as_of", date, "of another as_of date" },
         { "set", set_digest, "of other inputs (the input digest differs)" },
-        { "part", NULL, "not the part its name says (part number differs)" },
-        { "parts", NULL, "not of the split its name says (N differs)" },
     };
-    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
-        const char *w = checks[i].want;
-        if (!w) {
-            snprintf(want, sizeof want, "%d", !strcmp(checks[i].key, "part") ? k : n);
-            w = want;
-        }
-        if (!head_value(head, checks[i].key, v, sizeof v) || strcmp(v, w))
-            return hd_fail(err, HD_EDATA, "%s: foreign part: %s", path, checks[i].what);
-    }
+    for (size_t i = 0; i < sizeof checks / sizeof *checks; i++)
+        if (!head_value(head, checks[i].key, v, sizeof v) || strcmp(v, checks[i].want))
+            return hd_fail(err, HD_EDATA, "%s: foreign %s: %s", path, what, checks[i].what);
+    *body = blank;
+    return HD_OK;
+}
+
+int hd_part_head_value(const char *head, const char *key, char *out, size_t cap)
+{
+    return head_value(head, key, out, cap);
+}
+
+/* The head of a part: of this build, job, policy, key, date, inputs and
+ * split; *body = where the body starts, *nfiles = its file count. */
+static int check_part_head(const hd_results *st, const char *path, const uint8_t *buf, size_t len,
+                           const char *set_digest, int k, int n, const uint8_t **body,
+                           unsigned long *nfiles, hd_error *err)
+{
+    char head[4200], v[256], want[32];
+    int rc = hd_part_check_head(st, path, "part", buf, len, "hedui-part/1", set_digest, head, sizeof head, body, err);
+    if (rc != HD_OK) return rc;
+    snprintf(want, sizeof want, "%d", k);
+    if (!head_value(head, "part", v, sizeof v) || strcmp(v, want))
+        return hd_fail(err, HD_EDATA, "%s: foreign part: not the part its name says (part number differs)", path);
+    snprintf(want, sizeof want, "%d", n);
+    if (!head_value(head, "parts", v, sizeof v) || strcmp(v, want))
+        return hd_fail(err, HD_EDATA, "%s: foreign part: not of the split its name says (N differs)", path);
     if (!head_value(head, "files", v, sizeof v)) return hd_fail(err, HD_EDATA, "%s: damaged part: no file count", path);
     *nfiles = strtoul(v, NULL, 10);
-    *body = blank;
     return HD_OK;
 }
 
@@ -567,7 +602,10 @@ static int load_part(hd_results *st, const char *dir, const char *set_digest, in
     snprintf(path, sizeof path, "%s/part-%d-of-%d", dir, k, n);
     uint8_t *buf = NULL;
     size_t len = 0;
-    int rc = read_part_verified(path, k, n, &buf, &len, err);
+    char what[64], missing[96];
+    snprintf(what, sizeof what, "part %d of %d", k, n);
+    snprintf(missing, sizeof missing, "is missing (run hedui run --part %d/%d for it first)", k, n);
+    int rc = hd_part_read_verified(path, what, missing, &buf, &len, err);
     if (rc != HD_OK) return rc;
     const uint8_t *body = NULL;
     unsigned long nfiles = 0;

@@ -67,7 +67,7 @@ static const char exit_help[] =
     "    totals.extracts), each with its own invariant.\n"
 
 static const command commands[] = {
-    { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] [--part K/N] JOB.ini",
+    { "run", cmd_run, "hedui run [--force] [--allow-future-as-of] [--part K/N | --prepare] JOB.ini",
       "Runs the nightly batch: applicants x sources -> verdicts, county reports, audit files,\n"
       "signed manifest, in OUTPUT/<as_of>-<digest>/. An existing complete output that verifies\n"
       "is kept as it is; --force rebuilds it. Exit 3 when a source was damaged or missing, or\n"
@@ -76,7 +76,11 @@ static const command commands[] = {
       "--part K/N: scan only part K (0 to N-1) of N of the extract files (a fixed share,\n"
       "balanced by size) into OUTPUT/parts/<as_of>-<digest>/part-K-of-N (mode 0600, its\n"
       "SHA-256 in part-K-of-N.sha256) for 'hedui merge'; exit 3 when a file it read is\n"
-      "damaged (the part is written). Parts may run at once, on several machines.\n" RUN_FACTS },
+      "damaged (the part is written). Parts may run at once, on several machines.\n"
+      "--prepare: load the applicant, roster and monitor files once into\n"
+      "OUTPUT/parts/<as_of>-<digest>/members (mode 0600, + .sha256), which every --part of\n"
+      "the same inputs then reads instead of loading them itself (the same part, less CPU);\n"
+      "run it before the parts. Without it each part loads them.\n" RUN_FACTS },
     { "merge", cmd_merge, "hedui merge [--force] [--allow-future-as-of] [--parts N] JOB.ini",
       "Writes the run directory from the N parts of 'hedui run --part K/N': the same bytes\n"
       "as 'hedui run JOB.ini' for every N. --parts N: the split to merge (default: the N of\n"

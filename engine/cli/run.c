@@ -1,5 +1,5 @@
 /*
- * run.c — `hedui run [--force] [--part K/N] JOB.ini`: the nightly batch
+ * run.c — `hedui run [--force] [--part K/N | --prepare] JOB.ini`: the nightly batch
  * (SPEC §1, §5), or one part of it, and `hedui merge [--force] [--parts N]
  * JOB.ini`, which writes the run from the parts (SPEC §12).
  * Thin: options -> hd_run / hd_run_part / hd_merge -> a summary table on stdout. The progress bar
@@ -134,6 +134,18 @@ static void part_summary(const hd_run_result *r, int status, int k, int n)
     fflush(stdout);
 }
 
+static void prepare_summary(const hd_run_result *r)
+{
+    char a[32], b[32];
+    fmt_count(r->households, a, sizeof a);
+    fmt_count(r->members, b, sizeof b);
+    printf("hedui run --prepare: written\n\n");
+    printf("Members    %s households, %s members, for every part of these inputs\n", a, b);
+    printf("File       %s (+ .sha256)\n", r->outdir);
+    printf("Next       hedui run --part K/N JOB.ini for every K, then hedui merge JOB.ini\n");
+    fflush(stdout);
+}
+
 static void summary(const hd_run_result *r, int status)
 {
     char a[32], b[32], c[32], d[32], e[32];
@@ -237,7 +249,7 @@ static void summary(const hd_run_result *r, int status)
     fflush(stdout);
 }
 
-enum { RUN_WHOLE = 0, RUN_PART, RUN_MERGE };
+enum { RUN_WHOLE = 0, RUN_PART, RUN_MERGE, RUN_PREPARE };
 
 static int run_with(const char *job_path, int flags, int mode, int k, int n, char *outdir)
 {
@@ -268,6 +280,7 @@ static int run_with(const char *job_path, int flags, int mode, int k, int n, cha
     double t0 = now_s();
     int rc = mode == RUN_PART ? hd_run_part(job_path, k, n, &o, &r, &err)
            : mode == RUN_MERGE ? hd_merge(job_path, n, &o, &r, &err)
+           : mode == RUN_PREPARE ? hd_run_prepare(job_path, &o, &r, &err)
            : hd_run(job_path, &o, &r, &err);
     if (g_cli_bar_shown) { fputs("\r\033[K", cli_stderr()); fflush(cli_stderr()); g_cli_bar_shown = 0; }
     pthread_mutex_destroy(&p.mu);
@@ -277,6 +290,7 @@ static int run_with(const char *job_path, int flags, int mode, int k, int n, cha
     if (rc == HD_EDAMAGED && err.message[0]) cli_log(HD_LOG_WARN, "source_damaged", "%s", err.message);
     if (!g_cli.quiet) {
         if (mode == RUN_PART) part_summary(&r, rc, k, n);
+        else if (mode == RUN_PREPARE) prepare_summary(&r);
         else summary(&r, rc);
     }
     if (outdir) snprintf(outdir, 4096, "%s", r.outdir);
@@ -289,9 +303,9 @@ int cli_run_job(const char *job_path, int flags, char *outdir)
     return run_with(job_path, flags, RUN_WHOLE, 0, 0, outdir);
 }
 
-enum { OPT_FORCE = 1, OPT_FUTURE, OPT_PART, OPT_PARTS };
+enum { OPT_FORCE = 1, OPT_FUTURE, OPT_PART, OPT_PARTS, OPT_PREPARE };
 
-struct run_args { int flags, part, k, n; const char *cmd; };
+struct run_args { int flags, part, k, n, prepare; const char *cmd; };
 
 /* A whole number 0 .. 1000000 at s, up to the end or stop; -1 if not. */
 static long whole(const char *s, const char *stop)
@@ -310,6 +324,7 @@ static int on_opt(void *user, int id, const char *arg)
     struct run_args *a = user;
     if (id == OPT_FORCE) a->flags |= CLI_RUN_FORCE;
     if (id == OPT_FUTURE) a->flags |= CLI_RUN_ALLOW_FUTURE;
+    if (id == OPT_PREPARE) a->prepare = 1;
     if (id == OPT_PART) {
         const char *slash = strchr(arg, '/');
         long k = slash ? whole(arg, slash) : -1, n = slash ? whole(slash + 1, slash + strlen(slash)) : -1;
@@ -329,7 +344,7 @@ static int on_opt(void *user, int id, const char *arg)
 
 static int run_cmd(const char *cmd, int argc, char **argv, const cli_optdef *defs, int merge)
 {
-    struct run_args a = { 0, 0, 0, 0, cmd };
+    struct run_args a = { 0, 0, 0, 0, 0, cmd };
     int npos = 0;
     char **pos = calloc((size_t)argc + 1, sizeof *pos);
     if (!pos) return HD_ESOFTWARE;
@@ -337,10 +352,13 @@ static int run_cmd(const char *cmd, int argc, char **argv, const cli_optdef *def
     if (rc == 0 && npos != 1)
         rc = npos ? cli_usage(cmd, "%s takes one job file, not %d arguments", cmd, npos)
                   : cli_usage(cmd, "missing JOB.ini");
-    if (rc == 0 && a.part && (a.flags & CLI_RUN_FORCE))
+    if (rc == 0 && a.part && a.prepare)
+        rc = cli_usage(cmd, "--prepare writes the members file that every part reads: run it before the parts, not with one");
+    if (rc == 0 && (a.part || a.prepare) && (a.flags & CLI_RUN_FORCE))
         rc = cli_usage(cmd, "--force rebuilds a run directory: give it to hedui merge, not to a part");
     if (rc == 0)
-        rc = run_with(pos[0], a.flags, merge ? RUN_MERGE : a.part ? RUN_PART : RUN_WHOLE, a.k, a.n, NULL);
+        rc = run_with(pos[0], a.flags, merge ? RUN_MERGE : a.part ? RUN_PART : a.prepare ? RUN_PREPARE : RUN_WHOLE,
+                      a.k, a.n, NULL);
     free(pos);
     return rc;
 }
@@ -348,7 +366,7 @@ static int run_cmd(const char *cmd, int argc, char **argv, const cli_optdef *def
 int cmd_run(int argc, char **argv)
 {
     static const cli_optdef defs[] = { { "--force", 0, OPT_FORCE }, { "--allow-future-as-of", 0, OPT_FUTURE },
-                                       { "--part", 1, OPT_PART }, { NULL, 0, 0 } };
+                                       { "--part", 1, OPT_PART }, { "--prepare", 0, OPT_PREPARE }, { NULL, 0, 0 } };
     return run_cmd("run", argc, argv, defs, 0);
 }
 

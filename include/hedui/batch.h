@@ -179,6 +179,20 @@ int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *o
                 hd_run_result *res, hd_error *err);
 
 /*
+ * Scale-out (SPEC §12, docs/decisions.md "The members file of the
+ * parts"): loads the applicant, roster and monitor files once and writes
+ * the households and members laid out of them to
+ * OUTPUT/parts/<as_of>-<12 hex>/members (mode 0600, its SHA-256 in
+ * members.sha256), which every hd_run_part of the same inputs then reads
+ * instead of loading them again: the same part files, less CPU. Scans no
+ * extract. res->outdir receives the file's path; res->households and
+ * res->members its counts.
+ * @return HD_OK, or hd_run's errors (HD_EIO when the file cannot be
+ *         written).
+ */
+int hd_run_prepare(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd_error *err);
+
+/*
  * Merges the parts written by hd_run_part into the run directory: the
  * same output as hd_run, byte for byte, whatever the number of parts
  * (the parts' per-file results go through the same merge, rules and

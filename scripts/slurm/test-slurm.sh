@@ -6,9 +6,10 @@
 #      (scripts/install-deps slurm) and starts them (local-slurm start);
 #   2. generates a small province (scripts/gen-province.py) and runs
 #      `hedui run` on it: the reference run directory;
-#   3. for N = 1, 2, 4, 7: scripts/slurm/hedui-slurm -n N, exit 0, and the
-#      run directory it leaves equals the reference byte for byte (diff -r,
-#      which also fails on a file only one side has);
+#   3. for N = 1, 2, 4, 7: scripts/slurm/hedui-slurm -n N, exit 0, its
+#      prepare job, every part and the merge COMPLETED, the members file
+#      written, and the run directory it leaves equals the reference byte
+#      for byte (diff -r, which also fails on a file only one side has);
 #   4. one extract made unreadable (a directory where the file was): the
 #      driver exits non-zero naming the failed part, and no run directory
 #      appears;
@@ -76,7 +77,8 @@ for n in 1 2 4 7; do
         bad "N=$n: the run directory differs from hedui run's"; head -20 "$work/diff-$n.out" | sed 's/^/     /'
     fi
     [ "$(grep -c '^part [0-9]* of '"$n"': COMPLETED' "$work/driver-$n.out")" -eq "$n" ] && grep -q '^merge: COMPLETED' "$work/driver-$n.out" \
-        && ok "N=$n: the driver reports every part and the merge COMPLETED" || bad "N=$n: driver report: $(cat "$work/driver-$n.out")"
+        && grep -q '^prepare: COMPLETED' "$work/driver-$n.out" && ls "$prov"/out/parts/*/members >/dev/null 2>&1 \
+        && ok "N=$n: the driver reports the prepare job, every part and the merge COMPLETED" || bad "N=$n: driver report: $(cat "$work/driver-$n.out")"
 done
 
 # one part fails: an extract only that part reads is a directory
