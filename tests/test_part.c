@@ -239,15 +239,20 @@ START_TEST(parts_from_the_members_file_are_the_same_parts)
     ck_assert_msg(shf("cd %s/noprep && for f in part-*; do cmp -s $f ../out/parts/*/$f || exit 1; done", prov) == 0,
                   "a part read from the members file differs from the part that loaded the applicants");
     ck_assert_int_eq(shf("cd %s && %s -q merge job.ini && diff -r ref out/2026-* >/dev/null", prov, hedui), 0);
-    /* the members file holds no more ID numbers than the county files */
+    /* the members file holds the ID numbers of the applicant, roster and
+     * monitor files (as the county files do), and no other: 18 characters
+     * as submitted, or a 15-digit one made 18 (SPEC §4) */
     ck_assert_int_eq(shf("cd %s && python3 - <<'EOF'\n"
                          "import glob, re, sys\n"
-                         "ids = set()\n"
+                         "pat = rb'(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])'\n"
+                         "ids, old = set(), set()\n"
                          "for f in glob.glob('inbox/*.csv') + glob.glob('roster/*.csv') + glob.glob('monitor/*.csv'):\n"
-                         "    ids.update(re.findall(rb'(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])', open(f, 'rb').read()))\n"
-                         "members = open(glob.glob('out/parts/*/members')[0], 'rb').read()\n"
-                         "found = [i for i in ids if i in members]\n"
-                         "sys.exit(0 if len(found) > 300 else 1)\n"
+                         "    text = open(f, 'rb').read()\n"
+                         "    ids.update(re.findall(pat, text))\n"
+                         "    old.update(re.findall(rb'(?<![0-9])[0-9]{15}(?![0-9])', text))\n"
+                         "found = set(re.findall(pat, open(glob.glob('out/parts/*/members')[0], 'rb').read()))\n"
+                         "other = [i for i in found if i not in ids and not (i[6:8] == b'19' and i[:6] + i[8:17] in old)]\n"
+                         "sys.exit(0 if len(found) > 300 and not other else 1)\n"
                          "EOF", prov), 0);
     ck_assert_int_eq(shf("rm -rf %s/noprep", prov), 0);
 }
@@ -291,6 +296,27 @@ START_TEST(damaged_or_foreign_members_file_is_65)
     ck_assert_int_eq(shf("cd %s && %s -q run --prepare job.ini", prov, hedui), 0);
     ck_assert_int_eq(split_and_merge(prov, 4, 0), 0);
     ck_assert_int_eq(shf("diff -r %s/ref %s/out/2026-* >/dev/null", prov, prov), 0);
+}
+END_TEST
+
+/* Every applicant, roster and monitor file rejected whole: no household.
+ * The part that reads the members file is the part that loads the files
+ * (the members file is not empty of strings), and the merge exits 3. */
+START_TEST(members_file_of_no_household_gives_the_same_part)
+{
+    province();
+    char d[4200];
+    snprintf(d, sizeof d, "%s-none", prov);
+    ck_assert_int_eq(shf("rm -rf %s && cp -r %s %s && rm -rf %s/out %s/ref %s/noprep && cd %s && "
+                         "for f in inbox/*.csv roster/*.csv monitor/*.csv; do printf '\\377\\376\\0garbage\\n' > $f; done",
+                         d, prov, d, d, d, d, d), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 0/2 job.ini 2>/dev/null && rm -rf noprep && mkdir noprep && "
+                         "cp out/parts/*/part-0-of-2 noprep/", d, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run --prepare job.ini && %s -j 1 run --part 0/2 job.ini 2>err.txt >/dev/null && "
+                         "grep -q '0 households, 0 members read from the members file' err.txt", d, hedui, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && cmp noprep/part-0-of-2 out/parts/*/part-0-of-2", d), 0);
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 1/2 job.ini && %s -q merge job.ini 2>/dev/null", d, hedui, hedui), 3);
+    shf("rm -rf %s", d);
 }
 END_TEST
 
@@ -400,6 +426,7 @@ int main(void)
     tcase_add_test(tc, part_of_another_job_is_65);
     tcase_add_test(tc, parts_from_the_members_file_are_the_same_parts);
     tcase_add_test(tc, damaged_or_foreign_members_file_is_65);
+    tcase_add_test(tc, members_file_of_no_household_gives_the_same_part);
     tcase_add_test(tc, two_merges_at_once_is_75);
     tcase_add_test(tc, bad_part_numbers_are_usage_errors);
     tcase_add_test(tc, part_files_are_private_and_hold_no_id_beyond_quarantine);

@@ -29,6 +29,7 @@ typedef struct staged_row {
 
 typedef struct staged_app {
     const char *app_id;
+    size_t app_id_n;
     const char *county;           /* first usable row's, else first row's text */
     int area, assist;
     int have_usable;
@@ -89,8 +90,8 @@ static int app_of(struct ctx *c, const char *s, size_t n)
     /* a household's rows mostly follow one another: the last application
      * is asked first, without a probe */
     if (c->napps) {
-        const char *last = c->apps[c->napps - 1].app_id;
-        if (!memcmp(last, s, n) && !last[n]) return (int)(c->napps - 1);
+        const staged_app *last = &c->apps[c->napps - 1];
+        if (last->app_id_n == n && !memcmp(last->app_id, s, n)) return (int)(c->napps - 1);
     }
     uint32_t a = hd_strmap_get(c->apps_by_id, s, n);
     if (a != UINT32_MAX) return (int)a;
@@ -98,6 +99,7 @@ static int app_of(struct ctx *c, const char *s, size_t n)
     staged_app *ap = &c->apps[c->napps];
     memset(ap, 0, sizeof *ap);
     ap->app_id = hd_model_strdup(c->m, s, n);
+    ap->app_id_n = n;
     ap->area = ap->assist = -1;
     if (!ap->app_id || hd_strmap_put(c->apps_by_id, s, n, c->napps)) return -2;
     return (int)c->napps++;
@@ -307,8 +309,10 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
                 if (c->tally) c->tally->superseded[c->population]++;
             } else if (old != UINT32_MAX &&
                        hd_strmap_put(c->seen, k, (size_t)kn, m->nhouseholds + nh)) {
-                /* an earlier file of this population had it without a
-                 * usable row: the id is this household's from now on */
+                /* an earlier file of this population has the id and this
+                 * application no usable row (one with a usable row is
+                 * reused, above): the id names this household from now on,
+                 * as it did before seen and taken were one map */
                 return hd_fail(err, HD_ESOFTWARE, "out of memory");
             }
         }

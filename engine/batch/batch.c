@@ -519,16 +519,13 @@ enum { MODE_RUN = 0, MODE_PART, MODE_MERGE, MODE_PREPARE };
 /* The households and members of every population into st->m: from the
  * applicant files, or for a part from the members file that `hedui run
  * --prepare` wrote for its inputs (SPEC §12; engine/batch/members.c). */
-static int load_populations(hd_results *st, int mode, const char *set_digest, int tokens, hd_error *err)
+static int load_populations(hd_results *st, int mode, const char *set_digest, int tokens, int *found,
+                            hd_error *err)
 {
     const hd_job *job = st->job;
-    int found = 0, rc = mode == MODE_PART ? hd_members_read(st, set_digest, &found, err) : HD_OK;
-    if (rc != HD_OK || found) {
-        if (found)
-            logf_(st->opts, HD_LOG_INFO, "members_read", "%u households, %u members read from the members file of --prepare",
-                  st->m->nhouseholds, st->m->nmembers);
-        return rc;
-    }
+    *found = 0;
+    int rc = mode == MODE_PART ? hd_members_read(st, set_digest, found, err) : HD_OK;
+    if (rc != HD_OK || *found) return rc;
     st->m = hd_model_new();
     if (!st->m) return hd_fail(err, HD_ESOFTWARE, "out of memory");
     /* the populations in their order (SPEC §10): an application is judged
@@ -548,9 +545,6 @@ static int load_populations(hd_results *st, int mode, const char *set_digest, in
      * the map (about 100 bytes a household) goes before the join index comes */
     hd_strmap_free(st->tally.taken);
     st->tally.taken = NULL;
-    if (rc == HD_OK)
-        logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
-              st->m->nhouseholds, st->m->nmembers, st->napp_files);
     if (rc == HD_OK && mode == MODE_PREPARE) {
         char path[4400];
         rc = hd_members_write(st, set_digest, path, sizeof path, err);
@@ -569,7 +563,8 @@ static int load_applicants(hd_results *st, int mode, const char *set_digest, hd_
 {
     const hd_job *job = st->job;
     /* a part's file carries no token */
-    int rc = load_populations(st, mode, set_digest, mode == MODE_RUN || mode == MODE_MERGE, err);
+    int found;
+    int rc = load_populations(st, mode, set_digest, mode == MODE_RUN || mode == MODE_MERGE, &found, err);
     if (rc != HD_OK || mode == MODE_PREPARE) return rc;   /* --prepare joins nothing */
     rc = hd_model_index(st->m, err);
     /* token indexes (48 bytes a member each) only for the providers of
@@ -590,6 +585,12 @@ static int load_applicants(hd_results *st, int mode, const char *set_digest, hd_
             logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
                   hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
     }
+    if (found)
+        logf_(st->opts, HD_LOG_INFO, "members_read", "%u households, %u members read from the members file of --prepare",
+              st->m->nhouseholds, st->m->nmembers);
+    else
+        logf_(st->opts, HD_LOG_INFO, "applicants_loaded", "%u households, %u members from %d applicant files",
+              st->m->nhouseholds, st->m->nmembers, st->napp_files);
     return HD_OK;
 }
 
@@ -794,7 +795,7 @@ static int step_config(hd_results *st, int mode, const char *job_path, hd_error 
         /* SPEC §11: the index is written by a whole run's scan; a part
          * sees a share of the extracts, a merge none */
         hd_error e1;
-        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part; not hedui merge): "
+        hd_fail(&e1, HD_ECONFIG, "%s: index = yes is for a whole run (hedui run without --part or --prepare; not hedui merge): "
                 "remove it for the parts, and build the index with `hedui index %s` after the merge",
                 st->job->path, st->job->path);
         hd_error_keep_first(&cfg, &e1);

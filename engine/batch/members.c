@@ -85,6 +85,7 @@ int hd_members_write(const hd_results *st, const char *set_digest, char *path_ou
     char dir[4200];
     hd_part_dir(st, set_digest, dir, sizeof dir);
     blob b = { 0 };
+    intern(&b, "");   /* the strings are never empty, even with no household */
     for (uint32_t i = 0; i < m->nhouseholds; i++) {
         intern(&b, m->households[i].county_code);
         intern(&b, m->households[i].application_id);
@@ -93,7 +94,7 @@ int hd_members_write(const hd_results *st, const char *set_digest, char *path_ou
         intern(&b, m->members[i].name);
         intern(&b, m->members[i].member_no);
     }
-    if (b.bad) { free(b.p); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+    if (b.bad) { free(b.p); return hd_fail(err, HD_ESOFTWARE, "out of memory writing %s/members", dir); }
     hd_part_out o;
     int rc = hd_part_open(dir, "members", &o, err);
     if (rc != HD_OK) { free(b.p); return rc; }
@@ -106,7 +107,7 @@ int hd_members_write(const hd_results *st, const char *set_digest, char *path_ou
              layout, m->nhouseholds, m->nmembers, b.n);
     hd_part_put(&o, head, sizeof head);
     /* the strings in the order interned above: their offsets again */
-    uint64_t off = 0;
+    uint64_t off = 1;
     for (uint32_t i = 0; i < m->nhouseholds; i++) {
         const hd_household *src = &m->households[i];
         hd_household h = *src;
@@ -162,33 +163,41 @@ static int resolve(void *image, size_t field, const char *strings, size_t n)
     return 1;
 }
 
-/* The households and members of the body into a new model; 0 when a
- * field is out of range. */
-static int read_body(rd *r, hd_model *m, uint32_t nh, uint32_t nm, size_t ns)
+/* The body's bytes into the new model's arrays and *strings: 1, 0 when
+ * the file is cut or longer than its head says, -1 out of memory. */
+static int read_raw(rd *r, hd_model *m, uint32_t nh, uint32_t nm, size_t ns, char **strings)
 {
     m->households = malloc((size_t)nh * sizeof *m->households + 1);
     m->members = malloc((size_t)nm * sizeof *m->members + 1);
-    char *strings = hd_arena_alloc(m->arena, ns + 1);
-    if (!m->households || !m->members || !strings) return -1;
+    *strings = hd_arena_alloc(m->arena, ns + 1);
+    if (!m->households || !m->members || !*strings) return -1;
     m->caphouseholds = nh;
     m->capmembers = nm;
     take(r, m->households, (size_t)nh * sizeof *m->households);
     take(r, m->members, (size_t)nm * sizeof *m->members);
-    take(r, strings, ns);
+    take(r, *strings, ns);
     char extra;
     if (!r->bad && read(r->fd, &extra, 1) != 0) r->bad = 1;   /* bytes after the strings */
-    if (r->bad || !ns || strings[ns - 1]) return 0;
+    return !r->bad;
+}
+
+/* The string offsets back to pointers, each household's members and each
+ * member's household, population and reason in range; 0 when one is not. */
+static int resolve_all(hd_model *m, uint32_t nh, uint32_t nm, const char *strings, size_t ns)
+{
+    if (!ns || strings[ns - 1]) return 0;
     for (uint32_t i = 0; i < nh; i++) {
         hd_household *h = &m->households[i];
         if (!resolve(h, offsetof(hd_household, county_code), strings, ns) ||
             !resolve(h, offsetof(hd_household, application_id), strings, ns) || h->first_member > nm ||
-            h->nmembers > nm - h->first_member)
+            h->nmembers > nm - h->first_member || h->population >= HD_POP__COUNT)
             return 0;
     }
     for (uint32_t i = 0; i < nm; i++) {
         hd_member *mb = &m->members[i];
         if (!resolve(mb, offsetof(hd_member, name), strings, ns) ||
-            !resolve(mb, offsetof(hd_member, member_no), strings, ns) || mb->household >= nh)
+            !resolve(mb, offsetof(hd_member, member_no), strings, ns) || mb->household >= nh ||
+            mb->rejected >= HD_R__COUNT || memchr(mb->id.s, 0, sizeof mb->id.s) == NULL)
             return 0;
         mb->records = NULL;
         mb->nrecords = 0;
@@ -211,6 +220,22 @@ static int sidecar(const char *path, char hex[65])
     return n == 64 ? 0 : -1;
 }
 
+/* The counts of the head (households, members, string bytes), each within
+ * what a file of `size` bytes can hold; 0 when absent or beyond it. */
+static int head_counts(const char *text, uint64_t size, unsigned long *nh, unsigned long *nm, unsigned long *ns)
+{
+    char v[80];
+    uint64_t room = size > HEAD_SIZE ? size - HEAD_SIZE : 0;
+    if (!hd_part_head_value(text, "households", v, sizeof v) || (*nh = strtoul(v, NULL, 10)) > room / sizeof(hd_household))
+        return 0;
+    if (!hd_part_head_value(text, "members", v, sizeof v) || (*nm = strtoul(v, NULL, 10)) > room / sizeof(hd_member))
+        return 0;
+    if (!hd_part_head_value(text, "strings", v, sizeof v) || (*ns = strtoul(v, NULL, 10)) == 0 || *ns > room)
+        return 0;
+    /* each term is at most `room` now: the sum cannot wrap */
+    return (uint64_t)*nh * sizeof(hd_household) + (uint64_t)*nm * sizeof(hd_member) + *ns == room;
+}
+
 int hd_members_read(hd_results *st, const char *set_digest, int *found, hd_error *err)
 {
     char dir[4200], path[4400];
@@ -223,44 +248,48 @@ int hd_members_read(hd_results *st, const char *set_digest, int *found, hd_error
         return hd_fail(err, HD_EIO, "%s: members file cannot be read: %s", path, strerror(errno));
     }
     char want[65], got[65], head[HEAD_SIZE + 1], layout[65], v[80], text[HEAD_SIZE];
-    if (sidecar(path, want) != 0) {
+    struct stat sb;
+    if (sidecar(path, want) != 0 || fstat(r.fd, &sb) != 0) {
         close(r.fd);
         return hd_fail(err, HD_EDATA, "%s: damaged members file: its digest %s.sha256 is missing or unreadable", path, path);
     }
     r.h = hd_sha256_new();
-    if (!r.h) { close(r.fd); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+    if (!r.h) { close(r.fd); return hd_fail(err, HD_ESOFTWARE, "out of memory reading %s", path); }
     take(&r, head, HEAD_SIZE);
-    const uint8_t *body;
-    int rc = r.bad ? hd_fail(err, HD_EDATA, "%s: damaged members file: shorter than its head", path)
-                   : hd_part_check_head(st, path, "members file", (const uint8_t *)head, HEAD_SIZE, MAGIC,
-                                        set_digest, text, sizeof text, &body, err);
+    head[HEAD_SIZE] = 0;
+    /* the counts first (they size the arrays), the digest over the whole
+     * file next, and only then whose file it is: a damaged head is damage */
+    const char *blank = r.bad ? NULL : memmem(head, HEAD_SIZE, "\n\n", 2);
     unsigned long nh = 0, nm = 0, ns = 0;
-    members_layout(layout);
-    if (rc == HD_OK && (!hd_part_head_value(text, "members_layout", v, sizeof v) || strcmp(v, layout)))
-        rc = hd_fail(err, HD_EDATA, "%s: foreign members file: written by another build of hedui (its layout differs)", path);
-    if (rc == HD_OK) {
-        int ok = hd_part_head_value(text, "households", v, sizeof v) && (nh = strtoul(v, NULL, 10)) < UINT32_MAX;
-        ok = ok && hd_part_head_value(text, "members", v, sizeof v) && (nm = strtoul(v, NULL, 10)) < UINT32_MAX;
-        ok = ok && hd_part_head_value(text, "strings", v, sizeof v) && (ns = strtoul(v, NULL, 10)) > 0;
-        if (!ok) rc = hd_fail(err, HD_EDATA, "%s: damaged members file: its head has no counts", path);
+    int rc = HD_OK;
+    if (!blank || (size_t)(blank - head) + 2 > sizeof text) {
+        rc = hd_fail(err, HD_EDATA, "%s: damaged members file: no head", path);
+    } else {
+        memcpy(text, head, (size_t)(blank - head) + 2);
+        text[blank - head + 2] = 0;
+        if (!head_counts(text, (uint64_t)sb.st_size, &nh, &nm, &ns))
+            rc = hd_fail(err, HD_EDATA, "%s: damaged members file: its size is not what its head counts", path);
     }
-    struct stat sb;
-    if (rc == HD_OK && (fstat(r.fd, &sb) != 0 || (uint64_t)sb.st_size != HEAD_SIZE + (uint64_t)nh * sizeof(hd_household) +
-                                                      (uint64_t)nm * sizeof(hd_member) + ns))
-        rc = hd_fail(err, HD_EDATA, "%s: damaged members file: its size is not what its head counts", path);
     hd_model *m = rc == HD_OK ? hd_model_new() : NULL;
-    if (rc == HD_OK && !m) rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-    int body_ok = rc == HD_OK ? read_body(&r, m, (uint32_t)nh, (uint32_t)nm, ns) : 0;
-    if (rc == HD_OK && body_ok < 0) rc = hd_fail(err, HD_ESOFTWARE, "out of memory loading %s", path);
+    if (rc == HD_OK && !m) rc = hd_fail(err, HD_ESOFTWARE, "out of memory reading %s", path);
+    char *strings = NULL;
+    int body = rc == HD_OK ? read_raw(&r, m, (uint32_t)nh, (uint32_t)nm, ns, &strings) : 0;
+    if (rc == HD_OK && body < 0) rc = hd_fail(err, HD_ESOFTWARE, "out of memory reading %s", path);
     unsigned char d[32];
     hd_sha256_final(r.h, d);
     hd_hex(d, 32, got);
     close(r.fd);
-    /* the digest before the form: a cut or altered file says so */
-    if (rc == HD_OK && strcmp(got, want))
+    if (rc == HD_OK && (!body || strcmp(got, want)))
         rc = hd_fail(err, HD_EDATA, "%s: damaged members file: its SHA-256 differs from %s.sha256 (truncated or altered)",
                      path, path);
-    if (rc == HD_OK && !body_ok)
+    const uint8_t *start;
+    if (rc == HD_OK)
+        rc = hd_part_check_head(st, path, "members file", (const uint8_t *)head, HEAD_SIZE, MAGIC, set_digest, text,
+                                sizeof text, &start, err);
+    members_layout(layout);
+    if (rc == HD_OK && (!hd_part_head_value(text, "members_layout", v, sizeof v) || strcmp(v, layout)))
+        rc = hd_fail(err, HD_EDATA, "%s: foreign members file: written by another build of hedui (its layout differs)", path);
+    if (rc == HD_OK && !resolve_all(m, (uint32_t)nh, (uint32_t)nm, strings, ns))
         rc = hd_fail(err, HD_EDATA, "%s: damaged members file: its body does not read as one", path);
     if (rc != HD_OK) { hd_model_free(m); return rc; }
     st->m = m;

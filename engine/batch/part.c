@@ -9,10 +9,9 @@
  * body in this machine's byte order (the head's layout digest says which
  * build and byte order wrote it; a part from another build is refused):
  *
- *   hedui-part/1            layout <sha>      engine <version>
- *   part <K>                parts <N>         as_of <date>
- *   key_id <id>             set <sha>         job <sha>        policy <sha>
- *   files <count>           (blank line)
+ *   hedui-part/1            layout <sha>      engine <version>  as_of <date>
+ *   key_id <id>             set <sha>         job <sha>         policy <sha>
+ *   part <K>                parts <N>         files <count>     (blank line)
  *   per file: u32 result index, str relative path, str SHA-256, u64 size,
  *             the fields of PART_FIELDS, divisions, quarantined rows,
  *             unreadable rows of members, matched records (stored images)
@@ -406,7 +405,7 @@ int hd_part_check_head(const hd_results *st, const char *path, const char *what,
     for (size_t i = 0; i + 1 < len && i < 4096; i++)
         if (buf[i] == '\n' && buf[i + 1] == '\n') { blank = buf + i + 2; break; }
     size_t ml = strlen(magic);
-    if (!blank || (size_t)(blank - buf) >= cap || memcmp(buf, magic, ml) != 0 || buf[ml] != '\n')
+    if (!blank || (size_t)(blank - buf) >= cap || len <= ml || memcmp(buf, magic, ml) != 0 || buf[ml] != '\n')
         return hd_fail(err, HD_EDATA, "%s: not a hedui %s", path, what);
     memcpy(head, buf, (size_t)(blank - buf));
     head[blank - buf] = 0;

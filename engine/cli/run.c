@@ -355,7 +355,8 @@ static int run_cmd(const char *cmd, int argc, char **argv, const cli_optdef *def
     if (rc == 0 && a.part && a.prepare)
         rc = cli_usage(cmd, "--prepare writes the members file that every part reads: run it before the parts, not with one");
     if (rc == 0 && (a.part || a.prepare) && (a.flags & CLI_RUN_FORCE))
-        rc = cli_usage(cmd, "--force rebuilds a run directory: give it to hedui merge, not to a part");
+        rc = cli_usage(cmd, "--force rebuilds a run directory: give it to hedui merge, not to %s",
+                       a.part ? "a part" : "--prepare (it always writes the members file anew)");
     if (rc == 0)
         rc = run_with(pos[0], a.flags, merge ? RUN_MERGE : a.part ? RUN_PART : a.prepare ? RUN_PREPARE : RUN_WHOLE,
                       a.k, a.n, NULL);

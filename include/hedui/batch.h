@@ -171,8 +171,8 @@ int hd_run(const char *job_path, const hd_run_opts *opts, hd_run_result *res, hd
  * fine. Parts of one job may run at the same time (on several machines
  * sharing the output directory). Loads every applicant (the join needs
  * them): memory as a whole run's applicants plus the part's matched rows.
- * @return HD_OK, HD_EDAMAGED (written, but a file it read or an applicant
- *         file is damaged), HD_EUSAGE (part >= nparts or nparts < 1), or
+ * @return HD_OK, HD_EDAMAGED (written, but a file it read is damaged or a
+ *         source has no file), HD_EUSAGE (part >= nparts or nparts < 1), or
  *         hd_run's errors.
  */
 int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *opts,
