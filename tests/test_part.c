@@ -289,6 +289,23 @@ START_TEST(damaged_or_foreign_members_file_is_65)
                          "echo \"$(sha256sum < members | cut -c1-64)  members\" > members.sha256", prov, hedui), 0);
     ck_assert_int_eq(shf("cd %s && %s -q run --part 1/4 job.ini 2>%s/err.txt", prov, hedui, prov), 65);
     ck_assert_int_eq(shf("grep -q 'members: damaged members file' %s/err.txt", prov), 0);
+    /* not a regular file: a FIFO (which a blocking open would wait on for
+     * ever), a symlink, a directory: 65 at once, naming it */
+    const char *odd[] = { "rm members && mkfifo members", "mv members m2 && ln -s m2 members",
+                          "rm members && mkdir members", "sed -i 's/members$/other/' members.sha256" };
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        ck_assert_int_eq(shf("cd %s && rm -rf out/parts && %s -q run --prepare job.ini && cd out/parts/* && %s", prov, hedui, odd[i]), 0);
+        ck_assert_msg(shf("cd %s && timeout 60 %s -q run --part 1/4 job.ini 2>%s/err.txt", prov, hedui, prov) == 65,
+                      "a part did not refuse the members file after: %s", odd[i]);
+        ck_assert_int_eq(shf("grep -qE 'members: (members file is not a regular file|damaged members file)' %s/err.txt", prov), 0);
+    }
+    /* a read error is an I/O error (74), not damage */
+    ck_assert_int_eq(shf("cc -shared -fPIC -o %s/shim.so tests/faultshim.c -ldl", prov), 0);
+    ck_assert_int_eq(shf("cd %s && rm -rf out/parts && %s -q run --prepare job.ini", prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && HEDUI_FAULT_RPATH=/members HEDUI_FAULT_RAFTER=5000 LD_PRELOAD=%s/shim.so %s -q run --part 1/4 job.ini 2>%s/err.txt",
+                         prov, prov, hedui, prov), 74);
+    ck_assert_int_eq(shf("grep -q 'members: members file cannot be read' %s/err.txt", prov), 0);
+    ck_assert_int_eq(shf("rm -rf %s/out/parts", prov), 0);
     /* --prepare with --part or --force: usage */
     ck_assert_int_eq(shf("cd %s && %s -q run --prepare --part 0/2 job.ini 2>/dev/null", prov, hedui), 2);
     ck_assert_int_eq(shf("cd %s && %s -q run --prepare --force job.ini 2>/dev/null", prov, hedui), 2);

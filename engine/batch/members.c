@@ -135,7 +135,7 @@ int hd_members_write(const hd_results *st, const char *set_digest, char *path_ou
 
 /* ------------------------------------------------------------ reading */
 
-typedef struct rd { int fd; hd_sha256 *h; int bad; } rd;
+typedef struct rd { int fd; hd_sha256 *h; int bad, eno; } rd;   /* eno: a read error's errno */
 
 /* n bytes of the file into p, summed; r->bad when cut short. */
 static void take(rd *r, void *p, size_t n)
@@ -144,6 +144,7 @@ static void take(rd *r, void *p, size_t n)
     while (n && !r->bad) {
         ssize_t k = read(r->fd, q, n > (1u << 24) ? (1u << 24) : n);
         if (k < 0 && errno == EINTR) continue;
+        if (k < 0) r->eno = errno;   /* an I/O error, not a short file */
         if (k <= 0) { r->bad = 1; break; }
         hd_sha256_update(r->h, q, (size_t)k);
         q += k;
@@ -207,17 +208,35 @@ static int resolve_all(hd_model *m, uint32_t nh, uint32_t nm, const char *string
     return 1;
 }
 
-/* The 64 hex digits of path.sha256 into hex; -1 when unreadable. */
+/* path opened for reading if it is a regular file (not a symlink, a FIFO
+ * that would block, a directory); -1 with errno set otherwise. */
+static int open_regular(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    struct stat sb;
+    if (fd < 0) return -1;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || fcntl(fd, F_SETFL, 0) != 0) {
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    return fd;
+}
+
+/* The 64 hex digits of path.sha256, written as hd_part_commit writes them
+ * ("HEX  members\n"), into hex; -1 when unreadable or not that. */
 static int sidecar(const char *path, char hex[65])
 {
-    char side[4400];
+    char side[4400], text[128];
     snprintf(side, sizeof side, "%s.sha256", path);
-    int fd = open(side, O_RDONLY | O_CLOEXEC);
+    int fd = open_regular(side);
     if (fd < 0) return -1;
-    ssize_t n = read(fd, hex, 64);
+    ssize_t n = read(fd, text, sizeof text - 1);
     close(fd);
+    if (n != 64 + 2 + 7 + 1 || memcmp(text + 64, "  members\n", 10)) return -1;
+    memcpy(hex, text, 64);
     hex[64] = 0;
-    return n == 64 ? 0 : -1;
+    return 0;
 }
 
 /* The counts of the head (households, members, string bytes), each within
@@ -242,9 +261,12 @@ int hd_members_read(hd_results *st, const char *set_digest, int *found, hd_error
     hd_part_dir(st, set_digest, dir, sizeof dir);
     snprintf(path, sizeof path, "%s/members", dir);
     *found = 0;
-    rd r = { open(path, O_RDONLY | O_CLOEXEC), NULL, 0 };
+    rd r = { open_regular(path), NULL, 0, 0 };
     if (r.fd < 0) {
         if (errno == ENOENT) return HD_OK;   /* no --prepare: the part loads the applicants */
+        if (errno == EINVAL || errno == ELOOP)
+            return hd_fail(err, HD_EDATA, "%s: members file is not a regular file (a symlink, a directory, a FIFO?): "
+                           "remove it, or run hedui run --prepare again", path);
         return hd_fail(err, HD_EIO, "%s: members file cannot be read: %s", path, strerror(errno));
     }
     char want[65], got[65], head[HEAD_SIZE + 1], layout[65], v[80], text[HEAD_SIZE];
@@ -262,7 +284,9 @@ int hd_members_read(hd_results *st, const char *set_digest, int *found, hd_error
     const char *blank = r.bad ? NULL : memmem(head, HEAD_SIZE, "\n\n", 2);
     unsigned long nh = 0, nm = 0, ns = 0;
     int rc = HD_OK;
-    if (!blank || (size_t)(blank - head) + 2 > sizeof text) {
+    if (r.eno) {
+        rc = hd_fail(err, HD_EIO, "%s: members file cannot be read: %s", path, strerror(r.eno));
+    } else if (!blank || (size_t)(blank - head) + 2 > sizeof text) {
         rc = hd_fail(err, HD_EDATA, "%s: damaged members file: no head", path);
     } else {
         memcpy(text, head, (size_t)(blank - head) + 2);
@@ -279,6 +303,8 @@ int hd_members_read(hd_results *st, const char *set_digest, int *found, hd_error
     hd_sha256_final(r.h, d);
     hd_hex(d, 32, got);
     close(r.fd);
+    if (rc == HD_OK && r.eno)
+        rc = hd_fail(err, HD_EIO, "%s: members file cannot be read: %s", path, strerror(r.eno));
     if (rc == HD_OK && (!body || strcmp(got, want)))
         rc = hd_fail(err, HD_EDATA, "%s: damaged members file: its SHA-256 differs from %s.sha256 (truncated or altered)",
                      path, path);

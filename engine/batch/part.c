@@ -216,7 +216,8 @@ static void put_result(hd_part_out *w, const hd_results *st, uint32_t r)
 /* Writes data to path atomically: a temporary name, fsync, rename. */
 static int write_sidecar(const char *path, const char *tmp, const char *text, hd_error *err)
 {
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", tmp, strerror(errno));
     size_t n = strlen(text);
     int ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
@@ -236,6 +237,9 @@ int hd_part_open(const char *dir, const char *name, hd_part_out *o, hd_error *er
     memset(o, 0, sizeof *o);
     if (hd_mkdirs(dir, 0700) != 0)
         return hd_fail(err, HD_EIO, "%s: cannot create: %s", dir, strerror(errno));
+    /* 0700 also when it was there before (made by hand, or by an older
+     * tool); a directory of another owner keeps its mode */
+    chmod(dir, 0700);
     gethostname(host, sizeof host - 1);
     for (char *c = host; *c; c++) if (*c == '/') *c = '_';
     snprintf(o->dir, sizeof o->dir, "%s", dir);
@@ -243,7 +247,9 @@ int hd_part_open(const char *dir, const char *name, hd_part_out *o, hd_error *er
     snprintf(o->path, sizeof o->path, "%s/%s", dir, name);
     /* the temporary name is unique across machines sharing the directory */
     snprintf(o->tmp, sizeof o->tmp, "%s/.%s.tmp-%s-%ld", dir, name, host, (long)getpid());
-    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    /* a new file, never through a link left under that name */
+    unlink(o->tmp);
+    int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) return hd_fail(err, HD_EIO, "%s: cannot create: %s", o->tmp, strerror(errno));
     o->f = fdopen(fd, "wb");
     /* large writes: a members file is hundreds of MB */
