@@ -79,6 +79,18 @@ static void set_offset(void *image, size_t field, uint64_t off)
     memcpy((char *)image + field, &v, sizeof v);
 }
 
+/* An image with its two string fields (s1 at f1, s2 at f2, read before
+ * they are overwritten) written as the offsets *off and after. */
+static void put_image(hd_part_out *o, void *image, size_t size, size_t f1, const char *s1, size_t f2,
+                      const char *s2, uint64_t *off)
+{
+    set_offset(image, f1, *off);
+    *off += strlen(s1 ? s1 : "") + 1;
+    set_offset(image, f2, *off);
+    *off += strlen(s2 ? s2 : "") + 1;
+    hd_part_put(o, image, size);
+}
+
 int hd_members_write(const hd_results *st, const char *set_digest, char *path_out, size_t cap, hd_error *err)
 {
     const hd_model *m = st->m;
@@ -109,24 +121,16 @@ int hd_members_write(const hd_results *st, const char *set_digest, char *path_ou
     /* the strings in the order interned above: their offsets again */
     uint64_t off = 1;
     for (uint32_t i = 0; i < m->nhouseholds; i++) {
-        const hd_household *src = &m->households[i];
-        hd_household h = *src;
-        set_offset(&h, offsetof(hd_household, county_code), off);
-        off += strlen(src->county_code ? src->county_code : "") + 1;
-        set_offset(&h, offsetof(hd_household, application_id), off);
-        off += strlen(src->application_id ? src->application_id : "") + 1;
-        hd_part_put(&o, &h, sizeof h);
+        hd_household h = m->households[i];
+        put_image(&o, &h, sizeof h, offsetof(hd_household, county_code), h.county_code,
+                  offsetof(hd_household, application_id), h.application_id, &off);
     }
     for (uint32_t i = 0; i < m->nmembers; i++) {
-        const hd_member *src = &m->members[i];
-        hd_member mb = *src;
-        set_offset(&mb, offsetof(hd_member, name), off);
-        off += strlen(src->name ? src->name : "") + 1;
-        set_offset(&mb, offsetof(hd_member, member_no), off);
-        off += strlen(src->member_no ? src->member_no : "") + 1;
+        hd_member mb = m->members[i];
         mb.records = NULL;
         mb.nrecords = 0;
-        hd_part_put(&o, &mb, sizeof mb);
+        put_image(&o, &mb, sizeof mb, offsetof(hd_member, name), mb.name, offsetof(hd_member, member_no),
+                  mb.member_no, &off);
     }
     hd_part_put(&o, b.p, b.n);
     free(b.p);
