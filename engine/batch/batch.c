@@ -616,9 +616,9 @@ static int run_index_alone(hd_results *st, hd_run_result *res, hd_error *err)
  * output or reuse a complete one -> load the applicants -> scan the
  * extracts -> merge in the fixed order -> judge -> publish -> record in
  * the register. A part (`--part K/N`) stops after the scan with its part
- * file; a merge reads the parts' results instead of scanning.
+ * file; a merge reads the parts' results instead of scanning; --prepare
+ * stops after the applicants with the members file.
  */
-
 
 typedef struct run_ctx {
     int mode, part, nparts;

@@ -2,7 +2,7 @@
  * run.c — `hedui run [--force] [--part K/N | --prepare] JOB.ini`: the nightly batch
  * (SPEC §1, §5), or one part of it, and `hedui merge [--force] [--parts N]
  * JOB.ini`, which writes the run from the parts (SPEC §12).
- * Thin: options -> hd_run / hd_run_part / hd_merge -> a summary table on stdout. The progress bar
+ * Thin: options -> hd_run / hd_run_part / hd_run_prepare / hd_merge -> a summary table on stdout. The progress bar
  * (stderr, when it is a terminal or --progress=always) shows bytes of
  * extracts read of the total, rows per second and an estimate of the time
  * left, redrawn at most five times a second, and is cleared at the end.
