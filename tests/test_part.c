@@ -186,6 +186,12 @@ START_TEST(damaged_part_is_65)
     ck_assert_int_eq(shf("cd %s/out/parts/* && echo \"$(sha256sum < part-3-of-4 | cut -c1-64)  part-3-of-4\" > part-3-of-4.sha256", prov), 0);
     ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 65);
     ck_assert_int_eq(shf("grep -q 'part-3-of-4: damaged part' %s/err.txt", prov), 0);
+    /* a FIFO where a part should be: refused at once, not waited on */
+    ck_assert_int_eq(shf("cd %s && %s -q run --part 2/4 job.ini && rm out/parts/*/part-2-of-4 && mkfifo out/parts/$(ls out/parts)/part-2-of-4",
+                         prov, hedui), 0);
+    ck_assert_int_eq(shf("cd %s && timeout 60 %s -q merge job.ini 2>%s/err.txt", prov, hedui, prov), 65);
+    ck_assert_int_eq(shf("grep -q 'part-2-of-4: damaged part 2 of 4: it or its digest' %s/err.txt", prov), 0);
+    ck_assert_int_eq(shf("cd %s && rm out/parts/*/part-2-of-4 && %s -q run --part 2/4 job.ini", prov, hedui), 0);
     /* without its sidecar */
     ck_assert_int_eq(shf("cd %s && %s -q run --part 3/4 job.ini && rm out/parts/*/part-0-of-4.sha256", prov, hedui), 0);
     ck_assert_int_eq(shf("cd %s && %s -q merge job.ini 2>/dev/null", prov, hedui), 65);

@@ -380,6 +380,10 @@ int hd_part_read_verified(const char *path, const char *what, const char *missin
     uint8_t *sbuf = NULL;
     size_t slen = 0;
     *buf = NULL;
+    /* a FIFO would block the read for ever, a directory reads as nothing */
+    struct stat sb;
+    if ((stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) || (stat(side, &sb) == 0 && !S_ISREG(sb.st_mode)))
+        return hd_fail(err, HD_EDATA, "%s: damaged %s: it or its digest %s is not a regular file", path, what, side);
     if (read_all(path, buf, len) != 0)
         return hd_fail(err, errno == ENOENT ? HD_ENOINPUT : HD_EIO, "%s: %s %s: %s", path, what,
                        errno == ENOENT ? missing : "cannot be read", strerror(errno));
