@@ -287,6 +287,61 @@ START_TEST(reused_application_id_reaches_both_sides)
 }
 END_TEST
 
+/* The applicant files are read on the run's threads and laid out in file
+ * order: ids reused across files, quarantined rows before the reuse and a
+ * member twice in one application come out the same at -j1 and -j4, byte
+ * for byte, with the quarantine in line order. */
+START_TEST(applicant_files_on_threads_same_as_one)
+{
+    province();
+    char a[19], b[19], c[19], e[19], bad[19], in[4096];
+    make_id("53010219700101061", a);
+    make_id("53010219700101062", b);
+    make_id("53010219700101063", c);
+    make_id("53010219700101064", e);
+    make_id("53010219700101065", bad);
+    bad[17] = bad[17] == '1' ? '2' : '1';      /* a wrong check character */
+    char dirs[2][4300];
+    const char *opts[2] = { "-j1", "-j4" };
+    for (int k = 0; k < 2; k++) {
+        snprintf(dirs[k], sizeof dirs[k], "%s", copy(k ? "threads4" : "threads1"));
+        const char *d = dirs[k];
+        /* za keeps R1 (two members) and R2 */
+        snprintf(in, sizeof in, "%sR1,530102,城镇,1,%s,测试甲,本人,低保,0,2026-11-03,\n"
+                                "R1,530102,城镇,2,%s,测试乙,配偶,低保,0,2026-11-03,\n"
+                                "R2,530102,城镇,1,%s,测试丙,本人,低保,0,2026-11-03,\n", HDR, a, b, c);
+        write_file(d, "inbox/za.csv", in, strlen(in));
+        /* zb: an unreadable ID of R1 (line 2), R1 again (3: reused), R3
+         * (4) and the same member of R3 twice (5) */
+        snprintf(in, sizeof in, "%sR1,530102,城镇,1,%s,测试丁,本人,低保,0,2026-11-03,\n"
+                                "R1,530102,城镇,2,%s,测试戊,子女,低保,0,2026-11-03,\n"
+                                "R3,530102,城镇,1,%s,测试己,本人,低保,0,2026-11-03,\n"
+                                "R3,530102,城镇,2,%s,测试己,本人,低保,0,2026-11-03,\n", HDR, bad, e, e, e);
+        write_file(d, "inbox/zb.csv", in, strlen(in));
+        /* zc: R2 again (line 2: reused) */
+        snprintf(in, sizeof in, "%sR2,530102,城镇,1,%s,测试庚,本人,低保,0,2026-11-03,\n", HDR, e);
+        write_file(d, "inbox/zc.csv", in, strlen(in));
+        ck_assert_int_eq(run_opts(d, opts[k]), 0);
+    }
+    const char *d = dirs[1];
+    /* the register (out/register.db) records when each run was made */
+    ck_assert_int_eq(shf("diff -r -x register.db %s/out %s/out >/dev/null", dirs[0], dirs[1]), 0);
+    ck_assert_int_eq(shf("grep -h '^inbox/z[bc].csv,' %s/out/[0-9]*/quarantine/applicants.csv | cut -d, -f1-3 > %s/q.txt", d, d), 0);
+    static const char want[] = "inbox/zb.csv,2,ID_CHECK\n"
+                               "inbox/zb.csv,3,APPLICATION_ID_REUSED\n"
+                               "inbox/zb.csv,5,DUPLICATE_MEMBER\n"
+                               "inbox/zc.csv,2,APPLICATION_ID_REUSED\n";
+    write_file(d, "want.txt", want, sizeof want - 1);
+    ck_assert_int_eq(shf("cmp -s %s/q.txt %s/want.txt", d, d), 0);
+    char line[4096];
+    household(d, "530102", "R2", line, sizeof line);
+    ck_assert_msg(strstr(line, ",1,REVIEW,") && strstr(line, ",APPLICATION_ID_REUSED,"), "%s", line);
+    /* R3's second row is a member too, rejected (DUPLICATE_MEMBER) */
+    household(d, "530102", "R3", line, sizeof line);
+    ck_assert_msg(strstr(line, ",2,REVIEW,") && strstr(line, ",APPLICANT_ROW_REJECTED,"), "%s", line);
+}
+END_TEST
+
 /* bullet 7: one county's list saved as GBK, UTF-16 or a renamed workbook */
 START_TEST(unreadable_applicant_file_harms_only_its_county)
 {
@@ -452,6 +507,7 @@ int main(void)
     tcase_add_test(tc, quarantined_row_of_a_member_reaches_the_household);
     tcase_add_test(tc, spreadsheet_zeroed_id_is_suspect);
     tcase_add_test(tc, reused_application_id_reaches_both_sides);
+    tcase_add_test(tc, applicant_files_on_threads_same_as_one);
     tcase_add_test(tc, unreadable_applicant_file_harms_only_its_county);
     tcase_add_test(tc, extract_not_what_it_claims_damages_its_source);
     tcase_add_test(tc, future_as_of_is_a_config_error);

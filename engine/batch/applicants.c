@@ -7,12 +7,25 @@
  * the order of their first row. Every row whose application id can be read
  * is a member, usable or not; a row without one is quarantined and belongs
  * to no household (docs/applicants.md).
+ *
+ * The files are read on the run's threads: each thread stages a whole file
+ * (its rows, applications and strings in an arena of the file's own, the
+ * members' and households' tokens), then lays it out in the model in file
+ * order, one file at a time (commit_file), so the model is the same
+ * whatever the threads. An application id an earlier file already laid out
+ * is the one thing a file cannot know while it is staged: when the layout
+ * finds one, the file is read again in its turn the way one thread reads
+ * it (rare: SPEC §7 APPLICATION_ID_REUSED).
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "batch/internal.h"
 #include "hedui/rules.h"
+#include "util/arena.h"
+#include "util/pool.h"
 #include "util/strmap.h"
 
 typedef struct staged_row {
@@ -25,6 +38,7 @@ typedef struct staged_row {
     uint8_t rejected_field;       /* 1 + hd_fid at fault, 0: none */
     uint8_t parsed;               /* HD_MP_* of a rejected row */
     int64_t declared_income;
+    unsigned char token[32];      /* of a usable row, with a key */
 } staged_row;
 
 typedef struct staged_app {
@@ -37,13 +51,43 @@ typedef struct staged_app {
     int superseded;               /* judged in an earlier population (SPEC §10) */
     uint32_t nrows;
     uint32_t household;
+    unsigned char token[32];      /* the household's, with a key */
 } staged_app;
 
-struct ctx {
+/* One population's files and what the threads that read them share. */
+struct load {
     hd_model *m;
     const hd_descriptor *d;
     const hd_policy *policy;      /* NULL: county codes are not checked */
     hd_date as_of;
+    const hd_key *key;            /* NULL: no tokens */
+    char **files;
+    hd_file_result *results;
+    int nfiles;
+    hd_strmap *seen;              /* earlier files: county \x1f id -> the first
+                                     household laid out for it, of this
+                                     population or (with a tally) an earlier
+                                     one: its `population` tells which */
+    int population;               /* hd_population of these files */
+    hd_load_tally *tally;         /* may be NULL */
+    atomic_int next;              /* the next file to stage */
+    pthread_mutex_t mu;
+    pthread_cond_t turn_cv;
+    int turn;                     /* the file whose layout is next */
+    int rc;                       /* the first failure, in file order */
+    hd_error err;
+};
+
+/* One thread's file: what it has staged. */
+struct ctx {
+    struct load *L;
+    hd_model *m;
+    const hd_descriptor *d;
+    const hd_policy *policy;      /* NULL: county codes are not checked */
+    hd_date as_of;
+    struct hd_arena *arena;       /* the staged file's strings; NULL: read in
+                                     its turn, into the model's arena */
+    hd_tokener *tk;               /* this thread's, NULL without a key */
     char last_county[7];          /* county_ok's last code ("" none) and answer */
     int last_county_ok;
     int unattributed;             /* rows of this file with no application */
@@ -53,15 +97,9 @@ struct ctx {
     staged_app *apps; uint32_t napps, capapps;
     hd_strmap *apps_by_id;        /* this file: application id -> staged app */
     hd_strmap *ids_in_apps;       /* this file: "app:ID" of usable rows */
-    hd_strmap *seen;              /* earlier files: county \x1f id -> the first
-                                     household laid out for it, of this
-                                     population or (with a tally) an earlier
-                                     one: its `population` tells which */
     int id_damage;                /* an ID cell EXCEL_MANGLED, or ID_CHECK
                                      ending 000 (SPEC §7 ID_SUSPECT) */
     char first_county[7];         /* county_code of the first readable row */
-    int population;               /* hd_population of these files */
-    hd_load_tally *tally;         /* may be NULL */
 };
 
 static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
@@ -85,6 +123,13 @@ static int cell(const hd_csv_record *row, int pos, const char **s, size_t *n)
     return *n > 0 && hd_utf8_valid(*s, *n);
 }
 
+/* A copy of s[0..n) for the model: in the staged file's arena (the model
+ * takes it with the file), else in the model's own. */
+static const char *sdup(struct ctx *c, const char *s, size_t n)
+{
+    return c->arena ? hd_arena_strndup(c->arena, s ? s : "", s ? n : 0) : hd_model_strdup(c->m, s, n);
+}
+
 static int app_of(struct ctx *c, const char *s, size_t n)
 {
     /* a household's rows mostly follow one another: the last application
@@ -98,7 +143,7 @@ static int app_of(struct ctx *c, const char *s, size_t n)
     if (grow((void **)&c->apps, &c->capapps, c->napps + 1, sizeof *c->apps)) return -2;
     staged_app *ap = &c->apps[c->napps];
     memset(ap, 0, sizeof *ap);
-    ap->app_id = hd_model_strdup(c->m, s, n);
+    ap->app_id = sdup(c, s, n);
     ap->app_id_n = n;
     ap->area = ap->assist = -1;
     if (!ap->app_id || hd_strmap_put(c->apps_by_id, s, n, c->napps)) return -2;
@@ -143,9 +188,9 @@ static uint32_t kept_by_earlier_file(const struct ctx *c, const char *county, co
 {
     char key[600];
     int kn = seen_key(key, sizeof key, county, app_id);
-    uint32_t kept = kn > 0 ? hd_strmap_get(c->seen, key, (size_t)kn) : UINT32_MAX;
-    return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->population ? kept
-                                                                                               : UINT32_MAX;
+    uint32_t kept = kn > 0 ? hd_strmap_get(c->L->seen, key, (size_t)kn) : UINT32_MAX;
+    return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->L->population ? kept
+                                                                                                  : UINT32_MAX;
 }
 
 /* "APP:ID" (the application's index in decimal, the normalised ID): the key
@@ -166,6 +211,29 @@ static void requarantine(hd_file_result *res, const hd_csv_record *row, hd_reaso
     res->ledger.rows_ok--;
     res->ledger.rows_quarantined++;
     hd_file_result_quarantine(res, row->line, why, field, row->raw, row->raw_len);
+}
+
+/* What a rejected row whose cells can be read still says, for the county's
+ * workbook: name and member number, the ID when it was read before the
+ * cell at fault (or the fault is not in a cell), the relation when its
+ * cell maps, and its application's county when none is known yet. */
+static void stage_rejected(struct ctx *c, staged_row *r, const hd_csv_record *row, const hd_record *rec)
+{
+    const char *s; size_t n;
+    if (cell(row, c->pos[HD_F_NAME], &s, &n)) r->name = sdup(c, s, n);
+    if (cell(row, c->pos[HD_F_MEMBER_NO], &s, &n)) r->member_no = sdup(c, s, n);
+    if (rec->v[HD_F_ID_NUMBER].present && rec->v[HD_F_ID_NUMBER].n == 18) {
+        memcpy(r->id.s, rec->v[HD_F_ID_NUMBER].s, 18);
+        r->id.s[18] = 0;
+        r->parsed |= HD_MP_ID;
+    }
+    hd_value rv;
+    if (c->d && hd_row_cell(c->d, c->pos, row, HD_F_RELATION, &rv) == HD_R_NONE) {
+        r->relation = (uint8_t)rv.i;
+        r->parsed |= HD_MP_RELATION;
+    }
+    if (r->app >= 0 && !c->apps[r->app].county && cell(row, c->pos[HD_F_COUNTY_CODE], &s, &n))
+        c->apps[r->app].county = sdup(c, s, n);
 }
 
 static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
@@ -210,8 +278,8 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
         const hd_value *v = rec->v;
         memcpy(r->id.s, v[HD_F_ID_NUMBER].s, 18);
         r->id.s[18] = 0;
-        r->name = hd_model_strdup(m, v[HD_F_NAME].s, v[HD_F_NAME].n);
-        r->member_no = hd_model_strdup(m, v[HD_F_MEMBER_NO].s, v[HD_F_MEMBER_NO].n);
+        r->name = sdup(c, v[HD_F_NAME].s, v[HD_F_NAME].n);
+        r->member_no = sdup(c, v[HD_F_MEMBER_NO].s, v[HD_F_MEMBER_NO].n);
         r->relation = (uint8_t)v[HD_F_RELATION].i;
         r->declared_income = v[HD_F_DECLARED_INCOME].present ? v[HD_F_DECLARED_INCOME].i : 0;
         /* the county code is copied once per application, not per row */
@@ -226,10 +294,11 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
                           memcmp(a->county, county, county_n) == 0;
         if (!a->have_usable) {
             a->have_usable = 1;
-            a->county = county = hd_model_strdup(m, county, county_n);
+            a->county = county = sdup(c, county, county_n);
             if (!county) return HD_ESOFTWARE;
             a->area = area; a->assist = assist;
-            uint32_t kept = kept_by_earlier_file(c, county, a->app_id);
+            /* a staged file cannot know yet (lay_out asks, in its turn) */
+            uint32_t kept = c->arena ? UINT32_MAX : kept_by_earlier_file(c, county, a->app_id);
             if (kept != UINT32_MAX) {
                 /* SPEC §7: the first file in path order keeps the id, and
                  * its household hears of the reuse too */
@@ -264,33 +333,20 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
             }
         }
     } else if (can_read) {
-        if (cell(row, c->pos[HD_F_NAME], &s, &n)) r->name = hd_model_strdup(m, s, n);
-        if (cell(row, c->pos[HD_F_MEMBER_NO], &s, &n)) r->member_no = hd_model_strdup(m, s, n);
-        /* what the rest of the row still says, for the county's workbook:
-         * the ID when it was read before the cell at fault (or the fault is
-         * not in a cell), the relation when its cell maps */
-        if (rec->v[HD_F_ID_NUMBER].present && rec->v[HD_F_ID_NUMBER].n == 18) {
-            memcpy(r->id.s, rec->v[HD_F_ID_NUMBER].s, 18);
-            r->id.s[18] = 0;
-            r->parsed |= HD_MP_ID;
-        }
-        hd_value rv;
-        if (c->d && hd_row_cell(c->d, c->pos, row, HD_F_RELATION, &rv) == HD_R_NONE) {
-            r->relation = (uint8_t)rv.i;
-            r->parsed |= HD_MP_RELATION;
-        }
-        if (r->app >= 0 && !c->apps[r->app].county && cell(row, c->pos[HD_F_COUNTY_CODE], &s, &n))
-            c->apps[r->app].county = hd_model_strdup(m, s, n);
+        stage_rejected(c, r, row, rec);
     }
+    /* the member's token on this thread, not in the layout's turn */
+    if (r->rejected == HD_R_NONE && c->tk) hd_tokener_member(c->tk, &r->id, r->token);
     if (r->app >= 0) c->apps[r->app].nrows++;
     c->nrows++;
     return HD_OK;
 }
 
 /* Lays out the staged file as households and members of the model. */
-static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_error *err)
+static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
 {
     hd_model *m = c->m;
+    struct load *L = c->L;
     uint32_t nh = 0, nmem = 0;
     for (uint32_t a = 0; a < c->napps; a++) {
         staged_app *ap = &c->apps[a];
@@ -300,15 +356,15 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
             /* the household it will be (laid out below in this order),
              * unless an earlier file has the id: one probe for both */
             uint32_t old;
-            if (hd_strmap_add(c->seen, k, (size_t)kn, m->nhouseholds + nh, &old))
+            if (hd_strmap_add(L->seen, k, (size_t)kn, m->nhouseholds + nh, &old))
                 return hd_fail(err, HD_ESOFTWARE, "out of memory");
-            if (old != UINT32_MAX && m->households[old].population != (uint8_t)c->population) {
+            if (old != UINT32_MAX && m->households[old].population != (uint8_t)L->population) {
                 /* SPEC §10: an application is judged in the first population
                  * it appears in; here it is only counted (and logged) */
                 ap->superseded = 1;
-                if (c->tally) c->tally->superseded[c->population]++;
+                if (L->tally) L->tally->superseded[L->population]++;
             } else if (old != UINT32_MAX &&
-                       hd_strmap_put(c->seen, k, (size_t)kn, m->nhouseholds + nh)) {
+                       hd_strmap_put(L->seen, k, (size_t)kn, m->nhouseholds + nh)) {
                 /* an earlier file of this population has the id and this
                  * application no usable row (one with a usable row is
                  * reused, above): the id names this household from now on,
@@ -318,7 +374,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         }
         if (!ap->reused && !ap->superseded) { nh++; nmem += ap->nrows; }
     }
-    if (c->tally)
+    if (L->tally)
         for (uint32_t i = 0; i < c->nrows; i++)
             if (c->rows[i].app >= 0 && c->apps[c->rows[i].app].superseded &&
                 c->rows[i].rejected == HD_R_NONE)
@@ -342,8 +398,8 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         h->first_member = next;
         h->nmembers = ap->nrows;
         h->file = c->file;
-        h->population = (uint8_t)c->population;
-        if (key) hd_tokener_household(key, h->county_code, h->application_id, h->token);
+        h->population = (uint8_t)L->population;
+        if (c->tk) memcpy(h->token, ap->token, sizeof h->token);
         next += ap->nrows;
     }
     for (uint32_t i = 0; i < c->nrows; i++) {
@@ -365,7 +421,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_tokener *key, hd_e
         mb->relation = r->relation;
         mb->declared_income = r->rejected == HD_R_NONE ? r->declared_income : 0;
         mb->next_same_id = HD_NONE;
-        if (r->rejected == HD_R_NONE) { if (key) hd_tokener_member(key, &mb->id, mb->token); }
+        if (r->rejected == HD_R_NONE) { if (c->tk) memcpy(mb->token, r->token, sizeof mb->token); }
         else h->row_rejected = 1;
         if (c->id_damage && r->rejected == HD_R_NONE && !memcmp(mb->id.s + 15, "000", 3)) {
             /* SPEC §7: a spreadsheet may have zeroed the last digits of
@@ -412,60 +468,148 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
                        hd_file_result *results, hd_error *err)
 {
     return hd_load_population(m, d, files, nfiles, as_of, key, policy, results,
-                              HD_POP_APPLICANT, NULL, err);
+                              HD_POP_APPLICANT, NULL, 1, err);
+}
+
+/* Reads file f into c: staged (its strings in an arena of its own, no
+ * application id asked of earlier files) or, in its turn, the way one
+ * thread reads it. */
+static int stage_file(struct ctx *c, int f, int staged, hd_error *err)
+{
+    struct load *L = c->L;
+    hd_file_result *res = &L->results[f];
+    if (!res->path) res->path = L->files[f];
+    c->nrows = c->napps = 0;
+    c->unattributed = 0;
+    c->id_damage = 0;
+    c->first_county[0] = 0;
+    c->file = res->index;
+    c->arena = staged ? hd_arena_new() : NULL;
+    c->apps_by_id = hd_strmap_new();
+    c->ids_in_apps = hd_strmap_new();
+    int rc = HD_OK;
+    if ((staged && !c->arena) || !c->apps_by_id || !c->ids_in_apps) {
+        rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
+    } else {
+        for (int i = 0; i < HD_F__COUNT; i++) c->pos[i] = -1;
+        rc = hd_scan_file(L->d, L->as_of, res, on_row, c, NULL, c->pos);
+        if (rc != HD_OK) hd_fail(err, rc, "%s: cannot load applicants (out of memory)", res->path);
+    }
+    hd_strmap_free(c->apps_by_id);
+    hd_strmap_free(c->ids_in_apps);
+    c->apps_by_id = c->ids_in_apps = NULL;
+    if (rc == HD_OK && c->tk)
+        for (uint32_t a = 0; a < c->napps; a++)
+            hd_tokener_household(c->tk, c->apps[a].county ? c->apps[a].county : "", c->apps[a].app_id,
+                                 c->apps[a].token);
+    return rc;
+}
+
+/* Whether an application of the staged file has a household an earlier
+ * file of this population laid out (SPEC §7: the file must be read again,
+ * in its turn, for the reuse to be seen row by row). */
+static int staged_reuses(const struct ctx *c)
+{
+    for (uint32_t a = 0; a < c->napps; a++)
+        if (c->apps[a].have_usable && kept_by_earlier_file(c, c->apps[a].county, c->apps[a].app_id) != UINT32_MAX)
+            return 1;
+    return 0;
+}
+
+/* File f, staged in c, into the model, in its turn. */
+static int lay_out(struct ctx *c, int f, const hd_file_result *before, hd_error *err)
+{
+    hd_file_result *res = &c->L->results[f];
+    int rc = HD_OK;
+    if (c->arena && res->damage == HD_R_NONE && staged_reuses(c)) {
+        /* what the staging did to the file's result goes, and the file is
+         * read again with the earlier files' applications at hand */
+        hd_arena_free(c->arena);
+        c->arena = NULL;
+        hd_file_result_free(res);
+        *res = *before;
+        rc = stage_file(c, f, 0, err);
+    }
+    if (rc != HD_OK) {
+        /* the error says what */
+    } else if (res->damage != HD_R_NONE) {
+        /* SPEC §7: a file that cannot be read, decoded or bound is
+         * rejected whole: no household of it, its rows quarantined */
+        rejected_county(c, res);
+        res->ledger.rows_quarantined = res->ledger.rows;
+        res->ledger.rows_ok = 0;
+    } else {
+        rc = commit_file(c, res, err);
+    }
+    /* the strings of the file's households and members, and of no more */
+    if (c->arena) hd_arena_take(c->m->arena, c->arena);
+    c->arena = NULL;
+    return rc;
+}
+
+static void *load_worker(void *arg)
+{
+    struct load *L = arg;
+    struct ctx c;
+    memset(&c, 0, sizeof c);
+    c.L = L;
+    c.m = L->m;
+    c.d = L->d;
+    c.policy = L->policy;
+    c.as_of = L->as_of;
+    /* one keyed HMAC state per thread for every token it makes */
+    c.tk = L->key ? hd_tokener_new(L->key) : NULL;
+    for (;;) {
+        int f = atomic_fetch_add(&L->next, 1);
+        if (f >= L->nfiles) break;
+        hd_error err;
+        hd_error_clear(&err);
+        hd_file_result before = L->results[f];
+        pthread_mutex_lock(&L->mu);
+        int failed = L->rc != HD_OK;
+        pthread_mutex_unlock(&L->mu);
+        int rc = failed ? HD_OK
+               : L->key && !c.tk ? hd_fail(&err, HD_ESOFTWARE, "out of memory")
+               : stage_file(&c, f, 1, &err);
+        pthread_mutex_lock(&L->mu);
+        while (L->turn != f) pthread_cond_wait(&L->turn_cv, &L->mu);
+        if (L->rc == HD_OK && rc == HD_OK) rc = lay_out(&c, f, &before, &err);
+        if (L->rc == HD_OK && rc != HD_OK) { L->rc = rc; L->err = err; }
+        L->turn++;
+        pthread_cond_broadcast(&L->turn_cv);
+        pthread_mutex_unlock(&L->mu);
+        hd_arena_free(c.arena);    /* a file not laid out (a failure) */
+        c.arena = NULL;
+    }
+    free(c.rows);
+    free(c.apps);
+    hd_tokener_free(c.tk);
+    return NULL;
 }
 
 int hd_load_population(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
                        hd_date as_of, const hd_key *key, const hd_policy *policy,
                        hd_file_result *results, int population, hd_load_tally *tally,
-                       hd_error *err)
+                       int threads, hd_error *err)
 {
-    struct ctx c = { .m = m, .d = d, .policy = policy, .as_of = as_of, .population = population, .tally = tally };
+    struct load L = { .m = m, .d = d, .policy = policy, .as_of = as_of, .key = key, .files = files,
+                      .results = results, .nfiles = nfiles, .population = population, .tally = tally };
     /* with a tally, the populations' one map of the applications taken */
     hd_strmap *own = tally && tally->taken ? NULL : hd_strmap_new();
-    c.seen = own ? own : tally && tally->taken ? tally->taken : NULL;
-    /* one keyed HMAC state for every token of the run; none without a key */
-    hd_tokener *tk = key ? hd_tokener_new(key) : NULL;
-    if (!c.seen || (key && !tk)) {
-        hd_strmap_free(own);
-        hd_tokener_free(tk);
-        return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    }
-    int rc = HD_OK;
-    for (int f = 0; f < nfiles && rc == HD_OK; f++) {
-        hd_file_result *res = &results[f];
-        if (!res->path) res->path = files[f];
-        c.file = res->index;
-        c.nrows = c.napps = 0;
-        c.unattributed = 0;
-        c.id_damage = 0;
-        c.first_county[0] = 0;
-        c.apps_by_id = hd_strmap_new();
-        c.ids_in_apps = hd_strmap_new();
-        if (!c.apps_by_id || !c.ids_in_apps) {
-            hd_strmap_free(c.apps_by_id);
-            hd_strmap_free(c.ids_in_apps);
-            rc = hd_fail(err, HD_ESOFTWARE, "out of memory");
-            break;
-        }
-        for (int i = 0; i < HD_F__COUNT; i++) c.pos[i] = -1;
-        rc = hd_scan_file(d, as_of, res, on_row, &c, NULL, c.pos);
-        if (rc != HD_OK) hd_fail(err, rc, "%s: cannot load applicants (out of memory)", res->path);
-        else if (res->damage != HD_R_NONE) {
-            /* SPEC §7: a file that cannot be read, decoded or bound is
-             * rejected whole: no household of it, its rows quarantined */
-            rejected_county(&c, res);
-            res->ledger.rows_quarantined = res->ledger.rows;
-            res->ledger.rows_ok = 0;
-        } else rc = commit_file(&c, res, tk, err);
-        hd_strmap_free(c.apps_by_id);
-        hd_strmap_free(c.ids_in_apps);
-        c.apps_by_id = NULL;
-        c.ids_in_apps = NULL;
-    }
-    free(c.rows);
-    free(c.apps);
+    L.seen = own ? own : tally && tally->taken ? tally->taken : NULL;
+    if (!L.seen) return hd_fail(err, HD_ESOFTWARE, "out of memory");
+    atomic_init(&L.next, 0);
+    pthread_mutex_init(&L.mu, NULL);
+    pthread_cond_init(&L.turn_cv, NULL);
+    hd_error_clear(&L.err);
+    int nt = threads < 1 ? 1 : threads > nfiles ? (nfiles > 0 ? nfiles : 1) : threads;
+    hd_pool_run(nt, load_worker, &L);
+    pthread_cond_destroy(&L.turn_cv);
+    pthread_mutex_destroy(&L.mu);
     hd_strmap_free(own);
-    hd_tokener_free(tk);
-    return rc;
+    if (L.rc != HD_OK) {
+        if (err) *err = L.err;
+        return L.rc;
+    }
+    return HD_OK;
 }

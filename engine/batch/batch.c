@@ -535,7 +535,8 @@ static int load_populations(hd_results *st, int mode, const char *set_digest, in
     for (int p = 0, at = 0; rc == HD_OK && p < HD_POP__COUNT; at += st->npop_files[p], p++) {
         if (!st->npop_files[p]) continue;
         rc = hd_load_population(st->m, st->pop_desc[p], st->app_files + at, st->npop_files[p], job->as_of,
-                                tokens ? &st->audit_key : NULL, st->policy, st->results + at, p, &st->tally, err);
+                                tokens ? &st->audit_key : NULL, st->policy, st->results + at, p, &st->tally,
+                                hd_pool_threads(st->opts ? st->opts->threads : 0, 64), err);
         if (rc == HD_OK && st->tally.superseded[p])
             logf_(st->opts, HD_LOG_INFO, "applications_superseded",
                   "%" PRIu64 " application(s) of the %s population also appear in an earlier population and are judged there",

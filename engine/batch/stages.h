@@ -69,11 +69,12 @@ int hd_load_applicants(hd_model *m, const hd_descriptor *d, char **files, int nf
  * `population`; with a tally, an application already taken by another
  * population is not laid out (its usable rows count in the file's
  * rows_superseded) and this population's applications are added to
- * tally->taken. */
+ * tally->taken. The files are read on `threads` threads (at most one a
+ * file); the model is the same for any number. */
 int hd_load_population(hd_model *m, const hd_descriptor *d, char **files, int nfiles,
                        hd_date as_of, const hd_key *key, const hd_policy *policy,
                        hd_file_result *results, int population, hd_load_tally *tally,
-                       hd_error *err);
+                       int threads, hd_error *err);
 
 
 /* batch.c: SHA-256 (and size) of every input of st not marked skip, on

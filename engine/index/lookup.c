@@ -661,7 +661,7 @@ int hd_ix_lookup_file(hd_ix *ix, const char *path, int population, FILE *out, hd
     char *files[1] = { (char *)path };
     /* a population's file in its own format, as the run reads it (SPEC §10) */
     const hd_descriptor *d = ix->pop_desc[population] ? ix->pop_desc[population] : ix->app_desc;
-    int rc = hd_load_population(m, d, files, 1, ix->as_of, &ix->akey, ix->policy, &res, population, NULL, err);
+    int rc = hd_load_population(m, d, files, 1, ix->as_of, &ix->akey, ix->policy, &res, population, NULL, 1, err);
     if (rc == HD_OK) rc = hd_model_index(m, err);
     int fdam = res.damage != HD_R_NONE;
     if (rc == HD_OK) rc = judge_model(ix, m, fdam, emit_file, out, err);
@@ -735,7 +735,7 @@ int hd_ix_check(hd_ix *ix, const hd_ix_household *hh, char **json, char token[65
     int rc = m ? HD_OK : hd_fail(err, HD_ESOFTWARE, "out of memory");
     int pop = hh->population;
     if (rc == HD_OK && (pop < 0 || pop >= HD_POP__COUNT)) rc = hd_fail(err, HD_EDATA, "population %d is not one of SPEC §10's", pop);
-    if (rc == HD_OK) rc = hd_load_population(m, ix->check_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, pop, NULL, err);
+    if (rc == HD_OK) rc = hd_load_population(m, ix->check_desc, files, 1, ix->as_of, &ix->akey, ix->policy, &res, pop, NULL, 1, err);
     free(b.p);
     if (rc == HD_OK && res.damage != HD_R_NONE)
         rc = hd_fail(err, HD_EDATA, "the household cannot be read: %s", hd_reason_name(res.damage));
