@@ -1277,6 +1277,36 @@ START_TEST(test_judge_idempotent_evidence)
 }
 END_TEST
 
+/* The join index (with its filter of about 8 bits a member) finds every
+ * usable member of a province-sized model, each ID's members chained in
+ * member order, and no ID that nobody has nor a rejected member's. */
+START_TEST(test_join_index_finds_every_member)
+{
+    const uint32_t n = 50000;
+    uint32_t h = household("530102", HD_ASSIST_DIBAO, HD_AREA_URBAN, n);
+    for (uint32_t i = 0; i < n; i++)
+        snprintf(M->members[mem(h, i)].id.s, sizeof M->members[0].id.s, "5301%014u", i * 7919u);
+    /* member 10 has member 5's ID; member 20 is rejected */
+    memcpy(M->members[mem(h, 10)].id.s, M->members[mem(h, 5)].id.s, 19);
+    M->members[mem(h, 20)].rejected = HD_R_ID_CHECK;
+    hd_error e;
+    ck_assert_int_eq(hd_model_index(M, &e), HD_OK);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i == 10 || i == 20) continue;
+        ck_assert_uint_eq(hd_model_find_id(M, M->members[mem(h, i)].id.s), mem(h, i));
+    }
+    ck_assert_uint_eq(M->members[mem(h, 5)].next_same_id, mem(h, 10));
+    ck_assert_uint_eq(hd_model_find_id(M, M->members[mem(h, 20)].id.s), HD_NONE);
+    char id[19];
+    for (uint32_t i = 0; i < 400000; i++) {
+        snprintf(id, sizeof id, "5302%014u", i);       /* nobody's (5301...) */
+        ck_assert_uint_eq(hd_model_find_id(M, id), HD_NONE);
+    }
+    hd_model_index_release(M);
+    ck_assert_uint_eq(hd_model_find_id(M, M->members[mem(h, 0)].id.s), HD_NONE);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -1298,6 +1328,7 @@ static Suite *rules_suite(void)
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_standard_lookup);
     tcase_add_test(t, test_judge_no_standard);
+    tcase_add_test(t, test_join_index_finds_every_member);
     tcase_add_test(t, test_income_boundary);
     tcase_add_test(t, test_income_rural_and_tekun);
     tcase_add_test(t, test_income_multiplier_exact);

@@ -342,6 +342,15 @@ static int on_row(void *user, hd_file_result *res, const hd_csv_record *row,
     return HD_OK;
 }
 
+/* A staged string as the model keeps it: copied out of the file's arena
+ * (only the households and members laid out keep theirs, packed as one
+ * thread would have packed them), or already the model's. NULL: out of
+ * memory. */
+static const char *keep(struct ctx *c, const char *s)
+{
+    return c->arena ? hd_model_strdup(c->m, s, strlen(s)) : s;
+}
+
 /* Lays out the staged file as households and members of the model. */
 static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
 {
@@ -391,8 +400,9 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
         ap->household = m->nhouseholds++;
         hd_household *h = &m->households[ap->household];
         memset(h, 0, sizeof *h);
-        h->county_code = ap->county ? ap->county : "";
-        h->application_id = ap->app_id;
+        h->county_code = ap->county ? keep(c, ap->county) : "";
+        h->application_id = keep(c, ap->app_id);
+        if (!h->county_code || !h->application_id) { free(cursor); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
         h->assistance_type = (uint8_t)(ap->assist >= 0 ? ap->assist : HD_ASSIST_DIBAO);
         h->area_type = (uint8_t)(ap->area >= 0 ? ap->area : HD_AREA_URBAN);
         h->first_member = next;
@@ -416,8 +426,9 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
         mb->rejected_field = r->rejected_field;
         mb->parsed = r->rejected == HD_R_NONE ? 0 : r->parsed;
         mb->id = r->id;
-        mb->name = r->name ? r->name : "";
-        mb->member_no = r->member_no ? r->member_no : "";
+        mb->name = r->name ? keep(c, r->name) : "";
+        mb->member_no = r->member_no ? keep(c, r->member_no) : "";
+        if (!mb->name || !mb->member_no) { free(cursor); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
         mb->relation = r->relation;
         mb->declared_income = r->rejected == HD_R_NONE ? r->declared_income : 0;
         mb->next_same_id = HD_NONE;
@@ -541,8 +552,8 @@ static int lay_out(struct ctx *c, int f, const hd_file_result *before, hd_error 
     } else {
         rc = commit_file(c, res, err);
     }
-    /* the strings of the file's households and members, and of no more */
-    if (c->arena) hd_arena_take(c->m->arena, c->arena);
+    /* commit_file copied what the model keeps */
+    hd_arena_free(c->arena);
     c->arena = NULL;
     return rc;
 }

@@ -241,6 +241,13 @@ static void *progress_thread(void *arg)
     return NULL;
 }
 
+/* A row's ID is known: its slot of the join index is fetched while the
+ * row's other cells are read (extract_row probes it after them). */
+static void prefetch_id(const void *m, const char *id18)
+{
+    hd_model_prefetch_id(m, id18);
+}
+
 /* Scans the extract files results[list[0..count)) (all of a run's, or a
  * part's share) into their results. */
 static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, int *source_of,
@@ -262,6 +269,8 @@ static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, i
      * so never at -j1, and a single large file at -j2 is decoded on one
      * core while it is parsed on the other. Outputs never depend on it. */
     p.shared.cores = hd_cores_new(nreq > nt ? nreq - nt : 0);
+    p.shared.id_known = prefetch_id;
+    p.shared.id_known_arg = st->m;
     struct progress_ctx pc = { .p = &p };
     pthread_t prog;
     int have_prog = 0;

@@ -249,6 +249,7 @@ static int open_file(const hd_descriptor *d, hd_file_result *res, hd_scan_shared
 typedef struct scan_state {       /* one file's reading, row to row */
     const hd_descriptor *d;
     hd_file_result *res;
+    const hd_scan_shared *shared; /* NULL: a file read alone */
     int pos[HD_F__COUNT];         /* the bound columns */
     int nfields;
     int bound;                    /* the header (or the first row) is bound */
@@ -300,7 +301,10 @@ static inline int data_row(scan_state *s, const hd_csv_record *row, hd_date as_o
     if (row->blank) { res->ledger.blank_lines++; return HD_OK; }
     res->ledger.rows++;
     int bad = -1;
-    hd_reason why = hd_row_map(s->d, s->pos, s->nfields, row, as_of, ctx, rec, &bad);
+    hd_reason why = s->shared && s->shared->id_known
+                    ? hd_row_map_id(s->d, s->pos, s->nfields, row, as_of, ctx, rec, &bad,
+                                    s->shared->id_known, s->shared->id_known_arg)
+                    : hd_row_map(s->d, s->pos, s->nfields, row, as_of, ctx, rec, &bad);
     if (why == HD_R_NONE) res->ledger.rows_ok++;
     else {
         /* SPEC §7: a runaway record in an extract swallowed rows that
@@ -344,7 +348,7 @@ int hd_scan_file(const hd_descriptor *d, hd_date as_of, hd_file_result *res,
     hd_record *rec = calloc(1, sizeof *rec);
     if (!rec) { hd_csv_close(c); hd_reader_close(rd); return HD_ESOFTWARE; }
     hd_row_ctx ctx;
-    scan_state s = { .d = d, .res = res };
+    scan_state s = { .d = d, .res = res, .shared = shared };
     uint64_t last_bytes = 0;
     hd_csv_record row;
     hd_error err;

@@ -6,9 +6,16 @@
  * size up to a power of two) of (low 32 bits of the XXH3-64 of the key,
  * first member): 8 bytes a slot; the high bits of the hash pick the slot
  * (h × size / 2^64). A probe compares the stored half hash first and the
- * key bytes only on a match, so an unmatched extract row costs one hash and usually one or two
- * cache lines. Members that share a key are chained through
+ * key bytes only on a match. Members that share a key are chained through
  * member.next_same_id in member order.
+ *
+ * Most extract rows are nobody's, and at province scale the slots are
+ * larger than the caches: a filter of about 8 bits a member (one 64-bit
+ * word a key, three bits of it set from the key's hash) answers most of
+ * those rows from a table eight times smaller (a few per cent pass it
+ * and probe the slots); a set bit never lies the other way, so every
+ * member is still found. hd_model_prefetch_id asks for the word as soon
+ * as a row's ID is known.
  *
  * Matched records are kept in a compact stored form (below): the member,
  * the findings, then varints for the header and the present fields only,
@@ -29,6 +36,7 @@
 struct slot { uint32_t hash; uint32_t member; };   /* hash: low half of XXH3-64 */
 struct hd_index {
     struct slot *slots; uint64_t size;
+    uint64_t *filter; uint64_t fmask;   /* fmask + 1 words, a power of two */
     unsigned char (*tok)[32];     /* token join: each member's token under
                                      the map's key (NULL: the ID join) */
 };
@@ -53,9 +61,22 @@ hd_model *hd_model_new(void)
     return m;
 }
 
+/* The filter word of hash h, and the three bits of it that h sets (bits of
+ * h the slot's choice, its high bits, hardly uses). */
+static uint64_t *filter_word(const hd_index *x, uint64_t h)
+{
+    return &x->filter[(h >> 18) & x->fmask];
+}
+
+static uint64_t filter_bits(uint64_t h)
+{
+    return (uint64_t)1 << (h & 63) | (uint64_t)1 << (h >> 6 & 63) | (uint64_t)1 << (h >> 12 & 63);
+}
+
 static void index_free(hd_index *x)
 {
     if (x) {
+        free(x->filter);
         free(x->slots);
         free(x->tok);                   /* tokens are not secrets, but not kept either */
         free(x);
@@ -103,6 +124,8 @@ static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key
 {
     if (!x) return HD_NONE;
     uint64_t h = XXH3_64bits(key, n);
+    uint64_t bits = filter_bits(h);
+    if ((*filter_word(x, h) & bits) != bits) return HD_NONE;
     uint32_t hh = (uint32_t)h;
     for (uint64_t i = home(x, h);; i = next_slot(x, i)) {
         const struct slot *s = &x->slots[i];
@@ -127,6 +150,11 @@ static hd_index *index_build(hd_model *m, unsigned char (*tok)[32], uint64_t *he
     if (!x->slots) { free(x); goto oom; }
     for (uint64_t i = 0; i < size; i++) x->slots[i].member = HD_NONE;
     x->size = size;
+    uint64_t words = 1;
+    while (words * 8 < m->nmembers) words *= 2;       /* 8 to 16 bits a member */
+    x->filter = calloc(words, sizeof *x->filter);
+    x->fmask = words - 1;
+    if (!x->filter) { index_free(x); goto oom; }
     x->tok = tok;
     /* members with one key form a chain in member order: remember the
      * chain's tail per slot while building */
@@ -139,6 +167,7 @@ static hd_index *index_build(hd_model *m, unsigned char (*tok)[32], uint64_t *he
         const char *k = member_key(m, x, i, &n);
         uint64_t h = XXH3_64bits(k, n);
         uint32_t hh = (uint32_t)h;
+        *filter_word(x, h) |= filter_bits(h);
         for (uint64_t j = home(x, h);; j = next_slot(x, j)) {
             struct slot *s = &x->slots[j];
             if (s->member == HD_NONE) {
@@ -215,6 +244,11 @@ void hd_model_index_release(hd_model *m)
 uint32_t hd_model_find_id(const hd_model *m, const char *id18)
 {
     return index_find(m, m->by_id, id18, 18);
+}
+
+void hd_model_prefetch_id(const hd_model *m, const char *id18)
+{
+    if (m->by_id) __builtin_prefetch(filter_word(m->by_id, XXH3_64bits(id18, 18)));
 }
 
 int hd_model_index_tokens(hd_model *m, const hd_key *key, int *map, hd_error *err)

@@ -101,9 +101,10 @@ static hd_reason parse_cell(const hd_descriptor *d, hd_fid f, const char *s, siz
     return r;
 }
 
-hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
-                     const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
-                     hd_record *rec, int *bad_field)
+static inline hd_reason row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
+                                const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
+                                hd_record *rec, int *bad_field,
+                                void (*id_known)(const void *, const char *), const void *arg)
 {
     if (bad_field) *bad_field = -1;
     rec->kind = (uint8_t)d->kind;
@@ -135,6 +136,7 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
         }
         if (r != HD_R_NONE) return r;
         v->present = 1;
+        if (id_known && !d->id_token) id_known(arg, v->s);
     }
     for (int i = 0; i < d->norder; i++) {
         hd_fid f = d->order[i];
@@ -159,6 +161,21 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
     }
     if (bad_field) *bad_field = -1;
     return HD_R_NONE;
+}
+
+hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
+                     const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
+                     hd_record *rec, int *bad_field)
+{
+    return row_map(d, pos, nfields, row, as_of, ctx, rec, bad_field, NULL, NULL);
+}
+
+hd_reason hd_row_map_id(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
+                        const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
+                        hd_record *rec, int *bad_field,
+                        void (*id_known)(const void *arg, const char *id18), const void *arg)
+{
+    return row_map(d, pos, nfields, row, as_of, ctx, rec, bad_field, id_known, arg);
 }
 
 hd_reason hd_row_cell(const hd_descriptor *d, const int pos[HD_F__COUNT], const hd_csv_record *row,

@@ -175,6 +175,13 @@ int hd_model_index_tokens(hd_model *m, const hd_key *key, int *map, hd_error *er
 uint32_t hd_model_find_id(const hd_model *m, const char *id18);
 uint32_t hd_model_find_token(const hd_model *m, int map, const char *token64);
 
+/* Asks the cache for the part of the ID index that hd_model_find_id(m,
+ * id18) reads first, so that the probe made later (after the rest of the
+ * row is read) does not wait on memory: at province scale the index is
+ * larger than the caches and most probes miss. Changes no result; nothing
+ * before the index is built. Thread-safe. */
+void hd_model_prefetch_id(const hd_model *m, const char *id18);
+
 /* Appends a copy of rec as record number hd_model_nrecords(m) and to its
  * member's list; rec->member must be set. Only present fields are kept;
  * text is kept for the string fields (HD_T_ID, HD_T_TEXT, HD_T_CODE) only,

@@ -93,6 +93,18 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
                      hd_record *rec, int *bad_field);
 
 /*
+ * hd_row_map, and id_known(arg, id18) (not NULL) is called with the row's
+ * normalised 18-character ID as soon as it is known, before the row's other
+ * cells are read: the batch asks the cache for the join index's entry of
+ * it meanwhile (hd_model_prefetch_id). Not called for a token column.
+ * @return as hd_row_map.
+ */
+hd_reason hd_row_map_id(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
+                        const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
+                        hd_record *rec, int *bad_field,
+                        void (*id_known)(const void *arg, const char *id18), const void *arg);
+
+/*
  * Parses the one cell of field f (not the ID) of a row as hd_row_map
  * would, e.g. to keep what a rejected row still says. v->present is 1 on
  * success.
