@@ -342,6 +342,31 @@ START_TEST(applicant_files_on_threads_same_as_one)
 }
 END_TEST
 
+/* A later file that reuses an application id and is then rejected whole
+ * (damaged after its rows were read: SIZE_CAP) still tells the earlier
+ * household of the reuse, at any -j (as one thread reading it would). */
+START_TEST(reuse_in_a_file_damaged_later_still_flags)
+{
+    province();
+    const char *d = copy("reuse-damaged");
+    char a[19], b[19], in[4096];
+    make_id("53010219700101061", a);
+    make_id("53010219700101062", b);
+    snprintf(in, sizeof in, "%sR1,530102,城镇,1,%s,测试甲,本人,低保,0,2026-11-03,\n", HDR, a);
+    write_file(d, "inbox/za.csv", in, strlen(in));
+    /* zb: R1 again on line 2, then 2 MB of rows: over a 1 MB cap */
+    ck_assert_int_eq(shf("cd %s && { printf '%%s' '%s'; printf 'R1,530102,城镇,1,%s,测试乙,本人,低保,0,2026-11-03,\\n';"
+                         " for i in $(seq 1 30000); do echo 'R9,530102,城镇,1,%s,测试丙,本人,低保,0,2026-11-03,'; done; } > inbox/zb.csv"
+                         " && sed -i 's/^trailer .*/&\\nmax_bytes = 1000000/' formats/applicants.fmt"
+                         " && grep -q '^max_bytes = 1000000' formats/applicants.fmt", d, HDR, b, b), 0);
+    ck_assert_int_eq(run_opts(d, "-j4"), 3);
+    ck_assert(grep_out(d, "^inbox/zb.csv,SIZE_CAP,", "county/530102/rejected_files.csv"));
+    char line[4096];
+    household(d, "530102", "R1", line, sizeof line);
+    ck_assert_msg(strstr(line, ",APPLICATION_ID_REUSED,"), "%s", line);
+}
+END_TEST
+
 /* bullet 7: one county's list saved as GBK, UTF-16 or a renamed workbook */
 START_TEST(unreadable_applicant_file_harms_only_its_county)
 {
@@ -508,6 +533,7 @@ int main(void)
     tcase_add_test(tc, spreadsheet_zeroed_id_is_suspect);
     tcase_add_test(tc, reused_application_id_reaches_both_sides);
     tcase_add_test(tc, applicant_files_on_threads_same_as_one);
+    tcase_add_test(tc, reuse_in_a_file_damaged_later_still_flags);
     tcase_add_test(tc, unreadable_applicant_file_harms_only_its_county);
     tcase_add_test(tc, extract_not_what_it_claims_damages_its_source);
     tcase_add_test(tc, future_as_of_is_a_config_error);

@@ -397,12 +397,13 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
     for (uint32_t a = 0; a < c->napps; a++) {
         staged_app *ap = &c->apps[a];
         if (ap->reused || ap->superseded) continue;
+        const char *county = ap->county ? keep(c, ap->county) : "", *app_id = keep(c, ap->app_id);
+        if (!county || !app_id) { free(cursor); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
         ap->household = m->nhouseholds++;
         hd_household *h = &m->households[ap->household];
         memset(h, 0, sizeof *h);
-        h->county_code = ap->county ? keep(c, ap->county) : "";
-        h->application_id = keep(c, ap->app_id);
-        if (!h->county_code || !h->application_id) { free(cursor); return hd_fail(err, HD_ESOFTWARE, "out of memory"); }
+        h->county_code = county;
+        h->application_id = app_id;
         h->assistance_type = (uint8_t)(ap->assist >= 0 ? ap->assist : HD_ASSIST_DIBAO);
         h->area_type = (uint8_t)(ap->area >= 0 ? ap->area : HD_AREA_URBAN);
         h->first_member = next;
@@ -532,9 +533,11 @@ static int lay_out(struct ctx *c, int f, const hd_file_result *before, hd_error 
 {
     hd_file_result *res = &c->L->results[f];
     int rc = HD_OK;
-    if (c->arena && res->damage == HD_R_NONE && staged_reuses(c)) {
+    if (c->arena && staged_reuses(c)) {
         /* what the staging did to the file's result goes, and the file is
-         * read again with the earlier files' applications at hand */
+         * read again with the earlier files' applications at hand (a file
+         * damaged after such a row too: the earlier household still hears
+         * of the reuse, as when one thread reads it) */
         hd_arena_free(c->arena);
         c->arena = NULL;
         hd_file_result_free(res);
