@@ -123,8 +123,8 @@ static int cell(const hd_csv_record *row, int pos, const char **s, size_t *n)
     return *n > 0 && hd_utf8_valid(*s, *n);
 }
 
-/* A copy of s[0..n) for the model: in the staged file's arena (the model
- * takes it with the file), else in the model's own. */
+/* A copy of s[0..n): in the staged file's arena (commit_file copies what
+ * the model keeps, keep()), else in the model's own. */
 static const char *sdup(struct ctx *c, const char *s, size_t n)
 {
     return c->arena ? hd_arena_strndup(c->arena, s ? s : "", s ? n : 0) : hd_model_strdup(c->m, s, n);
