@@ -46,6 +46,8 @@ struct scan_job {
     hd_date as_of;
     int pos[HD_F__COUNT];          /* bound columns of the file */
     struct ix_worker *ixk;         /* [job] index = yes: this thread's index writer */
+    uint64_t id_hash;              /* this row's ID's hash (prefetch_id), */
+    int id_hashed;                 /* when set for this row */
 };
 
 /* SPEC §7 "Quarantined evidence reaches its household": the ID cell of a
@@ -121,6 +123,7 @@ static int on_extract_row(void *user, hd_file_result *res, const hd_csv_record *
 {
     struct scan_job *sj = user;
     int rc = extract_row(user, res, row, rec, reason, bad_field);
+    sj->id_hashed = 0;        /* the hash was this row's */
     if (rc == HD_OK && sj->ixk) rc = hd_run_index_row(sj->ixk, res->index, sj->source, sj->pos, row, rec, reason);
     return rc;
 }
@@ -147,7 +150,7 @@ static int extract_row(void *user, hd_file_result *res, const hd_csv_record *row
          * in two applications gets the record in both */
         if (mi != HD_NONE) mi = hd_model_find_id(m, m->members[mi].id.s);
     } else {
-        mi = hd_model_find_id(m, idv->s);
+        mi = sj->id_hashed ? hd_model_find_id_hashed(m, idv->s, sj->id_hash) : hd_model_find_id(m, idv->s);
     }
     /* the newest data date of the file, for the staleness check */
     hd_date t = HD_DATE_NONE;
@@ -199,7 +202,7 @@ static void *worker(void *arg)
         uint32_t i = atomic_fetch_add(&p->next, 1);
         if (i >= p->count) break;
         uint32_t r = p->sched ? p->sched[i] : p->list[i];
-        struct scan_job sj = { p->st, p->source_of[r], p->st->job->as_of, {0}, ixk };
+        struct scan_job sj = { .st = p->st, .source = p->source_of[r], .as_of = p->st->job->as_of, .ixk = ixk };
         for (int f = 0; f < HD_F__COUNT; f++) sj.pos[f] = -1;
         hd_file_result *res = &p->st->results[r];
         int rc = hd_scan_file(p->st->src[sj.source].desc, sj.as_of, res, on_extract_row, &sj,
@@ -241,11 +244,14 @@ static void *progress_thread(void *arg)
     return NULL;
 }
 
-/* A row's ID is known: its slot of the join index is fetched while the
- * row's other cells are read (extract_row probes it after them). */
-static void prefetch_id(const void *m, const char *id18)
+/* A row's ID is known: its part of the join index is fetched while the
+ * row's other cells are read (extract_row probes it after them, with the
+ * hash worked out here). */
+static void prefetch_id(void *user, const char *id18)
 {
-    hd_model_prefetch_id(m, id18);
+    struct scan_job *sj = user;
+    sj->id_hash = hd_model_prefetch_id(sj->st->m, id18);
+    sj->id_hashed = 1;
 }
 
 /* Scans the extract files results[list[0..count)) (all of a run's, or a
@@ -270,7 +276,6 @@ static int scan_extracts(hd_results *st, const uint32_t *list, uint32_t count, i
      * core while it is parsed on the other. Outputs never depend on it. */
     p.shared.cores = hd_cores_new(nreq > nt ? nreq - nt : 0);
     p.shared.id_known = prefetch_id;
-    p.shared.id_known_arg = st->m;
     struct progress_ctx pc = { .p = &p };
     pthread_t prog;
     int have_prog = 0;

@@ -303,7 +303,7 @@ static inline int data_row(scan_state *s, const hd_csv_record *row, hd_date as_o
     int bad = -1;
     hd_reason why = s->shared && s->shared->id_known
                     ? hd_row_map_id(s->d, s->pos, s->nfields, row, as_of, ctx, rec, &bad,
-                                    s->shared->id_known, s->shared->id_known_arg)
+                                    s->shared->id_known, user)
                     : hd_row_map(s->d, s->pos, s->nfields, row, as_of, ctx, rec, &bad);
     if (why == HD_R_NONE) res->ledger.rows_ok++;
     else {

@@ -25,9 +25,9 @@ typedef struct hd_scan_shared {   /* shared between workers */
     _Atomic uint64_t bytes_done;     /* progress */
     _Atomic uint64_t rows_done;
     hd_cores *cores;                 /* idle cores readers may decode ahead on */
-    /* each row's normalised ID as soon as it is read (hd_row_ctx) */
-    void (*id_known)(const void *arg, const char *id18);
-    const void *id_known_arg;
+    /* each row's normalised ID as soon as it is read, with the user of
+     * hd_scan_file (hd_row_map_id) */
+    void (*id_known)(void *user, const char *id18);
 } hd_scan_shared;
 
 /*

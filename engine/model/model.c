@@ -120,10 +120,10 @@ char *hd_household_token_hex(const hd_household *h, char out[65])
     return out;
 }
 
-static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key, size_t n)
+/* The first member with key[0..n), whose XXH3-64 is h, or HD_NONE. */
+static uint32_t index_find_hashed(const hd_model *m, const hd_index *x, const char *key, size_t n, uint64_t h)
 {
     if (!x) return HD_NONE;
-    uint64_t h = XXH3_64bits(key, n);
     uint64_t bits = filter_bits(h);
     if ((*filter_word(x, h) & bits) != bits) return HD_NONE;
     uint32_t hh = (uint32_t)h;
@@ -136,6 +136,11 @@ static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key
             if (kn == n && memcmp(k, key, n) == 0) return s->member;
         }
     }
+}
+
+static uint32_t index_find(const hd_model *m, const hd_index *x, const char *key, size_t n)
+{
+    return x ? index_find_hashed(m, x, key, n, XXH3_64bits(key, n)) : HD_NONE;
 }
 
 /* heads: when not NULL, bit i is set for each member i that is the first
@@ -246,9 +251,16 @@ uint32_t hd_model_find_id(const hd_model *m, const char *id18)
     return index_find(m, m->by_id, id18, 18);
 }
 
-void hd_model_prefetch_id(const hd_model *m, const char *id18)
+uint64_t hd_model_prefetch_id(const hd_model *m, const char *id18)
 {
-    if (m->by_id) __builtin_prefetch(filter_word(m->by_id, XXH3_64bits(id18, 18)));
+    uint64_t h = XXH3_64bits(id18, 18);
+    if (m->by_id) __builtin_prefetch(filter_word(m->by_id, h));
+    return h;
+}
+
+uint32_t hd_model_find_id_hashed(const hd_model *m, const char *id18, uint64_t h)
+{
+    return index_find_hashed(m, m->by_id, id18, 18, h);
 }
 
 int hd_model_index_tokens(hd_model *m, const hd_key *key, int *map, hd_error *err)

@@ -104,7 +104,7 @@ static hd_reason parse_cell(const hd_descriptor *d, hd_fid f, const char *s, siz
 static inline hd_reason row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
                                 const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
                                 hd_record *rec, int *bad_field,
-                                void (*id_known)(const void *, const char *), const void *arg)
+                                void (*id_known)(void *, const char *), void *arg)
 {
     if (bad_field) *bad_field = -1;
     rec->kind = (uint8_t)d->kind;
@@ -173,7 +173,7 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
 hd_reason hd_row_map_id(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
                         const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
                         hd_record *rec, int *bad_field,
-                        void (*id_known)(const void *arg, const char *id18), const void *arg)
+                        void (*id_known)(void *arg, const char *id18), void *arg)
 {
     return row_map(d, pos, nfields, row, as_of, ctx, rec, bad_field, id_known, arg);
 }

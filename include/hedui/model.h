@@ -179,8 +179,13 @@ uint32_t hd_model_find_token(const hd_model *m, int map, const char *token64);
  * id18) reads first, so that the probe made later (after the rest of the
  * row is read) does not wait on memory: at province scale the index is
  * larger than the caches and most probes miss. Changes no result; nothing
- * before the index is built. Thread-safe. */
-void hd_model_prefetch_id(const hd_model *m, const char *id18);
+ * before the index is built. Thread-safe.
+ * @return the key's hash, for hd_model_find_id_hashed (the probe then does
+ *         not hash the ID again). */
+uint64_t hd_model_prefetch_id(const hd_model *m, const char *id18);
+/* hd_model_find_id(m, id18) with h = hd_model_prefetch_id(m, id18).
+ * @return as hd_model_find_id. */
+uint32_t hd_model_find_id_hashed(const hd_model *m, const char *id18, uint64_t h);
 
 /* Appends a copy of rec as record number hd_model_nrecords(m) and to its
  * member's list; rec->member must be set. Only present fields are kept;

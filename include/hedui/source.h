@@ -102,7 +102,7 @@ hd_reason hd_row_map(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfi
 hd_reason hd_row_map_id(const hd_descriptor *d, const int pos[HD_F__COUNT], int nfields,
                         const hd_csv_record *row, hd_date as_of, hd_row_ctx *ctx,
                         hd_record *rec, int *bad_field,
-                        void (*id_known)(const void *arg, const char *id18), const void *arg);
+                        void (*id_known)(void *arg, const char *id18), void *arg);
 
 /*
  * Parses the one cell of field f (not the ID) of a row as hd_row_map
