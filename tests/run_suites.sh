@@ -58,6 +58,11 @@ echo "$label: $# suites, $jobs at a time, $(( $(date +%s) - start )) s"
 if [ -s "$logdir/.failed" ]; then
   echo "$label: FAILED:"
   sed 's/^/  /' "$logdir/.failed"
+  # the failures again, last, where a CI log's tail keeps them
+  for log in $(sed 's/.*log \(.*\))$/\1/' "$logdir/.failed"); do
+    echo "-- $log (last lines):"
+    tail -n 15 "$log" | sed 's/^/  /'
+  done
   exit 1
 fi
 echo "$label: all suites passed"
