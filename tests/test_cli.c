@@ -878,6 +878,30 @@ END_TEST
 /* Messages of a run a newcomer meets: "1 thread"; no "signed" without a
  * signing key; a missing descriptor names the job line that points to it;
  * a dangling output symlink is reported as such. */
+/* The outputs line names the writers by their CPU seconds, the largest
+ * first: "...; CPU seconds by writer: results.xlsx 0.05, matches.jsonl 0.01" */
+static void writers_largest_first(const char *log)
+{
+    const char *p = strstr(log, "CPU seconds by writer: ");
+    ck_assert_msg(p != NULL, "%s", log);
+    p += strlen("CPU seconds by writer: ");
+    double last = 1e9;
+    int n = 0, xlsx = 0;
+    while (*p && *p != '\n') {
+        const char *sp = strchr(p, ' ');
+        ck_assert_ptr_nonnull(sp);
+        if (sp - p == 12 && memcmp(p, "results.xlsx", 12) == 0) xlsx = 1;
+        char *end;
+        double v = strtod(sp + 1, &end);
+        ck_assert_msg(end > sp + 1 && v >= 0.005 && v <= last, "%s", log);
+        last = v;
+        n++;
+        p = end;
+        if (*p == ',') p += 2;
+    }
+    ck_assert_msg(n >= 1 && xlsx, "%s", log);
+}
+
 START_TEST(run_messages)
 {
     mk_tmp();
@@ -893,6 +917,7 @@ START_TEST(run_messages)
     ck_assert_int_eq(hedui("-j 2 --progress=never run --force %s/d/job.ini", tmpdir), 0);
     ck_assert_msg(strstr(err_buf, "with 2 threads\n") != NULL, "%s", err_buf);
     ck_assert_ptr_nonnull(strstr(err_buf, "manifest hashed and signed"));
+    writers_largest_first(err_buf);
     /* no signing key */
     sh("sed -e '/^signing_key/d' -e 's|^output *=.*|output = out-nosig/|' %s/d/job.ini > %s/d/nosig.ini", tmpdir, tmpdir);
     ck_assert_int_eq(hedui("--progress=never run %s/d/nosig.ini", tmpdir), 0);

@@ -192,7 +192,7 @@ START_TEST(county_files_from_a_hand_built_run)
 {
     hd_error e;
     R.opts = NULL;
-    ck_assert_msg(hd_write_reports(&R, out, &e) == HD_OK, "%s", e.message);
+    ck_assert_msg(hd_write_reports(&R, out, NULL, &e) == HD_OK, "%s", e.message);
     const char *hh_header =
         "county_code,application_id,assistance_type,area_type,members,verdict,verdict_zh,"
         "reasons,reasons_zh,standard_fen,household_income_fen,income_per_capita_fen,assets_fen,"
@@ -229,13 +229,13 @@ START_TEST(writers_do_not_change_the_run)
     R.opts = &o;
     char first[65536];
     o.threads = 1;
-    ck_assert_int_eq(hd_write_reports(&R, out, &e), HD_OK);
+    ck_assert_int_eq(hd_write_reports(&R, out, NULL, &e), HD_OK);
     snprintf(first, sizeof first, "%s", slurp("audit/households.jsonl"));
     ck_assert(strlen(first) > 0);
     hd_rmtree(out);
     ck_assert_int_eq(mkdir(out, 0700), 0);
     o.threads = 4;
-    ck_assert_int_eq(hd_write_reports(&R, out, &e), HD_OK);
+    ck_assert_int_eq(hd_write_reports(&R, out, NULL, &e), HD_OK);
     ck_assert_str_eq(slurp("audit/households.jsonl"), first);
     R.opts = NULL;
 }

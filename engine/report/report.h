@@ -16,11 +16,20 @@
 /* "ELIGIBLE_NOW", ... and the Chinese label; static storage. */
 const char *hd_trigger_name(int t);
 const char *hd_trigger_label_zh(int t);
+/* The CPU seconds of each kind of writer (every county's file of a kind
+ * summed; user and system time of the thread that wrote it), for the log:
+ * docs/performance.md reads the writers from it. */
+#define HD_WRITER_KINDS 11
+typedef struct hd_writer_times { double cpu[HD_WRITER_KINDS]; } hd_writer_times;
 /* Writes every output file of SPEC §5 except manifest.json/.sig into dir
  * (which exists), on up to opts->threads threads (one file or one county's
- * file per task; exactly one thread at -j1). HD_EIO naming the file on a
- * write error: the first failing file in the fixed order of the writers. */
-int hd_write_reports(const hd_results *st, const char *dir, hd_error *err);
+ * file per task; exactly one thread at -j1). times (may be NULL) gets each
+ * writer's CPU seconds. HD_EIO naming the file on a write error: the first
+ * failing file in the fixed order of the writers. */
+int hd_write_reports(const hd_results *st, const char *dir, hd_writer_times *times, hd_error *err);
+/* The name of writer kind k (< HD_WRITER_KINDS), as the log shows it:
+ * "results.xlsx", "matches.jsonl", ...; static storage. */
+const char *hd_writer_name(int k);
 /* audit/report.html (report/html.c): the auditor's self-contained page;
  * needs the change report computed. HD_EIO naming it. */
 int hd_write_html(const hd_results *st, const char *dir, hd_error *err);

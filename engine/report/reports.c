@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include "rules/labels.h"
 #include "report/report.h"
 #include "hedui/advice.h"
@@ -589,12 +590,25 @@ static int open_in(hd_out **o, const char *dir, const char *rel, hd_error *err)
  */
 
 enum task_kind { T_COUNTY_CSV, T_HOUSEHOLDS_JSONL, T_MATCHES, T_QUARANTINE, T_SUMMARY, T_CHANGES, T_XLSX, T_HTML,
-                 T_FINDINGS, T_REGISTER, T_LISTS };
+                 T_FINDINGS, T_REGISTER, T_LISTS, T__COUNT };
+_Static_assert(T__COUNT == HD_WRITER_KINDS, "one time per writer kind");
+
+const char *hd_writer_name(int k)
+{
+    static const char *const n[T__COUNT] = {
+        [T_COUNTY_CSV] = "households.csv+members.csv", [T_HOUSEHOLDS_JSONL] = "households.jsonl",
+        [T_MATCHES] = "matches.jsonl", [T_QUARANTINE] = "quarantine", [T_SUMMARY] = "summary.json",
+        [T_CHANGES] = "changes.csv", [T_XLSX] = "results.xlsx", [T_HTML] = "report.html",
+        [T_FINDINGS] = "findings.csv", [T_REGISTER] = "register files", [T_LISTS] = "recheck.csv+discovery.csv",
+    };
+    return k >= 0 && k < T__COUNT ? n[k] : "?";
+}
 
 typedef struct task {
     enum task_kind kind;
     uint32_t county;              /* per-county kinds; UNKNOWN_GROUP: every "unknown" county */
     uint64_t cost;                /* estimated work, to start the largest first */
+    double cpu;                   /* seconds of the writing thread's CPU */
     int rc;
     hd_error err;
 } task;
@@ -777,6 +791,13 @@ typedef struct pool {
     uint32_t first_failed;        /* atomic: lowest index of a failed task, n if none */
 } pool;
 
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *pool_worker(void *arg)
 {
     pool *p = arg;
@@ -786,7 +807,9 @@ static void *pool_worker(void *arg)
         uint32_t i = p->sched[k];
         if (i > __atomic_load_n(&p->first_failed, __ATOMIC_ACQUIRE)) continue;   /* cancelled */
         task *t = &p->t[i];
+        double c0 = thread_cpu();
         t->rc = run_task(p->st, p->dir, t);
+        t->cpu = thread_cpu() - c0;
         if (t->rc == HD_OK) continue;
         uint32_t f = __atomic_load_n(&p->first_failed, __ATOMIC_ACQUIRE);
         while (i < f && !__atomic_compare_exchange_n(&p->first_failed, &f, i, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
@@ -804,7 +827,7 @@ static int cmp_sched(const void *a, const void *b, void *arg)
     return x < y ? -1 : x > y;
 }
 
-int hd_write_reports(const hd_results *st, const char *dir, hd_error *err)
+int hd_write_reports(const hd_results *st, const char *dir, hd_writer_times *times, hd_error *err)
 {
     int rc;
     const hd_model *m = st->m;
@@ -851,6 +874,10 @@ int hd_write_reports(const hd_results *st, const char *dir, hd_error *err)
     pool p = { .st = st, .dir = dir, .t = t, .sched = sched, .n = n, .next = 0, .first_failed = n };
     hd_pool_run(nt, pool_worker, &p);
     rc = HD_OK;
+    if (times) {
+        memset(times, 0, sizeof *times);
+        for (uint32_t i = 0; i < n; i++) times->cpu[t[i].kind] += t[i].cpu;
+    }
     if (p.first_failed < n) {
         rc = t[p.first_failed].rc;
         if (err) *err = t[p.first_failed].err;
