@@ -321,6 +321,53 @@ def event_seconds(lines):
     return secs
 
 
+STAGES = (("applicants_loaded", "start"), ("extracts_scanned", "scan"), ("households_judged", "judge"),
+          ("outputs_written", "outputs"), ("manifest_written", "manifest"))
+
+
+def stages_and_writers(c, jn):
+    """One more `hedui -jN run` of case c with its JSON log (after the timed rounds): each
+    stage's wall seconds (the time between its event and the one before, from the events'
+    timestamps) and share of the run's wall, and each writer's CPU seconds (the
+    outputs_written event) and share of the run's CPU; the writers over 10 % named."""
+    job = c["cmds"][jn][0][-1]
+    with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
+        t0 = time.time()
+        p = subprocess.run([TIME, "-f", "%U %S", "-o", tf.name, HEDUI, "--log-format=json", "--progress=never",
+                            "run", "--force", "-j", str(NCPU), job],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        wall = time.time() - t0
+        if p.returncode not in (0, 3):
+            sys.exit("bench: %s failed with %d" % (job, p.returncode))
+        u, sy = tf.read().split()[-2:]
+    cpu = float(u) + float(sy)
+    at, writers = {}, []
+    for line in p.stderr.splitlines():
+        try:
+            ev = json.loads(line)
+        except ValueError:
+            continue
+        t = datetime.datetime.strptime(ev["time"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+        at[ev.get("event")] = t
+        if ev.get("event") == "outputs_written" and "by writer: " in ev["msg"]:
+            for w in ev["msg"].split("by writer: ", 1)[1].split(", "):
+                name, _, sec = w.rpartition(" ")
+                writers.append((name, float(sec)))
+    parts, prev = [], t0
+    for ev, label in STAGES:
+        if ev not in at:
+            return "%s: stages: no %s event in the log" % (c["name"], ev)
+        parts.append("%s %.2f s (%.0f %%)" % (label, at[ev] - prev, 100 * (at[ev] - prev) / wall))
+        prev = at[ev]
+    over = [n for n, x in writers if x > 0.10 * cpu]
+    return ("%s, one more %s run with its JSON log: %.2f s wall, %.2f s CPU; stages (wall, share of the run): %s\n"
+            "%s, writers (CPU s, share of the run's CPU): %s; over 10 %% of the run: %s" % (
+                c["name"], jn, wall, cpu, ", ".join(parts), c["name"],
+                ", ".join("%s %.2f (%.1f %%)" % (n, x, 100 * x / cpu) for n, x in writers),
+                ", ".join(over) if over else "none"))
+
+
 def register_share(d):
     """SPEC §9 (issue 13): the register write of a night as a share of that night's run, as a
     line of text. The night is the one after job.ini's: a copy of job.ini (job-register.ini,
@@ -594,6 +641,10 @@ def main():
                      hi["med"]["floor"][0] / lo["med"]["floor"][0],
                      hi["med"]["hedui -j1"][2] / lo["med"]["hedui -j1"][2],
                      hi["med"][jn][2] / lo["med"][jn][2], NCPU))
+    L.append("")
+    for c in cases:
+        L.append(stages_and_writers(c, jn))
+    L.append("")
     one_pass = True
     if pops:
         lines, one_pass = report_populations("%dx (k=%g)" % (sets[-1][0], sets[-1][1]),
