@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <jansson.h>
 #include "batch/internal.h"
 #include "register/reg_run.h"
 #include "hedui/ident.h"
@@ -936,8 +937,39 @@ static int merge_parts(hd_results *st, run_ctx *rx, hd_error *err)
     return rc;
 }
 
+/* The status a run ends with (SPEC §8): HD_EDAMAGED (exit 3) for a damaged
+ * or missing source or for applicant files rejected whole, else HD_OK. */
+static int run_status(int damaged, uint32_t rejected_files, hd_error *err)
+{
+    if (damaged)
+        return hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
+    if (rejected_files)
+        return hd_fail(err, HD_EDAMAGED, "the batch completed, but %u applicant files were rejected whole: see county/<code>/rejected_files.csv", rejected_files);
+    return HD_OK;
+}
+
+/* A reused output ends as the run that wrote it did: its summary.json (which
+ * the manifest has just verified) says whether a source was damaged and
+ * which applicant files were rejected whole. */
+static int reused_status(hd_run_result *res, hd_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", res->outdir);
+    json_error_t je;
+    json_t *root = json_load_file(path, 0, &je);
+    if (!root) return hd_fail(err, HD_EDATA, "%s:%d: cannot be read back: %s", path, je.line, je.text);
+    res->damaged = json_is_true(json_object_get(root, "damaged"));
+    size_t i;
+    json_t *f;
+    json_array_foreach(json_object_get(root, "files"), i, f)
+        if (json_is_true(json_object_get(f, "rejected"))) res->rejected_files++;
+    json_decref(root);
+    return run_status(res->damaged, res->rejected_files, err);
+}
+
 /* An output that exists and verifies is reused: nothing is rewritten; the
- * register records it when it lacks it, OUTPUT/latest points to it. */
+ * register records it when it lacks it, OUTPUT/latest points to it; the
+ * status is the one of the run that wrote it. */
 static int reuse_output(hd_results *st, run_ctx *rx, hd_error *err)
 {
     hd_run_result *res = rx->res;
@@ -957,6 +989,7 @@ static int reuse_output(hd_results *st, run_ctx *rx, hd_error *err)
     /* index = yes and no scan to feed it: the index builds alone
      * (nothing is rebuilt when it exists and verifies) */
     if (rc == HD_OK && job->index) rc = run_index_alone(st, res, err);
+    if (rc == HD_OK) rc = reused_status(res, err);
     return rc;
 }
 
@@ -1274,11 +1307,7 @@ static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
           mono_s() - t_reg, clock_s(CLOCK_THREAD_CPUTIME_ID) - c_reg);
     /* [job] index = yes: the index, merged meanwhile, in place */
     if ((rc = hd_run_index_join(st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) return rc;
-    if (st->damaged)
-        return hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
-    if (st->rejected_files)
-        return hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st->rejected_files);
-    return HD_OK;
+    return run_status(st->damaged, (uint32_t)st->rejected_files, err);
 }
 
 /* --prepare: where the members file went, and what it holds. */
