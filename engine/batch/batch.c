@@ -937,39 +937,37 @@ static int merge_parts(hd_results *st, run_ctx *rx, hd_error *err)
     return rc;
 }
 
-/* The status a run ends with (SPEC §8): HD_EDAMAGED (exit 3) for a damaged
- * or missing source or for applicant files rejected whole, else HD_OK. */
-static int run_status(int damaged, uint32_t rejected_files, hd_error *err)
-{
-    if (damaged)
-        return hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
-    if (rejected_files)
-        return hd_fail(err, HD_EDAMAGED, "the batch completed, but %u applicant files were rejected whole: see county/<code>/rejected_files.csv", rejected_files);
-    return HD_OK;
-}
-
-/* A reused output ends as the run that wrote it did: its summary.json (which
- * the manifest has just verified) says whether a source was damaged and
- * which applicant files were rejected whole. */
-static int reused_status(hd_run_result *res, hd_error *err)
+/* A reused output exits 0 (SPEC §5), but says what the run that wrote it
+ * said: its summary.json (which the manifest has just verified) tells
+ * whether a source was damaged and which applicant files were rejected
+ * whole (res->damaged, res->rejected_files, and a warning each). */
+static void reused_says(const hd_results *st, hd_run_result *res)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s/summary.json", res->outdir);
     json_error_t je;
     json_t *root = json_load_file(path, 0, &je);
-    if (!root) return hd_fail(err, HD_EDATA, "%s:%d: cannot be read back: %s", path, je.line, je.text);
+    if (!root) {
+        logf_(st->opts, HD_LOG_WARN, "summary_unread", "%s: cannot be read back (%s): whether a source was damaged "
+              "is in the file itself", path, je.text);
+        return;
+    }
     res->damaged = json_is_true(json_object_get(root, "damaged"));
     size_t i;
     json_t *f;
     json_array_foreach(json_object_get(root, "files"), i, f)
         if (json_is_true(json_object_get(f, "rejected"))) res->rejected_files++;
     json_decref(root);
-    return run_status(res->damaged, res->rejected_files, err);
+    if (res->damaged)
+        logf_(st->opts, HD_LOG_WARN, "source_damaged", "%s was written with at least one source damaged or missing: "
+              "every household in it is at least REVIEW (SOURCE_INCOMPLETE)", res->outdir);
+    if (res->rejected_files)
+        logf_(st->opts, HD_LOG_WARN, "applicants_rejected", "%s was written with %u applicant files rejected whole: "
+              "see county/<code>/rejected_files.csv", res->outdir, res->rejected_files);
 }
 
 /* An output that exists and verifies is reused: nothing is rewritten; the
- * register records it when it lacks it, OUTPUT/latest points to it; the
- * status is the one of the run that wrote it. */
+ * register records it when it lacks it, OUTPUT/latest points to it. */
 static int reuse_output(hd_results *st, run_ctx *rx, hd_error *err)
 {
     hd_run_result *res = rx->res;
@@ -989,7 +987,7 @@ static int reuse_output(hd_results *st, run_ctx *rx, hd_error *err)
     /* index = yes and no scan to feed it: the index builds alone
      * (nothing is rebuilt when it exists and verifies) */
     if (rc == HD_OK && job->index) rc = run_index_alone(st, res, err);
-    if (rc == HD_OK) rc = reused_status(res, err);
+    if (rc == HD_OK) reused_says(st, res);
     return rc;
 }
 
@@ -1161,7 +1159,8 @@ static int step_judge(hd_results *st, hd_error *err)
 
 
 /* "results.xlsx 30.12, matches.jsonl 3.20, ...": the writers by their CPU
- * seconds, the largest first; those under 0.005 s left out. */
+ * seconds, the largest first; those under 0.005 s left out ("none" when
+ * every one is). */
 static void writer_times_text(const hd_writer_times *wt, char *out, size_t cap)
 {
     int k[HD_WRITER_KINDS], n = 0;
@@ -1176,7 +1175,7 @@ static void writer_times_text(const hd_writer_times *wt, char *out, size_t cap)
         if (w < 0) break;
         used += (size_t)w;
     }
-    if (!n) snprintf(out, cap, "none over 0.005");
+    if (!n) snprintf(out, cap, "none");
 }
 /* Step 9: the writers and the manifest into a private temporary
  * directory, published by one rename (io/outdir.h); OUTPUT/latest. */
@@ -1307,7 +1306,11 @@ static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
           mono_s() - t_reg, clock_s(CLOCK_THREAD_CPUTIME_ID) - c_reg);
     /* [job] index = yes: the index, merged meanwhile, in place */
     if ((rc = hd_run_index_join(st, res->index_dir, sizeof res->index_dir, err)) != HD_OK) return rc;
-    return run_status(st->damaged, (uint32_t)st->rejected_files, err);
+    if (st->damaged)
+        return hd_fail(err, HD_EDAMAGED, "the batch completed, but at least one source is damaged or missing: every household is at least REVIEW (SOURCE_INCOMPLETE)");
+    if (st->rejected_files)
+        return hd_fail(err, HD_EDAMAGED, "the batch completed, but %d applicant files were rejected whole: see county/<code>/rejected_files.csv", st->rejected_files);
+    return HD_OK;
 }
 
 /* --prepare: where the members file went, and what it holds. */

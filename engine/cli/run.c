@@ -151,7 +151,12 @@ static void summary(const hd_run_result *r, int status)
     char a[32], b[32], c[32], d[32], e[32];
     if (r->reused) {
         printf("hedui run: the output already exists and verifies; nothing rewritten "
-               "(--force rebuilds it)\nOutput     %s\n", r->outdir);
+               "(--force rebuilds it)\n");
+        /* what the run that wrote it said (its summary.json) */
+        if (r->damaged) printf("Damaged    yes (every household is at least REVIEW: SOURCE_INCOMPLETE)\n");
+        if (r->rejected_files)
+            printf("Rejected   %u applicant files (see county/<code>/rejected_files.csv)\n", r->rejected_files);
+        printf("Output     %s\n", r->outdir);
         where(r->outdir);
         if (r->index_dir[0]) printf("Index      %s\n", r->index_dir);
         fflush(stdout);

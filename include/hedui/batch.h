@@ -151,8 +151,9 @@ void hd_run_result_free(hd_run_result *res);
 /*
  * Runs the batch of a job file.
  * @return HD_OK, HD_EDAMAGED (completed, a source damaged or an applicant
- *         file rejected whole; for an output that existed and verified
- *         (res->reused), as its summary.json says), or an error:
+ *         file rejected whole; an output that existed and verified is
+ *         HD_OK, res->damaged and res->rejected_files as its summary.json
+ *         says), or an error:
  *         HD_ECONFIG, HD_ENOINPUT, HD_EIO (outputs cannot be written: no
  *         final directory is left), HD_ETEMPFAIL (output locked),
  *         HD_EDATA (an output of the same inputs exists but does not
