@@ -353,7 +353,8 @@ def stages_and_writers(c, jn):
         if ev.get("event") == "outputs_written" and "by writer: " in ev["msg"]:
             for w in ev["msg"].split("by writer: ", 1)[1].split(", "):
                 name, _, sec = w.rpartition(" ")
-                writers.append((name, float(sec)))
+                if name:                       # "none": every writer under 0.005 s
+                    writers.append((name, float(sec)))
     parts, prev = [], t0
     for ev, label in STAGES:
         if ev not in at:

@@ -599,7 +599,7 @@ const char *hd_writer_name(int k)
         [T_COUNTY_CSV] = "households.csv+members.csv", [T_HOUSEHOLDS_JSONL] = "households.jsonl",
         [T_MATCHES] = "matches.jsonl", [T_QUARANTINE] = "quarantine", [T_SUMMARY] = "summary.json",
         [T_CHANGES] = "changes.csv", [T_XLSX] = "results.xlsx", [T_HTML] = "report.html",
-        [T_FINDINGS] = "findings.csv", [T_REGISTER] = "register files", [T_LISTS] = "recheck.csv+discovery.csv",
+        [T_FINDINGS] = "findings.csv", [T_REGISTER] = "register/*.csv", [T_LISTS] = "recheck.csv+discovery.csv",
     };
     return k >= 0 && k < T__COUNT ? n[k] : "?";
 }
