@@ -63,11 +63,6 @@ static void chk(xw *x, lxw_error e)
     if (e != LXW_NO_ERROR && x->err == LXW_NO_ERROR) x->err = e;
 }
 
-/* Money in fen -> a number of yuan. Every fen amount of a run is far below
- * 2^53, and fen / 100.0 is the double nearest to the decimal yuan amount,
- * which is what the cell shows and what a reader gets back. */
-static double fen_yuan(int64_t fen) { return (double)fen / 100.0; }
-
 /*
  * A sheet is a list of columns. Each has its Chinese title (the row a clerk
  * reads) and the code of the county CSV it holds (row 1, hidden: for
@@ -125,12 +120,34 @@ static void put_str(sheet_t *s, int c, const char *v, lxw_format *f)
     if (v) widen(s, c, text_width(v));
 }
 
-/* A number; its shown width is estimated from its digits and format. */
-static void put_num(sheet_t *s, int c, double v, lxw_format *f, int decimals)
+/* Decimal digits of u (at least 1). */
+static int ndigits(uint64_t u)
 {
+    int n = 1;
+    for (; u >= 10; u /= 10) n++;
+    return n;
+}
+
+/* A number held as an integer x of hundredths (decimals 2: fen, 0.01 m²) or
+ * of units (decimals 0: a count), written as x / 100 or x: money in fen is
+ * far below 2^53, and fen / 100.0 is the double nearest to the decimal yuan
+ * amount, which is what the cell shows and a reader gets back. Its shown width
+ * is estimated from its digits and format: the length of "%.*f" of |value|,
+ * counted from x without printing it (a printf per cell was a tenth of the
+ * workbooks' own work); below 10^15 the double x / 100.0 prints as exactly
+ * x's digits, beyond that (never a real amount) it is printed. */
+static void put_num(sheet_t *s, int c, int64_t x, lxw_format *f, int decimals)
+{
+    double v = decimals ? (double)x / 100.0 : (double)x;
     chk(s->x, worksheet_write_number(s->ws, s->row, (lxw_col_t)c, v, f));
-    char buf[64];
-    int n = snprintf(buf, sizeof buf, "%.*f", decimals, v < 0 ? -v : v);
+    int n;
+    if (x > -1000000000000000LL && x < 1000000000000000LL) {
+        uint64_t a = (uint64_t)(x < 0 ? -x : x);
+        n = decimals ? ndigits(a / 100) + 3 : ndigits(a);
+    } else {
+        char buf[64];
+        n = snprintf(buf, sizeof buf, "%.*f", decimals, v < 0 ? -v : v);
+    }
     int digits = n - (decimals ? decimals + 1 : 0);
     widen(s, c, 1.1 * (n + (digits - 1) / 3 + (v < 0)) + 1);
 }
@@ -263,13 +280,13 @@ static void household_row(sheet_t *s, const hd_results *st, uint32_t h)
     put_num(s, c++, hh->nmembers, x->integer, 0);
     put_str(s, c++, hd_verdict_label_zh(j->verdict), vf);
     put_str(s, c++, zh, x->wrap);
-    put_num(s, c++, fen_yuan(j->household_income_fen), x->money, 2);
-    put_num(s, c++, fen_yuan(j->income_per_capita_fen), x->money, 2);
-    put_num(s, c++, fen_yuan(j->standard_fen), x->money, 2);
-    put_num(s, c++, fen_yuan(j->assets_fen), x->money, 2);
-    put_num(s, c++, fen_yuan(j->assets_per_capita_fen), x->money, 2);
+    put_num(s, c++, j->household_income_fen, x->money, 2);
+    put_num(s, c++, j->income_per_capita_fen, x->money, 2);
+    put_num(s, c++, j->standard_fen, x->money, 2);
+    put_num(s, c++, j->assets_fen, x->money, 2);
+    put_num(s, c++, j->assets_per_capita_fen, x->money, 2);
     put_num(s, c++, j->homes, x->integer, 0);
-    put_num(s, c++, (double)j->residential_area / 100.0, x->area, 2);
+    put_num(s, c++, j->residential_area, x->area, 2);
     put_num(s, c++, j->vehicles, x->integer, 0);
     put_num(s, c++, j->businesses, x->integer, 0);
     put_str(s, c++, hd_population_label_zh(hh->population), x->text);
@@ -369,11 +386,11 @@ static void change_row(sheet_t *s, const hd_results *st, const hd_change *ch)
     put_str(s, c++, hd_verdict_label_zh(j->verdict), x->verdict[j->verdict <= HD_V_INELIGIBLE ? j->verdict : HD_V_REVIEW]);
     put_str(s, c++, app, x->wrap);
     put_str(s, c++, gone, x->wrap);
-    put_num(s, c++, fen_yuan(ch->income_before), x->money, 2);
-    put_num(s, c++, fen_yuan(ch->income_after), x->money, 2);
+    put_num(s, c++, ch->income_before, x->money, 2);
+    put_num(s, c++, ch->income_after, x->money, 2);
     put_str(s, c++, ch->income_changed ? "是" : "否", x->text);
-    put_num(s, c++, fen_yuan(ch->assets_before), x->money, 2);
-    put_num(s, c++, fen_yuan(ch->assets_after), x->money, 2);
+    put_num(s, c++, ch->assets_before, x->money, 2);
+    put_num(s, c++, ch->assets_after, x->money, 2);
     put_str(s, c++, ch->assets_changed ? "是" : "否", x->text);
     s->row++;
 }
@@ -509,7 +526,7 @@ static void list_sheets(xw *x, lxw_worksheet *rs, lxw_worksheet *ds, const hd_re
             put_str(&s, k++, hh->application_id, x->text);
             put_str(&s, k++, hd_population_label_zh(hh->population), x->text);
             put_str(&s, k++, hd_trigger_label_zh(row->trigger), x->text);
-            put_num(&s, k++, fen_yuan(row->income_pc), x->money, 2);
+            put_num(&s, k++, row->income_pc, x->money, 2);
             put_str(&s, k++, hd_population_name(hh->population), x->text);
             put_str(&s, k++, hd_trigger_name(row->trigger), x->text);
             s.row++;
