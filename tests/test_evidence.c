@@ -367,6 +367,29 @@ START_TEST(reuse_in_a_file_damaged_later_still_flags)
 }
 END_TEST
 
+/* A faulty row whose application id is "N1" and two NUL bytes (found by
+ * fuzz_applicants under UBSan): it belongs to no application (its id is not
+ * text), so it is quarantined and the file's households go to review; it
+ * never becomes a second "N1" that the layout takes for the first. */
+START_TEST(nul_in_application_id_is_no_application)
+{
+    province();
+    const char *d = copy("nul");
+    char id1[19], id2[19], in[2048], line[4096];
+    make_id("53010219700101051", id1);
+    make_id("53010219710101062", id2);
+    int n = snprintf(in, sizeof in, "%sN1,530102,城镇,1,%s,测试甲,本人,低保,0,2026-11-03,\n", HDR, id1);
+    memcpy(in + n, "N1\0\0", 4);
+    n += 4;
+    n += snprintf(in + n, sizeof in - (size_t)n, ",530102,城镇,2,%s,测试乙,配偶,低保,0,2026-11-03,\n", id2);
+    write_file(d, "inbox/zz.csv", in, (size_t)n);
+    ck_assert_int_eq(run(d), 0);
+    household(d, "530102", "N1", line, sizeof line);
+    ck_assert_msg(strstr(line, ",1,REVIEW,") && strstr(line, "APPLICANT_ROW_REJECTED"), "%s", line);
+    ck_assert(grep_out(d, "^inbox/zz.csv,3,NUL_BYTE,", "quarantine/applicants.csv"));
+}
+END_TEST
+
 /* bullet 7: one county's list saved as GBK, UTF-16 or a renamed workbook */
 START_TEST(unreadable_applicant_file_harms_only_its_county)
 {
@@ -538,6 +561,7 @@ int main(void)
     tcase_add_test(tc, quarantined_row_of_a_member_reaches_the_household);
     tcase_add_test(tc, spreadsheet_zeroed_id_is_suspect);
     tcase_add_test(tc, reused_application_id_reaches_both_sides);
+    tcase_add_test(tc, nul_in_application_id_is_no_application);
     tcase_add_test(tc, applicant_files_on_threads_same_as_one);
     tcase_add_test(tc, reuse_in_a_file_damaged_later_still_flags);
     tcase_add_test(tc, unreadable_applicant_file_harms_only_its_county);

@@ -113,14 +113,16 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t size)
     return 0;
 }
 
-/* The cleaned text of a column of a row, if the row has it and it is text. */
+/* The cleaned text of a column of a row, if the row has it and it is text:
+ * valid UTF-8 without a NUL byte (a faulty row's "A001\0\0" would be a
+ * second application whose id reads "A001" everywhere a string goes). */
 static int cell(const hd_csv_record *row, int pos, const char **s, size_t *n)
 {
     if (pos < 0 || (size_t)pos >= row->nfields) return 0;
     *s = row->fields[pos].p;
     *n = row->fields[pos].n;
     hd_cell_clean(s, n);
-    return *n > 0 && hd_utf8_valid(*s, *n);
+    return *n > 0 && hd_utf8_valid(*s, *n) && !memchr(*s, 0, *n);
 }
 
 /* A copy of s[0..n): in the staged file's arena (commit_file copies what
@@ -367,6 +369,8 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
             uint32_t old;
             if (hd_strmap_add(L->seen, k, (size_t)kn, m->nhouseholds + nh, &old))
                 return hd_fail(err, HD_ESOFTWARE, "out of memory");
+            if (old != UINT32_MAX && old >= m->nhouseholds)     /* never: one key, one application */
+                return hd_fail(err, HD_ESOFTWARE, "%s: two applications of the file have one key", res->path);
             if (old != UINT32_MAX && m->households[old].population != (uint8_t)L->population) {
                 /* SPEC §10: an application is judged in the first population
                  * it appears in; here it is only counted (and logged) */
