@@ -1157,7 +1157,6 @@ static int step_judge(hd_results *st, hd_error *err)
     return rc;
 }
 
-
 /* "results.xlsx 30.12, matches.jsonl 3.20, ...": the writers by their CPU
  * seconds, the largest first; those under 0.005 s left out ("none" when
  * every one is). */
@@ -1177,6 +1176,7 @@ static void writer_times_text(const hd_writer_times *wt, char *out, size_t cap)
     }
     if (!n) snprintf(out, cap, "none");
 }
+
 /* Step 9: the writers and the manifest into a private temporary
  * directory, published by one rename (io/outdir.h); OUTPUT/latest. */
 static int step_publish(const hd_results *st, run_ctx *rx, hd_error *err)
