@@ -502,6 +502,7 @@ static void free_state(hd_results *st)
     free(st->counties);
     free(st->order);
     free(st->county_first);
+    free(st->member_findings);
     free(st->changes);
     hd_previous_free(st->prev);
     free(st->recheck);
@@ -1154,6 +1155,7 @@ static int step_judge(hd_results *st, hd_error *err)
     if (rc == HD_OK) rc = hd_results_order(st, err);
     if (rc == HD_OK) rc = hd_compute_changes(st, err);
     if (rc == HD_OK) rc = hd_compute_lists(st, err);
+    if (rc == HD_OK) rc = hd_results_member_findings(st, err);
     return rc;
 }
 
@@ -1295,6 +1297,8 @@ static int step_record(hd_results *st, run_ctx *rx, hd_error *err)
     hd_model_free(st->m);
     st->m = NULL;
     hd_judgements_free(&st->judgements);
+    free(st->member_findings);
+    st->member_findings = NULL;
     double t_reg = mono_s(), c_reg = clock_s(CLOCK_THREAD_CPUTIME_ID);
     int rc = hd_register_record(st->reg->path, res->outdir, st->job->output, err);
     if (rc != HD_OK) {

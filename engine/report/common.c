@@ -49,11 +49,13 @@ void hd_report_yuan(int64_t fen, char *out, size_t cap)
     snprintf(out, cap, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", a / 100, a % 100);
 }
 
-/* The findings a member's own records and flags are evidence of. */
-static uint32_t records_findings(const hd_model *m, const hd_member *mb)
+/* The findings a member's own records are evidence of: worked out once
+ * for the writers (st->member_findings), else from the records. */
+static uint32_t records_findings(const hd_results *st, const hd_member *mb)
 {
+    if (st->member_findings) return st->member_findings[mb - st->m->members];
     uint32_t bits = 0;
-    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= hd_model_findings(m, mb->records[k]);
+    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= hd_model_findings(st->m, mb->records[k]);
     return bits;
 }
 
@@ -226,7 +228,7 @@ static int near_text(void *user, const hd_file_result *r, const struct hd_unread
 
 uint32_t hd_report_member_findings(const hd_results *st, uint32_t h, const hd_member *mb)
 {
-    uint32_t bits = records_findings(st->m, mb);
+    uint32_t bits = records_findings(st, mb);
     if ((st->judgements.kept[h].findings & (1u << HD_FD_EVIDENCE_UNREADABLE)) && each_unread(st, mb, 0, NULL, NULL))
         bits |= 1u << HD_FD_EVIDENCE_UNREADABLE;
     if ((st->judgements.kept[h].findings & (1u << HD_FD_NEAR_MISS)) && each_unread(st, mb, 1, NULL, NULL))
@@ -256,7 +258,9 @@ size_t hd_report_member_evidence_lang(const hd_results *st, const hd_member *mb,
     const hd_model *m = st->m;
     size_t used = 0;
     ev[0] = 0;
-    for (uint32_t k = 0; k < mb->nrecords; k++) {
+    /* most members have no record with a finding: none is looked at */
+    uint32_t nrec = records_findings(st, mb) ? mb->nrecords : 0;
+    for (uint32_t k = 0; k < nrec; k++) {
         if (!hd_model_findings(m, mb->records[k])) continue;   /* most records */
         hd_record r;
         hd_model_record(m, mb->records[k], &r);

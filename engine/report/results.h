@@ -214,6 +214,10 @@ typedef struct hd_results {
     char **counties; uint32_t ncounties;
     uint32_t *order;
     uint32_t *county_first;
+    /* per member, the findings of its records ORed (hd_results_member_findings,
+     * once the judgements are final): the writers ask it instead of walking
+     * every member's records each; NULL: each asks the records */
+    uint32_t *member_findings;
     /* the change report: have_previous when [job] previous is set; changes
      * in output order, only households present in both runs with at least
      * one change */
@@ -241,6 +245,10 @@ typedef hd_results hd_run_state;
  * and r->county_first. Every writer reads this order. @return HD_OK or
  * HD_ESOFTWARE (out of memory). */
 int hd_results_order(hd_results *r, hd_error *err);
+/* Fills r->member_findings from the records' findings (the judgements must
+ * be final: nothing sets a record's findings after). @return HD_OK or
+ * HD_ESOFTWARE (out of memory). */
+int hd_results_member_findings(hd_results *r, hd_error *err);
 
 /* Adds path to st->inputs unless listed (extract: an extract file);
  * @return HD_OK, or HD_ESOFTWARE on out of memory. */
