@@ -49,14 +49,18 @@ void hd_report_yuan(int64_t fen, char *out, size_t cap)
     snprintf(out, cap, "%s%" PRIu64 ".%02" PRIu64, fen < 0 ? "-" : "", a / 100, a % 100);
 }
 
+uint32_t hd_report_records_findings(const hd_model *m, const hd_member *mb)
+{
+    uint32_t bits = 0;
+    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= hd_model_findings(m, mb->records[k]);
+    return bits;
+}
+
 /* The findings a member's own records are evidence of: worked out once
  * for the writers (st->member_findings), else from the records. */
 static uint32_t records_findings(const hd_results *st, const hd_member *mb)
 {
-    if (st->member_findings) return st->member_findings[mb - st->m->members];
-    uint32_t bits = 0;
-    for (uint32_t k = 0; k < mb->nrecords; k++) bits |= hd_model_findings(st->m, mb->records[k]);
-    return bits;
+    return st->member_findings ? st->member_findings[mb - st->m->members] : hd_report_records_findings(st->m, mb);
 }
 
 /* A short, clerk-readable description of a record, with the source, file

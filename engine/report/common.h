@@ -31,6 +31,9 @@ void hd_report_evidence(const hd_results *st, const hd_record *r, char *out, siz
 /* The same in Chinese when zh (field names and canonical values as their
  * Chinese labels: "存款（来源 bank-a，data/bank.csv 第12行） 产品：活期 …"). */
 void hd_report_evidence_lang(const hd_results *st, const hd_record *r, int zh, char *out, size_t cap);
+/* The findings member mb's records are evidence of, ORed from the records
+ * themselves (hd_results_member_findings keeps them for the writers). */
+uint32_t hd_report_records_findings(const hd_model *m, const hd_member *mb);
 /* The findings of member mb of household h: those its records are evidence
  * of, DUPLICATE_APPLICATION for a duplicate, APPLICANT_ROW_REJECTED for a
  * rejected row (when the household has them). */

@@ -68,12 +68,7 @@ int hd_results_member_findings(hd_results *st, hd_error *err)
     const hd_model *m = st->m;
     uint32_t *bits = malloc(((size_t)m->nmembers + 1) * sizeof *bits);
     if (!bits) return hd_fail(err, HD_ESOFTWARE, "out of memory");
-    for (uint32_t i = 0; i < m->nmembers; i++) {
-        const hd_member *mb = &m->members[i];
-        uint32_t b = 0;
-        for (uint32_t k = 0; k < mb->nrecords; k++) b |= hd_model_findings(m, mb->records[k]);
-        bits[i] = b;
-    }
+    for (uint32_t i = 0; i < m->nmembers; i++) bits[i] = hd_report_records_findings(m, &m->members[i]);
     free(st->member_findings);
     st->member_findings = bits;
     return HD_OK;
