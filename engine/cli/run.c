@@ -146,16 +146,22 @@ static void prepare_summary(const hd_run_result *r)
     fflush(stdout);
 }
 
+/* The Damaged line (always, or only when damaged) and the Rejected line. */
+static void damage_lines(const hd_run_result *r, int always)
+{
+    if (always || r->damaged)
+        printf("Damaged    %s\n", r->damaged ? "yes (every household is at least REVIEW: SOURCE_INCOMPLETE)" : "no");
+    if (r->rejected_files)
+        printf("Rejected   %u applicant files (see county/<code>/rejected_files.csv)\n", r->rejected_files);
+}
+
 static void summary(const hd_run_result *r, int status)
 {
     char a[32], b[32], c[32], d[32], e[32];
     if (r->reused) {
         printf("hedui run: the output already exists and verifies; nothing rewritten "
                "(--force rebuilds it)\n");
-        /* what the run that wrote it said (its summary.json) */
-        if (r->damaged) printf("Damaged    yes (every household is at least REVIEW: SOURCE_INCOMPLETE)\n");
-        if (r->rejected_files)
-            printf("Rejected   %u applicant files (see county/<code>/rejected_files.csv)\n", r->rejected_files);
+        damage_lines(r, 0);                /* what its summary.json says */
         printf("Output     %s\n", r->outdir);
         where(r->outdir);
         if (r->index_dir[0]) printf("Index      %s\n", r->index_dir);
@@ -244,9 +250,7 @@ static void summary(const hd_run_result *r, int status)
             any = 1;
         }
     printf("%s\n", any ? "" : " none");
-    printf("Damaged    %s\n", r->damaged ? "yes (every household is at least REVIEW: SOURCE_INCOMPLETE)" : "no");
-    if (r->rejected_files)
-        printf("Rejected   %u applicant files (see county/<code>/rejected_files.csv)\n", r->rejected_files);
+    damage_lines(r, 1);
     printf("Output     %s\n", r->outdir[0] ? r->outdir : "(none)");
     where(r->outdir);
     if (r->index_dir[0]) printf("Index      %s (SPEC §11: hedui lookup, hedui serve)\n", r->index_dir);
