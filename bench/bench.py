@@ -329,7 +329,8 @@ def stages_and_writers(c, jn):
     """One more `hedui -jN run` of case c with its JSON log (after the timed rounds): each
     stage's wall seconds (the time between its event and the one before, from the events'
     timestamps) and share of the run's wall, and each writer's CPU seconds (the
-    outputs_written event) and share of the run's CPU; the writers over 10 % named."""
+    outputs_written event) and share of the run's CPU; the writers over 10 % named (issue 17: nothing
+    in the outputs stage over 10 % of the run; docs/performance.md, "Fourth round")."""
     job = c["cmds"][jn][0][-1]
     with tempfile.NamedTemporaryFile("r", suffix=".time") as tf:
         t0 = time.time()
