@@ -16,6 +16,7 @@
 #include <openssl/evp.h>
 #include "hedui/rules.h"
 #include "hedui/model.h"
+#include "util/strmap.h"
 #include "testutil.h"
 
 #define FX "tests/fixtures/rules/"
@@ -1307,6 +1308,48 @@ START_TEST(test_join_index_finds_every_member)
 }
 END_TEST
 
+/* The layout's map of applications taken (engine/util/strmap): a key added
+ * with its hash worked out ahead (and its slot asked for ahead) is the same
+ * key as one added or looked up the plain way, across the map's growth;
+ * adding it again keeps the first value and says which. */
+START_TEST(test_application_map_hashed_calls)
+{
+    hd_strmap *m = hd_strmap_new();
+    ck_assert_ptr_nonnull(m);
+    char k[32];
+    const uint32_t n = 20000;
+    for (uint32_t i = 0; i < n; i++) {
+        int kn = snprintf(k, sizeof k, "530102\x1fSQ%07u", i);
+        uint32_t old = 7;
+        if (i % 2) {
+            uint64_t h = hd_strmap_hash(k, (size_t)kn);
+            hd_strmap_prefetch(m, h);
+            ck_assert_int_eq(hd_strmap_add_hashed(m, h, k, (size_t)kn, i, &old), 0);
+        } else {
+            ck_assert_int_eq(hd_strmap_add(m, k, (size_t)kn, i, &old), 0);
+        }
+        ck_assert_uint_eq(old, UINT32_MAX);
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        int kn = snprintf(k, sizeof k, "530102\x1fSQ%07u", i);
+        ck_assert_uint_eq(hd_strmap_get(m, k, (size_t)kn), i);
+        ck_assert_uint_eq(hd_strmap_get_hashed(m, hd_strmap_hash(k, (size_t)kn), k, (size_t)kn), i);
+    }
+    /* again, with another value: the first stays */
+    uint32_t old = 0;
+    int kn = snprintf(k, sizeof k, "530102\x1fSQ%07u", 12345u);
+    ck_assert_int_eq(hd_strmap_add_hashed(m, hd_strmap_hash(k, (size_t)kn), k, (size_t)kn, 99, &old), 0);
+    ck_assert_uint_eq(old, 12345);
+    ck_assert_uint_eq(hd_strmap_get(m, k, (size_t)kn), 12345);
+    /* another county's same id, and an id nobody added */
+    kn = snprintf(k, sizeof k, "530103\x1fSQ%07u", 12345u);
+    ck_assert_uint_eq(hd_strmap_get_hashed(m, hd_strmap_hash(k, (size_t)kn), k, (size_t)kn), UINT32_MAX);
+    kn = snprintf(k, sizeof k, "530102\x1fSQ%07u", n);
+    ck_assert_uint_eq(hd_strmap_get(m, k, (size_t)kn), UINT32_MAX);
+    hd_strmap_free(m);
+}
+END_TEST
+
 static Suite *rules_suite(void)
 {
     Suite *s = suite_create("rules");
@@ -1358,6 +1401,7 @@ static Suite *rules_suite(void)
     t = tcase_create("join index");
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_add_test(t, test_join_index_finds_every_member);
+    tcase_add_test(t, test_application_map_hashed_calls);
     tcase_set_timeout(t, 120);
     suite_add_tcase(s, t);
     return s;

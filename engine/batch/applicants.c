@@ -51,6 +51,10 @@ typedef struct staged_app {
     int superseded;               /* judged in an earlier population (SPEC §10) */
     uint32_t nrows;
     uint32_t household;
+    int seen_n;                   /* length of its key in the map of earlier
+                                     files (seen_key), 0: none */
+    uint64_t seen_h;              /* that key's hash, worked out on the
+                                     thread that staged the file */
     unsigned char token[32];      /* the household's, with a key */
 } staged_app;
 
@@ -194,6 +198,22 @@ static uint32_t kept_by_earlier_file(const struct ctx *c, const char *county, co
     return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->L->population ? kept
                                                                                                   : UINT32_MAX;
 }
+
+/* The same for a staged application (its key hashed when it was staged). */
+static uint32_t kept_for_staged(const struct ctx *c, const staged_app *ap)
+{
+    char key[600];
+    if (ap->seen_n <= 0 || seen_key(key, sizeof key, ap->county, ap->app_id) != ap->seen_n) return UINT32_MAX;
+    uint32_t kept = hd_strmap_get_hashed(c->L->seen, ap->seen_h, key, (size_t)ap->seen_n);
+    return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->L->population ? kept
+                                                                                                  : UINT32_MAX;
+}
+
+/* How far ahead of its probe an application's slot in the map of earlier
+ * files is asked for: at 500,000 households the map is tens of MB, a
+ * cache miss an application in the layout's turn, which no other thread
+ * can take. */
+#define SEEN_AHEAD 8
 
 /* "APP:ID" (the application's index in decimal, the normalised ID): the key
  * of a member within its file's applications. @return its length. */
@@ -363,11 +383,13 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
         staged_app *ap = &c->apps[a];
         char k[600];
         int kn;
-        if (!ap->reused && ap->county && (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) > 0) {
+        if (a + SEEN_AHEAD < c->napps && c->apps[a + SEEN_AHEAD].seen_n > 0)
+            hd_strmap_prefetch(L->seen, c->apps[a + SEEN_AHEAD].seen_h);
+        if (!ap->reused && ap->seen_n > 0 && (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) == ap->seen_n) {
             /* the household it will be (laid out below in this order),
              * unless an earlier file has the id: one probe for both */
             uint32_t old;
-            if (hd_strmap_add(L->seen, k, (size_t)kn, m->nhouseholds + nh, &old))
+            if (hd_strmap_add_hashed(L->seen, ap->seen_h, k, (size_t)kn, m->nhouseholds + nh, &old))
                 return hd_fail(err, HD_ESOFTWARE, "out of memory");
             if (old != UINT32_MAX && old >= m->nhouseholds)     /* never: one key, one application */
                 return hd_fail(err, HD_ESOFTWARE, "%s: two applications of the file have one key", res->path);
@@ -514,10 +536,14 @@ static int stage_file(struct ctx *c, int f, int staged, hd_error *err)
     hd_strmap_free(c->apps_by_id);
     hd_strmap_free(c->ids_in_apps);
     c->apps_by_id = c->ids_in_apps = NULL;
-    if (rc == HD_OK && c->tk)
-        for (uint32_t a = 0; a < c->napps; a++)
-            hd_tokener_household(c->tk, c->apps[a].county ? c->apps[a].county : "", c->apps[a].app_id,
-                                 c->apps[a].token);
+    for (uint32_t a = 0; rc == HD_OK && a < c->napps; a++) {
+        staged_app *ap = &c->apps[a];
+        if (c->tk) hd_tokener_household(c->tk, ap->county ? ap->county : "", ap->app_id, ap->token);
+        /* the key of the map of earlier files, hashed here, on this thread */
+        char k[600];
+        ap->seen_n = ap->county ? seen_key(k, sizeof k, ap->county, ap->app_id) : 0;
+        if (ap->seen_n > 0) ap->seen_h = hd_strmap_hash(k, (size_t)ap->seen_n);
+    }
     return rc;
 }
 
@@ -526,9 +552,11 @@ static int stage_file(struct ctx *c, int f, int staged, hd_error *err)
  * in its turn, for the reuse to be seen row by row). */
 static int staged_reuses(const struct ctx *c)
 {
-    for (uint32_t a = 0; a < c->napps; a++)
-        if (c->apps[a].have_usable && kept_by_earlier_file(c, c->apps[a].county, c->apps[a].app_id) != UINT32_MAX)
-            return 1;
+    for (uint32_t a = 0; a < c->napps; a++) {
+        if (a + SEEN_AHEAD < c->napps && c->apps[a + SEEN_AHEAD].seen_n > 0)
+            hd_strmap_prefetch(c->L->seen, c->apps[a + SEEN_AHEAD].seen_h);
+        if (c->apps[a].have_usable && kept_for_staged(c, &c->apps[a]) != UINT32_MAX) return 1;
+    }
     return 0;
 }
 

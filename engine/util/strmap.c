@@ -35,15 +35,30 @@ static struct ent *slot(const hd_strmap *m, uint64_t h, const char *k, size_t n)
     }
 }
 
+uint64_t hd_strmap_hash(const char *key, size_t n)
+{
+    return XXH3_64bits(key, n);
+}
+
+uint32_t hd_strmap_get_hashed(const hd_strmap *m, uint64_t h, const char *key, size_t n)
+{
+    struct ent *e = slot(m, h, key, n);
+    return e->k ? e->v : UINT32_MAX;
+}
+
 uint32_t hd_strmap_get(const hd_strmap *m, const char *key, size_t n)
 {
-    struct ent *e = slot(m, XXH3_64bits(key, n), key, n);
-    return e->k ? e->v : UINT32_MAX;
+    return hd_strmap_get_hashed(m, XXH3_64bits(key, n), key, n);
+}
+
+void hd_strmap_prefetch(const hd_strmap *m, uint64_t h)
+{
+    __builtin_prefetch(&m->e[h & m->mask]);
 }
 
 /* The slot of key, inserting it with `value` when absent (*added = 1).
  * NULL when out of memory. */
-static struct ent *find_or_add(hd_strmap *m, const char *key, size_t n, uint32_t value, int *added)
+static struct ent *find_or_add(hd_strmap *m, uint64_t h, const char *key, size_t n, uint32_t value, int *added)
 {
     if ((m->count + 1) * 2 > m->mask + 1) {
         size_t size = (m->mask + 1) * 2;
@@ -55,7 +70,6 @@ static struct ent *find_or_add(hd_strmap *m, const char *key, size_t n, uint32_t
             if (old[i].k) *slot(m, old[i].h, old[i].k, old[i].n) = old[i];
         free(old);
     }
-    uint64_t h = XXH3_64bits(key, n);
     struct ent *e = slot(m, h, key, n);
     *added = !e->k;
     if (*added) {
@@ -70,7 +84,7 @@ static struct ent *find_or_add(hd_strmap *m, const char *key, size_t n, uint32_t
 int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value)
 {
     int added;
-    struct ent *e = find_or_add(m, key, n, value, &added);
+    struct ent *e = find_or_add(m, XXH3_64bits(key, n), key, n, value, &added);
     if (!e) return -1;
     e->v = value;
     return 0;
@@ -78,8 +92,13 @@ int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value)
 
 int hd_strmap_add(hd_strmap *m, const char *key, size_t n, uint32_t value, uint32_t *old)
 {
+    return hd_strmap_add_hashed(m, XXH3_64bits(key, n), key, n, value, old);
+}
+
+int hd_strmap_add_hashed(hd_strmap *m, uint64_t h, const char *key, size_t n, uint32_t value, uint32_t *old)
+{
     int added;
-    struct ent *e = find_or_add(m, key, n, value, &added);
+    struct ent *e = find_or_add(m, h, key, n, value, &added);
     if (!e) return -1;
     *old = added ? UINT32_MAX : e->v;
     return 0;

@@ -18,4 +18,13 @@ int hd_strmap_put(hd_strmap *m, const char *key, size_t n, uint32_t value);
  * unchanged), else UINT32_MAX. One probe where a get and a put take two.
  * 0 ok, -1 out of memory. */
 int hd_strmap_add(hd_strmap *m, const char *key, size_t n, uint32_t value, uint32_t *old);
+/* The hash of a key as the map computes it, for the _hashed calls below:
+ * worked out where it costs nothing (on another thread), so that a probe
+ * can be asked for ahead of its use (hd_strmap_prefetch). */
+uint64_t hd_strmap_hash(const char *key, size_t n);
+/* hd_strmap_get and hd_strmap_add of a key whose hd_strmap_hash is h. */
+uint32_t hd_strmap_get_hashed(const hd_strmap *m, uint64_t h, const char *key, size_t n);
+int hd_strmap_add_hashed(hd_strmap *m, uint64_t h, const char *key, size_t n, uint32_t value, uint32_t *old);
+/* Asks the cache for the first slot of hash h (a hint; the map unchanged). */
+void hd_strmap_prefetch(const hd_strmap *m, uint64_t h);
 #endif
