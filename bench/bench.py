@@ -56,7 +56,7 @@ The datasets are generated once, deterministically, under
 BENCH_DATA/p<H>-k<F>-f<files>-<digest>/ (digest of the generator) and reused;
 `bench.py --generate` (make bench-data) only generates them.
 """
-import datetime, glob, hashlib, json, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
+import datetime, glob, hashlib, json, os, platform, re, shutil, statistics, struct, subprocess, sys, tempfile, time, zipfile, zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HEDUI = os.environ.get("BENCH_HEDUI") or os.path.join(ROOT, "build", "hedui")
@@ -325,6 +325,50 @@ STAGES = (("applicants_loaded", "start"), ("extracts_scanned", "scan"), ("househ
           ("outputs_written", "outputs"), ("manifest_written", "manifest"))
 
 
+def job_output(job):
+    """The output directory a job.ini names (relative to the job's folder)."""
+    with open(job, encoding="utf-8") as f:
+        for line in f:
+            k, eq, v = line.partition("=")
+            if eq and k.strip() == "output":
+                return os.path.join(os.path.dirname(os.path.abspath(job)), v.split(";")[0].strip())
+    sys.exit("bench: %s names no output" % job)
+
+
+def workbook_deflate_floor(run):
+    """What the county workbooks' zip alone costs (issue 17): every member of every
+    county/*/results.xlsx of run, deflated again here with zlib at Z_DEFAULT_COMPRESSION (6),
+    raw deflate (window 15, memLevel 8) as libxlsxwriter's minizip does, and its CRC-32; each
+    result must be the very bytes stored in the workbook, which shows these are the writer's
+    parameters. Returns (CPU s of deflate + CRC-32, MB of XML, MB deflated, cells,
+    workbooks), or a text saying why not. This is the floor of any writer of these bytes."""
+    cpu, raw, packed, cells, books = 0.0, 0, 0, 0, 0
+    for path in sorted(glob.glob(os.path.join(run, "county", "*", "results.xlsx"))):
+        books += 1
+        with zipfile.ZipFile(path) as z, open(path, "rb") as f:
+            for info in z.infolist():
+                data = z.read(info)
+                f.seek(info.header_offset)
+                head = f.read(30)
+                name_n, extra_n = struct.unpack("<HH", head[26:30])
+                f.seek(info.header_offset + 30 + name_n + extra_n)
+                stored = f.read(info.compress_size)
+                if info.filename.startswith("xl/worksheets/"):
+                    cells += data.count(b"<c ")
+                t = time.process_time()
+                c = zlib.compressobj(6, zlib.DEFLATED, -15, 8)
+                out = c.compress(data) + c.flush()
+                crc = zlib.crc32(data)
+                cpu += time.process_time() - t
+                if info.compress_type != zipfile.ZIP_DEFLATED or out != stored or crc != info.CRC:
+                    return "%s: %s is not zlib level 6's deflate of its XML" % (path, info.filename)
+                raw += len(data)
+                packed += len(out)
+    if not books:
+        return "no county/*/results.xlsx under %s" % run
+    return cpu, raw / 1e6, packed / 1e6, cells, books
+
+
 def stages_and_writers(c, jn):
     """One more `hedui -jN run` of case c with its JSON log (after the timed rounds): each
     stage's wall seconds (the time between its event and the one before, from the events'
@@ -363,11 +407,18 @@ def stages_and_writers(c, jn):
         parts.append("%s %.2f s (%.0f %%)" % (label, at[ev] - prev, 100 * (at[ev] - prev) / wall))
         prev = at[ev]
     over = [n for n, x in writers if x > 0.10 * cpu]
+    floor = workbook_deflate_floor(os.path.realpath(os.path.join(job_output(job), "latest")))
+    if isinstance(floor, str):
+        zipped = "%s, results.xlsx's deflate: not measured (%s)" % (c["name"], floor)
+    else:
+        zipped = ("%s, results.xlsx's deflate alone (zlib level 6 and CRC-32 of the %d workbooks' %.1f MB of XML, "
+                  "%d cells, giving the same %.1f MB of bytes): %.2f s CPU, %.1f %% of the run's CPU" % (
+                      c["name"], floor[4], floor[1], floor[3], floor[2], floor[0], 100 * floor[0] / cpu))
     return ("%s, one more %s run with its JSON log: %.2f s wall, %.2f s CPU; stages (wall, share of the run): %s\n"
-            "%s, writers (CPU s, share of the run's CPU): %s; over 10 %% of the run: %s" % (
+            "%s, writers (CPU s, share of the run's CPU): %s; over 10 %% of the run: %s\n%s" % (
                 c["name"], jn, wall, cpu, ", ".join(parts), c["name"],
                 ", ".join("%s %.2f (%.1f %%)" % (n, x, 100 * x / cpu) for n, x in writers),
-                ", ".join(over) if over else "none"))
+                ", ".join(over) if over else "none", zipped))
 
 
 def register_share(d):
