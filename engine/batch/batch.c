@@ -582,13 +582,8 @@ static int load_applicants(hd_results *st, int mode, const char *set_digest, hd_
     /* a part's file carries no token */
     int found;
     int rc = load_populations(st, mode, set_digest, mode == MODE_RUN || mode == MODE_MERGE, &found, err);
-    if (rc != HD_OK || mode == MODE_PREPARE) return rc;   /* --prepare joins nothing */
-    rc = hd_model_index(st->m, err);
-    /* token indexes (48 bytes a member each) only for the providers of
-     * tokenised extracts: one per provider key, current and previous */
-    for (int i = 0; rc == HD_OK && i < job->nsources; i++)
-        if (st->src[i].desc && st->src[i].desc->id_token) rc = provider_maps(st, i, err);
     if (rc != HD_OK) return rc;
+    /* said by --prepare too (its summary counts them), not only by the merge */
     for (int i = 0; i < st->napp_files; i++) {
         hd_file_result *r = &st->results[i];
         if (r->damage != HD_R_NONE) {
@@ -602,6 +597,13 @@ static int load_applicants(hd_results *st, int mode, const char *set_digest, hd_
             logf_(st->opts, HD_LOG_WARN, "ids_suspect", "%s: %lu IDs ending in 000 in a file with spreadsheet damage (ID_SUSPECT)",
                   hd_path_rel(r->path, job->dir), (unsigned long)r->ledger.ids_suspect);
     }
+    if (mode == MODE_PREPARE) return HD_OK;   /* --prepare joins nothing */
+    rc = hd_model_index(st->m, err);
+    /* token indexes (48 bytes a member each) only for the providers of
+     * tokenised extracts: one per provider key, current and previous */
+    for (int i = 0; rc == HD_OK && i < job->nsources; i++)
+        if (st->src[i].desc && st->src[i].desc->id_token) rc = provider_maps(st, i, err);
+    if (rc != HD_OK) return rc;
     if (found)
         logf_(st->opts, HD_LOG_INFO, "members_read", "%u households, %u members read from the members file of --prepare",
               st->m->nhouseholds, st->m->nmembers);
@@ -1325,6 +1327,7 @@ static void fill_prepared(const hd_results *st, const run_ctx *rx, hd_run_result
     snprintf(res->outdir, sizeof res->outdir, "%s/members", dir);
     res->households = st->m->nhouseholds;
     res->members = st->m->nmembers;
+    res->rejected_files = (uint32_t)st->rejected_files;
 }
 
 static int run_job(const char *job_path, const hd_run_opts *opts, int mode, int part, int nparts,

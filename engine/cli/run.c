@@ -141,6 +141,9 @@ static void prepare_summary(const hd_run_result *r)
     fmt_count(r->members, b, sizeof b);
     printf("hedui run --prepare: written\n\n");
     printf("Members    %s households, %s members, for every part of these inputs\n", a, b);
+    if (r->rejected_files)
+        printf("Rejected   %u applicant files: none of their households is in it (the merge lists them in "
+               "county/<code>/rejected_files.csv and exits 3)\n", r->rejected_files);
     printf("File       %s (+ .sha256)\n", r->outdir);
     printf("Next       hedui run --part K/N JOB.ini for every K, then hedui merge JOB.ini\n");
     fflush(stdout);
