@@ -325,16 +325,6 @@ STAGES = (("applicants_loaded", "start"), ("extracts_scanned", "scan"), ("househ
           ("outputs_written", "outputs"), ("manifest_written", "manifest"))
 
 
-def job_output(job):
-    """The output directory a job.ini names (relative to the job's folder)."""
-    with open(job, encoding="utf-8") as f:
-        for line in f:
-            k, eq, v = line.partition("=")
-            if eq and k.strip() == "output":
-                return os.path.join(os.path.dirname(os.path.abspath(job)), v.split(";")[0].strip())
-    sys.exit("bench: %s names no output" % job)
-
-
 def workbook_deflate_floor(run):
     """What the county workbooks' zip alone costs (issue 17): every member of every
     county/*/results.xlsx of run, deflated again here with zlib at Z_DEFAULT_COMPRESSION (6),
@@ -380,11 +370,14 @@ def stages_and_writers(c, jn):
         t0 = time.time()
         p = subprocess.run([TIME, "-f", "%U %S", "-o", tf.name, HEDUI, "--log-format=json", "--progress=never",
                             "run", "--force", "-j", str(NCPU), job],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         wall = time.time() - t0
         if p.returncode not in (0, 3):
             sys.exit("bench: %s failed with %d" % (job, p.returncode))
         u, sy = tf.read().split()[-2:]
+    # this run's own directory, as its summary names it (not OUTPUT/latest,
+    # which may name a run of a later as_of)
+    run_dir = [ln.split(None, 1)[1].strip() for ln in p.stdout.splitlines() if ln.startswith("Output ")]
     cpu = float(u) + float(sy)
     at, writers = {}, []
     for line in p.stderr.splitlines():
@@ -407,7 +400,7 @@ def stages_and_writers(c, jn):
         parts.append("%s %.2f s (%.0f %%)" % (label, at[ev] - prev, 100 * (at[ev] - prev) / wall))
         prev = at[ev]
     over = [n for n, x in writers if x > 0.10 * cpu]
-    floor = workbook_deflate_floor(os.path.realpath(os.path.join(job_output(job), "latest")))
+    floor = workbook_deflate_floor(os.path.abspath(run_dir[0])) if run_dir else "the summary names no Output"
     if isinstance(floor, str):
         zipped = "%s, results.xlsx's deflate: not measured (%s)" % (c["name"], floor)
     else:

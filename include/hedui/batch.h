@@ -189,7 +189,8 @@ int hd_run_part(const char *job_path, int part, int nparts, const hd_run_opts *o
  * members.sha256), which every hd_run_part of the same inputs then reads
  * instead of loading them again: the same part files, less CPU. Scans no
  * extract. res->outdir receives the file's path; res->households and
- * res->members its counts.
+ * res->members its counts; res->rejected_files the applicant files
+ * rejected whole (left out; the merge reports them and exits 3).
  * @return HD_OK, or hd_run's errors (HD_EIO when the file cannot be
  *         written).
  */
