@@ -188,15 +188,21 @@ static int seen_key(char *buf, size_t cap, const char *county, const char *app_i
     return (int)(a + 1 + b);
 }
 
-/* The household of this population that an earlier file laid out for the
- * application (county, app_id), or UINT32_MAX. */
+/* The household of this population that an earlier file laid out under
+ * key[0..kn) (hashed h), or UINT32_MAX. */
+static uint32_t kept_of_key(const struct ctx *c, const char *key, int kn, uint64_t h)
+{
+    uint32_t kept = kn > 0 ? hd_strmap_get_hashed(c->L->seen, h, key, (size_t)kn) : UINT32_MAX;
+    return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->L->population ? kept
+                                                                                                  : UINT32_MAX;
+}
+
+/* The same for the application (county, app_id). */
 static uint32_t kept_by_earlier_file(const struct ctx *c, const char *county, const char *app_id)
 {
     char key[600];
     int kn = seen_key(key, sizeof key, county, app_id);
-    uint32_t kept = kn > 0 ? hd_strmap_get(c->L->seen, key, (size_t)kn) : UINT32_MAX;
-    return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->L->population ? kept
-                                                                                                  : UINT32_MAX;
+    return kept_of_key(c, key, kn, kn > 0 ? hd_strmap_hash(key, (size_t)kn) : 0);
 }
 
 /* The same for a staged application (its key hashed when it was staged). */
@@ -204,9 +210,7 @@ static uint32_t kept_for_staged(const struct ctx *c, const staged_app *ap)
 {
     char key[600];
     if (ap->seen_n <= 0 || seen_key(key, sizeof key, ap->county, ap->app_id) != ap->seen_n) return UINT32_MAX;
-    uint32_t kept = hd_strmap_get_hashed(c->L->seen, ap->seen_h, key, (size_t)ap->seen_n);
-    return kept != UINT32_MAX && c->m->households[kept].population == (uint8_t)c->L->population ? kept
-                                                                                                  : UINT32_MAX;
+    return kept_of_key(c, key, ap->seen_n, ap->seen_h);
 }
 
 /* How far ahead of its probe an application's slot in the map of earlier
@@ -214,6 +218,13 @@ static uint32_t kept_for_staged(const struct ctx *c, const staged_app *ap)
  * cache miss an application in the layout's turn, which no other thread
  * can take. */
 #define SEEN_AHEAD 8
+
+/* Asks for the slot of application a + SEEN_AHEAD of the staged file. */
+static void seen_prefetch(const struct ctx *c, uint32_t a)
+{
+    if (a + SEEN_AHEAD < c->napps && c->apps[a + SEEN_AHEAD].seen_n > 0)
+        hd_strmap_prefetch(c->L->seen, c->apps[a + SEEN_AHEAD].seen_h);
+}
 
 /* "APP:ID" (the application's index in decimal, the normalised ID): the key
  * of a member within its file's applications. @return its length. */
@@ -383,8 +394,7 @@ static int commit_file(struct ctx *c, hd_file_result *res, hd_error *err)
         staged_app *ap = &c->apps[a];
         char k[600];
         int kn;
-        if (a + SEEN_AHEAD < c->napps && c->apps[a + SEEN_AHEAD].seen_n > 0)
-            hd_strmap_prefetch(L->seen, c->apps[a + SEEN_AHEAD].seen_h);
+        seen_prefetch(c, a);
         if (!ap->reused && ap->seen_n > 0 && (kn = seen_key(k, sizeof k, ap->county, ap->app_id)) == ap->seen_n) {
             /* the household it will be (laid out below in this order),
              * unless an earlier file has the id: one probe for both */
@@ -553,8 +563,7 @@ static int stage_file(struct ctx *c, int f, int staged, hd_error *err)
 static int staged_reuses(const struct ctx *c)
 {
     for (uint32_t a = 0; a < c->napps; a++) {
-        if (a + SEEN_AHEAD < c->napps && c->apps[a + SEEN_AHEAD].seen_n > 0)
-            hd_strmap_prefetch(c->L->seen, c->apps[a + SEEN_AHEAD].seen_h);
+        seen_prefetch(c, a);
         if (c->apps[a].have_usable && kept_for_staged(c, &c->apps[a]) != UINT32_MAX) return 1;
     }
     return 0;
